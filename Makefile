@@ -1,0 +1,62 @@
+# zohoportal: `make run` starts the portal with the Zoho emulator (demo mode, SQLite);
+# `make test` runs the whole suite on SQLite, then on PostgreSQL.
+PYTHON ?= python3
+VENV := .venv
+BIN := $(VENV)/bin
+STAMP := $(VENV)/.installed-requirements
+EMULATOR_PORT ?= 8765
+PORT ?= 8000
+PG_URL ?= postgres://postgres@127.0.0.1:5432/test
+
+.PHONY: setup run emulator test test-sqlite test-postgres lint clean
+
+$(STAMP): requirements.txt
+	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet --disable-pip-version-check -r requirements.txt
+	touch $(STAMP)
+
+setup: $(STAMP)
+
+run: setup
+	@mkdir -p var
+	@export DEBUG=$${DEBUG:-true}; \
+	if [ -z "$$ZOHO_CLIENT_ID" ]; then \
+	  export ZOHO_EMULATOR_URL=$${ZOHO_EMULATOR_URL:-http://127.0.0.1:$(EMULATOR_PORT)}; \
+	  $(BIN)/python -m zoho_emulator --host 127.0.0.1 --port $(EMULATOR_PORT) & emulator=$$!; \
+	  trap 'kill $$emulator 2>/dev/null' EXIT INT TERM; \
+	  echo "Demo mode: no ZOHO_CLIENT_ID is set, so the bundled Zoho emulator ($$ZOHO_EMULATOR_URL) stands in for Zoho."; \
+	fi; \
+	$(BIN)/python manage.py migrate --noinput && \
+	echo "" && echo "  zohoportal is running: open http://127.0.0.1:$(PORT)/" && echo "" && \
+	$(BIN)/python manage.py runserver 127.0.0.1:$(PORT)
+
+emulator: setup
+	$(BIN)/python -m zoho_emulator --host 127.0.0.1 --port $(EMULATOR_PORT)
+
+lint: setup
+	$(BIN)/ruff check .
+
+test: setup lint test-sqlite test-postgres
+
+test-sqlite: setup
+	DATABASE_URL=sqlite:///:memory: TEST_POSTGRES_URL= $(BIN)/pytest -q
+
+# PostgreSQL when TEST_POSTGRES_URL/DATABASE_URL is given or 127.0.0.1:5432 answers.
+# With CI=true a missing PostgreSQL is a failure, not a skip.
+test-postgres: setup
+	@url="$${TEST_POSTGRES_URL:-$${DATABASE_URL:-}}"; \
+	case "$$url" in postgres*) ;; *) url=""; esac; \
+	if [ -z "$$url" ]; then \
+	  if $(BIN)/python -c "import socket; socket.create_connection(('127.0.0.1', 5432), 2)" 2>/dev/null; then \
+	    url="$(PG_URL)"; \
+	  elif [ "$$CI" = "true" ]; then \
+	    echo "FAIL: PostgreSQL is not answering on 127.0.0.1:5432 and CI=true." >&2; exit 1; \
+	  else \
+	    echo "SKIP: PostgreSQL run (nothing on 127.0.0.1:5432; set TEST_POSTGRES_URL to choose one)."; exit 0; \
+	  fi; \
+	fi; \
+	echo "Running the suite on PostgreSQL ($$url)"; \
+	TEST_POSTGRES_URL="$$url" $(BIN)/pytest -q
+
+clean:
+	rm -rf $(VENV) var .pytest_cache .ruff_cache

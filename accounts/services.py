@@ -1,0 +1,338 @@
+"""Sign in with Zoho, register and disconnect connections: the accounts app's write paths."""
+
+from __future__ import annotations
+
+import logging
+import secrets
+import time
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from urllib.parse import urlencode
+
+from django.conf import settings
+from django.contrib.auth import get_user_model
+from django.contrib.auth.models import AbstractBaseUser
+from django.db import IntegrityError, transaction
+from django.utils.http import url_has_allowed_host_and_scheme
+
+from . import datacenters, zoho_oauth, zoho_sdk
+from .models import ZohoConnection, ZohoOrg
+
+logger = logging.getLogger("zohoportal.accounts")
+
+SESSION_OAUTH_KEY = "zoho_oauth_pending"
+SESSION_ACTIVE_KEY = "zoho_active_connection"
+
+
+class SignInError(Exception):
+    """A sign-in that must stop here; `title`/`message` are shown to the user as is."""
+
+    status = 400
+    title = "Sign-in failed"
+    message = "Zoho sign-in could not be completed. Please start again."
+
+    def __init__(self, message: str = "", *, title: str = "", status: int | None = None):
+        if message:
+            self.message = message
+        if title:
+            self.title = title
+        if status:
+            self.status = status
+        super().__init__(self.message)
+
+
+class InvalidState(SignInError):
+    title = "This sign-in link has expired"
+    message = (
+        "The sign-in request was missing, already used, more than ten minutes old or started "
+        "in another browser. Nothing was stored. Please sign in again."
+    )
+
+
+class AccessDenied(SignInError):
+    status = 403
+    title = "Access not granted"
+    message = (
+        "You chose not to give the portal access to your Zoho CRM data, so nothing was "
+        "connected. You can sign in again at any time."
+    )
+
+
+class UnknownDataCenterError(SignInError):
+    title = "Unknown Zoho data center"
+    message = (
+        "Zoho sent you back with a data center or accounts server this portal does not "
+        "recognise, so the sign-in was stopped before anything was sent anywhere."
+    )
+
+
+class ZohoRefused(SignInError):
+    title = "Zoho refused the sign-in"
+
+
+# --- the authorization request ------------------------------------------------------------
+def safe_next_url(next_url: str | None, *, allowed_hosts: set[str], secure: bool) -> str:
+    """`next_url` when it stays on this site, else the portal home."""
+    if next_url and url_has_allowed_host_and_scheme(
+        next_url, allowed_hosts=allowed_hosts, require_https=secure
+    ):
+        return next_url
+    return "/"
+
+
+def sign_in_start(session, *, next_url: str) -> str:
+    """Record a fresh single-use `state` in the session; return Zoho's authorize URL."""
+    state = secrets.token_urlsafe(32)  # 256 bits
+    session[SESSION_OAUTH_KEY] = {"state": state, "created": time.time(), "next": next_url}
+    query = urlencode(
+        {
+            "client_id": settings.ZOHO_CLIENT_ID,
+            "response_type": "code",
+            "scope": ",".join(settings.ZOHO_SCOPES),
+            "access_type": "offline",
+            "prompt": "consent",
+            "redirect_uri": settings.ZOHO_REDIRECT_URI,
+            "state": state,
+        }
+    )
+    return f"{datacenters.get(datacenters.SIGN_IN_DC).authorize_url}?{query}"
+
+
+def sign_in_consume_state(session, *, state: str | None) -> str:
+    """Check and use up the session's pending `state`; return the `next` URL it carried."""
+    pending = session.pop(SESSION_OAUTH_KEY, None)
+    if not isinstance(pending, dict) or not state or not isinstance(pending.get("state"), str):
+        raise InvalidState()
+    if not secrets.compare_digest(pending["state"].encode(), state.encode()):
+        raise InvalidState()
+    if time.time() - float(pending.get("created", 0)) > settings.ZOHO_STATE_MAX_AGE:
+        raise InvalidState()
+    return pending.get("next") or "/"
+
+
+# --- the callback -------------------------------------------------------------------------
+@dataclass(frozen=True)
+class SignInResult:
+    connection: ZohoConnection
+    created: bool
+
+
+def sign_in_complete(
+    *, current_user: AbstractBaseUser | None, location: str | None, accounts_server: str | None,
+    code: str | None,
+) -> SignInResult:
+    """Redeem the callback's `code` at the data center it names and store the connection.
+
+    Checks come first and make no outbound call: the data center must be in the table and
+    `accounts-server` must be exactly that data center's.
+    """
+    try:
+        data_center = datacenters.for_callback(location, accounts_server)
+    except datacenters.UnknownDataCenter:
+        raise UnknownDataCenterError() from None
+    if not code or len(code) > 512:
+        raise SignInError("Zoho's answer carried no authorization code. Please sign in again.")
+    try:
+        exchanged = zoho_sdk.exchange_token(
+            data_center=data_center.key, grant_token=code, redirect_uri=settings.ZOHO_REDIRECT_URI
+        )
+    except zoho_sdk.ExchangeFailed as failure:
+        raise _sign_in_error(failure.error) from None
+    return connection_register(
+        exchanged=exchanged, user=current_user, scopes=",".join(settings.ZOHO_SCOPES)
+    )
+
+
+def _sign_in_error(error: zoho_oauth.ZohoOAuthError) -> SignInError:
+    if isinstance(error, zoho_oauth.InvalidGrant):
+        return ZohoRefused(
+            "Zoho did not accept the sign-in code: it was already used or has expired. "
+            "Please sign in again."
+        )
+    if isinstance(error, zoho_oauth.InvalidClient):
+        return ZohoRefused(
+            "Zoho did not accept this portal's client credentials for your data center. "
+            "The portal's operator needs to check ZOHO_CLIENT_ID, ZOHO_CLIENT_SECRET and "
+            "ZOHO_REDIRECT_URI (and that Multi-DC is enabled for the client).",
+            status=502,
+        )
+    if isinstance(error, zoho_oauth.Throttled):
+        return ZohoRefused(error.message, title="Zoho is busy", status=429)
+    if isinstance(error, zoho_oauth.ZohoUnreachable):
+        status = 504 if "Timeout" in error.detail else 502
+        return ZohoRefused(
+            "Zoho's sign-in service could not be reached or did not answer in time. Nothing "
+            "was stored; please try again in a moment.",
+            title="Zoho is not answering",
+            status=status,
+        )
+    return ZohoRefused(error.message, status=502)
+
+
+def _django_user_for(exchanged: zoho_sdk.ExchangedToken, current_user) -> AbstractBaseUser:
+    """The signed-in user, else the owner of this Zoho account's connections, else a new user."""
+    if current_user is not None and current_user.is_authenticated:
+        return current_user
+    existing = (
+        ZohoConnection.objects.filter(
+            zoho_user_id=exchanged.zoho_user_id, data_center=exchanged.data_center
+        )
+        .select_related("user")
+        .first()
+    )
+    if existing is not None:
+        return existing.user
+    user_model = get_user_model()
+    username = f"{exchanged.email}/{exchanged.data_center}"[:150]
+    user, _ = user_model.objects.get_or_create(
+        username=username,
+        defaults={"email": exchanged.email, "first_name": exchanged.full_name[:150]},
+    )
+    return user
+
+
+def connection_register(
+    *, exchanged: zoho_sdk.ExchangedToken, user: AbstractBaseUser | None, scopes: str,
+) -> SignInResult:
+    """Store (or update) the connection for an exchanged token, all in one transaction.
+
+    A repeat sign-in for the same (Zoho user, org, data center) updates that connection;
+    when it brings a new refresh token, the old one is revoked at Zoho afterwards, so
+    repeat sign-ins never pile up toward Zoho's limit of 20 refresh tokens per user.
+    A token answer without a refresh token keeps the stored one.
+    """
+    dc = datacenters.get(exchanged.data_center)
+    if exchanged.api_domain != dc.api_domain:
+        raise ZohoRefused(
+            "Zoho's token answer named an API server that does not belong to your data "
+            "center, so it was not accepted. Nothing was stored.",
+            status=502,
+        )
+    if not (exchanged.email and exchanged.zoho_user_id and exchanged.zgid):
+        raise ZohoRefused(
+            "Zoho did not tell the portal who you are or which org you belong to. The "
+            "portal needs the ZohoCRM.users.READ and ZohoCRM.org.READ scopes.",
+            status=502,
+        )
+    signature = f"{exchanged.email}:{exchanged.zgid}"
+    if exchanged.user_signature not in (signature, exchanged.email):
+        raise ZohoRefused("The token does not belong to the expected Zoho user.", status=400)
+
+    replaced_refresh_token = None
+    try:
+        with transaction.atomic():
+            org, _ = ZohoOrg.objects.get_or_create(
+                zgid=exchanged.zgid, data_center=dc.key, defaults={"name": exchanged.org_name}
+            )
+            if exchanged.org_name and org.name != exchanged.org_name:
+                org.name = exchanged.org_name
+                org.save(update_fields=["name"])
+            connection = (
+                ZohoConnection.objects.select_for_update()
+                .filter(zoho_user_id=exchanged.zoho_user_id, org=org, data_center=dc.key)
+                .first()
+            )
+            created = connection is None
+            if created:
+                if not exchanged.refresh_token:
+                    raise ZohoRefused(
+                        "Zoho returned no refresh token, so the portal could not keep you "
+                        "connected. Please sign in again and approve offline access.",
+                        status=502,
+                    )
+                owner = _django_user_for(exchanged, user)
+                connection = ZohoConnection(
+                    user=owner, org=org, data_center=dc.key, zoho_user_id=exchanged.zoho_user_id
+                )
+            elif user is not None and user.is_authenticated and connection.user_id != user.pk:
+                raise ZohoRefused(
+                    "This Zoho account is already connected to another portal user.", status=409
+                )
+            connection.email = exchanged.email
+            connection.full_name = exchanged.full_name
+            connection.user_signature = signature
+            connection.api_domain = exchanged.api_domain
+            connection.scopes = scopes
+            connection.status = ZohoConnection.Status.ACTIVE
+            connection.refresh_not_before = None
+            if exchanged.refresh_token:
+                if not created:
+                    old = connection.refresh_token_or_none()
+                    if old and old != exchanged.refresh_token:
+                        replaced_refresh_token = old
+                connection.refresh_token = exchanged.refresh_token
+            connection.access_token = exchanged.access_token
+            connection.access_token_expires_at = datetime.fromtimestamp(
+                exchanged.expires_at_ms / 1000, tz=UTC
+            )
+            connection.save()
+    except IntegrityError:
+        raise SignInError(
+            "Another sign-in for the same Zoho account finished at the same moment. "
+            "Please try again.",
+            status=409,
+        ) from None
+    if replaced_refresh_token:
+        _revoke_quietly(dc.key, replaced_refresh_token, connection_id=connection.pk)
+    return SignInResult(connection=connection, created=created)
+
+
+def _revoke_quietly(data_center: str, refresh_token: str, *, connection_id: int) -> None:
+    try:
+        zoho_oauth.token_revoke(data_center=data_center, refresh_token=refresh_token)
+    except zoho_oauth.ZohoOAuthError as error:
+        logger.warning(
+            "could not revoke the replaced refresh token of connection %s: %s",
+            connection_id,
+            error.detail or error.message,
+        )
+
+
+# --- disconnect ----------------------------------------------------------------------------
+class DisconnectError(Exception):
+    def __init__(self, message: str, status: int = 502):
+        self.message = message
+        self.status = status
+        super().__init__(message)
+
+
+def connection_disconnect(*, connection: ZohoConnection) -> None:
+    """Revoke the refresh token at the connection's own data center, then delete the row.
+
+    If Zoho cannot be reached, nothing is deleted (the grant would stay alive at Zoho).
+    A grant Zoho already considers invalid is deleted all the same.
+    """
+    refresh_token = connection.refresh_token_or_none()
+    if refresh_token:
+        try:
+            zoho_oauth.token_revoke(data_center=connection.data_center, refresh_token=refresh_token)
+        except zoho_oauth.InvalidGrant:
+            pass
+        except zoho_oauth.ZohoOAuthError as error:
+            raise DisconnectError(
+                f"Zoho could not revoke the connection ({error.message}) so it was kept. "
+                "Please try again."
+            ) from None
+    connection.delete()
+
+
+# --- the session's active connection -------------------------------------------------------
+def session_activate(session, connection: ZohoConnection) -> None:
+    session[SESSION_ACTIVE_KEY] = connection.pk
+
+
+def active_connection_for(request) -> ZohoConnection | None:
+    """The request user's active connection: the session's choice, else their newest one."""
+    user = request.user
+    if not user.is_authenticated:
+        return None
+    connections = ZohoConnection.objects.filter(user=user).select_related("org")
+    chosen = request.session.get(SESSION_ACTIVE_KEY)
+    connection = None
+    if chosen is not None:
+        connection = connections.filter(pk=chosen).first()
+    if connection is None:
+        connection = connections.order_by("-updated_at").first()
+        if connection is not None:
+            request.session[SESSION_ACTIVE_KEY] = connection.pk
+    return connection

@@ -1,0 +1,205 @@
+"""The SDK's TokenStore over Django models: one indexed query per method, never a scan.
+
+Mapping between the SDK's `OAuthToken` and a `ZohoConnection`:
+- token id              <-> connection primary key (as a string)
+- user signature        <-> `user_signature` ("email:zgid"), looked up with the data center
+                            of the SDK environment in use
+- refresh/access token  <-> encrypted columns, looked up by SHA-256 digest
+- client id and secret  <- settings only; they are never written to the database
+- api domain            <- built from the connection's data-center key
+
+Two things the SDK does not do and this store adds:
+- Inside `zoho_sdk.activated(connection)`, lookups of that connection are served from the
+  already-loaded row, so an SDK call costs no extra query.
+- Inside `zoho_sdk.exchange_token(...)` (sign-in, `zoho_add_token`), tokens the SDK has just
+  obtained are captured in memory instead of written: the sign-in service writes the row
+  itself, in one transaction, once it knows which Django user and org the token is for.
+"""
+
+from __future__ import annotations
+
+import contextvars
+import logging
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+
+from django.conf import settings
+from django.db import transaction
+from zohocrmsdk.src.com.zoho.api.authenticator.oauth_token import OAuthToken
+from zohocrmsdk.src.com.zoho.api.authenticator.store.token_store import TokenStore
+from zohocrmsdk.src.com.zoho.crm.api.initializer import Initializer
+from zohocrmsdk.src.com.zoho.crm.api.user_signature import UserSignature
+
+from . import datacenters
+from .models import ZohoConnection, token_digest
+
+logger = logging.getLogger("zohoportal.accounts")
+
+
+@dataclass
+class TokenCapture:
+    """Tokens the SDK obtained during an exchange, held until the service stores them."""
+
+    data_center: str
+    token: OAuthToken | None = None
+    saves: int = field(default=0)
+
+
+# The connection activated on this thread (see zoho_sdk.activated) and the open capture.
+active_connection: contextvars.ContextVar[ZohoConnection | None] = contextvars.ContextVar(
+    "zoho_active_connection", default=None
+)
+active_capture: contextvars.ContextVar[TokenCapture | None] = contextvars.ContextVar(
+    "zoho_token_capture", default=None
+)
+
+
+def _current_data_center() -> str | None:
+    """The data-center key of the SDK environment in use on this thread, if it is one of ours."""
+    initializer = Initializer.get_initializer()
+    environment = getattr(initializer, "environment", None)
+    found = datacenters.for_api_domain(getattr(environment, "url", None))
+    return found.key if found else None
+
+
+def oauth_token_for(connection: ZohoConnection) -> OAuthToken:
+    """An SDK token carrying `connection`'s tokens (decrypted) and identity."""
+    token = OAuthToken(
+        client_id=settings.ZOHO_CLIENT_ID,
+        client_secret=settings.ZOHO_CLIENT_SECRET,
+        id=str(connection.pk),
+        refresh_token=connection.refresh_token,
+        user_signature=UserSignature(connection.user_signature),
+        api_domain=connection.data_center_info.api_domain,
+    )
+    access_token = connection.access_token
+    if access_token and connection.access_token_expires_at is not None:
+        token.set_access_token(access_token)
+        token.set_expires_in(str(int(connection.access_token_expires_at.timestamp() * 1000)))
+    return token
+
+
+def _merge(target: OAuthToken, source: OAuthToken) -> OAuthToken:
+    """Fill `target`'s empty fields from `source`, as the SDK's own stores do."""
+    for getter, setter in (
+        ("get_id", "set_id"),
+        ("get_user_signature", "set_user_signature"),
+        ("get_client_id", "set_client_id"),
+        ("get_client_secret", "set_client_secret"),
+        ("get_refresh_token", "set_refresh_token"),
+        ("get_access_token", "set_access_token"),
+        ("get_expires_in", "set_expires_in"),
+        ("get_api_domain", "set_api_domain"),
+    ):
+        if getattr(target, getter)() is None:
+            getattr(target, setter)(getattr(source, getter)())
+    return target
+
+
+class DjangoTokenStore(TokenStore):
+    """Zoho SDK token store backed by `ZohoConnection` rows."""
+
+    # --- lookups ----------------------------------------------------------------------
+    def find_token_by_id(self, id):  # noqa: A002 - the SDK's parameter name
+        active = active_connection.get()
+        if active is not None and str(active.pk) == str(id):
+            return oauth_token_for(active)
+        try:
+            connection = ZohoConnection.objects.get(pk=int(id))
+        except (ValueError, TypeError, ZohoConnection.DoesNotExist):
+            return None
+        return oauth_token_for(connection)
+
+    def find_token(self, token):
+        if not isinstance(token, OAuthToken):
+            return None
+        capture = active_capture.get()
+        if capture is not None:
+            # During an exchange only the freshly obtained token counts: a stored row must
+            # not stand in for the grant being redeemed.
+            if capture.token is None:
+                return None
+            return _merge(token, capture.token)
+        connection = self._find_connection(token)
+        if connection is None:
+            return None
+        return _merge(token, oauth_token_for(connection))
+
+    def _find_connection(self, token: OAuthToken) -> ZohoConnection | None:
+        connections = ZohoConnection.objects.select_related("org")
+        if token.get_id():
+            try:
+                return self._first(connections.filter(pk=int(token.get_id())))
+            except (TypeError, ValueError):
+                return None
+        signature = token.get_user_signature()
+        if signature is not None and signature.get_name():
+            rows = connections.filter(user_signature=signature.get_name())
+            data_center = _current_data_center()
+            if data_center:
+                rows = rows.filter(data_center=data_center)
+            return self._first(rows)
+        if token.get_access_token() and not token.get_client_id():
+            return self._first(connections.filter(access_token_digest=token_digest(token.get_access_token())))
+        if token.get_refresh_token():
+            return self._first(connections.filter(refresh_token_digest=token_digest(token.get_refresh_token())))
+        return None  # grant tokens are never stored
+
+    @staticmethod
+    def _first(rows) -> ZohoConnection | None:
+        found = list(rows[:2])
+        return found[0] if len(found) == 1 else None  # ambiguous never matches
+
+    def get_tokens(self):
+        return [oauth_token_for(connection) for connection in ZohoConnection.objects.select_related("org")]
+
+    # --- writes -----------------------------------------------------------------------
+    def save_token(self, token):
+        if not isinstance(token, OAuthToken):
+            return
+        capture = active_capture.get()
+        if capture is not None:
+            capture.token = token
+            capture.saves += 1
+            return
+        active = active_connection.get()
+        if active is not None and token.get_id() == str(active.pk):
+            connection = active
+        else:
+            connection = self._find_connection(token)
+        if connection is None:
+            # A new grant outside the sign-in service: without a Django user to attach it
+            # to there is nothing to write. (The SDK logs and ignores this error.)
+            raise ValueError("DjangoTokenStore only updates existing connections")
+        self._save_fields(connection, token)
+
+    @staticmethod
+    def _save_fields(connection: ZohoConnection, token: OAuthToken) -> None:
+        """Write what the SDK refreshed. A stored refresh token is never dropped."""
+        if token.get_refresh_token():
+            connection.refresh_token = token.get_refresh_token()
+        if token.get_access_token():
+            connection.access_token = token.get_access_token()
+            expires_ms = token.get_expires_in()
+            if expires_ms:
+                connection.access_token_expires_at = datetime.fromtimestamp(int(expires_ms) / 1000, tz=UTC)
+        connection.save(
+            update_fields=[
+                "refresh_token_encrypted",
+                "refresh_token_digest",
+                "access_token_encrypted",
+                "access_token_digest",
+                "access_token_expires_at",
+                "updated_at",
+            ]
+        )
+
+    def delete_token(self, id):  # noqa: A002 - the SDK's parameter name
+        try:
+            ZohoConnection.objects.filter(pk=int(id)).delete()
+        except (ValueError, TypeError):
+            return
+
+    def delete_tokens(self):
+        with transaction.atomic():
+            ZohoConnection.objects.all().delete()

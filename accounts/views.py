@@ -1,0 +1,132 @@
+"""Sign in with Zoho, sign out, and the user's connections. Views validate and delegate."""
+
+from __future__ import annotations
+
+from django.conf import settings
+from django.contrib import messages
+from django.contrib.auth import login, logout
+from django.contrib.auth.decorators import login_required
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import get_object_or_404, redirect, render
+from django.views.decorators.cache import never_cache
+from django.views.decorators.http import require_GET, require_POST
+
+from . import services
+from .models import ZohoConnection
+from .ratelimit import rate_limited
+
+
+def _error_page(request: HttpRequest, error: services.SignInError) -> HttpResponse:
+    return render(
+        request,
+        "accounts/sign_in_error.html",
+        {"title": error.title, "message": error.message},
+        status=error.status,
+    )
+
+
+@require_GET
+@never_cache
+def login_start(request: HttpRequest) -> HttpResponse:
+    if not settings.ZOHO_CLIENT_ID:
+        error = services.SignInError(
+            "This portal has no Zoho client configured. Set ZOHO_CLIENT_ID, "
+            "ZOHO_CLIENT_SECRET and ZOHO_REDIRECT_URI, or ZOHO_EMULATOR_URL for demo mode.",
+            title="Zoho sign-in is not configured",
+            status=503,
+        )
+        return _error_page(request, error)
+    if rate_limited(request, scope="login"):
+        error = services.SignInError(
+            "Too many sign-in attempts from your address. Please wait a minute and try again.",
+            title="Slow down",
+            status=429,
+        )
+        return _error_page(request, error)
+    next_url = services.safe_next_url(
+        request.GET.get("next"), allowed_hosts={request.get_host()}, secure=request.is_secure()
+    )
+    return redirect(services.sign_in_start(request.session, next_url=next_url))
+
+
+@require_GET
+@never_cache
+def callback(request: HttpRequest) -> HttpResponse:
+    params = request.GET
+    try:
+        next_url = services.sign_in_consume_state(request.session, state=params.get("state"))
+        if params.get("error"):
+            if params.get("error") == "access_denied":
+                raise services.AccessDenied()
+            raise services.ZohoRefused("Zoho ended the sign-in with an error. Please try again.")
+        result = services.sign_in_complete(
+            current_user=request.user,
+            location=params.get("location"),
+            accounts_server=params.get("accounts-server"),
+            code=params.get("code"),
+        )
+    except services.SignInError as error:
+        response = _error_page(request, error)
+    else:
+        connection = result.connection
+        login(request, connection.user, backend="django.contrib.auth.backends.ModelBackend")
+        services.session_activate(request.session, connection)
+        messages.success(
+            request, f"Connected to {connection.org.name or connection.org.zgid} "
+            f"({connection.data_center.upper()}) as {connection.email}."
+        )
+        response = redirect(next_url)
+    # The callback URL carries the code and state: never let it leak through a Referer.
+    response["Referrer-Policy"] = "no-referrer"
+    return response
+
+
+@require_POST
+def logout_view(request: HttpRequest) -> HttpResponse:
+    logout(request)  # flushes the session
+    messages.info(request, "You are signed out.")
+    return redirect("home")
+
+
+@login_required
+@require_GET
+def connection_list(request: HttpRequest) -> HttpResponse:
+    connections = request.user.zoho_connections.select_related("org").order_by("org__name")
+    return render(request, "accounts/connections.html", {"connections": connections})
+
+
+@login_required
+@require_POST
+def connection_activate(request: HttpRequest, pk: int) -> HttpResponse:
+    connection = get_object_or_404(ZohoConnection, pk=pk, user=request.user)
+    services.session_activate(request.session, connection)
+    messages.success(request, f"Now working in {connection.org} as {connection.email}.")
+    return redirect("home")
+
+
+@login_required
+@require_POST
+def connection_switch(request: HttpRequest) -> HttpResponse:
+    """The switcher form's target: the same as activate, with the id in the form."""
+    try:
+        pk = int(request.POST.get("connection", ""))
+    except ValueError:
+        messages.error(request, "Choose a connection to switch to.")
+        return redirect("accounts:connections")
+    return connection_activate(request, pk)
+
+
+@login_required
+@require_POST
+def connection_disconnect(request: HttpRequest, pk: int) -> HttpResponse:
+    connection = get_object_or_404(ZohoConnection.objects.select_related("org"), pk=pk, user=request.user)
+    label = str(connection.org)
+    try:
+        services.connection_disconnect(connection=connection)
+    except services.DisconnectError as error:
+        messages.error(request, error.message)
+        return redirect("accounts:connections")
+    if request.session.get(services.SESSION_ACTIVE_KEY) == pk:
+        del request.session[services.SESSION_ACTIVE_KEY]
+    messages.success(request, f"Disconnected {label}; its access was revoked at Zoho.")
+    return redirect("accounts:connections")

@@ -1,0 +1,70 @@
+"""Every HTTP call to Zoho goes through here: timeouts always, pooled connections by default.
+
+The SDK calls the module-level `requests.get/post/put/patch/delete`, so each CRM call opens
+a new TCP (and TLS) connection and only GET gets a timeout. `install_sdk_transport()` gives
+the SDK's two HTTP-calling modules a stand-in for the `requests` module whose functions go
+through one pooled `requests.Session` per thread with a timeout on every method. The
+installed SDK's files are not edited; `ZOHO_HTTP_KEEPALIVE=false` keeps the timeouts and
+drops the pooling.
+"""
+
+from __future__ import annotations
+
+import threading
+import types
+from typing import Any
+
+import requests
+from django.conf import settings
+
+_local = threading.local()
+
+
+def session() -> requests.Session:
+    """This thread's pooled session (one per thread: `requests.Session` is not thread-safe)."""
+    current = getattr(_local, "session", None)
+    if current is None:
+        current = requests.Session()
+        _local.session = current
+    return current
+
+
+def timeout() -> tuple[float, float]:
+    seconds = float(settings.ZOHO_HTTP_TIMEOUT)
+    return (min(seconds, 5.0), seconds)
+
+
+def request(method: str, url: str, **kwargs: Any) -> requests.Response:
+    """`requests.request` with the portal's timeout and, if enabled, connection reuse."""
+    kwargs.setdefault("timeout", timeout())
+    if kwargs["timeout"] is None:  # the SDK passes timeout=None when none is configured
+        kwargs["timeout"] = timeout()
+    if getattr(settings, "ZOHO_HTTP_KEEPALIVE", True):
+        return session().request(method, url, **kwargs)
+    return requests.request(method, url, **kwargs)
+
+
+def _bound(method: str):
+    def call(url: str, **kwargs: Any) -> requests.Response:
+        return request(method, url, **kwargs)
+
+    call.__name__ = method.lower()
+    return call
+
+
+# A stand-in for the `requests` module as the SDK uses it: the HTTP verbs plus everything
+# else (exceptions, etc.) from the real module.
+sdk_requests = types.SimpleNamespace(
+    **{name: getattr(requests, name) for name in dir(requests) if not name.startswith("__")}
+)
+for _method in ("GET", "POST", "PUT", "PATCH", "DELETE"):
+    setattr(sdk_requests, _method.lower(), _bound(_method))
+
+
+def install_sdk_transport() -> None:
+    """Route the SDK's HTTP through `request()` (idempotent)."""
+    from zohocrmsdk.src.com.zoho.api.authenticator import oauth_token
+    from zohocrmsdk.src.com.zoho.crm.api.util import api_http_connector
+
+    oauth_token.requests = sdk_requests
+    api_http_connector.requests = sdk_requests

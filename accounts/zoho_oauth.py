@@ -1,0 +1,120 @@
+"""A thin client for Zoho's token endpoint: refresh and revoke, one error type per outcome.
+
+Zoho answers token errors with HTTP 200 and `{"error": ...}`; this module turns each answer
+into a value or one of the `ZohoOAuthError` subclasses below. It never logs a token.
+(The authorization-code exchange goes through the SDK: see `zoho_sdk.exchange_grant`.)
+"""
+
+from __future__ import annotations
+
+import time
+from dataclasses import dataclass
+
+import requests
+from django.conf import settings
+
+from . import datacenters, zoho_http
+
+THROTTLE_ERROR = "Access Denied"
+
+
+class ZohoOAuthError(Exception):
+    """Base of every token-endpoint failure; `message` is safe to show a user."""
+
+    message = "Zoho's sign-in service answered with an error."
+
+    def __init__(self, detail: str = ""):
+        self.detail = detail
+        super().__init__(detail or self.message)
+
+
+class InvalidGrant(ZohoOAuthError):
+    message = "Zoho no longer accepts this grant (it was revoked, expired or already used)."
+
+
+class InvalidClient(ZohoOAuthError):
+    message = "Zoho did not recognise this portal's client credentials for that data center."
+
+
+class Throttled(ZohoOAuthError):
+    message = "Zoho is limiting sign-in requests right now. Please try again in a few minutes."
+
+
+class ZohoUnreachable(ZohoOAuthError):
+    message = "Zoho's sign-in service could not be reached or did not answer in time."
+
+
+class UnexpectedAnswer(ZohoOAuthError):
+    message = "Zoho's sign-in service gave an answer the portal does not understand."
+
+
+@dataclass(frozen=True)
+class TokenResponse:
+    access_token: str
+    expires_in: int
+    api_domain: str
+    refresh_token: str | None = None
+    scope: str = ""
+
+
+def error_for(code: str | None) -> ZohoOAuthError:
+    """The exception for one of Zoho's token-endpoint `error` strings."""
+    if code == "invalid_code":
+        return InvalidGrant(code)
+    if code in ("invalid_client", "invalid_client_secret", "invalid_redirect_uri"):
+        return InvalidClient(code)
+    if code == THROTTLE_ERROR:
+        return Throttled(code)
+    return UnexpectedAnswer(str(code)[:100])
+
+
+def _post(url: str, data: dict[str, str]) -> dict:
+    try:
+        response = zoho_http.request("POST", url, data=data, allow_redirects=False)
+    except requests.RequestException as error:
+        raise ZohoUnreachable(type(error).__name__) from None
+    if response.status_code >= 500:
+        raise ZohoUnreachable(f"HTTP {response.status_code}")
+    try:
+        body = response.json()
+    except ValueError:
+        raise UnexpectedAnswer(f"HTTP {response.status_code}, not JSON") from None
+    if not isinstance(body, dict):
+        raise UnexpectedAnswer("not a JSON object")
+    return body
+
+
+def token_refresh(*, data_center: str, refresh_token: str) -> TokenResponse:
+    """A new access token for `refresh_token` from its own data center's token endpoint."""
+    body = _post(
+        datacenters.get(data_center).token_url,
+        {
+            "grant_type": "refresh_token",
+            "refresh_token": refresh_token,
+            "client_id": settings.ZOHO_CLIENT_ID,
+            "client_secret": settings.ZOHO_CLIENT_SECRET,
+        },
+    )
+    if "error" in body or "access_token" not in body:
+        raise error_for(body.get("error"))
+    try:
+        expires_in = int(body.get("expires_in", 3600))
+    except (TypeError, ValueError):
+        raise UnexpectedAnswer("expires_in is not a number") from None
+    return TokenResponse(
+        access_token=str(body["access_token"]),
+        expires_in=expires_in,
+        api_domain=str(body.get("api_domain", "")),
+        scope=str(body.get("scope", "")),
+    )
+
+
+def token_revoke(*, data_center: str, refresh_token: str) -> None:
+    """Revoke `refresh_token` (and every access token minted from it) at its data center."""
+    body = _post(datacenters.get(data_center).revoke_url, {"token": refresh_token})
+    if body.get("status") != "success":
+        raise error_for(body.get("error"))
+
+
+def monotonic_ms() -> int:
+    return int(time.monotonic() * 1000)

@@ -1,0 +1,252 @@
+"""The one module that owns the Zoho SDK's global and thread-local state.
+
+- `ensure_initialized()` initialises the SDK once per process with a placeholder token that
+  refuses to authenticate: `Initializer.initialize` demands a token, and an SDK call made
+  outside an activated connection must fail closed instead of running as whoever came last.
+- `activated(connection)` runs a block as one connection: its data center's environment, its
+  token (by id, through `DjangoTokenStore`), its own field-metadata directory. It always clears
+  the SDK's thread-local on the way out.
+- `exchange_token(...)` redeems a grant code (or a refresh token) through the SDK and returns
+  what Zoho said about the user and org, without writing anything.
+"""
+
+from __future__ import annotations
+
+import threading
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass
+from pathlib import Path
+
+from django.conf import settings
+from zohocrmsdk.src.com.zoho.api.authenticator.oauth_token import OAuthToken
+from zohocrmsdk.src.com.zoho.api.authenticator.token import Token
+from zohocrmsdk.src.com.zoho.api.logger import Logger
+from zohocrmsdk.src.com.zoho.crm.api.dc.data_center import DataCenter as SDKDataCenter
+from zohocrmsdk.src.com.zoho.crm.api.exception import SDKException
+from zohocrmsdk.src.com.zoho.crm.api.initializer import Initializer
+from zohocrmsdk.src.com.zoho.crm.api.org import OrgOperations
+from zohocrmsdk.src.com.zoho.crm.api.org import ResponseWrapper as OrgResponseWrapper
+from zohocrmsdk.src.com.zoho.crm.api.parameter_map import ParameterMap
+from zohocrmsdk.src.com.zoho.crm.api.sdk_config import SDKConfig
+from zohocrmsdk.src.com.zoho.crm.api.user_signature import UserSignature
+from zohocrmsdk.src.com.zoho.crm.api.users import GetUsersParam, UsersOperations
+from zohocrmsdk.src.com.zoho.crm.api.users import ResponseWrapper as UsersResponseWrapper
+
+from . import datacenters, token_refresh, zoho_http, zoho_oauth
+from .models import ZohoConnection
+from .token_store import DjangoTokenStore, TokenCapture, active_capture, active_connection
+
+_PLACEHOLDER_URL = "https://zoho-sdk-not-activated.invalid"
+_init_lock = threading.Lock()
+_initialized = False
+
+
+class NoActiveConnection(RuntimeError):
+    """An SDK call was made outside `activated(...)`."""
+
+    def __init__(self) -> None:
+        super().__init__(
+            "Zoho SDK call outside an activated connection: wrap it in "
+            "accounts.zoho_sdk.activated(connection)."
+        )
+
+
+class _RefusingToken(Token):
+    """The token the SDK is initialised with: it never authenticates anything."""
+
+    def generate_token(self) -> None:
+        return None
+
+    def authenticate(self, url_connection) -> None:
+        raise NoActiveConnection()
+
+    def remove(self) -> bool:
+        return False
+
+
+def _sdk_config() -> SDKConfig:
+    # Picklists are validated by the portal (with messages next to the field), not the SDK.
+    return SDKConfig(
+        auto_refresh_fields=False,
+        pick_list_validation=False,
+        connect_timeout=min(settings.ZOHO_HTTP_TIMEOUT, 5.0),
+        read_timeout=settings.ZOHO_HTTP_TIMEOUT,
+    )
+
+
+def ensure_initialized() -> None:
+    """Initialise the SDK once per process (thread-safe, idempotent)."""
+    global _initialized
+    if _initialized:
+        return
+    with _init_lock:
+        if _initialized:
+            return
+        zoho_http.install_sdk_transport()
+        resource_dir = Path(settings.ZOHO_SDK_RESOURCE_DIR)
+        resource_dir.mkdir(parents=True, exist_ok=True)
+        Initializer.initialize(
+            environment=SDKDataCenter.Environment(
+                _PLACEHOLDER_URL, f"{_PLACEHOLDER_URL}/oauth/v2/token", _PLACEHOLDER_URL
+            ),
+            token=_RefusingToken(),
+            store=DjangoTokenStore(),
+            sdk_config=_sdk_config(),
+            resource_path=str(resource_dir),
+            logger=Logger.get_instance(Logger.Levels.CRITICAL),
+        )
+        _initialized = True
+
+
+def environment_for(data_center: str) -> SDKDataCenter.Environment:
+    """The SDK environment of a data-center key, from the portal's own table."""
+    dc = datacenters.get(data_center)
+    return SDKDataCenter.Environment(dc.api_domain, dc.token_url, dc.api_domain)
+
+
+def resource_dir_for(connection_id: int | str) -> str:
+    """Per-connection field-metadata directory (named by id: no token material)."""
+    path = Path(settings.ZOHO_SDK_RESOURCE_DIR) / f"connection-{connection_id}"
+    path.mkdir(parents=True, exist_ok=True)
+    return str(path)
+
+
+def sdk_thread_state() -> object | None:
+    """The SDK's thread-local initializer (None outside `activated`): for tests and checks."""
+    return getattr(Initializer.LOCAL, "init", None)
+
+
+@contextmanager
+def _switched(environment, token: Token, resource_path: str | None = None) -> Iterator[None]:
+    ensure_initialized()
+    try:
+        Initializer.switch_user(environment=environment, token=token, sdk_config=_sdk_config())
+        if resource_path is not None:
+            Initializer.LOCAL.init.resource_path = resource_path
+        yield
+    finally:
+        Initializer.LOCAL.init = None
+
+
+@contextmanager
+def activated(connection: ZohoConnection) -> Iterator[ZohoConnection]:
+    """Run the block's SDK calls as `connection`, refreshed ahead of expiry.
+
+    Raises `token_refresh` errors (needs re-consent, throttled, unreachable) before any
+    SDK call when the access token cannot be made fresh.
+    """
+    connection = token_refresh.connection_ensure_fresh(connection)
+    marker = active_connection.set(connection)
+    try:
+        with _switched(
+            environment_for(connection.data_center),
+            OAuthToken(id=str(connection.pk)),
+            resource_dir_for(connection.pk),
+        ):
+            yield connection
+    finally:
+        active_connection.reset(marker)
+
+
+@dataclass(frozen=True)
+class ExchangedToken:
+    """What a code (or refresh-token) exchange produced, before anything is stored."""
+
+    data_center: str
+    access_token: str
+    refresh_token: str | None
+    expires_at_ms: int
+    api_domain: str
+    user_signature: str  # as the SDK computed it ("email:zgid"), or as given
+    email: str
+    zoho_user_id: str
+    full_name: str
+    zgid: str
+    org_name: str
+
+
+class ExchangeFailed(Exception):
+    """The SDK could not redeem the grant; `error` is the portal's classified error."""
+
+    def __init__(self, error: zoho_oauth.ZohoOAuthError):
+        self.error = error
+        super().__init__(str(error))
+
+
+def _classify(error: SDKException) -> zoho_oauth.ZohoOAuthError:
+    """Turn the SDK's token-exchange exception into the portal's error types."""
+    import requests
+
+    cause = getattr(error, "cause", None)
+    if isinstance(cause, requests.RequestException):
+        return zoho_oauth.ZohoUnreachable(type(cause).__name__)
+    if isinstance(cause, ValueError):  # a non-JSON answer (.json() failed)
+        return zoho_oauth.ZohoUnreachable("not JSON")
+    return zoho_oauth.error_for(getattr(error, "message", None) or str(error))
+
+
+def exchange_token(
+    *,
+    data_center: str,
+    grant_token: str | None = None,
+    refresh_token: str | None = None,
+    email: str | None = None,
+    redirect_uri: str | None = None,
+) -> ExchangedToken:
+    """Redeem `grant_token` (or `refresh_token`) at `data_center` through the SDK.
+
+    Without `email` the SDK finds the user itself and names the token "email:zgid" (the
+    "Sign in with Zoho" path). With `email` the token carries an explicit `UserSignature`,
+    the article's path for a known user. Nothing is written: the token store captures the
+    SDK's save. Raises ExchangeFailed.
+    """
+    token = OAuthToken(
+        client_id=settings.ZOHO_CLIENT_ID,
+        client_secret=settings.ZOHO_CLIENT_SECRET,
+        grant_token=grant_token,
+        refresh_token=refresh_token,
+        redirect_url=redirect_uri,
+        user_signature=UserSignature(email) if email else None,
+    )
+    capture = TokenCapture(data_center=data_center)
+    marker = active_capture.set(capture)
+    try:
+        with _switched(environment_for(data_center), token, resource_path=None):
+            if capture.token is None:
+                raise ExchangeFailed(zoho_oauth.UnexpectedAnswer("the SDK stored no token"))
+            user, org = _current_user_and_org()
+    except SDKException as error:
+        raise ExchangeFailed(_classify(error)) from None
+    finally:
+        active_capture.reset(marker)
+    captured = capture.token
+    signature = captured.get_user_signature()
+    return ExchangedToken(
+        data_center=data_center,
+        access_token=captured.get_access_token(),
+        refresh_token=captured.get_refresh_token() or None,
+        expires_at_ms=int(captured.get_expires_in() or 0),
+        api_domain=captured.get_api_domain() or "",
+        user_signature=signature.get_name() if signature else "",
+        email=str(user.get_email() or ""),
+        zoho_user_id=str(user.get_id() or ""),
+        full_name=str(user.get_full_name() or ""),
+        zgid=str(org.get_zgid() or ""),
+        org_name=str(org.get_company_name() or ""),
+    )
+
+
+def _current_user_and_org():
+    """The signed-in Zoho user and their org, through the SDK (inside an activation)."""
+    params = ParameterMap()
+    params.add(GetUsersParam.type, "CurrentUser")
+    users = UsersOperations().get_users(params)
+    org = OrgOperations().get_organization()
+    users_object = users.get_object() if users is not None else None
+    org_object = org.get_object() if org is not None else None
+    if not isinstance(users_object, UsersResponseWrapper) or not users_object.get_users():
+        raise ExchangeFailed(zoho_oauth.UnexpectedAnswer("Zoho did not say who signed in"))
+    if not isinstance(org_object, OrgResponseWrapper) or not org_object.get_org():
+        raise ExchangeFailed(zoho_oauth.UnexpectedAnswer("Zoho did not say which org"))
+    return users_object.get_users()[0], org_object.get_org()[0]

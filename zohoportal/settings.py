@@ -1,0 +1,196 @@
+"""Settings for zohoportal, read from the environment (django-environ).
+
+Every setting an operator may change is listed in `.env.example` and in the README's
+"Settings" section. With DEBUG off, a missing secret stops start-up with a message naming
+the variable; nothing falls back to a development value in production.
+"""
+
+from pathlib import Path
+
+import environ
+from django.core.exceptions import ImproperlyConfigured
+
+BASE_DIR = Path(__file__).resolve().parent.parent
+
+env = environ.Env()
+if (BASE_DIR / ".env").is_file():
+    environ.Env.read_env(BASE_DIR / ".env")
+
+DEBUG = env.bool("DEBUG", default=False)
+
+
+def _required(name: str, dev_default: str | None = None) -> str:
+    """A setting that production must provide; DEBUG may fall back to `dev_default`."""
+    value = env.str(name, default="")
+    if value:
+        return value
+    if DEBUG and dev_default is not None:
+        return dev_default
+    raise ImproperlyConfigured(
+        f"{name} is not set. Set it in the environment (see .env.example); "
+        "it is required when DEBUG is off."
+    )
+
+
+SECRET_KEY = _required("SECRET_KEY", dev_default="django-insecure-development-only-key")
+ALLOWED_HOSTS = env.list("ALLOWED_HOSTS", default=["127.0.0.1", "localhost"] if DEBUG else [])
+CSRF_TRUSTED_ORIGINS = env.list("CSRF_TRUSTED_ORIGINS", default=[])
+
+INSTALLED_APPS = [
+    "django.contrib.admin",
+    "django.contrib.auth",
+    "django.contrib.contenttypes",
+    "django.contrib.sessions",
+    "django.contrib.messages",
+    "django.contrib.staticfiles",
+    "accounts",
+    "crm",
+]
+
+MIDDLEWARE = [
+    "django.middleware.security.SecurityMiddleware",
+    "django.contrib.sessions.middleware.SessionMiddleware",
+    "django.middleware.common.CommonMiddleware",
+    "django.middleware.csrf.CsrfViewMiddleware",
+    "django.contrib.auth.middleware.AuthenticationMiddleware",
+    "django.contrib.messages.middleware.MessageMiddleware",
+    "django.middleware.clickjacking.XFrameOptionsMiddleware",
+]
+
+ROOT_URLCONF = "zohoportal.urls"
+WSGI_APPLICATION = "zohoportal.wsgi.application"
+
+TEMPLATES = [
+    {
+        "BACKEND": "django.template.backends.django.DjangoTemplates",
+        "DIRS": [BASE_DIR / "templates"],
+        "APP_DIRS": True,
+        "OPTIONS": {
+            "context_processors": [
+                "django.template.context_processors.request",
+                "django.contrib.auth.context_processors.auth",
+                "django.contrib.messages.context_processors.messages",
+                "accounts.context_processors.zoho",
+            ],
+        },
+    },
+]
+
+DATABASES = {
+    "default": env.db("DATABASE_URL", default=f"sqlite:///{BASE_DIR / 'db.sqlite3'}"),
+}
+if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
+    # Writers wait for each other instead of failing with "database is locked".
+    DATABASES["default"].setdefault("OPTIONS", {})["timeout"] = 20
+DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
+
+AUTH_PASSWORD_VALIDATORS = [
+    {"NAME": "django.contrib.auth.password_validation.UserAttributeSimilarityValidator"},
+    {"NAME": "django.contrib.auth.password_validation.MinimumLengthValidator"},
+    {"NAME": "django.contrib.auth.password_validation.CommonPasswordValidator"},
+    {"NAME": "django.contrib.auth.password_validation.NumericPasswordValidator"},
+]
+
+LANGUAGE_CODE = "en-us"
+TIME_ZONE = "UTC"
+USE_I18N = True
+USE_TZ = True
+
+STATIC_URL = "static/"
+STATICFILES_DIRS = [BASE_DIR / "static"]
+STATIC_ROOT = BASE_DIR / "staticfiles"
+
+LOGIN_URL = "/"
+SESSION_ENGINE = "django.contrib.sessions.backends.db"
+SESSION_COOKIE_HTTPONLY = True
+SESSION_COOKIE_SAMESITE = "Lax"  # Strict would drop the session on the OAuth callback.
+CSRF_COOKIE_SAMESITE = "Lax"
+X_FRAME_OPTIONS = "DENY"
+SECURE_CONTENT_TYPE_NOSNIFF = True
+SECURE_REFERRER_POLICY = "same-origin"
+
+# --- Zoho -------------------------------------------------------------------------------
+# ZOHO_EMULATOR_URL points every data center at the bundled emulator (demo mode when no
+# Zoho client is configured). Without it, the portal talks to Zoho's real servers.
+ZOHO_EMULATOR_URL = env.str("ZOHO_EMULATOR_URL", default="").rstrip("/")
+
+# The emulator's documented demo client (zoho_emulator/README.md); used only when the
+# emulator is configured and no client of your own is.
+ZOHO_DEMO_CLIENT_ID = "1000.ZOHOPORTALDEMO"
+ZOHO_DEMO_CLIENT_SECRET = "zohoportal-demo-secret"  # noqa: S105 - public demo value
+ZOHO_DEMO_MODE = bool(ZOHO_EMULATOR_URL) and not env.str("ZOHO_CLIENT_ID", default="")
+
+if ZOHO_DEMO_MODE:
+    ZOHO_CLIENT_ID = ZOHO_DEMO_CLIENT_ID
+    ZOHO_CLIENT_SECRET = ZOHO_DEMO_CLIENT_SECRET
+    ZOHO_REDIRECT_URI = env.str(
+        "ZOHO_REDIRECT_URI", default="http://127.0.0.1:8000/accounts/callback/"
+    )
+else:
+    ZOHO_CLIENT_ID = _required("ZOHO_CLIENT_ID", dev_default="")
+    ZOHO_CLIENT_SECRET = _required("ZOHO_CLIENT_SECRET", dev_default="")
+    ZOHO_REDIRECT_URI = _required(
+        "ZOHO_REDIRECT_URI", dev_default="http://127.0.0.1:8000/accounts/callback/"
+    )
+
+ZOHO_SCOPES = env.list(
+    "ZOHO_SCOPES",
+    default=[
+        "ZohoCRM.modules.ALL",
+        "ZohoCRM.users.READ",
+        "ZohoCRM.org.READ",
+        "ZohoCRM.settings.fields.READ",
+        "ZohoCRM.settings.modules.READ",
+    ],
+)
+# Seconds for every HTTP call to Zoho (connect, read). Shorter than ZOHO_REFRESH_LOCK_TIMEOUT,
+# so a hung token endpoint always releases the refresh lock.
+ZOHO_HTTP_TIMEOUT = env.float("ZOHO_HTTP_TIMEOUT", default=10.0)
+# Reuse TCP/TLS connections to Zoho (one pooled session per thread).
+ZOHO_HTTP_KEEPALIVE = env.bool("ZOHO_HTTP_KEEPALIVE", default=True)
+ZOHO_REFRESH_LOCK_TIMEOUT = env.float("ZOHO_REFRESH_LOCK_TIMEOUT", default=30.0)
+# Refresh an access token when less than this many seconds of life remain.
+ZOHO_REFRESH_AHEAD = env.int("ZOHO_REFRESH_AHEAD", default=300)
+# Where the SDK keeps its field-metadata cache, one directory per connection.
+ZOHO_SDK_RESOURCE_DIR = Path(env.str("ZOHO_SDK_RESOURCE_DIR", default=str(BASE_DIR / "var" / "sdk")))
+# Sign-in starts allowed per client address: (requests, window in seconds).
+LOGIN_RATE_LIMIT = (env.int("LOGIN_RATE_LIMIT", default=20), 60)
+# Seconds a sign-in `state` stays valid.
+ZOHO_STATE_MAX_AGE = 600
+
+# Token encryption: comma-separated Fernet keys, newest first. In DEBUG a development key is
+# generated into a git-ignored file; in production a missing key stops start-up.
+TOKEN_ENCRYPTION_KEY_FILE = BASE_DIR / ".token-encryption-key"
+
+
+def _token_encryption_keys() -> list[str]:
+    keys = env.list("TOKEN_ENCRYPTION_KEYS", default=[])
+    if keys:
+        return keys
+    if not DEBUG:
+        raise ImproperlyConfigured(
+            "TOKEN_ENCRYPTION_KEYS is not set. Generate one with "
+            "`python -c 'from cryptography.fernet import Fernet; print(Fernet.generate_key().decode())'`"
+            " and set it in the environment; it is required when DEBUG is off."
+        )
+    if not TOKEN_ENCRYPTION_KEY_FILE.is_file():
+        from cryptography.fernet import Fernet
+
+        TOKEN_ENCRYPTION_KEY_FILE.write_text(Fernet.generate_key().decode() + "\n")
+        TOKEN_ENCRYPTION_KEY_FILE.chmod(0o600)
+    return [TOKEN_ENCRYPTION_KEY_FILE.read_text().strip()]
+
+
+TOKEN_ENCRYPTION_KEYS = _token_encryption_keys()
+
+LOGGING = {
+    "version": 1,
+    "disable_existing_loggers": False,
+    "handlers": {"console": {"class": "logging.StreamHandler"}},
+    "root": {"handlers": ["console"], "level": "WARNING"},
+    "loggers": {
+        "zohoportal": {"level": env.str("LOG_LEVEL", default="INFO")},
+        # The SDK logs request details; keep it quiet so nothing sensitive reaches the logs.
+        "SDKLogger": {"level": "CRITICAL", "propagate": False},
+    },
+}
