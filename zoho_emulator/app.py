@@ -1,0 +1,432 @@
+"""The WSGI application: routing, control plane, latency and fault injection."""
+
+from __future__ import annotations
+
+import json
+import logging
+import re
+import threading
+import time
+
+from . import accounts, crm, seed
+from .state import Fault, State
+from .web import Request, Response, html_response, json_response
+
+log = logging.getLogger("zoho_emulator")
+
+DEFAULT_CLIENT_ID = "1000.ZOHOPORTALDEMO"
+DEFAULT_CLIENT_SECRET = "zohoportal-demo-secret"
+DEFAULT_REDIRECT_URIS = (
+    "http://127.0.0.1:8000/accounts/callback/",
+    "http://localhost:8000/accounts/callback/",
+)
+
+_ACCOUNTS_RE = re.compile(r"^/accounts/([a-z]{2})(/.*)?$")
+_API_RE = re.compile(r"^/api/([a-z]{2})(/.*)?$")
+
+
+class Emulator:
+    """Zoho Accounts + Zoho CRM v8 emulator as a WSGI callable."""
+
+    def __init__(
+        self,
+        *,
+        client_id: str = DEFAULT_CLIENT_ID,
+        client_secret: str = DEFAULT_CLIENT_SECRET,
+        redirect_uris=DEFAULT_REDIRECT_URIS,
+        public_url: str | None = None,
+        access_token_ttl: float = 3600,
+    ):
+        self.client_id = client_id
+        self.client_secret = client_secret
+        self.redirect_uris = list(redirect_uris or [])
+        self.public_url = public_url.rstrip("/") if public_url else None
+        self.access_token_ttl = access_token_ttl
+        self.state = State()
+        self._local = threading.local()
+
+    # ------------------------------------------------------------------ public helpers
+    def register_redirect_uri(self, uri: str) -> None:
+        with self.state.lock:
+            if uri not in self.redirect_uris:
+                self.redirect_uris.append(uri)
+
+    def reset(self) -> None:
+        """Restore seed data; drop codes, tokens, stats and faults. Registered URIs stay."""
+        self.state.reset()
+
+    def set_latency(self, ms: float) -> None:
+        with self.state.lock:
+            self.state.latency_ms = float(ms)
+
+    def base_url(self) -> str:
+        return self.public_url or getattr(self._local, "base", None) or "http://127.0.0.1"
+
+    def accounts_server(self, dc: str) -> str:
+        return f"{self.base_url()}/accounts/{dc}"
+
+    def api_domain(self, dc: str) -> str:
+        return f"{self.base_url()}/api/{dc}"
+
+    def token_url(self, dc: str) -> str:
+        return f"{self.accounts_server(dc)}/oauth/v2/token"
+
+    # ------------------------------------------------------------------ WSGI
+    def __call__(self, environ, start_response):
+        try:
+            resp = self._dispatch(environ)
+        except Exception:  # never leak a traceback to the client
+            log.exception(
+                "zoho_emulator: unhandled error for %s %s",
+                environ.get("REQUEST_METHOD"),
+                environ.get("PATH_INFO"),
+            )
+            resp = json_response(
+                {
+                    "code": "INTERNAL_ERROR",
+                    "details": {},
+                    "message": "Internal Server Error",
+                    "status": "error",
+                },
+                500,
+            )
+        headers = list(resp.headers)
+        if resp.status not in (204, 304) and not any(
+            k.lower() == "content-length" for k, _ in headers
+        ):
+            headers.append(("Content-Length", str(len(resp.body))))
+        start_response(resp.status_line(), headers)
+        return [resp.body] if resp.status not in (204, 304) else []
+
+    def _dispatch(self, environ) -> Response:
+        req = Request(environ)
+        host = (
+            environ.get("HTTP_HOST")
+            or f"{environ.get('SERVER_NAME', '127.0.0.1')}:{environ.get('SERVER_PORT', '80')}"
+        )
+        self._local.base = f"{environ.get('wsgi.url_scheme', 'http')}://{host}"
+        st = self.state
+        path = req.path
+        with st.lock:
+            st.stats.requests_total += 1
+        if path.startswith("/_emulator/") or path == "/_emulator":
+            return self._control(req)
+
+        conn = environ.get("zoho_emulator.connection")
+        if conn is not None and not conn.get("api"):
+            conn["api"] = True
+            with st.lock:
+                st.api_connections += 1
+
+        api = _API_RE.match(path)
+        if api:
+            self._record_api_call(api.group(1), path, req)
+
+        latency = st.latency_ms
+        if latency > 0:
+            time.sleep(latency / 1000.0)
+        fault = st.take_fault(req.method, path)
+        if fault is not None:
+            if fault.delay_s > 0:
+                time.sleep(fault.delay_s)
+            faulted = self._fault_response(fault, path)
+            if faulted is not None:
+                return faulted
+
+        if path in ("/", ""):
+            return self._index()
+        acc = _ACCOUNTS_RE.match(path)
+        if acc:
+            dc, rest = acc.group(1), acc.group(2) or ""
+            if dc not in seed.DCS:
+                return _not_found()
+            if rest in ("/oauth/v2/auth", "/oauth/v2/auth/"):
+                if req.method not in ("GET", "POST"):
+                    return html_response("Method not allowed", 405)
+                return accounts.authorize(self, dc, req)
+            if rest == "/oauth/v2/token":
+                return accounts.token(self, dc, req)
+            if rest == "/oauth/v2/token/revoke":
+                return accounts.revoke(self, dc, req)
+            return _not_found()
+        if api:
+            dc, rest = api.group(1), api.group(2) or ""
+            if dc not in seed.DCS:
+                return crm.invalid_url()
+            resp = crm.handle(self, dc, rest, req)
+            code = getattr(resp, "crm_code", None)
+            if code:
+                with st.lock:
+                    st.stats.api_errors_by_code[code] += 1
+            return resp
+        return _not_found()
+
+    def _record_api_call(self, dc: str, path: str, req: Request):
+        auth = req.header("Authorization") or ""
+        token = (
+            auth[len("Zoho-oauthtoken ") :].strip() if auth.startswith("Zoho-oauthtoken ") else None
+        )
+        st = self.state
+        with st.lock:
+            stats = st.stats
+            stats.api_calls += 1
+            stats.api_calls_by_dc[dc] += 1
+            stats.api_calls_by_path[path] += 1
+            if token:
+                stats.api_calls_by_access_token[token] += 1
+                at = st.access_tokens.get(token)
+                if at is not None:
+                    stats.api_calls_by_user[at.email] += 1
+            else:
+                stats.api_calls_by_access_token["(none)"] += 1
+
+    def _fault_response(self, fault: Fault, path: str) -> Response | None:
+        if fault.error:
+            resp = accounts.oauth_error(fault.error)
+            resp.status = fault.status or 200
+        elif fault.crm_code:
+            default_status = {
+                "INVALID_TOKEN": 401,
+                "OAUTH_SCOPE_MISMATCH": 401,
+                "INTERNAL_ERROR": 500,
+                "NO_PERMISSION": 403,
+                "INVALID_URL_PATTERN": 404,
+                "TOO_MANY_REQUESTS": 429,
+            }.get(fault.crm_code, 400)
+            message = (
+                fault.body
+                if isinstance(fault.body, str)
+                else {
+                    "INVALID_TOKEN": "invalid oauth token",
+                    "OAUTH_SCOPE_MISMATCH": "invalid oauth scope to access this URL",
+                    "INTERNAL_ERROR": "Internal Server Error",
+                    "TOO_MANY_REQUESTS": "The number of API requests has exceeded the limit",
+                }.get(fault.crm_code, fault.crm_code.lower().replace("_", " "))
+            )
+            resp = crm.crm_error(fault.crm_code, message, fault.status or default_status)
+        elif fault.body is not None:
+            if isinstance(fault.body, (dict, list)):
+                resp = json_response(fault.body, fault.status or 500)
+            else:
+                resp = Response(
+                    fault.status or 500,
+                    str(fault.body).encode("utf-8"),
+                    [("Content-Type", "text/plain;charset=UTF-8")],
+                )
+        elif fault.status is not None:
+            if fault.status == 204:
+                resp = Response(204, b"", [])
+            else:
+                resp = json_response(
+                    {
+                        "code": "INTERNAL_ERROR",
+                        "details": {},
+                        "message": "Internal Server Error",
+                        "status": "error",
+                    },
+                    fault.status,
+                )
+        else:
+            return None  # pure delay: answer normally afterwards
+        resp.headers.extend((str(k), str(v)) for k, v in (fault.headers or {}).items())
+        return resp
+
+    def _index(self) -> Response:
+        base = self.base_url()
+        rows = "".join(
+            f"<tr><td>{u['full_name']}</td><td>{u['email']}</td><td>{u['dc']}</td>"
+            f"<td>{', '.join(o['name'] + ' (' + o['zgid'] + ')' for o in u['orgs'])}</td></tr>"
+            for u in seed.directory()
+        )
+        page = (
+            f'<!doctype html><html lang="en"><head><meta charset="utf-8">'
+            f"<title>Zoho emulator</title>"
+            f"<style>body{{font:15px system-ui,sans-serif;margin:2rem}}td,th{{padding:4px 10px;"
+            f"border-bottom:1px solid #ddd;text-align:left}}</style></head><body>"
+            f"<h1>Zoho emulator</h1>"
+            f"<p>Accounts server for a data center: <code>{base}/accounts/&lt;dc&gt;</code>; "
+            f"API domain: <code>{base}/api/&lt;dc&gt;</code>; control plane: "
+            f"<code>{base}/_emulator/</code>.</p><table><tr><th>User</th><th>Email</th><th>DC</th>"
+            f"<th>Organizations</th></tr>{rows}</table></body></html>"
+        )
+        return html_response(page)
+
+    # ------------------------------------------------------------------ control plane
+    def _control(self, req: Request) -> Response:
+        name = req.path[len("/_emulator") :].strip("/")
+        method = req.method
+        if name == "health" and method == "GET":
+            return json_response({"status": "ok"})
+        if name == "users" and method == "GET":
+            return json_response(seed.directory())
+        if name == "stats" and method == "GET":
+            st = self.state
+            with st.lock:
+                return json_response(st.stats.as_json(st.connections_accepted, st.api_connections))
+        if name == "tokens" and method == "GET":
+            return json_response(self.state.tokens_json())
+        if name == "reset" and method == "POST":
+            self.reset()
+            return json_response({"status": "success"})
+        if name == "self-client" and method == "POST":
+            return self._self_client(_control_params(req))
+        if name == "faults":
+            if method == "GET":
+                with self.state.lock:
+                    return json_response(
+                        {
+                            "faults": [f.describe() for f in self.state.faults],
+                            "latency_ms": self.state.latency_ms,
+                        }
+                    )
+            if method == "DELETE":
+                with self.state.lock:
+                    self.state.faults.clear()
+                    self.state.latency_ms = 0.0
+                return json_response({"status": "success"})
+            if method == "POST":
+                return self._add_fault(_control_params(req))
+        if name == "expire-tokens" and method == "POST":
+            return self._expire(_control_params(req))
+        if name == "redirect-uris":
+            if method == "POST":
+                uri = _control_params(req).get("uri")
+                if not uri:
+                    return json_response({"error": "uri is required"}, 400)
+                self.register_redirect_uri(uri)
+            if method in ("POST", "GET"):
+                return json_response({"redirect_uris": list(self.redirect_uris)})
+        return json_response({"error": "unknown control endpoint", "path": req.path}, 404)
+
+    def _self_client(self, params: dict) -> Response:
+        email = (params.get("email") or "").strip().lower()
+        user = next((u for u in seed.USERS if u.email == email), None)
+        if user is None:
+            return json_response({"error": "unknown_user", "email": email}, 400)
+        dc = params.get("dc") or user.dc
+        if dc != user.dc:
+            return json_response(
+                {"error": "wrong_dc", "detail": f"{email} lives in {user.dc}"}, 400
+            )
+        org = params.get("org") or user.orgs[0]
+        if org not in user.orgs:
+            return json_response(
+                {"error": "wrong_org", "detail": f"{email} is not in org {org}"}, 400
+            )
+        client_id = params.get("client_id") or self.client_id
+        if client_id != self.client_id:
+            return json_response({"error": "invalid_client"}, 400)
+        scopes = accounts.split_scopes(params.get("scope"))
+        if not scopes or not all(accounts.SCOPE_RE.match(s) for s in scopes):
+            return json_response({"error": "invalid_scope"}, 400)
+        grant = self.state.new_grant(
+            client_id=client_id,
+            redirect_uri=None,
+            email=user.email,
+            zgid=org,
+            dc=dc,
+            scopes=scopes,
+            access_type="offline",
+            source="self-client",
+        )
+        return json_response(
+            {
+                "code": grant.code,
+                "expires_in": int(grant.expires - grant.created),
+                "email": user.email,
+                "dc": dc,
+                "zgid": org,
+                "scope": ",".join(scopes),
+                "client_id": client_id,
+                "accounts_server": self.accounts_server(dc),
+                "token_url": self.token_url(dc),
+                "api_domain": self.api_domain(dc),
+            }
+        )
+
+    def _add_fault(self, params: dict) -> Response:
+        if "latency_ms" in params and "path" not in params:
+            try:
+                self.set_latency(float(params["latency_ms"]))
+            except (TypeError, ValueError):
+                return json_response({"error": "latency_ms must be a number"}, 400)
+            return json_response({"status": "success", "latency_ms": self.state.latency_ms})
+        path = params.get("path")
+        if not isinstance(path, str) or not path.startswith("/"):
+            return json_response({"error": "path (starting with /) is required"}, 400)
+        match = params.get("match", "exact")
+        if match not in ("exact", "prefix"):
+            return json_response({"error": "match must be 'exact' or 'prefix'"}, 400)
+        count = params.get("count", 1)
+        try:
+            remaining = None if count is None else int(count)
+            status = None if params.get("status") is None else int(params["status"])
+            delay = float(params.get("delay_s") or 0)
+        except (TypeError, ValueError):
+            return json_response({"error": "count, status and delay_s must be numbers"}, 400)
+        if remaining is not None and remaining < 1:
+            return json_response({"error": "count must be >= 1 (or null for unlimited)"}, 400)
+        fault = Fault(
+            path=path,
+            match=match,
+            method=params.get("method"),
+            remaining=remaining,
+            status=status,
+            body=params.get("body"),
+            headers=params.get("headers") or {},
+            error=params.get("error"),
+            crm_code=params.get("crm_code"),
+            delay_s=delay,
+        )
+        if not (
+            fault.status or fault.body is not None or fault.error or fault.crm_code or fault.delay_s
+        ):
+            return json_response(
+                {"error": "a fault needs status, body, error, crm_code or delay_s"}, 400
+            )
+        self.state.add_fault(fault)
+        return json_response({"status": "success", "fault": fault.describe()})
+
+    def _expire(self, params: dict) -> Response:
+        email = params.get("email")
+        dc = params.get("dc")
+        token = params.get("token")
+        now = time.time()
+        expired = 0
+        with self.state.lock:
+            for at in self.state.access_tokens.values():
+                if email and at.email != email:
+                    continue
+                if dc and at.dc != dc:
+                    continue
+                if token and at.token != token:
+                    continue
+                if at.alive(now):
+                    at.expires = now - 1
+                    expired += 1
+        return json_response({"status": "success", "expired": expired})
+
+
+def _control_params(req: Request) -> dict:
+    ctype = (req.header("Content-Type") or "").lower()
+    if "json" in ctype or req.body.strip().startswith(b"{"):
+        try:
+            data = json.loads(req.body.decode("utf-8") or "{}")
+        except (UnicodeDecodeError, json.JSONDecodeError):
+            return {}
+        return data if isinstance(data, dict) else {}
+    params = {k: v[0] for k, v in req.query.items()}
+    params.update(req.form)
+    return params
+
+
+def _not_found() -> Response:
+    return json_response(
+        {
+            "code": "INVALID_URL_PATTERN",
+            "details": {},
+            "message": "Please check if the URL trying to access is a correct one",
+            "status": "error",
+        },
+        404,
+    )

@@ -1,0 +1,69 @@
+"""pytest fixtures: a session-wide emulator server and a per-test, freshly reset handle on it.
+
+Load with ``pytest_plugins = ["zoho_emulator.pytest_plugin"]``.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import pytest
+
+from .app import Emulator
+from .client import EmulatorClient
+from .server import EmulatorServer
+
+TEST_CLIENT_ID = "1000.TESTCLIENT"
+TEST_CLIENT_SECRET = "test-client-secret"
+TEST_REDIRECT_URI = "http://testserver/accounts/callback/"
+
+
+@dataclass
+class EmulatorHandle:
+    url: str
+    app: Emulator
+    client: EmulatorClient
+    server: EmulatorServer
+
+    client_id: str = TEST_CLIENT_ID
+    client_secret: str = TEST_CLIENT_SECRET
+    redirect_uri: str = TEST_REDIRECT_URI
+
+    def accounts_server(self, dc: str) -> str:
+        return f"{self.url}/accounts/{dc}"
+
+    def api_domain(self, dc: str) -> str:
+        return f"{self.url}/api/{dc}"
+
+    def token_url(self, dc: str) -> str:
+        return f"{self.url}/accounts/{dc}/oauth/v2/token"
+
+    def auth_url(self, dc: str = "us") -> str:
+        return f"{self.url}/accounts/{dc}/oauth/v2/auth"
+
+
+@pytest.fixture(scope="session")
+def emulator_server():
+    app = Emulator(
+        client_id=TEST_CLIENT_ID,
+        client_secret=TEST_CLIENT_SECRET,
+        redirect_uris=[TEST_REDIRECT_URI],
+        public_url=None,
+    )
+    server = EmulatorServer(app, host="127.0.0.1", port=0).start()
+    try:
+        yield server
+    finally:
+        server.stop()
+
+
+@pytest.fixture
+def emulator(emulator_server):
+    app = emulator_server.emulator
+    app.reset()
+    return EmulatorHandle(
+        url=emulator_server.url,
+        app=app,
+        client=EmulatorClient(emulator_server.url),
+        server=emulator_server,
+    )
