@@ -24,7 +24,9 @@ _ZOHO = {
 }
 
 KEYS: tuple[str, ...] = tuple(_ZOHO)
-CHOICES: list[tuple[str, str]] = [(key, f"{key.upper()} ({label})") for key, (label, *_) in _ZOHO.items()]
+CHOICES: list[tuple[str, str]] = [
+    (key, f"{key.upper()} ({label})") for key, (label, *_) in _ZOHO.items()
+]
 
 # Zoho's multi-DC sign-in always starts at the US accounts server.
 SIGN_IN_DC = "us"

@@ -58,7 +58,9 @@ class ZohoConnection(models.Model):
     # The SDK's user signature, "email:zgid", indexed for TokenStore.find_token.
     user_signature = models.CharField(max_length=300, editable=False)
     scopes = models.TextField(blank=True, help_text="Granted scopes, comma-separated.")
-    api_domain = models.URLField(help_text="As Zoho reported it; URLs are built from the data center.")
+    api_domain = models.URLField(
+        help_text="As Zoho reported it; URLs are built from the data center."
+    )
     status = models.CharField(max_length=20, choices=Status.choices, default=Status.ACTIVE)
 
     refresh_token_encrypted = models.TextField(editable=False)
@@ -122,7 +124,9 @@ class ZohoConnection(models.Model):
     @access_token.setter
     def access_token(self, value: str) -> None:
         if value:
-            self.access_token_encrypted = token_crypto.encrypt(value, binding=self._binding("access"))
+            self.access_token_encrypted = token_crypto.encrypt(
+                value, binding=self._binding("access")
+            )
             self.access_token_digest = token_digest(value)
         else:
             self.access_token_encrypted = ""
@@ -132,7 +136,9 @@ class ZohoConnection(models.Model):
         self.access_token = value
         self.access_token_expires_at = timezone.now() + timedelta(seconds=expires_in)
 
-    def access_token_is_fresh(self, *, ahead: int | None = None, now: datetime | None = None) -> bool:
+    def access_token_is_fresh(
+        self, *, ahead: int | None = None, now: datetime | None = None
+    ) -> bool:
         """True when the access token has more than `ahead` seconds of life left."""
         if not self.access_token_encrypted or self.access_token_expires_at is None:
             return False
@@ -164,7 +170,9 @@ class TokenRefreshLog(models.Model):
     outcome = models.CharField(max_length=20, choices=Outcome.choices)
     reason = models.CharField(max_length=255, blank=True)
     duration_ms = models.PositiveIntegerField(default=0)
-    trigger = models.CharField(max_length=20, default="request", help_text="request, command, admin")
+    trigger = models.CharField(
+        max_length=20, default="request", help_text="request, command, admin"
+    )
 
     class Meta:
         ordering = ["-created_at"]

@@ -118,7 +118,10 @@ class SignInResult:
 
 
 def sign_in_complete(
-    *, current_user: AbstractBaseUser | None, location: str | None, accounts_server: str | None,
+    *,
+    current_user: AbstractBaseUser | None,
+    location: str | None,
+    accounts_server: str | None,
     code: str | None,
 ) -> SignInResult:
     """Redeem the callback's `code` at the data center it names and store the connection.
@@ -192,7 +195,10 @@ def _django_user_for(exchanged: zoho_sdk.ExchangedToken, current_user) -> Abstra
 
 
 def connection_register(
-    *, exchanged: zoho_sdk.ExchangedToken, user: AbstractBaseUser | None, scopes: str,
+    *,
+    exchanged: zoho_sdk.ExchangedToken,
+    user: AbstractBaseUser | None,
+    scopes: str,
 ) -> SignInResult:
     """Store (or update) the connection for an exchanged token, all in one transaction.
 
@@ -336,3 +342,72 @@ def active_connection_for(request) -> ZohoConnection | None:
         if connection is not None:
             request.session[SESSION_ACTIVE_KEY] = connection.pk
     return connection
+
+
+# --- the explicit path: a known user without the sign-in flow -----------------------------
+def connection_add_explicit(
+    *,
+    email: str,
+    data_center: str,
+    grant_token: str | None = None,
+    refresh_token: str | None = None,
+    scopes: str = "",
+) -> SignInResult:
+    """Register a connection from a self-client grant code or a refresh token.
+
+    The token carries an explicit `UserSignature(email)` (the article's path for a known
+    user); Zoho must confirm that the token belongs to `email`. The Django user is found or
+    created from the email and data center.
+    """
+    try:
+        datacenters.get(data_center)
+    except datacenters.UnknownDataCenter:
+        raise SignInError(
+            f"Unknown data center {data_center!r}; use one of {', '.join(datacenters.KEYS)}."
+        ) from None
+    if bool(grant_token) == bool(refresh_token):
+        raise SignInError("Give exactly one of a grant token or a refresh token.")
+    try:
+        exchanged = zoho_sdk.exchange_token(
+            data_center=data_center,
+            grant_token=grant_token,
+            refresh_token=refresh_token,
+            email=email,
+        )
+    except zoho_sdk.ExchangeFailed as failure:
+        raise _sign_in_error(failure.error) from None
+    if exchanged.email.lower() != email.lower():
+        raise SignInError(
+            f"The token belongs to {exchanged.email}, not {email}; nothing was stored."
+        )
+    user_model = get_user_model()
+    user, _ = user_model.objects.get_or_create(
+        username=f"{exchanged.email}/{data_center}"[:150],
+        defaults={"email": exchanged.email, "first_name": exchanged.full_name[:150]},
+    )
+    return connection_register(
+        exchanged=exchanged, user=user, scopes=scopes or ",".join(settings.ZOHO_SCOPES)
+    )
+
+
+def connections_reencrypt(*, batch_size: int = 500) -> int:
+    """Re-encrypt every stored token under the newest TOKEN_ENCRYPTION_KEYS key.
+
+    Raises TokenDecryptionError (and changes nothing further) on a row no key can read.
+    """
+    from . import token_crypto
+
+    count = 0
+    ids = list(ZohoConnection.objects.order_by("pk").values_list("pk", flat=True))
+    for start in range(0, len(ids), batch_size):
+        with transaction.atomic():
+            rows = ZohoConnection.objects.select_for_update().filter(
+                pk__in=ids[start : start + batch_size]
+            )
+            for row in rows:
+                row.refresh_token_encrypted = token_crypto.rotate(row.refresh_token_encrypted)
+                if row.access_token_encrypted:
+                    row.access_token_encrypted = token_crypto.rotate(row.access_token_encrypted)
+                row.save(update_fields=["refresh_token_encrypted", "access_token_encrypted"])
+                count += 1
+    return count

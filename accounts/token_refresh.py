@@ -83,7 +83,8 @@ def _set_lock_timeout() -> None:
     if db_connection.vendor == "postgresql":
         with db_connection.cursor() as cursor:
             cursor.execute(
-                "SET LOCAL lock_timeout = %s", [f"{int(settings.ZOHO_REFRESH_LOCK_TIMEOUT * 1000)}ms"]
+                "SET LOCAL lock_timeout = %s",
+                [f"{int(settings.ZOHO_REFRESH_LOCK_TIMEOUT * 1000)}ms"],
             )
 
 
@@ -97,7 +98,10 @@ def connection_ensure_fresh(connection: ZohoConnection) -> ZohoConnection:
 
 
 def connection_refresh(
-    *, connection: ZohoConnection, force: bool = False, trigger: str = "request",
+    *,
+    connection: ZohoConnection,
+    force: bool = False,
+    trigger: str = "request",
     stale_access_token: str | None = None,
 ) -> ZohoConnection:
     """Refresh `connection`'s access token once, however many callers ask at the same time.
@@ -110,7 +114,9 @@ def connection_refresh(
         with transaction.atomic():
             _set_lock_timeout()
             locked = (
-                ZohoConnection.objects.select_for_update().select_related("org").get(pk=connection.pk)
+                ZohoConnection.objects.select_for_update()
+                .select_related("org")
+                .get(pk=connection.pk)
             )
             error = refresh_locked(
                 locked, force=force, trigger=trigger, stale_access_token=stale_access_token
@@ -122,7 +128,10 @@ def connection_refresh(
 
 
 def refresh_locked(
-    locked: ZohoConnection, *, force: bool = False, trigger: str,
+    locked: ZohoConnection,
+    *,
+    force: bool = False,
+    trigger: str,
     stale_access_token: str | None = None,
 ) -> RefreshError | None:
     """Refresh a row the caller holds locked, inside the caller's transaction.

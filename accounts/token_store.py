@@ -140,9 +140,13 @@ class DjangoTokenStore(TokenStore):
                 rows = rows.filter(data_center=data_center)
             return self._first(rows)
         if token.get_access_token() and not token.get_client_id():
-            return self._first(connections.filter(access_token_digest=token_digest(token.get_access_token())))
+            return self._first(
+                connections.filter(access_token_digest=token_digest(token.get_access_token()))
+            )
         if token.get_refresh_token():
-            return self._first(connections.filter(refresh_token_digest=token_digest(token.get_refresh_token())))
+            return self._first(
+                connections.filter(refresh_token_digest=token_digest(token.get_refresh_token()))
+            )
         return None  # grant tokens are never stored
 
     @staticmethod
@@ -151,7 +155,10 @@ class DjangoTokenStore(TokenStore):
         return found[0] if len(found) == 1 else None  # ambiguous never matches
 
     def get_tokens(self):
-        return [oauth_token_for(connection) for connection in ZohoConnection.objects.select_related("org")]
+        return [
+            oauth_token_for(connection)
+            for connection in ZohoConnection.objects.select_related("org")
+        ]
 
     # --- writes -----------------------------------------------------------------------
     def save_token(self, token):
@@ -182,7 +189,9 @@ class DjangoTokenStore(TokenStore):
             connection.access_token = token.get_access_token()
             expires_ms = token.get_expires_in()
             if expires_ms:
-                connection.access_token_expires_at = datetime.fromtimestamp(int(expires_ms) / 1000, tz=UTC)
+                connection.access_token_expires_at = datetime.fromtimestamp(
+                    int(expires_ms) / 1000, tz=UTC
+                )
         connection.save(
             update_fields=[
                 "refresh_token_encrypted",

@@ -72,8 +72,9 @@ def callback(request: HttpRequest) -> HttpResponse:
         login(request, connection.user, backend="django.contrib.auth.backends.ModelBackend")
         services.session_activate(request.session, connection)
         messages.success(
-            request, f"Connected to {connection.org.name or connection.org.zgid} "
-            f"({connection.data_center.upper()}) as {connection.email}."
+            request,
+            f"Connected to {connection.org.name or connection.org.zgid} "
+            f"({connection.data_center.upper()}) as {connection.email}.",
         )
         response = redirect(next_url)
     # The callback URL carries the code and state: never let it leak through a Referer.
@@ -119,7 +120,9 @@ def connection_switch(request: HttpRequest) -> HttpResponse:
 @login_required
 @require_POST
 def connection_disconnect(request: HttpRequest, pk: int) -> HttpResponse:
-    connection = get_object_or_404(ZohoConnection.objects.select_related("org"), pk=pk, user=request.user)
+    connection = get_object_or_404(
+        ZohoConnection.objects.select_related("org"), pk=pk, user=request.user
+    )
     label = str(connection.org)
     try:
         services.connection_disconnect(connection=connection)

@@ -183,7 +183,8 @@ def _classify(error: SDKException) -> zoho_oauth.ZohoOAuthError:
         return zoho_oauth.ZohoUnreachable(type(cause).__name__)
     if isinstance(cause, ValueError):  # a non-JSON answer (.json() failed)
         return zoho_oauth.ZohoUnreachable("not JSON")
-    return zoho_oauth.error_for(getattr(error, "message", None) or str(error))
+    # parse_response raises SDKException(code="INVALID_TOKEN_ERROR", message=<Zoho's error>).
+    return zoho_oauth.error_for(getattr(error, "error_message", None) or None)
 
 
 def exchange_token(

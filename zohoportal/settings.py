@@ -152,7 +152,9 @@ ZOHO_REFRESH_LOCK_TIMEOUT = env.float("ZOHO_REFRESH_LOCK_TIMEOUT", default=30.0)
 # Refresh an access token when less than this many seconds of life remain.
 ZOHO_REFRESH_AHEAD = env.int("ZOHO_REFRESH_AHEAD", default=300)
 # Where the SDK keeps its field-metadata cache, one directory per connection.
-ZOHO_SDK_RESOURCE_DIR = Path(env.str("ZOHO_SDK_RESOURCE_DIR", default=str(BASE_DIR / "var" / "sdk")))
+ZOHO_SDK_RESOURCE_DIR = Path(
+    env.str("ZOHO_SDK_RESOURCE_DIR", default=str(BASE_DIR / "var" / "sdk"))
+)
 # Sign-in starts allowed per client address: (requests, window in seconds).
 LOGIN_RATE_LIMIT = (env.int("LOGIN_RATE_LIMIT", default=20), 60)
 # Seconds a sign-in `state` stays valid.
@@ -169,9 +171,9 @@ def _token_encryption_keys() -> list[str]:
         return keys
     if not DEBUG:
         raise ImproperlyConfigured(
-            "TOKEN_ENCRYPTION_KEYS is not set. Generate one with "
-            "`python -c 'from cryptography.fernet import Fernet; print(Fernet.generate_key().decode())'`"
-            " and set it in the environment; it is required when DEBUG is off."
+            "TOKEN_ENCRYPTION_KEYS is not set. Generate a key with `python -c 'from "
+            "cryptography.fernet import Fernet; print(Fernet.generate_key().decode())'` and set "
+            "it in the environment; it is required when DEBUG is off."
         )
     if not TOKEN_ENCRYPTION_KEY_FILE.is_file():
         from cryptography.fernet import Fernet

@@ -1,0 +1,82 @@
+"""The explicit UserSignature path: `manage.py zoho_add_token`."""
+
+import pytest
+from django.core.management import call_command
+from django.core.management.base import CommandError
+
+from accounts.models import ZohoConnection
+
+pytestmark = pytest.mark.django_db
+
+
+def _self_client_code(zoho, user, scope="ZohoCRM.modules.ALL,ZohoCRM.users.READ,ZohoCRM.org.READ"):
+    return zoho.client.self_client_code(
+        email=user["email"], dc=user["dc"], scope=scope, org=user["orgs"][0]["zgid"]
+    )
+
+
+def test_grant_token_registers_a_connection(zoho, demo_users, capsys):
+    user = demo_users["by_dc"]["eu"][0]
+    call_command(
+        "zoho_add_token", email=user["email"], dc="eu", grant_token=_self_client_code(zoho, user)
+    )
+    connection = ZohoConnection.objects.get()
+    assert connection.email == user["email"]
+    assert connection.data_center == "eu"
+    assert connection.user.username == f"{user['email']}/eu"
+    assert connection.user_signature == f"{user['email']}:{user['orgs'][0]['zgid']}"
+    assert connection.refresh_token
+    assert "Registered connection" in capsys.readouterr().out
+
+
+def test_refresh_token_registers_a_connection(zoho, demo_users):
+    import requests
+
+    user = demo_users["by_dc"]["in"][0]
+    answer = requests.post(
+        zoho.token_url("in"),
+        data={
+            "grant_type": "authorization_code",
+            "code": _self_client_code(zoho, user),
+            "client_id": "1000.TESTCLIENT",
+            "client_secret": "test-client-secret",
+        },
+        timeout=5,
+    ).json()
+    call_command(
+        "zoho_add_token", email=user["email"], dc="in", refresh_token=answer["refresh_token"]
+    )
+    connection = ZohoConnection.objects.get()
+    assert connection.refresh_token == answer["refresh_token"]
+    assert connection.org.zgid == user["orgs"][0]["zgid"]
+
+
+def test_wrong_email_is_refused_and_nothing_stored(zoho, demo_users):
+    user = demo_users["by_dc"]["eu"][0]
+    with pytest.raises(CommandError, match="belongs to"):
+        call_command(
+            "zoho_add_token",
+            email="someone.else@example.com",
+            dc="eu",
+            grant_token=_self_client_code(zoho, user),
+        )
+    assert not ZohoConnection.objects.exists()
+
+
+def test_code_from_another_dc_is_refused(zoho, demo_users):
+    user = demo_users["by_dc"]["eu"][0]
+    with pytest.raises(CommandError, match="already used or has expired"):
+        call_command(
+            "zoho_add_token",
+            email=user["email"],
+            dc="us",
+            grant_token=_self_client_code(zoho, user),
+        )
+    assert not ZohoConnection.objects.exists()
+
+
+def test_bad_arguments_are_refused_clearly(zoho):
+    with pytest.raises(CommandError, match="invalid choice"):
+        call_command("zoho_add_token", email="a@b.c", dc="xx", grant_token="1000.x")
+    with pytest.raises(CommandError, match="already used or has expired"):
+        call_command("zoho_add_token", email="a@b.c", dc="us", grant_token="1000.bogus")

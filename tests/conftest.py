@@ -1,0 +1,82 @@
+"""Shared fixtures: the Zoho emulator over real HTTP, and a full "Sign in with Zoho" helper."""
+
+from __future__ import annotations
+
+from urllib.parse import parse_qs, urlsplit
+
+import pytest
+
+pytest_plugins = ["zoho_emulator.pytest_plugin"]
+
+
+def pytest_collection_modifyitems(config, items):
+    """Tests marked `postgres` need row locks: skip them on SQLite."""
+    from django.db import connection
+
+    if connection.vendor == "postgresql":
+        return
+    skip = pytest.mark.skip(reason="needs PostgreSQL (run with TEST_POSTGRES_URL or make test)")
+    for item in items:
+        if "postgres" in item.keywords:
+            item.add_marker(skip)
+
+
+@pytest.fixture(autouse=True)
+def _clear_cache():
+    """Caches (rate limits, metadata) never carry over from one test to the next."""
+    from django.core.cache import cache
+
+    cache.clear()
+    yield
+    cache.clear()
+
+
+@pytest.fixture
+def zoho(emulator, settings):
+    """The emulator, with the portal's data-center table pointed at it."""
+    settings.ZOHO_EMULATOR_URL = emulator.url
+    return emulator
+
+
+@pytest.fixture
+def demo_users(zoho):
+    """The emulator's directory: {dc: [user, ...]} plus the multi-org user."""
+    users = zoho.client.users()
+    by_dc: dict[str, list[dict]] = {}
+    for user in users:
+        by_dc.setdefault(user["dc"], []).append(user)
+    multi_org = next(user for user in users if len(user["orgs"]) > 1)
+    return {"all": users, "by_dc": by_dc, "multi_org": multi_org}
+
+
+def query_of(url: str) -> dict[str, str]:
+    return {key: values[0] for key, values in parse_qs(urlsplit(url).query).items()}
+
+
+def path_of(url: str) -> str:
+    parts = urlsplit(url)
+    return f"{parts.path}?{parts.query}" if parts.query else parts.path
+
+
+class SignIn:
+    """Drives "Sign in with Zoho" end to end: portal -> emulator consent -> portal callback."""
+
+    def __init__(self, client, emulator):
+        self.client = client
+        self.emulator = emulator
+
+    def authorize(self, email: str, org: str | None = None, approve: bool = True, next_url=None):
+        """Start at /accounts/login/ and consent at the emulator; return the callback URL."""
+        start = self.client.get("/accounts/login/", {"next": next_url} if next_url else {})
+        assert start.status_code == 302, start
+        params = query_of(start["Location"])
+        return self.emulator.client.authorize(params, email=email, org=org, approve=approve)
+
+    def __call__(self, email: str, org: str | None = None, approve: bool = True, next_url=None):
+        callback_url = self.authorize(email, org=org, approve=approve, next_url=next_url)
+        return self.client.get(path_of(callback_url))
+
+
+@pytest.fixture
+def sign_in(client, zoho, db):
+    return SignIn(client, zoho)
