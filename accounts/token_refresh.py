@@ -19,8 +19,8 @@ from datetime import timedelta
 from weakref import WeakValueDictionary
 
 from django.conf import settings
+from django.db import OperationalError, transaction
 from django.db import connection as db_connection
-from django.db import transaction
 from django.utils import timezone
 
 from . import datacenters, zoho_oauth
@@ -111,16 +111,23 @@ def connection_refresh(
     Returns the refreshed row; raises a RefreshError subclass on failure.
     """
     with _process_lock(connection.pk):
-        with transaction.atomic():
-            _set_lock_timeout()
-            locked = (
-                ZohoConnection.objects.select_for_update()
-                .select_related("org")
-                .get(pk=connection.pk)
-            )
-            error = refresh_locked(
-                locked, force=force, trigger=trigger, stale_access_token=stale_access_token
-            )
+        try:
+            with transaction.atomic():
+                _set_lock_timeout()
+                locked = (
+                    ZohoConnection.objects.select_for_update()
+                    .select_related("org")
+                    .get(pk=connection.pk)
+                )
+                error = refresh_locked(
+                    locked, force=force, trigger=trigger, stale_access_token=stale_access_token
+                )
+        except ZohoConnection.DoesNotExist:
+            raise NeedsReconsent(
+                "This Zoho connection no longer exists. Sign in with Zoho again."
+            ) from None
+        except OperationalError:  # lock_timeout: another refresh holds the row too long
+            raise RefreshTimedOut(connection=connection) from None
         # Raised after the transaction commits, so the failure's record is kept.
         if error is not None:
             raise error

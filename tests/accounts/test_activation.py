@@ -166,3 +166,11 @@ def test_two_threads_two_users_never_mix(two_connections):
     for t in threads:
         t.join()
     assert errors == []
+
+
+def test_every_request_leaves_the_sdk_thread_local_empty(client, db):
+    from zohocrmsdk.src.com.zoho.crm.api.initializer import Initializer
+
+    Initializer.LOCAL.init = object()  # as if some code path forgot to clean up
+    client.get("/")
+    assert zoho_sdk.sdk_thread_state() is None
