@@ -25,9 +25,14 @@ class _Handler(BaseHTTPRequestHandler):
     server_version = "ZohoEmulator/1.0"
     sys_version = ""
     timeout = 120  # idle keep-alive connections are closed after this many seconds
+    wbufsize = 64 * 1024  # buffer headers + body, flushed once per response (no Nagle stalls)
 
     def setup(self):
         super().setup()
+        try:
+            self.connection.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
+        except OSError:
+            pass
         self.server.owner._connection_opened(self)
         self.conn_info = {"api": False}
 
@@ -48,11 +53,13 @@ class _Handler(BaseHTTPRequestHandler):
                 self.request_version = ""
                 self.command = ""
                 self.send_error(414)
+                self.wfile.flush()
                 return
             if not self.raw_requestline:
                 self.close_connection = True
                 return
             if not self.parse_request():
+                self.wfile.flush()
                 return
             self._run_wsgi()
             self.wfile.flush()

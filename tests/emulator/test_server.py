@@ -1,0 +1,271 @@
+"""HTTP server, control plane, fault injection and statistics."""
+
+from __future__ import annotations
+
+import http.client
+import os
+import subprocess
+import sys
+import threading
+import time
+from pathlib import Path
+
+import pytest
+import requests
+
+from zoho_emulator import Emulator, EmulatorClient, EmulatorServer
+from zoho_emulator import crm as crm_module
+
+from .conftest import ARJUN, MARCUS, PATRICIA, SOFIA
+
+ROOT = Path(__file__).resolve().parents[2]
+
+
+def test_keep_alive_one_connection_for_many_requests(emulator, zoho_http):
+    token = zoho_http.tokens(SOFIA, "eu")["access_token"]  # uses zoho_http's session: 1 connection
+    before = emulator.client.stats()
+    for _ in range(5):
+        resp = zoho_http.api("GET", "eu", "Leads", token, params={"fields": "Last_Name"})
+        assert resp.status_code == 200
+    assert (
+        zoho_http.api("GET", "eu", "Leads/1", token).status_code == 204
+    )  # 204 keeps the connection too
+    after = emulator.client.stats()
+    # the only new connection is the stats call itself (urllib opens one per call)
+    assert after["connections_accepted"] - before["connections_accepted"] == 1
+    assert after["api_connections"] == 1
+
+
+def test_raw_http11_pipelining_and_content_length(emulator):
+    host, port = emulator.url.rsplit("//", 1)[1].split(":")
+    conn = http.client.HTTPConnection(host, int(port), timeout=5)
+    for _ in range(3):
+        conn.request("GET", "/_emulator/users")
+        resp = conn.getresponse()
+        body = resp.read()
+        assert resp.status == 200
+        assert int(resp.headers["Content-Length"]) == len(body)
+        assert resp.version == 11
+    conn.close()
+
+
+def test_stats_keys_and_attribution(emulator, zoho_http):
+    sofia = zoho_http.tokens(SOFIA, "eu")["access_token"]
+    arjun = zoho_http.tokens(ARJUN, "in")["access_token"]
+    zoho_http.api("GET", "eu", "org", sofia)
+    zoho_http.api("GET", "in", "org", arjun)
+    zoho_http.api("GET", "in", "users", arjun, params={"type": "CurrentUser"})
+    stats = emulator.client.stats()
+    for key in (
+        "token_calls",
+        "token_calls_total",
+        "token_calls_by_refresh_token",
+        "refresh_calls_by_refresh_token",
+        "revoke_calls",
+        "api_calls",
+        "api_calls_by_dc",
+        "api_calls_by_path",
+        "api_calls_by_access_token",
+        "api_calls_by_user",
+        "connections_accepted",
+        "api_connections",
+        "faults_applied",
+    ):
+        assert key in stats, key
+    assert stats["token_calls"] == {"authorization_code": 2}
+    assert stats["api_calls_by_dc"] == {"eu": 1, "in": 2}
+    assert stats["api_calls_by_access_token"] == {sofia: 1, arjun: 2}
+    assert stats["api_calls_by_user"] == {SOFIA: 1, ARJUN: 2}
+    assert stats["api_calls_by_path"]["/api/in/crm/v8/users"] == 1
+
+
+def test_fault_on_token_endpoint_with_oauth_error_and_count(emulator, zoho_http):
+    pair = zoho_http.tokens(SOFIA, "eu")
+    emulator.client.add_fault(
+        emulator.token_url("eu").split(emulator.url)[1], error="throttle", count=2
+    )
+    assert zoho_http.refresh(pair["refresh_token"], "eu")["error"] == "Access Denied"
+    assert zoho_http.refresh(pair["refresh_token"], "eu")["error"] == "Access Denied"
+    assert "access_token" in zoho_http.refresh(pair["refresh_token"], "eu")
+    emulator.client.add_fault("/accounts/eu/oauth/v2/token", error="invalid_code")
+    assert zoho_http.refresh(pair["refresh_token"], "eu") == {"error": "invalid_code"}
+    assert emulator.client.stats()["faults_applied"] == 3
+
+
+def test_fault_prefix_crm_code_status_and_body(emulator, zoho_http):
+    token = zoho_http.tokens(SOFIA, "eu")["access_token"]
+    emulator.client.add_fault("/api/eu/crm/v8/", match="prefix", crm_code="INTERNAL_ERROR")
+    resp = zoho_http.api("GET", "eu", "org", token)
+    assert resp.status_code == 500
+    assert resp.json() == {
+        "code": "INTERNAL_ERROR",
+        "details": {},
+        "message": "Internal Server Error",
+        "status": "error",
+    }
+    assert zoho_http.api("GET", "eu", "org", token).status_code == 200
+    emulator.client.add_fault("/api/eu/crm/v8/org", status=503, body="upstream down", method="GET")
+    resp = zoho_http.api("GET", "eu", "org", token)
+    assert resp.status_code == 503 and resp.text == "upstream down"
+    emulator.client.add_fault(
+        "/api/eu/crm/v8/org", status=429, body={"code": "TOO_MANY_REQUESTS"}, count=None
+    )
+    assert zoho_http.api("GET", "eu", "org", token).status_code == 429
+    assert zoho_http.api("GET", "eu", "org", token).status_code == 429
+    assert len(emulator.client.faults()["faults"]) == 1
+    emulator.client.clear_faults()
+    assert zoho_http.api("GET", "eu", "org", token).status_code == 200
+
+
+def test_fault_delay_does_not_block_other_requests(emulator, zoho_http):
+    token = zoho_http.tokens(SOFIA, "eu")["access_token"]
+    emulator.client.add_fault("/api/eu/crm/v8/org", delay_s=1.0)
+    results = {}
+
+    def slow():
+        started = time.monotonic()
+        resp = requests.get(
+            f"{emulator.api_domain('eu')}/crm/v8/org",
+            headers={"Authorization": f"Zoho-oauthtoken {token}"},
+        )
+        results["slow"] = (resp.status_code, time.monotonic() - started)
+
+    thread = threading.Thread(target=slow)
+    thread.start()
+    time.sleep(0.1)
+    started = time.monotonic()
+    assert (
+        zoho_http.api("GET", "eu", "users", token, params={"type": "CurrentUser"}).status_code
+        == 200
+    )
+    assert emulator.client.stats()["api_calls"] >= 1
+    fast = time.monotonic() - started
+    thread.join()
+    assert results["slow"][0] == 200 and results["slow"][1] >= 0.9
+    assert fast < 0.5
+
+
+def test_global_latency(emulator, zoho_http):
+    token = zoho_http.tokens(SOFIA, "eu")["access_token"]
+    emulator.client.add_fault(latency_ms=150)
+    started = time.monotonic()
+    zoho_http.api("GET", "eu", "org", token)
+    assert time.monotonic() - started >= 0.14
+    started = time.monotonic()
+    emulator.client.users()  # the control plane is never slowed down
+    assert time.monotonic() - started < 0.14
+    emulator.client.reset()
+    assert emulator.client.faults()["latency_ms"] == 0
+
+
+def test_bad_fault_specs_are_rejected(emulator):
+    for spec in (
+        {"path": "no-slash", "status": 500},
+        {"path": "/x"},
+        {"path": "/x", "status": 500, "match": "glob"},
+        {"path": "/x", "status": "abc"},
+        {"path": "/x", "status": 500, "count": 0},
+    ):
+        resp = requests.post(f"{emulator.url}/_emulator/faults", json=spec)
+        assert resp.status_code == 400, spec
+
+
+def test_catch_all_answers_zoho_shaped_500(emulator, zoho_http, monkeypatch):
+    token = zoho_http.tokens(SOFIA, "eu")["access_token"]
+
+    def boom(*args, **kwargs):
+        raise RuntimeError("simulated bug")
+
+    monkeypatch.setattr(crm_module, "_org", boom)
+    resp = zoho_http.api("GET", "eu", "org", token)
+    assert resp.status_code == 500
+    assert resp.json() == {
+        "code": "INTERNAL_ERROR",
+        "details": {},
+        "message": "Internal Server Error",
+        "status": "error",
+    }
+    assert "simulated bug" not in resp.text
+
+
+def test_expire_tokens_filters(emulator, zoho_http):
+    sofia = zoho_http.tokens(SOFIA, "eu")["access_token"]
+    marcus = zoho_http.tokens(MARCUS, "us")["access_token"]
+    assert emulator.client.expire_tokens(dc="eu") == 1
+    assert zoho_http.api("GET", "eu", "org", sofia).status_code == 401
+    assert zoho_http.api("GET", "us", "org", marcus).status_code == 200
+    assert emulator.client.expire_tokens() == 1
+    assert zoho_http.api("GET", "us", "org", marcus).status_code == 401
+
+
+def test_unknown_paths(emulator):
+    assert requests.get(f"{emulator.url}/nothing").status_code == 404
+    assert requests.get(f"{emulator.url}/accounts/xx/oauth/v2/token").status_code == 404
+    assert requests.get(f"{emulator.url}/_emulator/nothing").status_code == 404
+    index = requests.get(emulator.url + "/")
+    assert index.status_code == 200 and PATRICIA in index.text
+
+
+def test_register_redirect_uri(emulator):
+    uri = "http://127.0.0.1:9999/cb/"
+    params = {
+        "client_id": emulator.client_id,
+        "response_type": "code",
+        "redirect_uri": uri,
+        "scope": "ZohoCRM.modules.ALL",
+    }
+    assert (
+        requests.get(emulator.auth_url(), params=params, allow_redirects=False).status_code == 400
+    )
+    emulator.app.register_redirect_uri(uri)
+    try:
+        assert (
+            requests.get(emulator.auth_url(), params=params, allow_redirects=False).status_code
+            == 200
+        )
+    finally:
+        emulator.app.redirect_uris.remove(uri)
+
+
+def test_standalone_server_with_explicit_public_url():
+    app = Emulator(
+        client_id="1000.X",
+        client_secret="y",
+        redirect_uris=["http://a/cb"],
+        public_url="https://zoho.example.test",
+    )
+    with EmulatorServer(app) as server:
+        url = server.url
+        client = EmulatorClient(url)
+        data = requests.post(
+            f"{server.url}/_emulator/self-client",
+            data={"email": SOFIA, "dc": "eu", "scope": "ZohoCRM.org.READ"},
+        ).json()
+        assert data["accounts_server"] == "https://zoho.example.test/accounts/eu"
+        assert client.users()
+    with pytest.raises(requests.ConnectionError):
+        requests.get(f"{url}/_emulator/users", timeout=2)
+
+
+def test_command_line_entry_point_starts_and_prints_users():
+    env = {**os.environ, "PYTHONPATH": str(ROOT)}
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "zoho_emulator", "--port", "0", "--latency-ms", "1"],
+        cwd=ROOT,
+        env=env,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+        text=True,
+    )
+    try:
+        first = proc.stdout.readline()
+        assert "listening on http://127.0.0.1:" in first
+        url = first.split("listening on ")[1].split()[0]
+        lines = [proc.stdout.readline() for _ in range(5)]
+        assert any(PATRICIA in line for line in lines + [proc.stdout.readline() for _ in range(4)])
+        assert requests.get(f"{url}/_emulator/users", timeout=5).status_code == 200
+        assert requests.get(f"{url}/_emulator/faults", timeout=5).json()["latency_ms"] == 1
+    finally:
+        proc.terminate()
+        proc.wait(timeout=10)
+        proc.stdout.close()
