@@ -151,7 +151,7 @@ def consent_page(
         f"<h1>Sign in and authorize</h1>"
         f'<p class="sub">Application <code>{client}</code> wants to access your Zoho CRM '
         f"data.</p>{err}"
-        f'<form method="post" action="{html.escape(emu.accounts_server(dc))}/oauth/v2/auth">'
+        f'<form method="post" action="/accounts/{dc}/oauth/v2/auth">'
         f"{hidden}<fieldset><legend>Choose a demo account</legend>"
         f"{''.join(user_rows)}</fieldset>"
         f"{org_block}"

@@ -57,6 +57,7 @@ class RefreshToken:
     revoked_reason: str | None = None
     live_access: collections.deque = field(default_factory=collections.deque)
     refresh_times: collections.deque = field(default_factory=collections.deque)
+    minted: list = field(default_factory=list)  # every access token minted from it
 
 
 @dataclass
@@ -242,6 +243,7 @@ class State:
                     oldest.revoked = True
                     oldest.revoked_reason = "live access token limit (15 per refresh token)"
             live.append(at.token)
+            refresh.minted.append(at.token)
         return at
 
     def mint_refresh(self, *, client_id, email, zgid, dc, scopes) -> RefreshToken:
@@ -272,8 +274,9 @@ class State:
         bucket = self.user_refresh.get((rt.client_id, rt.email))
         if bucket is not None:
             bucket.pop(rt.token, None)
-        for at in self.access_tokens.values():
-            if at.refresh_token == rt.token and not at.revoked:
+        for token in rt.minted:
+            at = self.access_tokens[token]
+            if not at.revoked:
                 at.revoked = True
                 at.revoked_reason = reason
         rt.live_access.clear()
