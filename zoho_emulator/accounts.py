@@ -76,6 +76,7 @@ def _page(title: str, body: str) -> str:
     return (
         f'<!doctype html><html lang="en"><head><meta charset="utf-8">'
         f'<meta name="viewport" content="width=device-width,initial-scale=1">'
+        f'<link rel="icon" href="data:,">'
         f"<title>{html.escape(title)}</title><style>{_CSS}</style></head><body><main>{body}</main>"
         f"</body></html>"
     )
