@@ -8,7 +8,7 @@ EMULATOR_PORT ?= 8765
 PORT ?= 8000
 PG_URL ?= postgres://postgres@127.0.0.1:5432/test
 
-.PHONY: setup run emulator test test-sqlite test-postgres lint clean
+.PHONY: setup run emulator admin test test-sqlite test-postgres lint clean
 
 $(STAMP): requirements.txt
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -29,6 +29,11 @@ run: setup
 	$(BIN)/python manage.py migrate --noinput && \
 	echo "" && echo "  zohoportal is running: open http://127.0.0.1:$(PORT)/" && echo "" && \
 	$(BIN)/python manage.py runserver 127.0.0.1:$(PORT)
+
+# A staff account for /admin/ on the `make run` database (asks for a password).
+admin: setup
+	DEBUG=$${DEBUG:-true} $(BIN)/python manage.py migrate --noinput
+	DEBUG=$${DEBUG:-true} $(BIN)/python manage.py createsuperuser
 
 emulator: setup
 	$(BIN)/python -m zoho_emulator --host 127.0.0.1 --port $(EMULATOR_PORT)
