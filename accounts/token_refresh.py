@@ -115,7 +115,7 @@ def connection_refresh(
             with transaction.atomic():
                 _set_lock_timeout()
                 locked = (
-                    ZohoConnection.objects.select_for_update()
+                    ZohoConnection.objects.select_for_update(of=("self",))
                     .select_related("org")
                     .get(pk=connection.pk)
                 )
