@@ -1,0 +1,114 @@
+"""Refresh every active connection whose access token expires soon (for cron, on any host)."""
+
+import argparse
+import json
+import time
+
+from django.core.management.base import BaseCommand, CommandError
+
+from accounts import datacenters, operations
+
+
+def positive_int(value: str) -> int:
+    number = int(value)
+    if number < 1:
+        raise argparse.ArgumentTypeError("must be at least 1")
+    return number
+
+
+class ProgressLine:
+    """One self-overwriting line on a terminal, after the first two seconds of a run."""
+
+    def __init__(self, stream):
+        self.stream = stream
+        self.started = self.shown = time.monotonic()
+
+    def __call__(self, done: int, total: int, counts: dict[str, int]) -> None:
+        now = time.monotonic()
+        if now - self.started < 2 or (now - self.shown < 0.5 and done < total):
+            return
+        self.shown = now
+        rate = done / (now - self.started)
+        self.stream.write(
+            f"\r{done}/{total} done ({rate:.0f}/s): refreshed {counts.get('refreshed', 0)}, "
+            f"failed {counts.get('failed', 0)}   ",
+            ending="\n" if done == total else "",
+        )
+        self.stream.flush()
+
+
+class Command(BaseCommand):
+    help = (
+        "Refresh the access token of every active connection that expires within --ahead "
+        "minutes. Safe on several hosts at once: rows locked elsewhere are skipped. Exit "
+        "status 1 when any refresh failed (throttled and needing re-consent are not failures)."
+    )
+
+    def add_arguments(self, parser):
+        parser.add_argument(
+            "--ahead",
+            type=int,
+            default=operations.DEFAULT_AHEAD_MINUTES,
+            metavar="MINUTES",
+            help="Refresh tokens expiring within this many minutes (default %(default)s).",
+        )
+        parser.add_argument(
+            "--all",
+            action="store_true",
+            dest="all_",
+            help="Refresh every active connection, whatever its expiry.",
+        )
+        parser.add_argument("--dc", choices=datacenters.KEYS, help="Only this data center.")
+        parser.add_argument("--email", help="Only connections of this Zoho email.")
+        parser.add_argument(
+            "--workers",
+            type=positive_int,
+            default=operations.DEFAULT_WORKERS,
+            help="Concurrent refreshes (default %(default)s; SQLite always runs one).",
+        )
+        parser.add_argument(
+            "--dry-run", action="store_true", help="List what is due; call nothing."
+        )
+        parser.add_argument("--json", action="store_true", help="Print a JSON report.")
+
+    def handle(self, *args, **options):
+        show_progress = not options["json"] and self.stderr.isatty()
+        report = operations.tokens_refresh_due(
+            ahead_minutes=options["ahead"],
+            data_center=options["dc"],
+            email=options["email"],
+            all_=options["all_"],
+            workers=options["workers"],
+            dry_run=options["dry_run"],
+            progress=ProgressLine(self.stderr) if show_progress else None,
+        )
+        if options["json"]:
+            self.stdout.write(json.dumps(report.as_dict(), indent=2))
+        else:
+            self.write_summary(report, verbose=options["verbosity"] > 1)
+        if report.failed:
+            raise CommandError(f"{report.failed} connection(s) could not be refreshed.")
+
+    def write_summary(self, report: operations.RefreshReport, *, verbose: bool) -> None:
+        if report.dry_run:
+            for result in report.results:
+                self.stdout.write(
+                    f"due  #{result.connection_id} {result.email} ({result.data_center})"
+                )
+            self.stdout.write(f"Dry run: {len(report.results)} connection(s) due; nothing called.")
+            return
+        for result in report.results:
+            if verbose or result.outcome != operations.Outcome.REFRESHED:
+                self.stdout.write(
+                    f"{result.outcome:<16} #{result.connection_id} {result.email} "
+                    f"({result.data_center}) {result.reason}".rstrip()
+                )
+        counts = report.counts
+        summary = (
+            f"{len(report.results)} due: refreshed {counts['refreshed']}, skipped "
+            f"{counts['skipped']}, throttled {counts['throttled']}, failed {counts['failed']}, "
+            f"needing re-consent {counts['needs_reconsent']} in {report.seconds:.1f} s "
+            f"({report.workers} worker(s))."
+        )
+        style = self.style.ERROR if report.failed else self.style.SUCCESS
+        self.stdout.write(style(summary))

@@ -1,0 +1,381 @@
+"""Operating the portal's Zoho connections: bulk refresh, revoke, re-consent, overviews.
+
+The management commands (`zoho_refresh_tokens`, `zoho_tokens`, `zoho_revoke`) and the
+Django admin's actions call these functions; nothing here prints or returns a token.
+
+Bulk refresh is safe to run on several hosts at once. Each worker claims one row at a time
+with `SELECT ... FOR UPDATE SKIP LOCKED` in a short transaction, re-checks that the row is
+still due once it holds the lock, refreshes it through `token_refresh.refresh_locked` and
+commits. A row locked by another runner, or by a request refreshing it through
+`token_refresh.connection_refresh`, is skipped, never waited on and never refreshed twice.
+
+SQLite has no row locks and a single writer: there the refresh runs serially (one worker,
+whatever was asked), and only the in-process lock of `token_refresh` keeps it apart from
+requests in the same process. Use PostgreSQL for concurrent runs and for several hosts.
+"""
+
+from __future__ import annotations
+
+import enum
+import logging
+import queue
+import threading
+import time
+from collections import Counter
+from collections.abc import Callable
+from dataclasses import asdict, dataclass, field
+from datetime import datetime, timedelta
+
+from django.db import connection as db_connection
+from django.db import transaction
+from django.db.models import Q, QuerySet
+from django.utils import timezone
+
+from . import services, token_refresh
+from .models import TokenRefreshLog, ZohoConnection
+
+logger = logging.getLogger("zohoportal.accounts")
+
+DEFAULT_AHEAD_MINUTES = 10
+DEFAULT_WORKERS = 4
+
+
+class Outcome(enum.StrEnum):
+    """What happened to one connection in a bulk refresh."""
+
+    REFRESHED = "refreshed"
+    SKIPPED = "skipped"  # locked elsewhere, no longer due, no longer active, or gone
+    THROTTLED = "throttled"  # Zoho's throttle, or still backing off from it: left for later
+    FAILED = "failed"  # Zoho unreachable or an unexpected answer
+    NEEDS_RECONSENT = "needs_reconsent"  # Zoho answered invalid_code: the grant is gone
+    DUE = "due"  # dry run: would be refreshed
+
+
+@dataclass(frozen=True)
+class RefreshResult:
+    connection_id: int
+    email: str
+    data_center: str
+    outcome: Outcome
+    reason: str = ""
+    duration_ms: int = 0
+
+
+@dataclass
+class RefreshReport:
+    """The outcome of one bulk refresh: one result per connection that was due."""
+
+    results: list[RefreshResult] = field(default_factory=list)
+    seconds: float = 0.0
+    workers: int = 1
+    dry_run: bool = False
+
+    @property
+    def counts(self) -> dict[str, int]:
+        counted = Counter(result.outcome for result in self.results)
+        return {outcome.value: counted.get(outcome, 0) for outcome in Outcome}
+
+    @property
+    def failed(self) -> int:
+        return self.counts[Outcome.FAILED]
+
+    @property
+    def connections_per_second(self) -> float:
+        return len(self.results) / self.seconds if self.seconds > 0 else 0.0
+
+    def as_dict(self) -> dict:
+        """A JSON-ready report (no token, ever)."""
+        return {
+            "dry_run": self.dry_run,
+            "workers": self.workers,
+            "seconds": round(self.seconds, 3),
+            "total": len(self.results),
+            "counts": self.counts,
+            "connections": [
+                {**asdict(result), "outcome": result.outcome.value} for result in self.results
+            ],
+        }
+
+
+# A progress callback gets (connections done, connections due, counts so far).
+Progress = Callable[[int, int, dict[str, int]], None]
+
+
+# --- selectors -----------------------------------------------------------------------------
+def _due_filter(due_before: datetime) -> Q:
+    return (
+        Q(access_token_expires_at__isnull=True)
+        | Q(access_token_expires_at__lte=due_before)
+        | Q(access_token_encrypted="")
+    )
+
+
+def _is_due(row: ZohoConnection, due_before: datetime) -> bool:
+    """The same test as `_due_filter`, on a row already read (the re-check after the lock)."""
+    return (
+        not row.access_token_encrypted
+        or row.access_token_expires_at is None
+        or row.access_token_expires_at <= due_before
+    )
+
+
+def connections_due(
+    *,
+    ahead_minutes: int = DEFAULT_AHEAD_MINUTES,
+    data_center: str | None = None,
+    email: str | None = None,
+    all_: bool = False,
+    now: datetime | None = None,
+) -> QuerySet[ZohoConnection]:
+    """Active connections whose access token expires within `ahead_minutes` (or all, `all_`)."""
+    due = ZohoConnection.objects.filter(status=ZohoConnection.Status.ACTIVE)
+    if not all_:
+        due = due.filter(_due_filter((now or timezone.now()) + timedelta(minutes=ahead_minutes)))
+    if data_center:
+        due = due.filter(data_center=data_center)
+    if email:
+        due = due.filter(email__iexact=email)
+    return due
+
+
+def connections_overview(
+    *, data_center: str | None = None, status: str | None = None, email: str | None = None
+) -> QuerySet[ZohoConnection]:
+    """Connections for a quick look, soonest expiry first (tokens stay encrypted)."""
+    rows = ZohoConnection.objects.select_related("org", "user").order_by(
+        "access_token_expires_at", "pk"
+    )
+    if data_center:
+        rows = rows.filter(data_center=data_center)
+    if status:
+        rows = rows.filter(status=status)
+    if email:
+        rows = rows.filter(email__iexact=email)
+    return rows
+
+
+def expiry_description(expires_at: datetime | None, *, now: datetime | None = None) -> str:
+    """'expired', 'expires in N min' or 'no access token', for people reading a list."""
+    if expires_at is None:
+        return "no access token"
+    seconds = (expires_at - (now or timezone.now())).total_seconds()
+    if seconds <= 0:
+        return "expired"
+    if seconds < 60:
+        return "expires in <1 min"
+    return f"expires in {int(seconds // 60)} min"
+
+
+def connection_summary(connection: ZohoConnection, *, now: datetime | None = None) -> dict:
+    """What `zoho_tokens` shows of one connection: status and expiry, never a token."""
+    return {
+        "id": connection.pk,
+        "email": connection.email,
+        "org": str(connection.org),
+        "zgid": connection.org.zgid,
+        "dc": connection.data_center,
+        "status": connection.status,
+        "access_token_expires_at": _iso(connection.access_token_expires_at),
+        "expiry": expiry_description(connection.access_token_expires_at, now=now),
+        "last_refreshed_at": _iso(connection.last_refreshed_at),
+        "refresh_failures": connection.refresh_failure_count,
+    }
+
+
+def _iso(value: datetime | None) -> str | None:
+    return value.isoformat(timespec="seconds") if value else None
+
+
+# --- one connection ------------------------------------------------------------------------
+def _result(row: ZohoConnection, outcome: Outcome, reason: str, started: float) -> RefreshResult:
+    return RefreshResult(
+        connection_id=row.pk,
+        email=row.email,
+        data_center=row.data_center,
+        outcome=outcome,
+        reason=reason,
+        duration_ms=int((time.monotonic() - started) * 1000),
+    )
+
+
+def _classify(error: token_refresh.RefreshError | None, row: ZohoConnection) -> tuple[Outcome, str]:
+    if error is None:
+        return Outcome.REFRESHED, ""
+    reason = row.last_refresh_error or error.message
+    if isinstance(error, token_refresh.NeedsReconsent):
+        return Outcome.NEEDS_RECONSENT, reason
+    if isinstance(error, token_refresh.RefreshThrottled):
+        return Outcome.THROTTLED, reason
+    return Outcome.FAILED, reason
+
+
+def _unclaimed(connection_id: int, started: float) -> RefreshResult:
+    """A row the claim did not get: locked by someone else, or gone."""
+    row = ZohoConnection.objects.filter(pk=connection_id).only("email", "data_center").first()
+    if row is None:
+        return RefreshResult(connection_id, "", "", Outcome.SKIPPED, "no longer exists")
+    return _result(row, Outcome.SKIPPED, "locked by another refresh (runner or request)", started)
+
+
+def connection_refresh_claimed(
+    *, connection_id: int, due_before: datetime | None, trigger: str
+) -> RefreshResult:
+    """Refresh one connection if it can be claimed without waiting and is still due.
+
+    `due_before` None refreshes it whatever its expiry (--all, or the admin's "refresh now").
+    Claiming skips a row locked by another transaction (PostgreSQL) or being refreshed by
+    another thread of this process; the outcome is committed before this returns.
+    """
+    started = time.monotonic()
+    # token_refresh's per-connection lock: a request of this process refreshing this row holds
+    # it before it takes the row lock. The only guard on SQLite, a cheap early skip elsewhere.
+    process_lock = token_refresh._process_lock(connection_id)
+    if not process_lock.acquire(blocking=False):
+        return _unclaimed(connection_id, started)
+    try:
+        with transaction.atomic():
+            row = (
+                ZohoConnection.objects.select_for_update(skip_locked=True, of=("self",))
+                .filter(pk=connection_id)
+                .first()
+            )
+            if row is None:
+                error, skip_reason = None, "unclaimed"
+            elif not row.is_active:
+                error, skip_reason = None, f"status is {row.get_status_display().lower()}"
+            elif due_before is not None and not _is_due(row, due_before):
+                error, skip_reason = None, "no longer due (refreshed meanwhile)"
+            elif row.refresh_not_before and row.refresh_not_before > timezone.now():
+                backing_off = f"backing off until {row.refresh_not_before:%Y-%m-%d %H:%M:%S %Z}"
+                return _result(row, Outcome.THROTTLED, backing_off, started)
+            else:
+                skip_reason = ""
+                error = token_refresh.refresh_locked(row, force=True, trigger=trigger)
+    finally:
+        process_lock.release()
+    if row is None:
+        return _unclaimed(connection_id, started)
+    if skip_reason:
+        return _result(row, Outcome.SKIPPED, skip_reason, started)
+    outcome, reason = _classify(error, row)
+    return _result(row, outcome, reason, started)
+
+
+def connection_refresh_now(*, connection: ZohoConnection, trigger: str = "admin") -> RefreshResult:
+    """Refresh `connection` now, whatever its expiry (the admin's action)."""
+    return connection_refresh_claimed(connection_id=connection.pk, due_before=None, trigger=trigger)
+
+
+def connection_mark_needs_reconsent(
+    *, connection: ZohoConnection, reason: str = "marked by an administrator", trigger="admin"
+) -> ZohoConnection:
+    """Stop refreshing `connection` until its user signs in with Zoho again.
+
+    The refresh token is kept (a new sign-in revokes it); the change is in the refresh log.
+    """
+    with transaction.atomic():
+        locked = ZohoConnection.objects.select_for_update(of=("self",)).get(pk=connection.pk)
+        locked.status = ZohoConnection.Status.NEEDS_RECONSENT
+        locked.last_refresh_error = f"needs_reconsent: {reason}"[:255]
+        locked.save(update_fields=["status", "last_refresh_error", "updated_at"])
+        TokenRefreshLog.objects.create(
+            connection=locked,
+            outcome=TokenRefreshLog.Outcome.NEEDS_RECONSENT,
+            reason=reason[:255],
+            trigger=trigger,
+        )
+    return locked
+
+
+def connection_revoke_and_disconnect(*, connection: ZohoConnection) -> None:
+    """Revoke the grant at the connection's data center, then delete the connection.
+
+    Holds the row lock, so a refresh in flight finishes first and cannot write the row back.
+    Raises services.DisconnectError (nothing deleted) when Zoho cannot revoke it, and
+    ZohoConnection.DoesNotExist when it is already gone.
+    """
+    with transaction.atomic():
+        locked = ZohoConnection.objects.select_for_update(of=("self",)).get(pk=connection.pk)
+        services.connection_disconnect(connection=locked)
+
+
+# --- many connections ----------------------------------------------------------------------
+def tokens_refresh_due(
+    *,
+    ahead_minutes: int = DEFAULT_AHEAD_MINUTES,
+    data_center: str | None = None,
+    email: str | None = None,
+    all_: bool = False,
+    workers: int = DEFAULT_WORKERS,
+    dry_run: bool = False,
+    progress: Progress | None = None,
+    trigger: str = "command",
+) -> RefreshReport:
+    """Refresh every due active connection with `workers` threads; report each outcome.
+
+    A throttled connection is left for later (it backs off); `invalid_code` marks it as
+    needing re-consent; rows another runner or a request holds are skipped. On SQLite the
+    refresh runs with one worker (see the module docstring).
+    """
+    started = time.monotonic()
+    now = timezone.now()
+    due = connections_due(
+        ahead_minutes=ahead_minutes, data_center=data_center, email=email, all_=all_, now=now
+    ).order_by("access_token_expires_at", "pk")
+    if dry_run:
+        results = [
+            RefreshResult(pk, row_email, dc, Outcome.DUE)
+            for pk, row_email, dc in due.values_list("pk", "email", "data_center")
+        ]
+        return RefreshReport(results, time.monotonic() - started, workers=0, dry_run=True)
+
+    ids = list(due.values_list("pk", flat=True))
+    if db_connection.vendor != "postgresql":
+        workers = 1
+    workers = max(1, min(workers, len(ids) or 1))
+    due_before = None if all_ else now + timedelta(minutes=ahead_minutes)
+    report = RefreshReport(workers=workers)
+    pending: queue.SimpleQueue[int] = queue.SimpleQueue()
+    for pk in ids:
+        pending.put(pk)
+    guard = threading.Lock()
+    counts: Counter[str] = Counter()
+
+    def work() -> None:
+        while True:
+            try:
+                pk = pending.get_nowait()
+            except queue.Empty:
+                return
+            try:
+                result = connection_refresh_claimed(
+                    connection_id=pk, due_before=due_before, trigger=trigger
+                )
+            except Exception as error:  # a database error must not stop the other rows
+                logger.exception("bulk refresh of connection %s", pk)
+                result = RefreshResult(pk, "", "", Outcome.FAILED, type(error).__name__)
+            with guard:
+                report.results.append(result)
+                counts[result.outcome.value] += 1
+                if progress is not None:
+                    progress(len(report.results), len(ids), dict(counts))
+
+    def thread_main() -> None:
+        try:
+            work()
+        finally:
+            db_connection.close()  # this thread's connection; the caller's stays open
+
+    if workers == 1:
+        work()
+    else:
+        threads = [
+            threading.Thread(target=thread_main, name=f"zoho-refresh-{n}") for n in range(workers)
+        ]
+        for thread in threads:
+            thread.start()
+        for thread in threads:
+            thread.join()
+    report.results.sort(key=lambda result: result.connection_id)
+    report.seconds = time.monotonic() - started
+    return report
