@@ -201,7 +201,8 @@ def _result(row: ZohoConnection, outcome: Outcome, reason: str, started: float) 
 def _classify(error: token_refresh.RefreshError | None, row: ZohoConnection) -> tuple[Outcome, str]:
     if error is None:
         return Outcome.REFRESHED, ""
-    reason = row.last_refresh_error or error.message
+    # last_refresh_error is "<outcome>: <Zoho's answer>"; the outcome is reported apart.
+    reason = row.last_refresh_error.partition(": ")[2] or error.message
     if isinstance(error, token_refresh.NeedsReconsent):
         return Outcome.NEEDS_RECONSENT, reason
     if isinstance(error, token_refresh.RefreshThrottled):

@@ -136,9 +136,7 @@ def test_unreachable_zoho_is_a_failure_and_the_connection_stays_active(zoho, con
     assert row.refresh_failure_count == 1
 
 
-def test_a_row_a_request_of_this_process_is_refreshing_is_skipped_not_waited_on(
-    zoho, connections
-):
+def test_a_row_a_request_of_this_process_is_refreshing_is_skipped_not_waited_on(zoho, connections):
     busy, other = connections(2)
     lock = token_refresh._process_lock(busy.pk)  # what connection_refresh holds meanwhile
     with lock:

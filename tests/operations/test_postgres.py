@@ -55,7 +55,7 @@ def test_two_processes_refresh_200_due_connections_exactly_once(zoho, connection
     runs = [_start_command(zoho, "--workers", "4") for _ in range(2)]
     outputs = [run.communicate(timeout=120) for run in runs]
 
-    for run, (stdout, stderr) in zip(runs, outputs, strict=True):
+    for run, (_, stderr) in zip(runs, outputs, strict=True):
         assert run.returncode == 0, stderr
     reports = [json.loads(stdout) for stdout, _ in outputs]
     refreshed = [report["counts"]["refreshed"] for report in reports]

@@ -1,0 +1,245 @@
+"""The operators' view of Zoho connections: state and history, never a token.
+
+Token columns show the first few characters of the plaintext, then `*` (like Django's
+`mask_hash` for passwords); ciphertext and digests are never rendered, and nothing is
+searchable by token. Actions call the same services as the management commands.
+"""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+from django.contrib import admin, messages
+from django.db.models import Count, Q
+from django.urls import reverse
+from django.utils import timezone
+from django.utils.decorators import method_decorator
+from django.utils.html import format_html, format_html_join
+from django.views.decorators.debug import sensitive_post_parameters
+
+from . import operations, services, token_crypto
+from .models import TokenRefreshLog, ZohoConnection, ZohoOrg
+
+MASK_SHOW = 6  # as django.contrib.auth.hashers.mask_hash
+MASK_STARS = 12  # fixed, so the mask does not give away the token's length
+HISTORY_ROWS = 20
+
+
+def mask_token(value: str) -> str:
+    """'1000.a************': enough to tell tokens apart at a glance, useless to an attacker."""
+    return f"{value[:MASK_SHOW]}{'*' * MASK_STARS}" if value else "—"
+
+
+def masked(connection: ZohoConnection, attribute: str) -> str:
+    """The masked plaintext of a token column; 'undecryptable' when no key opens it."""
+    try:
+        return mask_token(getattr(connection, attribute))
+    except token_crypto.TokenDecryptionError:
+        return "undecryptable"
+
+
+class ExpiryWindowFilter(admin.SimpleListFilter):
+    title = "access-token expiry"
+    parameter_name = "expiry"
+
+    def lookups(self, request, model_admin):
+        return [
+            ("expired", "Expired"),
+            ("10m", "Expires within 10 min"),
+            ("1h", "Expires within 1 hour"),
+            ("later", "Expires later"),
+            ("none", "No access token"),
+        ]
+
+    def queryset(self, request, queryset):
+        now = timezone.now()
+        windows = {
+            "expired": Q(access_token_expires_at__lte=now),
+            "10m": Q(access_token_expires_at__gt=now)
+            & Q(access_token_expires_at__lte=now + timedelta(minutes=10)),
+            "1h": Q(access_token_expires_at__gt=now)
+            & Q(access_token_expires_at__lte=now + timedelta(hours=1)),
+            "later": Q(access_token_expires_at__gt=now + timedelta(hours=1)),
+            "none": Q(access_token_expires_at__isnull=True),
+        }
+        window = windows.get(self.value())
+        return queryset.filter(window) if window is not None else queryset
+
+
+@admin.register(ZohoConnection)
+class ZohoConnectionAdmin(admin.ModelAdmin):
+    list_display = [
+        "id",
+        "user",
+        "email",
+        "org",
+        "data_center",
+        "status",
+        "access_token_expiry",
+        "last_refreshed_at",
+        "refresh_failure_count",
+        "access_token_masked",
+        "refresh_token_masked",
+    ]
+    list_filter = ["data_center", "status", ExpiryWindowFilter]
+    # Never a token column: tokens are only stored encrypted, and must not be searchable.
+    search_fields = ["email", "org__name", "org__zgid"]
+    list_select_related = ["user", "org"]
+    ordering = ["access_token_expires_at", "pk"]
+    actions = ["refresh_now", "revoke_and_disconnect", "mark_needs_reconsent"]
+    fields = [
+        "user",
+        "email",
+        "full_name",
+        "zoho_user_id",
+        "org",
+        "data_center",
+        "api_domain",
+        "scopes",
+        "status",
+        "access_token_masked",
+        "access_token_expiry",
+        "access_token_expires_at",
+        "refresh_token_masked",
+        "last_refreshed_at",
+        "refresh_count",
+        "refresh_failure_count",
+        "last_refresh_error",
+        "refresh_not_before",
+        "created_at",
+        "updated_at",
+        "refresh_history",
+    ]
+    readonly_fields = fields
+
+    @admin.display(description="access token")
+    def access_token_masked(self, connection: ZohoConnection) -> str:
+        return masked(connection, "access_token")
+
+    @admin.display(description="refresh token")
+    def refresh_token_masked(self, connection: ZohoConnection) -> str:
+        return masked(connection, "refresh_token")
+
+    @admin.display(description="expiry", ordering="access_token_expires_at")
+    def access_token_expiry(self, connection: ZohoConnection) -> str:
+        return operations.expiry_description(connection.access_token_expires_at)
+
+    @admin.display(description="refresh history (newest first)")
+    def refresh_history(self, connection: ZohoConnection) -> str:
+        logs = connection.refresh_logs.all()[:HISTORY_ROWS]
+        if not logs:
+            return "No refresh yet."
+        rows = format_html_join(
+            "",
+            "<tr><td>{}</td><td>{}</td><td>{}</td><td>{} ms</td><td>{}</td></tr>",
+            (
+                (
+                    f"{log.created_at:%Y-%m-%d %H:%M:%S}",
+                    log.get_outcome_display(),
+                    log.reason,
+                    log.duration_ms,
+                    log.trigger,
+                )
+                for log in logs
+            ),
+        )
+        everything = reverse("admin:accounts_tokenrefreshlog_changelist")
+        return format_html(
+            "<table><thead><tr><th>time</th><th>outcome</th><th>reason</th><th>duration</th>"
+            "<th>trigger</th></tr></thead><tbody>{}</tbody></table>"
+            '<p><a href="{}?connection__id__exact={}">Full history</a></p>',
+            rows,
+            everything,
+            connection.pk,
+        )
+
+    def has_add_permission(self, request) -> bool:
+        return False  # connections come from "Sign in with Zoho" or `zoho_add_token`
+
+    def has_change_permission(self, request, obj=None) -> bool:
+        # The detail page is read-only; the list's actions need the change permission.
+        return obj is None and super().has_change_permission(request)
+
+    def has_delete_permission(self, request, obj=None) -> bool:
+        return False  # deleting without revoking leaves the grant alive: use the action
+
+    @method_decorator(sensitive_post_parameters())
+    def changeform_view(self, request, object_id=None, form_url="", extra_context=None):
+        return super().changeform_view(request, object_id, form_url, extra_context)
+
+    @admin.action(description="Refresh the access token now", permissions=["change"])
+    def refresh_now(self, request, queryset):
+        for connection in queryset:
+            label = f"#{connection.pk} {connection}"
+            result = operations.connection_refresh_now(connection=connection)
+            if result.outcome == operations.Outcome.REFRESHED:
+                self.message_user(request, f"{label}: refreshed.", messages.SUCCESS)
+            else:
+                self.message_user(
+                    request,
+                    f"{label}: not refreshed ({result.outcome}): {result.reason}",
+                    messages.ERROR,
+                )
+
+    @admin.action(description="Revoke at Zoho and disconnect", permissions=["change"])
+    def revoke_and_disconnect(self, request, queryset):
+        for connection in queryset:
+            label = f"#{connection.pk} {connection}"
+            try:
+                operations.connection_revoke_and_disconnect(connection=connection)
+            except services.DisconnectError as error:
+                self.message_user(request, f"{label}: not disconnected: {error}", messages.ERROR)
+            except ZohoConnection.DoesNotExist:
+                self.message_user(request, f"{label}: already gone.", messages.WARNING)
+            else:
+                self.message_user(request, f"{label}: revoked and disconnected.", messages.SUCCESS)
+
+    @admin.action(description="Mark as needing re-consent", permissions=["change"])
+    def mark_needs_reconsent(self, request, queryset):
+        for connection in queryset:
+            try:
+                updated = operations.connection_mark_needs_reconsent(connection=connection)
+            except ZohoConnection.DoesNotExist:
+                self.message_user(request, f"#{connection.pk}: already gone.", messages.WARNING)
+            else:
+                self.message_user(
+                    request,
+                    f"#{updated.pk} {updated}: marked as needing re-consent.",
+                    messages.SUCCESS,
+                )
+
+
+@admin.register(ZohoOrg)
+class ZohoOrgAdmin(admin.ModelAdmin):
+    list_display = ["name", "zgid", "data_center", "connection_count", "created_at"]
+    list_filter = ["data_center"]
+    search_fields = ["name", "zgid"]
+    readonly_fields = ["zgid", "data_center", "created_at"]
+
+    def get_queryset(self, request):
+        return super().get_queryset(request).annotate(connection_total=Count("connections"))
+
+    @admin.display(description="connections", ordering="connection_total")
+    def connection_count(self, org: ZohoOrg) -> int:
+        return org.connection_total
+
+    def has_add_permission(self, request) -> bool:
+        return False  # orgs come from sign-ins
+
+
+@admin.register(TokenRefreshLog)
+class TokenRefreshLogAdmin(admin.ModelAdmin):
+    list_display = ["created_at", "connection", "outcome", "reason", "duration_ms", "trigger"]
+    list_filter = ["outcome", "trigger", "connection__data_center"]
+    search_fields = ["connection__email", "connection__org__name", "reason"]
+    list_select_related = ["connection__org"]
+    date_hierarchy = "created_at"
+
+    def has_add_permission(self, request) -> bool:
+        return False
+
+    def has_change_permission(self, request, obj=None) -> bool:
+        return False
+
+    def has_delete_permission(self, request, obj=None) -> bool:
+        return False

@@ -1,0 +1,244 @@
+"""The Django admin for connections, orgs and the refresh log, as a staff user."""
+
+from __future__ import annotations
+
+import re
+from datetime import timedelta
+
+import pytest
+from django.contrib.auth import get_user_model
+from django.urls import reverse
+
+from accounts import operations
+from accounts.admin import mask_token
+from accounts.models import TokenRefreshLog, ZohoConnection, ZohoOrg
+
+from .conftest import refresh_calls
+
+pytestmark = pytest.mark.django_db
+
+CHANGELIST = reverse("admin:accounts_zohoconnection_changelist")
+
+
+def _change_url(connection: ZohoConnection) -> str:
+    return reverse("admin:accounts_zohoconnection_change", args=[connection.pk])
+
+
+def _rows(response) -> set[int]:
+    """Connection ids on a changelist page (from the action checkboxes)."""
+    return {int(pk) for pk in re.findall(r'name="_selected_action" value="(\d+)"', response.text)}
+
+
+def _act(staff_client, action: str, *connections: ZohoConnection):
+    return staff_client.post(
+        CHANGELIST,
+        {"action": action, "_selected_action": [c.pk for c in connections]},
+        follow=True,
+    )
+
+
+@pytest.fixture
+def signed_in(sign_in, demo_users):
+    """Two real connections made through "Sign in with Zoho" (real emulator tokens)."""
+    for user in (demo_users["by_dc"]["eu"][0], demo_users["by_dc"]["us"][0]):
+        sign_in(user["email"])
+    return list(ZohoConnection.objects.order_by("pk"))
+
+
+def test_changelist_shows_state_with_masked_tokens(staff_client, signed_in):
+    response = staff_client.get(CHANGELIST)
+    assert response.status_code == 200
+    assert _rows(response) == {c.pk for c in signed_in}
+    eu = signed_in[0]
+    assert eu.email in response.text and eu.org.name in response.text
+    assert "expires in 59 min" in response.text
+    assert mask_token(eu.access_token) in response.text
+    assert mask_token(eu.refresh_token) in response.text
+
+
+def test_changelist_needs_few_queries_however_many_rows(
+    staff_client, connections, django_assert_max_num_queries
+):
+    connections(30)
+    with django_assert_max_num_queries(12):
+        assert staff_client.get(CHANGELIST).status_code == 200
+
+
+@pytest.mark.parametrize(
+    ("query", "expected"),
+    [
+        ({"data_center__exact": "eu"}, {"eu"}),
+        ({"status__exact": "needs_reconsent"}, {"reconsent"}),
+        ({"expiry": "expired"}, {"expired", "reconsent"}),
+        ({"expiry": "10m"}, {"soon"}),
+        ({"expiry": "1h"}, {"soon", "eu"}),
+        ({"expiry": "later"}, {"later"}),
+    ],
+)
+def test_filters(staff_client, connections, query, expected):
+    rows = {
+        "expired": connections(1)[0],
+        "reconsent": connections(1)[0],
+        "soon": connections(1, expires_in=timedelta(minutes=5))[0],
+        "eu": connections(1, dc="eu", expires_in=timedelta(minutes=30))[0],
+        "later": connections(1, expires_in=timedelta(hours=3))[0],
+    }
+    operations.connection_mark_needs_reconsent(connection=rows["reconsent"])
+    response = staff_client.get(CHANGELIST, query)
+    assert response.status_code == 200
+    assert _rows(response) == {rows[name].pk for name in expected}
+
+
+def test_search_by_email_org_name_and_zgid_but_never_by_token(staff_client, signed_in):
+    eu, us = signed_in
+    assert _rows(staff_client.get(CHANGELIST, {"q": eu.email})) == {eu.pk}
+    assert _rows(staff_client.get(CHANGELIST, {"q": us.org.name})) == {us.pk}
+    assert _rows(staff_client.get(CHANGELIST, {"q": eu.org.zgid})) == {eu.pk}
+    for secret in (eu.access_token, eu.refresh_token, eu.refresh_token_digest):
+        assert _rows(staff_client.get(CHANGELIST, {"q": secret})) == set()
+
+
+def test_detail_page_is_read_only_with_the_refresh_history(staff_client, signed_in, zoho):
+    connection = signed_in[0]
+    operations.connection_refresh_now(connection=connection)
+    response = staff_client.get(_change_url(connection))
+    assert response.status_code == 200
+    assert "Refresh history" in response.text
+    assert "Refreshed" in response.text and ">admin<" in response.text
+    assert 'name="_save"' not in response.text  # nothing to edit
+    assert "<textarea" not in response.text
+    # A POST to the change page changes nothing.
+    assert staff_client.post(_change_url(connection), {"status": "revoked"}).status_code == 403
+
+
+def test_no_add_form_and_no_plain_delete(staff_client, signed_in):
+    assert staff_client.get(reverse("admin:accounts_zohoconnection_add")).status_code == 403
+    delete = reverse("admin:accounts_zohoconnection_delete", args=[signed_in[0].pk])
+    assert staff_client.get(delete).status_code == 403
+    assert "delete_selected" not in staff_client.get(CHANGELIST).text
+
+
+def test_undecryptable_token_is_shown_as_such(staff_client, signed_in):
+    connection = signed_in[0]
+    other = signed_in[1]
+    ZohoConnection.objects.filter(pk=connection.pk).update(
+        access_token_encrypted=other.access_token_encrypted  # bound to another row
+    )
+    response = staff_client.get(_change_url(connection))
+    assert response.status_code == 200
+    assert "undecryptable" in response.text
+
+
+def test_refresh_now_action_refreshes_and_reports(staff_client, signed_in, zoho):
+    before = refresh_calls(zoho)
+    response = _act(staff_client, "refresh_now", *signed_in)
+    assert response.status_code == 200
+    assert refresh_calls(zoho) - before == 2
+    assert response.text.count(": refreshed.") == 2
+    for connection in signed_in:
+        log = connection.refresh_logs.get()
+        assert (log.outcome, log.trigger) == ("refreshed", "admin")
+
+
+def test_refresh_now_action_reports_the_reason_of_a_failure(staff_client, signed_in, zoho):
+    eu, us = signed_in
+    zoho.client.add_fault(path="/accounts/eu/oauth/v2/token", status=503)
+    response = _act(staff_client, "refresh_now", eu, us)
+    assert f"#{eu.pk} {eu}: not refreshed (failed): HTTP 503" in response.text
+    assert f"#{us.pk} {us}: refreshed." in response.text
+
+
+def test_revoke_and_disconnect_action(staff_client, signed_in, zoho):
+    eu, us = signed_in
+    zoho.client.add_fault(path="/accounts/us/oauth/v2/token/revoke", status=503)
+    response = _act(staff_client, "revoke_and_disconnect", eu, us)
+    assert f"#{eu.pk} {eu}: revoked and disconnected." in response.text
+    assert f"#{us.pk} {us}: not disconnected: Zoho could not revoke" in response.text
+    assert list(ZohoConnection.objects.values_list("pk", flat=True)) == [us.pk]
+    states = {t["token"]: t["state"] for t in zoho.client.tokens()["refresh_tokens"]}
+    assert states[eu.refresh_token] == "revoked"
+
+
+def test_mark_needs_reconsent_action(staff_client, signed_in):
+    connection = signed_in[0]
+    response = _act(staff_client, "mark_needs_reconsent", connection)
+    assert "marked as needing re-consent." in response.text
+    connection.refresh_from_db()
+    assert connection.status == ZohoConnection.Status.NEEDS_RECONSENT
+
+
+def test_actions_need_the_change_permission(staff_client, signed_in):
+    from django.contrib.auth.models import Permission
+
+    user = get_user_model().objects.get(username="operator")
+    user.user_permissions.remove(Permission.objects.get(codename="change_zohoconnection"))
+    response = staff_client.get(CHANGELIST)
+    assert response.status_code == 200
+    assert "refresh_now" not in response.text
+    _act(staff_client, "mark_needs_reconsent", signed_in[0])
+    signed_in[0].refresh_from_db()
+    assert signed_in[0].status == ZohoConnection.Status.ACTIVE
+
+
+def test_orgs_list_their_data_center_and_connection_count(staff_client, signed_in, connections):
+    connections(3, dc="in")
+    response = staff_client.get(reverse("admin:accounts_zohoorg_changelist"))
+    assert response.status_code == 200
+    bulk = ZohoOrg.objects.get(data_center="in")
+    row = re.search(rf"{re.escape(bulk.name)}.*?</tr>", response.text, re.S).group(0)
+    assert ">IN (India)<" in row and ">3<" in row
+    assert staff_client.get(reverse("admin:accounts_zohoorg_add")).status_code == 403
+
+
+def test_refresh_log_list_and_detail(staff_client, signed_in, zoho):
+    operations.connection_refresh_now(connection=signed_in[0])
+    log = TokenRefreshLog.objects.get()
+    listing = staff_client.get(reverse("admin:accounts_tokenrefreshlog_changelist"))
+    assert listing.status_code == 200 and "Refreshed" in listing.text
+    filtered = staff_client.get(
+        reverse("admin:accounts_tokenrefreshlog_changelist"),
+        {"connection__id__exact": signed_in[1].pk},
+    )
+    assert filtered.status_code == 200 and "0 token refresh logs" in filtered.text
+    detail = reverse("admin:accounts_tokenrefreshlog_change", args=[log.pk])
+    assert staff_client.get(detail).status_code == 200
+
+
+def test_no_token_plaintext_or_ciphertext_anywhere_in_the_admin(staff_client, signed_in, zoho):
+    eu, us = signed_in
+    operations.connection_refresh_now(connection=us)
+    zoho.client.add_fault(path="/accounts/eu/oauth/v2/token", error="invalid_code")
+    operations.connection_refresh_now(connection=eu)
+    pages = [
+        reverse("admin:index"),
+        reverse("admin:app_list", args=["accounts"]),
+        CHANGELIST,
+        f"{CHANGELIST}?q={us.email}",
+        f"{CHANGELIST}?expiry=later",
+        _change_url(eu),
+        _change_url(us),
+        reverse("admin:accounts_zohoorg_changelist"),
+        reverse("admin:accounts_zohoorg_change", args=[us.org_id]),
+        reverse("admin:accounts_tokenrefreshlog_changelist"),
+        reverse("admin:accounts_zohoconnection_history", args=[us.pk]),
+    ]
+    pages += [
+        reverse("admin:accounts_tokenrefreshlog_change", args=[pk])
+        for pk in TokenRefreshLog.objects.values_list("pk", flat=True)
+    ]
+    html = ""
+    for page in pages:
+        response = staff_client.get(page)
+        assert response.status_code == 200, page
+        html += response.text
+    html += _act(staff_client, "refresh_now", eu, us).text
+
+    secrets = [t["token"] for t in zoho.client.tokens()["refresh_tokens"]]
+    secrets += [t["token"] for t in zoho.client.tokens()["access_tokens"]]
+    for connection in ZohoConnection.objects.all():
+        secrets += [connection.refresh_token_encrypted, connection.access_token_encrypted]
+        secrets += [connection.refresh_token_digest, connection.access_token_digest]
+    assert len(secrets) >= 8
+    for secret in secrets:
+        assert secret not in html
+        assert secret[6:30] not in html  # not even a stretch past the masked prefix
