@@ -33,7 +33,7 @@ from zohocrmsdk.src.com.zoho.crm.api.user_signature import UserSignature
 from zohocrmsdk.src.com.zoho.crm.api.users import GetUsersParam, UsersOperations
 from zohocrmsdk.src.com.zoho.crm.api.users import ResponseWrapper as UsersResponseWrapper
 
-from . import datacenters, token_refresh, zoho_http, zoho_oauth
+from . import datacenters, sdk_field_cache, token_refresh, zoho_http, zoho_oauth
 from .models import ZohoConnection
 from .token_store import DjangoTokenStore, TokenCapture, active_capture, active_connection
 
@@ -84,6 +84,7 @@ def ensure_initialized() -> None:
         if _initialized:
             return
         zoho_http.install_sdk_transport()
+        sdk_field_cache.install()
         resource_dir = Path(settings.ZOHO_SDK_RESOURCE_DIR)
         resource_dir.mkdir(parents=True, exist_ok=True)
         Initializer.initialize(
