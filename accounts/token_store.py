@@ -9,8 +9,9 @@ Mapping between the SDK's `OAuthToken` and a `ZohoConnection`:
 - api domain            <- built from the connection's data-center key
 
 Two things the SDK does not do and this store adds:
-- Inside `zoho_sdk.activated(connection)`, lookups of that connection are served from the
-  already-loaded row, so an SDK call costs no extra query.
+- Inside `zoho_sdk.activated(connection)` (see `serving`), lookups of that connection are
+  served from memory, its tokens decrypted once: an SDK call costs no query and no
+  decryption.
 - Inside `zoho_sdk.exchange_token(...)` (sign-in, `zoho_add_token`), tokens the SDK has just
   obtained are captured in memory instead of written: the sign-in service writes the row
   itself, in one transaction, once it knows which Django user and org the token is for.
@@ -20,6 +21,8 @@ from __future__ import annotations
 
 import contextvars
 import logging
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 
@@ -51,6 +54,11 @@ active_connection: contextvars.ContextVar[ZohoConnection | None] = contextvars.C
 )
 active_capture: contextvars.ContextVar[TokenCapture | None] = contextvars.ContextVar(
     "zoho_token_capture", default=None
+)
+# The SDK token of the active connection, decrypted once per activation: the SDK asks the
+# store for it again before every single call.
+active_token: contextvars.ContextVar[OAuthToken | None] = contextvars.ContextVar(
+    "zoho_active_token", default=None
 )
 
 
@@ -111,6 +119,20 @@ def _merge(target: OAuthToken, source: OAuthToken) -> OAuthToken:
     return target
 
 
+@contextmanager
+def serving(connection: ZohoConnection) -> Iterator[ZohoConnection]:
+    """Serve the block's lookups of `connection` from memory (tokens decrypted once)."""
+    connection_marker = active_connection.set(connection)
+    try:
+        token_marker = active_token.set(oauth_token_for(connection))
+        try:
+            yield connection
+        finally:
+            active_token.reset(token_marker)
+    finally:
+        active_connection.reset(connection_marker)
+
+
 class DjangoTokenStore(TokenStore):
     """Zoho SDK token store backed by `ZohoConnection` rows."""
 
@@ -118,7 +140,7 @@ class DjangoTokenStore(TokenStore):
     def find_token_by_id(self, id):  # noqa: A002 - the SDK's parameter name
         active = active_connection.get()
         if active is not None and str(active.pk) == str(id):
-            return oauth_token_for(active)
+            return active_token.get() or oauth_token_for(active)
         try:
             connection = ZohoConnection.objects.only(*TOKEN_COLUMNS).get(pk=int(id))
         except (ValueError, TypeError, ZohoConnection.DoesNotExist):
@@ -194,6 +216,8 @@ class DjangoTokenStore(TokenStore):
             # to there is nothing to write. (The SDK logs and ignores this error.)
             raise ValueError("DjangoTokenStore only updates existing connections")
         self._save_fields(connection, token)
+        if connection is active:
+            active_token.set(oauth_token_for(connection))
 
     @staticmethod
     def _save_fields(connection: ZohoConnection, token: OAuthToken) -> None:

@@ -35,7 +35,7 @@ from zohocrmsdk.src.com.zoho.crm.api.users import ResponseWrapper as UsersRespon
 
 from . import datacenters, sdk_field_cache, token_refresh, zoho_http, zoho_oauth
 from .models import ZohoConnection
-from .token_store import DjangoTokenStore, TokenCapture, active_capture, active_connection
+from .token_store import DjangoTokenStore, TokenCapture, active_capture, serving
 
 _PLACEHOLDER_URL = "https://zoho-sdk-not-activated.invalid"
 _init_lock = threading.Lock()
@@ -138,16 +138,15 @@ def activated(connection: ZohoConnection) -> Iterator[ZohoConnection]:
     SDK call when the access token cannot be made fresh.
     """
     connection = token_refresh.connection_ensure_fresh(connection)
-    marker = active_connection.set(connection)
-    try:
-        with _switched(
+    with (
+        serving(connection),
+        _switched(
             environment_for(connection.data_center),
             OAuthToken(id=str(connection.pk)),
             resource_dir_for(connection.pk),
-        ):
-            yield connection
-    finally:
-        active_connection.reset(marker)
+        ),
+    ):
+        yield connection
 
 
 @dataclass(frozen=True)
