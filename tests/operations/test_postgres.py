@@ -101,10 +101,12 @@ def test_a_row_locked_by_another_transaction_is_skipped_not_waited_on(zoho, conn
     assert [r.outcome for r in operations.tokens_refresh_due().results] == [Outcome.REFRESHED]
 
 
-def test_the_command_skips_a_row_a_request_is_refreshing(zoho, connections):
+def test_the_command_skips_a_row_a_request_is_refreshing(zoho, connections, settings):
     """A request holds the row lock during its token call; the command skips that row."""
     busy, free = connections(2)
-    zoho.client.add_fault(path="/accounts/us/oauth/v2/token", delay_s=2)  # the request's call
+    settings.ZOHO_HTTP_TIMEOUT = 15
+    # The request's call hangs long enough for the command's process to start and run.
+    zoho.client.add_fault(path="/accounts/us/oauth/v2/token", delay_s=6)
     request = threading.Thread(
         target=lambda: (token_refresh.connection_refresh(connection=busy), db_connection.close())
     )
