@@ -49,6 +49,9 @@ INSTALLED_APPS = [
 
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
+    "zohoportal.middleware.ContentSecurityPolicyMiddleware",
+    # Static files from the app server itself (gunicorn), compressed and cache-busted.
+    "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
@@ -100,15 +103,46 @@ USE_TZ = True
 STATIC_URL = "static/"
 STATICFILES_DIRS = [BASE_DIR / "static"]
 STATIC_ROOT = BASE_DIR / "staticfiles"
+if not DEBUG:
+    # Hashed, compressed file names from `manage.py collectstatic`, served by WhiteNoise.
+    STORAGES = {
+        "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
+        "staticfiles": {"BACKEND": "whitenoise.storage.CompressedManifestStaticFilesStorage"},
+    }
 
 LOGIN_URL = "/"
+# Server-side sessions: the sign-in `state` lives in the database, never in a cookie.
 SESSION_ENGINE = "django.contrib.sessions.backends.db"
+
+# --- HTTPS, cookies and response headers (Django's deployment checklist) ------------------
+# With DEBUG off everything is on by default; each switch can be turned off from the
+# environment (e.g. SECURE_SSL_REDIRECT=false when the proxy already redirects to HTTPS).
+SESSION_COOKIE_SECURE = env.bool("SESSION_COOKIE_SECURE", default=not DEBUG)
+CSRF_COOKIE_SECURE = env.bool("CSRF_COOKIE_SECURE", default=not DEBUG)
 SESSION_COOKIE_HTTPONLY = True
+# Django's CSRF cookie is readable by the page's own scripts unless this is set (its value
+# is also in every form); HttpOnly here adds no protection (Django's docs), so it is opt-in.
+CSRF_COOKIE_HTTPONLY = env.bool("CSRF_COOKIE_HTTPONLY", default=False)
 SESSION_COOKIE_SAMESITE = "Lax"  # Strict would drop the session on the OAuth callback.
 CSRF_COOKIE_SAMESITE = "Lax"
+SECURE_SSL_REDIRECT = env.bool("SECURE_SSL_REDIRECT", default=not DEBUG)
+SECURE_HSTS_SECONDS = env.int("SECURE_HSTS_SECONDS", default=0 if DEBUG else 31536000)
+SECURE_HSTS_INCLUDE_SUBDOMAINS = env.bool("SECURE_HSTS_INCLUDE_SUBDOMAINS", default=True)
+# `preload` in the header only matters once the domain is submitted to the browsers' list.
+SECURE_HSTS_PRELOAD = env.bool("SECURE_HSTS_PRELOAD", default=True)
+# Behind a TLS-terminating proxy: SECURE_PROXY_SSL_HEADER=HTTP_X_FORWARDED_PROTO (the proxy
+# must set that header itself and strip it from what clients send).
+_proxy_ssl_header = env.str("SECURE_PROXY_SSL_HEADER", default="")
+SECURE_PROXY_SSL_HEADER = (_proxy_ssl_header, "https") if _proxy_ssl_header else None
 X_FRAME_OPTIONS = "DENY"
 SECURE_CONTENT_TYPE_NOSNIFF = True
 SECURE_REFERRER_POLICY = "same-origin"
+# Sent on every response by zohoportal.middleware.ContentSecurityPolicyMiddleware. The
+# templates hold no inline script or style: everything comes from /static/.
+CONTENT_SECURITY_POLICY = (
+    "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; "
+    "object-src 'none'; base-uri 'none'; frame-ancestors 'none'; form-action 'self'"
+)
 
 # --- Zoho -------------------------------------------------------------------------------
 # ZOHO_EMULATOR_URL points every data center at the bundled emulator (demo mode when no
@@ -150,6 +184,12 @@ ZOHO_HTTP_TIMEOUT = env.float("ZOHO_HTTP_TIMEOUT", default=10.0)
 # Reuse TCP/TLS connections to Zoho (one pooled session per thread).
 ZOHO_HTTP_KEEPALIVE = env.bool("ZOHO_HTTP_KEEPALIVE", default=True)
 ZOHO_REFRESH_LOCK_TIMEOUT = env.float("ZOHO_REFRESH_LOCK_TIMEOUT", default=30.0)
+if ZOHO_HTTP_TIMEOUT >= ZOHO_REFRESH_LOCK_TIMEOUT:
+    raise ImproperlyConfigured(
+        f"ZOHO_HTTP_TIMEOUT ({ZOHO_HTTP_TIMEOUT:g}) must be shorter than "
+        f"ZOHO_REFRESH_LOCK_TIMEOUT ({ZOHO_REFRESH_LOCK_TIMEOUT:g}): a hung token call must "
+        "give up before the requests waiting for its refresh lock do."
+    )
 # Refresh an access token when less than this many seconds of life remain.
 ZOHO_REFRESH_AHEAD = env.int("ZOHO_REFRESH_AHEAD", default=300)
 # Where the SDK keeps its field-metadata cache, one directory per connection.

@@ -27,3 +27,16 @@ from .settings import *  # noqa: E402,F403
 
 PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
 ZOHO_HTTP_TIMEOUT = 3.0
+
+# Plain http://testserver: no HTTPS redirect and no Secure-only cookies in the test client
+# (tests/security checks the production values in a subprocess). Static files come from the
+# finders, so no `collectstatic` is needed.
+SECURE_SSL_REDIRECT = False
+SESSION_COOKIE_SECURE = False
+CSRF_COOKIE_SECURE = False
+STORAGES = {
+    "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
+    "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"},
+}
+WHITENOISE_AUTOREFRESH = True
+WHITENOISE_USE_FINDERS = True
