@@ -14,6 +14,7 @@ from django.contrib.auth import get_user_model
 from django.contrib.auth.models import AbstractBaseUser
 from django.db import IntegrityError, transaction
 from django.utils.http import url_has_allowed_host_and_scheme
+from django.views.decorators.debug import sensitive_variables
 
 from . import datacenters, zoho_oauth, zoho_sdk
 from .models import ZohoConnection, ZohoOrg
@@ -117,6 +118,7 @@ class SignInResult:
     created: bool
 
 
+@sensitive_variables("code")
 def sign_in_complete(
     *,
     current_user: AbstractBaseUser | None,
@@ -194,6 +196,7 @@ def _django_user_for(exchanged: zoho_sdk.ExchangedToken, current_user) -> Abstra
     return user
 
 
+@sensitive_variables("old", "replaced_refresh_token")
 def connection_register(
     *,
     exchanged: zoho_sdk.ExchangedToken,
@@ -283,6 +286,7 @@ def connection_register(
     return SignInResult(connection=connection, created=created)
 
 
+@sensitive_variables("refresh_token")
 def _revoke_quietly(data_center: str, refresh_token: str, *, connection_id: int) -> None:
     try:
         zoho_oauth.token_revoke(data_center=data_center, refresh_token=refresh_token)

@@ -9,6 +9,7 @@ from django.contrib.auth.decorators import login_required
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.views.decorators.cache import never_cache
+from django.views.decorators.debug import sensitive_variables
 from django.views.decorators.http import require_GET, require_POST
 
 from . import services
@@ -51,6 +52,7 @@ def login_start(request: HttpRequest) -> HttpResponse:
 
 @require_GET
 @never_cache
+@sensitive_variables("params")  # the code and state stay out of error reports
 def callback(request: HttpRequest) -> HttpResponse:
     params = request.GET
     try:

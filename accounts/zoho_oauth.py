@@ -8,10 +8,11 @@ into a value or one of the `ZohoOAuthError` subclasses below. It never logs a to
 from __future__ import annotations
 
 import time
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 import requests
 from django.conf import settings
+from django.views.decorators.debug import sensitive_variables
 
 from . import datacenters, zoho_http
 
@@ -50,10 +51,11 @@ class UnexpectedAnswer(ZohoOAuthError):
 
 @dataclass(frozen=True)
 class TokenResponse:
-    access_token: str
+    # Tokens stay out of repr(): error pages and error e-mails show frame variables.
+    access_token: str = field(repr=False)
     expires_in: int
     api_domain: str
-    refresh_token: str | None = None
+    refresh_token: str | None = field(default=None, repr=False)
     scope: str = ""
 
 
@@ -68,6 +70,7 @@ def error_for(code: str | None) -> ZohoOAuthError:
     return UnexpectedAnswer(str(code)[:100])
 
 
+@sensitive_variables("data")
 def _post(url: str, data: dict[str, str]) -> dict:
     try:
         response = zoho_http.request("POST", url, data=data, allow_redirects=False)
@@ -84,6 +87,7 @@ def _post(url: str, data: dict[str, str]) -> dict:
     return body
 
 
+@sensitive_variables("refresh_token", "body")
 def token_refresh(*, data_center: str, refresh_token: str) -> TokenResponse:
     """A new access token for `refresh_token` from its own data center's token endpoint."""
     body = _post(
@@ -109,6 +113,7 @@ def token_refresh(*, data_center: str, refresh_token: str) -> TokenResponse:
     )
 
 
+@sensitive_variables("refresh_token")
 def token_revoke(*, data_center: str, refresh_token: str) -> None:
     """Revoke `refresh_token` (and every access token minted from it) at its data center."""
     body = _post(datacenters.get(data_center).revoke_url, {"token": refresh_token})

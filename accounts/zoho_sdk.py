@@ -15,7 +15,7 @@ from __future__ import annotations
 import threading
 from collections.abc import Iterator
 from contextlib import contextmanager
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 
 from django.conf import settings
@@ -154,8 +154,9 @@ class ExchangedToken:
     """What a code (or refresh-token) exchange produced, before anything is stored."""
 
     data_center: str
-    access_token: str
-    refresh_token: str | None
+    # Tokens stay out of repr(): error pages and error e-mails show frame variables.
+    access_token: str = field(repr=False)
+    refresh_token: str | None = field(repr=False)
     expires_at_ms: int
     api_domain: str
     user_signature: str  # as the SDK computed it ("email:zgid"), or as given
