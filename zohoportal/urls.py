@@ -1,9 +1,11 @@
 from django.contrib import admin
 from django.urls import include, path
-from django.views.generic import TemplateView
+
+from crm import pages as crm_pages
 
 urlpatterns = [
-    path("", TemplateView.as_view(template_name="home.html"), name="home"),
+    path("", crm_pages.home, name="home"),
     path("accounts/", include("accounts.urls")),
+    path("crm/", include("crm.routes")),
     path("admin/", admin.site.urls),
 ]

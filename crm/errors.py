@@ -1,0 +1,37 @@
+"""The portal's CRM error type: one class, an HTTP status, a stable code and a safe message."""
+
+from __future__ import annotations
+
+
+class CrmError(Exception):
+    """A CRM request that cannot be completed; safe to show and to serialise.
+
+    `status` is the portal's HTTP answer (400 bad input, 401 not signed in, 403 re-consent,
+    404 no such record, 409 duplicate, 429 throttled, 502 Zoho failed, 504 Zoho timed out).
+    """
+
+    def __init__(self, status: int, code: str, message: str, *, field: str | None = None):
+        self.status = status
+        self.code = code
+        self.message = message
+        self.field = field
+        super().__init__(message)
+
+    def as_json(self) -> dict:
+        return {"error": {"code": self.code, "message": self.message, "field": self.field}}
+
+
+def bad_input(message: str, *, field: str | None = None, code: str = "INVALID_DATA") -> CrmError:
+    return CrmError(400, code, message, field=field)
+
+
+def not_found(message: str = "No such record in the active org.") -> CrmError:
+    return CrmError(404, "NOT_FOUND", message)
+
+
+def zoho_failed(message: str = "Zoho CRM answered with an error. Please try again.") -> CrmError:
+    return CrmError(502, "ZOHO_ERROR", message)
+
+
+def zoho_timed_out() -> CrmError:
+    return CrmError(504, "ZOHO_TIMEOUT", "Zoho CRM did not answer in time. Please try again.")

@@ -1,0 +1,210 @@
+"""Server-rendered CRM pages: they work without JavaScript (forms post normally)."""
+
+from __future__ import annotations
+
+import functools
+
+from django.contrib import messages
+from django.shortcuts import redirect, render
+from django.urls import reverse
+from django.views.decorators.http import require_http_methods
+
+from accounts.services import active_connection_for
+
+from . import records
+from .errors import CrmError
+from .record_forms import form_values, initial_from_record, record_form_class
+
+
+def page_view(methods: list[str]):
+    """Signed-in pages with an active connection; CrmError becomes an error page."""
+
+    def decorate(view):
+        @require_http_methods(methods)
+        @functools.wraps(view)
+        def wrapper(request, *args, **kwargs):
+            if not request.user.is_authenticated:
+                messages.info(request, "Sign in with Zoho to see your CRM records.")
+                return redirect("home")
+            connection = active_connection_for(request)
+            try:
+                if connection is None:
+                    raise CrmError(403, "NO_CONNECTION", "Connect a Zoho org first.")
+                if not connection.is_active:
+                    raise CrmError(403, "NEEDS_RECONSENT", "This connection needs re-consent.")
+                return view(request, connection, *args, **kwargs)
+            except CrmError as error:
+                return render(request, "records/error.html", {"error": error}, status=error.status)
+
+        return wrapper
+
+    return decorate
+
+
+def home(request):
+    context = {}
+    if request.user.is_authenticated:
+        connection = active_connection_for(request)
+        if connection is not None and connection.is_active:
+            try:
+                context["modules"] = records.module_list(connection=connection)
+            except CrmError as error:
+                context["modules_error"] = error
+    return render(request, "home.html", context)
+
+
+@page_view(["GET"])
+def record_list(request, connection, module: str):
+    found = records.module_get(connection=connection, module=module)
+    per_page = _choice(request.GET.get("per_page"), records.PER_PAGE_CHOICES, 20)
+    page_number = _positive(request.GET.get("page"), 1)
+    sort_by = request.GET.get("sort_by") or None
+    sort_order = (
+        request.GET.get("sort_order") if request.GET.get("sort_order") in ("asc", "desc") else None
+    )
+    query = request.GET.get("q", "")
+    page = records.record_page(
+        connection=connection,
+        module=found,
+        page=page_number,
+        per_page=per_page,
+        sort_by=sort_by,
+        sort_order=sort_order,
+        query=query,
+    )
+    rows = [
+        {"id": r.get("id"), "cells": [_display(r.get(c["api_name"])) for c in page.columns]}
+        for r in page.records
+    ]
+    return render(
+        request,
+        "records/list.html",
+        {
+            "module": found,
+            "page": page,
+            "rows": rows,
+            "per_page": per_page,
+            "query": query,
+            "sort_by": sort_by,
+            "sort_order": sort_order or "asc",
+            "per_page_choices": records.PER_PAGE_CHOICES,
+            "previous_page": page_number - 1 if page_number > 1 else None,
+            "next_page": page_number + 1 if page.info.get("more_records") else None,
+        },
+    )
+
+
+@page_view(["GET"])
+def record_detail(request, connection, module: str, record_id: str):
+    ident = records.parse_record_id(record_id)
+    found = records.module_get(connection=connection, module=module)
+    record = records.record_detail(connection=connection, module=found, record_id=ident)
+    rows = [(f["label"], _display(record.get(f["api_name"]))) for f in found.fields]
+    return render(request, "records/detail.html", {"module": found, "record": record, "rows": rows})
+
+
+@page_view(["GET", "POST"])
+def record_create(request, connection, module: str):
+    found = records.module_get(connection=connection, module=module)
+    form = record_form_class(found)(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        try:
+            results = records.records_create(
+                connection=connection, module=found, records=[form_values(form, creating=True)]
+            )
+            records.raise_for_result(results[0])
+        except CrmError as error:
+            _form_error(form, error)
+        else:
+            messages.success(request, f"{found.singular_label} created.")
+            return redirect("crm:record", module=found.api_name, record_id=results[0]["id"])
+    return render(
+        request,
+        "records/form.html",
+        {"module": found, "form": form, "creating": True},
+        status=400 if form.errors else 200,
+    )
+
+
+@page_view(["GET", "POST"])
+def record_edit(request, connection, module: str, record_id: str):
+    ident = records.parse_record_id(record_id)
+    found = records.module_get(connection=connection, module=module)
+    form_class = record_form_class(found)
+    if request.method == "POST":
+        form = form_class(request.POST)
+        if form.is_valid():
+            try:
+                records.record_update(
+                    connection=connection,
+                    module=found,
+                    record_id=ident,
+                    values=form_values(form, creating=False),
+                )
+            except CrmError as error:
+                if error.status in (404, 429, 502, 504, 403):
+                    raise
+                _form_error(form, error)
+            else:
+                messages.success(request, f"{found.singular_label} saved.")
+                return redirect("crm:record", module=found.api_name, record_id=ident)
+    else:
+        record = records.record_detail(connection=connection, module=found, record_id=ident)
+        form = form_class(initial=initial_from_record(found, record))
+    return render(
+        request,
+        "records/form.html",
+        {"module": found, "form": form, "creating": False, "record_id": ident},
+        status=400 if form.errors else 200,
+    )
+
+
+@page_view(["GET", "POST"])
+def record_delete(request, connection, module: str, record_id: str):
+    ident = records.parse_record_id(record_id)
+    found = records.module_get(connection=connection, module=module)
+    if request.method == "POST":
+        records.record_delete(connection=connection, module=found, record_id=ident)
+        messages.success(request, f"{found.singular_label} deleted.")
+        return redirect("crm:list", module=found.api_name)
+    record = records.record_detail(connection=connection, module=found, record_id=ident)
+    return render(request, "records/delete.html", {"module": found, "record": record})
+
+
+@page_view(["GET"])
+def data_input(request, connection):
+    module = records.module_get(connection=connection, module=request.GET.get("module", "Leads"))
+    return render(
+        request,
+        "records/input.html",
+        {
+            "module": module,
+            "modules": records.module_list(connection=connection),
+            "api_base": reverse("crm:api-records", kwargs={"module": module.api_name}),
+        },
+    )
+
+
+def _form_error(form, error: CrmError) -> None:
+    field = error.field if error.field in form.fields else None
+    form.add_error(field, error.message)
+
+
+def _display(value) -> str:
+    if value is None or value == "":
+        return ""
+    if isinstance(value, dict):
+        return str(value.get("name") or value.get("id") or "")
+    if isinstance(value, bool):
+        return "Yes" if value else "No"
+    if isinstance(value, list):
+        return ", ".join(_display(v) for v in value)
+    return str(value)
+
+
+def _choice(raw, choices, default: int) -> int:
+    return int(raw) if raw and raw.isdigit() and int(raw) in choices else default
+
+
+def _positive(raw, default: int) -> int:
+    return int(raw) if raw and raw.isdigit() and 0 < int(raw) <= 10_000 else default

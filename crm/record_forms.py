@@ -1,0 +1,70 @@
+"""A Django form for one CRM module, built from Zoho's field metadata."""
+
+from __future__ import annotations
+
+from django import forms
+
+from .records import Module
+
+_WIDGETS = {
+    "textarea": lambda f: forms.CharField(widget=forms.Textarea(attrs={"rows": 3})),
+    "email": lambda f: forms.EmailField(),
+    "phone": lambda f: forms.CharField(widget=forms.TextInput(attrs={"type": "tel"})),
+    "website": lambda f: forms.CharField(
+        widget=forms.TextInput(attrs={"type": "url", "inputmode": "url"})
+    ),
+    "integer": lambda f: forms.IntegerField(min_value=-(2**31), max_value=2**31 - 1),
+    "bigint": lambda f: forms.RegexField(regex=r"^\d+$"),
+    "double": lambda f: forms.FloatField(),
+    "currency": lambda f: forms.DecimalField(decimal_places=2, max_digits=16),
+    "date": lambda f: forms.DateField(widget=forms.DateInput(attrs={"type": "date"})),
+    "datetime": lambda f: forms.DateTimeField(
+        widget=forms.DateTimeInput(attrs={"type": "datetime-local"}),
+        help_text="Your local time is sent as UTC.",
+    ),
+    "boolean": lambda f: forms.BooleanField(),
+    "picklist": lambda f: forms.ChoiceField(choices=[("", "—")] + [(v, v) for v in f["picklist"]]),
+}
+
+
+def record_form_class(module: Module) -> type[forms.Form]:
+    """A form with one field per editable Zoho field: required, length, type, picklist."""
+    form_fields = {}
+    for field in module.editable_fields:
+        make = _WIDGETS.get(field["data_type"], lambda f: forms.CharField())
+        form_field = make(field)
+        form_field.label = field["label"]
+        form_field.required = field["required"] and field["data_type"] != "boolean"
+        if isinstance(form_field, forms.CharField) and field.get("length"):
+            form_field.max_length = int(field["length"])
+            form_field.widget.attrs["maxlength"] = str(field["length"])
+        form_fields[field["api_name"]] = form_field
+    return type(f"{module.api_name}Form", (forms.Form,), form_fields)
+
+
+def form_values(form: forms.Form, *, creating: bool) -> dict:
+    """Cleaned form data as API values (JSON-like), dropping empty optional fields on create."""
+    values = {}
+    for name, value in form.cleaned_data.items():
+        if value in (None, "") and creating:
+            continue
+        if hasattr(value, "isoformat"):
+            if hasattr(value, "tzinfo") and hasattr(value, "hour") and value.tzinfo is None:
+                from datetime import UTC
+
+                value = value.replace(tzinfo=UTC)
+            value = value.isoformat()
+        elif value.__class__.__name__ == "Decimal":
+            value = float(value)
+        values[name] = value if value != "" else None
+    return values
+
+
+def initial_from_record(module: Module, record: dict) -> dict:
+    initial = {}
+    for field in module.editable_fields:
+        value = record.get(field["api_name"])
+        if isinstance(value, str) and field["data_type"] == "datetime":
+            value = value[:16]
+        initial[field["api_name"]] = value
+    return initial

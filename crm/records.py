@@ -1,0 +1,339 @@
+"""CRM records for the active connection: metadata (cached), validation, and the operations.
+
+Views call these with the session's active connection; nothing here imports the SDK
+(`crm.zoho_crm` does). Field values are validated against Zoho's field metadata before
+any write is sent, so a bad value never reaches Zoho and a rejected batch writes nothing.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date, datetime
+
+from django.core.cache import cache
+from django.core.exceptions import ValidationError
+from django.core.validators import EmailValidator
+from django.utils.dateparse import parse_date, parse_datetime
+
+from accounts.models import ZohoConnection
+
+from . import zoho_crm
+from .errors import CrmError, bad_input, not_found
+
+METADATA_TTL = 300  # seconds; field and module metadata change rarely
+SUPPORTED_MODULES = ("Leads", "Contacts", "Accounts", "Deals")
+PER_PAGE_CHOICES = (10, 20, 50, 100, 200)
+MAX_BATCH = 100
+LIST_COLUMNS = 6
+EDITABLE_TYPES = {
+    "text",
+    "textarea",
+    "email",
+    "phone",
+    "website",
+    "picklist",
+    "integer",
+    "bigint",
+    "double",
+    "currency",
+    "date",
+    "datetime",
+    "boolean",
+}
+ALWAYS_SORTABLE = ("id", "Created_Time", "Modified_Time")
+_email = EmailValidator()
+
+
+@dataclass(frozen=True)
+class Module:
+    api_name: str
+    label: str
+    singular_label: str
+    fields: list[dict]
+
+    @property
+    def editable_fields(self) -> list[dict]:
+        return [f for f in self.fields if not f["read_only"] and f["data_type"] in EDITABLE_TYPES]
+
+    @property
+    def list_fields(self) -> list[dict]:
+        shown = [
+            f for f in self.fields if f["data_type"] in EDITABLE_TYPES | {"lookup", "ownerlookup"}
+        ]
+        preferred = [f for f in shown if f["required"] or f["sortable"]]
+        rest = [f for f in shown if f not in preferred]
+        return (preferred + rest)[:LIST_COLUMNS]
+
+    @property
+    def field_names(self) -> list[str]:
+        return [f["api_name"] for f in self.fields]
+
+    @property
+    def sortable(self) -> set[str]:
+        return {f["api_name"] for f in self.fields if f["sortable"]} | set(ALWAYS_SORTABLE)
+
+    @property
+    def types(self) -> dict[str, str]:
+        return {f["api_name"]: f["data_type"] for f in self.fields}
+
+    def field(self, api_name: str) -> dict | None:
+        return next((f for f in self.fields if f["api_name"] == api_name), None)
+
+
+# --- metadata -----------------------------------------------------------------------------
+def _cached(key: str, load):
+    value = cache.get(key)
+    if value is None:
+        value = load()
+        cache.set(key, value, METADATA_TTL)
+    return value
+
+
+def module_list(*, connection: ZohoConnection) -> list[dict]:
+    """The supported, API-enabled modules of the connection's org (cached)."""
+    modules = _cached(f"crm:modules:{connection.pk}", lambda: zoho_crm.modules(connection))
+    return [m for m in modules if m["api_supported"] and m["api_name"] in SUPPORTED_MODULES]
+
+
+def module_get(*, connection: ZohoConnection, module: str) -> Module:
+    """A supported module with its field metadata (cached), or a 400 for any other name."""
+    if not isinstance(module, str) or len(module) > 100:
+        raise bad_input("Unknown module.", code="INVALID_MODULE")
+    found = next((m for m in module_list(connection=connection) if m["api_name"] == module), None)
+    if found is None:
+        raise bad_input(f"Unknown module {module[:50]!r}.", code="INVALID_MODULE")
+    fields = _cached(
+        f"crm:fields:{connection.pk}:{module}", lambda: zoho_crm.fields(connection, module)
+    )
+    return Module(module, found["label"], found["singular_label"], fields)
+
+
+def parse_record_id(raw: str) -> int:
+    if not isinstance(raw, str) or not raw.isascii() or not raw.isdigit() or len(raw) > 19:
+        raise bad_input("Record ids are numbers.", field="id", code="INVALID_ID")
+    return int(raw)
+
+
+# --- validation ---------------------------------------------------------------------------
+def _clean_value(field: dict, value):  # noqa: C901 - one branch per Zoho data type
+    name, data_type = field["api_name"], field["data_type"]
+    if value is None or value == "":
+        return None
+    if data_type in ("text", "textarea", "email", "phone", "website", "picklist", "bigint"):
+        if not isinstance(value, str):
+            raise bad_input(f"{field['label']} must be text.", field=name)
+        value = value.strip()
+        if field.get("length") and len(value) > int(field["length"]):
+            raise bad_input(
+                f"{field['label']} is longer than {field['length']} characters.", field=name
+            )
+        if data_type == "email":
+            try:
+                _email(value)
+            except ValidationError:
+                raise bad_input(
+                    f"{field['label']} is not a valid email address.", field=name
+                ) from None
+        if data_type == "picklist" and field["picklist"] and value not in field["picklist"]:
+            raise bad_input(
+                f"{field['label']} must be one of: {', '.join(field['picklist'])}.", field=name
+            )
+        if data_type == "bigint" and not value.isdigit():
+            raise bad_input(f"{field['label']} must be a whole number.", field=name)
+        return value
+    if data_type == "integer":
+        if isinstance(value, bool) or not isinstance(value, int | str):
+            raise bad_input(f"{field['label']} must be a whole number.", field=name)
+        try:
+            number = int(value)
+        except ValueError:
+            raise bad_input(f"{field['label']} must be a whole number.", field=name) from None
+        if not -(2**31) <= number < 2**31:
+            raise bad_input(f"{field['label']} is out of range.", field=name)
+        return number
+    if data_type in ("double", "currency"):
+        if isinstance(value, bool) or not isinstance(value, int | float | str):
+            raise bad_input(f"{field['label']} must be a number.", field=name)
+        try:
+            number = float(value)
+        except ValueError:
+            raise bad_input(f"{field['label']} must be a number.", field=name) from None
+        if number != number or abs(number) > 1e15:  # NaN or absurd
+            raise bad_input(f"{field['label']} is out of range.", field=name)
+        return number
+    if data_type == "boolean":
+        if isinstance(value, bool):
+            return value
+        if isinstance(value, str) and value.lower() in ("true", "false", "on", "1", "0"):
+            return value.lower() in ("true", "on", "1")
+        raise bad_input(f"{field['label']} must be true or false.", field=name)
+    if data_type == "date":
+        parsed = (
+            parse_date(value)
+            if isinstance(value, str)
+            else value
+            if isinstance(value, date)
+            else None
+        )
+        if parsed is None:
+            raise bad_input(f"{field['label']} must be a date (YYYY-MM-DD).", field=name)
+        return parsed
+    if data_type == "datetime":
+        try:
+            parsed = parse_datetime(value) if isinstance(value, str) else value
+        except ValueError:
+            parsed = None
+        if not isinstance(parsed, datetime) or parsed.tzinfo is None:
+            raise bad_input(
+                f"{field['label']} must be a date and time with a UTC offset.", field=name
+            )
+        return parsed
+    raise bad_input(f"{field['label']} cannot be set from the portal.", field=name)
+
+
+def clean_values(module: Module, values, *, creating: bool) -> dict:
+    """`values` checked against the module's field metadata; CrmError(400) names the field."""
+    if not isinstance(values, dict):
+        raise bad_input("A record is a JSON object of field names to values.")
+    editable = {f["api_name"]: f for f in module.editable_fields}
+    cleaned = {}
+    for name, value in values.items():
+        if name == "id":
+            continue
+        field = editable.get(name)
+        if field is None:
+            reason = "is read-only" if module.field(name) else "is not a field of this module"
+            raise bad_input(f"{str(name)[:60]} {reason}.", field=str(name)[:100])
+        cleaned[name] = _clean_value(field, value)
+    if creating:
+        for field in module.editable_fields:
+            if field["required"] and cleaned.get(field["api_name"]) is None:
+                raise bad_input(
+                    f"{field['label']} is required.",
+                    field=field["api_name"],
+                    code="MANDATORY_NOT_FOUND",
+                )
+        cleaned = {k: v for k, v in cleaned.items() if v is not None}
+    elif not cleaned:
+        raise bad_input("Nothing to change: give at least one field.")
+    else:
+        for name, value in cleaned.items():
+            if value is None and editable[name]["required"]:
+                raise bad_input(
+                    f"{editable[name]['label']} is required.",
+                    field=name,
+                    code="MANDATORY_NOT_FOUND",
+                )
+    return cleaned
+
+
+# --- operations ---------------------------------------------------------------------------
+@dataclass(frozen=True)
+class RecordPage:
+    records: list[dict]
+    info: dict
+    columns: list[dict]
+
+
+def record_page(
+    *,
+    connection: ZohoConnection,
+    module: Module,
+    page: int = 1,
+    per_page: int = 20,
+    sort_by: str | None = None,
+    sort_order: str | None = None,
+    query: str = "",
+) -> RecordPage:
+    """One page of records, or of search results when `query` is given."""
+    if not 1 <= page <= 10_000:
+        raise bad_input("page must be between 1 and 10000.", field="page")
+    if not 1 <= per_page <= 200:
+        raise bad_input("per_page must be between 1 and 200.", field="per_page")
+    if sort_by and sort_by not in module.sortable:
+        raise bad_input(f"Cannot sort by {sort_by[:60]!r}.", field="sort_by")
+    if sort_order not in (None, "", "asc", "desc"):
+        raise bad_input("sort_order is asc or desc.", field="sort_order")
+    columns = module.list_fields
+    names = [c["api_name"] for c in columns]
+    query = (query or "").strip()
+    if query:
+        if len(query) > 200:
+            raise bad_input("The search is too long.", field="q")
+        is_email = "@" in query
+        if not is_email and len(query) < 2:
+            raise bad_input("Search for at least two characters.", field="q")
+        records, info = zoho_crm.record_search(
+            connection,
+            module.api_name,
+            field_names=names,
+            page=page,
+            per_page=per_page,
+            email=query if is_email else None,
+            word=None if is_email else query,
+        )
+    else:
+        records, info = zoho_crm.record_list(
+            connection,
+            module.api_name,
+            field_names=names,
+            page=page,
+            per_page=per_page,
+            sort_by=sort_by or None,
+            sort_order=sort_order or None,
+        )
+    return RecordPage(records=records, info=info, columns=columns)
+
+
+def record_detail(*, connection: ZohoConnection, module: Module, record_id: int) -> dict:
+    record = zoho_crm.record_get(
+        connection, module.api_name, record_id, field_names=module.field_names
+    )
+    if record is None:
+        raise not_found()
+    return record
+
+
+def records_create(*, connection: ZohoConnection, module: Module, records: list) -> list[dict]:
+    """Create up to 100 records; every record is validated before anything is sent."""
+    if not isinstance(records, list) or not records:
+        raise bad_input("Give one record or a list of records.")
+    if len(records) > MAX_BATCH:
+        raise bad_input(f"At most {MAX_BATCH} records at a time.", code="LIMIT_EXCEEDED")
+    cleaned = []
+    for index, values in enumerate(records):
+        try:
+            cleaned.append(clean_values(module, values, creating=True))
+        except CrmError as error:
+            if len(records) > 1:
+                error.message = f"Record {index + 1}: {error.message}"
+            raise
+    return zoho_crm.records_create(connection, module.api_name, cleaned, module.types)
+
+
+def record_update(*, connection: ZohoConnection, module: Module, record_id: int, values) -> dict:
+    cleaned = clean_values(module, values, creating=False)
+    result = zoho_crm.record_update(connection, module.api_name, record_id, cleaned, module.types)
+    raise_for_result(result)
+    return result
+
+
+def record_delete(*, connection: ZohoConnection, module: Module, record_id: int) -> dict:
+    result = zoho_crm.record_delete(connection, module.api_name, record_id)
+    raise_for_result(result)
+    return result
+
+
+def raise_for_result(result: dict) -> None:
+    """A failed per-record result as the CrmError a single-record call answers with."""
+    if result["status"] == "success":
+        return
+    if result.get("field") == "id" or result["code"] == "RECORD_NOT_FOUND":
+        raise not_found()
+    status = 409 if result["code"] == "DUPLICATE_DATA" else 400
+    raise CrmError(
+        status,
+        result["code"],
+        result["message"] or "Zoho CRM refused the record.",
+        field=result.get("field"),
+    )

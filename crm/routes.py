@@ -1,0 +1,18 @@
+from django.urls import path
+
+from . import json_api, pages
+
+app_name = "crm"
+
+urlpatterns = [
+    path("input/", pages.data_input, name="input"),
+    path("api/modules/", json_api.modules, name="api-modules"),
+    path("api/<str:module>/fields/", json_api.fields, name="api-fields"),
+    path("api/<str:module>/", json_api.record_collection, name="api-records"),
+    path("api/<str:module>/<str:record_id>/", json_api.record_item, name="api-record"),
+    path("<str:module>/", pages.record_list, name="list"),
+    path("<str:module>/new/", pages.record_create, name="new"),
+    path("<str:module>/<str:record_id>/", pages.record_detail, name="record"),
+    path("<str:module>/<str:record_id>/edit/", pages.record_edit, name="edit"),
+    path("<str:module>/<str:record_id>/delete/", pages.record_delete, name="delete"),
+]

@@ -1,0 +1,390 @@
+"""Zoho CRM through the SDK: the only crm module that imports `zohocrmsdk`.
+
+Every function here runs one connection's SDK calls inside `accounts.zoho_sdk.activated`,
+turns SDK objects into plain dicts and SDK answers into `CrmError`. A 401 INVALID_TOKEN
+(the token was revoked or expired early at Zoho) is retried once after a forced refresh.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Callable
+from datetime import date, datetime
+from typing import Any, TypeVar
+
+import requests
+from zohocrmsdk.src.com.zoho.crm.api.exception import SDKException
+from zohocrmsdk.src.com.zoho.crm.api.fields import FieldsOperations, GetFieldsParam
+from zohocrmsdk.src.com.zoho.crm.api.fields import ResponseWrapper as FieldsWrapper
+from zohocrmsdk.src.com.zoho.crm.api.modules import ModulesOperations
+from zohocrmsdk.src.com.zoho.crm.api.modules import ResponseWrapper as ModulesWrapper
+from zohocrmsdk.src.com.zoho.crm.api.parameter_map import ParameterMap
+from zohocrmsdk.src.com.zoho.crm.api.record import (
+    ActionWrapper,
+    BodyWrapper,
+    DeleteRecordsParam,
+    GetRecordParam,
+    GetRecordsParam,
+    Record,
+    RecordOperations,
+    ResponseWrapper,
+    SearchRecordsParam,
+)
+from zohocrmsdk.src.com.zoho.crm.api.util.choice import Choice
+
+from accounts import token_crypto, token_refresh, zoho_sdk
+from accounts.models import ZohoConnection
+
+from .errors import CrmError, zoho_failed, zoho_timed_out
+
+logger = logging.getLogger("zohoportal.crm")
+T = TypeVar("T")
+
+
+class _InvalidToken(Exception):
+    """Zoho answered 401 INVALID_TOKEN: refresh once and retry."""
+
+
+# --- running calls ------------------------------------------------------------------------
+def run(connection: ZohoConnection, call: Callable[[], T]) -> T:
+    """`call()` as `connection`; one forced refresh and retry on 401 INVALID_TOKEN."""
+    for attempt in (1, 2):
+        try:
+            with zoho_sdk.activated(connection) as active:
+                used_token = active.access_token
+                return call()
+        except _InvalidToken:
+            if attempt == 2:
+                raise CrmError(
+                    502, "ZOHO_ERROR", "Zoho refused a freshly refreshed token. Please try again."
+                ) from None
+            connection = _refresh_after_rejection(connection, used_token)
+        except token_refresh.RefreshError as error:
+            code = {403: "NEEDS_RECONSENT", 429: "THROTTLED", 504: "ZOHO_TIMEOUT"}
+            raise CrmError(
+                error.status, code.get(error.status, "ZOHO_ERROR"), error.message
+            ) from None
+        except token_crypto.TokenDecryptionError:
+            raise CrmError(
+                403,
+                "NEEDS_RECONSENT",
+                "This connection's stored tokens cannot be read. Sign in with Zoho again.",
+            ) from None
+        except SDKException as error:
+            raise _sdk_error(error) from None
+    raise AssertionError("unreachable")
+
+
+def _refresh_after_rejection(connection: ZohoConnection, rejected: str) -> ZohoConnection:
+    try:
+        return token_refresh.connection_refresh(
+            connection=connection, force=True, stale_access_token=rejected
+        )
+    except token_refresh.RefreshError as error:
+        code = {403: "NEEDS_RECONSENT", 429: "THROTTLED", 504: "ZOHO_TIMEOUT"}
+        raise CrmError(error.status, code.get(error.status, "ZOHO_ERROR"), error.message) from None
+
+
+def _sdk_error(error: SDKException) -> CrmError:
+    cause = getattr(error, "cause", None)
+    if isinstance(cause, requests.Timeout):
+        return zoho_timed_out()
+    if isinstance(cause, requests.RequestException):
+        return zoho_failed("Zoho CRM could not be reached. Please try again.")
+    logger.warning("SDK error: %s", getattr(error, "code", type(error).__name__))
+    return zoho_failed("Zoho CRM gave an answer the portal does not understand.")
+
+
+def _value(enum_or_str: Any) -> str:
+    return (
+        str(enum_or_str.get_value())
+        if hasattr(enum_or_str, "get_value")
+        else str(enum_or_str or "")
+    )
+
+
+def _api_error(code: str, message: str, details: dict | None, status: int) -> CrmError:
+    details = details or {}
+    field = details.get("api_name") if isinstance(details, dict) else None
+    if code == "INVALID_TOKEN":
+        raise _InvalidToken()
+    if code == "OAUTH_SCOPE_MISMATCH":
+        return CrmError(
+            403,
+            "NEEDS_RECONSENT",
+            "This connection was not granted access to that data. Sign in with Zoho again "
+            "and approve all requested permissions.",
+        )
+    if code == "DUPLICATE_DATA":
+        return CrmError(
+            409, code, message or "A record with this value already exists.", field=field
+        )
+    if code in (
+        "INVALID_DATA",
+        "MANDATORY_NOT_FOUND",
+        "INVALID_MODULE",
+        "REQUIRED_PARAM_MISSING",
+        "LIMIT_EXCEEDED",
+        "INVALID_REQUEST",
+    ):
+        if code == "INVALID_DATA" and field == "id":
+            return CrmError(404, "NOT_FOUND", "No such record in the active org.")
+        return CrmError(400, code, message or "Zoho CRM did not accept the data.", field=field)
+    if status == 429 or code in ("TOO_MANY_REQUESTS", "API_LIMIT_EXCEEDED"):
+        return CrmError(
+            429, "THROTTLED", "Zoho CRM is limiting requests right now. Try again shortly."
+        )
+    return zoho_failed()
+
+
+def _check(response) -> Any:
+    """The response's object, or the CrmError its status and body mean. None for 204."""
+    if response is None:  # the SDK swallowed an error while reading the answer
+        raise zoho_failed("Zoho CRM gave an answer the portal does not understand.")
+    status = response.get_status_code()
+    if status in (204, 304):
+        return None
+    body = response.get_object()
+    if hasattr(body, "get_code") and hasattr(body, "get_message") and not hasattr(body, "get_data"):
+        raise _api_error(
+            _value(body.get_code()), _value(body.get_message()), body.get_details(), status
+        )
+    if status == 429:
+        raise CrmError(
+            429, "THROTTLED", "Zoho CRM is limiting requests right now. Try again shortly."
+        )
+    if status >= 500:
+        raise zoho_failed()
+    if body is None:
+        raise zoho_failed("Zoho CRM gave an answer the portal does not understand.")
+    return body
+
+
+# --- conversions --------------------------------------------------------------------------
+def plain(value: Any) -> Any:
+    """An SDK value as JSON-safe plain data."""
+    if isinstance(value, Choice):
+        return plain(value.get_value())
+    if isinstance(value, datetime | date):
+        return value.isoformat()
+    if isinstance(value, list):
+        return [plain(item) for item in value]
+    if isinstance(value, dict):
+        return {str(k): plain(v) for k, v in value.items()}
+    if hasattr(value, "get_key_values") or hasattr(value, "get_id"):  # lookups, users
+        name = None
+        if hasattr(value, "get_key_value"):
+            name = value.get_key_value("name")
+        if name is None and hasattr(value, "get_name"):
+            name = value.get_name()
+        ident = value.get_id() if hasattr(value, "get_id") else None
+        return {"id": None if ident is None else str(ident), "name": plain(name)}
+    return value
+
+
+def record_dict(record: Record) -> dict:
+    data = {key: plain(value) for key, value in record.get_key_values().items()}
+    if record.get_id() is not None:
+        data["id"] = str(record.get_id())
+    return data
+
+
+def _sdk_value(value: Any, data_type: str) -> Any:
+    if value is not None and data_type in ("picklist",):
+        return Choice(value)
+    return value
+
+
+def _records_body(records: list[dict], types: dict[str, str]) -> BodyWrapper:
+    body = BodyWrapper()
+    sdk_records = []
+    for values in records:
+        record = Record()
+        for key, value in values.items():
+            record.add_key_value(key, _sdk_value(value, types.get(key, "")))
+        sdk_records.append(record)
+    body.set_data(sdk_records)
+    return body
+
+
+def _results(body: ActionWrapper) -> list[dict]:
+    results = []
+    for item in body.get_data():
+        details = plain(item.get_details() or {})
+        result = {
+            "status": _value(item.get_status()),
+            "code": _value(item.get_code()),
+            "message": _value(item.get_message()),
+        }
+        if result["status"] == "success":
+            result["id"] = str(details.get("id")) if details.get("id") is not None else None
+        else:
+            result["field"] = details.get("api_name")
+            if result["code"] == "DUPLICATE_DATA":
+                result["duplicate_of"] = (details.get("duplicate_record") or {}).get("id")
+        results.append(result)
+    return results
+
+
+# --- operations (each a function of one connection) ----------------------------------------
+def modules(connection: ZohoConnection) -> list[dict]:
+    def call():
+        body = _check(ModulesOperations().get_modules())
+        if not isinstance(body, ModulesWrapper):
+            raise zoho_failed()
+        return [
+            {
+                "api_name": m.get_api_name(),
+                "label": m.get_plural_label() or m.get_api_name(),
+                "singular_label": m.get_singular_label() or m.get_api_name(),
+                "api_supported": bool(m.get_api_supported()),
+            }
+            for m in body.get_modules()
+        ]
+
+    return run(connection, call)
+
+
+def fields(connection: ZohoConnection, module: str) -> list[dict]:
+    def call():
+        params = ParameterMap()
+        params.add(GetFieldsParam.module, module)
+        body = _check(FieldsOperations().get_fields(params))
+        if not isinstance(body, FieldsWrapper):
+            raise zoho_failed()
+        result = []
+        for f in body.get_fields():
+            picklist = [_value(p.get_actual_value()) for p in (f.get_pick_list_values() or [])]
+            result.append(
+                {
+                    "api_name": f.get_api_name(),
+                    "label": f.get_field_label() or f.get_display_label() or f.get_api_name(),
+                    "data_type": f.get_data_type() or "text",
+                    "json_type": f.get_json_type() or "string",
+                    "required": bool(f.get_system_mandatory()),
+                    "read_only": bool(f.get_read_only() or f.get_field_read_only()),
+                    "length": f.get_length(),
+                    "sortable": bool(f.get_sortable()),
+                    "picklist": picklist,
+                }
+            )
+        return result
+
+    return run(connection, call)
+
+
+def record_list(
+    connection: ZohoConnection,
+    module: str,
+    *,
+    field_names: list[str],
+    page: int,
+    per_page: int,
+    sort_by: str | None,
+    sort_order: str | None,
+) -> tuple[list[dict], dict]:
+    def call():
+        params = ParameterMap()
+        params.add(GetRecordsParam.fields, ",".join(field_names))
+        params.add(GetRecordsParam.page, page)
+        params.add(GetRecordsParam.per_page, per_page)
+        if sort_by:
+            params.add(GetRecordsParam.sort_by, sort_by)
+            params.add(GetRecordsParam.sort_order, sort_order or "asc")
+        return _page(RecordOperations(module).get_records(params), page, per_page)
+
+    return run(connection, call)
+
+
+def record_search(
+    connection: ZohoConnection,
+    module: str,
+    *,
+    field_names: list[str],
+    page: int,
+    per_page: int,
+    word: str | None = None,
+    email: str | None = None,
+) -> tuple[list[dict], dict]:
+    def call():
+        params = ParameterMap()
+        if email:
+            params.add(SearchRecordsParam.email, email)
+        else:
+            params.add(SearchRecordsParam.word, word)
+        params.add(SearchRecordsParam.fields, ",".join(field_names))
+        params.add(SearchRecordsParam.page, page)
+        params.add(SearchRecordsParam.per_page, per_page)
+        return _page(RecordOperations(module).search_records(params), page, per_page)
+
+    return run(connection, call)
+
+
+def _page(response, page: int, per_page: int) -> tuple[list[dict], dict]:
+    body = _check(response)
+    if body is None:
+        return [], {"page": page, "per_page": per_page, "more_records": False, "count": 0}
+    if not isinstance(body, ResponseWrapper):
+        raise zoho_failed()
+    info = body.get_info()
+    records = [record_dict(r) for r in body.get_data()]
+    return records, {
+        "page": int(info.get_page() or page) if info else page,
+        "per_page": int(info.get_per_page() or per_page) if info else per_page,
+        "more_records": bool(info.get_more_records()) if info else False,
+        "count": int(info.get_count() or len(records)) if info else len(records),
+    }
+
+
+def record_get(
+    connection: ZohoConnection, module: str, record_id: int, *, field_names: list[str]
+) -> dict | None:
+    def call():
+        params = ParameterMap()
+        params.add(GetRecordParam.fields, ",".join(field_names))
+        body = _check(RecordOperations(module).get_record(record_id, params))
+        if body is None:
+            return None
+        if not isinstance(body, ResponseWrapper) or not body.get_data():
+            raise zoho_failed()
+        return record_dict(body.get_data()[0])
+
+    return run(connection, call)
+
+
+def records_create(
+    connection: ZohoConnection, module: str, records: list[dict], types: dict[str, str]
+) -> list[dict]:
+    def call():
+        body = _check(RecordOperations(module).create_records(_records_body(records, types)))
+        if not isinstance(body, ActionWrapper):
+            raise zoho_failed()
+        return _results(body)
+
+    return run(connection, call)
+
+
+def record_update(
+    connection: ZohoConnection, module: str, record_id: int, values: dict, types: dict[str, str]
+) -> dict:
+    def call():
+        body = _check(
+            RecordOperations(module).update_record(record_id, _records_body([values], types))
+        )
+        if not isinstance(body, ActionWrapper):
+            raise zoho_failed()
+        return _results(body)[0]
+
+    return run(connection, call)
+
+
+def record_delete(connection: ZohoConnection, module: str, record_id: int) -> dict:
+    def call():
+        params = ParameterMap()
+        params.add(DeleteRecordsParam.ids, str(record_id))
+        body = _check(RecordOperations(module).delete_records(params))
+        if not isinstance(body, ActionWrapper):
+            raise zoho_failed()
+        return _results(body)[0]
+
+    return run(connection, call)

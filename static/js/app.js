@@ -1,0 +1,169 @@
+// zohoportal front end: progressive enhancement only. Every page works without this file.
+(function () {
+  "use strict";
+
+  function csrfToken() {
+    var input = document.querySelector("input[name=csrfmiddlewaretoken]");
+    return input ? input.value : "";
+  }
+
+  function api(method, url, body) {
+    var options = { method: method, credentials: "same-origin", headers: { Accept: "application/json" } };
+    if (body !== undefined) {
+      options.headers["Content-Type"] = "application/json";
+      options.headers["X-CSRFToken"] = csrfToken();
+      options.body = JSON.stringify(body);
+    }
+    return fetch(url, options).then(function (response) {
+      return response.json().catch(function () { return {}; }).then(function (data) {
+        return { status: response.status, ok: response.ok, data: data };
+      });
+    });
+  }
+
+  function el(tag, attrs, text) {
+    var node = document.createElement(tag);
+    Object.keys(attrs || {}).forEach(function (key) { node.setAttribute(key, attrs[key]); });
+    if (text !== undefined) { node.textContent = text; }
+    return node;
+  }
+
+  function display(value) {
+    if (value === null || value === undefined) { return ""; }
+    if (typeof value === "object") { return value.name || value.id || ""; }
+    return String(value);
+  }
+
+  // The connection switcher submits as soon as a connection is chosen.
+  var switcher = document.getElementById("switch-connection");
+  if (switcher) {
+    switcher.addEventListener("change", function () { switcher.form.submit(); });
+  }
+
+  // Forms that ask before doing something irreversible (e.g. disconnect).
+  document.querySelectorAll("form[data-confirm]").forEach(function (form) {
+    form.addEventListener("submit", function (event) {
+      if (!window.confirm(form.getAttribute("data-confirm"))) { event.preventDefault(); }
+    });
+  });
+
+  // The data input page: create records and list them through the JSON API.
+  var form = document.getElementById("quick-create");
+  if (!form) { return; }
+  var apiUrl = form.getAttribute("data-api");
+  var holder = document.getElementById("quick-fields");
+  var statusLine = document.getElementById("quick-status");
+  var table = document.getElementById("quick-list");
+  var fields = [];
+
+  var INPUT_TYPES = { email: "email", phone: "tel", website: "url", integer: "number", bigint: "text",
+    double: "number", currency: "number", date: "date", datetime: "datetime-local" };
+  var EDITABLE = ["text", "textarea", "email", "phone", "website", "picklist", "integer", "bigint",
+    "double", "currency", "date", "datetime", "boolean"];
+
+  function renderFields(all) {
+    fields = all.filter(function (f) { return !f.read_only && EDITABLE.indexOf(f.data_type) >= 0; });
+    fields.sort(function (a, b) { return (b.required ? 1 : 0) - (a.required ? 1 : 0); });
+    fields = fields.slice(0, 8);
+    holder.textContent = "";
+    fields.forEach(function (f) {
+      var id = "quick-" + f.api_name;
+      var wrap = el("div", { "class": "field" });
+      var label = el("label", { "for": id }, f.label + (f.required ? " *" : ""));
+      var input;
+      if (f.data_type === "picklist") {
+        input = el("select", { id: id, name: f.api_name });
+        input.appendChild(el("option", { value: "" }, "—"));
+        f.picklist.forEach(function (v) { input.appendChild(el("option", { value: v }, v)); });
+      } else if (f.data_type === "boolean") {
+        input = el("input", { id: id, name: f.api_name, type: "checkbox" });
+      } else if (f.data_type === "textarea") {
+        input = el("textarea", { id: id, name: f.api_name, rows: "2" });
+      } else {
+        input = el("input", { id: id, name: f.api_name, type: INPUT_TYPES[f.data_type] || "text" });
+        if (f.data_type === "double" || f.data_type === "currency") { input.setAttribute("step", "any"); }
+      }
+      if (f.length && f.data_type !== "boolean") { input.setAttribute("maxlength", String(f.length)); }
+      if (f.required) { input.setAttribute("required", ""); input.setAttribute("aria-required", "true"); }
+      var error = el("span", { "class": "field-error", id: id + "-error", role: "alert" });
+      input.setAttribute("aria-describedby", id + "-error");
+      wrap.appendChild(label);
+      wrap.appendChild(input);
+      wrap.appendChild(error);
+      holder.appendChild(wrap);
+    });
+  }
+
+  function values() {
+    var record = {};
+    fields.forEach(function (f) {
+      var input = form.elements[f.api_name];
+      if (f.data_type === "boolean") { if (input.checked) { record[f.api_name] = true; } return; }
+      var value = input.value.trim();
+      if (value === "") { return; }
+      if (f.data_type === "integer") { value = parseInt(value, 10); }
+      else if (f.data_type === "double" || f.data_type === "currency") { value = parseFloat(value); }
+      else if (f.data_type === "datetime") { value = new Date(value).toISOString().replace(/\.\d{3}Z$/, "+00:00"); }
+      record[f.api_name] = value;
+    });
+    return record;
+  }
+
+  function clearErrors() {
+    holder.querySelectorAll(".field-error").forEach(function (span) { span.textContent = ""; });
+  }
+
+  function loadList() {
+    api("GET", apiUrl + "?sort_by=Created_Time&sort_order=desc&per_page=10").then(function (answer) {
+      var head = table.querySelector("thead");
+      var body = table.querySelector("tbody");
+      head.textContent = "";
+      body.textContent = "";
+      if (!answer.ok) { statusLine.textContent = answer.data.error ? answer.data.error.message : "Could not list records."; return; }
+      var columns = fields.slice(0, 4);
+      var row = el("tr");
+      columns.forEach(function (f) { row.appendChild(el("th", { scope: "col" }, f.label)); });
+      head.appendChild(row);
+      answer.data.data.forEach(function (record) {
+        var tr = el("tr", { "data-id": record.id });
+        columns.forEach(function (f, index) {
+          var td = el("td");
+          if (index === 0) {
+            var link = el("a", { href: apiUrl.replace("/api/", "/") + record.id + "/" }, display(record[f.api_name]) || record.id);
+            td.appendChild(link);
+          } else {
+            td.textContent = display(record[f.api_name]);
+          }
+          tr.appendChild(td);
+        });
+        body.appendChild(tr);
+      });
+    });
+  }
+
+  form.addEventListener("submit", function (event) {
+    event.preventDefault();
+    clearErrors();
+    statusLine.textContent = "Saving…";
+    api("POST", apiUrl, values()).then(function (answer) {
+      if (answer.ok) {
+        statusLine.textContent = "Created record " + answer.data.data.id + ".";
+        form.reset();
+        loadList();
+        return;
+      }
+      var error = answer.data.error || { message: "Could not create the record." };
+      statusLine.textContent = error.message;
+      if (error.field) {
+        var span = document.getElementById("quick-" + error.field + "-error");
+        if (span) { span.textContent = error.message; }
+      }
+    }).catch(function () { statusLine.textContent = "The portal could not be reached."; });
+  });
+
+  api("GET", form.getAttribute("data-fields-api")).then(function (answer) {
+    if (!answer.ok) { holder.textContent = answer.data.error ? answer.data.error.message : "Could not load fields."; return; }
+    renderFields(answer.data.data);
+    loadList();
+  });
+})();
