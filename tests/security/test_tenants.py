@@ -1,0 +1,247 @@
+"""Properties 22-26: tenants (SECURITY.md "Tenants"), through the crm JSON API.
+
+Every request goes through the whole Django stack (sessions, middleware, the crm views)
+and the real SDK to the emulator over real HTTP.
+"""
+
+from __future__ import annotations
+
+import random
+import threading
+from collections import Counter
+from pathlib import Path
+
+import pytest
+from django.db import IntegrityError, transaction
+from django.db import connection as db_connection
+from django.test import Client
+from zohocrmsdk.src.com.zoho.crm.api.exception import SDKException
+from zohocrmsdk.src.com.zoho.crm.api.initializer import Initializer
+from zohocrmsdk.src.com.zoho.crm.api.org import OrgOperations
+
+from accounts import services, zoho_sdk
+from accounts.models import ZohoConnection
+from tests.conftest import SignIn
+
+pytestmark = pytest.mark.django_db
+
+
+def _signed_in_client(zoho, email: str, org: str | None = None) -> Client:
+    client = Client()
+    response = SignIn(client, zoho)(email, org=org)
+    assert response.status_code == 302, response
+    return client
+
+
+def _active(client: Client) -> ZohoConnection:
+    return ZohoConnection.objects.get(pk=client.session[services.SESSION_ACTIVE_KEY])
+
+
+def _lead_ids(client: Client) -> set[str]:
+    response = client.get("/crm/api/Leads/", {"per_page": 200})
+    assert response.status_code == 200, response.content
+    return {record["id"] for record in response.json()["data"]}
+
+
+@pytest.fixture
+def tenants(zoho, demo_users) -> list[Client]:
+    """Five sessions in three DCs: Patricia in both her orgs, Marcus in the org they share,
+    Sofia (eu) and Arjun (in)."""
+    patricia = demo_users["multi_org"]
+    clients = [_signed_in_client(zoho, patricia["email"], org["zgid"]) for org in patricia["orgs"]]
+    marcus = next(u for u in demo_users["by_dc"]["us"] if u["email"] != patricia["email"])
+    clients.append(_signed_in_client(zoho, marcus["email"]))
+    clients.append(_signed_in_client(zoho, demo_users["by_dc"]["eu"][0]["email"]))
+    clients.append(_signed_in_client(zoho, demo_users["by_dc"]["in"][0]["email"]))
+    assert {_active(c).data_center for c in clients} == {"us", "eu", "in"}
+    return clients
+
+
+# --- 22. no inherited SDK state -------------------------------------------------------------
+def test_p22_every_request_leaves_the_sdk_thread_local_empty(tenants):
+    client = tenants[0]
+    Initializer.LOCAL.init = object()  # as if a code path had forgotten to clean up
+    assert client.get("/crm/api/Leads/", {"per_page": 5}).status_code == 200
+    assert zoho_sdk.sdk_thread_state() is None
+    assert client.get("/").status_code == 200
+    assert zoho_sdk.sdk_thread_state() is None
+
+
+def test_p22_an_sdk_call_after_a_request_does_not_run_as_that_requests_user(
+    tenants, zoho, outbound
+):
+    assert tenants[0].get("/crm/api/Leads/", {"per_page": 5}).status_code == 200
+    outbound.calls.clear()
+    with pytest.raises(SDKException) as raised:  # same thread, no activation
+        OrgOperations().get_organization()
+    assert isinstance(raised.value.cause, zoho_sdk.NoActiveConnection)
+    assert len(outbound) == 0
+
+
+def test_p22_an_sdk_call_on_a_fresh_thread_fails_closed(tenants, outbound):
+    errors: list[BaseException] = []
+
+    def bare_call():
+        try:
+            OrgOperations().get_organization()
+        except SDKException as error:
+            errors.append(error.cause)
+        finally:
+            db_connection.close()
+
+    worker = threading.Thread(target=bare_call)
+    worker.start()
+    worker.join()
+    assert len(errors) == 1 and isinstance(errors[0], zoho_sdk.NoActiveConnection)
+    assert len(outbound) == 0
+
+
+# --- 23. isolation under load ---------------------------------------------------------------
+WORKERS = 16
+REQUESTS = 500  # in all, interleaved over the workers and the five sessions
+
+
+@pytest.mark.django_db(transaction=True)
+def test_p23_sixteen_workers_500_interleaved_requests_stay_in_their_tenant(tenants, zoho):
+    connections = [_active(client) for client in tenants]
+    expected = [_lead_ids(client) for client in tenants]  # warm: metadata now cached
+    assert expected[0] != expected[1]  # Patricia's two orgs hold different records
+    # Who runs what: REQUESTS (session, worker) pairs, shuffled, so neighbours interleave.
+    plan = [index % len(tenants) for index in range(REQUESTS)]
+    random.Random(23).shuffle(plan)
+    per_worker = [plan[w::WORKERS] for w in range(WORKERS)]
+    # Each worker gets its own Client per session (Django's test client is not thread-safe).
+    cookies = [client.cookies for client in tenants]
+    before = zoho.client.stats()["api_calls_by_access_token"]
+    failures: list[str] = []
+    done = Counter()
+    guard = threading.Lock()
+    barrier = threading.Barrier(WORKERS)
+
+    def worker(jobs: list[int]):
+        own = [Client() for _ in tenants]
+        for client, jar in zip(own, cookies, strict=True):
+            client.cookies = jar.__class__(jar)
+        try:
+            barrier.wait()
+            for index in jobs:
+                response = own[index].get("/crm/api/Leads/", {"per_page": 200})
+                got = {record["id"] for record in response.json().get("data", [])}
+                with guard:
+                    done[index] += 1
+                    if response.status_code != 200 or got != expected[index]:
+                        failures.append(
+                            f"session {index}: {response.status_code} {got ^ expected[index]}"
+                        )
+                if zoho_sdk.sdk_thread_state() is not None:
+                    failures.append("thread-local left behind")
+        finally:
+            db_connection.close()
+
+    threads = [threading.Thread(target=worker, args=(jobs,)) for jobs in per_worker]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(120)
+    assert failures == []
+    assert sum(done.values()) == REQUESTS
+    # Every upstream call carried the token of the session that made it: one call each.
+    after = zoho.client.stats()["api_calls_by_access_token"]
+    for index, connection in enumerate(connections):
+        token = ZohoConnection.objects.get(pk=connection.pk).access_token
+        assert after.get(token, 0) - before.get(token, 0) == done[index], connection.email
+    assert sum(after.values()) - sum(before.values()) == REQUESTS
+
+
+# --- 24. another user's connection, another org's record -------------------------------------
+def test_p24_another_users_connection_cannot_be_activated_switched_or_disconnected(tenants, zoho):
+    mine, theirs = tenants[3], tenants[4]  # Sofia (eu), Arjun (in)
+    their_connection = _active(theirs)
+    my_connection = _active(mine)
+    for path, data in [
+        (f"/accounts/connections/{their_connection.pk}/activate/", {}),
+        ("/accounts/connections/switch/", {"connection": their_connection.pk}),
+        (f"/accounts/connections/{their_connection.pk}/disconnect/", {}),
+    ]:
+        assert mine.post(path, data).status_code == 404
+    assert _active(mine) == my_connection
+    assert ZohoConnection.objects.filter(pk=their_connection.pk).exists()
+    alive = {t["token"]: t["alive"] for t in zoho.client.tokens()["refresh_tokens"]}
+    assert alive[their_connection.refresh_token] is True
+
+
+def test_p24_a_tampered_session_cannot_point_at_another_users_connection(tenants):
+    mine, theirs = tenants[3], tenants[4]
+    my_ids, their_ids = _lead_ids(mine), _lead_ids(theirs)
+    session = mine.session
+    session[services.SESSION_ACTIVE_KEY] = _active(theirs).pk
+    session.save()
+    assert _lead_ids(mine) == my_ids != their_ids
+    assert mine.session[services.SESSION_ACTIVE_KEY] != _active(theirs).pk
+
+
+def test_p24_another_orgs_record_id_cannot_be_read_or_changed(tenants):
+    first_org, second_org = tenants[0], tenants[1]  # the same Django user, two orgs
+    other_id = sorted(_lead_ids(second_org))[0]
+    assert other_id not in _lead_ids(first_org)
+    assert first_org.get(f"/crm/api/Leads/{other_id}/").status_code == 404
+    assert first_org.get(f"/crm/Leads/{other_id}/").status_code == 404
+    patched = first_org.patch(
+        f"/crm/api/Leads/{other_id}/", '{"Description": "x"}', content_type="application/json"
+    )
+    assert patched.status_code in (400, 404)
+    assert first_org.delete(f"/crm/api/Leads/{other_id}/").status_code in (400, 404)
+    assert second_org.get(f"/crm/api/Leads/{other_id}/").status_code == 200  # still there
+
+
+# --- 25. the tenant key -----------------------------------------------------------------------
+def test_p25_tenant_key_is_zoho_user_org_and_dc_not_the_email(tenants):
+    first, second = _active(tenants[0]), _active(tenants[1])
+    assert first.email == second.email and first.user_id == second.user_id
+    assert first.pk != second.pk and first.org_id != second.org_id
+    assert first.user_signature != second.user_signature  # "email:zgid"
+    assert _lead_ids(tenants[0]) != _lead_ids(tenants[1])
+    marcus = _active(tenants[2])
+    assert marcus.org_id == first.org_id and marcus.pk != first.pk  # one org, two users
+    # The same Zoho user, org and DC cannot be stored twice.
+    duplicate = ZohoConnection(
+        user=first.user,
+        org=first.org,
+        data_center=first.data_center,
+        zoho_user_id=first.zoho_user_id,
+        email="someone-else@example.com",
+        user_signature="someone-else@example.com:x",
+        api_domain=first.api_domain,
+    )
+    duplicate.refresh_token = "1000.x"
+    with pytest.raises(IntegrityError), transaction.atomic():
+        duplicate.save()
+
+
+# --- 26. field-metadata files ----------------------------------------------------------------
+def test_p26_field_metadata_is_per_connection_and_carries_no_token(tenants, settings):
+    for client in tenants:
+        assert client.get("/crm/api/Contacts/", {"per_page": 5}).status_code == 200
+    root = Path(settings.ZOHO_SDK_RESOURCE_DIR)
+    secrets = [settings.ZOHO_CLIENT_SECRET]
+    for connection in ZohoConnection.objects.all():
+        secrets += [connection.refresh_token, connection.access_token]
+    seen: dict[str, int] = {}
+    for client in tenants:
+        connection = _active(client)
+        directory = root / f"connection-{connection.pk}"
+        files = [path for path in directory.rglob("*") if path.is_file()]
+        assert files, directory
+        for path in files:
+            seen[str(path)] = connection.pk
+            content = path.read_bytes()
+            for secret in secrets:
+                assert secret.encode() not in content, path
+                assert secret not in str(path.relative_to(root))
+    # Nothing outside the per-connection directories.
+    stray = [
+        path
+        for path in root.rglob("*")
+        if path.is_file() and not path.relative_to(root).parts[0].startswith("connection-")
+    ]
+    assert stray == []
