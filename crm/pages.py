@@ -100,7 +100,11 @@ def record_detail(request, connection, module: str, record_id: str):
     found = records.module_get(connection=connection, module=module)
     record = records.record_detail(connection=connection, module=found, record_id=ident)
     rows = [(f["label"], _display(record.get(f["api_name"]))) for f in found.fields]
-    return render(request, "records/detail.html", {"module": found, "record": record, "rows": rows})
+    return render(
+        request,
+        "records/detail.html",
+        {"module": found, "record": record, "rows": rows, "title": records.record_title(record)},
+    )
 
 
 @page_view(["GET", "POST"])
@@ -168,7 +172,11 @@ def record_delete(request, connection, module: str, record_id: str):
         messages.success(request, f"{found.singular_label} deleted.")
         return redirect("crm:list", module=found.api_name)
     record = records.record_detail(connection=connection, module=found, record_id=ident)
-    return render(request, "records/delete.html", {"module": found, "record": record})
+    return render(
+        request,
+        "records/delete.html",
+        {"module": found, "record": record, "title": records.record_title(record)},
+    )
 
 
 @page_view(["GET"])

@@ -324,6 +324,15 @@ def record_delete(*, connection: ZohoConnection, module: Module, record_id: int)
     return result
 
 
+def record_title(record: dict) -> str:
+    """A human name for a record, whatever its module."""
+    for key in ("Full_Name", "Account_Name", "Deal_Name", "Last_Name"):
+        value = record.get(key)
+        if isinstance(value, str) and value:
+            return value
+    return str(record.get("id", ""))
+
+
 def raise_for_result(result: dict) -> None:
     """A failed per-record result as the CrmError a single-record call answers with."""
     if result["status"] == "success":

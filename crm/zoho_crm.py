@@ -219,7 +219,8 @@ def _results(body: ActionWrapper) -> list[dict]:
         if result["status"] == "success":
             result["id"] = str(details.get("id")) if details.get("id") is not None else None
         else:
-            result["field"] = details.get("api_name")
+            # Zoho names a bad field by api_name, and an unknown record by its id alone.
+            result["field"] = details.get("api_name") or ("id" if "id" in details else None)
             if result["code"] == "DUPLICATE_DATA":
                 result["duplicate_of"] = (details.get("duplicate_record") or {}).get("id")
         results.append(result)

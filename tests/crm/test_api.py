@@ -83,3 +83,225 @@ def test_crud_and_search_per_module_and_dc(client, signed_in, module):
     deleted = client.delete(f"/crm/api/{module}/{record_id}/")
     assert deleted.status_code == 200
     assert client.get(f"/crm/api/{module}/{record_id}/").status_code == 404
+
+
+def _emulator_count(zoho, path_suffix):
+    return sum(
+        v for k, v in zoho.client.stats()["api_calls_by_path"].items() if k.endswith(path_suffix)
+    )
+
+
+def test_pagination_honours_more_records(client, signed_in):
+    first = client.get("/crm/api/Leads/?per_page=10&page=1").json()
+    assert first["info"]["more_records"] is True
+    assert first["info"]["page"] == 1 and len(first["data"]) == 10
+    ids = [r["id"] for r in first["data"]]
+    page = 2
+    while True:
+        answer = client.get(f"/crm/api/Leads/?per_page=10&page={page}").json()
+        ids += [r["id"] for r in answer["data"]]
+        if not answer["info"]["more_records"]:
+            break
+        page += 1
+    assert len(ids) == len(set(ids))  # no record twice across pages
+    assert page >= 3
+
+
+def test_sort_by_a_sortable_field(client, signed_in):
+    answer = client.get("/crm/api/Leads/?per_page=50&sort_by=Last_Name&sort_order=desc").json()
+    names = [r["Last_Name"] for r in answer["data"]]
+    assert names == sorted(names, reverse=True)
+    bad = client.get("/crm/api/Leads/?sort_by=Description")
+    assert bad.status_code == 400
+    assert bad.json()["error"]["field"] == "sort_by"
+
+
+@pytest.mark.parametrize(
+    ("body", "field", "code"),
+    [
+        ({"Company": "No surname"}, "Last_Name", "MANDATORY_NOT_FOUND"),
+        ({"Last_Name": "X", "Email": "not-an-email"}, "Email", "INVALID_DATA"),
+        ({"Last_Name": "X" * 81}, "Last_Name", "INVALID_DATA"),
+        ({"Last_Name": "X", "Lead_Status": "Bogus"}, "Lead_Status", "INVALID_DATA"),
+        ({"Last_Name": "X", "No_of_Employees": "many"}, "No_of_Employees", "INVALID_DATA"),
+        ({"Last_Name": "X", "Annual_Revenue": [1]}, "Annual_Revenue", "INVALID_DATA"),
+        ({"Last_Name": "X", "Made_Up": 1}, "Made_Up", "INVALID_DATA"),
+        (
+            {"Last_Name": "X", "Created_Time": "2024-01-01T00:00:00+00:00"},
+            "Created_Time",
+            "INVALID_DATA",
+        ),
+    ],
+)
+def test_field_validation_before_any_call(client, signed_in, zoho, body, field, code):
+    before = _emulator_count(zoho, "/crm/v8/Leads")
+    response = api(client, "post", "/crm/api/Leads/", body)
+    assert response.status_code == 400
+    error = response.json()["error"]
+    assert error["field"] == field
+    assert error["code"] == code
+    assert error["message"]
+    assert _emulator_count(zoho, "/crm/v8/Leads") == before  # nothing sent to Zoho
+
+
+def test_a_batch_with_one_invalid_record_writes_nothing(client, signed_in, zoho):
+    before = client.get("/crm/api/Leads/?per_page=1").json()["info"]
+    batch = [{"Last_Name": f"Batch {i}"} for i in range(5)] + [{"Email": "x@example.org"}]
+    response = api(client, "post", "/crm/api/Leads/", batch)
+    assert response.status_code == 400
+    assert "Record 6" in response.json()["error"]["message"]
+    search = client.get("/crm/api/Leads/", {"q": "Batch"})
+    assert search.json()["data"] == []
+    assert before
+
+
+def test_batch_create_reports_zohos_per_record_results(client, signed_in):
+    existing = client.get("/crm/api/Leads/?per_page=1").json()["data"][0]
+    full = client.get(f"/crm/api/Leads/{existing['id']}/").json()["data"]
+    batch = [
+        {"Last_Name": "Fresh One", "Email": "fresh.one@example.org"},
+        {"Last_Name": "Copycat", "Email": full["Email"]},
+    ]
+    response = api(client, "post", "/crm/api/Leads/", batch)
+    assert response.status_code == 207
+    first, second = response.json()["data"]
+    assert first["status"] == "success" and first["id"]
+    assert second["status"] == "error"
+    assert second["code"] == "DUPLICATE_DATA"
+    assert second["field"] == "Email"
+
+
+def test_single_duplicate_is_a_409_naming_the_field(client, signed_in):
+    existing = client.get("/crm/api/Leads/?per_page=1").json()["data"][0]
+    email = client.get(f"/crm/api/Leads/{existing['id']}/").json()["data"]["Email"]
+    response = api(client, "post", "/crm/api/Leads/", {"Last_Name": "Dup", "Email": email})
+    assert response.status_code == 409
+    assert response.json()["error"]["field"] == "Email"
+
+
+def test_too_many_records_at_once(client, signed_in):
+    response = api(client, "post", "/crm/api/Leads/", [{"Last_Name": "x"}] * 101)
+    assert response.status_code == 400
+    assert response.json()["error"]["code"] == "LIMIT_EXCEEDED"
+
+
+# --- every error status --------------------------------------------------------------------
+def test_401_when_not_signed_in(client, zoho):
+    response = client.get("/crm/api/Leads/")
+    assert response.status_code == 401
+    assert response.json()["error"]["code"] == "NOT_SIGNED_IN"
+
+
+@pytest.mark.parametrize(
+    "url",
+    [
+        "/crm/api/Widgets/",
+        "/crm/api/Widgets/fields/",
+        "/crm/api/Leads/abc/",
+        "/crm/api/Leads/12%2034/",
+        "/crm/api/Leads/-5/",
+    ],
+)
+def test_400_for_unknown_module_or_non_numeric_id(client, signed_in, url):
+    response = client.get(url)
+    assert response.status_code == 400
+    assert response.json()["error"]["message"]
+
+
+def test_404_for_a_record_of_another_org(client, sign_in, demo_users):
+    user = demo_users["multi_org"]
+    sign_in(user["email"], org=user["orgs"][0]["zgid"])
+    first_org_id = client.get("/crm/api/Leads/?per_page=1").json()["data"][0]["id"]
+    sign_in(user["email"], org=user["orgs"][1]["zgid"])
+    assert client.get(f"/crm/api/Leads/{first_org_id}/").status_code == 404
+    assert client.delete(f"/crm/api/Leads/{first_org_id}/").status_code == 404
+    assert api(client, "patch", f"/crm/api/Leads/{first_org_id}/", {"City": "X"}).status_code == 404
+
+
+def test_switching_org_shows_only_that_orgs_records(client, sign_in, demo_users):
+    from accounts.models import ZohoConnection
+
+    user = demo_users["multi_org"]
+    sign_in(user["email"], org=user["orgs"][0]["zgid"])
+    sign_in(user["email"], org=user["orgs"][1]["zgid"])
+    first, second = ZohoConnection.objects.order_by("pk")
+    client.post(f"/accounts/connections/{first.pk}/activate/")
+    ids_first = {r["id"] for r in client.get("/crm/api/Leads/?per_page=200").json()["data"]}
+    client.post(f"/accounts/connections/{second.pk}/activate/")
+    ids_second = {r["id"] for r in client.get("/crm/api/Leads/?per_page=200").json()["data"]}
+    assert ids_first and ids_second
+    assert not ids_first & ids_second
+
+
+def test_403_when_the_grant_was_revoked_at_zoho(client, signed_in, zoho):
+    from accounts import zoho_oauth
+    from accounts.models import ZohoConnection
+
+    connection = ZohoConnection.objects.get()
+    zoho_oauth.token_revoke(
+        data_center=connection.data_center, refresh_token=connection.refresh_token
+    )
+    response = client.get("/crm/api/Leads/")
+    assert response.status_code == 403
+    assert "Sign in with Zoho again" in response.json()["error"]["message"]
+    connection.refresh_from_db()
+    assert connection.status == ZohoConnection.Status.NEEDS_RECONSENT
+    assert connection.refresh_token  # kept, not lost
+
+
+def test_invalid_token_mid_request_is_retried_once_after_a_refresh(client, signed_in, zoho):
+    client.get("/crm/api/Leads/?per_page=1")  # metadata cached
+    zoho.client.expire_tokens()  # Zoho now rejects the stored, still "fresh" token
+    refreshes = zoho.client.stats()["token_calls"].get("refresh_token", 0)
+    response = client.get("/crm/api/Leads/?per_page=1")
+    assert response.status_code == 200
+    assert zoho.client.stats()["token_calls"].get("refresh_token", 0) == refreshes + 1
+
+
+@pytest.mark.parametrize(
+    ("fault", "status", "code"),
+    [
+        ({"status": 429, "crm_code": "TOO_MANY_REQUESTS"}, 429, "THROTTLED"),
+        ({"status": 500, "crm_code": "INTERNAL_ERROR"}, 502, "ZOHO_ERROR"),
+        ({"status": 503, "body": "<html>down</html>"}, 502, "ZOHO_ERROR"),
+        ({"delay_s": 2.5}, 504, "ZOHO_TIMEOUT"),
+    ],
+)
+def test_zoho_failures_map_to_clear_statuses(
+    client, signed_in, zoho, settings, fault, status, code
+):
+    settings.ZOHO_HTTP_TIMEOUT = 1.0
+    client.get("/crm/api/Leads/?per_page=1")  # metadata cached
+    zoho.client.add_fault(f"/api/{signed_in['dc']}/crm/v8/Leads", count=1, **fault)
+    response = client.get("/crm/api/Leads/?per_page=1")
+    assert response.status_code == status
+    assert response.json()["error"]["code"] == code
+    assert client.get("/crm/api/Leads/?per_page=1").status_code == 200  # next one is fine
+
+
+def test_bodies_must_be_utf8_json(client, signed_in):
+    form = client.post(
+        "/crm/api/Leads/", data="Last_Name=x", content_type="application/x-www-form-urlencoded"
+    )
+    assert form.status_code == 415
+    bad_json = client.post("/crm/api/Leads/", data="{nope", content_type="application/json")
+    assert bad_json.status_code == 400
+    not_utf8 = client.post(
+        "/crm/api/Leads/", data=b'{"Last_Name": "\xff"}', content_type="application/json"
+    )
+    assert not_utf8.status_code == 400
+    assert api(client, "post", "/crm/api/Leads/", "just a string").status_code == 400
+    assert api(client, "post", "/crm/api/Leads/", []).status_code == 400
+
+
+def test_writes_need_csrf(signed_in, zoho):
+    from django.test import Client
+
+    from accounts.models import ZohoConnection
+
+    strict = Client(enforce_csrf_checks=True)
+    strict.force_login(ZohoConnection.objects.get().user)
+    response = strict.post(
+        "/crm/api/Leads/", data=json.dumps({"Last_Name": "x"}), content_type="application/json"
+    )
+    assert response.status_code == 403

@@ -1,0 +1,100 @@
+"""Server-rendered record pages: they work with plain form posts, no JavaScript."""
+
+from __future__ import annotations
+
+import pytest
+
+pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture
+def signed_in(sign_in, demo_users):
+    user = demo_users["by_dc"]["eu"][0]
+    sign_in(user["email"])
+    return user
+
+
+def test_home_lists_modules_from_metadata(client, signed_in):
+    page = client.get("/").content.decode()
+    for module in ("Leads", "Contacts", "Accounts", "Deals"):
+        assert f'href="/crm/{module}/"' in page
+    assert 'href="/crm/input/"' in page
+
+
+def test_signed_out_pages_redirect_home(client, zoho):
+    response = client.get("/crm/Leads/")
+    assert response.status_code == 302
+    assert response["Location"] == "/"
+
+
+def test_list_page_columns_search_and_pagination(client, signed_in):
+    page = client.get("/crm/Leads/?per_page=10").content.decode()
+    assert '<th scope="col">' in page or '<th scope="col"><a' in page
+    assert "Last Name" in page
+    assert 'rel="next"' in page
+    second = client.get("/crm/Leads/?per_page=10&page=2").content.decode()
+    assert 'rel="prev"' in second
+    none = client.get("/crm/Leads/?q=zzzzzznothing").content.decode()
+    assert "No leads match" in none
+
+
+def test_create_edit_delete_through_forms(client, signed_in):
+    form = client.get("/crm/Leads/new/").content.decode()
+    assert '<label for="id_Last_Name">' in form
+    response = client.post(
+        "/crm/Leads/new/",
+        {"Last_Name": "Formsby", "Company": "Forms Ltd", "Email": "formsby@example.org"},
+    )
+    assert response.status_code == 302
+    detail_url = response["Location"]
+    record_id = detail_url.rstrip("/").split("/")[-1]
+    detail = client.get(detail_url).content.decode()
+    assert "Formsby" in detail and "Lead created." in detail
+
+    edit = client.get(f"/crm/Leads/{record_id}/edit/").content.decode()
+    assert 'value="Formsby"' in edit
+    response = client.post(
+        f"/crm/Leads/{record_id}/edit/", {"Last_Name": "Formsby-Smythe", "Company": "Forms Ltd"}
+    )
+    assert response.status_code == 302
+    assert "Formsby-Smythe" in client.get(detail_url).content.decode()
+
+    confirm = client.get(f"/crm/Leads/{record_id}/delete/").content.decode()
+    assert "Delete Lead" in confirm
+    response = client.post(f"/crm/Leads/{record_id}/delete/")
+    assert response.status_code == 302
+    assert "Lead deleted." in client.get(response["Location"]).content.decode()
+    assert client.get(detail_url).status_code == 404
+
+
+def test_form_errors_are_shown_next_to_the_field(client, signed_in):
+    response = client.post("/crm/Leads/new/", {"Company": "No surname", "Email": "bad"})
+    assert response.status_code == 400
+    page = response.content.decode()
+    assert "This field is required." in page
+    assert "Enter a valid email address." in page
+
+
+def test_zohos_per_record_error_is_shown_next_to_the_field(client, signed_in):
+    lead = client.get("/crm/api/Leads/?per_page=1").json()["data"][0]
+    email = client.get(f"/crm/api/Leads/{lead['id']}/").json()["data"]["Email"]
+    response = client.post("/crm/Leads/new/", {"Last_Name": "Copy", "Email": email})
+    assert response.status_code == 400
+    page = response.content.decode()
+    email_block = page.split('for="id_Email"')[1].split('class="field"')[0]
+    assert "field-error" in email_block
+
+
+def test_unknown_record_is_a_404_page(client, signed_in):
+    response = client.get("/crm/Leads/123456789/")
+    assert response.status_code == 404
+    assert "No such record" in response.content.decode()
+    assert client.get("/crm/Leads/not-a-number/").status_code == 400
+    assert client.get("/crm/Gadgets/").status_code == 400
+
+
+def test_data_input_page_loads_app_js(client, signed_in):
+    page = client.get("/crm/input/").content.decode()
+    assert 'id="quick-create"' in page
+    assert "/static/js/app.js" in page
+    assert 'data-api="/crm/api/Leads/"' in page
