@@ -9,6 +9,20 @@ from django.core.cache import cache
 
 
 def client_address(request) -> str:
+    """The client's address; behind TRUSTED_PROXY_COUNT proxies, the one they saw.
+
+    Each trusted proxy appends the address it received the request from to
+    X-Forwarded-For, so the client is that many entries from the right; anything further
+    left was written by the client and is ignored.
+    """
+    proxies = getattr(settings, "TRUSTED_PROXY_COUNT", 0)
+    if proxies > 0:
+        forwarded = [
+            entry.strip() for entry in request.META.get("HTTP_X_FORWARDED_FOR", "").split(",")
+        ]
+        forwarded = [entry for entry in forwarded if entry]
+        if len(forwarded) >= proxies:
+            return forwarded[-proxies]
     return request.META.get("REMOTE_ADDR", "") or "unknown"
 
 
