@@ -41,6 +41,7 @@ EDITABLE_TYPES = {
     "boolean",
 }
 ALWAYS_SORTABLE = ("id", "Created_Time", "Modified_Time")
+NAME_FIELDS = ("Full_Name", "Account_Name", "Deal_Name", "Name")
 _email = EmailValidator()
 
 
@@ -60,9 +61,11 @@ class Module:
         shown = [
             f for f in self.fields if f["data_type"] in EDITABLE_TYPES | {"lookup", "ownerlookup"}
         ]
-        preferred = [f for f in shown if f["required"] or f["sortable"]]
-        rest = [f for f in shown if f not in preferred]
-        return (preferred + rest)[:LIST_COLUMNS]
+        # The record's name first (it links to the record), then what Zoho marks as key.
+        names = [f for f in shown if f["api_name"] in NAME_FIELDS]
+        preferred = [f for f in shown if f not in names and (f["required"] or f["sortable"])]
+        rest = [f for f in shown if f not in names and f not in preferred]
+        return (names[:1] + preferred + rest)[:LIST_COLUMNS]
 
     @property
     def field_names(self) -> list[str]:

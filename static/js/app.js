@@ -141,9 +141,25 @@
     });
   }
 
+  // Checks the browser can make before anything is sent (required, email, length).
+  function firstInvalid() {
+    for (var i = 0; i < fields.length; i += 1) {
+      var input = form.elements[fields[i].api_name];
+      if (input && input.willValidate && !input.checkValidity()) {
+        var span = document.getElementById("quick-" + fields[i].api_name + "-error");
+        if (span) { span.textContent = fields[i].label + ": " + input.validationMessage; }
+        input.focus();
+        return fields[i];
+      }
+    }
+    return null;
+  }
+
   form.addEventListener("submit", function (event) {
     event.preventDefault();
     clearErrors();
+    var invalid = firstInvalid();
+    if (invalid) { statusLine.textContent = "Please correct " + invalid.label + "."; return; }
     statusLine.textContent = "Saving…";
     api("POST", apiUrl, values()).then(function (answer) {
       if (answer.ok) {

@@ -1,0 +1,74 @@
+"""CRM records in a real browser: app.js data input, server-rendered edit and delete."""
+
+import pytest
+
+from tests.e2e.conftest import sign_in_with_zoho
+
+pytestmark = pytest.mark.django_db(transaction=True)
+
+
+def test_create_on_data_input_then_edit_and_delete(page, portal, demo_users):
+    user = demo_users["by_dc"]["us"][1]
+    sign_in_with_zoho(page, portal.url, user["email"])
+    page.get_by_role("link", name="Quick data input").click()
+    page.wait_for_selector("#quick-Last_Name")
+    page.get_by_label("Last Name").fill("Browserton")
+    page.get_by_label("Company").fill("Chromium Works")
+    page.get_by_role("button", name="Create Lead").click()
+    page.wait_for_selector("#quick-status:has-text('Created record')")
+    page.wait_for_selector("#quick-list >> text=Browserton")
+
+    # A bad value is caught next to its field before anything is sent.
+    page.get_by_label("Last Name").fill("Second")
+    page.get_by_label("Email").fill("not-an-email")
+    page.get_by_role("button", name="Create Lead").click()
+    page.wait_for_selector("#quick-Email-error:has-text('Email')")
+    assert "Please correct Email" in page.inner_text("#quick-status")
+
+    # The list page shows it; edit and delete through the server-rendered forms.
+    page.goto(portal.url + "/crm/Leads/?q=Browserton")
+    page.get_by_role("link", name="Browserton").click()
+    page.get_by_role("link", name="Edit").click()
+    page.get_by_label("Last Name").fill("Browserton-Edited")
+    page.get_by_role("button", name="Save").click()
+    page.wait_for_selector("text=Lead saved.")
+    assert "Browserton-Edited" in page.inner_text("h1")
+    page.get_by_role("link", name="Delete").click()
+    page.get_by_role("button", name="Delete").click()
+    page.wait_for_selector("text=Lead deleted.")
+    page.goto(portal.url + "/crm/Leads/?q=Browserton")
+    assert "No leads match" in page.content()
+
+
+def test_two_org_user_sees_only_the_active_orgs_records(page, portal, demo_users):
+    user = demo_users["multi_org"]
+    first, second = user["orgs"]
+    sign_in_with_zoho(page, portal.url, user["email"], org_zgid=first["zgid"])
+    page.goto(portal.url + "/crm/Leads/?per_page=200")
+    first_rows = _record_links(page)
+    sign_in_with_zoho(page, portal.url, user["email"], org_zgid=second["zgid"])
+    page.goto(portal.url + "/crm/Leads/?per_page=200")
+    second_rows = _record_links(page)
+    assert first_rows and second_rows
+    assert not first_rows & second_rows
+    # Switching back with the switcher (app.js submits on change) shows the first org again.
+    page.get_by_label("Switch to").select_option(label=f"{first['name']} (US) · {user['email']}")
+    page.wait_for_selector(f"text=Now working in {first['name']}")
+    page.goto(portal.url + "/crm/Leads/?per_page=200")
+    assert _record_links(page) == first_rows
+
+
+def test_phone_width_layout_has_no_horizontal_page_scroll(browser, portal, demo_users):
+    context = browser.new_context(viewport={"width": 375, "height": 740})
+    phone = context.new_page()
+    user = demo_users["by_dc"]["eu"][0]
+    sign_in_with_zoho(phone, portal.url, user["email"])
+    phone.goto(portal.url + "/crm/Leads/")
+    overflow = phone.evaluate("document.documentElement.scrollWidth - window.innerWidth")
+    assert overflow <= 1
+    context.close()
+
+
+def _record_links(page) -> set[str]:
+    links = page.locator("tbody tr td:first-child a")
+    return {links.nth(i).get_attribute("href") for i in range(links.count())}
