@@ -47,3 +47,23 @@ def test_two_org_user_switches_org(page, portal, demo_users):
     page.get_by_role("button", name="Switch").click()
     page.wait_for_selector(f"text=Now working in {first['name']}")
     assert first["name"] in page.get_by_label("Active Zoho connection").inner_text()
+
+
+def test_sign_in_is_keyboard_usable(page, portal, demo_users):
+    user = demo_users["by_dc"]["au"][0]
+    page.goto(portal.url + "/")
+    # Tab from the top of the page until the sign-in link has focus, then press Enter.
+    for _ in range(10):
+        page.keyboard.press("Tab")
+        if page.evaluate("document.activeElement.textContent.trim()") == "Sign in with Zoho":
+            break
+    else:
+        pytest.fail("the sign-in link is not reachable with Tab")
+    page.keyboard.press("Enter")
+    page.wait_for_selector("text=Sign in and authorize")
+    page.locator(f"input[name=email][value='{user['email']}']").focus()
+    page.keyboard.press("Space")
+    page.get_by_role("button", name="Approve").focus()
+    page.keyboard.press("Enter")
+    page.wait_for_selector("text=Modules")
+    assert "AU" in page.get_by_label("Active Zoho connection").inner_text()
