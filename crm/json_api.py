@@ -60,7 +60,7 @@ def _json_body(request: HttpRequest):
         raise CrmError(413, "TOO_LARGE", "The request body is too large.")
     try:
         return json.loads(request.body.decode("utf-8"))
-    except (UnicodeDecodeError, ValueError):
+    except (UnicodeDecodeError, ValueError, RecursionError):  # RecursionError: absurd nesting
         raise bad_input("The body is not valid UTF-8 JSON.", code="INVALID_JSON") from None
 
 

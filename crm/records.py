@@ -171,13 +171,12 @@ def _clean_value(field: dict, value):  # noqa: C901 - one branch per Zoho data t
             return value.lower() in ("true", "on", "1")
         raise bad_input(f"{field['label']} must be true or false.", field=name)
     if data_type == "date":
-        parsed = (
-            parse_date(value)
-            if isinstance(value, str)
-            else value
-            if isinstance(value, date)
-            else None
-        )
+        try:
+            parsed = parse_date(value) if isinstance(value, str) else None
+        except ValueError:  # well-formed but impossible, e.g. 2024-13-45
+            parsed = None
+        if isinstance(value, date) and not isinstance(value, datetime):
+            parsed = value
         if parsed is None:
             raise bad_input(f"{field['label']} must be a date (YYYY-MM-DD).", field=name)
         return parsed

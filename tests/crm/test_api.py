@@ -144,6 +144,28 @@ def test_field_validation_before_any_call(client, signed_in, zoho, body, field, 
     assert _emulator_count(zoho, "/crm/v8/Leads") == before  # nothing sent to Zoho
 
 
+@pytest.mark.parametrize(
+    ("values", "field"),
+    [
+        ({"Closing_Date": "2024-13-45"}, "Closing_Date"),
+        ({"Closing_Date": "tomorrow"}, "Closing_Date"),
+        ({"Amount": 1e400}, "Amount"),
+        ({"Amount": "NaN"}, "Amount"),
+        ({"Probability": "9" * 5000}, "Probability"),
+        ({"Stage": {"nested": True}}, "Stage"),
+    ],
+)
+def test_deal_values_of_every_type_are_checked(client, signed_in, values, field):
+    body = {"Deal_Name": "Typed", "Stage": "Qualification", **values}
+    response = client.post(
+        "/crm/api/Deals/",
+        data=json.dumps(body).replace("Infinity", "1e400"),
+        content_type="application/json",
+    )
+    assert response.status_code == 400, response.content
+    assert response.json()["error"]["field"] == field
+
+
 def test_a_batch_with_one_invalid_record_writes_nothing(client, signed_in, zoho):
     before = client.get("/crm/api/Leads/?per_page=1").json()["info"]
     batch = [{"Last_Name": f"Batch {i}"} for i in range(5)] + [{"Email": "x@example.org"}]
@@ -291,6 +313,11 @@ def test_bodies_must_be_utf8_json(client, signed_in):
     )
     assert not_utf8.status_code == 400
     assert api(client, "post", "/crm/api/Leads/", "just a string").status_code == 400
+    deep = "[" * 100_000 + "]" * 100_000
+    assert (
+        client.post("/crm/api/Leads/", data=deep, content_type="application/json").status_code
+        == 400
+    )
     assert api(client, "post", "/crm/api/Leads/", []).status_code == 400
 
 
