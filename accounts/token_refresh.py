@@ -88,13 +88,28 @@ def _set_lock_timeout() -> None:
             )
 
 
+# A token this close to expiry is not used after a failed refresh (clock skew, call time).
+STILL_USABLE_SECONDS = 30
+
+
 def connection_ensure_fresh(connection: ZohoConnection) -> ZohoConnection:
-    """`connection` with an access token good for at least ZOHO_REFRESH_AHEAD seconds."""
+    """`connection` with an access token good for at least ZOHO_REFRESH_AHEAD seconds.
+
+    Refreshing ahead is a head start, not a new way to fail: when the early refresh fails
+    for a passing reason (Zoho unreachable, slow or throttling) and the current access
+    token still has more than STILL_USABLE_SECONDS left, the request goes on with it.
+    """
     if not connection.is_active:
         raise NeedsReconsent(connection=connection)
     if connection.access_token_is_fresh():
         return connection
-    return connection_refresh(connection=connection, trigger="request")
+    try:
+        return connection_refresh(connection=connection, trigger="request")
+    except (RefreshThrottled, RefreshUnavailable, RefreshTimedOut) as error:
+        current = error.connection or connection
+        if current.is_active and current.access_token_is_fresh(ahead=STILL_USABLE_SECONDS):
+            return current
+        raise
 
 
 def connection_refresh(
