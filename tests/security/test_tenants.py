@@ -60,11 +60,10 @@ def tenants(zoho, demo_users) -> list[Client]:
 # --- 22. no inherited SDK state -------------------------------------------------------------
 def test_p22_every_request_leaves_the_sdk_thread_local_empty(tenants):
     client = tenants[0]
-    Initializer.LOCAL.init = object()  # as if a code path had forgotten to clean up
-    assert client.get("/crm/api/Leads/", {"per_page": 5}).status_code == 200
-    assert zoho_sdk.sdk_thread_state() is None
-    assert client.get("/").status_code == 200
-    assert zoho_sdk.sdk_thread_state() is None
+    for path in ("/", "/accounts/connections/", "/crm/api/Leads/"):
+        Initializer.LOCAL.init = object()  # as if a code path had forgotten to clean up
+        assert client.get(path).status_code == 200
+        assert zoho_sdk.sdk_thread_state() is None, path
 
 
 def test_p22_an_sdk_call_after_a_request_does_not_run_as_that_requests_user(
