@@ -69,3 +69,68 @@ def test_the_cache_is_bounded(tmp_path, monkeypatch):
         path.write_text("{}")
         sdk_field_cache.get_json(str(path))
     assert sdk_field_cache.stats()["files"] <= 3
+
+
+class _CountingLock:
+    """Utility.lock stand-in that counts acquisitions."""
+
+    def __init__(self, real):
+        self.real = real
+        self.acquired = 0
+
+    def __enter__(self):
+        self.real.acquire()
+        self.acquired += 1
+        return self
+
+    def __exit__(self, *exc):
+        self.real.release()
+
+
+def test_a_module_already_in_the_file_skips_the_sdk_process_lock(
+    connection, monkeypatch, settings, tmp_path
+):
+    settings.ZOHO_SDK_RESOURCE_DIR = tmp_path  # no metadata file for this connection yet
+    lock = _CountingLock(Utility.lock)
+    monkeypatch.setattr(Utility, "lock", lock)
+    first = _lead_ids(connection)  # no file yet: the SDK's own path, under its lock
+    assert lock.acquired >= 1
+    lock.acquired = 0
+    before = sdk_field_cache.stats()["lock_free"]
+    assert _lead_ids(connection) == first
+    assert lock.acquired == 0
+    assert sdk_field_cache.stats()["lock_free"] - before == 1
+
+
+def test_the_fast_path_rewrites_the_module_name_as_the_sdk_does(connection, zoho):
+    _lead_ids(connection)
+    before = zoho.client.stats()["api_calls_by_path"].get("/api/eu/crm/v8/Leads", 0)
+    with zoho_sdk.activated(connection):
+        params = ParameterMap()
+        params.add(GetRecordsParam.fields, "Last_Name")
+        response = RecordOperations("leads").get_records(params)
+        assert response.get_object().get_data()
+    assert zoho.client.stats()["api_calls_by_path"]["/api/eu/crm/v8/Leads"] == before + 1
+
+
+def test_a_refresh_under_way_takes_the_sdk_path(connection, monkeypatch):
+    _lead_ids(connection)
+    lock = _CountingLock(Utility.lock)
+    monkeypatch.setattr(Utility, "lock", lock)
+    monkeypatch.setattr(Utility, "get_modified_modules", True)
+    _lead_ids(connection)
+    assert lock.acquired >= 1
+
+
+def test_a_fetch_in_progress_is_waited_for_through_the_sdk_lock(connection, monkeypatch):
+    """The SDK writes `{module: {}}` before fetching the fields: never read that lock-free."""
+    _lead_ids(connection)
+    with zoho_sdk.activated(connection):
+        path = Utility.get_file_name()
+    contents = json.loads(open(path).read())
+    contents["leads"] = {}
+    Utility.write_to_file(file_path=path, file_contents=contents)
+    lock = _CountingLock(Utility.lock)
+    monkeypatch.setattr(Utility, "lock", lock)
+    assert len(_lead_ids(connection)) > 3
+    assert lock.acquired >= 1
