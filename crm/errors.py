@@ -33,5 +33,12 @@ def zoho_failed(message: str = "Zoho CRM answered with an error. Please try agai
     return CrmError(502, "ZOHO_ERROR", message)
 
 
-def zoho_timed_out() -> CrmError:
+def zoho_timed_out(*, write: bool = False) -> CrmError:
+    if write:  # the request reached Zoho: it may have been carried out after we gave up
+        return CrmError(
+            504,
+            "ZOHO_TIMEOUT",
+            "Zoho CRM did not answer in time. The change may still have been saved: "
+            "check the record before trying again.",
+        )
     return CrmError(504, "ZOHO_TIMEOUT", "Zoho CRM did not answer in time. Please try again.")

@@ -56,22 +56,8 @@ def home(request):
 @page_view(["GET"])
 def record_list(request, connection, module: str):
     found = records.module_get(connection=connection, module=module)
-    per_page = _choice(request.GET.get("per_page"), records.PER_PAGE_CHOICES, 20)
-    page_number = _positive(request.GET.get("page"), 1)
-    sort_by = request.GET.get("sort_by") or None
-    sort_order = (
-        request.GET.get("sort_order") if request.GET.get("sort_order") in ("asc", "desc") else None
-    )
-    query = request.GET.get("q", "")
-    page = records.record_page(
-        connection=connection,
-        module=found,
-        page=page_number,
-        per_page=per_page,
-        sort_by=sort_by,
-        sort_order=sort_order,
-        query=query,
-    )
+    query = _list_query(request)
+    page = records.record_page(connection=connection, module=found, **query)
     rows = [
         {"id": r.get("id"), "cells": [_display(r.get(c["api_name"])) for c in page.columns]}
         for r in page.records
@@ -83,13 +69,13 @@ def record_list(request, connection, module: str):
             "module": found,
             "page": page,
             "rows": rows,
-            "per_page": per_page,
-            "query": query,
-            "sort_by": sort_by,
-            "sort_order": sort_order or "asc",
+            "per_page": query["per_page"],
+            "query": query["query"],
+            "sort_by": query["sort_by"],
+            "sort_order": query["sort_order"] or "asc",
             "per_page_choices": records.PER_PAGE_CHOICES,
-            "previous_page": page_number - 1 if page_number > 1 else None,
-            "next_page": page_number + 1 if page.info.get("more_records") else None,
+            "previous_page": query["page"] - 1 if query["page"] > 1 else None,
+            "next_page": query["page"] + 1 if page.info.get("more_records") else None,
         },
     )
 
@@ -111,6 +97,7 @@ def record_detail(request, connection, module: str, record_id: str):
 def record_create(request, connection, module: str):
     found = records.module_get(connection=connection, module=module)
     form = record_form_class(found)(request.POST or None)
+    status = None  # the status of a Zoho error shown on the form
     if request.method == "POST" and form.is_valid():
         try:
             results = records.records_create(
@@ -118,7 +105,7 @@ def record_create(request, connection, module: str):
             )
             records.raise_for_result(results[0])
         except CrmError as error:
-            _form_error(form, error)
+            status = _form_error(form, error)
         else:
             messages.success(request, f"{found.singular_label} created.")
             return redirect("crm:record", module=found.api_name, record_id=results[0]["id"])
@@ -126,7 +113,7 @@ def record_create(request, connection, module: str):
         request,
         "records/form.html",
         {"module": found, "form": form, "creating": True},
-        status=400 if form.errors else 200,
+        status=status or (400 if form.errors else 200),
     )
 
 
@@ -135,6 +122,7 @@ def record_edit(request, connection, module: str, record_id: str):
     ident = records.parse_record_id(record_id)
     found = records.module_get(connection=connection, module=module)
     form_class = record_form_class(found)
+    status = None  # the status of a Zoho error shown on the form
     if request.method == "POST":
         form = form_class(request.POST)
         if form.is_valid():
@@ -146,9 +134,7 @@ def record_edit(request, connection, module: str, record_id: str):
                     values=form_values(form, creating=False),
                 )
             except CrmError as error:
-                if error.status in (404, 429, 502, 504, 403):
-                    raise
-                _form_error(form, error)
+                status = _form_error(form, error)
             else:
                 messages.success(request, f"{found.singular_label} saved.")
                 return redirect("crm:record", module=found.api_name, record_id=ident)
@@ -159,7 +145,7 @@ def record_edit(request, connection, module: str, record_id: str):
         request,
         "records/form.html",
         {"module": found, "form": form, "creating": False, "record_id": ident},
-        status=400 if form.errors else 200,
+        status=status or (400 if form.errors else 200),
     )
 
 
@@ -193,9 +179,16 @@ def data_input(request, connection):
     )
 
 
-def _form_error(form, error: CrmError) -> None:
+def _form_error(form, error: CrmError) -> int:
+    """Show `error` on the form (keeping what the user typed); its HTTP status.
+
+    Re-consent and a vanished record are not about the form: they get the error page.
+    """
+    if error.status in (403, 404):
+        raise error
     field = error.field if error.field in form.fields else None
     form.add_error(field, error.message)
+    return error.status
 
 
 def _display(value) -> str:
@@ -208,6 +201,18 @@ def _display(value) -> str:
     if isinstance(value, list):
         return ", ".join(_display(v) for v in value)
     return str(value)
+
+
+def _list_query(request) -> dict:
+    """The list page's query string, forgiving: a bad value falls back to the default."""
+    sort_order = request.GET.get("sort_order")
+    return {
+        "page": _positive(request.GET.get("page"), 1),
+        "per_page": _choice(request.GET.get("per_page"), records.PER_PAGE_CHOICES, 20),
+        "sort_by": request.GET.get("sort_by") or None,
+        "sort_order": sort_order if sort_order in ("asc", "desc") else None,
+        "query": request.GET.get("q", ""),
+    }
 
 
 def _choice(raw, choices, default: int) -> int:

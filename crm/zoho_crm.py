@@ -46,8 +46,12 @@ class _InvalidToken(Exception):
 
 
 # --- running calls ------------------------------------------------------------------------
-def run(connection: ZohoConnection, call: Callable[[], T]) -> T:
-    """`call()` as `connection`; one forced refresh and retry on 401 INVALID_TOKEN."""
+def run(connection: ZohoConnection, call: Callable[[], T], *, write: bool = False) -> T:
+    """`call()` as `connection`; one forced refresh and retry on 401 INVALID_TOKEN.
+
+    `write` marks a call that changes records: if Zoho does not answer in time the change
+    may still have been made, so the error says to check before trying again.
+    """
     for attempt in (1, 2):
         try:
             with zoho_sdk.activated(connection) as active:
@@ -71,7 +75,7 @@ def run(connection: ZohoConnection, call: Callable[[], T]) -> T:
                 "This connection's stored tokens cannot be read. Sign in with Zoho again.",
             ) from None
         except SDKException as error:
-            raise _sdk_error(error) from None
+            raise _sdk_error(error, write=write) from None
     raise AssertionError("unreachable")
 
 
@@ -85,10 +89,10 @@ def _refresh_after_rejection(connection: ZohoConnection, rejected: str) -> ZohoC
         raise CrmError(error.status, code.get(error.status, "ZOHO_ERROR"), error.message) from None
 
 
-def _sdk_error(error: SDKException) -> CrmError:
+def _sdk_error(error: SDKException, *, write: bool) -> CrmError:
     cause = getattr(error, "cause", None)
     if isinstance(cause, requests.Timeout):
-        return zoho_timed_out()
+        return zoho_timed_out(write=write)
     if isinstance(cause, requests.RequestException):
         return zoho_failed("Zoho CRM could not be reached. Please try again.")
     logger.warning("SDK error: %s", getattr(error, "code", type(error).__name__))
@@ -209,7 +213,9 @@ def _records_body(records: list[dict], types: dict[str, str]) -> BodyWrapper:
 
 def _results(body: ActionWrapper) -> list[dict]:
     results = []
-    for item in body.get_data():
+    for item in body.get_data() or []:
+        if not hasattr(item, "get_status") or _value(item.get_status()) not in ("success", "error"):
+            raise zoho_failed("Zoho CRM gave an answer the portal does not understand.")
         details = plain(item.get_details() or {})
         result = {
             "status": _value(item.get_status()),
@@ -217,13 +223,18 @@ def _results(body: ActionWrapper) -> list[dict]:
             "message": _value(item.get_message()),
         }
         if result["status"] == "success":
-            result["id"] = str(details.get("id")) if details.get("id") is not None else None
+            if details.get("id") is None:  # every success names its record
+                raise zoho_failed("Zoho CRM gave an answer the portal does not understand.")
+            result["id"] = str(details["id"])
         else:
             # Zoho names a bad field by api_name, and an unknown record by its id alone.
             result["field"] = details.get("api_name") or ("id" if "id" in details else None)
             if result["code"] == "DUPLICATE_DATA":
-                result["duplicate_of"] = (details.get("duplicate_record") or {}).get("id")
+                duplicate_of = (details.get("duplicate_record") or {}).get("id")
+                result["duplicate_of"] = None if duplicate_of is None else str(duplicate_of)
         results.append(result)
+    if not results:
+        raise zoho_failed("Zoho CRM gave an answer the portal does not understand.")
     return results
 
 
@@ -362,7 +373,7 @@ def records_create(
             raise zoho_failed()
         return _results(body)
 
-    return run(connection, call)
+    return run(connection, call, write=True)
 
 
 def record_update(
@@ -376,7 +387,7 @@ def record_update(
             raise zoho_failed()
         return _results(body)[0]
 
-    return run(connection, call)
+    return run(connection, call, write=True)
 
 
 def record_delete(connection: ZohoConnection, module: str, record_id: int) -> dict:
@@ -388,4 +399,4 @@ def record_delete(connection: ZohoConnection, module: str, record_id: int) -> di
             raise zoho_failed()
         return _results(body)[0]
 
-    return run(connection, call)
+    return run(connection, call, write=True)

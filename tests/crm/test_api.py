@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import time
 
 import pytest
 
@@ -332,3 +333,37 @@ def test_writes_need_csrf(signed_in, zoho):
         "/crm/api/Leads/", data=json.dumps({"Last_Name": "x"}), content_type="application/json"
     )
     assert response.status_code == 403
+
+
+def test_a_write_that_times_out_says_it_may_have_been_saved(client, signed_in, zoho, settings):
+    settings.ZOHO_HTTP_TIMEOUT = 1.0
+    client.get("/crm/api/Leads/?per_page=1")  # metadata cached
+    zoho.client.add_fault(f"/api/{signed_in['dc']}/crm/v8/Leads", method="POST", delay_s=1.5)
+    response = api(client, "post", "/crm/api/Leads/", {"Last_Name": "Slowpoke"})
+    assert response.status_code == 504
+    assert "may still have been saved" in response.json()["error"]["message"]
+    # It was: Zoho finished the write after the portal stopped waiting, so "try again" was wrong.
+    deadline = time.monotonic() + 3
+    while time.monotonic() < deadline:
+        found = client.get("/crm/api/Leads/", {"q": "Slowpoke"}).json()["data"]
+        if found:
+            break
+        time.sleep(0.1)
+    assert found
+
+
+@pytest.mark.parametrize(
+    "answer",
+    [
+        {"data": [{"code": "SUCCESS", "details": {}, "message": "added"}]},  # no status
+        {"data": [{"code": "SUCCESS", "details": {}, "message": "added", "status": "success"}]},
+    ],
+)
+def test_a_write_answer_the_portal_cannot_read_is_a_502(client, signed_in, zoho, answer):
+    client.get("/crm/api/Leads/?per_page=1")  # metadata cached
+    zoho.client.add_fault(
+        f"/api/{signed_in['dc']}/crm/v8/Leads", method="POST", status=201, body=answer
+    )
+    response = api(client, "post", "/crm/api/Leads/", {"Last_Name": "Garbled"})
+    assert response.status_code == 502
+    assert response.json()["error"]["code"] == "ZOHO_ERROR"

@@ -79,7 +79,7 @@ def test_zohos_per_record_error_is_shown_next_to_the_field(client, signed_in):
     lead = client.get("/crm/api/Leads/?per_page=1").json()["data"][0]
     email = client.get(f"/crm/api/Leads/{lead['id']}/").json()["data"]["Email"]
     response = client.post("/crm/Leads/new/", {"Last_Name": "Copy", "Email": email})
-    assert response.status_code == 400
+    assert response.status_code == 409  # as the API answers a duplicate
     page = response.content.decode()
     email_block = page.split('for="id_Email"')[1].split('class="field"')[0]
     assert "field-error" in email_block
@@ -98,3 +98,29 @@ def test_data_input_page_loads_app_js(client, signed_in):
     assert 'id="quick-create"' in page
     assert "/static/js/app.js" in page
     assert 'data-api="/crm/api/Leads/"' in page
+
+
+def test_a_zoho_failure_on_a_form_keeps_what_was_typed(client, signed_in, zoho):
+    client.get("/crm/Leads/new/")  # metadata cached
+    zoho.client.add_fault("/api/eu/crm/v8/Leads", method="POST", status=500)
+    response = client.post("/crm/Leads/new/", {"Last_Name": "Keepme", "City": "Tallinn"})
+    assert response.status_code == 502
+    page = response.content.decode()
+    assert 'value="Keepme"' in page and 'value="Tallinn"' in page
+    assert "Zoho CRM answered with an error" in page
+
+
+def test_a_revoked_grant_on_a_form_post_is_the_reconnect_page(client, signed_in, zoho):
+    from accounts import zoho_oauth
+    from accounts.models import ZohoConnection
+
+    client.get("/crm/Leads/new/")  # metadata cached
+    connection = ZohoConnection.objects.get()
+    zoho_oauth.token_revoke(
+        data_center=connection.data_center, refresh_token=connection.refresh_token
+    )
+    response = client.post("/crm/Leads/new/", {"Last_Name": "Nobody"})
+    assert response.status_code == 403
+    page = response.content.decode()
+    assert "Reconnect needed" in page
+    assert 'href="/accounts/login/"' in page
