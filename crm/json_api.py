@@ -11,7 +11,7 @@ import json
 import logging
 
 from django.http import HttpRequest, JsonResponse
-from django.views.decorators.http import require_http_methods
+from django.views import csrf
 
 from accounts.services import active_connection_for
 
@@ -22,14 +22,20 @@ logger = logging.getLogger("zohoportal.crm")
 MAX_BODY = 1_000_000
 
 
+API_PREFIX = "/crm/api/"
+
+
 def api_view(methods: list[str]):
     """JSON errors for everything; the view gets the request's active connection."""
 
     def decorate(view):
-        @require_http_methods(methods)
         @functools.wraps(view)
         def wrapper(request: HttpRequest, *args, **kwargs):
             try:
+                if request.method not in methods:
+                    raise CrmError(
+                        405, "METHOD_NOT_ALLOWED", f"Use {', '.join(methods)} on this URL."
+                    )
                 if not request.user.is_authenticated:
                     raise CrmError(401, "NOT_SIGNED_IN", "Sign in with Zoho first.")
                 connection = active_connection_for(request)
@@ -46,11 +52,33 @@ def api_view(methods: list[str]):
                     )
                 return view(request, connection, *args, **kwargs)
             except CrmError as error:
-                return JsonResponse(error.as_json(), status=error.status)
+                response = JsonResponse(error.as_json(), status=error.status)
+                if error.status == 405:
+                    response["Allow"] = ", ".join(methods)
+                return response
 
         return wrapper
 
     return decorate
+
+
+def unknown_endpoint(request: HttpRequest, rest: str = ""):
+    """Any other URL under the API: a JSON 404, not the HTML one."""
+    error = CrmError(404, "NOT_FOUND", "No such API endpoint (URLs end with a slash).")
+    return JsonResponse(error.as_json(), status=404)
+
+
+def csrf_failure(request: HttpRequest, reason: str = ""):
+    """CSRF_FAILURE_VIEW: a JSON 403 for the API, Django's own page everywhere else."""
+    if not request.path_info.startswith(API_PREFIX):
+        return csrf.csrf_failure(request, reason=reason)
+    error = CrmError(
+        403,
+        "CSRF_FAILED",
+        "The request has no valid CSRF token: send the csrftoken cookie's value in the "
+        "X-CSRFToken header. Reload the page and try again.",
+    )
+    return JsonResponse(error.as_json(), status=403)
 
 
 def _json_body(request: HttpRequest):

@@ -1,4 +1,4 @@
-from django.urls import path
+from django.urls import path, re_path
 
 from . import json_api, pages
 
@@ -10,6 +10,7 @@ urlpatterns = [
     path("api/<str:module>/fields/", json_api.fields, name="api-fields"),
     path("api/<str:module>/", json_api.record_collection, name="api-records"),
     path("api/<str:module>/<str:record_id>/", json_api.record_item, name="api-record"),
+    re_path(r"^api/(?P<rest>.*)$", json_api.unknown_endpoint),
     path("<str:module>/", pages.record_list, name="list"),
     path("<str:module>/new/", pages.record_create, name="new"),
     path("<str:module>/<str:record_id>/", pages.record_detail, name="record"),

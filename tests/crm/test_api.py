@@ -333,6 +333,36 @@ def test_writes_need_csrf(signed_in, zoho):
         "/crm/api/Leads/", data=json.dumps({"Last_Name": "x"}), content_type="application/json"
     )
     assert response.status_code == 403
+    assert response.json()["error"]["code"] == "CSRF_FAILED"  # JSON, like every API error
+    assert "X-CSRFToken" in response.json()["error"]["message"]
+    assert strict.get("/crm/api/Leads/?q=x").status_code != 403  # reads need no token
+    page = strict.post("/accounts/logout/")  # pages keep Django's own failure page
+    assert page.status_code == 403 and page["Content-Type"].startswith("text/html")
+    token = strict.get("/crm/input/").cookies["csrftoken"].value
+    with_token = strict.post(
+        "/crm/api/Leads/",
+        data=json.dumps({"Last_Name": "Tokened"}),
+        content_type="application/json",
+        headers={"X-CSRFToken": token},
+    )
+    assert with_token.status_code == 201
+
+
+@pytest.mark.parametrize(
+    ("method", "url", "status", "allow"),
+    [
+        ("put", "/crm/api/Leads/1/", 405, "GET, PATCH, DELETE"),
+        ("delete", "/crm/api/Leads/", 405, "GET, POST"),
+        ("post", "/crm/api/modules/", 405, "GET"),
+        ("get", "/crm/api/Leads/1/notes/", 404, None),
+        ("get", "/crm/api/Leads", 404, None),
+    ],
+)
+def test_wrong_methods_and_unknown_api_urls_are_json(client, signed_in, method, url, status, allow):
+    response = getattr(client, method)(url)
+    assert response.status_code == status
+    assert response.json()["error"]["message"]
+    assert response.get("Allow") == allow
 
 
 def test_a_write_that_times_out_says_it_may_have_been_saved(client, signed_in, zoho, settings):
