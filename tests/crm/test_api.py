@@ -125,6 +125,7 @@ def test_sort_by_a_sortable_field(client, signed_in):
         ({"Last_Name": "X" * 81}, "Last_Name", "INVALID_DATA"),
         ({"Last_Name": "X", "Lead_Status": "Bogus"}, "Lead_Status", "INVALID_DATA"),
         ({"Last_Name": "X", "No_of_Employees": "many"}, "No_of_Employees", "INVALID_DATA"),
+        ({"Last_Name": "X", "No_of_Employees": 10**9}, "No_of_Employees", "INVALID_DATA"),
         ({"Last_Name": "X", "Annual_Revenue": [1]}, "Annual_Revenue", "INVALID_DATA"),
         ({"Last_Name": "X", "Made_Up": 1}, "Made_Up", "INVALID_DATA"),
         (

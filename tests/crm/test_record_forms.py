@@ -1,0 +1,153 @@
+"""crm.record_forms: Django forms built from the field metadata the emulator serves."""
+
+from __future__ import annotations
+
+from datetime import date
+
+import pytest
+from django import forms
+
+from crm import records
+from crm.record_forms import form_values, initial_from_record, record_form_class
+
+pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture
+def connection(sign_in, demo_users):
+    from accounts.models import ZohoConnection
+
+    user = demo_users["by_dc"]["in"][0]
+    sign_in(user["email"])
+    return ZohoConnection.objects.get()
+
+
+@pytest.fixture
+def leads(connection):
+    return records.module_get(connection=connection, module="Leads")
+
+
+@pytest.fixture
+def deals(connection):
+    return records.module_get(connection=connection, module="Deals")
+
+
+def test_one_form_field_per_editable_zoho_field(leads):
+    form = record_form_class(leads)()
+    assert set(form.fields) == {f["api_name"] for f in leads.editable_fields}
+    # Read-only, computed and lookup fields are not editable here.
+    for name in ("Full_Name", "Created_Time", "Modified_By", "Owner"):
+        assert name not in form.fields
+    assert form.fields["Last_Name"].label == "Last Name"
+
+
+def test_mandatory_length_and_type_come_from_metadata(leads):
+    fields = record_form_class(leads)().fields
+    assert fields["Last_Name"].required and not fields["First_Name"].required
+    assert fields["Last_Name"].max_length == 80
+    assert fields["Last_Name"].widget.attrs["maxlength"] == "80"
+    assert isinstance(fields["Email"], forms.EmailField)
+    assert isinstance(fields["No_of_Employees"], forms.IntegerField)
+    assert isinstance(fields["Annual_Revenue"], forms.DecimalField)
+    assert isinstance(fields["Email_Opt_Out"], forms.BooleanField)
+    assert not fields["Email_Opt_Out"].required  # unchecked is a valid answer
+    assert fields["Phone"].widget.input_type == "tel"
+
+
+def test_picklists_offer_exactly_zohos_values(leads, connection):
+    status_values = next(f for f in leads.fields if f["api_name"] == "Lead_Status")["picklist"]
+    choices = [value for value, _ in record_form_class(leads)().fields["Lead_Status"].choices]
+    assert choices == ["", *status_values]
+    assert "Contacted" in status_values
+
+
+@pytest.mark.parametrize(
+    ("data", "field"),
+    [
+        ({"Company": "No surname"}, "Last_Name"),
+        ({"Last_Name": "X" * 81}, "Last_Name"),
+        ({"Last_Name": "X", "Email": "not-an-email"}, "Email"),
+        ({"Last_Name": "X", "Lead_Status": "Bogus"}, "Lead_Status"),
+        ({"Last_Name": "X", "No_of_Employees": "many"}, "No_of_Employees"),
+        ({"Last_Name": "X", "No_of_Employees": "1234567890"}, "No_of_Employees"),  # 9 digits max
+        ({"Last_Name": "X", "Annual_Revenue": "lots"}, "Annual_Revenue"),
+    ],
+)
+def test_invalid_input_is_caught_by_the_form(leads, data, field):
+    form = record_form_class(leads)(data)
+    assert not form.is_valid()
+    assert field in form.errors
+
+
+def test_deal_form_dates_and_mandatory_picklist(deals):
+    form = record_form_class(deals)(
+        {"Deal_Name": "Pilot", "Stage": "", "Closing_Date": "2025-02-30"}
+    )
+    assert not form.is_valid()
+    assert {"Stage", "Closing_Date"} <= set(form.errors)
+    form = record_form_class(deals)(
+        {
+            "Deal_Name": "Pilot",
+            "Stage": "Qualification",
+            "Closing_Date": "2025-03-31",
+            "Amount": "1200.50",
+            "Probability": "10",
+        }
+    )
+    assert form.is_valid(), form.errors
+    values = form_values(form, creating=True)
+    assert values == {
+        "Deal_Name": "Pilot",
+        "Stage": "Qualification",
+        "Closing_Date": "2025-03-31",
+        "Amount": 1200.5,
+        "Probability": 10,
+    }
+    # The values the form produces pass the API's own validation unchanged.
+    assert records.clean_values(deals, values, creating=True)["Closing_Date"] == date(2025, 3, 31)
+
+
+def test_edit_values_clear_emptied_fields(leads):
+    form = record_form_class(leads)({"Last_Name": "Kept", "City": ""})
+    assert form.is_valid(), form.errors
+    values = form_values(form, creating=False)
+    assert values["Last_Name"] == "Kept"
+    assert values["City"] is None  # sent as null: Zoho clears it
+    assert values["Email_Opt_Out"] is False
+
+
+def test_initial_values_show_a_record_as_the_form_expects(leads, connection):
+    lead = records.record_page(connection=connection, module=leads, per_page=10).records[0]
+    record = records.record_detail(connection=connection, module=leads, record_id=int(lead["id"]))
+    initial = initial_from_record(leads, record)
+    assert initial["Last_Name"] == record["Last_Name"]
+    assert "Created_Time" not in initial  # read-only
+    bound = record_form_class(leads)({k: v for k, v in initial.items() if v is not None})
+    assert bound.is_valid(), bound.errors  # a record's own values are accepted back
+
+
+def test_datetime_values_round_trip_in_utc():
+    """A date-time shown for editing is in UTC, the zone the form sends it in."""
+    module = records.Module(
+        "Events",
+        "Events",
+        "Event",
+        [
+            {
+                "api_name": "Start",
+                "label": "Start",
+                "data_type": "datetime",
+                "required": True,
+                "read_only": False,
+                "length": 120,
+                "sortable": False,
+                "picklist": [],
+            },
+        ],
+    )
+    initial = initial_from_record(module, {"Start": "2024-08-21T12:42:00-05:00"})
+    form = record_form_class(module)(initial=initial)
+    assert 'value="2024-08-21T17:42"' in str(form["Start"])
+    bound = record_form_class(module)({"Start": "2024-08-21T17:42"})
+    assert bound.is_valid(), bound.errors
+    assert form_values(bound, creating=False) == {"Start": "2024-08-21T17:42:00+00:00"}
