@@ -154,9 +154,7 @@ def _clean_value(field: dict, value):  # noqa: C901 - one branch per Zoho data t
         if not -(2**31) <= number < 2**31:
             raise bad_input(f"{field['label']} is out of range.", field=name)
         if field.get("length") and len(str(abs(number))) > int(field["length"]):  # digits
-            raise bad_input(
-                f"{field['label']} has more than {field['length']} digits.", field=name
-            )
+            raise bad_input(f"{field['label']} has more than {field['length']} digits.", field=name)
         return number
     if data_type in ("double", "currency"):
         if isinstance(value, bool) or not isinstance(value, int | float | str):

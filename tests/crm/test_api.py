@@ -71,15 +71,13 @@ def test_crud_and_search_per_module_and_dc(client, signed_in, module):
     assert search.status_code == 200
     assert record_id in [r["id"] for r in search.json()["data"]]
 
-    patch_field = "Description" if module != "Deals" else "Description"
     patched = api(
-        client, "patch", f"/crm/api/{module}/{record_id}/", {patch_field: "Updated from the portal"}
+        client, "patch", f"/crm/api/{module}/{record_id}/", {"Description": "Updated here"}
     )
     assert patched.status_code == 200, patched.content
-    assert (
-        client.get(f"/crm/api/{module}/{record_id}/").json()["data"][patch_field]
-        == "Updated from the portal"
-    )
+    assert patched.json()["data"]["id"] == record_id
+    got = client.get(f"/crm/api/{module}/{record_id}/").json()["data"]
+    assert got["Description"] == "Updated here"
 
     deleted = client.delete(f"/crm/api/{module}/{record_id}/")
     assert deleted.status_code == 200
@@ -398,3 +396,137 @@ def test_a_write_answer_the_portal_cannot_read_is_a_502(client, signed_in, zoho,
     response = api(client, "post", "/crm/api/Leads/", {"Last_Name": "Garbled"})
     assert response.status_code == 502
     assert response.json()["error"]["code"] == "ZOHO_ERROR"
+
+
+# --- Zoho's own per-record refusals (values the portal cannot judge, e.g. phone format) ---
+def test_zohos_per_record_error_on_a_single_create_names_the_field(client, signed_in, zoho):
+    response = api(client, "post", "/crm/api/Leads/", {"Last_Name": "Dialtone", "Phone": "ring!"})
+    assert response.status_code == 400
+    assert response.json()["error"] == {
+        "code": "INVALID_DATA",
+        "message": "invalid data",
+        "field": "Phone",
+    }
+    assert _emulator_count(zoho, "/crm/v8/Leads") == 1  # Zoho judged it, once
+
+
+def test_a_batch_zoho_refuses_entirely_is_a_400_with_every_result(client, signed_in):
+    batch = [
+        {"Last_Name": "Bad Phone", "Phone": "ring!"},
+        {"Last_Name": "Bad Site", "Website": "x"},
+    ]
+    response = api(client, "post", "/crm/api/Leads/", batch)
+    assert response.status_code == 400
+    results = response.json()["data"]
+    assert [(r["status"], r["code"], r["field"]) for r in results] == [
+        ("error", "INVALID_DATA", "Phone"),
+        ("error", "INVALID_DATA", "Website"),
+    ]
+    assert client.get("/crm/api/Leads/", {"q": "Bad Phone"}).json()["data"] == []
+
+
+def test_a_duplicate_in_a_batch_points_at_the_existing_record(client, signed_in):
+    existing = client.get("/crm/api/Leads/?per_page=1").json()["data"][0]
+    response = api(
+        client,
+        "post",
+        "/crm/api/Leads/",
+        [{"Last_Name": "Twin", "Email": existing["Email"]}, {"Last_Name": "Solo"}],
+    )
+    assert response.status_code == 207
+    assert response.json()["data"][0]["duplicate_of"] == existing["id"]
+
+
+def test_zohos_per_record_error_on_patch_names_the_field(client, signed_in):
+    lead = client.get("/crm/api/Leads/?per_page=1").json()["data"][0]
+    response = api(client, "patch", f"/crm/api/Leads/{lead['id']}/", {"Website": "not a site"})
+    assert response.status_code == 400
+    assert response.json()["error"]["field"] == "Website"
+
+
+def test_patch_null_clears_an_optional_field_but_not_a_mandatory_one(client, signed_in):
+    lead = client.get("/crm/api/Leads/?per_page=1").json()["data"][0]
+    url = f"/crm/api/Leads/{lead['id']}/"
+    assert api(client, "patch", url, {"City": "Lisbon"}).status_code == 200
+    assert api(client, "patch", url, {"City": None}).status_code == 200
+    assert client.get(url).json()["data"]["City"] is None
+    refused = api(client, "patch", url, {"Last_Name": None})
+    assert refused.status_code == 400
+    assert refused.json()["error"]["field"] == "Last_Name"
+    assert client.get(url).json()["data"]["Last_Name"] == lead["Last_Name"]
+    assert api(client, "patch", url, {}).status_code == 400  # nothing to change
+
+
+@pytest.mark.parametrize(
+    ("query", "field"),
+    [
+        ("per_page=201", "per_page"),
+        ("per_page=0", "per_page"),
+        ("page=0", "page"),
+        ("page=two", "page"),
+        ("sort_order=up", "sort_order"),
+        ("sort_by=Nope", "sort_by"),
+        ("q=a", "q"),
+    ],
+)
+def test_bad_list_parameters_are_400s_naming_the_parameter(client, signed_in, query, field):
+    response = client.get(f"/crm/api/Leads/?{query}")
+    assert response.status_code == 400
+    assert response.json()["error"]["field"] == field
+
+
+def test_a_list_costs_one_zoho_call_once_metadata_is_cached(client, signed_in, zoho):
+    client.get("/crm/api/Leads/?per_page=10")  # modules and fields fetched and cached
+    before = zoho.client.stats()["api_calls"]
+    response = client.get("/crm/api/Leads/?per_page=10&page=2")
+    assert response.status_code == 200
+    assert zoho.client.stats()["api_calls"] == before + 1
+
+
+def test_search_by_email_finds_exactly_that_record(client, signed_in):
+    lead = client.get("/crm/api/Leads/?per_page=1").json()["data"][0]
+    found = client.get("/crm/api/Leads/", {"q": lead["Email"].upper()}).json()
+    assert [r["id"] for r in found["data"]] == [lead["id"]]
+    assert found["info"]["more_records"] is False
+
+
+def test_413_for_a_body_over_the_limit(client, signed_in, zoho):
+    body = json.dumps({"Last_Name": "x", "Description": "y" * 1_100_000})
+    response = client.post("/crm/api/Leads/", data=body, content_type="application/json")
+    assert response.status_code == 413
+    assert response.json()["error"]["code"] == "TOO_LARGE"
+    assert _emulator_count(zoho, "/crm/v8/Leads") == 0
+
+
+def test_403_when_the_user_has_no_connection_left(client, signed_in):
+    from accounts.models import ZohoConnection
+
+    connection = ZohoConnection.objects.get()
+    client.post(f"/accounts/connections/{connection.pk}/disconnect/")
+    assert not ZohoConnection.objects.exists()
+    response = client.get("/crm/api/Leads/")
+    assert response.status_code == 403
+    assert response.json()["error"]["code"] == "NO_CONNECTION"
+
+
+def test_403_when_zoho_says_the_scopes_do_not_cover_the_call(client, signed_in, zoho):
+    client.get("/crm/api/Leads/?per_page=1")  # metadata cached
+    zoho.client.add_fault(f"/api/{signed_in['dc']}/crm/v8/Leads", crm_code="OAUTH_SCOPE_MISMATCH")
+    response = client.get("/crm/api/Leads/?per_page=1")
+    assert response.status_code == 403
+    error = response.json()["error"]
+    assert error["code"] == "NEEDS_RECONSENT"
+    assert "Sign in with Zoho again" in error["message"]
+
+
+def test_429_when_zoho_throttles_the_token_refresh(client, signed_in, zoho):
+    from accounts.models import ZohoConnection
+
+    client.get("/crm/api/Leads/?per_page=1")  # metadata cached
+    zoho.client.expire_tokens()
+    zoho.client.add_fault(f"/accounts/{signed_in['dc']}/oauth/v2/token", error="throttle")
+    response = client.get("/crm/api/Leads/?per_page=1")
+    assert response.status_code == 429
+    assert response.json()["error"]["code"] == "THROTTLED"
+    connection = ZohoConnection.objects.get()
+    assert connection.is_active  # a throttle is not a revoked grant
