@@ -124,3 +124,103 @@ def test_a_revoked_grant_on_a_form_post_is_the_reconnect_page(client, signed_in,
     page = response.content.decode()
     assert "Reconnect needed" in page
     assert 'href="/accounts/login/"' in page
+
+
+def test_home_signed_out_offers_sign_in_and_says_demo_mode(client, zoho):
+    page = client.get("/").content.decode()
+    assert 'href="/accounts/login/"' in page and "Sign in with Zoho" in page
+    assert "Demo mode" in page
+    assert "/crm/Leads/" not in page
+
+
+def test_home_signed_in_shows_org_dc_user_and_a_switcher(client, sign_in, demo_users):
+    user = demo_users["multi_org"]
+    first, second = user["orgs"][:2]
+    sign_in(user["email"], org=first["zgid"])
+    sign_in(user["email"], org=second["zgid"])
+    page = client.get("/").content.decode()
+    bar = page.split('class="active-connection"')[1].split("</section>")[0]
+    assert second["name"] in bar  # the newest sign-in is active
+    assert f"<strong>{user['dc'].upper()}</strong>" in bar
+    assert user["email"] in bar
+    switcher = bar.split('id="switch-connection"')[1]
+    assert first["name"] in switcher and second["name"] in switcher
+
+
+def test_a_user_switching_orgs_sees_the_other_orgs_records_in_pages(client, sign_in, demo_users):
+    from accounts.models import ZohoConnection
+
+    user = demo_users["multi_org"]
+    sign_in(user["email"], org=user["orgs"][0]["zgid"])
+    sign_in(user["email"], org=user["orgs"][1]["zgid"])
+    first, second = ZohoConnection.objects.order_by("pk")
+    client.post("/accounts/connections/switch/", {"connection": first.pk})
+    first_ids = _record_ids(client.get("/crm/Leads/?per_page=200").content.decode())
+    client.post("/accounts/connections/switch/", {"connection": second.pk})
+    second_ids = _record_ids(client.get("/crm/Leads/?per_page=200").content.decode())
+    assert first_ids and second_ids and not first_ids & second_ids
+    assert client.get(f"/crm/Leads/{min(first_ids)}/").status_code == 404
+
+
+def _record_ids(page: str) -> set[str]:
+    import re
+
+    return set(re.findall(r'href="/crm/Leads/(\d+)/"', page))
+
+
+def test_list_page_sorts_by_a_column_and_keeps_the_page_size(client, signed_in):
+    page = client.get("/crm/Leads/?per_page=50&sort_by=Last_Name&sort_order=desc").content
+    page = page.decode()
+    assert '<option value="50" selected>' in page
+    assert "Last Name ▼" in page
+    assert 'href="?sort_by=Last_Name&amp;sort_order=asc&amp;per_page=50"' in page
+    assert client.get("/crm/Leads/?sort_by=Description").status_code == 400
+
+
+@pytest.mark.parametrize(
+    ("fault", "status", "title"),
+    [
+        ({"crm_code": "TOO_MANY_REQUESTS"}, 429, "Zoho is busy"),
+        ({"status": 500}, 502, "Zoho is not answering"),
+        ({"delay_s": 1.5}, 504, "Zoho is not answering"),
+    ],
+)
+def test_zoho_failures_are_pages_with_the_reason(
+    client, signed_in, zoho, settings, fault, status, title
+):
+    settings.ZOHO_HTTP_TIMEOUT = 1.0
+    client.get("/crm/Leads/")  # metadata cached
+    zoho.client.add_fault("/api/eu/crm/v8/Leads", **fault)
+    response = client.get("/crm/Leads/")
+    assert response.status_code == status
+    page = response.content.decode()
+    assert title in page and 'class="error-message"' in page
+    assert "Traceback" not in page
+
+
+def test_no_connection_left_is_a_page_that_says_to_connect(client, signed_in):
+    from accounts.models import ZohoConnection
+
+    client.post(f"/accounts/connections/{ZohoConnection.objects.get().pk}/disconnect/")
+    response = client.get("/crm/Leads/")
+    assert response.status_code == 403
+    assert "Connect a Zoho org first" in response.content.decode()
+    assert 'href="/accounts/login/"' in response.content.decode()
+
+
+def test_zohos_refusal_on_edit_is_shown_next_to_the_field(client, signed_in):
+    lead = client.get("/crm/api/Leads/?per_page=1").json()["data"][0]
+    response = client.post(
+        f"/crm/Leads/{lead['id']}/edit/", {"Last_Name": lead["Last_Name"], "Website": "nope"}
+    )
+    assert response.status_code == 400
+    website = response.content.decode().split('for="id_Website"')[1].split('class="field"')[0]
+    assert "field-error" in website and 'value="nope"' in website
+
+
+def test_deleting_needs_a_post(client, signed_in):
+    lead = client.get("/crm/api/Leads/?per_page=1").json()["data"][0]
+    confirm = client.get(f"/crm/Leads/{lead['id']}/delete/")
+    assert confirm.status_code == 200
+    assert 'method="post"' in confirm.content.decode()
+    assert client.get(f"/crm/api/Leads/{lead['id']}/").status_code == 200  # still there
