@@ -34,11 +34,15 @@
     return String(value);
   }
 
-  // The connection switcher submits as soon as a connection is chosen.
+  // The connection switcher (and any select marked data-autosubmit) submits once chosen;
+  // without JavaScript their buttons do the same.
   var switcher = document.getElementById("switch-connection");
   if (switcher) {
     switcher.addEventListener("change", function () { switcher.form.submit(); });
   }
+  document.querySelectorAll("select[data-autosubmit]").forEach(function (select) {
+    select.addEventListener("change", function () { select.form.submit(); });
+  });
 
   // Forms that ask before doing something irreversible (e.g. disconnect).
   document.querySelectorAll("form[data-confirm]").forEach(function (form) {
@@ -177,9 +181,11 @@
     }).catch(function () { statusLine.textContent = "The portal could not be reached."; });
   });
 
+  holder.textContent = "Loading fields…";
   api("GET", form.getAttribute("data-fields-api")).then(function (answer) {
     if (!answer.ok) { holder.textContent = answer.data.error ? answer.data.error.message : "Could not load fields."; return; }
     renderFields(answer.data.data);
+    form.querySelector("button[type=submit]").hidden = false;
     loadList();
   });
 })();

@@ -98,6 +98,12 @@ def test_data_input_page_loads_app_js(client, signed_in):
     assert 'id="quick-create"' in page
     assert "/static/js/app.js" in page
     assert 'data-api="/crm/api/Leads/"' in page
+    # Without JavaScript: no half-working form (it would GET the page with the CSRF token in
+    # the URL); its button is hidden and the form posts to the server-rendered create page.
+    quick = page.split('id="quick-create"')[1].split("</form>")[0]
+    assert 'method="post" action="/crm/Leads/new/"' in quick
+    assert 'class="primary" hidden>' in quick
+    assert '<noscript><p class="error-message">This form needs JavaScript' in quick
 
 
 def test_a_zoho_failure_on_a_form_keeps_what_was_typed(client, signed_in, zoho):
