@@ -24,6 +24,7 @@ METADATA_TTL = 300  # seconds; field and module metadata change rarely
 SUPPORTED_MODULES = ("Leads", "Contacts", "Accounts", "Deals")
 PER_PAGE_CHOICES = (10, 20, 50, 100, 200)
 MAX_BATCH = 100
+MAX_PAGED_RECORDS = 2000  # Zoho's page/per_page limit; beyond it Zoho wants a page_token
 LIST_COLUMNS = 6
 EDITABLE_TYPES = {
     "text",
@@ -250,10 +251,16 @@ def record_page(
     query: str = "",
 ) -> RecordPage:
     """One page of records, or of search results when `query` is given."""
-    if not 1 <= page <= 10_000:
-        raise bad_input("page must be between 1 and 10000.", field="page")
+    if not 1 <= page <= MAX_PAGED_RECORDS:
+        raise bad_input(f"page must be between 1 and {MAX_PAGED_RECORDS}.", field="page")
     if not 1 <= per_page <= 200:
         raise bad_input("per_page must be between 1 and 200.", field="per_page")
+    if page * per_page > MAX_PAGED_RECORDS:
+        raise bad_input(
+            f"Zoho pages through the first {MAX_PAGED_RECORDS:,} records only: "
+            "search to narrow the list.",
+            field="page",
+        )
     if sort_by and sort_by not in module.sortable:
         raise bad_input(f"Cannot sort by {sort_by[:60]!r}.", field="sort_by")
     if sort_order not in (None, "", "asc", "desc"):

@@ -464,6 +464,7 @@ def test_patch_null_clears_an_optional_field_but_not_a_mandatory_one(client, sig
         ("per_page=0", "per_page"),
         ("page=0", "page"),
         ("page=two", "page"),
+        ("page=11&per_page=200", "page"),  # Zoho pages through 2,000 records at most
         ("sort_order=up", "sort_order"),
         ("sort_by=Nope", "sort_by"),
         ("q=a", "q"),
