@@ -56,7 +56,12 @@ def run(connection: ZohoConnection, call: Callable[[], T], *, write: bool = Fals
         try:
             with zoho_sdk.activated(connection) as active:
                 used_token = active.access_token
-                return call()
+                try:
+                    return call()
+                except SDKException as error:
+                    if _api_exception_code(error) == "INVALID_TOKEN":
+                        raise _InvalidToken() from None
+                    raise
         except _InvalidToken:
             if attempt == 2:
                 raise CrmError(
@@ -89,7 +94,23 @@ def _refresh_after_rejection(connection: ZohoConnection, rejected: str) -> ZohoC
         raise CrmError(error.status, code.get(error.status, "ZOHO_ERROR"), error.message) from None
 
 
+def _api_exception_code(error: SDKException) -> str | None:
+    """Zoho's error code when the SDK raised it instead of returning it.
+
+    Before a call that sends or reads records the SDK fetches the module's field metadata
+    itself (once per connection); an error answer to *that* call (e.g. 401 INVALID_TOKEN
+    for a revoked grant) comes out as SDKException("API_EXCEPTION", details={"code": …}).
+    """
+    details = getattr(error, "details", None)
+    if getattr(error, "code", None) == "API_EXCEPTION" and isinstance(details, dict):
+        return str(details.get("code") or "") or None
+    return None
+
+
 def _sdk_error(error: SDKException, *, write: bool) -> CrmError:
+    code = _api_exception_code(error)
+    if code:
+        return _api_error(code, str(error.details.get("message") or ""), None, 0)
     cause = getattr(error, "cause", None)
     if isinstance(cause, requests.Timeout):
         return zoho_timed_out(write=write)

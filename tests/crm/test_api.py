@@ -531,3 +531,39 @@ def test_429_when_zoho_throttles_the_token_refresh(client, signed_in, zoho):
     assert response.json()["error"]["code"] == "THROTTLED"
     connection = ZohoConnection.objects.get()
     assert connection.is_active  # a throttle is not a revoked grant
+
+
+# --- Zoho errors the SDK raises from its own field-metadata call ----------------------------
+@pytest.fixture
+def fresh_sdk_metadata(settings, tmp_path):
+    """An empty SDK field-metadata directory: the next record call makes the SDK fetch fields."""
+    settings.ZOHO_SDK_RESOURCE_DIR = tmp_path
+
+
+def test_a_revoked_grant_found_by_the_sdks_own_fields_call_is_a_403(
+    client, signed_in, zoho, fresh_sdk_metadata
+):
+    from accounts import zoho_oauth
+    from accounts.models import ZohoConnection
+
+    assert client.get("/crm/api/Leads/fields/").status_code == 200  # the portal's metadata
+    connection = ZohoConnection.objects.get()
+    zoho_oauth.token_revoke(
+        data_center=connection.data_center, refresh_token=connection.refresh_token
+    )
+    response = api(client, "post", "/crm/api/Leads/", {"Last_Name": "Revoked"})
+    assert response.status_code == 403, response.content
+    assert response.json()["error"]["code"] == "NEEDS_RECONSENT"
+    connection.refresh_from_db()
+    assert connection.status == ZohoConnection.Status.NEEDS_RECONSENT
+
+
+def test_a_token_rejected_at_the_sdks_own_fields_call_is_refreshed_once(
+    client, signed_in, zoho, fresh_sdk_metadata
+):
+    assert client.get("/crm/api/Leads/fields/").status_code == 200
+    zoho.client.expire_tokens()
+    refreshes = zoho.client.stats()["token_calls"].get("refresh_token", 0)
+    response = api(client, "post", "/crm/api/Leads/", {"Last_Name": "Refreshed"})
+    assert response.status_code == 201, response.content
+    assert zoho.client.stats()["token_calls"].get("refresh_token", 0) == refreshes + 1
