@@ -280,6 +280,27 @@ def test_invalid_token_mid_request_is_retried_once_after_a_refresh(client, signe
     assert zoho.client.stats()["token_calls"].get("refresh_token", 0) == refreshes + 1
 
 
+def test_an_expired_access_token_is_refreshed_before_the_call(client, signed_in, zoho):
+    from datetime import timedelta
+
+    from django.utils import timezone
+
+    from accounts.models import ZohoConnection
+
+    client.get("/crm/api/Leads/?per_page=1")  # metadata cached
+    ZohoConnection.objects.update(access_token_expires_at=timezone.now() - timedelta(minutes=1))
+    zoho.client.expire_tokens()  # as Zoho would have
+    before = zoho.client.stats()
+    response = client.get("/crm/api/Leads/?per_page=1")
+    assert response.status_code == 200
+    after = zoho.client.stats()
+    assert (
+        after["token_calls"]["refresh_token"] == before["token_calls"].get("refresh_token", 0) + 1
+    )
+    assert after["api_calls"] == before["api_calls"] + 1  # refreshed first: no rejected call
+    assert ZohoConnection.objects.get().access_token_expires_at > timezone.now()
+
+
 @pytest.mark.parametrize(
     ("fault", "status", "code"),
     [
