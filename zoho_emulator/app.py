@@ -122,13 +122,20 @@ class Emulator:
         if api:
             self._record_api_call(api.group(1), path, req)
 
+        # A request that sleeps (latency, a hang fault) across a reset belongs to the state
+        # that is gone: it must neither take the new state's faults, change it nor count in it.
+        epoch = st.epoch
         latency = st.latency_ms
         if latency > 0:
             time.sleep(latency / 1000.0)
+            if st.epoch != epoch:
+                return _reset_meanwhile()
         fault = st.take_fault(req.method, path)
         if fault is not None:
             if fault.delay_s > 0:
                 time.sleep(fault.delay_s)
+                if st.epoch != epoch:
+                    return _reset_meanwhile()
             faulted = self._fault_response(fault, path)
             if faulted is not None:
                 return faulted
@@ -418,6 +425,10 @@ def _control_params(req: Request) -> dict:
     params = {k: v[0] for k, v in req.query.items()}
     params.update(req.form)
     return params
+
+
+def _reset_meanwhile() -> Response:
+    return json_response({"error": "emulator_reset", "message": "the emulator was reset"}, 503)
 
 
 def _not_found() -> Response:

@@ -172,10 +172,12 @@ class State:
         self.api_connections = 0
         self.latency_ms = 0.0
         self._fault_seq = 0
+        self.epoch = 0  # bumped by reset(); a request that slept across a reset is dropped
         self.reset()
 
     def reset(self):
         with self.lock:
+            self.epoch = getattr(self, "epoch", 0) + 1
             self.grants: dict[str, Grant] = {}
             self.refresh_tokens: dict[str, RefreshToken] = {}
             self.access_tokens: dict[str, AccessToken] = {}

@@ -145,6 +145,38 @@ def test_fault_delay_does_not_block_other_requests(emulator, zoho_http):
     assert fast < 0.5
 
 
+def test_a_request_sleeping_across_a_reset_neither_changes_nor_counts_in_the_new_state(
+    emulator, zoho_http
+):
+    """A test's hung request that ends during the next test must not leak into it."""
+    refresh_token = zoho_http.tokens(SOFIA, "eu")["refresh_token"]
+    emulator.client.add_fault("/accounts/eu/oauth/v2/token", delay_s=0.5)
+    answers = {}
+
+    def slow_refresh():
+        answers["slow"] = requests.post(
+            emulator.token_url("eu"),
+            data={
+                "grant_type": "refresh_token",
+                "refresh_token": refresh_token,
+                "client_id": emulator.client_id,
+                "client_secret": emulator.client_secret,
+            },
+        )
+
+    thread = threading.Thread(target=slow_refresh)
+    thread.start()
+    time.sleep(0.2)
+    emulator.client.reset()
+    emulator.client.add_fault("/accounts/eu/oauth/v2/token", status=500)  # the next test's
+    thread.join()
+    assert answers["slow"].status_code == 503
+    assert answers["slow"].json()["error"] == "emulator_reset"
+    stats = emulator.client.stats()
+    assert stats["token_calls"].get("refresh_token", 0) == 0
+    assert len(emulator.client.faults()["faults"]) == 1  # the new fault was not taken
+
+
 def test_global_latency(emulator, zoho_http):
     token = zoho_http.tokens(SOFIA, "eu")["access_token"]
     emulator.client.add_fault(latency_ms=150)
