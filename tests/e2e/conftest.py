@@ -40,8 +40,14 @@ def browser():
         browser = playwright.chromium.launch(
             executable_path=CHROMIUM,
             headless=True,
-            args=["--no-sandbox", "--disable-background-networking", "--disable-gpu",
-                  "--disable-component-update", "--disable-sync", "--no-first-run"],
+            args=[
+                "--no-sandbox",
+                "--disable-background-networking",
+                "--disable-gpu",
+                "--disable-component-update",
+                "--disable-sync",
+                "--no-first-run",
+            ],
         )
         yield browser
         browser.close()
@@ -75,7 +81,8 @@ def page(browser, request, portal):
         pass
     context.close()
     unexpected = [
-        text for text in console_errors
+        text
+        for text in console_errors
         if not any(allowed in text for allowed in page.allowed_console_errors)
     ]
     assert unexpected == [], f"console errors: {unexpected}"
