@@ -175,7 +175,12 @@ def _sign_in_error(error: zoho_oauth.ZohoOAuthError) -> SignInError:
 
 
 def _django_user_for(exchanged: zoho_sdk.ExchangedToken, current_user) -> AbstractBaseUser:
-    """The signed-in user, else the owner of this Zoho account's connections, else a new user."""
+    """The signed-in user, else the owner of this Zoho account's connections, else a new user.
+
+    A Zoho account is known by its user id in its data center, never by its email: an email
+    can move to another Zoho account, and that account must not inherit the Django user (and
+    so the connections) of the first.
+    """
     if current_user is not None and current_user.is_authenticated:
         return current_user
     existing = (
@@ -187,10 +192,8 @@ def _django_user_for(exchanged: zoho_sdk.ExchangedToken, current_user) -> Abstra
     )
     if existing is not None:
         return existing.user
-    user_model = get_user_model()
-    username = f"{exchanged.email}/{exchanged.data_center}"[:150]
-    user, _ = user_model.objects.get_or_create(
-        username=username,
+    user, _ = get_user_model().objects.get_or_create(
+        username=f"zoho-{exchanged.data_center}-{exchanged.zoho_user_id}"[:150],
         defaults={"email": exchanged.email, "first_name": exchanged.full_name[:150]},
     )
     return user
@@ -360,8 +363,8 @@ def connection_add_explicit(
     """Register a connection from a self-client grant code or a refresh token.
 
     The token carries an explicit `UserSignature(email)` (the article's path for a known
-    user); Zoho must confirm that the token belongs to `email`. The Django user is found or
-    created from the email and data center.
+    user); Zoho must confirm that the token belongs to `email`. The Django user is the owner
+    of this Zoho account's other connections, else a new one (see `_django_user_for`).
     """
     try:
         datacenters.get(data_center)
@@ -384,13 +387,10 @@ def connection_add_explicit(
         raise SignInError(
             f"The token belongs to {exchanged.email}, not {email}; nothing was stored."
         )
-    user_model = get_user_model()
-    user, _ = user_model.objects.get_or_create(
-        username=f"{exchanged.email}/{data_center}"[:150],
-        defaults={"email": exchanged.email, "first_name": exchanged.full_name[:150]},
-    )
     return connection_register(
-        exchanged=exchanged, user=user, scopes=scopes or ",".join(settings.ZOHO_SCOPES)
+        exchanged=exchanged,
+        user=_django_user_for(exchanged, None),
+        scopes=scopes or ",".join(settings.ZOHO_SCOPES),
     )
 
 

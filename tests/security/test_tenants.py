@@ -20,7 +20,7 @@ from zohocrmsdk.src.com.zoho.crm.api.initializer import Initializer
 from zohocrmsdk.src.com.zoho.crm.api.org import OrgOperations
 
 from accounts import services, zoho_sdk
-from accounts.models import ZohoConnection
+from accounts.models import ZohoConnection, ZohoOrg
 from tests.conftest import SignIn
 
 pytestmark = pytest.mark.django_db
@@ -215,6 +215,35 @@ def test_p25_tenant_key_is_zoho_user_org_and_dc_not_the_email(tenants):
     duplicate.refresh_token = "1000.x"
     with pytest.raises(IntegrityError), transaction.atomic():
         duplicate.save()
+
+
+def test_p25_an_email_that_moved_to_another_zoho_account_inherits_nothing(
+    zoho, demo_users, django_user_model
+):
+    """Zoho lets an email move between accounts: the Django user follows the Zoho user id."""
+    patricia = demo_users["multi_org"]
+    # Someone else's Zoho account (another user id) used to have Patricia's email.
+    earlier = django_user_model.objects.create_user(
+        username=f"{patricia['email']}/us", email=patricia["email"]
+    )
+    theirs = ZohoConnection(
+        user=earlier,
+        org=ZohoOrg.objects.create(zgid=patricia["orgs"][0]["zgid"], data_center="us", name="Z"),
+        data_center="us",
+        zoho_user_id="4150000000000999",
+        email=patricia["email"],
+        user_signature=f"{patricia['email']}:elsewhere",
+        api_domain=zoho.api_domain("us"),
+    )
+    theirs.refresh_token = "1000.theirs"
+    theirs.save()
+
+    client = _signed_in_client(zoho, patricia["email"])
+    mine = _active(client)
+    assert mine.zoho_user_id != theirs.zoho_user_id
+    assert mine.user_id != earlier.pk
+    assert set(mine.user.zoho_connections.values_list("pk", flat=True)) == {mine.pk}
+    assert client.post(f"/accounts/connections/{theirs.pk}/activate/").status_code == 404
 
 
 # --- 26. field-metadata files ----------------------------------------------------------------
