@@ -239,6 +239,10 @@ def _token_encryption_keys() -> list[str]:
 
 TOKEN_ENCRYPTION_KEYS = _token_encryption_keys()
 
+# Error reports blank the sign-in callback's `code` and `state` (zohoportal/error_reports.py).
+DEFAULT_EXCEPTION_REPORTER = "zohoportal.error_reports.ExceptionReporter"
+DEFAULT_EXCEPTION_REPORTER_FILTER = "zohoportal.error_reports.SafeExceptionReporterFilter"
+
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,

@@ -10,7 +10,7 @@ from cryptography.fernet import Fernet
 from django.core.exceptions import ImproperlyConfigured
 from django.core.management import call_command
 from django.core.management.base import CommandError
-from django.views.debug import ExceptionReporter
+from django.views.debug import ExceptionReporter, get_exception_reporter_class
 
 from accounts import services, token_crypto, token_refresh, zoho_sdk
 from accounts.models import ZohoConnection
@@ -255,8 +255,8 @@ def test_p14_error_reports_of_a_failed_sign_in_never_contain_a_token(
 ):
     """A 500 while storing a new connection: the admins' error e-mail shows no token.
 
-    Built exactly as Django's AdminEmailHandler builds it, from the `django.request` record.
-    (The request URL in that e-mail still carries the single-use, already-spent `code`.)
+    Built exactly as Django's AdminEmailHandler builds it, from the `django.request` record,
+    with the configured reporter; the callback's `code` and `state` are blanked too.
     """
 
     def broken_save(self, *args, **kwargs):
@@ -268,11 +268,14 @@ def test_p14_error_reports_of_a_failed_sign_in_never_contain_a_token(
     response = client.get("/accounts/callback/", params)
     assert response.status_code == 500
     record = next(r for r in caplog.records if r.name == "django.request" and r.exc_info)
-    reporter = ExceptionReporter(record.request, *record.exc_info, is_email=True)
+    reporter_class = get_exception_reporter_class(record.request)
+    reporter = reporter_class(record.request, *record.exc_info, is_email=True)
     report = reporter.get_traceback_html() + reporter.get_traceback_text()
     minted = [t["token"] for t in zoho.client.tokens()["access_tokens"]]
     minted += [t["token"] for t in zoho.client.tokens()["refresh_tokens"]]
+    minted += [params["code"], params["state"]]
     assert minted and "database went away" in report
+    assert "accounts-server" in report  # the query is shown, its secrets blanked
     for secret in minted:
         assert secret not in report, _frames_showing(report, secret)
     assert "Traceback" not in response.text  # the production 500 page is plain
