@@ -10,7 +10,9 @@ from __future__ import annotations
 from datetime import timedelta
 
 from django.contrib import admin, messages
+from django.contrib.admin import helpers
 from django.db.models import Count, Q
+from django.template.response import TemplateResponse
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.decorators import method_decorator
@@ -183,6 +185,20 @@ class ZohoConnectionAdmin(admin.ModelAdmin):
 
     @admin.action(description="Revoke at Zoho and disconnect", permissions=["change"])
     def revoke_and_disconnect(self, request, queryset):
+        """Asks first (like the admin's delete action): revoking cannot be undone."""
+        if request.POST.get("post") != "yes":
+            return TemplateResponse(
+                request,
+                "admin/accounts/zohoconnection/revoke_confirmation.html",
+                {
+                    **self.admin_site.each_context(request),
+                    "title": "Revoke at Zoho and disconnect?",
+                    "opts": self.model._meta,
+                    "queryset": queryset.select_related("org", "user").order_by("pk"),
+                    "action_checkbox_name": helpers.ACTION_CHECKBOX_NAME,
+                    "media": self.media,
+                },
+            )
         for connection in queryset:
             label = f"#{connection.pk} {connection}"
             try:

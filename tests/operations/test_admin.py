@@ -29,10 +29,10 @@ def _rows(response) -> set[int]:
     return {int(pk) for pk in re.findall(r'name="_selected_action" value="(\d+)"', response.text)}
 
 
-def _act(staff_client, action: str, *connections: ZohoConnection):
+def _act(staff_client, action: str, *connections: ZohoConnection, **extra):
     return staff_client.post(
         CHANGELIST,
-        {"action": action, "_selected_action": [c.pk for c in connections]},
+        {"action": action, "_selected_action": [c.pk for c in connections], **extra},
         follow=True,
     )
 
@@ -148,10 +148,27 @@ def test_refresh_now_action_reports_the_reason_of_a_failure(staff_client, signed
     assert f"#{us.pk} {us}: refreshed." in response.text
 
 
+def test_revoke_and_disconnect_asks_first_and_changes_nothing_until_confirmed(
+    staff_client, signed_in, zoho
+):
+    eu, us = signed_in
+    page = _act(staff_client, "revoke_and_disconnect", eu, us)
+    assert page.status_code == 200
+    assert "Revoke at Zoho and disconnect?" in page.text
+    for connection in (eu, us):
+        assert connection.email in page.text and connection.org.name in page.text
+        assert f'name="_selected_action" value="{connection.pk}"' in page.text
+        assert connection.refresh_token not in page.text
+    assert 'name="post" value="yes"' in page.text
+    assert ZohoConnection.objects.count() == 2
+    assert zoho.client.stats()["revoke_calls"] == 0
+    assert {t["state"] for t in zoho.client.tokens()["refresh_tokens"]} == {"alive"}
+
+
 def test_revoke_and_disconnect_action(staff_client, signed_in, zoho):
     eu, us = signed_in
     zoho.client.add_fault(path="/accounts/us/oauth/v2/token/revoke", status=503)
-    response = _act(staff_client, "revoke_and_disconnect", eu, us)
+    response = _act(staff_client, "revoke_and_disconnect", eu, us, post="yes")
     assert f"#{eu.pk} {eu}: revoked and disconnected." in response.text
     assert f"#{us.pk} {us}: not disconnected: Zoho could not revoke" in response.text
     assert list(ZohoConnection.objects.values_list("pk", flat=True)) == [us.pk]
