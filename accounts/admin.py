@@ -94,6 +94,7 @@ class ZohoConnectionAdmin(admin.ModelAdmin):
         "email",
         "full_name",
         "zoho_user_id",
+        "zoho_account_id",
         "org",
         "data_center",
         "api_domain",

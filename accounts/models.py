@@ -52,7 +52,10 @@ class ZohoConnection(models.Model):
     )
     org = models.ForeignKey(ZohoOrg, on_delete=models.PROTECT, related_name="connections")
     data_center = models.CharField(max_length=2, choices=datacenters.CHOICES)
-    zoho_user_id = models.CharField("Zoho user id", max_length=32)
+    zoho_user_id = models.CharField("Zoho user id", max_length=32)  # the CRM's, one per org
+    # The Zoho account (ZUID), the same in every org the person belongs to: a new sign-in
+    # finds its Django user by it, never by the email (emails can move between accounts).
+    zoho_account_id = models.CharField("Zoho account id (ZUID)", max_length=32, blank=True)
     email = models.EmailField("Zoho email", max_length=254)
     full_name = models.CharField(max_length=255, blank=True)
     # The SDK's user signature, "email:zgid", indexed for TokenStore.find_token.
@@ -88,6 +91,7 @@ class ZohoConnection(models.Model):
         indexes = [
             models.Index(fields=["user_signature", "data_center"], name="zoho_conn_signature_idx"),
             models.Index(fields=["status", "access_token_expires_at"], name="zoho_conn_due_idx"),
+            models.Index(fields=["zoho_account_id", "data_center"], name="zoho_conn_account_idx"),
         ]
 
     def __str__(self) -> str:

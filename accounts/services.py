@@ -13,6 +13,7 @@ from django.conf import settings
 from django.contrib.auth import get_user_model
 from django.contrib.auth.models import AbstractBaseUser
 from django.db import IntegrityError, transaction
+from django.db.models import Q
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.views.decorators.debug import sensitive_variables
 
@@ -183,17 +184,18 @@ def _django_user_for(exchanged: zoho_sdk.ExchangedToken, current_user) -> Abstra
     """
     if current_user is not None and current_user.is_authenticated:
         return current_user
-    existing = (
-        ZohoConnection.objects.filter(
-            zoho_user_id=exchanged.zoho_user_id, data_center=exchanged.data_center
-        )
-        .select_related("user")
-        .first()
+    dc = exchanged.data_center
+    same_account = (
+        Q(zoho_account_id=exchanged.zoho_account_id, data_center=dc)
+        if exchanged.zoho_account_id
+        else Q(zoho_user_id=exchanged.zoho_user_id, data_center=dc)
     )
+    existing = ZohoConnection.objects.filter(same_account).select_related("user").first()
     if existing is not None:
         return existing.user
+    account = exchanged.zoho_account_id or f"user-{exchanged.zoho_user_id}"
     user, _ = get_user_model().objects.get_or_create(
-        username=f"zoho-{exchanged.data_center}-{exchanged.zoho_user_id}"[:150],
+        username=f"zoho-{dc}-{account}"[:150],
         defaults={"email": exchanged.email, "first_name": exchanged.full_name[:150]},
     )
     return user
@@ -262,6 +264,7 @@ def connection_register(
                 )
             connection.email = exchanged.email
             connection.full_name = exchanged.full_name
+            connection.zoho_account_id = exchanged.zoho_account_id or connection.zoho_account_id
             connection.user_signature = signature
             connection.api_domain = exchanged.api_domain
             connection.scopes = scopes

@@ -163,6 +163,7 @@ class ExchangedToken:
     email: str
     zoho_user_id: str
     full_name: str
+    zoho_account_id: str  # the ZUID: one per Zoho account, whatever the org
     zgid: str
     org_name: str
 
@@ -233,6 +234,7 @@ def exchange_token(
         user_signature=signature.get_name() if signature else "",
         email=str(user.get_email() or ""),
         zoho_user_id=str(user.get_id() or ""),
+        zoho_account_id=str(user.get_zuid() or ""),
         full_name=str(user.get_full_name() or ""),
         zgid=str(org.get_zgid() or ""),
         org_name=str(org.get_company_name() or ""),

@@ -109,6 +109,7 @@ def test_repeat_login_without_refresh_token_keeps_the_stored_one(connections):
         user_signature=connection.user_signature,
         email=connection.email,
         zoho_user_id=connection.zoho_user_id,
+        zoho_account_id=connection.zoho_account_id,
         full_name=connection.full_name,
         zgid=connection.org.zgid,
         org_name=connection.org.name,

@@ -23,7 +23,8 @@ def test_grant_token_registers_a_connection(zoho, demo_users, capsys):
     connection = ZohoConnection.objects.get()
     assert connection.email == user["email"]
     assert connection.data_center == "eu"
-    assert connection.user.username == f"zoho-eu-{connection.zoho_user_id}"
+    assert connection.zoho_account_id not in ("", connection.zoho_user_id)
+    assert connection.user.username == f"zoho-eu-{connection.zoho_account_id}"
     assert connection.user.email == user["email"]
     assert connection.user_signature == f"{user['email']}:{user['orgs'][0]['zgid']}"
     assert connection.refresh_token

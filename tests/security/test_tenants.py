@@ -197,6 +197,9 @@ def test_p24_another_orgs_record_id_cannot_be_read_or_changed(tenants):
 def test_p25_tenant_key_is_zoho_user_org_and_dc_not_the_email(tenants):
     first, second = _active(tenants[0]), _active(tenants[1])
     assert first.email == second.email and first.user_id == second.user_id
+    # One Zoho account (ZUID) with a CRM user id per org: one Django user for both.
+    assert first.zoho_account_id and first.zoho_account_id == second.zoho_account_id
+    assert first.zoho_user_id != second.zoho_user_id
     assert first.pk != second.pk and first.org_id != second.org_id
     assert first.user_signature != second.user_signature  # "email:zgid"
     assert _lead_ids(tenants[0]) != _lead_ids(tenants[1])
