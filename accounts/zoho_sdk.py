@@ -106,9 +106,14 @@ def environment_for(data_center: str) -> SDKDataCenter.Environment:
     return SDKDataCenter.Environment(dc.api_domain, dc.token_url, dc.api_domain)
 
 
-def resource_dir_for(connection_id: int | str) -> str:
+def resource_dir_path(connection_id: int | str) -> Path:
     """Per-connection field-metadata directory (named by id: no token material)."""
-    path = Path(settings.ZOHO_SDK_RESOURCE_DIR) / f"connection-{connection_id}"
+    return Path(settings.ZOHO_SDK_RESOURCE_DIR) / f"connection-{connection_id}"
+
+
+def resource_dir_for(connection_id: int | str) -> str:
+    """`resource_dir_path`, created if needed."""
+    path = resource_dir_path(connection_id)
     path.mkdir(parents=True, exist_ok=True)
     return str(path)
 
