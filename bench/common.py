@@ -237,6 +237,21 @@ def machine() -> str:
     )
 
 
+def machine_busy_seconds() -> float | None:
+    """CPU seconds every core of this machine has spent busy since boot (Linux /proc/stat).
+
+    The difference over a run is the CPU that run cost the whole machine: this process, the
+    emulator child and the database server alike. None where /proc/stat is missing.
+    """
+    try:
+        with open("/proc/stat") as stat:
+            fields = [int(value) for value in stat.readline().split()[1:]]
+    except (OSError, ValueError):
+        return None
+    idle = fields[3] + (fields[4] if len(fields) > 4 else 0)  # idle + iowait
+    return (sum(fields[:8]) - idle) / os.sysconf("SC_CLK_TCK")
+
+
 def emit_json(payload: object) -> None:
     """Children hand results to the parent on the last line of stdout."""
     sys.stdout.write("\nBENCH-JSON " + json.dumps(payload) + "\n")

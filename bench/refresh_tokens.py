@@ -8,8 +8,11 @@ Each run starts a fresh emulator child (so Zoho's per-token throttle and the sta
 from zero) holding N refresh tokens, fills the database with N connections whose access
 tokens have expired, runs the command in this process and checks that the emulator saw
 exactly N refresh calls. The ceiling is `workers / latency`: every refresh costs at least
-one round trip. The database is PostgreSQL (database `bench_refresh_tokens`) when
-127.0.0.1:5432 answers, else a fresh SQLite file; SQLite runs one worker whatever is asked.
+one round trip. The machine's busy CPU time over the run (/proc/stat: this process, the
+emulator and the database together) gives the CPU one refresh costs, and `cores / that` the
+rate the machine could not exceed whatever the worker count. The database is PostgreSQL
+(database `bench_refresh_tokens`) when 127.0.0.1:5432 answers, else a fresh SQLite file;
+SQLite runs one worker whatever is asked.
 """
 
 from __future__ import annotations
@@ -17,6 +20,7 @@ from __future__ import annotations
 import argparse
 import io
 import json
+import os
 import sys
 import tempfile
 import time
@@ -131,9 +135,11 @@ def run_once(size: int, workers: int, latency_ms: float) -> dict:
         settings.ZOHO_EMULATOR_URL = emulator.url
         fill(emulator.tokens)
         out = io.StringIO()
+        busy_before = common.machine_busy_seconds()
         started = time.monotonic()
         call_command("zoho_refresh_tokens", "--json", f"--workers={workers}", stdout=out)
         seconds = time.monotonic() - started
+        busy_after = common.machine_busy_seconds()
         report = json.loads(out.getvalue())
         calls = emulator.stats()["token_calls"].get("refresh_token", 0)
     refreshed = report["counts"]["refreshed"]
@@ -141,6 +147,14 @@ def run_once(size: int, workers: int, latency_ms: float) -> dict:
         raise SystemExit(f"expected {size} refreshes, got {refreshed} ({calls} calls)")
     rate = size / seconds
     ceiling = report["workers"] / (latency_ms / 1000)
+    # What one refresh costs the machine (portal, emulator and database together), and so
+    # the most refreshes per second its cores could do however many workers wait on Zoho.
+    cpu_ms = (
+        (busy_after - busy_before) * 1000 / size
+        if busy_before is not None and busy_after is not None
+        else None
+    )
+    cpu_ceiling = (os.cpu_count() or 1) * 1000 / cpu_ms if cpu_ms else None
     return {
         "size": size,
         "workers": workers,
@@ -149,7 +163,13 @@ def run_once(size: int, workers: int, latency_ms: float) -> dict:
         "rate": rate,
         "ceiling": ceiling,
         "share": rate / ceiling,
+        "cpu_ms": cpu_ms,
+        "cpu_ceiling": cpu_ceiling,
     }
+
+
+def _opt(value: float | None, spec: str) -> str:
+    return "n/a" if value is None else format(value, spec)
 
 
 def main() -> int:
@@ -192,13 +212,23 @@ def main() -> int:
             rows.append(result)
             print(
                 f"  {size:>6} connections, {count:>2} workers: {result['seconds']:.1f} s, "
-                f"{result['rate']:.0f}/s ({result['share']:.0%} of ceiling)",
+                f"{result['rate']:.0f}/s ({result['share']:.0%} of ceiling), "
+                f"machine CPU {_opt(result['cpu_ms'], '.2f')} ms per refresh",
                 flush=True,
             )
     print()
     print(
         common.table(
-            ["due", "--workers", "seconds", "connections/s", "ceiling/s", "% of ceiling"],
+            [
+                "due",
+                "--workers",
+                "seconds",
+                "connections/s",
+                "ceiling/s",
+                "% of ceiling",
+                "machine CPU ms/refresh",
+                "CPU-bound ceiling/s",
+            ],
             [
                 [
                     f"{r['size']:,}",
@@ -207,6 +237,8 @@ def main() -> int:
                     f"{r['rate']:.0f}",
                     f"{r['ceiling']:.0f}",
                     f"{r['share']:.0%}",
+                    _opt(r["cpu_ms"], ".2f"),
+                    _opt(r["cpu_ceiling"], ".0f"),
                 ]
                 for r in rows
             ],

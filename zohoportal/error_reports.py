@@ -45,8 +45,13 @@ class SafeExceptionReporterFilter(debug.SafeExceptionReporterFilter):
 
     def get_safe_request_meta(self, request):
         meta = super().get_safe_request_meta(request)
-        if meta.get("QUERY_STRING"):
-            meta["QUERY_STRING"] = self.get_safe_query_string(request)
+        raw_query = request.META.get("QUERY_STRING", "")
+        if raw_query:
+            safe_query = self.get_safe_query_string(request)
+            # QUERY_STRING, and the servers' own copies of the URL (gunicorn's RAW_URI...).
+            for name, value in meta.items():
+                if isinstance(value, str) and raw_query in value:
+                    meta[name] = value.replace(raw_query, safe_query)
         return meta
 
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import sys
 from io import StringIO
+from urllib.parse import urlencode
 
 import pytest
 from cryptography.fernet import Fernet
@@ -265,7 +266,9 @@ def test_p14_error_reports_of_a_failed_sign_in_never_contain_a_token(
     monkeypatch.setattr(ZohoConnection, "save", broken_save)
     params = query_of(sign_in.authorize(demo_users["by_dc"]["eu"][0]["email"]))
     client.raise_request_exception = False
-    response = client.get("/accounts/callback/", params)
+    # gunicorn's copy of the whole URL, query and all, lands in the report's META too.
+    raw_uri = f"/accounts/callback/?{urlencode(params)}"
+    response = client.get("/accounts/callback/", params, RAW_URI=raw_uri)
     assert response.status_code == 500
     record = next(r for r in caplog.records if r.name == "django.request" and r.exc_info)
     reporter_class = get_exception_reporter_class(record.request)
