@@ -45,7 +45,7 @@ class SafeExceptionReporterFilter(debug.SafeExceptionReporterFilter):
 
     def get_safe_request_meta(self, request):
         meta = super().get_safe_request_meta(request)
-        raw_query = request.META.get("QUERY_STRING", "")
+        raw_query = request.META.get("QUERY_STRING", "") if request is not None else ""
         if raw_query:
             safe_query = self.get_safe_query_string(request)
             # QUERY_STRING, and the servers' own copies of the URL (gunicorn's RAW_URI...).
