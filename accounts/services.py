@@ -5,7 +5,9 @@ from __future__ import annotations
 import logging
 import secrets
 import time
-from dataclasses import dataclass
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass, replace
 from datetime import UTC, datetime
 from urllib.parse import urlencode
 
@@ -144,9 +146,26 @@ def sign_in_complete(
         )
     except zoho_sdk.ExchangeFailed as failure:
         raise _sign_in_error(failure.error) from None
-    return connection_register(
-        exchanged=exchanged, user=current_user, scopes=",".join(settings.ZOHO_SCOPES)
-    )
+    with _revoked_if_refused(exchanged):
+        return connection_register(
+            exchanged=exchanged, user=current_user, scopes=",".join(settings.ZOHO_SCOPES)
+        )
+
+
+@contextmanager
+def _revoked_if_refused(exchanged: zoho_sdk.ExchangedToken) -> Iterator[None]:
+    """Revoke the refresh token the exchange just minted when the portal refuses to keep it.
+
+    Nothing else would ever use or revoke it, yet it counts toward Zoho's 20 refresh tokens
+    per user, and the 21st silently kills the oldest: possibly a live connection's, even
+    another portal user's (a refused "already connected" sign-in, repeated).
+    """
+    try:
+        yield
+    except SignInError:
+        if exchanged.refresh_token:
+            _revoke_quietly(exchanged.data_center, exchanged.refresh_token, connection_id=None)
+        raise
 
 
 def _sign_in_error(error: zoho_oauth.ZohoOAuthError) -> SignInError:
@@ -293,13 +312,15 @@ def connection_register(
 
 
 @sensitive_variables("refresh_token")
-def _revoke_quietly(data_center: str, refresh_token: str, *, connection_id: int) -> None:
+def _revoke_quietly(data_center: str, refresh_token: str, *, connection_id: int | None) -> None:
+    """Revoke a refresh token no row holds (replaced, or refused); failures are only logged."""
     try:
         zoho_oauth.token_revoke(data_center=data_center, refresh_token=refresh_token)
     except zoho_oauth.ZohoOAuthError as error:
         logger.warning(
-            "could not revoke the replaced refresh token of connection %s: %s",
-            connection_id,
+            "could not revoke the %s refresh token%s: %s",
+            "replaced" if connection_id is not None else "refused",
+            f" of connection {connection_id}" if connection_id is not None else "",
             error.detail or error.message,
         )
 
@@ -386,15 +407,18 @@ def connection_add_explicit(
         )
     except zoho_sdk.ExchangeFailed as failure:
         raise _sign_in_error(failure.error) from None
-    if exchanged.email.lower() != email.lower():
-        raise SignInError(
-            f"The token belongs to {exchanged.email}, not {email}; nothing was stored."
+    # A refresh token given by the operator is theirs, in use elsewhere maybe: never revoked.
+    minted = exchanged if grant_token else replace(exchanged, refresh_token=None)
+    with _revoked_if_refused(minted):
+        if exchanged.email.lower() != email.lower():
+            raise SignInError(
+                f"The token belongs to {exchanged.email}, not {email}; nothing was stored."
+            )
+        return connection_register(
+            exchanged=exchanged,
+            user=_django_user_for(exchanged, None),
+            scopes=scopes or ",".join(settings.ZOHO_SCOPES),
         )
-    return connection_register(
-        exchanged=exchanged,
-        user=_django_user_for(exchanged, None),
-        scopes=scopes or ",".join(settings.ZOHO_SCOPES),
-    )
 
 
 def connections_reencrypt(*, batch_size: int = 500) -> int:

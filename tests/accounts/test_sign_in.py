@@ -125,6 +125,36 @@ def test_repeat_logins_leave_one_live_refresh_token(sign_in, demo_users, zoho, s
     assert live[0]["token"] == connection.refresh_token
 
 
+def _live_refresh_tokens(zoho, email: str) -> list[str]:
+    return [
+        t["token"]
+        for t in zoho.client.tokens()["refresh_tokens"]
+        if t["email"] == email and t["alive"]
+    ]
+
+
+def test_a_refused_sign_in_revokes_the_refresh_token_it_minted(
+    sign_in, client, demo_users, zoho, settings
+):
+    """Signing in, while signed in as another portal user, to a Zoho account that portal
+    user does not own is refused (409); repeated, the refused grants must not pile up toward
+    Zoho's 20 refresh tokens per user and kill the owner's."""
+    settings.LOGIN_RATE_LIMIT = (100, 60)
+    owner = demo_users["by_dc"]["eu"][0]["email"]
+    assert sign_in(owner).status_code == 302
+    stored = ZohoConnection.objects.get()
+    client.post("/accounts/logout/")
+    someone_else = demo_users["by_dc"]["in"][0]["email"]
+    assert sign_in(someone_else).status_code == 302
+    for _ in range(21):
+        refused = sign_in(owner)
+        assert refused.status_code == 409
+        assert "already connected to another portal user" in refused.text
+    assert _live_refresh_tokens(zoho, owner) == [stored.refresh_token]
+    stored.refresh_from_db()
+    assert stored.user.zoho_connections.count() == 1
+
+
 # --- failures: each its own 4xx page, nothing written, no outbound call where the check is first
 def _callback(client, **params):
     return client.get("/accounts/callback/?" + urlencode(params))

@@ -63,6 +63,36 @@ def test_wrong_email_is_refused_and_nothing_stored(zoho, demo_users):
             grant_token=_self_client_code(zoho, user),
         )
     assert not ZohoConnection.objects.exists()
+    # The refresh token the refused grant minted is revoked, not left to count toward
+    # Zoho's 20 per user.
+    alive = [t for t in zoho.client.tokens()["refresh_tokens"] if t["alive"]]
+    assert alive == []
+
+
+def test_a_refused_refresh_token_is_left_alone(zoho, demo_users):
+    """An operator's refresh token may be in use elsewhere: refusing it never revokes it."""
+    import requests
+
+    user = demo_users["by_dc"]["eu"][0]
+    answer = requests.post(
+        zoho.token_url("eu"),
+        data={
+            "grant_type": "authorization_code",
+            "code": _self_client_code(zoho, user),
+            "client_id": zoho.client_id,
+            "client_secret": zoho.client_secret,
+        },
+        timeout=5,
+    ).json()
+    with pytest.raises(CommandError, match="belongs to"):
+        call_command(
+            "zoho_add_token",
+            email="someone.else@example.com",
+            dc="eu",
+            refresh_token=answer["refresh_token"],
+        )
+    alive = [t["token"] for t in zoho.client.tokens()["refresh_tokens"] if t["alive"]]
+    assert alive == [answer["refresh_token"]]
 
 
 def test_code_from_another_dc_is_refused(zoho, demo_users):
