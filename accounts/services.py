@@ -383,12 +383,14 @@ def connection_add_explicit(
     grant_token: str | None = None,
     refresh_token: str | None = None,
     scopes: str = "",
+    user: AbstractBaseUser | None = None,
 ) -> SignInResult:
     """Register a connection from a self-client grant code or a refresh token.
 
     The token carries an explicit `UserSignature(email)` (the article's path for a known
-    user); Zoho must confirm that the token belongs to `email`. The Django user is the owner
-    of this Zoho account's other connections, else a new one (see `_django_user_for`).
+    user); Zoho must confirm that the token belongs to `email`. The Django user is `user`,
+    else the owner of this Zoho account's other connections, else a new one
+    (`_django_user_for`). A connection another Django user holds is refused.
     """
     try:
         datacenters.get(data_center)
@@ -416,7 +418,7 @@ def connection_add_explicit(
             )
         return connection_register(
             exchanged=exchanged,
-            user=_django_user_for(exchanged, None),
+            user=_django_user_for(exchanged, user),
             scopes=scopes or ",".join(settings.ZOHO_SCOPES),
         )
 

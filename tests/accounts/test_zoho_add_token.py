@@ -112,3 +112,49 @@ def test_bad_arguments_are_refused_clearly(zoho):
         call_command("zoho_add_token", email="a@b.c", dc="xx", grant_token="1000.x")
     with pytest.raises(CommandError, match="already used or has expired"):
         call_command("zoho_add_token", email="a@b.c", dc="us", grant_token="1000.bogus")
+
+
+def test_a_token_can_come_from_standard_input(zoho, demo_users, monkeypatch):
+    """`--grant-token -`: the code stays out of the process list and the shell history."""
+    import io
+
+    user = demo_users["by_dc"]["eu"][0]
+    monkeypatch.setattr("sys.stdin", io.StringIO(_self_client_code(zoho, user) + "\n"))
+    call_command("zoho_add_token", email=user["email"], dc="eu", grant_token="-")
+    assert ZohoConnection.objects.get().email == user["email"]
+    monkeypatch.setattr("sys.stdin", io.StringIO(""))
+    with pytest.raises(CommandError, match="No token on standard input"):
+        call_command("zoho_add_token", email=user["email"], dc="eu", refresh_token="-")
+
+
+def test_user_attaches_the_connection_to_that_django_user(zoho, demo_users, django_user_model):
+    user = demo_users["by_dc"]["eu"][0]
+    operator = django_user_model.objects.create_user(username="ops-shared")
+    call_command(
+        "zoho_add_token",
+        email=user["email"],
+        dc="eu",
+        grant_token=_self_client_code(zoho, user),
+        user="ops-shared",
+    )
+    assert ZohoConnection.objects.get().user == operator
+    with pytest.raises(CommandError, match="No Django user named 'nobody'"):
+        call_command(
+            "zoho_add_token",
+            email=user["email"],
+            dc="eu",
+            grant_token=_self_client_code(zoho, user),
+            user="nobody",
+        )
+    # The same Zoho account for another Django user: refused, its new token revoked.
+    django_user_model.objects.create_user(username="someone-else")
+    with pytest.raises(CommandError, match="already connected to another portal user"):
+        call_command(
+            "zoho_add_token",
+            email=user["email"],
+            dc="eu",
+            grant_token=_self_client_code(zoho, user),
+            user="someone-else",
+        )
+    alive = [t["token"] for t in zoho.client.tokens()["refresh_tokens"] if t["alive"]]
+    assert alive == [ZohoConnection.objects.get().refresh_token]
