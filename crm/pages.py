@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import functools
+from datetime import datetime
 
 from django.contrib import messages
 from django.shortcuts import redirect, render
@@ -59,7 +60,10 @@ def record_list(request, connection, module: str):
     query = _list_query(request)
     page = records.record_page(connection=connection, module=found, **query)
     rows = [
-        {"id": r.get("id"), "cells": [_display(r.get(c["api_name"])) for c in page.columns]}
+        {
+            "id": r.get("id"),
+            "cells": [_display(r.get(c["api_name"]), c["data_type"]) for c in page.columns],
+        }
         for r in page.records
     ]
     return render(
@@ -85,7 +89,7 @@ def record_detail(request, connection, module: str, record_id: str):
     ident = records.parse_record_id(record_id)
     found = records.module_get(connection=connection, module=module)
     record = records.record_detail(connection=connection, module=found, record_id=ident)
-    rows = [(f["label"], _display(record.get(f["api_name"]))) for f in found.fields]
+    rows = [(f["label"], _display(record.get(f["api_name"]), f["data_type"])) for f in found.fields]
     return render(
         request,
         "records/detail.html",
@@ -191,7 +195,8 @@ def _form_error(form, error: CrmError) -> int:
     return error.status
 
 
-def _display(value) -> str:
+def _display(value, data_type: str = "") -> str:
+    """A field's value as a person reads it (the JSON API keeps Zoho's own formats)."""
     if value is None or value == "":
         return ""
     if isinstance(value, dict):
@@ -200,6 +205,18 @@ def _display(value) -> str:
         return "Yes" if value else "No"
     if isinstance(value, list):
         return ", ".join(_display(v) for v in value)
+    if data_type == "datetime" and isinstance(value, str):
+        try:
+            moment = datetime.fromisoformat(value)
+        except ValueError:
+            return value
+        offset = moment.utcoffset()
+        zone = "" if offset is None else " UTC" if not offset else f" {moment:%z}"
+        if zone.startswith(" +") or zone.startswith(" -"):
+            zone = f"{zone[:4]}:{zone[4:]}"  # +0200 -> +02:00, as Zoho writes it
+        return f"{moment:%Y-%m-%d %H:%M}{zone}"
+    if data_type == "currency" and isinstance(value, int | float):
+        return f"{value:,.2f}"
     return str(value)
 
 

@@ -230,3 +230,17 @@ def test_deleting_needs_a_post(client, signed_in):
     assert confirm.status_code == 200
     assert 'method="post"' in confirm.content.decode()
     assert client.get(f"/crm/api/Leads/{lead['id']}/").status_code == 200  # still there
+
+
+def test_pages_show_dates_and_amounts_as_people_read_them(client, signed_in):
+    """Zoho's ISO datetimes and raw numbers are for machines; the JSON API keeps them."""
+    api = client.get("/crm/api/Deals/", {"per_page": 1, "sort_by": "Created_Time"}).json()
+    deal = api["data"][0]
+    created = deal["Created_Time"]  # e.g. 2024-08-20T14:02:00+00:00
+    assert "T" in created
+    shown = f"{created[:10]} {created[11:16]} UTC"
+    page = client.get("/crm/Deals/", {"per_page": 10, "sort_by": "Created_Time"}).text
+    assert shown in page and created not in page
+    detail = client.get(f"/crm/Deals/{deal['id']}/").text
+    assert shown in detail
+    assert f"{deal['Amount']:,.2f}" in detail
