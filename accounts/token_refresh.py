@@ -30,6 +30,20 @@ logger = logging.getLogger("zohoportal.accounts")
 
 THROTTLE_BACKOFF = timedelta(seconds=60)
 
+# What a refresh attempt may change: the UPDATE writes only these (the row has ~25 columns).
+REFRESH_FIELDS = [
+    "access_token_encrypted",
+    "access_token_digest",
+    "access_token_expires_at",
+    "last_refreshed_at",
+    "refresh_count",
+    "refresh_not_before",
+    "refresh_failure_count",
+    "last_refresh_error",
+    "status",
+    "updated_at",
+]
+
 
 class RefreshError(Exception):
     """The access token could not be made fresh; `message` is safe to show a user."""
@@ -205,7 +219,7 @@ def refresh_locked(
     else:
         locked.refresh_failure_count += 1
         locked.last_refresh_error = f"{outcome}: {reason}"[:255]
-    locked.save()
+    locked.save(update_fields=REFRESH_FIELDS)
     TokenRefreshLog.objects.create(
         connection=locked,
         outcome=outcome,
