@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import logging
 import secrets
 import time
 from collections.abc import Iterator
@@ -21,8 +20,6 @@ from django.views.decorators.debug import sensitive_variables
 
 from . import datacenters, zoho_oauth, zoho_sdk
 from .models import ZohoConnection, ZohoOrg
-
-logger = logging.getLogger("zohoportal.accounts")
 
 SESSION_OAUTH_KEY = "zoho_oauth_pending"
 SESSION_ACTIVE_KEY = "zoho_active_connection"
@@ -164,7 +161,11 @@ def _revoked_if_refused(exchanged: zoho_sdk.ExchangedToken) -> Iterator[None]:
         yield
     except SignInError:
         if exchanged.refresh_token:
-            _revoke_quietly(exchanged.data_center, exchanged.refresh_token, connection_id=None)
+            zoho_oauth.token_revoke_quietly(
+                data_center=exchanged.data_center,
+                refresh_token=exchanged.refresh_token,
+                what="the refused refresh token",
+            )
         raise
 
 
@@ -307,22 +308,12 @@ def connection_register(
             status=409,
         ) from None
     if replaced_refresh_token:
-        _revoke_quietly(dc.key, replaced_refresh_token, connection_id=connection.pk)
-    return SignInResult(connection=connection, created=created)
-
-
-@sensitive_variables("refresh_token")
-def _revoke_quietly(data_center: str, refresh_token: str, *, connection_id: int | None) -> None:
-    """Revoke a refresh token no row holds (replaced, or refused); failures are only logged."""
-    try:
-        zoho_oauth.token_revoke(data_center=data_center, refresh_token=refresh_token)
-    except zoho_oauth.ZohoOAuthError as error:
-        logger.warning(
-            "could not revoke the %s refresh token%s: %s",
-            "replaced" if connection_id is not None else "refused",
-            f" of connection {connection_id}" if connection_id is not None else "",
-            error.detail or error.message,
+        zoho_oauth.token_revoke_quietly(
+            data_center=dc.key,
+            refresh_token=replaced_refresh_token,
+            what=f"the replaced refresh token of connection {connection.pk}",
         )
+    return SignInResult(connection=connection, created=created)
 
 
 # --- disconnect ----------------------------------------------------------------------------
@@ -408,6 +399,13 @@ def connection_add_explicit(
             email=email,
         )
     except zoho_sdk.ExchangeFailed as failure:
+        if isinstance(failure.error, zoho_oauth.InvalidClient):
+            raise SignInError(
+                f"Zoho's {data_center} accounts server refused the portal's client for this "
+                "token: either it was issued in another data center (check the data center "
+                "you gave) or ZOHO_CLIENT_ID / ZOHO_CLIENT_SECRET are wrong. Nothing was stored.",
+                status=502,
+            ) from None
         raise _sign_in_error(failure.error) from None
     # A refresh token given by the operator is theirs, in use elsewhere maybe: never revoked.
     minted = exchanged if grant_token else replace(exchanged, refresh_token=None)

@@ -7,6 +7,7 @@ into a value or one of the `ZohoOAuthError` subclasses below. It never logs a to
 
 from __future__ import annotations
 
+import logging
 import time
 from dataclasses import dataclass, field
 
@@ -17,6 +18,7 @@ from django.views.decorators.debug import sensitive_variables
 from . import datacenters, zoho_http
 
 THROTTLE_ERROR = "Access Denied"
+logger = logging.getLogger("zohoportal.accounts")
 
 
 class ZohoOAuthError(Exception):
@@ -119,6 +121,18 @@ def token_revoke(*, data_center: str, refresh_token: str) -> None:
     body = _post(datacenters.get(data_center).revoke_url, {"token": refresh_token})
     if body.get("status") != "success":
         raise error_for(body.get("error"))
+
+
+@sensitive_variables("refresh_token")
+def token_revoke_quietly(*, data_center: str, refresh_token: str, what: str) -> None:
+    """Revoke a refresh token no row holds (replaced, or refused); failures are only logged.
+
+    `what` names the token in the log line, e.g. "the replaced refresh token of connection 7".
+    """
+    try:
+        token_revoke(data_center=data_center, refresh_token=refresh_token)
+    except ZohoOAuthError as error:
+        logger.warning("could not revoke %s: %s", what, error.detail or error.message)
 
 
 def monotonic_ms() -> int:

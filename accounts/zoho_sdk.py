@@ -224,8 +224,12 @@ def exchange_token(
             if capture.token is None:
                 raise ExchangeFailed(zoho_oauth.UnexpectedAnswer("the SDK stored no token"))
             user, org = _current_user_and_org()
-    except SDKException as error:
-        raise ExchangeFailed(_classify(error)) from None
+    except BaseException as error:
+        if grant_token:
+            _revoke_minted(capture, data_center)
+        if isinstance(error, SDKException):
+            raise ExchangeFailed(_classify(error)) from None
+        raise
     finally:
         active_capture.reset(marker)
     captured = capture.token
@@ -244,6 +248,23 @@ def exchange_token(
         zgid=str(org.get_zgid() or ""),
         org_name=str(org.get_company_name() or ""),
     )
+
+
+def _revoke_minted(capture: TokenCapture, data_center: str) -> None:
+    """Revoke the refresh token a grant code was just redeemed for, when the exchange failed.
+
+    The code is used up once the SDK stored the token; a failure after that (Zoho's users or
+    org call refused for missing scopes, timed out, answered nonsense) would leave a refresh
+    token nothing holds, counting toward Zoho's 20 per user until the 21st silently kills
+    the oldest, possibly a live connection's.
+    """
+    minted = capture.token.get_refresh_token() if capture.token is not None else None
+    if minted:
+        zoho_oauth.token_revoke_quietly(
+            data_center=data_center,
+            refresh_token=minted,
+            what="the refresh token of a sign-in that failed after the code exchange",
+        )
 
 
 def _current_user_and_org():

@@ -303,12 +303,10 @@ def _code_grant(emu, dc: str, params: dict) -> Response:
     now = time.time()
     with st.lock:
         grant = st.grants.get(code)
-        if (
-            grant is None
-            or not grant.alive(now)
-            or grant.dc != dc
-            or grant.client_id != params.get("client_id")
-        ):
+        if grant is not None and grant.alive(now) and grant.dc != dc:
+            # Zoho: a code or token presented at another DC's accounts server is "invalid_client".
+            return _token_error(emu, "invalid_client")
+        if grant is None or not grant.alive(now) or grant.client_id != params.get("client_id"):
             return _token_error(emu, "invalid_code")
         if grant.redirect_uri is not None and params.get("redirect_uri") != grant.redirect_uri:
             return _token_error(emu, "invalid_redirect_uri")
@@ -344,7 +342,9 @@ def _refresh_grant(emu, dc: str, params: dict) -> Response:
     now = time.time()
     with st.lock:
         rt = st.refresh_tokens.get(token_value)
-        if rt is None or rt.revoked or rt.dc != dc or rt.client_id != params.get("client_id"):
+        if rt is not None and not rt.revoked and rt.dc != dc:
+            return _token_error(emu, "invalid_client")
+        if rt is None or rt.revoked or rt.client_id != params.get("client_id"):
             return _token_error(emu, "invalid_code")
         if not st.refresh_allowed(rt, now):
             st.stats.token_errors["Access Denied"] += 1

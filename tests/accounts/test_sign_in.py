@@ -380,3 +380,42 @@ def test_token_endpoint_failures_each_get_a_clear_page(
     assert text in response.content.decode()
     assert "Traceback" not in response.content.decode()
     _nothing_written()
+
+
+@pytest.mark.parametrize(
+    "fault",
+    [
+        {"path": "users", "status": 500, "crm_code": "INTERNAL_ERROR"},
+        {"path": "org", "delay_s": 2.5},
+        {"path": "users", "status": 200, "body": "<html>maintenance</html>"},
+    ],
+    ids=["users-500", "org-timeout", "users-not-json"],
+)
+def test_a_failure_after_the_code_exchange_revokes_the_minted_token(
+    sign_in, client, demo_users, zoho, settings, fault
+):
+    """The code is used up once redeemed: if Zoho's users or org call then fails, the
+    refresh token just minted must not stay alive unheld (the 21st would kill a live one)."""
+    settings.ZOHO_HTTP_TIMEOUT = 1.0
+    user = demo_users["by_dc"]["eu"][0]
+    path = fault.pop("path")
+    # Twice: the SDK's own who-is-this lookup, then the portal's.
+    zoho.client.add_fault(f"/api/eu/crm/v8/{path}", count=2, **fault)
+    response = sign_in(user["email"])
+    assert 400 <= response.status_code < 600 and response.status_code != 500
+    assert "Traceback" not in response.text
+    _nothing_written()
+    assert _live_refresh_tokens(zoho, user["email"]) == []
+    assert sign_in(user["email"]).status_code == 302
+
+
+def test_a_sign_in_without_the_users_scope_revokes_the_minted_token(
+    sign_in, demo_users, zoho, settings
+):
+    settings.ZOHO_SCOPES = ["ZohoCRM.modules.ALL", "ZohoCRM.settings.ALL"]
+    user = demo_users["by_dc"]["in"][0]
+    response = sign_in(user["email"])
+    assert response.status_code == 502
+    assert "Traceback" not in response.text
+    _nothing_written()
+    assert _live_refresh_tokens(zoho, user["email"]) == []

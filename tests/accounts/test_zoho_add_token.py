@@ -15,6 +15,21 @@ def _self_client_code(zoho, user, scope="ZohoCRM.modules.ALL,ZohoCRM.users.READ,
     )
 
 
+def _redeemed(zoho, dc: str, code: str) -> dict:
+    import requests
+
+    return requests.post(
+        zoho.token_url(dc),
+        data={
+            "grant_type": "authorization_code",
+            "code": code,
+            "client_id": zoho.client_id,
+            "client_secret": zoho.client_secret,
+        },
+        timeout=5,
+    ).json()
+
+
 def test_grant_token_registers_a_connection(zoho, demo_users, capsys):
     user = demo_users["by_dc"]["eu"][0]
     call_command(
@@ -32,19 +47,8 @@ def test_grant_token_registers_a_connection(zoho, demo_users, capsys):
 
 
 def test_refresh_token_registers_a_connection(zoho, demo_users):
-    import requests
-
     user = demo_users["by_dc"]["in"][0]
-    answer = requests.post(
-        zoho.token_url("in"),
-        data={
-            "grant_type": "authorization_code",
-            "code": _self_client_code(zoho, user),
-            "client_id": "1000.TESTCLIENT",
-            "client_secret": "test-client-secret",
-        },
-        timeout=5,
-    ).json()
+    answer = _redeemed(zoho, "in", _self_client_code(zoho, user))
     call_command(
         "zoho_add_token", email=user["email"], dc="in", refresh_token=answer["refresh_token"]
     )
@@ -71,19 +75,8 @@ def test_wrong_email_is_refused_and_nothing_stored(zoho, demo_users):
 
 def test_a_refused_refresh_token_is_left_alone(zoho, demo_users):
     """An operator's refresh token may be in use elsewhere: refusing it never revokes it."""
-    import requests
-
     user = demo_users["by_dc"]["eu"][0]
-    answer = requests.post(
-        zoho.token_url("eu"),
-        data={
-            "grant_type": "authorization_code",
-            "code": _self_client_code(zoho, user),
-            "client_id": zoho.client_id,
-            "client_secret": zoho.client_secret,
-        },
-        timeout=5,
-    ).json()
+    answer = _redeemed(zoho, "eu", _self_client_code(zoho, user))
     with pytest.raises(CommandError, match="belongs to"):
         call_command(
             "zoho_add_token",
@@ -95,16 +88,30 @@ def test_a_refused_refresh_token_is_left_alone(zoho, demo_users):
     assert alive == [answer["refresh_token"]]
 
 
-def test_code_from_another_dc_is_refused(zoho, demo_users):
+@pytest.mark.parametrize("kind", ["grant_token", "refresh_token"])
+def test_a_token_from_another_dc_is_refused_naming_the_data_center(zoho, demo_users, kind):
     user = demo_users["by_dc"]["eu"][0]
-    with pytest.raises(CommandError, match="already used or has expired"):
-        call_command(
-            "zoho_add_token",
-            email=user["email"],
-            dc="us",
-            grant_token=_self_client_code(zoho, user),
-        )
+    token = _self_client_code(zoho, user)
+    if kind == "refresh_token":
+        token = _redeemed(zoho, "eu", token)["refresh_token"]
+    with pytest.raises(CommandError, match="issued in another data center"):
+        call_command("zoho_add_token", email=user["email"], dc="us", **{kind: token})
     assert not ZohoConnection.objects.exists()
+
+
+@pytest.mark.parametrize(
+    "fault",
+    [{"crm_code": "OAUTH_SCOPE_MISMATCH"}, {"status": 500, "crm_code": "INTERNAL_ERROR"}],
+    ids=["scope", "500"],
+)
+def test_a_grant_that_fails_after_the_exchange_is_revoked(zoho, demo_users, fault):
+    user = demo_users["by_dc"]["eu"][0]
+    zoho.client.add_fault("/api/eu/crm/v8/users", count=2, **fault)
+    code = _self_client_code(zoho, user)
+    with pytest.raises(CommandError):
+        call_command("zoho_add_token", email=user["email"], dc="eu", grant_token=code)
+    assert not ZohoConnection.objects.exists()
+    assert [t for t in zoho.client.tokens()["refresh_tokens"] if t["alive"]] == []
 
 
 def test_bad_arguments_are_refused_clearly(zoho):

@@ -145,7 +145,7 @@ def test_online_access_gets_no_refresh_token(emulator, zoho_http):
 def test_code_only_redeems_at_its_users_dc(emulator, zoho_http):
     q = query_of(emulator.client.authorize(auth_params(emulator), email=SOFIA))
     assert zoho_http.exchange(q["code"], "us", redirect_uri=emulator.redirect_uri) == {
-        "error": "invalid_code"
+        "error": "invalid_client"
     }
     assert "access_token" in zoho_http.exchange(q["code"], "eu", redirect_uri=emulator.redirect_uri)
 
@@ -229,7 +229,7 @@ def test_refresh_window_rolls(emulator, zoho_http):
 
 def test_refresh_errors(emulator, zoho_http):
     pair = zoho_http.tokens(SOFIA, "eu")
-    assert zoho_http.refresh(pair["refresh_token"], "us") == {"error": "invalid_code"}
+    assert zoho_http.refresh(pair["refresh_token"], "us") == {"error": "invalid_client"}
     assert zoho_http.refresh("1000.nope.nope", "eu") == {"error": "invalid_code"}
     assert zoho_http.refresh(pair["refresh_token"], "eu", client_secret="x") == {
         "error": "invalid_client"
