@@ -340,6 +340,57 @@ def test_disconnect_revokes_at_the_connections_own_dc_then_deletes(
     assert token["dc"] == "in"
 
 
+def test_disconnect_keeps_a_connection_whose_token_cannot_be_decrypted(
+    sign_in, client, zoho, demo_users, settings
+):
+    """Deleting it would leave its grant alive at Zoho for good: nothing could revoke it."""
+    from cryptography.fernet import Fernet
+
+    user = demo_users["by_dc"]["eu"][0]
+    sign_in(user["email"])
+    connection = ZohoConnection.objects.get()
+    old_keys = settings.TOKEN_ENCRYPTION_KEYS
+    settings.TOKEN_ENCRYPTION_KEYS = [Fernet.generate_key().decode()]  # the old key is lost
+    response = client.post(f"/accounts/connections/{connection.pk}/disconnect/", follow=True)
+    assert "can no longer decrypt" in response.text
+    assert "Sign in with Zoho again" in response.text
+    assert ZohoConnection.objects.filter(pk=connection.pk).exists()
+    # The way out the message gives: sign in again (a new token), then disconnect.
+    assert sign_in(user["email"]).status_code == 302
+    response = client.post(f"/accounts/connections/{connection.pk}/disconnect/", follow=True)
+    assert "Disconnected" in response.text
+    assert not ZohoConnection.objects.exists()
+    settings.TOKEN_ENCRYPTION_KEYS = old_keys
+    # Only the unreadable token stays alive at Zoho: nothing could revoke it.
+    assert len(_live_refresh_tokens(zoho, user["email"])) == 1
+
+
+def test_a_sign_in_racing_a_disconnect_leaves_no_live_token_unheld(
+    sign_in, client, zoho, demo_users, monkeypatch
+):
+    """A repeat sign-in that stores a new refresh token while the disconnect is revoking the
+    old one: the disconnect must not then delete the row that holds the new, live token."""
+    from accounts import zoho_oauth
+
+    user = demo_users["by_dc"]["au"][0]
+    sign_in(user["email"])
+    connection = ZohoConnection.objects.get()
+    real_revoke = zoho_oauth.token_revoke
+    raced = []
+
+    def revoke_while_signing_in_again(**kwargs):
+        real_revoke(**kwargs)
+        if not raced:
+            raced.append(True)
+            assert sign_in(user["email"]).status_code == 302  # lands between revoke and delete
+
+    monkeypatch.setattr(zoho_oauth, "token_revoke", revoke_while_signing_in_again)
+    services.connection_disconnect(connection=connection)
+    assert raced
+    held = [c.refresh_token for c in ZohoConnection.objects.all()]
+    assert _live_refresh_tokens(zoho, user["email"]) == held
+
+
 def test_connections_page_lists_org_dc_and_status(sign_in, client, demo_users):
     user = demo_users["multi_org"]
     for org in user["orgs"]:

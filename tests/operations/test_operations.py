@@ -243,3 +243,15 @@ def test_a_thread_holding_the_process_lock_does_not_block_the_run(zoho, connecti
         release.set()
         thread.join()
     assert _outcomes(report) == {row.pk: Outcome.SKIPPED}
+
+
+def test_revoke_and_disconnect_keeps_a_row_whose_token_cannot_be_decrypted(
+    zoho, connections, settings
+):
+    from cryptography.fernet import Fernet
+
+    row = connections(1)[0]
+    settings.TOKEN_ENCRYPTION_KEYS = [Fernet.generate_key().decode()]
+    with pytest.raises(services.DisconnectError, match="can no longer decrypt"):
+        operations.connection_revoke_and_disconnect(connection=row)
+    assert ZohoConnection.objects.filter(pk=row.pk).exists()

@@ -80,8 +80,11 @@ def test_p10_ciphertext_copied_into_another_row_fails_closed_with_nothing_sent(
     with pytest.raises(token_crypto.TokenDecryptionError), zoho_sdk.activated(b):
         pass
     assert len(outbound) == 0
-    # Disconnecting B must not revoke A's grant with the copied token.
-    services.connection_disconnect(connection=b)
+    # Disconnecting B must not revoke A's grant with the copied token; B, whose own grant
+    # cannot be revoked now, is kept.
+    with pytest.raises(services.DisconnectError, match="can no longer decrypt"):
+        services.connection_disconnect(connection=b)
+    assert ZohoConnection.objects.filter(pk=b.pk).exists()
     assert a.refresh_token.encode() not in b"".join(body for _, _, body in outbound.calls)
     alive = {t["token"]: t["alive"] for t in zoho.client.tokens()["refresh_tokens"]}
     assert alive[a.refresh_token] is True
