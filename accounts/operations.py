@@ -380,3 +380,50 @@ def tokens_refresh_due(
     report.results.sort(key=lambda result: result.connection_id)
     report.seconds = time.monotonic() - started
     return report
+
+
+# --- data upkeep ---------------------------------------------------------------------------
+@dataclass
+class BackfillReport:
+    filled: int = 0
+    failed: list[tuple[int, str]] = field(default_factory=list)  # (connection id, reason)
+
+
+def connections_backfill_account_ids() -> BackfillReport:
+    """Ask Zoho for the ZUID of every connection stored before the portal kept it.
+
+    Sign-in finds the Django user of a Zoho account by its ZUID; a row without one is only
+    found by its own org's CRM user id, so that account's first sign-in to another org would
+    get a new Django user. One users call per such connection; a connection Zoho cannot
+    answer for (needs re-consent, unreachable) is reported and left as it is.
+    """
+    from zohocrmsdk.src.com.zoho.crm.api.exception import SDKException
+
+    from . import token_crypto, zoho_sdk
+
+    report = BackfillReport()
+    for connection in ZohoConnection.objects.filter(zoho_account_id="").order_by("pk"):
+        try:
+            zuid = zoho_sdk.zoho_account_id_of(connection)
+        except token_refresh.RefreshError as error:
+            report.failed.append((connection.pk, error.message))
+            continue
+        except zoho_sdk.ExchangeFailed as error:
+            report.failed.append((connection.pk, error.error.message))
+            continue
+        except SDKException as error:
+            report.failed.append(
+                (connection.pk, f"Zoho answered {getattr(error, 'code', None) or 'an error'}")
+            )
+            continue
+        except token_crypto.TokenDecryptionError:
+            report.failed.append((connection.pk, "its token cannot be decrypted"))
+            continue
+        if not zuid:
+            report.failed.append((connection.pk, "Zoho did not say the user's ZUID"))
+            continue
+        ZohoConnection.objects.filter(pk=connection.pk, zoho_account_id="").update(
+            zoho_account_id=zuid
+        )
+        report.filled += 1
+    return report

@@ -204,21 +204,32 @@ def _django_user_for(exchanged: zoho_sdk.ExchangedToken, current_user) -> Abstra
     """
     if current_user is not None and current_user.is_authenticated:
         return current_user
-    dc = exchanged.data_center
-    same_account = (
-        Q(zoho_account_id=exchanged.zoho_account_id, data_center=dc)
-        if exchanged.zoho_account_id
-        else Q(zoho_user_id=exchanged.zoho_user_id, data_center=dc)
+    existing = (
+        ZohoConnection.objects.filter(_same_zoho_account(exchanged)).select_related("user").first()
     )
-    existing = ZohoConnection.objects.filter(same_account).select_related("user").first()
     if existing is not None:
         return existing.user
+    dc = exchanged.data_center
     account = exchanged.zoho_account_id or f"user-{exchanged.zoho_user_id}"
     user, _ = get_user_model().objects.get_or_create(
         username=f"zoho-{dc}-{account}"[:150],
         defaults={"email": exchanged.email, "first_name": exchanged.full_name[:150]},
     )
     return user
+
+
+def _same_zoho_account(exchanged: zoho_sdk.ExchangedToken) -> Q:
+    """The stored connections of the Zoho account (ZUID) a token belongs to, in its DC.
+
+    Rows stored before the ZUID was kept have none; they match by the CRM user id (one per
+    org) until `zoho_backfill_account_ids` or that org's next sign-in fills it in.
+    """
+    same_user = Q(zoho_user_id=exchanged.zoho_user_id, data_center=exchanged.data_center)
+    if not exchanged.zoho_account_id:
+        return same_user
+    return Q(zoho_account_id=exchanged.zoho_account_id, data_center=exchanged.data_center) | (
+        same_user & Q(zoho_account_id="")
+    )
 
 
 @sensitive_variables("old", "replaced_refresh_token")
@@ -249,12 +260,21 @@ def connection_register(
             status=502,
         )
     signature = f"{exchanged.email}:{exchanged.zgid}"
-    if exchanged.user_signature not in (signature, exchanged.email):
+    # The signature is the SDK's "email:zgid", or the email an operator gave (any case).
+    if exchanged.user_signature.lower() not in (signature.lower(), exchanged.email.lower()):
         raise ZohoRefused("The token does not belong to the expected Zoho user.", status=400)
+    claimant = user if user is not None and user.is_authenticated else None
 
     replaced_refresh_token = None
     try:
         with transaction.atomic():
+            if (
+                claimant is not None
+                and ZohoConnection.objects.filter(_same_zoho_account(exchanged))
+                .exclude(user=claimant)
+                .exists()
+            ):
+                raise _held_by_another_user()
             org, _ = ZohoOrg.objects.get_or_create(
                 zgid=exchanged.zgid, data_center=dc.key, defaults={"name": exchanged.org_name}
             )
@@ -278,10 +298,8 @@ def connection_register(
                 connection = ZohoConnection(
                     user=owner, org=org, data_center=dc.key, zoho_user_id=exchanged.zoho_user_id
                 )
-            elif user is not None and user.is_authenticated and connection.user_id != user.pk:
-                raise ZohoRefused(
-                    "This Zoho account is already connected to another portal user.", status=409
-                )
+            elif claimant is not None and connection.user_id != claimant.pk:
+                raise _held_by_another_user()
             connection.email = exchanged.email
             connection.full_name = exchanged.full_name
             connection.zoho_account_id = exchanged.zoho_account_id or connection.zoho_account_id
@@ -314,6 +332,10 @@ def connection_register(
             what=f"the replaced refresh token of connection {connection.pk}",
         )
     return SignInResult(connection=connection, created=created)
+
+
+def _held_by_another_user() -> ZohoRefused:
+    return ZohoRefused("This Zoho account is already connected to another portal user.", status=409)
 
 
 # --- disconnect ----------------------------------------------------------------------------

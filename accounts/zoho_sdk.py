@@ -269,14 +269,31 @@ def _revoke_minted(capture: TokenCapture, data_center: str) -> None:
 
 def _current_user_and_org():
     """The signed-in Zoho user and their org, through the SDK (inside an activation)."""
+    return _current_user(), _current_org()
+
+
+def _current_user():
     params = ParameterMap()
     params.add(GetUsersParam.type, "CurrentUser")
     users = UsersOperations().get_users(params)
-    org = OrgOperations().get_organization()
     users_object = users.get_object() if users is not None else None
-    org_object = org.get_object() if org is not None else None
     if not isinstance(users_object, UsersResponseWrapper) or not users_object.get_users():
         raise ExchangeFailed(zoho_oauth.UnexpectedAnswer("Zoho did not say who signed in"))
+    return users_object.get_users()[0]
+
+
+def _current_org():
+    org = OrgOperations().get_organization()
+    org_object = org.get_object() if org is not None else None
     if not isinstance(org_object, OrgResponseWrapper) or not org_object.get_org():
         raise ExchangeFailed(zoho_oauth.UnexpectedAnswer("Zoho did not say which org"))
-    return users_object.get_users()[0], org_object.get_org()[0]
+    return org_object.get_org()[0]
+
+
+def zoho_account_id_of(connection: ZohoConnection) -> str:
+    """The ZUID of a stored connection's Zoho user, asked of Zoho (one users call).
+
+    Raises ExchangeFailed, SDKException or `token_refresh` errors.
+    """
+    with activated(connection):
+        return str(_current_user().get_zuid() or "")

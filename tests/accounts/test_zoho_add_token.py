@@ -165,3 +165,28 @@ def test_user_attaches_the_connection_to_that_django_user(zoho, demo_users, djan
         )
     alive = [t["token"] for t in zoho.client.tokens()["refresh_tokens"] if t["alive"]]
     assert alive == [ZohoConnection.objects.get().refresh_token]
+
+
+def test_the_email_may_be_given_in_any_case(zoho, demo_users):
+    user = demo_users["by_dc"]["eu"][0]
+    shouted = user["email"].upper()
+    call_command(
+        "zoho_add_token", email=shouted, dc="eu", grant_token=_self_client_code(zoho, user)
+    )
+    assert ZohoConnection.objects.get().email == user["email"]
+
+
+def test_backfill_reports_a_connection_zoho_cannot_answer_for(zoho, demo_users, capsys):
+    user = demo_users["by_dc"]["eu"][0]
+    call_command(
+        "zoho_add_token", email=user["email"], dc="eu", grant_token=_self_client_code(zoho, user)
+    )
+    connection = ZohoConnection.objects.get()
+    ZohoConnection.objects.filter(pk=connection.pk).update(zoho_account_id="")
+    zoho.client.add_fault("/api/eu/crm/v8/users", count=1, status=500, crm_code="INTERNAL_ERROR")
+    with pytest.raises(CommandError, match="1 connection"):
+        call_command("zoho_backfill_account_ids")
+    assert f"connection {connection.pk}: not filled in" in capsys.readouterr().err
+    call_command("zoho_backfill_account_ids")
+    connection.refresh_from_db()
+    assert connection.zoho_account_id

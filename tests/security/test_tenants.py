@@ -249,6 +249,52 @@ def test_p25_an_email_that_moved_to_another_zoho_account_inherits_nothing(
     assert client.post(f"/accounts/connections/{theirs.pk}/activate/").status_code == 404
 
 
+def test_p25_a_zoho_account_held_by_one_portal_user_cannot_be_claimed_via_another_org(
+    zoho, demo_users
+):
+    """Patricia's first org is held by her Django user; another portal user who signs in to
+    her second org (while signed in as themselves) is refused: the account is one tenant."""
+    patricia = demo_users["multi_org"]
+    first, second = (org["zgid"] for org in patricia["orgs"])
+    hers = _active(_signed_in_client(zoho, patricia["email"], first))
+    intruder = _signed_in_client(zoho, demo_users["by_dc"]["eu"][0]["email"])
+    refused = SignIn(intruder, zoho)(patricia["email"], org=second)
+    assert refused.status_code == 409
+    assert "already connected to another portal user" in refused.text
+    assert ZohoConnection.objects.filter(email=patricia["email"]).count() == 1
+    live = [t for t in zoho.client.tokens()["refresh_tokens"] if t["email"] == patricia["email"]]
+    assert [t["token"] for t in live if t["alive"]] == [hers.refresh_token]
+    # Signed out, the same sign-in lands with her own Django user.
+    theirs = _active(_signed_in_client(zoho, patricia["email"], second))
+    assert theirs.user_id == hers.user_id
+
+
+def test_p25_connections_stored_before_the_zuid_was_kept_are_found_after_a_backfill(
+    zoho, demo_users
+):
+    from django.core.management import call_command
+
+    patricia = demo_users["multi_org"]
+    first, second = (org["zgid"] for org in patricia["orgs"])
+    legacy = _active(_signed_in_client(zoho, patricia["email"], first))
+    zuid = legacy.zoho_account_id
+    ZohoConnection.objects.filter(pk=legacy.pk).update(zoho_account_id="")  # a pre-0002 row
+    call_command("zoho_backfill_account_ids")
+    legacy.refresh_from_db()
+    assert legacy.zoho_account_id == zuid
+    other_org = _active(_signed_in_client(zoho, patricia["email"], second))
+    assert other_org.user_id == legacy.user_id
+
+
+def test_p25_a_legacy_row_is_still_found_by_its_crm_user_id_and_gets_its_zuid(zoho, demo_users):
+    patricia = demo_users["multi_org"]
+    legacy = _active(_signed_in_client(zoho, patricia["email"]))
+    zuid = legacy.zoho_account_id
+    ZohoConnection.objects.filter(pk=legacy.pk).update(zoho_account_id="")
+    again = _active(_signed_in_client(zoho, patricia["email"]))
+    assert (again.pk, again.user_id, again.zoho_account_id) == (legacy.pk, legacy.user_id, zuid)
+
+
 # --- 26. field-metadata files ----------------------------------------------------------------
 def test_p26_field_metadata_is_per_connection_and_carries_no_token(tenants, settings):
     for client in tenants:
