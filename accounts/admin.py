@@ -12,6 +12,7 @@ from datetime import timedelta
 from django.contrib import admin, messages
 from django.contrib.admin import helpers
 from django.db.models import Count, Q
+from django.db.models.constants import LOOKUP_SEP
 from django.template.response import TemplateResponse
 from django.urls import reverse
 from django.utils import timezone
@@ -38,6 +39,26 @@ def masked(connection: ZohoConnection, attribute: str) -> str:
         return mask_token(getattr(connection, attribute))
     except token_crypto.TokenDecryptionError:
         return "undecryptable"
+
+
+TOKEN_COLUMNS = frozenset(
+    (
+        "refresh_token_encrypted",
+        "refresh_token_digest",
+        "access_token_encrypted",
+        "access_token_digest",
+    )
+)
+
+
+class NoTokenLookups:
+    """Refuse `?refresh_token_digest=…`-style changelist filters (Django allows any local
+    field): they would tell whoever holds a token whether the portal stores it."""
+
+    def lookup_allowed(self, lookup, value, request=None):
+        if TOKEN_COLUMNS.intersection(lookup.split(LOOKUP_SEP)):
+            return False
+        return super().lookup_allowed(lookup, value, request)
 
 
 class ExpiryWindowFilter(admin.SimpleListFilter):
@@ -69,7 +90,7 @@ class ExpiryWindowFilter(admin.SimpleListFilter):
 
 
 @admin.register(ZohoConnection)
-class ZohoConnectionAdmin(admin.ModelAdmin):
+class ZohoConnectionAdmin(NoTokenLookups, admin.ModelAdmin):
     list_display = [
         "id",
         "user",
@@ -245,7 +266,7 @@ class ZohoOrgAdmin(admin.ModelAdmin):
 
 
 @admin.register(TokenRefreshLog)
-class TokenRefreshLogAdmin(admin.ModelAdmin):
+class TokenRefreshLogAdmin(NoTokenLookups, admin.ModelAdmin):
     list_display = ["created_at", "connection", "outcome", "reason", "duration_ms", "trigger"]
     list_filter = ["outcome", "trigger", "connection__data_center"]
     search_fields = ["connection__email", "connection__org__name", "reason"]

@@ -98,6 +98,24 @@ def test_search_by_email_org_name_and_zgid_but_never_by_token(staff_client, sign
         assert _rows(staff_client.get(CHANGELIST, {"q": secret})) == set()
 
 
+@pytest.mark.parametrize(
+    ("url", "lookup"),
+    [
+        (CHANGELIST, "refresh_token_digest"),
+        (CHANGELIST, "access_token_digest__exact"),
+        (CHANGELIST, "refresh_token_encrypted__startswith"),
+        (reverse("admin:accounts_tokenrefreshlog_changelist"), "connection__refresh_token_digest"),
+    ],
+)
+def test_the_changelists_cannot_be_filtered_by_a_token_column(staff_client, signed_in, url, lookup):
+    """A filter by digest would tell whoever holds a token whether the portal stores it."""
+    eu, _ = signed_in
+    value = eu.refresh_token_digest if "digest" in lookup else eu.refresh_token_encrypted[:8]
+    response = staff_client.get(url, {lookup: value})
+    assert response.status_code == 400
+    assert eu.email not in response.text
+
+
 def test_detail_page_is_read_only_with_the_refresh_history(staff_client, signed_in, zoho):
     connection = signed_in[0]
     operations.connection_refresh_now(connection=connection)
