@@ -108,9 +108,37 @@ def test_unreachable_host_fails_the_command(zoho, connections, settings, capsys)
     assert report["connections"][0]["reason"].startswith("ConnectionError")
 
 
-def test_workers_must_be_positive(zoho):
-    with pytest.raises(CommandError, match="must be at least 1"):
-        call_command("zoho_refresh_tokens", "--workers", "0")
+@pytest.mark.parametrize(
+    ("option", "value", "message"),
+    [
+        ("--workers", "0", "must be from 1 to 64"),
+        ("--workers", "100000", "must be from 1 to 64"),
+        ("--ahead", "-5", "must be from 0 to 525600"),
+        ("--ahead", "9" * 30, "--all refreshes every one"),
+        ("--ahead", "ten", "'ten' is not a whole number"),
+    ],
+)
+def test_bad_numbers_are_refused_clearly(zoho, option, value, message):
+    with pytest.raises(CommandError, match=message):
+        call_command("zoho_refresh_tokens", option, value)
+
+
+def test_a_bad_option_exits_2_without_a_traceback():
+    import subprocess
+    import sys
+    from pathlib import Path
+
+    root = Path(__file__).resolve().parents[2]
+    done = subprocess.run(
+        [sys.executable, "manage.py", "zoho_refresh_tokens", "--ahead", "9" * 30],
+        cwd=root,
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
+    assert done.returncode == 2
+    assert "must be from 0 to 525600" in done.stderr
+    assert "Traceback" not in done.stderr
 
 
 def test_zoho_tokens_lists_status_and_expiry_never_a_token(zoho, connections, capsys):

@@ -9,11 +9,23 @@ from django.core.management.base import BaseCommand, CommandError
 from accounts import datacenters, operations
 
 
-def positive_int(value: str) -> int:
-    number = int(value)
-    if number < 1:
-        raise argparse.ArgumentTypeError("must be at least 1")
-    return number
+def int_between(low: int, high: int, hint: str = ""):
+    """An argparse type: an integer from `low` to `high` (argparse exits 2 otherwise)."""
+
+    def parse(value: str) -> int:
+        try:
+            number = int(value)
+        except ValueError:
+            raise argparse.ArgumentTypeError(f"{value!r} is not a whole number") from None
+        if not low <= number <= high:
+            raise argparse.ArgumentTypeError(f"must be from {low} to {high}{hint}")
+        return number
+
+    return parse
+
+
+MAX_AHEAD_MINUTES = 60 * 24 * 365
+MAX_WORKERS = 64
 
 
 class ProgressLine:
@@ -47,7 +59,7 @@ class Command(BaseCommand):
     def add_arguments(self, parser):
         parser.add_argument(
             "--ahead",
-            type=int,
+            type=int_between(0, MAX_AHEAD_MINUTES, " (a year); --all refreshes every one"),
             default=operations.DEFAULT_AHEAD_MINUTES,
             metavar="MINUTES",
             help="Refresh tokens expiring within this many minutes (default %(default)s).",
@@ -62,7 +74,7 @@ class Command(BaseCommand):
         parser.add_argument("--email", help="Only connections of this Zoho email.")
         parser.add_argument(
             "--workers",
-            type=positive_int,
+            type=int_between(1, MAX_WORKERS),
             default=operations.DEFAULT_WORKERS,
             help="Concurrent refreshes (default %(default)s; SQLite always runs one).",
         )
