@@ -18,7 +18,7 @@ from django.db.models import Q
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.views.decorators.debug import sensitive_variables
 
-from . import datacenters, token_crypto, zoho_oauth, zoho_sdk
+from . import datacenters, signals, token_crypto, zoho_oauth, zoho_sdk
 from .models import ZohoConnection, ZohoOrg
 
 SESSION_OAUTH_KEY = "zoho_oauth_pending"
@@ -362,6 +362,7 @@ def connection_disconnect(*, connection: ZohoConnection) -> None:
             if current is None:
                 return
             if current.refresh_token_digest == connection.refresh_token_digest:
+                setattr(current, signals.REVOKED_MARK, True)
                 current.delete()
                 return
         connection = current

@@ -9,8 +9,12 @@ from django.db import transaction
 from django.db.models.signals import post_delete
 from django.dispatch import receiver
 
-from . import zoho_sdk
+from . import zoho_oauth, zoho_sdk
 from .models import ZohoConnection
+
+# Set on an instance whose refresh token the portal has just revoked (disconnect), so that
+# deleting it does not revoke it a second time.
+REVOKED_MARK = "_zoho_refresh_token_revoked"
 
 
 @receiver(post_delete, sender=ZohoConnection, dispatch_uid="zoho_connection_sdk_files")
@@ -22,4 +26,24 @@ def remove_sdk_files(sender, instance: ZohoConnection, **kwargs) -> None:
     """
     transaction.on_commit(
         partial(shutil.rmtree, zoho_sdk.resource_dir_path(instance.pk), ignore_errors=True)
+    )
+
+
+@receiver(post_delete, sender=ZohoConnection, dispatch_uid="zoho_connection_revoke")
+def revoke_deleted_connection(sender, instance: ZohoConnection, **kwargs) -> None:
+    """Revoke the refresh token of a connection deleted without a disconnect (its Django user
+    was deleted, say) once the delete has committed: otherwise its grant stays alive at Zoho,
+    held by nothing, counting toward Zoho's 20 per user. Failures are only logged."""
+    if getattr(instance, REVOKED_MARK, False):
+        return
+    refresh_token = instance.refresh_token_or_none()
+    if not refresh_token:
+        return
+    transaction.on_commit(
+        partial(
+            zoho_oauth.token_revoke_quietly,
+            data_center=instance.data_center,
+            refresh_token=refresh_token,
+            what=f"the refresh token of deleted connection {instance.pk}",
+        )
     )
