@@ -9,7 +9,9 @@ from django import forms
 from django.core.validators import MaxLengthValidator
 from django.utils.dateparse import parse_datetime
 
-from .records import Module
+from .records import BIGINT_DIGITS, Module
+
+_BIGINT_LIMIT = 10**BIGINT_DIGITS - 1
 
 _WIDGETS = {
     "textarea": lambda f: forms.CharField(widget=forms.Textarea(attrs={"rows": 3})),
@@ -21,7 +23,11 @@ _WIDGETS = {
     "integer": lambda f: forms.IntegerField(
         min_value=-_integer_limit(f), max_value=_integer_limit(f)
     ),
-    "bigint": lambda f: forms.RegexField(regex=r"^\d+$"),
+    "bigint": lambda f: forms.IntegerField(
+        min_value=-_BIGINT_LIMIT,
+        max_value=_BIGINT_LIMIT,
+        widget=forms.TextInput(attrs={"inputmode": "numeric"}),  # no float rounding in browsers
+    ),
     "double": lambda f: forms.FloatField(),
     "currency": lambda f: forms.DecimalField(decimal_places=2, max_digits=16),
     "date": lambda f: forms.DateField(widget=forms.DateInput(attrs={"type": "date"})),

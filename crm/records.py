@@ -7,6 +7,7 @@ any write is sent, so a bad value never reaches Zoho and a rejected batch writes
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 from datetime import date, datetime
 
@@ -43,6 +44,8 @@ EDITABLE_TYPES = {
 }
 ALWAYS_SORTABLE = ("id", "Created_Time", "Modified_Time")
 NAME_FIELDS = ("Full_Name", "Account_Name", "Deal_Name", "Name")
+BIGINT_DIGITS = 18  # Zoho's long integer: at most 18 digits, whatever the metadata's length
+WHOLE_NUMBER = re.compile(r"[+-]?[0-9]+")
 _email = EmailValidator()
 
 
@@ -123,7 +126,7 @@ def _clean_value(field: dict, value):  # noqa: C901 - one branch per Zoho data t
     name, data_type = field["api_name"], field["data_type"]
     if value is None or value == "":
         return None
-    if data_type in ("text", "textarea", "email", "phone", "website", "picklist", "bigint"):
+    if data_type in ("text", "textarea", "email", "phone", "website", "picklist"):
         if not isinstance(value, str):
             raise bad_input(f"{field['label']} must be text.", field=name)
         value = value.strip()
@@ -142,20 +145,18 @@ def _clean_value(field: dict, value):  # noqa: C901 - one branch per Zoho data t
             raise bad_input(
                 f"{field['label']} must be one of: {', '.join(field['picklist'])}.", field=name
             )
-        if data_type == "bigint" and not value.isdigit():
-            raise bad_input(f"{field['label']} must be a whole number.", field=name)
         return value
-    if data_type == "integer":
-        if isinstance(value, bool) or not isinstance(value, int | str):
+    if data_type in ("integer", "bigint"):
+        # The SDK sends both as a Python int (JSON number); anything else is its TYPE ERROR.
+        text = _whole_number_text(value)
+        if text is None:
             raise bad_input(f"{field['label']} must be a whole number.", field=name)
-        try:
-            number = int(value)
-        except ValueError:
-            raise bad_input(f"{field['label']} must be a whole number.", field=name) from None
-        if not -(2**31) <= number < 2**31:
+        digits = BIGINT_DIGITS if data_type == "bigint" else int(field.get("length") or 10)
+        if len(text.lstrip("+-").lstrip("0")) > digits:
+            raise bad_input(f"{field['label']} has more than {digits} digits.", field=name)
+        number = int(text)
+        if data_type == "integer" and not -(2**31) <= number < 2**31:
             raise bad_input(f"{field['label']} is out of range.", field=name)
-        if field.get("length") and len(str(abs(number))) > int(field["length"]):  # digits
-            raise bad_input(f"{field['label']} has more than {field['length']} digits.", field=name)
         return number
     if data_type in ("double", "currency"):
         if isinstance(value, bool) or not isinstance(value, int | float | str):
@@ -194,6 +195,15 @@ def _clean_value(field: dict, value):  # noqa: C901 - one branch per Zoho data t
             )
         return parsed
     raise bad_input(f"{field['label']} cannot be set from the portal.", field=name)
+
+
+def _whole_number_text(value) -> str | None:
+    """A JSON whole number, or a string of ASCII digits (optionally signed), as text; else None."""
+    if isinstance(value, int) and not isinstance(value, bool):
+        return str(value)
+    if isinstance(value, str) and WHOLE_NUMBER.fullmatch(value.strip()):
+        return value.strip()
+    return None
 
 
 def clean_values(module: Module, values, *, creating: bool) -> dict:

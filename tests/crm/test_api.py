@@ -588,3 +588,68 @@ def test_a_token_rejected_at_the_sdks_own_fields_call_is_refreshed_once(
     response = api(client, "post", "/crm/api/Leads/", {"Last_Name": "Refreshed"})
     assert response.status_code == 201, response.content
     assert zoho.client.stats()["token_calls"].get("refresh_token", 0) == refreshes + 1
+
+
+# --- values are sent to the SDK as the Python types it checks them against ------------------
+def test_a_bigint_takes_a_json_number_or_a_string_of_digits(client, signed_in):
+    account = client.get("/crm/api/Accounts/?per_page=1").json()["data"][0]
+    url = f"/crm/api/Accounts/{account['id']}/"
+    for sent, stored in ((123456789012, 123456789012), ("000042", 42), (" 77 ", 77)):
+        response = api(client, "patch", url, {"Account_Number": sent})
+        assert response.status_code == 200, response.content
+        assert client.get(url).json()["data"]["Account_Number"] == stored
+    created = api(
+        client,
+        "post",
+        "/crm/api/Accounts/",
+        {"Account_Name": "Bigint Holdings", "Account_Number": "987654321987654321"},
+    )
+    assert created.status_code == 201, created.content
+    got = client.get(f"/crm/api/Accounts/{created.json()['data']['id']}/").json()["data"]
+    assert got["Account_Number"] == 987654321987654321
+
+
+def test_a_bigint_that_is_not_a_whole_number_of_18_digits_is_a_400(client, signed_in):
+    account = client.get("/crm/api/Accounts/?per_page=1").json()["data"][0]
+    url = f"/crm/api/Accounts/{account['id']}/"
+    before = client.get(url).json()["data"]["Account_Number"]
+    for value in ("12a", "1e3", 1.5, True, "1" * 19, 10**18, "٣"):
+        response = api(client, "patch", url, {"Account_Number": value})
+        assert response.status_code == 400, (value, response.content)
+        assert response.json()["error"]["field"] == "Account_Number"
+    assert client.get(url).json()["data"]["Account_Number"] == before
+
+
+def test_integer_strings_must_be_plain_ascii_digits(client, signed_in):
+    for value in ("1_000", "٣", "1e3", "1.0"):
+        response = api(
+            client, "post", "/crm/api/Leads/", {"Last_Name": "X", "No_of_Employees": value}
+        )
+        assert response.status_code == 400, (value, response.content)
+        assert response.json()["error"]["field"] == "No_of_Employees"
+    ok = api(client, "post", "/crm/api/Leads/", {"Last_Name": "Digits", "No_of_Employees": "+25"})
+    assert ok.status_code == 201
+
+
+def test_a_value_the_sdk_refuses_is_a_400_naming_the_field_not_a_502(client, signed_in, zoho):
+    """The portal's cached metadata is stale (the field changed at Zoho): the SDK's own type
+    check refuses the value before anything is sent. That is the user's value, not Zoho failing."""
+    from django.core.cache import cache
+
+    from accounts.models import ZohoConnection
+
+    account = client.get("/crm/api/Accounts/?per_page=1").json()["data"][0]
+    connection = ZohoConnection.objects.get()
+    key = f"crm:fields:{connection.pk}:Accounts"
+    stale = [
+        {**f, "data_type": "text"} if f["api_name"] == "Account_Number" else f
+        for f in cache.get(key)
+    ]
+    cache.set(key, stale)
+    before = _emulator_count(zoho, "/crm/v8/Accounts")
+    response = api(client, "patch", f"/crm/api/Accounts/{account['id']}/", {"Account_Number": "7"})
+    assert response.status_code == 400, response.content
+    error = response.json()["error"]
+    assert error["field"] == "Account_Number"
+    assert "whole number" in error["message"]
+    assert _emulator_count(zoho, "/crm/v8/Accounts") == before  # nothing was sent

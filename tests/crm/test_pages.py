@@ -244,3 +244,68 @@ def test_pages_show_dates_and_amounts_as_people_read_them(client, signed_in):
     detail = client.get(f"/crm/Deals/{deal['id']}/").text
     assert shown in detail
     assert f"{deal['Amount']:,.2f}" in detail
+
+
+def _form_data(page: str) -> dict[str, str]:
+    """What a browser submits for the first record form on `page`, untouched."""
+    from html.parser import HTMLParser
+
+    class Inputs(HTMLParser):
+        def __init__(self):
+            super().__init__()
+            self.data, self.select, self.textarea, self.in_form = {}, None, None, False
+
+        def handle_starttag(self, tag, attrs):
+            attrs = dict(attrs)
+            if tag == "form" and "record-form" in (attrs.get("class") or ""):
+                self.in_form = True
+            if not self.in_form:
+                return
+            if tag == "input" and attrs.get("type") == "checkbox":
+                if "checked" in attrs:
+                    self.data[attrs["name"]] = "on"
+            elif tag == "input" and attrs.get("name"):
+                self.data[attrs["name"]] = attrs.get("value") or ""
+            elif tag == "select":
+                self.select = attrs["name"]
+                self.data.setdefault(self.select, "")
+            elif tag == "option" and self.select and "selected" in attrs:
+                self.data[self.select] = attrs.get("value") or ""
+            elif tag == "textarea":
+                self.textarea = attrs["name"]
+                self.data[self.textarea] = ""
+
+        def handle_endtag(self, tag):
+            if tag == "form":
+                self.in_form = False
+            elif tag == "select":
+                self.select = None
+            elif tag == "textarea":
+                self.textarea = None
+
+        def handle_data(self, data):
+            if self.textarea:
+                self.data[self.textarea] += data
+
+    parser = Inputs()
+    parser.feed(page)
+    parser.data.pop("csrfmiddlewaretoken", None)
+    return parser.data
+
+
+def test_an_account_edit_form_saves_its_account_number(client, signed_in):
+    account = client.get("/crm/api/Accounts/?per_page=1").json()["data"][0]
+    edit_url = f"/crm/Accounts/{account['id']}/edit/"
+    data = _form_data(client.get(edit_url).text)
+    assert data["Account_Name"] == account["Account_Name"]
+    untouched = client.post(edit_url, data)
+    assert untouched.status_code == 302, untouched.text
+    data["Account_Number"] = "123456789012345678"
+    response = client.post(edit_url, data)
+    assert response.status_code == 302, response.text
+    got = client.get(f"/crm/api/Accounts/{account['id']}/").json()["data"]
+    assert got["Account_Number"] == 123456789012345678
+    data["Account_Number"] = "12-34"
+    refused = client.post(edit_url, data)
+    assert refused.status_code == 400
+    assert "whole number" in refused.text.split('for="id_Account_Number"')[1].split("</div>")[0]
