@@ -10,6 +10,7 @@ import functools
 import json
 import logging
 
+from django.core.exceptions import RequestDataTooBig
 from django.http import HttpRequest, JsonResponse
 from django.views import csrf
 
@@ -84,10 +85,20 @@ def csrf_failure(request: HttpRequest, reason: str = ""):
 def _json_body(request: HttpRequest):
     if request.content_type != "application/json":
         raise CrmError(415, "UNSUPPORTED_MEDIA_TYPE", "Send the body as application/json.")
-    if len(request.body) > MAX_BODY:
-        raise CrmError(413, "TOO_LARGE", "The request body is too large.")
+    too_large = CrmError(
+        413, "TOO_LARGE", f"The request body is too large: at most {MAX_BODY:,} bytes."
+    )
+    declared = request.META.get("CONTENT_LENGTH") or ""
+    if declared.isdigit() and int(declared) > MAX_BODY:
+        raise too_large  # not even read
     try:
-        return json.loads(request.body.decode("utf-8"))
+        body = request.body
+    except RequestDataTooBig:  # over DATA_UPLOAD_MAX_MEMORY_SIZE, however it was sent
+        raise too_large from None
+    if len(body) > MAX_BODY:
+        raise too_large
+    try:
+        return json.loads(body.decode("utf-8"))
     except (UnicodeDecodeError, ValueError, RecursionError):  # RecursionError: absurd nesting
         raise bad_input("The body is not valid UTF-8 JSON.", code="INVALID_JSON") from None
 

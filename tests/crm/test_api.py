@@ -520,6 +520,22 @@ def test_413_for_a_body_over_the_limit(client, signed_in, zoho):
     assert _emulator_count(zoho, "/crm/v8/Leads") == 0
 
 
+@pytest.mark.parametrize("method", ["post", "patch"])
+def test_413_json_for_a_body_over_djangos_own_upload_limit(client, signed_in, zoho, method):
+    """Over DATA_UPLOAD_MAX_MEMORY_SIZE (2.5 MB) Django itself refuses to read the body."""
+    lead = client.get("/crm/api/Leads/?per_page=1").json()["data"][0]
+    url = "/crm/api/Leads/" if method == "post" else f"/crm/api/Leads/{lead['id']}/"
+    before = _emulator_count(zoho, "/crm/v8/Leads")
+    body = json.dumps({"Last_Name": "x", "Description": "y" * 3_000_000})
+    response = getattr(client, method)(url, data=body, content_type="application/json")
+    assert response.status_code == 413
+    assert response["Content-Type"] == "application/json"
+    error = response.json()["error"]
+    assert error["code"] == "TOO_LARGE"
+    assert "1,000,000 bytes" in error["message"]
+    assert _emulator_count(zoho, "/crm/v8/Leads") == before
+
+
 def test_403_when_the_user_has_no_connection_left(client, signed_in):
     from accounts.models import ZohoConnection
 
