@@ -14,7 +14,13 @@ from accounts.services import active_connection_for
 
 from . import records
 from .errors import CrmError
-from .record_forms import form_values, initial_from_record, record_form_class
+from .record_forms import (
+    edit_form,
+    edit_values,
+    form_values,
+    initial_from_record,
+    record_form_class,
+)
 
 
 def page_view(methods: list[str]):
@@ -125,17 +131,18 @@ def record_create(request, connection, module: str):
 def record_edit(request, connection, module: str, record_id: str):
     ident = records.parse_record_id(record_id)
     found = records.module_get(connection=connection, module=module)
-    form_class = record_form_class(found)
+    form_class = record_form_class(found, editing=True)
     status = None  # the status of a Zoho error shown on the form
     if request.method == "POST":
         form = form_class(request.POST)
-        if form.is_valid():
+        values = edit_values(form)
+        if values == {}:
+            messages.info(request, "Nothing was changed.")
+            return redirect("crm:record", module=found.api_name, record_id=ident)
+        if values is not None:
             try:
                 records.record_update(
-                    connection=connection,
-                    module=found,
-                    record_id=ident,
-                    values=form_values(form, creating=False),
+                    connection=connection, module=found, record_id=ident, values=values
                 )
             except CrmError as error:
                 status = _form_error(form, error)
@@ -144,7 +151,7 @@ def record_edit(request, connection, module: str, record_id: str):
                 return redirect("crm:record", module=found.api_name, record_id=ident)
     else:
         record = records.record_detail(connection=connection, module=found, record_id=ident)
-        form = form_class(initial=initial_from_record(found, record))
+        form = edit_form(form_class, initial_from_record(found, record))
     return render(
         request,
         "records/form.html",

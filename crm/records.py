@@ -10,10 +10,11 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 from datetime import date, datetime
+from decimal import Decimal, InvalidOperation
 
 from django.core.cache import cache
 from django.core.exceptions import ValidationError
-from django.core.validators import EmailValidator
+from django.core.validators import DecimalValidator, EmailValidator
 from django.utils.dateparse import parse_date, parse_datetime
 
 from accounts.models import ZohoConnection
@@ -46,6 +47,7 @@ ALWAYS_SORTABLE = ("id", "Created_Time", "Modified_Time")
 NAME_FIELDS = ("Full_Name", "Account_Name", "Deal_Name", "Name")
 BIGINT_DIGITS = 18  # Zoho's long integer: at most 18 digits, whatever the metadata's length
 WHOLE_NUMBER = re.compile(r"[+-]?[0-9]+")
+FLOAT_DIGITS = 15  # significant digits a float keeps exactly
 _email = EmailValidator()
 
 
@@ -159,15 +161,7 @@ def _clean_value(field: dict, value):  # noqa: C901 - one branch per Zoho data t
             raise bad_input(f"{field['label']} is out of range.", field=name)
         return number
     if data_type in ("double", "currency"):
-        if isinstance(value, bool) or not isinstance(value, int | float | str):
-            raise bad_input(f"{field['label']} must be a number.", field=name)
-        try:
-            number = float(value)
-        except ValueError:
-            raise bad_input(f"{field['label']} must be a number.", field=name) from None
-        if number != number or abs(number) > 1e15:  # NaN or absurd
-            raise bad_input(f"{field['label']} is out of range.", field=name)
-        return number
+        return float(_decimal_number(field, value))  # the SDK sends a Python float
     if data_type == "boolean":
         if isinstance(value, bool):
             return value
@@ -195,6 +189,42 @@ def _clean_value(field: dict, value):  # noqa: C901 - one branch per Zoho data t
             )
         return parsed
     raise bad_input(f"{field['label']} cannot be set from the portal.", field=name)
+
+
+def decimal_limits(field: dict) -> tuple[int, int | None]:
+    """(max_digits, decimal_places) of a double/currency field, as Django's DecimalValidator
+    takes them: Zoho's `decimal_place` digits after the point and `length` before it, within
+    the 15 significant digits a float (what the SDK sends) keeps exactly."""
+    places = field.get("decimal_place")
+    places = None if places is None else int(places)
+    whole = int(field.get("length") or FLOAT_DIGITS)
+    return min(whole + (places or 0), FLOAT_DIGITS), places
+
+
+def _decimal_number(field: dict, value) -> Decimal:
+    name, label = field["api_name"], field["label"]
+    if isinstance(value, bool) or not isinstance(value, int | float | str):
+        raise bad_input(f"{label} must be a number.", field=name)
+    try:
+        number = Decimal(repr(value) if isinstance(value, float) else str(value).strip())
+    except InvalidOperation:
+        raise bad_input(f"{label} must be a number.", field=name) from None
+    if not number.is_finite():
+        raise bad_input(f"{label} must be a finite number.", field=name)
+    max_digits, places = decimal_limits(field)
+    try:
+        DecimalValidator(max_digits, places)(number)
+    except ValidationError as error:
+        exponent = number.as_tuple().exponent
+        if places is not None and isinstance(exponent, int) and -exponent > places:
+            reason = f"{label} has more than {places} decimal places."  # the likeliest slip
+        elif error.code == "max_whole_digits":
+            whole = max_digits - (places or 0)
+            reason = f"{label} has more than {whole} digits before the point."
+        else:
+            reason = f"{label} has more than {max_digits} digits."
+        raise bad_input(reason, field=name) from None
+    return number
 
 
 def _whole_number_text(value) -> str | None:

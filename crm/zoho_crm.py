@@ -338,6 +338,7 @@ def fields(connection: ZohoConnection, module: str) -> list[dict]:
                     "required": bool(f.get_system_mandatory()),
                     "read_only": bool(f.get_read_only() or f.get_field_read_only()),
                     "length": f.get_length(),
+                    "decimal_place": f.get_decimal_place(),
                     "sortable": bool(f.get_sortable()),
                     "picklist": picklist,
                 }

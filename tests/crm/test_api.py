@@ -669,3 +669,33 @@ def test_a_value_the_sdk_refuses_is_a_400_naming_the_field_not_a_502(client, sig
     assert error["field"] == "Account_Number"
     assert "whole number" in error["message"]
     assert _emulator_count(zoho, "/crm/v8/Accounts") == before  # nothing was sent
+
+
+def test_fields_carry_zohos_decimal_places(client, signed_in):
+    fields = client.get("/crm/api/Deals/fields/").json()["data"]
+    amount = next(f for f in fields if f["api_name"] == "Amount")
+    assert amount["decimal_place"] == 2
+
+
+def test_a_number_with_more_decimals_or_digits_than_the_field_holds_is_a_400(
+    client, signed_in, zoho
+):
+    before = _emulator_count(zoho, "/crm/v8/Deals")
+    for amount, reason in (
+        (1234.567, "more than 2 decimal places"),
+        ("1234.567", "more than 2 decimal places"),
+        (0.1 + 0.2, "more than 2 decimal places"),
+        (12345678901234.0, "more than 13 digits before the point"),  # a float keeps 15
+    ):
+        body = {"Deal_Name": "Precise", "Stage": "Qualification", "Amount": amount}
+        response = api(client, "post", "/crm/api/Deals/", body)
+        assert response.status_code == 400, (amount, response.content)
+        error = response.json()["error"]
+        assert error["field"] == "Amount"
+        assert reason in error["message"]
+    assert _emulator_count(zoho, "/crm/v8/Deals") == before
+    body = {"Deal_Name": "Precise", "Stage": "Qualification", "Amount": "1234567890123.45"}
+    created = api(client, "post", "/crm/api/Deals/", body)
+    assert created.status_code == 201, created.content
+    got = client.get(f"/crm/api/Deals/{created.json()['data']['id']}/").json()["data"]
+    assert got["Amount"] == 1234567890123.45

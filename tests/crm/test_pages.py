@@ -309,3 +309,46 @@ def test_an_account_edit_form_saves_its_account_number(client, signed_in):
     refused = client.post(edit_url, data)
     assert refused.status_code == 400
     assert "whole number" in refused.text.split('for="id_Account_Number"')[1].split("</div>")[0]
+
+
+def _set_elsewhere(module: str, record_id: str, values: dict) -> None:
+    """Change a record straight at Zoho (as its web UI or another app would)."""
+    import requests
+
+    from accounts.models import ZohoConnection
+
+    connection = ZohoConnection.objects.get()
+    response = requests.put(
+        f"{connection.api_domain}/crm/v8/{module}/{record_id}",
+        json={"data": [values]},
+        headers={"Authorization": f"Zoho-oauthtoken {connection.access_token}"},
+        timeout=5,
+    )
+    assert response.json()["data"][0]["status"] == "success", response.text
+
+
+def test_a_stored_value_the_form_would_refuse_does_not_lock_the_record(client, signed_in):
+    deal = client.get("/crm/api/Deals/?per_page=1").json()["data"][0]
+    _set_elsewhere("Deals", deal["id"], {"Amount": 1234.567, "Probability": 5})
+    edit_url = f"/crm/Deals/{deal['id']}/edit/"
+    data = _form_data(client.get(edit_url).text)
+    assert data["Amount"] == "1234.567"
+
+    data["Deal_Name"] = "Renamed, amount untouched"
+    _set_elsewhere("Deals", deal["id"], {"Probability": 40})  # someone else, meanwhile
+    response = client.post(edit_url, data)
+    assert response.status_code == 302, response.text
+    got = client.get(f"/crm/api/Deals/{deal['id']}/").json()["data"]
+    assert got["Deal_Name"] == "Renamed, amount untouched"
+    assert got["Amount"] == 1234.567  # not re-sent, not rounded
+    assert got["Probability"] == 40  # their change is kept
+
+    data["Amount"] = "99.999"  # typed by the user: checked
+    refused = client.post(edit_url, data)
+    assert refused.status_code == 400
+    amount = refused.text.split('for="id_Amount"')[1].split('class="field"')[0]
+    assert "no more than 2 decimal places" in amount
+
+    untouched = client.post(edit_url, _form_data(client.get(edit_url).text))
+    assert untouched.status_code == 302
+    assert "Nothing was changed." in client.get(untouched["Location"]).text

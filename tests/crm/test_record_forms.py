@@ -151,3 +151,17 @@ def test_datetime_values_round_trip_in_utc():
     bound = record_form_class(module)({"Start": "2024-08-21T17:42"})
     assert bound.is_valid(), bound.errors
     assert form_values(bound, creating=False) == {"Start": "2024-08-21T17:42:00+00:00"}
+
+
+def test_a_stored_picklist_value_no_longer_offered_stays_selected(leads):
+    from crm.record_forms import edit_form, edit_values
+
+    form_class = record_form_class(leads, editing=True)
+    form = edit_form(form_class, {"Last_Name": "Old", "Lead_Status": "Retired status"})
+    rendered = str(form["Lead_Status"])
+    assert '<option value="Retired status" selected>' in rendered
+    data = {f"initial-{name}": "" for name in form.fields}  # every other field empty
+    data |= {"initial-Last_Name": "Old", "Last_Name": "New"}
+    data |= {"initial-Lead_Status": "Retired status", "Lead_Status": "Retired status"}
+    posted = form_class(data)
+    assert edit_values(posted) == {"Last_Name": "New"}  # the stored value is not touched
