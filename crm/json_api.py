@@ -147,7 +147,11 @@ def record_collection(request, connection, module: str):
         sort_order=request.GET.get("sort_order") or None,
         query=request.GET.get("q", ""),
     )
-    return JsonResponse({"data": page.records, "info": page.info})
+    columns = [
+        {"api_name": c["api_name"], "label": c["label"], "data_type": c["data_type"]}
+        for c in page.columns
+    ]  # the fields each listed record carries (besides its id)
+    return JsonResponse({"data": page.records, "info": page.info, "columns": columns})
 
 
 @api_view(["GET", "PATCH", "DELETE"])

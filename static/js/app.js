@@ -124,7 +124,8 @@
       head.textContent = "";
       body.textContent = "";
       if (!answer.ok) { statusLine.textContent = answer.data.error ? answer.data.error.message : "Could not list records."; return; }
-      var columns = fields.slice(0, 4);
+      // The list answers with the fields it returns: show those, not the form's fields.
+      var columns = (answer.data.columns || []).slice(0, 4);
       var row = el("tr");
       columns.forEach(function (f) { row.appendChild(el("th", { scope: "col" }, f.label)); });
       head.appendChild(row);

@@ -90,6 +90,15 @@ def _emulator_count(zoho, path_suffix):
     )
 
 
+def test_a_list_names_the_columns_its_records_carry(client, signed_in):
+    answer = client.get("/crm/api/Leads/?per_page=5").json()
+    names = [c["api_name"] for c in answer["columns"]]
+    assert names[0] == "Full_Name" and "Salutation" not in names
+    assert all(c["label"] for c in answer["columns"])
+    for record in answer["data"]:
+        assert set(record) == {*names, "id"}
+
+
 def test_pagination_honours_more_records(client, signed_in):
     first = client.get("/crm/api/Leads/?per_page=10&page=1").json()
     assert first["info"]["more_records"] is True

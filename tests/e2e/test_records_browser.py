@@ -40,6 +40,22 @@ def test_create_on_data_input_then_edit_and_delete(page, portal, demo_users):
     assert "No leads match" in page.content()
 
 
+def test_the_latest_list_shows_the_columns_the_list_api_returns(page, portal, demo_users):
+    user = demo_users["by_dc"]["us"][1]
+    sign_in_with_zoho(page, portal.url, user["email"])
+    page.goto(portal.url + "/crm/input/?module=Leads")
+    page.wait_for_selector("#quick-list tbody tr")
+    listed = page.evaluate(
+        "fetch('/crm/api/Leads/?per_page=1').then(r => r.json()).then(a => a.columns)"
+    )
+    headers = page.locator("#quick-list thead th").all_inner_texts()
+    assert headers == [c["label"] for c in listed][:4]
+    assert "Salutation" not in headers
+    for column in range(len(headers)):  # every column has something in it
+        cells = page.locator(f"#quick-list tbody tr td:nth-child({column + 1})")
+        assert any(text.strip() for text in cells.all_inner_texts()), headers[column]
+
+
 def test_two_org_user_sees_only_the_active_orgs_records(page, portal, demo_users):
     user = demo_users["multi_org"]
     first, second = user["orgs"]
