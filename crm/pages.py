@@ -64,7 +64,14 @@ def home(request):
 def record_list(request, connection, module: str):
     found = records.module_get(connection=connection, module=module)
     query = _list_query(request)
-    page = records.record_page(connection=connection, module=found, **query)
+    page, notices = _forgiving_page(connection, found, query)
+    next_page = query["page"] + 1 if page.info.get("more_records") else None
+    if next_page and next_page * query["per_page"] > records.MAX_PAGED_RECORDS:
+        next_page = None  # Zoho would refuse it: say so instead of offering a dead link
+        notices.append(
+            f"Zoho lists only the first {records.MAX_PAGED_RECORDS:,} records page by page: "
+            "search to find the others."
+        )
     rows = [
         {
             "id": r.get("id"),
@@ -85,7 +92,8 @@ def record_list(request, connection, module: str):
             "sort_order": query["sort_order"] or "asc",
             "per_page_choices": records.PER_PAGE_CHOICES,
             "previous_page": query["page"] - 1 if query["page"] > 1 else None,
-            "next_page": query["page"] + 1 if page.info.get("more_records") else None,
+            "next_page": next_page,
+            "notices": notices,
         },
     )
 
@@ -227,8 +235,33 @@ def _display(value, data_type: str = "") -> str:
     return str(value)
 
 
+# What the list page falls back to when Zoho's rules refuse a parameter (records.record_page
+# names it in the error's `field`), and how the notice ends.
+_LIST_FALLBACKS = {
+    "sort_by": ({"sort_by": None, "sort_order": None}, "Showing the default order."),
+    "q": ({"query": ""}, "Showing all records."),
+    "page": ({"page": 1}, "Showing the first page."),
+}
+
+
+def _forgiving_page(connection, module, query: dict) -> tuple[records.RecordPage, list[str]]:
+    """The page `query` asks for; a parameter Zoho's rules refuse falls back to its default,
+    with a notice saying why. `query` is updated to what is shown."""
+    notices = []
+    while True:
+        try:
+            return records.record_page(connection=connection, module=module, **query), notices
+        except CrmError as error:
+            fallback = _LIST_FALLBACKS.get(error.field) if error.status == 400 else None
+            if fallback is None or all(query[k] == v for k, v in fallback[0].items()):
+                raise
+            query.update(fallback[0])
+            notices.append(f"{error.message} {fallback[1]}")
+
+
 def _list_query(request) -> dict:
-    """The list page's query string, forgiving: a bad value falls back to the default."""
+    """The list page's query string, forgiving: a malformed value is the default, and one
+    Zoho's rules refuse (sort_by, q, page) falls back to it with a notice (_forgiving_page)."""
     sort_order = request.GET.get("sort_order")
     return {
         "page": _positive(request.GET.get("page"), 1),

@@ -180,7 +180,40 @@ def test_list_page_sorts_by_a_column_and_keeps_the_page_size(client, signed_in):
     assert '<option value="50" selected>' in page
     assert "Last Name ▼" in page
     assert 'href="?sort_by=Last_Name&amp;sort_order=asc&amp;per_page=50"' in page
-    assert client.get("/crm/Leads/?sort_by=Description").status_code == 400
+
+
+def test_a_column_zoho_cannot_sort_by_falls_back_to_the_default_order(client, signed_in):
+    response = client.get("/crm/Leads/?per_page=50&sort_by=Description&sort_order=desc")
+    assert response.status_code == 200
+    page = response.text
+    assert "Cannot sort by &#x27;Description&#x27;. Showing the default order." in page
+    assert "▼" not in page and "▲" not in page  # no column claims to be the sort
+    assert '<option value="50" selected>' in page
+    assert _record_ids(page)
+
+
+def test_a_one_letter_search_shows_the_list_and_says_why(client, signed_in):
+    response = client.get("/crm/Leads/?q=a")
+    assert response.status_code == 200
+    page = response.text
+    assert "Search for at least two characters. Showing all records." in page
+    assert _record_ids(page)
+
+
+def test_no_next_link_past_zohos_2000_record_paging_limit(client, signed_in):
+    for batch in range(20):
+        leads = [{"Last_Name": f"Bulk {batch}-{i}"} for i in range(100)]
+        created = client.post("/crm/api/Leads/", data=leads, content_type="application/json")
+        assert created.status_code == 201
+    page = client.get("/crm/Leads/?per_page=200&page=9").text
+    assert 'rel="next"' in page  # page 10 is the last Zoho pages to
+    last = client.get("/crm/Leads/?per_page=200&page=10")
+    assert last.status_code == 200
+    assert 'rel="next"' not in last.text and 'rel="prev"' in last.text
+    assert "Zoho lists only the first 2,000 records page by page" in last.text
+    beyond = client.get("/crm/Leads/?per_page=200&page=11")  # a typed or stale URL
+    assert beyond.status_code == 200
+    assert "Showing the first page." in beyond.text and "Page 1" in beyond.text
 
 
 @pytest.mark.parametrize(
