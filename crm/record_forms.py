@@ -32,7 +32,10 @@ _WIDGETS = {
     "currency": lambda f: _decimal_field(f),
     "date": lambda f: forms.DateField(widget=forms.DateInput(attrs={"type": "date"})),
     "datetime": lambda f: forms.DateTimeField(
-        widget=forms.DateTimeInput(attrs={"type": "datetime-local"}, format="%Y-%m-%dT%H:%M"),
+        # Seconds kept (step=1 makes the browser show and send them): Zoho stores them.
+        widget=forms.DateTimeInput(
+            attrs={"type": "datetime-local", "step": "1"}, format="%Y-%m-%dT%H:%M:%S"
+        ),
         help_text="In UTC.",
     ),
     "boolean": lambda f: forms.BooleanField(),
