@@ -17,7 +17,7 @@ from django.views import csrf
 from accounts.services import active_connection_for
 
 from . import records
-from .errors import CrmError, bad_input
+from .errors import CrmError, bad_input, with_head
 
 logger = logging.getLogger("zohoportal.crm")
 MAX_BODY = 1_000_000
@@ -27,7 +27,10 @@ API_PREFIX = "/crm/api/"
 
 
 def api_view(methods: list[str]):
-    """JSON errors for everything; the view gets the request's active connection."""
+    """JSON errors for everything; the view gets the request's active connection.
+
+    HEAD is allowed wherever GET is, and answered as the GET without its body."""
+    methods = with_head(methods)
 
     def decorate(view):
         @functools.wraps(view)

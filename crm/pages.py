@@ -13,7 +13,7 @@ from django.views.decorators.http import require_http_methods
 from accounts.services import active_connection_for
 
 from . import records
-from .errors import CrmError
+from .errors import CrmError, with_head
 from .record_forms import (
     edit_form,
     edit_values,
@@ -24,10 +24,12 @@ from .record_forms import (
 
 
 def page_view(methods: list[str]):
-    """Signed-in pages with an active connection; CrmError becomes an error page."""
+    """Signed-in pages with an active connection; CrmError becomes an error page.
+
+    HEAD is allowed wherever GET is (these GETs only read)."""
 
     def decorate(view):
-        @require_http_methods(methods)
+        @require_http_methods(with_head(methods))
         @functools.wraps(view)
         def wrapper(request, *args, **kwargs):
             if not request.user.is_authenticated:

@@ -380,9 +380,9 @@ def test_writes_need_csrf(signed_in, zoho):
 @pytest.mark.parametrize(
     ("method", "url", "status", "allow"),
     [
-        ("put", "/crm/api/Leads/1/", 405, "GET, PATCH, DELETE"),
-        ("delete", "/crm/api/Leads/", 405, "GET, POST"),
-        ("post", "/crm/api/modules/", 405, "GET"),
+        ("put", "/crm/api/Leads/1/", 405, "GET, HEAD, PATCH, DELETE"),
+        ("delete", "/crm/api/Leads/", 405, "GET, HEAD, POST"),
+        ("post", "/crm/api/modules/", 405, "GET, HEAD"),
         ("get", "/crm/api/Leads/1/notes/", 404, None),
         ("get", "/crm/api/Leads", 404, None),
     ],
@@ -392,6 +392,21 @@ def test_wrong_methods_and_unknown_api_urls_are_json(client, signed_in, method, 
     assert response.status_code == status
     assert response.json()["error"]["message"]
     assert response.get("Allow") == allow
+
+
+def test_head_is_allowed_wherever_get_is(client, signed_in):
+    lead = client.get("/crm/api/Leads/?per_page=1").json()["data"][0]
+    for url in (
+        "/crm/api/modules/",
+        "/crm/api/Leads/fields/",
+        "/crm/api/Leads/?per_page=1",
+        f"/crm/api/Leads/{lead['id']}/",
+    ):
+        got, head = client.get(url), client.head(url)
+        assert head.status_code == 200, url
+        assert head["Content-Type"] == got["Content-Type"] == "application/json"
+        assert head.content == b""
+    assert client.head("/crm/api/Leads/123456789/").status_code == 404  # as GET answers
 
 
 def test_a_write_that_times_out_says_it_may_have_been_saved(client, signed_in, zoho, settings):

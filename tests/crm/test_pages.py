@@ -385,3 +385,21 @@ def test_a_stored_value_the_form_would_refuse_does_not_lock_the_record(client, s
     untouched = client.post(edit_url, _form_data(client.get(edit_url).text))
     assert untouched.status_code == 302
     assert "Nothing was changed." in client.get(untouched["Location"]).text
+
+
+def test_head_is_allowed_wherever_get_is(client, signed_in):
+    lead = client.get("/crm/api/Leads/?per_page=1").json()["data"][0]
+    for url in (
+        "/crm/Leads/",
+        "/crm/input/",
+        "/crm/Leads/new/",
+        f"/crm/Leads/{lead['id']}/",
+        f"/crm/Leads/{lead['id']}/edit/",
+        f"/crm/Leads/{lead['id']}/delete/",
+    ):
+        head = client.head(url)
+        assert head.status_code == 200, url
+        assert head["Content-Type"].startswith("text/html") and head.content == b""
+    assert client.get(f"/crm/api/Leads/{lead['id']}/").status_code == 200  # HEAD deleted nothing
+    put = client.put("/crm/Leads/")
+    assert put.status_code == 405 and put["Allow"] == "GET, HEAD"
