@@ -126,8 +126,8 @@ def parse_record_id(raw: str) -> int:
 # --- validation ---------------------------------------------------------------------------
 def _clean_value(field: dict, value):  # noqa: C901 - one branch per Zoho data type
     name, data_type = field["api_name"], field["data_type"]
-    if value is None or value == "":
-        return None
+    if value is None or (isinstance(value, str) and not value.strip()):
+        return None  # empty, as the form (which strips) sees it: cleared, or left out on create
     if data_type in ("text", "textarea", "email", "phone", "website", "picklist"):
         if not isinstance(value, str):
             raise bad_input(f"{field['label']} must be text.", field=name)

@@ -723,3 +723,19 @@ def test_a_number_with_more_decimals_or_digits_than_the_field_holds_is_a_400(
     assert created.status_code == 201, created.content
     got = client.get(f"/crm/api/Deals/{created.json()['data']['id']}/").json()["data"]
     assert got["Amount"] == 1234567890123.45
+
+
+def test_a_whitespace_only_value_is_empty_as_in_the_form(client, signed_in):
+    body = {"Last_Name": "Blank Email", "Email": "   ", "No_of_Employees": " ", "City": "\t"}
+    created = api(client, "post", "/crm/api/Leads/", body)
+    assert created.status_code == 201, created.content
+    url = f"/crm/api/Leads/{created.json()['data']['id']}/"
+    got = client.get(url).json()["data"]
+    assert got["Email"] is None and got["No_of_Employees"] is None and got["City"] is None
+    assert api(client, "patch", url, {"Email": "blank@example.org"}).status_code == 200
+    assert api(client, "patch", url, {"Email": " \n "}).status_code == 200
+    assert client.get(url).json()["data"]["Email"] is None  # cleared, as an emptied form field
+    refused = api(client, "patch", url, {"Last_Name": "  "})
+    assert refused.status_code == 400
+    assert refused.json()["error"]["code"] == "MANDATORY_NOT_FOUND"
+    assert client.get(url).json()["data"]["Last_Name"] == "Blank Email"
