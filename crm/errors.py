@@ -42,3 +42,11 @@ def zoho_timed_out(*, write: bool = False) -> CrmError:
             "check the record before trying again.",
         )
     return CrmError(504, "ZOHO_TIMEOUT", "Zoho CRM did not answer in time. Please try again.")
+
+
+def with_head(methods: list[str]) -> list[str]:
+    """`methods` plus HEAD after GET: a HEAD is a GET without the body (RFC 9110 9.3.2)."""
+    if "GET" not in methods or "HEAD" in methods:
+        return list(methods)
+    index = methods.index("GET") + 1
+    return [*methods[:index], "HEAD", *methods[index:]]

@@ -10,13 +10,14 @@ import functools
 import json
 import logging
 
+from django.core.exceptions import RequestDataTooBig
 from django.http import HttpRequest, JsonResponse
 from django.views import csrf
 
 from accounts.services import active_connection_for
 
 from . import records
-from .errors import CrmError, bad_input
+from .errors import CrmError, bad_input, with_head
 
 logger = logging.getLogger("zohoportal.crm")
 MAX_BODY = 1_000_000
@@ -26,7 +27,10 @@ API_PREFIX = "/crm/api/"
 
 
 def api_view(methods: list[str]):
-    """JSON errors for everything; the view gets the request's active connection."""
+    """JSON errors for everything; the view gets the request's active connection.
+
+    HEAD is allowed wherever GET is, and answered as the GET without its body."""
+    methods = with_head(methods)
 
     def decorate(view):
         @functools.wraps(view)
@@ -84,10 +88,20 @@ def csrf_failure(request: HttpRequest, reason: str = ""):
 def _json_body(request: HttpRequest):
     if request.content_type != "application/json":
         raise CrmError(415, "UNSUPPORTED_MEDIA_TYPE", "Send the body as application/json.")
-    if len(request.body) > MAX_BODY:
-        raise CrmError(413, "TOO_LARGE", "The request body is too large.")
+    too_large = CrmError(
+        413, "TOO_LARGE", f"The request body is too large: at most {MAX_BODY:,} bytes."
+    )
+    declared = request.META.get("CONTENT_LENGTH") or ""
+    if declared.isdigit() and int(declared) > MAX_BODY:
+        raise too_large  # not even read
     try:
-        return json.loads(request.body.decode("utf-8"))
+        body = request.body
+    except RequestDataTooBig:  # over DATA_UPLOAD_MAX_MEMORY_SIZE, however it was sent
+        raise too_large from None
+    if len(body) > MAX_BODY:
+        raise too_large
+    try:
+        return json.loads(body.decode("utf-8"))
     except (UnicodeDecodeError, ValueError, RecursionError):  # RecursionError: absurd nesting
         raise bad_input("The body is not valid UTF-8 JSON.", code="INVALID_JSON") from None
 
@@ -136,7 +150,11 @@ def record_collection(request, connection, module: str):
         sort_order=request.GET.get("sort_order") or None,
         query=request.GET.get("q", ""),
     )
-    return JsonResponse({"data": page.records, "info": page.info})
+    columns = [
+        {"api_name": c["api_name"], "label": c["label"], "data_type": c["data_type"]}
+        for c in page.columns
+    ]  # the fields each listed record carries (besides its id)
+    return JsonResponse({"data": page.records, "info": page.info, "columns": columns})
 
 
 @api_view(["GET", "PATCH", "DELETE"])

@@ -13,15 +13,23 @@ from django.views.decorators.http import require_http_methods
 from accounts.services import active_connection_for
 
 from . import records
-from .errors import CrmError
-from .record_forms import form_values, initial_from_record, record_form_class
+from .errors import CrmError, with_head
+from .record_forms import (
+    edit_form,
+    edit_values,
+    form_values,
+    initial_from_record,
+    record_form_class,
+)
 
 
 def page_view(methods: list[str]):
-    """Signed-in pages with an active connection; CrmError becomes an error page."""
+    """Signed-in pages with an active connection; CrmError becomes an error page.
+
+    HEAD is allowed wherever GET is (these GETs only read)."""
 
     def decorate(view):
-        @require_http_methods(methods)
+        @require_http_methods(with_head(methods))
         @functools.wraps(view)
         def wrapper(request, *args, **kwargs):
             if not request.user.is_authenticated:
@@ -58,7 +66,14 @@ def home(request):
 def record_list(request, connection, module: str):
     found = records.module_get(connection=connection, module=module)
     query = _list_query(request)
-    page = records.record_page(connection=connection, module=found, **query)
+    page, notices = _forgiving_page(connection, found, query)
+    next_page = query["page"] + 1 if page.info.get("more_records") else None
+    if next_page and next_page * query["per_page"] > records.MAX_PAGED_RECORDS:
+        next_page = None  # Zoho would refuse it: say so instead of offering a dead link
+        notices.append(
+            f"Zoho lists only the first {records.MAX_PAGED_RECORDS:,} records page by page: "
+            "search to find the others."
+        )
     rows = [
         {
             "id": r.get("id"),
@@ -79,7 +94,8 @@ def record_list(request, connection, module: str):
             "sort_order": query["sort_order"] or "asc",
             "per_page_choices": records.PER_PAGE_CHOICES,
             "previous_page": query["page"] - 1 if query["page"] > 1 else None,
-            "next_page": query["page"] + 1 if page.info.get("more_records") else None,
+            "next_page": next_page,
+            "notices": notices,
         },
     )
 
@@ -125,17 +141,18 @@ def record_create(request, connection, module: str):
 def record_edit(request, connection, module: str, record_id: str):
     ident = records.parse_record_id(record_id)
     found = records.module_get(connection=connection, module=module)
-    form_class = record_form_class(found)
+    form_class = record_form_class(found, editing=True)
     status = None  # the status of a Zoho error shown on the form
     if request.method == "POST":
         form = form_class(request.POST)
-        if form.is_valid():
+        values = edit_values(form)
+        if values == {}:
+            messages.info(request, "Nothing was changed.")
+            return redirect("crm:record", module=found.api_name, record_id=ident)
+        if values is not None:
             try:
                 records.record_update(
-                    connection=connection,
-                    module=found,
-                    record_id=ident,
-                    values=form_values(form, creating=False),
+                    connection=connection, module=found, record_id=ident, values=values
                 )
             except CrmError as error:
                 status = _form_error(form, error)
@@ -144,7 +161,7 @@ def record_edit(request, connection, module: str, record_id: str):
                 return redirect("crm:record", module=found.api_name, record_id=ident)
     else:
         record = records.record_detail(connection=connection, module=found, record_id=ident)
-        form = form_class(initial=initial_from_record(found, record))
+        form = edit_form(form_class, initial_from_record(found, record))
     return render(
         request,
         "records/form.html",
@@ -220,8 +237,33 @@ def _display(value, data_type: str = "") -> str:
     return str(value)
 
 
+# What the list page falls back to when Zoho's rules refuse a parameter (records.record_page
+# names it in the error's `field`), and how the notice ends.
+_LIST_FALLBACKS = {
+    "sort_by": ({"sort_by": None, "sort_order": None}, "Showing the default order."),
+    "q": ({"query": ""}, "Showing all records."),
+    "page": ({"page": 1}, "Showing the first page."),
+}
+
+
+def _forgiving_page(connection, module, query: dict) -> tuple[records.RecordPage, list[str]]:
+    """The page `query` asks for; a parameter Zoho's rules refuse falls back to its default,
+    with a notice saying why. `query` is updated to what is shown."""
+    notices = []
+    while True:
+        try:
+            return records.record_page(connection=connection, module=module, **query), notices
+        except CrmError as error:
+            fallback = _LIST_FALLBACKS.get(error.field) if error.status == 400 else None
+            if fallback is None or all(query[k] == v for k, v in fallback[0].items()):
+                raise
+            query.update(fallback[0])
+            notices.append(f"{error.message} {fallback[1]}")
+
+
 def _list_query(request) -> dict:
-    """The list page's query string, forgiving: a bad value falls back to the default."""
+    """The list page's query string, forgiving: a malformed value is the default, and one
+    Zoho's rules refuse (sort_by, q, page) falls back to it with a notice (_forgiving_page)."""
     sort_order = request.GET.get("sort_order")
     return {
         "page": _positive(request.GET.get("page"), 1),

@@ -9,7 +9,9 @@ from django import forms
 from django.core.validators import MaxLengthValidator
 from django.utils.dateparse import parse_datetime
 
-from .records import Module
+from .records import BIGINT_DIGITS, Module, decimal_limits
+
+_BIGINT_LIMIT = 10**BIGINT_DIGITS - 1
 
 _WIDGETS = {
     "textarea": lambda f: forms.CharField(widget=forms.Textarea(attrs={"rows": 3})),
@@ -21,17 +23,30 @@ _WIDGETS = {
     "integer": lambda f: forms.IntegerField(
         min_value=-_integer_limit(f), max_value=_integer_limit(f)
     ),
-    "bigint": lambda f: forms.RegexField(regex=r"^\d+$"),
-    "double": lambda f: forms.FloatField(),
-    "currency": lambda f: forms.DecimalField(decimal_places=2, max_digits=16),
+    "bigint": lambda f: forms.IntegerField(
+        min_value=-_BIGINT_LIMIT,
+        max_value=_BIGINT_LIMIT,
+        widget=forms.TextInput(attrs={"inputmode": "numeric"}),  # no float rounding in browsers
+    ),
+    "double": lambda f: _decimal_field(f),
+    "currency": lambda f: _decimal_field(f),
     "date": lambda f: forms.DateField(widget=forms.DateInput(attrs={"type": "date"})),
     "datetime": lambda f: forms.DateTimeField(
-        widget=forms.DateTimeInput(attrs={"type": "datetime-local"}, format="%Y-%m-%dT%H:%M"),
+        # Seconds kept (step=1 makes the browser show and send them): Zoho stores them.
+        widget=forms.DateTimeInput(
+            attrs={"type": "datetime-local", "step": "1"}, format="%Y-%m-%dT%H:%M:%S"
+        ),
         help_text="In UTC.",
     ),
     "boolean": lambda f: forms.BooleanField(),
     "picklist": lambda f: forms.ChoiceField(choices=[("", "—")] + [(v, v) for v in f["picklist"]]),
 }
+
+
+def _decimal_field(field: dict) -> forms.DecimalField:
+    """The JSON API's own limits (records.decimal_limits), so the two never disagree."""
+    max_digits, places = decimal_limits(field)
+    return forms.DecimalField(max_digits=max_digits, decimal_places=places)
 
 
 def _integer_limit(field: dict) -> int:
@@ -40,14 +55,19 @@ def _integer_limit(field: dict) -> int:
     return min(10**digits - 1, 2**31 - 1) if digits else 2**31 - 1
 
 
-def record_form_class(module: Module) -> type[forms.Form]:
-    """A form with one field per editable Zoho field: required, length, type, picklist."""
+def record_form_class(module: Module, *, editing: bool = False) -> type[forms.Form]:
+    """A form with one field per editable Zoho field: required, length, type, picklist.
+
+    An editing form also renders each field's initial value in a hidden input, so that
+    `edit_values` can tell what the user changed.
+    """
     form_fields = {}
     for field in module.editable_fields:
         make = _WIDGETS.get(field["data_type"], lambda f: forms.CharField())
         form_field = make(field)
         form_field.label = field["label"]
         form_field.required = field["required"] and field["data_type"] != "boolean"
+        form_field.show_hidden_initial = editing
         if isinstance(form_field, forms.CharField) and field.get("length"):
             # Set after construction, so the validator CharField would have added is added here.
             form_field.max_length = int(field["length"])
@@ -71,6 +91,41 @@ def form_values(form: forms.Form, *, creating: bool) -> dict:
             value = float(value)
         values[name] = value if value != "" else None
     return values
+
+
+def edit_values(form: forms.Form) -> dict | None:
+    """The values the user changed (API values), or None when a changed one is invalid.
+
+    A value left untouched is neither checked again nor sent: a record holding a value the
+    form would refuse (set elsewhere, or before Zoho's metadata changed) can still be saved,
+    and a change someone else made meanwhile to another field is not overwritten. A field
+    posted without its hidden initial value counts as changed.
+    """
+    form.is_valid()
+    changed = set(form.changed_data)
+    touched = {
+        name
+        for name in form.fields
+        if name in changed or form[name].html_initial_name not in form.data
+    }
+    for name in [name for name in form.errors if name in form.fields and name not in touched]:
+        del form.errors[name]
+    if form.errors:
+        return None
+    values = form_values(form, creating=False)
+    return {name: value for name, value in values.items() if name in touched}
+
+
+def edit_form(form_class: type[forms.Form], initial: dict) -> forms.Form:
+    """An unbound edit form; a stored picklist value Zoho no longer offers stays selectable,
+    so saving the form untouched does not clear it."""
+    form = form_class(initial=initial)
+    for name, field in form.fields.items():
+        value = initial.get(name)
+        if isinstance(field, forms.ChoiceField) and value not in (None, ""):
+            if value not in [choice for choice, _ in field.choices]:
+                field.choices = [*field.choices, (value, f"{value} (no longer offered)")]
+    return form
 
 
 def initial_from_record(module: Module, record: dict) -> dict:

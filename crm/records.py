@@ -7,12 +7,14 @@ any write is sent, so a bad value never reaches Zoho and a rejected batch writes
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 from datetime import date, datetime
+from decimal import Decimal, InvalidOperation
 
 from django.core.cache import cache
 from django.core.exceptions import ValidationError
-from django.core.validators import EmailValidator
+from django.core.validators import DecimalValidator, EmailValidator
 from django.utils.dateparse import parse_date, parse_datetime
 
 from accounts.models import ZohoConnection
@@ -43,6 +45,9 @@ EDITABLE_TYPES = {
 }
 ALWAYS_SORTABLE = ("id", "Created_Time", "Modified_Time")
 NAME_FIELDS = ("Full_Name", "Account_Name", "Deal_Name", "Name")
+BIGINT_DIGITS = 18  # Zoho's long integer: at most 18 digits, whatever the metadata's length
+WHOLE_NUMBER = re.compile(r"[+-]?[0-9]+")
+FLOAT_DIGITS = 15  # significant digits a float keeps exactly
 _email = EmailValidator()
 
 
@@ -121,9 +126,9 @@ def parse_record_id(raw: str) -> int:
 # --- validation ---------------------------------------------------------------------------
 def _clean_value(field: dict, value):  # noqa: C901 - one branch per Zoho data type
     name, data_type = field["api_name"], field["data_type"]
-    if value is None or value == "":
-        return None
-    if data_type in ("text", "textarea", "email", "phone", "website", "picklist", "bigint"):
+    if value is None or (isinstance(value, str) and not value.strip()):
+        return None  # empty, as the form (which strips) sees it: cleared, or left out on create
+    if data_type in ("text", "textarea", "email", "phone", "website", "picklist"):
         if not isinstance(value, str):
             raise bad_input(f"{field['label']} must be text.", field=name)
         value = value.strip()
@@ -142,31 +147,21 @@ def _clean_value(field: dict, value):  # noqa: C901 - one branch per Zoho data t
             raise bad_input(
                 f"{field['label']} must be one of: {', '.join(field['picklist'])}.", field=name
             )
-        if data_type == "bigint" and not value.isdigit():
-            raise bad_input(f"{field['label']} must be a whole number.", field=name)
         return value
-    if data_type == "integer":
-        if isinstance(value, bool) or not isinstance(value, int | str):
+    if data_type in ("integer", "bigint"):
+        # The SDK sends both as a Python int (JSON number); anything else is its TYPE ERROR.
+        text = _whole_number_text(value)
+        if text is None:
             raise bad_input(f"{field['label']} must be a whole number.", field=name)
-        try:
-            number = int(value)
-        except ValueError:
-            raise bad_input(f"{field['label']} must be a whole number.", field=name) from None
-        if not -(2**31) <= number < 2**31:
+        digits = BIGINT_DIGITS if data_type == "bigint" else int(field.get("length") or 10)
+        if len(text.lstrip("+-").lstrip("0")) > digits:
+            raise bad_input(f"{field['label']} has more than {digits} digits.", field=name)
+        number = int(text)
+        if data_type == "integer" and not -(2**31) <= number < 2**31:
             raise bad_input(f"{field['label']} is out of range.", field=name)
-        if field.get("length") and len(str(abs(number))) > int(field["length"]):  # digits
-            raise bad_input(f"{field['label']} has more than {field['length']} digits.", field=name)
         return number
     if data_type in ("double", "currency"):
-        if isinstance(value, bool) or not isinstance(value, int | float | str):
-            raise bad_input(f"{field['label']} must be a number.", field=name)
-        try:
-            number = float(value)
-        except ValueError:
-            raise bad_input(f"{field['label']} must be a number.", field=name) from None
-        if number != number or abs(number) > 1e15:  # NaN or absurd
-            raise bad_input(f"{field['label']} is out of range.", field=name)
-        return number
+        return float(_decimal_number(field, value))  # the SDK sends a Python float
     if data_type == "boolean":
         if isinstance(value, bool):
             return value
@@ -194,6 +189,51 @@ def _clean_value(field: dict, value):  # noqa: C901 - one branch per Zoho data t
             )
         return parsed
     raise bad_input(f"{field['label']} cannot be set from the portal.", field=name)
+
+
+def decimal_limits(field: dict) -> tuple[int, int | None]:
+    """(max_digits, decimal_places) of a double/currency field, as Django's DecimalValidator
+    takes them: Zoho's `decimal_place` digits after the point and `length` before it, within
+    the 15 significant digits a float (what the SDK sends) keeps exactly."""
+    places = field.get("decimal_place")
+    places = None if places is None else int(places)
+    whole = int(field.get("length") or FLOAT_DIGITS)
+    return min(whole + (places or 0), FLOAT_DIGITS), places
+
+
+def _decimal_number(field: dict, value) -> Decimal:
+    name, label = field["api_name"], field["label"]
+    if isinstance(value, bool) or not isinstance(value, int | float | str):
+        raise bad_input(f"{label} must be a number.", field=name)
+    try:
+        number = Decimal(repr(value) if isinstance(value, float) else str(value).strip())
+    except InvalidOperation:
+        raise bad_input(f"{label} must be a number.", field=name) from None
+    if not number.is_finite():
+        raise bad_input(f"{label} must be a finite number.", field=name)
+    max_digits, places = decimal_limits(field)
+    try:
+        DecimalValidator(max_digits, places)(number)
+    except ValidationError as error:
+        exponent = number.as_tuple().exponent
+        if places is not None and isinstance(exponent, int) and -exponent > places:
+            reason = f"{label} has more than {places} decimal places."  # the likeliest slip
+        elif error.code == "max_whole_digits":
+            whole = max_digits - (places or 0)
+            reason = f"{label} has more than {whole} digits before the point."
+        else:
+            reason = f"{label} has more than {max_digits} digits."
+        raise bad_input(reason, field=name) from None
+    return number
+
+
+def _whole_number_text(value) -> str | None:
+    """A JSON whole number, or a string of ASCII digits (optionally signed), as text; else None."""
+    if isinstance(value, int) and not isinstance(value, bool):
+        return str(value)
+    if isinstance(value, str) and WHOLE_NUMBER.fullmatch(value.strip()):
+        return value.strip()
+    return None
 
 
 def clean_values(module: Module, values, *, creating: bool) -> dict:

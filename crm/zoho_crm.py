@@ -107,10 +107,51 @@ def _api_exception_code(error: SDKException) -> str | None:
     return None
 
 
+# The SDK's own checks of a record's values against its field cache, made before sending.
+_SDK_VALUE_ERRORS = {
+    "TYPE ERROR",
+    "MAXIMUM LENGTH ERROR",
+    "MINIMUM LENGTH ERROR",
+    "UNACCEPTED VALUES ERROR",
+    "REGEX MISMATCH ERROR",
+    "UNIQUE KEY ERROR",
+}
+_SDK_TYPE_NAMES = {
+    "Integer": "a whole number",
+    "Long": "a whole number",
+    "Float": "a number",
+    "Double": "a number",
+    "Boolean": "true or false",
+    "Date": "a date",
+    "DateTime": "a date and time",
+    "String": "text",
+}
+
+
+def _sdk_value_error(error: SDKException) -> CrmError:
+    """The SDK refused a value of the record being written (nothing was sent): a 400.
+
+    The portal converts values to the SDK's types first, so this happens only when the
+    portal's cached field metadata and the SDK's disagree (e.g. a field changed at Zoho).
+    """
+    details = getattr(error, "details", None) or {}
+    field = str(details.get("field") or "")[:100] or None
+    expected = _SDK_TYPE_NAMES.get(str(details.get("accepted_type") or ""))
+    name = field or "A field"
+    message = (
+        f"{name} must be {expected} for Zoho CRM."
+        if expected
+        else f"{name} has a value Zoho CRM does not accept."
+    )
+    return CrmError(400, "INVALID_DATA", message, field=field)
+
+
 def _sdk_error(error: SDKException, *, write: bool) -> CrmError:
     code = _api_exception_code(error)
     if code:
         return _api_error(code, str(error.details.get("message") or ""), None, 0)
+    if write and getattr(error, "code", None) in _SDK_VALUE_ERRORS:
+        return _sdk_value_error(error)
     cause = getattr(error, "cause", None)
     if isinstance(cause, requests.Timeout):
         return zoho_timed_out(write=write)
@@ -297,6 +338,7 @@ def fields(connection: ZohoConnection, module: str) -> list[dict]:
                     "required": bool(f.get_system_mandatory()),
                     "read_only": bool(f.get_read_only() or f.get_field_read_only()),
                     "length": f.get_length(),
+                    "decimal_place": f.get_decimal_place(),
                     "sortable": bool(f.get_sortable()),
                     "picklist": picklist,
                 }

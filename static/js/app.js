@@ -85,7 +85,10 @@
         input = el("textarea", { id: id, name: f.api_name, rows: "2" });
       } else {
         input = el("input", { id: id, name: f.api_name, type: INPUT_TYPES[f.data_type] || "text" });
-        if (f.data_type === "double" || f.data_type === "currency") { input.setAttribute("step", "any"); }
+        if (f.data_type === "double" || f.data_type === "currency") {
+          // Zoho's decimal places: the browser flags 1.234 for a currency before sending.
+          input.setAttribute("step", f.decimal_place === null || f.decimal_place === undefined ? "any" : String(Math.pow(10, -f.decimal_place)));
+        }
       }
       if (f.length && f.data_type !== "boolean") { input.setAttribute("maxlength", String(f.length)); }
       if (f.required) { input.setAttribute("required", ""); input.setAttribute("aria-required", "true"); }
@@ -98,19 +101,31 @@
     });
   }
 
+  // A number as the browser's number input reads it ("1e3" is 1000), never a prefix of it
+  // (parseInt("1e3") is 1); NaN when it is not a number at all.
+  var NUMBER = /^[+-]?(\d+\.?\d*|\.\d+)(e[+-]?\d+)?$/i;
+  function number(text) { return NUMBER.test(text) ? Number(text) : NaN; }
+
+  // The record to send, or {problem: {field, message}} for a value that cannot be one.
   function values() {
     var record = {};
+    var problem = null;
     fields.forEach(function (f) {
+      if (problem) { return; }
       var input = form.elements[f.api_name];
       if (f.data_type === "boolean") { if (input.checked) { record[f.api_name] = true; } return; }
       var value = input.value.trim();
       if (value === "") { return; }
-      if (f.data_type === "integer") { value = parseInt(value, 10); }
-      else if (f.data_type === "double" || f.data_type === "currency") { value = parseFloat(value); }
-      else if (f.data_type === "datetime") { value = new Date(value).toISOString().replace(/\.\d{3}Z$/, "+00:00"); }
+      if (f.data_type === "integer") {
+        value = number(value);
+        if (!Number.isInteger(value)) { problem = { field: f, message: f.label + " must be a whole number." }; }
+      } else if (f.data_type === "double" || f.data_type === "currency") {
+        value = number(value);
+        if (!isFinite(value)) { problem = { field: f, message: f.label + " must be a number." }; }
+      } else if (f.data_type === "datetime") { value = new Date(value).toISOString().replace(/\.\d{3}Z$/, "+00:00"); }
       record[f.api_name] = value;
     });
-    return record;
+    return problem ? { problem: problem } : { record: record };
   }
 
   function clearErrors() {
@@ -124,7 +139,8 @@
       head.textContent = "";
       body.textContent = "";
       if (!answer.ok) { statusLine.textContent = answer.data.error ? answer.data.error.message : "Could not list records."; return; }
-      var columns = fields.slice(0, 4);
+      // The list answers with the fields it returns: show those, not the form's fields.
+      var columns = (answer.data.columns || []).slice(0, 4);
       var row = el("tr");
       columns.forEach(function (f) { row.appendChild(el("th", { scope: "col" }, f.label)); });
       head.appendChild(row);
@@ -164,8 +180,15 @@
     clearErrors();
     var invalid = firstInvalid();
     if (invalid) { statusLine.textContent = "Please correct " + invalid.label + "."; return; }
+    var built = values();
+    if (built.problem) {
+      var problemSpan = document.getElementById("quick-" + built.problem.field.api_name + "-error");
+      if (problemSpan) { problemSpan.textContent = built.problem.message; }
+      statusLine.textContent = "Please correct " + built.problem.field.label + ".";
+      return;
+    }
     statusLine.textContent = "Saving…";
-    api("POST", apiUrl, values()).then(function (answer) {
+    api("POST", apiUrl, built.record).then(function (answer) {
       if (answer.ok) {
         statusLine.textContent = "Created record " + answer.data.data.id + ".";
         form.reset();

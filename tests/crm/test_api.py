@@ -90,6 +90,15 @@ def _emulator_count(zoho, path_suffix):
     )
 
 
+def test_a_list_names_the_columns_its_records_carry(client, signed_in):
+    answer = client.get("/crm/api/Leads/?per_page=5").json()
+    names = [c["api_name"] for c in answer["columns"]]
+    assert names[0] == "Full_Name" and "Salutation" not in names
+    assert all(c["label"] for c in answer["columns"])
+    for record in answer["data"]:
+        assert set(record) == {*names, "id"}
+
+
 def test_pagination_honours_more_records(client, signed_in):
     first = client.get("/crm/api/Leads/?per_page=10&page=1").json()
     assert first["info"]["more_records"] is True
@@ -371,9 +380,9 @@ def test_writes_need_csrf(signed_in, zoho):
 @pytest.mark.parametrize(
     ("method", "url", "status", "allow"),
     [
-        ("put", "/crm/api/Leads/1/", 405, "GET, PATCH, DELETE"),
-        ("delete", "/crm/api/Leads/", 405, "GET, POST"),
-        ("post", "/crm/api/modules/", 405, "GET"),
+        ("put", "/crm/api/Leads/1/", 405, "GET, HEAD, PATCH, DELETE"),
+        ("delete", "/crm/api/Leads/", 405, "GET, HEAD, POST"),
+        ("post", "/crm/api/modules/", 405, "GET, HEAD"),
         ("get", "/crm/api/Leads/1/notes/", 404, None),
         ("get", "/crm/api/Leads", 404, None),
     ],
@@ -383,6 +392,21 @@ def test_wrong_methods_and_unknown_api_urls_are_json(client, signed_in, method, 
     assert response.status_code == status
     assert response.json()["error"]["message"]
     assert response.get("Allow") == allow
+
+
+def test_head_is_allowed_wherever_get_is(client, signed_in):
+    lead = client.get("/crm/api/Leads/?per_page=1").json()["data"][0]
+    for url in (
+        "/crm/api/modules/",
+        "/crm/api/Leads/fields/",
+        "/crm/api/Leads/?per_page=1",
+        f"/crm/api/Leads/{lead['id']}/",
+    ):
+        got, head = client.get(url), client.head(url)
+        assert head.status_code == 200, url
+        assert head["Content-Type"] == got["Content-Type"] == "application/json"
+        assert head.content == b""
+    assert client.head("/crm/api/Leads/123456789/").status_code == 404  # as GET answers
 
 
 def test_a_write_that_times_out_says_it_may_have_been_saved(client, signed_in, zoho, settings):
@@ -520,6 +544,22 @@ def test_413_for_a_body_over_the_limit(client, signed_in, zoho):
     assert _emulator_count(zoho, "/crm/v8/Leads") == 0
 
 
+@pytest.mark.parametrize("method", ["post", "patch"])
+def test_413_json_for_a_body_over_djangos_own_upload_limit(client, signed_in, zoho, method):
+    """Over DATA_UPLOAD_MAX_MEMORY_SIZE (2.5 MB) Django itself refuses to read the body."""
+    lead = client.get("/crm/api/Leads/?per_page=1").json()["data"][0]
+    url = "/crm/api/Leads/" if method == "post" else f"/crm/api/Leads/{lead['id']}/"
+    before = _emulator_count(zoho, "/crm/v8/Leads")
+    body = json.dumps({"Last_Name": "x", "Description": "y" * 3_000_000})
+    response = getattr(client, method)(url, data=body, content_type="application/json")
+    assert response.status_code == 413
+    assert response["Content-Type"] == "application/json"
+    error = response.json()["error"]
+    assert error["code"] == "TOO_LARGE"
+    assert "1,000,000 bytes" in error["message"]
+    assert _emulator_count(zoho, "/crm/v8/Leads") == before
+
+
 def test_403_when_the_user_has_no_connection_left(client, signed_in):
     from accounts.models import ZohoConnection
 
@@ -588,3 +628,114 @@ def test_a_token_rejected_at_the_sdks_own_fields_call_is_refreshed_once(
     response = api(client, "post", "/crm/api/Leads/", {"Last_Name": "Refreshed"})
     assert response.status_code == 201, response.content
     assert zoho.client.stats()["token_calls"].get("refresh_token", 0) == refreshes + 1
+
+
+# --- values are sent to the SDK as the Python types it checks them against ------------------
+def test_a_bigint_takes_a_json_number_or_a_string_of_digits(client, signed_in):
+    account = client.get("/crm/api/Accounts/?per_page=1").json()["data"][0]
+    url = f"/crm/api/Accounts/{account['id']}/"
+    for sent, stored in ((123456789012, 123456789012), ("000042", 42), (" 77 ", 77)):
+        response = api(client, "patch", url, {"Account_Number": sent})
+        assert response.status_code == 200, response.content
+        assert client.get(url).json()["data"]["Account_Number"] == stored
+    created = api(
+        client,
+        "post",
+        "/crm/api/Accounts/",
+        {"Account_Name": "Bigint Holdings", "Account_Number": "987654321987654321"},
+    )
+    assert created.status_code == 201, created.content
+    got = client.get(f"/crm/api/Accounts/{created.json()['data']['id']}/").json()["data"]
+    assert got["Account_Number"] == 987654321987654321
+
+
+def test_a_bigint_that_is_not_a_whole_number_of_18_digits_is_a_400(client, signed_in):
+    account = client.get("/crm/api/Accounts/?per_page=1").json()["data"][0]
+    url = f"/crm/api/Accounts/{account['id']}/"
+    before = client.get(url).json()["data"]["Account_Number"]
+    for value in ("12a", "1e3", 1.5, True, "1" * 19, 10**18, "٣"):
+        response = api(client, "patch", url, {"Account_Number": value})
+        assert response.status_code == 400, (value, response.content)
+        assert response.json()["error"]["field"] == "Account_Number"
+    assert client.get(url).json()["data"]["Account_Number"] == before
+
+
+def test_integer_strings_must_be_plain_ascii_digits(client, signed_in):
+    for value in ("1_000", "٣", "1e3", "1.0"):
+        response = api(
+            client, "post", "/crm/api/Leads/", {"Last_Name": "X", "No_of_Employees": value}
+        )
+        assert response.status_code == 400, (value, response.content)
+        assert response.json()["error"]["field"] == "No_of_Employees"
+    ok = api(client, "post", "/crm/api/Leads/", {"Last_Name": "Digits", "No_of_Employees": "+25"})
+    assert ok.status_code == 201
+
+
+def test_a_value_the_sdk_refuses_is_a_400_naming_the_field_not_a_502(client, signed_in, zoho):
+    """The portal's cached metadata is stale (the field changed at Zoho): the SDK's own type
+    check refuses the value before anything is sent. That is the user's value, not Zoho failing."""
+    from django.core.cache import cache
+
+    from accounts.models import ZohoConnection
+
+    account = client.get("/crm/api/Accounts/?per_page=1").json()["data"][0]
+    connection = ZohoConnection.objects.get()
+    key = f"crm:fields:{connection.pk}:Accounts"
+    stale = [
+        {**f, "data_type": "text"} if f["api_name"] == "Account_Number" else f
+        for f in cache.get(key)
+    ]
+    cache.set(key, stale)
+    before = _emulator_count(zoho, "/crm/v8/Accounts")
+    response = api(client, "patch", f"/crm/api/Accounts/{account['id']}/", {"Account_Number": "7"})
+    assert response.status_code == 400, response.content
+    error = response.json()["error"]
+    assert error["field"] == "Account_Number"
+    assert "whole number" in error["message"]
+    assert _emulator_count(zoho, "/crm/v8/Accounts") == before  # nothing was sent
+
+
+def test_fields_carry_zohos_decimal_places(client, signed_in):
+    fields = client.get("/crm/api/Deals/fields/").json()["data"]
+    amount = next(f for f in fields if f["api_name"] == "Amount")
+    assert amount["decimal_place"] == 2
+
+
+def test_a_number_with_more_decimals_or_digits_than_the_field_holds_is_a_400(
+    client, signed_in, zoho
+):
+    before = _emulator_count(zoho, "/crm/v8/Deals")
+    for amount, reason in (
+        (1234.567, "more than 2 decimal places"),
+        ("1234.567", "more than 2 decimal places"),
+        (0.1 + 0.2, "more than 2 decimal places"),
+        (12345678901234.0, "more than 13 digits before the point"),  # a float keeps 15
+    ):
+        body = {"Deal_Name": "Precise", "Stage": "Qualification", "Amount": amount}
+        response = api(client, "post", "/crm/api/Deals/", body)
+        assert response.status_code == 400, (amount, response.content)
+        error = response.json()["error"]
+        assert error["field"] == "Amount"
+        assert reason in error["message"]
+    assert _emulator_count(zoho, "/crm/v8/Deals") == before
+    body = {"Deal_Name": "Precise", "Stage": "Qualification", "Amount": "1234567890123.45"}
+    created = api(client, "post", "/crm/api/Deals/", body)
+    assert created.status_code == 201, created.content
+    got = client.get(f"/crm/api/Deals/{created.json()['data']['id']}/").json()["data"]
+    assert got["Amount"] == 1234567890123.45
+
+
+def test_a_whitespace_only_value_is_empty_as_in_the_form(client, signed_in):
+    body = {"Last_Name": "Blank Email", "Email": "   ", "No_of_Employees": " ", "City": "\t"}
+    created = api(client, "post", "/crm/api/Leads/", body)
+    assert created.status_code == 201, created.content
+    url = f"/crm/api/Leads/{created.json()['data']['id']}/"
+    got = client.get(url).json()["data"]
+    assert got["Email"] is None and got["No_of_Employees"] is None and got["City"] is None
+    assert api(client, "patch", url, {"Email": "blank@example.org"}).status_code == 200
+    assert api(client, "patch", url, {"Email": " \n "}).status_code == 200
+    assert client.get(url).json()["data"]["Email"] is None  # cleared, as an emptied form field
+    refused = api(client, "patch", url, {"Last_Name": "  "})
+    assert refused.status_code == 400
+    assert refused.json()["error"]["code"] == "MANDATORY_NOT_FOUND"
+    assert client.get(url).json()["data"]["Last_Name"] == "Blank Email"

@@ -180,7 +180,40 @@ def test_list_page_sorts_by_a_column_and_keeps_the_page_size(client, signed_in):
     assert '<option value="50" selected>' in page
     assert "Last Name ▼" in page
     assert 'href="?sort_by=Last_Name&amp;sort_order=asc&amp;per_page=50"' in page
-    assert client.get("/crm/Leads/?sort_by=Description").status_code == 400
+
+
+def test_a_column_zoho_cannot_sort_by_falls_back_to_the_default_order(client, signed_in):
+    response = client.get("/crm/Leads/?per_page=50&sort_by=Description&sort_order=desc")
+    assert response.status_code == 200
+    page = response.text
+    assert "Cannot sort by &#x27;Description&#x27;. Showing the default order." in page
+    assert "▼" not in page and "▲" not in page  # no column claims to be the sort
+    assert '<option value="50" selected>' in page
+    assert _record_ids(page)
+
+
+def test_a_one_letter_search_shows_the_list_and_says_why(client, signed_in):
+    response = client.get("/crm/Leads/?q=a")
+    assert response.status_code == 200
+    page = response.text
+    assert "Search for at least two characters. Showing all records." in page
+    assert _record_ids(page)
+
+
+def test_no_next_link_past_zohos_2000_record_paging_limit(client, signed_in):
+    for batch in range(20):
+        leads = [{"Last_Name": f"Bulk {batch}-{i}"} for i in range(100)]
+        created = client.post("/crm/api/Leads/", data=leads, content_type="application/json")
+        assert created.status_code == 201
+    page = client.get("/crm/Leads/?per_page=200&page=9").text
+    assert 'rel="next"' in page  # page 10 is the last Zoho pages to
+    last = client.get("/crm/Leads/?per_page=200&page=10")
+    assert last.status_code == 200
+    assert 'rel="next"' not in last.text and 'rel="prev"' in last.text
+    assert "Zoho lists only the first 2,000 records page by page" in last.text
+    beyond = client.get("/crm/Leads/?per_page=200&page=11")  # a typed or stale URL
+    assert beyond.status_code == 200
+    assert "Showing the first page." in beyond.text and "Page 1" in beyond.text
 
 
 @pytest.mark.parametrize(
@@ -244,3 +277,129 @@ def test_pages_show_dates_and_amounts_as_people_read_them(client, signed_in):
     detail = client.get(f"/crm/Deals/{deal['id']}/").text
     assert shown in detail
     assert f"{deal['Amount']:,.2f}" in detail
+
+
+def _form_data(page: str) -> dict[str, str]:
+    """What a browser submits for the first record form on `page`, untouched."""
+    from html.parser import HTMLParser
+
+    class Inputs(HTMLParser):
+        def __init__(self):
+            super().__init__()
+            self.data, self.select, self.textarea, self.in_form = {}, None, None, False
+
+        def handle_starttag(self, tag, attrs):
+            attrs = dict(attrs)
+            if tag == "form" and "record-form" in (attrs.get("class") or ""):
+                self.in_form = True
+            if not self.in_form:
+                return
+            if tag == "input" and attrs.get("type") == "checkbox":
+                if "checked" in attrs:
+                    self.data[attrs["name"]] = "on"
+            elif tag == "input" and attrs.get("name"):
+                self.data[attrs["name"]] = attrs.get("value") or ""
+            elif tag == "select":
+                self.select = attrs["name"]
+                self.data.setdefault(self.select, "")
+            elif tag == "option" and self.select and "selected" in attrs:
+                self.data[self.select] = attrs.get("value") or ""
+            elif tag == "textarea":
+                self.textarea = attrs["name"]
+                self.data[self.textarea] = ""
+
+        def handle_endtag(self, tag):
+            if tag == "form":
+                self.in_form = False
+            elif tag == "select":
+                self.select = None
+            elif tag == "textarea":
+                self.textarea = None
+
+        def handle_data(self, data):
+            if self.textarea:
+                self.data[self.textarea] += data
+
+    parser = Inputs()
+    parser.feed(page)
+    parser.data.pop("csrfmiddlewaretoken", None)
+    return parser.data
+
+
+def test_an_account_edit_form_saves_its_account_number(client, signed_in):
+    account = client.get("/crm/api/Accounts/?per_page=1").json()["data"][0]
+    edit_url = f"/crm/Accounts/{account['id']}/edit/"
+    data = _form_data(client.get(edit_url).text)
+    assert data["Account_Name"] == account["Account_Name"]
+    untouched = client.post(edit_url, data)
+    assert untouched.status_code == 302, untouched.text
+    data["Account_Number"] = "123456789012345678"
+    response = client.post(edit_url, data)
+    assert response.status_code == 302, response.text
+    got = client.get(f"/crm/api/Accounts/{account['id']}/").json()["data"]
+    assert got["Account_Number"] == 123456789012345678
+    data["Account_Number"] = "12-34"
+    refused = client.post(edit_url, data)
+    assert refused.status_code == 400
+    assert "whole number" in refused.text.split('for="id_Account_Number"')[1].split("</div>")[0]
+
+
+def _set_elsewhere(module: str, record_id: str, values: dict) -> None:
+    """Change a record straight at Zoho (as its web UI or another app would)."""
+    import requests
+
+    from accounts.models import ZohoConnection
+
+    connection = ZohoConnection.objects.get()
+    response = requests.put(
+        f"{connection.api_domain}/crm/v8/{module}/{record_id}",
+        json={"data": [values]},
+        headers={"Authorization": f"Zoho-oauthtoken {connection.access_token}"},
+        timeout=5,
+    )
+    assert response.json()["data"][0]["status"] == "success", response.text
+
+
+def test_a_stored_value_the_form_would_refuse_does_not_lock_the_record(client, signed_in):
+    deal = client.get("/crm/api/Deals/?per_page=1").json()["data"][0]
+    _set_elsewhere("Deals", deal["id"], {"Amount": 1234.567, "Probability": 5})
+    edit_url = f"/crm/Deals/{deal['id']}/edit/"
+    data = _form_data(client.get(edit_url).text)
+    assert data["Amount"] == "1234.567"
+
+    data["Deal_Name"] = "Renamed, amount untouched"
+    _set_elsewhere("Deals", deal["id"], {"Probability": 40})  # someone else, meanwhile
+    response = client.post(edit_url, data)
+    assert response.status_code == 302, response.text
+    got = client.get(f"/crm/api/Deals/{deal['id']}/").json()["data"]
+    assert got["Deal_Name"] == "Renamed, amount untouched"
+    assert got["Amount"] == 1234.567  # not re-sent, not rounded
+    assert got["Probability"] == 40  # their change is kept
+
+    data["Amount"] = "99.999"  # typed by the user: checked
+    refused = client.post(edit_url, data)
+    assert refused.status_code == 400
+    amount = refused.text.split('for="id_Amount"')[1].split('class="field"')[0]
+    assert "no more than 2 decimal places" in amount
+
+    untouched = client.post(edit_url, _form_data(client.get(edit_url).text))
+    assert untouched.status_code == 302
+    assert "Nothing was changed." in client.get(untouched["Location"]).text
+
+
+def test_head_is_allowed_wherever_get_is(client, signed_in):
+    lead = client.get("/crm/api/Leads/?per_page=1").json()["data"][0]
+    for url in (
+        "/crm/Leads/",
+        "/crm/input/",
+        "/crm/Leads/new/",
+        f"/crm/Leads/{lead['id']}/",
+        f"/crm/Leads/{lead['id']}/edit/",
+        f"/crm/Leads/{lead['id']}/delete/",
+    ):
+        head = client.head(url)
+        assert head.status_code == 200, url
+        assert head["Content-Type"].startswith("text/html") and head.content == b""
+    assert client.get(f"/crm/api/Leads/{lead['id']}/").status_code == 200  # HEAD deleted nothing
+    put = client.put("/crm/Leads/")
+    assert put.status_code == 405 and put["Allow"] == "GET, HEAD"

@@ -145,9 +145,34 @@ def test_datetime_values_round_trip_in_utc():
             },
         ],
     )
-    initial = initial_from_record(module, {"Start": "2024-08-21T12:42:00-05:00"})
+    initial = initial_from_record(module, {"Start": "2024-08-21T12:42:05-05:00"})
     form = record_form_class(module)(initial=initial)
-    assert 'value="2024-08-21T17:42"' in str(form["Start"])
-    bound = record_form_class(module)({"Start": "2024-08-21T17:42"})
+    assert 'value="2024-08-21T17:42:05"' in str(form["Start"])  # seconds kept
+    assert 'step="1"' in str(form["Start"])  # so the browser shows and sends them
+    bound = record_form_class(module)({"Start": "2024-08-21T17:42:05"})
     assert bound.is_valid(), bound.errors
-    assert form_values(bound, creating=False) == {"Start": "2024-08-21T17:42:00+00:00"}
+    assert form_values(bound, creating=False) == {"Start": "2024-08-21T17:42:05+00:00"}
+    minutes_only = record_form_class(module)({"Start": "2024-08-21T17:42"})  # older browsers
+    assert minutes_only.is_valid(), minutes_only.errors
+
+    from crm.record_forms import edit_values
+
+    editing = record_form_class(module, editing=True)(initial=initial)
+    rendered = str(editing["Start"])
+    assert 'name="initial-Start" value="2024-08-21 17:42:05"' in rendered
+    untouched = {"Start": "2024-08-21T17:42:05", "initial-Start": "2024-08-21 17:42:05"}
+    assert edit_values(record_form_class(module, editing=True)(untouched)) == {}
+
+
+def test_a_stored_picklist_value_no_longer_offered_stays_selected(leads):
+    from crm.record_forms import edit_form, edit_values
+
+    form_class = record_form_class(leads, editing=True)
+    form = edit_form(form_class, {"Last_Name": "Old", "Lead_Status": "Retired status"})
+    rendered = str(form["Lead_Status"])
+    assert '<option value="Retired status" selected>' in rendered
+    data = {f"initial-{name}": "" for name in form.fields}  # every other field empty
+    data |= {"initial-Last_Name": "Old", "Last_Name": "New"}
+    data |= {"initial-Lead_Status": "Retired status", "Lead_Status": "Retired status"}
+    posted = form_class(data)
+    assert edit_values(posted) == {"Last_Name": "New"}  # the stored value is not touched

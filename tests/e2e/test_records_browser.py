@@ -40,6 +40,43 @@ def test_create_on_data_input_then_edit_and_delete(page, portal, demo_users):
     assert "No leads match" in page.content()
 
 
+def test_the_latest_list_shows_the_columns_the_list_api_returns(page, portal, demo_users):
+    user = demo_users["by_dc"]["us"][1]
+    sign_in_with_zoho(page, portal.url, user["email"])
+    page.goto(portal.url + "/crm/input/?module=Leads")
+    page.wait_for_selector("#quick-list tbody tr")
+    listed = page.evaluate(
+        "fetch('/crm/api/Leads/?per_page=1').then(r => r.json()).then(a => a.columns)"
+    )
+    headers = page.locator("#quick-list thead th").all_inner_texts()
+    assert headers == [c["label"] for c in listed][:4]
+    assert "Salutation" not in headers
+    for column in range(len(headers)):  # every column has something in it
+        cells = page.locator(f"#quick-list tbody tr td:nth-child({column + 1})")
+        assert any(text.strip() for text in cells.all_inner_texts()), headers[column]
+
+
+def test_quick_input_numbers_are_read_as_the_browser_reads_them(page, portal, demo_users):
+    user = demo_users["by_dc"]["us"][1]
+    sign_in_with_zoho(page, portal.url, user["email"])
+    page.goto(portal.url + "/crm/input/?module=Deals")
+    page.wait_for_selector("#quick-Probability")
+    page.get_by_label("Deal Name").fill("Exponent deal")
+    page.get_by_label("Stage").select_option("Qualification")
+    page.get_by_label("Amount").fill("1250.505")  # three decimals: flagged, nothing sent
+    page.get_by_role("button", name="Create Deal").click()
+    page.wait_for_selector("#quick-Amount-error:has-text('Amount')")
+    assert "Please correct Amount" in page.inner_text("#quick-status")
+    page.get_by_label("Amount").fill("1.25e3")
+    page.get_by_label("Probability (%)").fill("1e2")  # 100, not parseInt's 1
+    page.get_by_role("button", name="Create Deal").click()
+    page.wait_for_selector("#quick-status:has-text('Created record')")
+    record_id = page.inner_text("#quick-status").split()[-1].rstrip(".")
+    deal = page.evaluate(f"fetch('/crm/api/Deals/{record_id}/').then(r => r.json())")["data"]
+    assert deal["Probability"] == 100
+    assert deal["Amount"] == 1250.0
+
+
 def test_two_org_user_sees_only_the_active_orgs_records(page, portal, demo_users):
     user = demo_users["multi_org"]
     first, second = user["orgs"]
