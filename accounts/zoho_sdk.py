@@ -226,7 +226,7 @@ def exchange_token(
             user, org = _current_user_and_org()
     except BaseException as error:
         if grant_token:
-            _revoke_minted(capture, data_center)
+            _revoke_minted(capture, token, data_center)
         if isinstance(error, SDKException):
             raise ExchangeFailed(_classify(error)) from None
         raise
@@ -250,7 +250,7 @@ def exchange_token(
     )
 
 
-def _revoke_minted(capture: TokenCapture, data_center: str) -> None:
+def _revoke_minted(capture: TokenCapture, token: OAuthToken, data_center: str) -> None:
     """Revoke the refresh token a grant code was just redeemed for, when the exchange failed.
 
     The code is used up once the SDK stored the token; a failure after that (Zoho's users or
@@ -258,7 +258,9 @@ def _revoke_minted(capture: TokenCapture, data_center: str) -> None:
     token nothing holds, counting toward Zoho's 20 per user until the 21st silently kills
     the oldest, possibly a live connection's.
     """
-    minted = capture.token.get_refresh_token() if capture.token is not None else None
+    # The SDK fills the token it was given in as soon as Zoho answers, but saves it (so the
+    # capture sees it) only after its own who-is-this lookup, which can fail in between.
+    minted = (capture.token or token).get_refresh_token()
     if minted:
         zoho_oauth.token_revoke_quietly(
             data_center=data_center,

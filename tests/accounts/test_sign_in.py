@@ -439,8 +439,10 @@ def test_token_endpoint_failures_each_get_a_clear_page(
         {"path": "users", "status": 500, "crm_code": "INTERNAL_ERROR"},
         {"path": "org", "delay_s": 2.5},
         {"path": "users", "status": 200, "body": "<html>maintenance</html>"},
+        # An error body without "status": the SDK's own lookup fails before it stores the token.
+        {"path": "users", "status": 400, "body": {"code": "INVALID_REQUEST", "details": {}}},
     ],
-    ids=["users-500", "org-timeout", "users-not-json"],
+    ids=["users-500", "org-timeout", "users-not-json", "users-error-the-sdk-cannot-read"],
 )
 def test_a_failure_after_the_code_exchange_revokes_the_minted_token(
     sign_in, client, demo_users, zoho, settings, fault
@@ -457,6 +459,7 @@ def test_a_failure_after_the_code_exchange_revokes_the_minted_token(
     assert "Traceback" not in response.text
     _nothing_written()
     assert _live_refresh_tokens(zoho, user["email"]) == []
+    zoho.client.clear_faults()
     assert sign_in(user["email"]).status_code == 302
 
 
