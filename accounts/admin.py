@@ -11,6 +11,7 @@ from datetime import timedelta
 
 from django.contrib import admin, messages
 from django.contrib.admin import helpers
+from django.core.exceptions import PermissionDenied
 from django.db.models import Count, Q
 from django.db.models.constants import LOOKUP_SEP
 from django.template.response import TemplateResponse
@@ -61,6 +62,23 @@ class NoTokenLookups:
         return super().lookup_allowed(lookup, value, request)
 
 
+class DeletedOnlyWithTheirUser:
+    """No delete page and no bulk delete here (for a connection that would skip the revoke
+    action's checks), yet deleting a Django user must work: the admin checks this permission
+    on every object the user's delete cascades to. The connections it deletes are revoked at
+    Zoho once the delete commits (`accounts.signals`)."""
+
+    def has_delete_permission(self, request, obj=None) -> bool:
+        return obj is not None and super().has_delete_permission(request, obj)
+
+    def delete_view(self, request, object_id, extra_context=None):
+        raise PermissionDenied
+
+    def changeform_view(self, request, object_id=None, form_url="", extra_context=None):
+        extra_context = {**(extra_context or {}), "show_delete": False}
+        return super().changeform_view(request, object_id, form_url, extra_context)
+
+
 class ExpiryWindowFilter(admin.SimpleListFilter):
     title = "access-token expiry"
     parameter_name = "expiry"
@@ -90,7 +108,7 @@ class ExpiryWindowFilter(admin.SimpleListFilter):
 
 
 @admin.register(ZohoConnection)
-class ZohoConnectionAdmin(NoTokenLookups, admin.ModelAdmin):
+class ZohoConnectionAdmin(NoTokenLookups, DeletedOnlyWithTheirUser, admin.ModelAdmin):
     list_display = [
         "id",
         "user",
@@ -184,9 +202,6 @@ class ZohoConnectionAdmin(NoTokenLookups, admin.ModelAdmin):
         # The detail page is read-only; the list's actions need the change permission.
         return obj is None and super().has_change_permission(request)
 
-    def has_delete_permission(self, request, obj=None) -> bool:
-        return False  # deleting without revoking leaves the grant alive: use the action
-
     @method_decorator(sensitive_post_parameters())
     def changeform_view(self, request, object_id=None, form_url="", extra_context=None):
         return super().changeform_view(request, object_id, form_url, extra_context)
@@ -266,7 +281,7 @@ class ZohoOrgAdmin(admin.ModelAdmin):
 
 
 @admin.register(TokenRefreshLog)
-class TokenRefreshLogAdmin(NoTokenLookups, admin.ModelAdmin):
+class TokenRefreshLogAdmin(NoTokenLookups, DeletedOnlyWithTheirUser, admin.ModelAdmin):
     list_display = ["created_at", "connection", "outcome", "reason", "duration_ms", "trigger"]
     list_filter = ["outcome", "trigger", "connection__data_center"]
     search_fields = ["connection__email", "connection__org__name", "reason"]
@@ -277,7 +292,4 @@ class TokenRefreshLogAdmin(NoTokenLookups, admin.ModelAdmin):
         return False
 
     def has_change_permission(self, request, obj=None) -> bool:
-        return False
-
-    def has_delete_permission(self, request, obj=None) -> bool:
         return False

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import logging
 import shutil
 from functools import partial
 
@@ -11,6 +12,8 @@ from django.dispatch import receiver
 
 from . import zoho_oauth, zoho_sdk
 from .models import ZohoConnection
+
+logger = logging.getLogger("zohoportal.accounts")
 
 # Set on an instance whose refresh token the portal has just revoked (disconnect), so that
 # deleting it does not revoke it a second time.
@@ -38,6 +41,12 @@ def revoke_deleted_connection(sender, instance: ZohoConnection, **kwargs) -> Non
         return
     refresh_token = instance.refresh_token_or_none()
     if not refresh_token:
+        if instance.refresh_token_encrypted:
+            logger.warning(
+                "deleted connection %s: its refresh token cannot be decrypted, so it was not "
+                "revoked at Zoho",
+                instance.pk,
+            )
         return
     transaction.on_commit(
         partial(

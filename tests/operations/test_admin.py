@@ -277,3 +277,26 @@ def test_no_token_plaintext_or_ciphertext_anywhere_in_the_admin(staff_client, si
     for secret in secrets:
         assert secret not in html
         assert secret[6:30] not in html  # not even a stretch past the masked prefix
+
+
+def test_deleting_a_django_user_in_the_admin_revokes_its_connections(
+    sign_in, zoho, demo_users, admin_client, django_capture_on_commit_callbacks
+):
+    """The connection admin has no delete page, but a user's delete cascades to their
+    connections (the admin checks delete permission on each), which are revoked at Zoho."""
+    assert sign_in(demo_users["by_dc"]["eu"][0]["email"]).status_code == 302
+    connection = ZohoConnection.objects.get()
+    token = connection.refresh_token
+    assert admin_client.get(_change_url(connection)).status_code == 200
+    assert "deletelink" not in admin_client.get(_change_url(connection)).text
+    delete = reverse("admin:accounts_zohoconnection_delete", args=[connection.pk])
+    assert admin_client.post(delete, {"post": "yes"}).status_code == 403
+    user_delete = reverse("admin:auth_user_delete", args=[connection.user_id])
+    page = admin_client.get(user_delete)
+    assert "Zoho connection" in page.text and "permission to delete" not in page.text
+    with django_capture_on_commit_callbacks(execute=True):
+        response = admin_client.post(user_delete, {"post": "yes"})
+    assert response.status_code == 302
+    assert not ZohoConnection.objects.exists()
+    alive = {t["token"]: t["alive"] for t in zoho.client.tokens()["refresh_tokens"]}
+    assert alive[token] is False
