@@ -159,7 +159,7 @@ def _revoked_if_refused(exchanged: zoho_sdk.ExchangedToken) -> Iterator[None]:
     """
     try:
         yield
-    except SignInError:
+    except Exception:  # refused, or failed (a database error): nothing holds the token
         if exchanged.refresh_token:
             zoho_oauth.token_revoke_quietly(
                 data_center=exchanged.data_center,
@@ -205,7 +205,10 @@ def _django_user_for(exchanged: zoho_sdk.ExchangedToken, current_user) -> Abstra
     if current_user is not None and current_user.is_authenticated:
         return current_user
     existing = (
-        ZohoConnection.objects.filter(_same_zoho_account(exchanged)).select_related("user").first()
+        ZohoConnection.objects.filter(_same_zoho_account(exchanged))
+        .select_related("user")
+        .order_by("pk")
+        .first()
     )
     if existing is not None:
         return existing.user
@@ -268,13 +271,17 @@ def connection_register(
     replaced_refresh_token = None
     try:
         with transaction.atomic():
-            if (
-                claimant is not None
-                and ZohoConnection.objects.filter(_same_zoho_account(exchanged))
-                .exclude(user=claimant)
-                .exists()
-            ):
-                raise _held_by_another_user()
+            if claimant is not None:
+                # Claimable when no one holds the account yet, or the claimant holds part of
+                # it (accounts split over two Django users before the ZUID was kept stay
+                # usable by both).
+                holders = set(
+                    ZohoConnection.objects.filter(_same_zoho_account(exchanged)).values_list(
+                        "user_id", flat=True
+                    )
+                )
+                if holders and claimant.pk not in holders:
+                    raise _held_by_another_user()
             org, _ = ZohoOrg.objects.get_or_create(
                 zgid=exchanged.zgid, data_center=dc.key, defaults={"name": exchanged.org_name}
             )

@@ -286,6 +286,37 @@ def test_p25_connections_stored_before_the_zuid_was_kept_are_found_after_a_backf
     assert other_org.user_id == legacy.user_id
 
 
+def test_p25_an_account_split_over_two_users_before_the_zuid_stays_usable_by_both(
+    zoho, demo_users, django_user_model
+):
+    """Before the ZUID was kept, each org of a two-org person could get its own Django user.
+    After the backfill both hold the same account: each may still renew its own connection,
+    and a signed-out sign-in to the account goes to the holder of its oldest connection."""
+    from django.core.management import call_command
+
+    patricia = demo_users["multi_org"]
+    first, second = (org["zgid"] for org in patricia["orgs"])
+    mine = _signed_in_client(zoho, patricia["email"], first)
+    theirs = _signed_in_client(zoho, patricia["email"], second)
+    r1, r2 = _active(mine), _active(theirs)
+    legacy = django_user_model.objects.create(username=f"zoho-us-{r2.zoho_user_id}")
+    ZohoConnection.objects.filter(pk=r2.pk).update(user=legacy)
+    ZohoConnection.objects.update(zoho_account_id="")
+    call_command("zoho_backfill_account_ids")
+
+    assert SignIn(mine, zoho)(patricia["email"], org=first).status_code == 302
+    legacy_client = Client()
+    legacy_client.force_login(legacy)
+    assert SignIn(legacy_client, zoho)(patricia["email"], org=second).status_code == 302
+    assert _active(_signed_in_client(zoho, patricia["email"], second)).user_id == legacy.pk
+    signed_out = Client()
+    SignIn(signed_out, zoho)(patricia["email"], org=first)
+    assert _active(signed_out).user_id == r1.user_id
+    live = [t for t in zoho.client.tokens()["refresh_tokens"] if t["alive"]]
+    held = {c.refresh_token for c in ZohoConnection.objects.all()}
+    assert {t["token"] for t in live if t["email"] == patricia["email"]} == held
+
+
 def test_p25_a_legacy_row_is_still_found_by_its_crm_user_id_and_gets_its_zuid(zoho, demo_users):
     patricia = demo_users["multi_org"]
     legacy = _active(_signed_in_client(zoho, patricia["email"]))
