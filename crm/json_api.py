@@ -12,7 +12,7 @@ import logging
 
 from django.core.exceptions import RequestDataTooBig
 from django.http import HttpRequest, JsonResponse
-from django.views import csrf
+from django.views import csrf, defaults
 
 from accounts.services import active_connection_for
 
@@ -70,6 +70,33 @@ def unknown_endpoint(request: HttpRequest, rest: str = ""):
     """Any other URL under the API: a JSON 404, not the HTML one."""
     error = CrmError(404, "NOT_FOUND", "No such API endpoint (URLs end with a slash).")
     return JsonResponse(error.as_json(), status=404)
+
+
+def bad_request(request: HttpRequest, exception=None):
+    """handler400: a JSON answer under the API, Django's own page everywhere else.
+
+    Django answers here before any view runs, e.g. when the CSRF check reads a
+    form-encoded body over DATA_UPLOAD_MAX_MEMORY_SIZE (413 then, as the view would).
+    """
+    if not request.path_info.startswith(API_PREFIX):
+        return defaults.bad_request(request, exception)
+    if isinstance(exception, RequestDataTooBig):
+        error = CrmError(
+            413, "TOO_LARGE", f"The request body is too large: at most {MAX_BODY:,} bytes."
+        )
+    else:
+        error = CrmError(400, "BAD_REQUEST", "The request could not be read.")
+    return JsonResponse(error.as_json(), status=error.status)
+
+
+def server_error(request: HttpRequest):
+    """handler500: a JSON answer under the API (app.js shows its message), no details."""
+    if not request.path_info.startswith(API_PREFIX):
+        return defaults.server_error(request)
+    error = CrmError(
+        500, "INTERNAL_ERROR", "The portal failed to answer this request. Please try again."
+    )
+    return JsonResponse(error.as_json(), status=500)
 
 
 def csrf_failure(request: HttpRequest, reason: str = ""):

@@ -9,3 +9,7 @@ urlpatterns = [
     path("crm/", include("crm.routes")),
     path("admin/", admin.site.urls),
 ]
+
+# Errors Django answers before (or instead of) a view: JSON under /crm/api/.
+handler400 = "crm.json_api.bad_request"
+handler500 = "crm.json_api.server_error"

@@ -356,7 +356,10 @@ def test_writes_need_csrf(signed_in, zoho):
 
     from accounts.models import ZohoConnection
 
+    from django.middleware.csrf import _get_new_csrf_string
+
     strict = Client(enforce_csrf_checks=True)
+    strict.cookies["csrftoken"] = _get_new_csrf_string()  # so the check goes on to the body
     strict.force_login(ZohoConnection.objects.get().user)
     response = strict.post(
         "/crm/api/Leads/", data=json.dumps({"Last_Name": "x"}), content_type="application/json"
@@ -558,6 +561,37 @@ def test_413_json_for_a_body_over_djangos_own_upload_limit(client, signed_in, zo
     assert error["code"] == "TOO_LARGE"
     assert "1,000,000 bytes" in error["message"]
     assert _emulator_count(zoho, "/crm/v8/Leads") == before
+
+
+def test_413_json_when_django_refuses_a_form_body_before_the_view(zoho):
+    """With CSRF checks on, Django reads a form-encoded POST body in the middleware, before
+    any view: over its upload limit that is the handler400, which answers JSON here too."""
+    from django.test import Client
+
+    from django.middleware.csrf import _get_new_csrf_string
+
+    strict = Client(enforce_csrf_checks=True)
+    strict.cookies["csrftoken"] = _get_new_csrf_string()  # so the check goes on to the body
+    body = "Last_Name=x&Description=" + "y" * 3_000_000
+    response = strict.post(
+        "/crm/api/Leads/", data=body, content_type="application/x-www-form-urlencoded"
+    )
+    assert response.status_code == 413
+    assert response.json()["error"]["code"] == "TOO_LARGE"
+    page = strict.post(
+        "/crm/Leads/new/", data=body, content_type="application/x-www-form-urlencoded"
+    )
+    assert page.status_code == 400 and page["Content-Type"].startswith("text/html")
+
+
+def test_an_unexpected_failure_under_the_api_is_a_json_500_without_details(rf):
+    from crm import json_api
+
+    response = json_api.server_error(rf.get("/crm/api/Leads/"))
+    assert response.status_code == 500
+    error = json.loads(response.content)["error"]
+    assert error["code"] == "INTERNAL_ERROR" and "Traceback" not in error["message"]
+    assert json_api.server_error(rf.get("/crm/Leads/"))["Content-Type"].startswith("text/html")
 
 
 def test_403_when_the_user_has_no_connection_left(client, signed_in):
