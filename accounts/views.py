@@ -10,7 +10,7 @@ from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.views.decorators.cache import never_cache
 from django.views.decorators.debug import sensitive_variables
-from django.views.decorators.http import require_GET, require_POST
+from django.views.decorators.http import require_GET, require_POST, require_safe
 
 from . import services
 from .models import ZohoConnection
@@ -92,7 +92,7 @@ def logout_view(request: HttpRequest) -> HttpResponse:
 
 
 @login_required
-@require_GET
+@require_safe
 def connection_list(request: HttpRequest) -> HttpResponse:
     connections = request.user.zoho_connections.select_related("org").order_by("org__name")
     return render(request, "accounts/connections.html", {"connections": connections})

@@ -473,3 +473,19 @@ def test_a_sign_in_without_the_users_scope_revokes_the_minted_token(
     assert "Traceback" not in response.text
     _nothing_written()
     assert _live_refresh_tokens(zoho, user["email"]) == []
+
+
+def test_head_reads_the_connections_page_but_never_runs_the_sign_in_steps(
+    sign_in, client, demo_users, zoho
+):
+    """HEAD is GET without a body for a page; the login and callback URLs change state (a
+    callback redeems its single-use code), so a link checker's HEAD must not run them."""
+    sign_in(demo_users["by_dc"]["eu"][0]["email"])
+    page = client.head("/accounts/connections/")
+    assert page.status_code == 200 and page.content == b""
+    params = query_of(sign_in.authorize(demo_users["by_dc"]["eu"][0]["email"]))
+    calls = _token_calls(zoho)
+    assert client.head("/accounts/callback/?" + urlencode(params)).status_code == 405
+    assert client.head("/accounts/login/").status_code == 405
+    assert _token_calls(zoho) == calls
+    assert _callback(client, **params).status_code == 302  # the code is still good
