@@ -352,11 +352,10 @@ def test_bodies_must_be_utf8_json(client, signed_in):
 
 
 def test_writes_need_csrf(signed_in, zoho):
+    from django.middleware.csrf import _get_new_csrf_string
     from django.test import Client
 
     from accounts.models import ZohoConnection
-
-    from django.middleware.csrf import _get_new_csrf_string
 
     strict = Client(enforce_csrf_checks=True)
     strict.cookies["csrftoken"] = _get_new_csrf_string()  # so the check goes on to the body
@@ -566,9 +565,8 @@ def test_413_json_for_a_body_over_djangos_own_upload_limit(client, signed_in, zo
 def test_413_json_when_django_refuses_a_form_body_before_the_view(zoho):
     """With CSRF checks on, Django reads a form-encoded POST body in the middleware, before
     any view: over its upload limit that is the handler400, which answers JSON here too."""
-    from django.test import Client
-
     from django.middleware.csrf import _get_new_csrf_string
+    from django.test import Client
 
     strict = Client(enforce_csrf_checks=True)
     strict.cookies["csrftoken"] = _get_new_csrf_string()  # so the check goes on to the body
