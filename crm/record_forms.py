@@ -9,7 +9,7 @@ from django import forms
 from django.core.validators import MaxLengthValidator
 from django.utils.dateparse import parse_datetime
 
-from .records import BIGINT_DIGITS, Module, decimal_limits
+from .records import BIGINT_DIGITS, REFERENCE_TYPES, Module, decimal_limits
 
 _BIGINT_LIMIT = 10**BIGINT_DIGITS - 1
 
@@ -63,6 +63,8 @@ def record_form_class(module: Module, *, editing: bool = False) -> type[forms.Fo
     """
     form_fields = {}
     for field in module.editable_fields:
+        if field["data_type"] in REFERENCE_TYPES:
+            continue  # not offered by the forms yet: the JSON API sets them
         make = _WIDGETS.get(field["data_type"], lambda f: forms.CharField())
         form_field = make(field)
         form_field.label = field["label"]
