@@ -37,6 +37,12 @@ def first_ids(client, module, count=2):
     return [r["id"] for r in client.get(f"/crm/api/{module}/?per_page={count}").json()["data"]]
 
 
+def zoho_calls(zoho, path_suffix):
+    return sum(
+        v for k, v in zoho.client.stats()["api_calls_by_path"].items() if k.endswith(path_suffix)
+    )
+
+
 def get(client, module, record_id):
     return client.get(f"/crm/api/{module}/{record_id}/").json()["data"]
 
@@ -115,14 +121,12 @@ def test_null_clears_a_lookup(client, signed_in):
     ],
 )
 def test_a_malformed_id_is_refused_before_anything_is_sent(client, signed_in, zoho, bad):
-    before = zoho.client.stats()["api_calls_by_path"]
     for name in ("Account_Name", "Owner"):
         answer = api(client, "post", "/crm/api/Contacts/", {"Last_Name": "Bad", name: bad})
         assert answer.status_code == 400, (bad, answer.content)
         error = answer.json()["error"]
         assert error["field"] == name and "must be the id" in error["message"]
-    writes = {k: v for k, v in zoho.client.stats()["api_calls_by_path"].items() if "Contacts" in k}
-    assert writes == {k: v for k, v in before.items() if "Contacts" in k}
+    assert zoho_calls(zoho, "/crm/v8/Contacts") == 0
 
 
 def test_an_unknown_lookup_id_is_a_400_naming_the_field(client, signed_in):
@@ -226,3 +230,137 @@ def test_owner_cannot_be_cleared_and_defaults_to_me_on_create(client, signed_in)
     assert created.status_code == 201, created.content
     mine = get(client, "Leads", created.json()["data"]["id"])["Owner"]
     assert mine["id"] == crm_user_id(PATRICIA, US_ORG)
+
+
+# --- forms ----------------------------------------------------------------------------------
+def test_create_form_offers_the_orgs_active_users_as_owner(client, signed_in, zoho):
+    signing_in = zoho_calls(zoho, "/crm/v8/users")  # the SDK's CurrentUser call
+    page = client.get("/crm/Leads/new/").content.decode()
+    patricia, marcus = crm_user_id(PATRICIA, US_ORG), crm_user_id(MARCUS, US_ORG)
+    assert '<select name="Owner"' in page and '<label for="id_Owner">Lead Owner' in page
+    assert f'<option value="{patricia}" selected>Patricia Boyle ({PATRICIA})</option>' in page
+    assert f'<option value="{marcus}">Marcus Webb ({MARCUS})</option>' in page
+    assert crm_user_id(SOFIA, "20071245781") not in page  # another org's user
+    client.get("/crm/Contacts/new/")
+    assert zoho_calls(zoho, "/crm/v8/users") == signing_in + 1  # cached like the other metadata
+
+    response = client.post(
+        "/crm/Leads/new/", {"Last_Name": "Handed", "Company": "Over Ltd", "Owner": marcus}
+    )
+    assert response.status_code == 302, response.content.decode()
+    lead = response["Location"].rstrip("/").split("/")[-1]
+    assert get(client, "Leads", lead)["Owner"]["id"] == marcus
+
+
+def test_create_form_sets_a_lookup_by_id(client, signed_in):
+    page = client.get("/crm/Contacts/new/").content.decode()
+    assert '<label for="id_Account_Name">Account Name</label>' in page
+    assert 'inputmode="numeric"' in page
+    assert 'aria-describedby="id_Account_Name_helptext"' in page
+    assert 'id="id_Account_Name_helptext">The id of a record in Accounts.' in page
+
+    account = first_ids(client, "Accounts", 1)[0]
+    response = client.post("/crm/Contacts/new/", {"Last_Name": "Linked", "Account_Name": account})
+    assert response.status_code == 302, response.content.decode()
+    contact = response["Location"].rstrip("/").split("/")[-1]
+    assert get(client, "Contacts", contact)["Account_Name"]["id"] == account
+
+
+def test_form_says_clearly_when_a_lookup_id_does_not_exist(client, signed_in, zoho):
+    response = client.post(
+        "/crm/Contacts/new/", {"Last_Name": "Dangling", "Account_Name": "4150868000000999999"}
+    )
+    assert response.status_code == 400
+    page = response.content.decode()
+    assert "no record in Accounts has the id 4150868000000999999" in page
+    assert 'id="id_Account_Name_error"' in page and 'aria-invalid="true"' in page
+    assert 'value="Dangling"' in page and 'value="4150868000000999999"' in page
+
+    before = zoho_calls(zoho, "/crm/v8/Contacts")
+    response = client.post("/crm/Contacts/new/", {"Last_Name": "Typo", "Account_Name": "12ab"})
+    assert response.status_code == 400
+    assert "Enter the id of a record in Accounts" in response.content.decode()
+    assert zoho_calls(zoho, "/crm/v8/Contacts") == before  # nothing sent
+
+
+def _linked_contact(client):
+    account = first_ids(client, "Accounts", 1)[0]
+    created = api(
+        client, "post", "/crm/api/Contacts/", {"Last_Name": "Edited", "Account_Name": account}
+    )
+    return created.json()["data"]["id"], account
+
+
+def test_edit_form_shows_current_owner_and_lookup(client, signed_in):
+    contact, account = _linked_contact(client)
+    account_name = get(client, "Accounts", account)["Account_Name"]
+    page = client.get(f"/crm/Contacts/{contact}/edit/").content.decode()
+    patricia = crm_user_id(PATRICIA, US_ORG)
+    assert f'<option value="{patricia}" selected>Patricia Boyle ({PATRICIA})</option>' in page
+    assert "Me (Zoho&#x27;s default)" not in page  # an owner cannot be cleared
+    assert f'name="Account_Name" value="{account}"' in page
+    assert f"Now: {account_name} (id {account})." in page
+
+
+def _edit(client, module, record_id, changes, *, meanwhile=None):
+    """Load the edit page, change `changes` as a browser user would, and post it; `meanwhile`
+    is a change someone else makes after the page was loaded."""
+    form = client.get(f"/crm/{module}/{record_id}/edit/").context["form"]
+    values = {name: form[name].value() for name in form.fields}
+    posted = {name: "" if v is None else v for name, v in values.items() if v is not False}
+    posted.update({f"initial-{name}": "" if v is None else str(v) for name, v in values.items()})
+    if meanwhile:
+        api(client, "patch", f"/crm/api/{module}/{record_id}/", meanwhile)
+    return client.post(f"/crm/{module}/{record_id}/edit/", {**posted, **changes})
+
+
+def test_edit_form_changes_owner_and_lookup_sending_only_what_changed(client, signed_in):
+    contact, account = _linked_contact(client)
+    other_account = first_ids(client, "Accounts", 2)[1]
+    marcus = crm_user_id(MARCUS, US_ORG)
+
+    response = _edit(
+        client, "Contacts", contact, {"Owner": marcus}, meanwhile={"Description": "Elsewhere"}
+    )
+    assert response.status_code == 302, response.content.decode()
+    record = get(client, "Contacts", contact)
+    assert record["Owner"]["id"] == marcus and record["Account_Name"]["id"] == account
+    assert record["Description"] == "Elsewhere"  # untouched fields are not sent back
+
+    # The lookup changed elsewhere meanwhile, the owner here: the lookup is kept.
+    response = _edit(
+        client,
+        "Contacts",
+        contact,
+        {"Owner": crm_user_id(PATRICIA, US_ORG)},
+        meanwhile={"Account_Name": other_account},
+    )
+    assert response.status_code == 302
+    record = get(client, "Contacts", contact)
+    assert record["Account_Name"]["id"] == other_account
+    assert record["Owner"]["id"] == crm_user_id(PATRICIA, US_ORG)
+
+    response = _edit(client, "Contacts", contact, {"Account_Name": account})
+    assert response.status_code == 302
+    assert get(client, "Contacts", contact)["Account_Name"]["id"] == account
+
+    response = _edit(client, "Contacts", contact, {"Account_Name": ""})
+    assert response.status_code == 302
+    assert get(client, "Contacts", contact)["Account_Name"] is None
+
+    response = _edit(client, "Contacts", contact, {})
+    assert response.status_code == 302
+    assert "Nothing was changed." in client.get(response["Location"]).content.decode()
+
+    response = _edit(client, "Contacts", contact, {"Owner": ""})
+    assert response.status_code == 400  # an owner cannot be cleared
+    assert get(client, "Contacts", contact)["Owner"]["id"] == crm_user_id(PATRICIA, US_ORG)
+
+
+def test_detail_page_links_a_lookup_to_the_related_record(client, signed_in):
+    contact, account = _linked_contact(client)
+    account_name = get(client, "Accounts", account)["Account_Name"]
+    page = client.get(f"/crm/Contacts/{contact}/").content.decode()
+    assert f'<a href="/crm/Accounts/{account}/">{account_name}</a>' in page
+    assert "<dd>Patricia Boyle</dd>" in page  # the owner, by name
+    assert client.get(f"/crm/Accounts/{account}/").status_code == 200
