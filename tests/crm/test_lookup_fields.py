@@ -58,6 +58,15 @@ def test_fields_say_lookup_module_and_owner_is_writable(client, signed_in):
     assert fields["Deal_Name"]["lookup_module"] is None
 
 
+def test_users_lists_who_may_own_a_record(client, signed_in):
+    answer = client.get("/crm/api/users/")
+    assert answer.status_code == 200
+    assert answer.json()["data"] == [
+        {"id": crm_user_id(PATRICIA, US_ORG), "name": "Patricia Boyle", "email": PATRICIA},
+        {"id": crm_user_id(MARCUS, US_ORG), "name": "Marcus Webb", "email": MARCUS},
+    ]
+
+
 @pytest.mark.parametrize("shape", ["object", "string"])
 def test_create_and_update_a_lookup_in_both_shapes(client, signed_in, shape):
     first, second = first_ids(client, "Accounts")
