@@ -187,6 +187,7 @@ def record_edit(request, connection, module: str, record_id: str):
             else:
                 messages.success(request, f"{found.singular_label} saved.")
                 return redirect("crm:record", module=found.api_name, record_id=ident)
+        _describe_again(connection, found, ident, form)
     else:
         record = records.record_detail(connection=connection, module=found, record_id=ident)
         form = edit_form(form_class, initial_from_record(found, record))
@@ -227,6 +228,18 @@ def data_input(request, connection):
             "api_base": reverse("crm:api-records", kwargs={"module": module.api_name}),
         },
     )
+
+
+def _describe_again(connection, module: records.Module, record_id: int, form) -> None:
+    """A form shown again with errors still names each lookup's record and keeps a former
+    user selectable as the owner (else the browser would pick another owner on resubmit)."""
+    if not any(f["data_type"] in records.REFERENCE_TYPES for f in module.editable_fields):
+        return
+    try:
+        record = records.record_detail(connection=connection, module=module, record_id=record_id)
+    except CrmError:
+        return  # the form still works; only the hints are missing
+    describe_references(form, module, record)
 
 
 def _owner_default(connection, module: records.Module) -> dict:

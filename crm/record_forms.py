@@ -195,6 +195,7 @@ def describe_references(form: forms.Form, module: Module, record: dict) -> None:
         if field["data_type"] == "lookup":
             current = value.get("name") or value["id"]
             form_field.help_text = f"{form_field.help_text} Now: {current} (id {value['id']})."
+            form[name].help_text = form_field.help_text  # a bound field copies it once made
         elif value["id"] not in [choice for choice, _ in form_field.choices]:
             label = user_label({**value, "name": value.get("name") or value["id"]})
             form_field.choices = [*form_field.choices, (value["id"], f"{label}, not active")]

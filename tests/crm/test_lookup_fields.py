@@ -366,6 +366,28 @@ def test_edit_form_changes_owner_and_lookup_sending_only_what_changed(client, si
     assert get(client, "Contacts", contact)["Owner"]["id"] == crm_user_id(PATRICIA, US_ORG)
 
 
+def test_an_owner_no_longer_active_stays_selected(client, signed_in):
+    from django.core.cache import cache
+
+    from accounts.models import ZohoConnection
+
+    contact, account = _linked_contact(client)  # owned by Patricia
+    patricia = crm_user_id(PATRICIA, US_ORG)
+    connection = ZohoConnection.objects.get()
+    marcus_only = [{"id": crm_user_id(MARCUS, US_ORG), "name": "Marcus Webb", "email": MARCUS}]
+    cache.set(f"crm:users:{connection.pk}", marcus_only, 300)  # Patricia was deactivated
+
+    page = client.get(f"/crm/Contacts/{contact}/edit/").content.decode()
+    assert f'<option value="{patricia}" selected>Patricia Boyle ({PATRICIA}), not active' in page
+
+    # An error elsewhere: shown again, the owner and the lookup's hint are kept.
+    response = _edit(client, "Contacts", contact, {"Email": "not an email"})
+    assert response.status_code == 400
+    page = response.content.decode()
+    assert f'<option value="{patricia}" selected>Patricia Boyle ({PATRICIA}), not active' in page
+    assert f"(id {account})." in page
+
+
 def test_detail_page_links_a_lookup_to_the_related_record(client, signed_in):
     contact, account = _linked_contact(client)
     account_name = get(client, "Accounts", account)["Account_Name"]
