@@ -148,6 +148,12 @@ def modules(request, connection):
 
 
 @api_view(["GET"])
+def users(request, connection):
+    """Who may own a record: the org's active users (the values Owner accepts)."""
+    return JsonResponse({"data": records.user_list(connection=connection)})
+
+
+@api_view(["GET"])
 def fields(request, connection, module: str):
     found = records.module_get(connection=connection, module=module)
     return JsonResponse({"data": found.fields})

@@ -15,6 +15,7 @@ from accounts.services import active_connection_for
 from . import records
 from .errors import CrmError, with_head
 from .record_forms import (
+    describe_references,
     edit_form,
     edit_values,
     form_values,
@@ -105,7 +106,15 @@ def record_detail(request, connection, module: str, record_id: str):
     ident = records.parse_record_id(record_id)
     found = records.module_get(connection=connection, module=module)
     record = records.record_detail(connection=connection, module=found, record_id=ident)
-    rows = [(f["label"], _display(record.get(f["api_name"]), f["data_type"])) for f in found.fields]
+    supported = {m["api_name"] for m in records.module_list(connection=connection)}
+    rows = [
+        (
+            f["label"],
+            _display(record.get(f["api_name"]), f["data_type"]),
+            _related_url(record.get(f["api_name"]), f, supported),
+        )
+        for f in found.fields
+    ]
     return render(
         request,
         "records/detail.html",
@@ -113,10 +122,29 @@ def record_detail(request, connection, module: str, record_id: str):
     )
 
 
+def _related_url(value, field: dict, supported: set[str]) -> str | None:
+    """The page of the record a lookup points to, when the portal shows that module."""
+    if field["data_type"] != "lookup" or field.get("lookup_module") not in supported:
+        return None
+    ident = value.get("id") if isinstance(value, dict) else None
+    if not (isinstance(ident, str) and ident.isdigit()):
+        return None
+    return reverse("crm:record", kwargs={"module": field["lookup_module"], "record_id": ident})
+
+
+def _form_class(connection, module: records.Module, *, editing: bool):
+    """The module's form; with an owner field, its choices are the org's active users."""
+    has_owner = any(f["data_type"] == "ownerlookup" for f in module.editable_fields)
+    users = records.user_list(connection=connection) if has_owner else None
+    return record_form_class(module, editing=editing, users=users)
+
+
 @page_view(["GET", "POST"])
 def record_create(request, connection, module: str):
     found = records.module_get(connection=connection, module=module)
-    form = record_form_class(found)(request.POST or None)
+    form = _form_class(connection, found, editing=False)(
+        request.POST or None, initial=_owner_default(connection, found)
+    )
     status = None  # the status of a Zoho error shown on the form
     if request.method == "POST" and form.is_valid():
         try:
@@ -141,7 +169,7 @@ def record_create(request, connection, module: str):
 def record_edit(request, connection, module: str, record_id: str):
     ident = records.parse_record_id(record_id)
     found = records.module_get(connection=connection, module=module)
-    form_class = record_form_class(found, editing=True)
+    form_class = _form_class(connection, found, editing=True)
     status = None  # the status of a Zoho error shown on the form
     if request.method == "POST":
         form = form_class(request.POST)
@@ -159,9 +187,11 @@ def record_edit(request, connection, module: str, record_id: str):
             else:
                 messages.success(request, f"{found.singular_label} saved.")
                 return redirect("crm:record", module=found.api_name, record_id=ident)
+        _describe_again(connection, found, ident, form)
     else:
         record = records.record_detail(connection=connection, module=found, record_id=ident)
         form = edit_form(form_class, initial_from_record(found, record))
+        describe_references(form, found, record)
     return render(
         request,
         "records/form.html",
@@ -198,6 +228,24 @@ def data_input(request, connection):
             "api_base": reverse("crm:api-records", kwargs={"module": module.api_name}),
         },
     )
+
+
+def _describe_again(connection, module: records.Module, record_id: int, form) -> None:
+    """A form shown again with errors still names each lookup's record and keeps a former
+    user selectable as the owner (else the browser would pick another owner on resubmit)."""
+    if not any(f["data_type"] in records.REFERENCE_TYPES for f in module.editable_fields):
+        return
+    try:
+        record = records.record_detail(connection=connection, module=module, record_id=record_id)
+    except CrmError:
+        return  # the form still works; only the hints are missing
+    describe_references(form, module, record)
+
+
+def _owner_default(connection, module: records.Module) -> dict:
+    """A new record's owner starts as the signed-in user (what Zoho does when none is sent)."""
+    owners = [f["api_name"] for f in module.editable_fields if f["data_type"] == "ownerlookup"]
+    return {name: connection.zoho_user_id for name in owners}
 
 
 def _form_error(form, error: CrmError) -> int:

@@ -42,12 +42,16 @@ EDITABLE_TYPES = {
     "date",
     "datetime",
     "boolean",
+    "lookup",  # a record of lookup_module, by id
+    "ownerlookup",  # a user of the org, by id; every record has one
 }
+REFERENCE_TYPES = ("lookup", "ownerlookup")
 ALWAYS_SORTABLE = ("id", "Created_Time", "Modified_Time")
 NAME_FIELDS = ("Full_Name", "Account_Name", "Deal_Name", "Name")
 BIGINT_DIGITS = 18  # Zoho's long integer: at most 18 digits, whatever the metadata's length
 WHOLE_NUMBER = re.compile(r"[+-]?[0-9]+")
 FLOAT_DIGITS = 15  # significant digits a float keeps exactly
+ID_DIGITS = 19  # Zoho's record and user ids are 64-bit integers (the SDK sends an int)
 _email = EmailValidator()
 
 
@@ -117,6 +121,11 @@ def module_get(*, connection: ZohoConnection, module: str) -> Module:
     return Module(module, found["label"], found["singular_label"], fields)
 
 
+def user_list(*, connection: ZohoConnection) -> list[dict]:
+    """The org's active users as {"id", "name", "email"} (cached): who may own a record."""
+    return _cached(f"crm:users:{connection.pk}", lambda: zoho_crm.users(connection))
+
+
 def parse_record_id(raw: str) -> int:
     if not isinstance(raw, str) or not raw.isascii() or not raw.isdigit() or len(raw) > 19:
         raise bad_input("Record ids are numbers.", field="id", code="INVALID_ID")
@@ -128,6 +137,8 @@ def _clean_value(field: dict, value):  # noqa: C901 - one branch per Zoho data t
     name, data_type = field["api_name"], field["data_type"]
     if value is None or (isinstance(value, str) and not value.strip()):
         return None  # empty, as the form (which strips) sees it: cleared, or left out on create
+    if data_type in REFERENCE_TYPES:
+        return _reference_id(field, value)
     if data_type in ("text", "textarea", "email", "phone", "website", "picklist"):
         if not isinstance(value, str):
             raise bad_input(f"{field['label']} must be text.", field=name)
@@ -189,6 +200,29 @@ def _clean_value(field: dict, value):  # noqa: C901 - one branch per Zoho data t
             )
         return parsed
     raise bad_input(f"{field['label']} cannot be set from the portal.", field=name)
+
+
+def _reference_id(field: dict, value) -> str:
+    """A lookup's or owner's id, given as Zoho's {"id": "…"} (other keys, such as the "name"
+    a read answers with, are ignored, as Zoho does) or as the id itself."""
+    ident = value.get("id") if isinstance(value, dict) else value
+    if isinstance(ident, int) and not isinstance(ident, bool):
+        ident = str(ident)
+    if isinstance(ident, str):
+        ident = ident.strip()
+    if (
+        not isinstance(ident, str)
+        or not ident.isascii()
+        or not ident.isdigit()
+        or len(ident) > ID_DIGITS
+        or int(ident) >= 2**63
+    ):
+        what = "a user" if field["data_type"] == "ownerlookup" else "a record"
+        raise bad_input(
+            f'{field["label"]} must be the id of {what}: digits, as "123…" or {{"id": "123…"}}.',
+            field=field["api_name"],
+        )
+    return str(int(ident))
 
 
 def decimal_limits(field: dict) -> tuple[int, int | None]:
@@ -263,6 +297,12 @@ def clean_values(module: Module, values, *, creating: bool) -> dict:
         raise bad_input("Nothing to change: give at least one field.")
     else:
         for name, value in cleaned.items():
+            if value is None and editable[name]["data_type"] == "ownerlookup":
+                raise bad_input(
+                    f"{editable[name]['label']} cannot be cleared: every record has an owner.",
+                    field=name,
+                    code="MANDATORY_NOT_FOUND",
+                )
             if value is None and editable[name]["required"]:
                 raise bad_input(
                     f"{editable[name]['label']} is required.",
@@ -359,14 +399,39 @@ def records_create(*, connection: ZohoConnection, module: Module, records: list)
             if len(records) > 1:
                 error.message = f"Record {index + 1}: {error.message}"
             raise
-    return zoho_crm.records_create(connection, module.api_name, cleaned, module.types)
+    results = zoho_crm.records_create(connection, module.api_name, cleaned, module.types)
+    pairs = zip(cleaned, results, strict=False)
+    return [_explain(module, values, result) for values, result in pairs]
 
 
 def record_update(*, connection: ZohoConnection, module: Module, record_id: int, values) -> dict:
     cleaned = clean_values(module, values, creating=False)
     result = zoho_crm.record_update(connection, module.api_name, record_id, cleaned, module.types)
+    result = _explain(module, cleaned, result)
     raise_for_result(result)
     return result
+
+
+def _explain(module: Module, values: dict, result: dict) -> dict:
+    """A lookup or owner Zoho refused (INVALID_DATA naming the field: no such record, or not
+    an active user of the org) said plainly, keeping Zoho's own message."""
+    field = module.field(result.get("field") or "")
+    if (
+        result["status"] != "error"
+        or result["code"] != "INVALID_DATA"
+        or field is None
+        or field["data_type"] not in REFERENCE_TYPES
+        or values.get(field["api_name"]) is None
+    ):
+        return result
+    ident = values[field["api_name"]]
+    if field["data_type"] == "ownerlookup":
+        reason = f"{field['label']}: user {ident} is not an active user of this org."
+    else:
+        where = field.get("lookup_module") or "the related module"
+        reason = f"{field['label']}: no record in {where} has the id {ident}."
+    zoho_says = result["message"]
+    return {**result, "message": f"{reason} (Zoho: {zoho_says})" if zoho_says else reason}
 
 
 def record_delete(*, connection: ZohoConnection, module: Module, record_id: int) -> dict:

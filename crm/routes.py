@@ -7,6 +7,7 @@ app_name = "crm"
 urlpatterns = [
     path("input/", pages.data_input, name="input"),
     path("api/modules/", json_api.modules, name="api-modules"),
+    path("api/users/", json_api.users, name="api-users"),
     path("api/<str:module>/fields/", json_api.fields, name="api-fields"),
     path("api/<str:module>/", json_api.record_collection, name="api-records"),
     path("api/<str:module>/<str:record_id>/", json_api.record_item, name="api-record"),

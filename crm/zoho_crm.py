@@ -30,6 +30,8 @@ from zohocrmsdk.src.com.zoho.crm.api.record import (
     ResponseWrapper,
     SearchRecordsParam,
 )
+from zohocrmsdk.src.com.zoho.crm.api.users import GetUsersParam, MinifiedUser, UsersOperations
+from zohocrmsdk.src.com.zoho.crm.api.users import ResponseWrapper as UsersWrapper
 from zohocrmsdk.src.com.zoho.crm.api.util.choice import Choice
 
 from accounts import token_crypto, token_refresh, zoho_sdk
@@ -39,6 +41,7 @@ from .errors import CrmError, zoho_failed, zoho_timed_out
 
 logger = logging.getLogger("zohoportal.crm")
 T = TypeVar("T")
+MAX_USER_PAGES = 10  # 2,000 users, 200 a page
 
 
 class _InvalidToken(Exception):
@@ -244,7 +247,10 @@ def plain(value: Any) -> Any:
         if name is None and hasattr(value, "get_name"):
             name = value.get_name()
         ident = value.get_id() if hasattr(value, "get_id") else None
-        return {"id": None if ident is None else str(ident), "name": plain(name)}
+        answer = {"id": None if ident is None else str(ident), "name": plain(name)}
+        if isinstance(value, MinifiedUser):  # an owner: Zoho's {"id", "name", "email"}
+            answer["email"] = value.get_email()
+        return answer
     return value
 
 
@@ -256,8 +262,19 @@ def record_dict(record: Record) -> dict:
 
 
 def _sdk_value(value: Any, data_type: str) -> Any:
-    if value is not None and data_type in ("picklist",):
+    """A cleaned value as the SDK's type for the field: its field cache checks them."""
+    if value is None:
+        return None
+    if data_type == "picklist":
         return Choice(value)
+    if data_type == "lookup":  # the related record, by id: Zoho's {"id": …}
+        related = Record()
+        related.set_id(int(value))
+        return related
+    if data_type == "ownerlookup":  # a user of the org, by id
+        owner = MinifiedUser()
+        owner.set_id(int(value))
+        return owner
     return value
 
 
@@ -329,6 +346,8 @@ def fields(connection: ZohoConnection, module: str) -> list[dict]:
         result = []
         for f in body.get_fields():
             picklist = [_value(p.get_actual_value()) for p in (f.get_pick_list_values() or [])]
+            lookup = f.get_lookup() if f.get_data_type() == "lookup" else None
+            lookup_module = lookup.get_module() if lookup is not None else None
             result.append(
                 {
                     "api_name": f.get_api_name(),
@@ -341,9 +360,39 @@ def fields(connection: ZohoConnection, module: str) -> list[dict]:
                     "decimal_place": f.get_decimal_place(),
                     "sortable": bool(f.get_sortable()),
                     "picklist": picklist,
+                    "lookup_module": lookup_module.get_api_name() if lookup_module else None,
                 }
             )
         return result
+
+    return run(connection, call)
+
+
+def users(connection: ZohoConnection) -> list[dict]:
+    """The org's active users, as {"id", "name", "email"}: who can own a record."""
+
+    def call():
+        found, page = [], 1
+        while page <= MAX_USER_PAGES:
+            params = ParameterMap()
+            params.add(GetUsersParam.type, "ActiveUsers")
+            params.add(GetUsersParam.page, page)
+            params.add(GetUsersParam.per_page, 200)
+            body = _check(UsersOperations().get_users(params))
+            if body is None:  # 204: none (left)
+                break
+            if not isinstance(body, UsersWrapper):
+                raise zoho_failed()
+            found += [
+                {"id": str(u.get_id()), "name": u.get_full_name() or "", "email": u.get_email()}
+                for u in body.get_users() or []
+                if u.get_id() is not None
+            ]
+            info = body.get_info()
+            if not (info and info.get_more_records()):
+                break
+            page += 1
+        return found
 
     return run(connection, call)
 

@@ -32,13 +32,35 @@ def deals(connection):
     return records.module_get(connection=connection, module="Deals")
 
 
-def test_one_form_field_per_editable_zoho_field(leads):
-    form = record_form_class(leads)()
+def test_one_form_field_per_editable_zoho_field(leads, connection):
+    users = records.user_list(connection=connection)
+    form = record_form_class(leads, users=users)()
     assert set(form.fields) == {f["api_name"] for f in leads.editable_fields}
-    # Read-only, computed and lookup fields are not editable here.
-    for name in ("Full_Name", "Created_Time", "Modified_By", "Owner"):
+    assert "Owner" in form.fields
+    # Read-only and computed fields are not editable here.
+    for name in ("Full_Name", "Created_Time", "Modified_By", "Created_By"):
         assert name not in form.fields
     assert form.fields["Last_Name"].label == "Last Name"
+    assert "Owner" not in record_form_class(leads)().fields  # no users, no owner choice
+
+
+def test_lookups_and_owner_as_ids(deals, connection):
+    users = records.user_list(connection=connection)
+    form_class = record_form_class(deals, editing=True, users=users)
+    record = {
+        "Owner": {"id": users[0]["id"], "name": users[0]["name"], "email": users[0]["email"]},
+        "Account_Name": {"id": "2873459000000300001", "name": "Somewhere Ltd"},
+        "Contact_Name": None,
+    }
+    initial = initial_from_record(deals, record)
+    assert initial["Owner"] == users[0]["id"]
+    assert initial["Account_Name"] == "2873459000000300001" and initial["Contact_Name"] is None
+    fields = form_class().fields
+    assert fields["Owner"].required  # an owner cannot be cleared
+    assert not fields["Account_Name"].required
+    assert "maxlength" not in fields["Account_Name"].widget.attrs  # Zoho's length is the name's
+    bound = form_class({"Owner": users[0]["id"], "Account_Name": "12 34"})
+    assert "Account_Name" in bound.errors and "Owner" not in bound.errors
 
 
 def test_mandatory_length_and_type_come_from_metadata(leads):
