@@ -352,7 +352,6 @@ def test_bodies_must_be_utf8_json(client, signed_in):
 
 
 def test_writes_need_csrf(signed_in, zoho):
-    from django.middleware.csrf import _get_new_csrf_string
     from django.test import Client
 
     from accounts.models import ZohoConnection
