@@ -14,6 +14,7 @@ from django.conf import settings
 from django.contrib.auth import get_user_model
 from django.contrib.auth.models import AbstractBaseUser
 from django.db import IntegrityError, transaction
+from django.db import connection as db_connection
 from django.db.models import Q
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.views.decorators.debug import sensitive_variables
@@ -271,6 +272,7 @@ def connection_register(
     replaced_refresh_token = None
     try:
         with transaction.atomic():
+            _lock_zoho_account(exchanged)
             if claimant is not None:
                 # Claimable when no one holds the account yet, or the claimant holds part of
                 # it (accounts split over two Django users before the ZUID was kept stay
@@ -339,6 +341,24 @@ def connection_register(
             what=f"the replaced refresh token of connection {connection.pk}",
         )
     return SignInResult(connection=connection, created=created)
+
+
+def zoho_account_lock_key(data_center: str, zoho_account_id: str) -> str:
+    return f"zohoportal:zoho-account:{data_center}:{zoho_account_id}"
+
+
+def _lock_zoho_account(exchanged: zoho_sdk.ExchangedToken) -> None:
+    """Serialise registrations of one Zoho account until the transaction ends (PostgreSQL).
+
+    The one-account check reads rows another sign-in may be about to insert (two orgs of one
+    account, two portal users at the same instant): an advisory lock on the account makes
+    the second wait and then see the first. SQLite has a single writer and no such lock.
+    """
+    if db_connection.vendor != "postgresql" or not exchanged.zoho_account_id:
+        return
+    key = zoho_account_lock_key(exchanged.data_center, exchanged.zoho_account_id)
+    with db_connection.cursor() as cursor:
+        cursor.execute("SELECT pg_advisory_xact_lock(hashtextextended(%s, 0))", [key])
 
 
 def _held_by_another_user() -> ZohoRefused:
