@@ -127,7 +127,7 @@ def _related_url(value, field: dict, supported: set[str]) -> str | None:
     if field["data_type"] != "lookup" or field.get("lookup_module") not in supported:
         return None
     ident = value.get("id") if isinstance(value, dict) else None
-    if not (isinstance(ident, str) and ident.isdigit()):
+    if not records.is_zoho_id(ident):
         return None
     return reverse("crm:record", kwargs={"module": field["lookup_module"], "record_id": ident})
 

@@ -126,8 +126,19 @@ def user_list(*, connection: ZohoConnection) -> list[dict]:
     return _cached(f"crm:users:{connection.pk}", lambda: zoho_crm.users(connection))
 
 
+def is_zoho_id(text) -> bool:
+    """A record's or user's id: ASCII digits of a 64-bit integer (what the SDK sends)."""
+    return (
+        isinstance(text, str)
+        and text.isascii()
+        and text.isdigit()
+        and len(text) <= ID_DIGITS
+        and int(text) < 2**63
+    )
+
+
 def parse_record_id(raw: str) -> int:
-    if not isinstance(raw, str) or not raw.isascii() or not raw.isdigit() or len(raw) > 19:
+    if not is_zoho_id(raw):
         raise bad_input("Record ids are numbers.", field="id", code="INVALID_ID")
     return int(raw)
 
@@ -210,13 +221,7 @@ def _reference_id(field: dict, value) -> str:
         ident = str(ident)
     if isinstance(ident, str):
         ident = ident.strip()
-    if (
-        not isinstance(ident, str)
-        or not ident.isascii()
-        or not ident.isdigit()
-        or len(ident) > ID_DIGITS
-        or int(ident) >= 2**63
-    ):
+    if not is_zoho_id(ident):
         what = "a user" if field["data_type"] == "ownerlookup" else "a record"
         raise bad_input(
             f'{field["label"]} must be the id of {what}: digits, as "123…" or {{"id": "123…"}}.',

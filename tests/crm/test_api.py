@@ -231,6 +231,7 @@ def test_401_when_not_signed_in(client, zoho):
         "/crm/api/Leads/abc/",
         "/crm/api/Leads/12%2034/",
         "/crm/api/Leads/-5/",
+        "/crm/api/Leads/9999999999999999999/",  # 19 digits, but no 64-bit id
     ],
 )
 def test_400_for_unknown_module_or_non_numeric_id(client, signed_in, url):
