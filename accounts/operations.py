@@ -403,24 +403,19 @@ def connections_backfill_account_ids() -> BackfillReport:
 
     report = BackfillReport()
     for connection in ZohoConnection.objects.filter(zoho_account_id="").order_by("pk"):
+        zuid, reason = "", ""
         try:
             zuid = zoho_sdk.zoho_account_id_of(connection)
         except token_refresh.RefreshError as error:
-            report.failed.append((connection.pk, error.message))
-            continue
+            reason = error.message
         except zoho_sdk.ExchangeFailed as error:
-            report.failed.append((connection.pk, error.error.message))
-            continue
+            reason = error.error.message
         except SDKException as error:
-            report.failed.append(
-                (connection.pk, f"Zoho answered {getattr(error, 'code', None) or 'an error'}")
-            )
-            continue
+            reason = f"Zoho answered {getattr(error, 'code', None) or 'an error'}"
         except token_crypto.TokenDecryptionError:
-            report.failed.append((connection.pk, "its token cannot be decrypted"))
-            continue
+            reason = "its token cannot be decrypted"
         if not zuid:
-            report.failed.append((connection.pk, "Zoho did not say the user's ZUID"))
+            report.failed.append((connection.pk, reason or "Zoho did not say the user's ZUID"))
             continue
         ZohoConnection.objects.filter(pk=connection.pk, zoho_account_id="").update(
             zoho_account_id=zuid

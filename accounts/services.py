@@ -506,7 +506,6 @@ def connections_reencrypt(*, batch_size: int = 500) -> int:
 
     Raises TokenDecryptionError (and changes nothing further) on a row no key can read.
     """
-
     count = 0
     ids = list(ZohoConnection.objects.order_by("pk").values_list("pk", flat=True))
     for start in range(0, len(ids), batch_size):
