@@ -204,7 +204,7 @@ def refresh_locked(
         error = RefreshThrottled(connection=locked)
     except zoho_oauth.ZohoUnreachable as failure:
         outcome, reason = TokenRefreshLog.Outcome.FAILED, failure.detail or "unreachable"
-        timed_out = "Timeout" in (failure.detail or "")
+        timed_out = isinstance(failure, zoho_oauth.ZohoTimedOut)
         error = (RefreshTimedOut if timed_out else RefreshUnavailable)(connection=locked)
     except zoho_oauth.ZohoOAuthError as failure:
         outcome, reason = TokenRefreshLog.Outcome.FAILED, failure.detail or failure.message

@@ -56,7 +56,7 @@ def login_start(request: HttpRequest) -> HttpResponse:
 def callback(request: HttpRequest) -> HttpResponse:
     params = request.GET
     try:
-        next_url = services.sign_in_consume_state(request.session, state=params.get("state"))
+        pending = services.sign_in_consume_state(request.session, state=params.get("state"))
         if params.get("error"):
             if params.get("error") == "access_denied":
                 raise services.AccessDenied()
@@ -66,6 +66,7 @@ def callback(request: HttpRequest) -> HttpResponse:
             location=params.get("location"),
             accounts_server=params.get("accounts-server"),
             code=params.get("code"),
+            code_verifier=pending.code_verifier,
         )
     except services.SignInError as error:
         response = _error_page(request, error)
@@ -78,7 +79,7 @@ def callback(request: HttpRequest) -> HttpResponse:
             f"Connected to {connection.org.name or connection.org.zgid} "
             f"({connection.data_center.upper()}) as {connection.email}.",
         )
-        response = redirect(next_url)
+        response = redirect(pending.next_url)
     # The callback URL carries the code and state: never let it leak through a Referer.
     response["Referrer-Policy"] = "no-referrer"
     return response
