@@ -144,7 +144,26 @@ def _int_param(request: HttpRequest, name: str, default: int) -> int:
 
 @api_view(["GET"])
 def modules(request, connection):
-    return JsonResponse({"data": records.module_list(connection=connection)})
+    """The modules this user may see and Zoho's API supports, with what they may do there."""
+    return JsonResponse(
+        {
+            "data": [
+                {key: module[key] for key in MODULE_KEYS}
+                for module in records.module_list(connection=connection)
+            ]
+        }
+    )
+
+
+MODULE_KEYS = (
+    "api_name",
+    "label",
+    "singular_label",
+    "creatable",
+    "editable",
+    "deletable",
+    "custom",
+)
 
 
 @api_view(["GET"])
@@ -156,7 +175,7 @@ def users(request, connection):
 @api_view(["GET"])
 def fields(request, connection, module: str):
     found = records.module_get(connection=connection, module=module)
-    return JsonResponse({"data": found.fields})
+    return JsonResponse({"module": found.describe(), "data": [f.describe() for f in found.fields]})
 
 
 @api_view(["GET", "POST"])
@@ -182,10 +201,10 @@ def record_collection(request, connection, module: str):
         sort_by=request.GET.get("sort_by") or None,
         sort_order=request.GET.get("sort_order") or None,
         query=request.GET.get("q", ""),
+        page_token=records.parse_page_token(request.GET.get("page_token")),
     )
     columns = [
-        {"api_name": c["api_name"], "label": c["label"], "data_type": c["data_type"]}
-        for c in page.columns
+        {"api_name": c.api_name, "label": c.label, "data_type": c.data_type} for c in page.columns
     ]  # the fields each listed record carries (besides its id)
     return JsonResponse({"data": page.records, "info": page.info, "columns": columns})
 

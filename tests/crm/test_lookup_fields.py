@@ -288,7 +288,7 @@ def test_form_says_clearly_when_a_lookup_id_does_not_exist(client, signed_in, zo
     before = zoho_calls(zoho, "/crm/v8/Contacts")
     response = client.post("/crm/Contacts/new/", {"Last_Name": "Typo", "Account_Name": "12ab"})
     assert response.status_code == 400
-    assert "Enter the id of a record in Accounts" in response.content.decode()
+    assert "must be the id of a record in Accounts" in response.content.decode()
     assert zoho_calls(zoho, "/crm/v8/Contacts") == before  # nothing sent
 
 
