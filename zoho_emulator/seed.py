@@ -11,8 +11,7 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta, timezone
 
 from . import schema
-
-DCS = ("us", "eu", "in", "au", "jp", "ca", "sa", "cn")
+from .urls import DCS  # noqa: F401 - re-exported: the data centers live in urls.py
 
 
 @dataclass
@@ -137,6 +136,23 @@ ORGS: list[Org] = [
         10,
         5,
     ),
+    Org(
+        "90051762213",
+        "8830517000000102001",
+        "Thamesgate Wholesale Ltd",
+        "uk",
+        "thamesgate-wholesale.co.uk",
+        "8830517",
+        "Europe/London",
+        "+00:00",
+        "United Kingdom",
+        "GB",
+        "GBP",
+        "£",
+        "London",
+        12,
+        8,
+    ),
 ]
 
 USERS: list[User] = [
@@ -168,6 +184,25 @@ USERS: list[User] = [
     ),
     User("arjun.mehta@kaveritextiles.in", "Arjun", "Mehta", "in", "60012911274", ["60012873459"]),
     User("olivia.chen@banksiasolar.com.au", "Olivia", "Chen", "au", "7001946610", ["7001938172"]),
+    # Added after the first five: new users go at the end so existing ids stay stable.
+    User(
+        "harriet.ashworth@thamesgate-wholesale.co.uk",
+        "Harriet",
+        "Ashworth",
+        "uk",
+        "90051844107",
+        ["90051762213"],
+    ),
+    User(
+        "tom.okonkwo@thamesgate-wholesale.co.uk",
+        "Tom",
+        "Okonkwo",
+        "uk",
+        "90051844562",
+        ["90051762213"],
+        role="Manager",
+        profile="Standard",
+    ),
 ]
 
 FIRST_NAMES = {
@@ -230,6 +265,26 @@ FIRST_NAMES = {
         "Sneha",
         "Vikram",
         "Pooja",
+    ],
+    "uk": [
+        "Oliver",
+        "Amelia",
+        "George",
+        "Isla",
+        "Harry",
+        "Ava",
+        "Jack",
+        "Olivia",
+        "Alfie",
+        "Emily",
+        "Freddie",
+        "Poppy",
+        "Arthur",
+        "Sophie",
+        "Rhys",
+        "Niamh",
+        "Callum",
+        "Eilidh",
     ],
     "au": [
         "Jack",
@@ -309,6 +364,28 @@ LAST_NAMES = {
         "Das",
         "Pillai",
     ],
+    "uk": [
+        "Smith",
+        "Jones",
+        "Taylor",
+        "Brown",
+        "Williams",
+        "Wilson",
+        "Evans",
+        "Thomas",
+        "Roberts",
+        "Walker",
+        "Wright",
+        "Hughes",
+        "Patel",
+        "Khan",
+        "Davies",
+        "MacDonald",
+        "Campbell",
+        "O'Neill",
+        "Hall",
+        "Clarke",
+    ],
     "au": [
         "Wilson",
         "Taylor",
@@ -385,6 +462,24 @@ COMPANY_WORDS = {
         ["Infotech", "Exports", "Textiles", "Agro", "Pharma", "Motors", "Steel", "Foods"],
         ["Pvt Ltd", "Ltd", "LLP"],
     ),
+    "uk": (
+        [
+            "Albion",
+            "Pennine",
+            "Cotswold",
+            "Mersey",
+            "Severn",
+            "Highland",
+            "Kingsway",
+            "Wessex",
+            "Thistle",
+            "Brunel",
+            "Chiltern",
+            "Clyde",
+        ],
+        ["Foods", "Traders", "Supplies", "Hardware", "Distribution", "Brewing", "Textiles"],
+        ["Ltd", "plc", "LLP"],
+    ),
     "au": (
         [
             "Wattle",
@@ -400,18 +495,26 @@ COMPANY_WORDS = {
         ["Pty Ltd", "Ltd"],
     ),
 }
-STREETS = {"us": "Main St", "eu": "Hafenstraße", "in": "MG Road", "au": "George St"}
+STREETS = {
+    "us": "Main St",
+    "eu": "Hafenstraße",
+    "in": "MG Road",
+    "au": "George St",
+    "uk": "High Street",
+}
 CITIES = {
     "us": ["Austin", "Denver", "Chicago", "Boston", "Seattle", "Atlanta", "Phoenix", "Portland"],
     "eu": ["Hamburg", "Munich", "Milan", "Lyon", "Rotterdam", "Vienna", "Copenhagen", "Prague"],
     "in": ["Coimbatore", "Chennai", "Bengaluru", "Pune", "Hyderabad", "Kochi", "Ahmedabad"],
     "au": ["Brisbane", "Sydney", "Melbourne", "Perth", "Adelaide", "Hobart"],
+    "uk": ["London", "Manchester", "Birmingham", "Leeds", "Bristol", "Glasgow", "Cardiff"],
 }
 PHONE_PREFIX = {
     "us": "+1 512 555 ",
     "eu": "+49 40 5550 ",
     "in": "+91 422 555 ",
     "au": "+61 7 5550 ",
+    "uk": "+44 20 7946 ",
 }
 DEAL_WORDS = [
     "Renewal",

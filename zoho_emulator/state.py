@@ -39,6 +39,9 @@ class Grant:
     expires: float
     source: str = "authorize"  # or "self-client"
     used: bool = False
+    code_challenge: str | None = None  # PKCE (RFC 7636), from the authorize request
+    code_challenge_method: str | None = None  # "S256" or "plain"
+    burned_reason: str | None = None  # set when a failed redemption burned the code
 
     def alive(self, now: float) -> bool:
         return not self.used and now < self.expires
@@ -192,7 +195,18 @@ class State:
 
     # ---- grant codes -------------------------------------------------------------------
     def new_grant(
-        self, *, client_id, redirect_uri, email, zgid, dc, scopes, access_type, source="authorize"
+        self,
+        *,
+        client_id,
+        redirect_uri,
+        email,
+        zgid,
+        dc,
+        scopes,
+        access_type,
+        source="authorize",
+        code_challenge=None,
+        code_challenge_method=None,
     ) -> Grant:
         now = time.time()
         grant = Grant(
@@ -207,6 +221,8 @@ class State:
             created=now,
             expires=now + CODE_TTL,
             source=source,
+            code_challenge=code_challenge,
+            code_challenge_method=code_challenge_method,
         )
         with self.lock:
             self.grants[grant.code] = grant
@@ -262,10 +278,12 @@ class State:
         self.refresh_tokens[rt.token] = rt
         bucket = self.user_refresh.setdefault((client_id, email), collections.OrderedDict())
         while len(bucket) >= REFRESH_PER_USER_CLIENT:
-            oldest_token, _ = bucket.popitem(last=False)
-            oldest = self.refresh_tokens[oldest_token]
-            oldest.revoked = True
-            oldest.revoked_reason = "refresh token limit (20 per user per client)"
+            oldest_token = next(iter(bucket))
+            # Kaizen #43: the evicted refresh token's access tokens die with it.
+            self.revoke_refresh(
+                self.refresh_tokens[oldest_token],
+                reason="refresh token limit (20 per user per client)",
+            )
         bucket[rt.token] = True
         return rt
 
@@ -330,6 +348,8 @@ class State:
                     "access_type": g.access_type,
                     "source": g.source,
                     "redirect_uri": g.redirect_uri,
+                    "code_challenge_method": g.code_challenge_method,
+                    "burned_reason": g.burned_reason,
                     "state": "used" if g.used else ("expired" if now >= g.expires else "alive"),
                     "alive": g.alive(now),
                     "created": iso(g.created),

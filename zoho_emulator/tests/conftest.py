@@ -18,7 +18,10 @@ MARCUS = "marcus.webb@zylker-traders.com"  # us, same first org as Patricia
 SOFIA = "sofia.lindqvist@nordwind-logistik.de"  # eu
 ARJUN = "arjun.mehta@kaveritextiles.in"  # in
 OLIVIA = "olivia.chen@banksiasolar.com.au"  # au
+HARRIET = "harriet.ashworth@thamesgate-wholesale.co.uk"  # uk
+TOM = "tom.okonkwo@thamesgate-wholesale.co.uk"  # uk
 ZYLKER_TRADERS = "720019234"
+THAMESGATE = "90051762213"  # uk
 ZYLKER_LABS = "720019877"
 
 
@@ -37,7 +40,7 @@ class Zoho:
         form = {
             "grant_type": "authorization_code",
             "client_id": self.emu.client_id,
-            "client_secret": self.emu.client_secret,
+            "client_secret": self.emu.client_secret_for(dc),
             "code": code,
         }
         if redirect_uri:
@@ -58,7 +61,7 @@ class Zoho:
         form = {
             "grant_type": "refresh_token",
             "client_id": self.emu.client_id,
-            "client_secret": self.emu.client_secret,
+            "client_secret": self.emu.client_secret_for(dc),
             "refresh_token": refresh_token,
         }
         form.update(overrides)
