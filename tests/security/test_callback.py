@@ -34,19 +34,21 @@ def _user(demo_users, dc: str = "eu") -> dict:
     return demo_users["by_dc"][dc][0]
 
 
-def _redeem_out_of_band(zoho, params: dict) -> dict:
-    """Redeem a callback's code directly at the emulator, as an interceptor would."""
-    return requests.post(
-        zoho.token_url(params["location"]),
-        data={
-            "grant_type": "authorization_code",
-            "code": params["code"],
-            "client_id": zoho.client_id,
-            "client_secret": zoho.client_secret,
-            "redirect_uri": zoho.redirect_uri,
-        },
-        timeout=5,
-    ).json()
+def _redeem_out_of_band(zoho, params: dict, client=None) -> dict:
+    """Redeem a callback's code directly at the emulator, as an interceptor would; with
+    `client`, with the PKCE verifier its session holds (as only the portal could)."""
+    data = {
+        "grant_type": "authorization_code",
+        "code": params["code"],
+        "client_id": zoho.client_id,
+        "client_secret": zoho.client_secret,
+        "redirect_uri": zoho.redirect_uri,
+    }
+    if client is not None:
+        data["code_verifier"] = client.session[services.SESSION_OAUTH_KEY][params["state"]][
+            "verifier"
+        ]
+    return requests.post(zoho.token_url(params["location"]), data=data, timeout=5).json()
 
 
 # --- 1. state ---------------------------------------------------------------------------------
@@ -240,7 +242,7 @@ def test_p02_client_secret_only_ever_goes_to_allow_listed_accounts_servers(
 # --- 3. api_domain of another data center ---------------------------------------------------
 def test_p03_token_answer_with_another_dcs_api_domain_is_refused(sign_in, client, demo_users, zoho):
     params = query_of(sign_in.authorize(_user(demo_users, "eu")["email"]))
-    answer = _redeem_out_of_band(zoho, params)
+    answer = _redeem_out_of_band(zoho, params, client)
     assert answer["api_domain"] == zoho.api_domain("eu")
     # The token endpoint answers with a genuine token, but names the US API domain.
     zoho.client.add_fault(
