@@ -22,9 +22,9 @@ from django.views.decorators.debug import sensitive_variables
 
 from . import datacenters, signals, token_crypto, zoho_oauth, zoho_sdk
 from .models import ZohoConnection, ZohoOrg
+from .selectors import SESSION_ACTIVE_KEY
 
 SESSION_OAUTH_KEY = "zoho_oauth_pending"
-SESSION_ACTIVE_KEY = "zoho_active_connection"
 
 
 class SignInError(Exception):
@@ -502,23 +502,6 @@ def _revoke_stored_refresh_token(connection: ZohoConnection) -> None:
 # --- the session's active connection -------------------------------------------------------
 def session_activate(session, connection: ZohoConnection) -> None:
     session[SESSION_ACTIVE_KEY] = connection.pk
-
-
-def active_connection_for(request) -> ZohoConnection | None:
-    """The request user's active connection: the session's choice, else their newest one."""
-    user = request.user
-    if not user.is_authenticated:
-        return None
-    connections = ZohoConnection.objects.filter(user=user).select_related("org")
-    chosen = request.session.get(SESSION_ACTIVE_KEY)
-    connection = None
-    if chosen is not None:
-        connection = connections.filter(pk=chosen).first()
-    if connection is None:
-        connection = connections.order_by("-updated_at").first()
-        if connection is not None:
-            request.session[SESSION_ACTIVE_KEY] = connection.pk
-    return connection
 
 
 # --- the explicit path: a known user without the sign-in flow -----------------------------

@@ -12,7 +12,7 @@ from django.views.decorators.cache import never_cache
 from django.views.decorators.debug import sensitive_variables
 from django.views.decorators.http import require_GET, require_POST, require_safe
 
-from . import services
+from . import selectors, services
 from .models import ZohoConnection
 from .ratelimit import rate_limited
 
@@ -134,5 +134,6 @@ def connection_disconnect(request: HttpRequest, pk: int) -> HttpResponse:
         return redirect("accounts:connections")
     if request.session.get(services.SESSION_ACTIVE_KEY) == pk:
         del request.session[services.SESSION_ACTIVE_KEY]
+        selectors.forget_connection(request)
     messages.success(request, f"Disconnected {label}; its access was revoked at Zoho.")
     return redirect("accounts:connections")

@@ -2,18 +2,15 @@
 
 from __future__ import annotations
 
-import functools
 from urllib.parse import urlencode
 
 from django.contrib import messages
 from django.shortcuts import redirect, render
 from django.urls import reverse
-from django.views.decorators.http import require_http_methods
-
-from accounts.services import active_connection_for
 
 from . import records
-from .errors import CrmError, with_head
+from .access import connection_required
+from .errors import CrmError
 from .fields import is_zoho_id
 from .record_forms import (
     describe_references,
@@ -26,42 +23,8 @@ from .record_forms import (
 
 
 def page_view(methods: list[str]):
-    """Signed-in pages with an active connection; CrmError becomes an error page.
-
-    HEAD is allowed wherever GET is (these GETs only read)."""
-
-    def decorate(view):
-        @require_http_methods(with_head(methods))
-        @functools.wraps(view)
-        def wrapper(request, *args, **kwargs):
-            if not request.user.is_authenticated:
-                messages.info(request, "Sign in with Zoho to see your CRM records.")
-                return redirect("home")
-            connection = active_connection_for(request)
-            try:
-                if connection is None:
-                    raise CrmError(403, "NO_CONNECTION", "Connect a Zoho org first.")
-                if not connection.is_active:
-                    raise CrmError(403, "NEEDS_RECONSENT", "This connection needs re-consent.")
-                return view(request, connection, *args, **kwargs)
-            except CrmError as error:
-                return render(request, "records/error.html", {"error": error}, status=error.status)
-
-        return wrapper
-
-    return decorate
-
-
-def home(request):
-    context = {}
-    if request.user.is_authenticated:
-        connection = active_connection_for(request)
-        if connection is not None and connection.is_active:
-            try:
-                context["modules"] = records.module_list(connection=connection)
-            except CrmError as error:
-                context["modules_error"] = error
-    return render(request, "home.html", context)
+    """A signed-in page with an active connection (`crm.access.connection_required`)."""
+    return connection_required(methods)
 
 
 @page_view(["GET"])

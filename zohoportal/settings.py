@@ -56,6 +56,7 @@ MIDDLEWARE = [
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
+    "accounts.middleware.ZohoConnectionMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "accounts.middleware.ClearZohoSDKStateMiddleware",
@@ -133,7 +134,7 @@ CSRF_COOKIE_HTTPONLY = env.bool("CSRF_COOKIE_HTTPONLY", default=False)
 SESSION_COOKIE_SAMESITE = "Lax"  # Strict would drop the session on the OAuth callback.
 CSRF_COOKIE_SAMESITE = "Lax"
 # The crm JSON API answers a CSRF failure in its own error format; other pages keep Django's.
-CSRF_FAILURE_VIEW = "crm.json_api.csrf_failure"
+CSRF_FAILURE_VIEW = "zohoportal.views.csrf_failure"
 SECURE_SSL_REDIRECT = env.bool("SECURE_SSL_REDIRECT", default=not DEBUG)
 SECURE_HSTS_SECONDS = env.int("SECURE_HSTS_SECONDS", default=0 if DEBUG else 31536000)
 SECURE_HSTS_INCLUDE_SUBDOMAINS = env.bool("SECURE_HSTS_INCLUDE_SUBDOMAINS", default=True)

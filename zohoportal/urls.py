@@ -1,15 +1,15 @@
 from django.contrib import admin
 from django.urls import include, path
 
-from crm import pages as crm_pages
+from . import views
 
 urlpatterns = [
-    path("", crm_pages.home, name="home"),
+    path("", views.home, name="home"),
     path("accounts/", include("accounts.urls")),
     path("crm/", include("crm.routes")),
     path("admin/", admin.site.urls),
 ]
 
 # Errors Django answers before (or instead of) a view: JSON under /crm/api/.
-handler400 = "crm.json_api.bad_request"
-handler500 = "crm.json_api.server_error"
+handler400 = "zohoportal.views.bad_request"
+handler500 = "zohoportal.views.server_error"

@@ -589,13 +589,13 @@ def test_413_json_when_django_refuses_a_form_body_before_the_view(zoho):
 
 
 def test_an_unexpected_failure_under_the_api_is_a_json_500_without_details(rf):
-    from crm import json_api
+    from zohoportal import views
 
-    response = json_api.server_error(rf.get("/crm/api/Leads/"))
+    response = views.server_error(rf.get("/crm/api/Leads/"))
     assert response.status_code == 500
     error = json.loads(response.content)["error"]
     assert error["code"] == "INTERNAL_ERROR" and "Traceback" not in error["message"]
-    assert json_api.server_error(rf.get("/crm/Leads/"))["Content-Type"].startswith("text/html")
+    assert views.server_error(rf.get("/crm/Leads/"))["Content-Type"].startswith("text/html")
 
 
 def test_403_when_the_user_has_no_connection_left(client, signed_in):

@@ -21,10 +21,18 @@ def test_home_lists_modules_from_metadata(client, signed_in):
     assert 'href="/crm/input/"' in page
 
 
-def test_signed_out_pages_redirect_home(client, zoho):
-    response = client.get("/crm/Leads/")
+def test_signed_out_pages_redirect_home_and_sign_in_brings_you_back(client, zoho, sign_in):
+    response = client.get("/crm/Deals/?page=2&per_page=10")
     assert response.status_code == 302
-    assert response["Location"] == "/"
+    assert response["Location"] == "/?next=%2Fcrm%2FDeals%2F%3Fpage%3D2%26per_page%3D10"
+    home = client.get(response["Location"]).text
+    assert 'href="/accounts/login/?next=/crm/Deals/%3Fpage%3D2%26per_page%3D10"' in home
+    landed = sign_in(_first_user(sign_in), next_url="/crm/Deals/?page=2&per_page=10")
+    assert landed["Location"] == "/crm/Deals/?page=2&per_page=10"
+
+
+def _first_user(sign_in) -> str:
+    return sign_in.emulator.client.users()[0]["email"]
 
 
 def test_list_page_columns_search_and_pagination(client, signed_in):
