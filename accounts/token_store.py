@@ -28,7 +28,6 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime
 
 from django.conf import settings
-from django.db import transaction
 from zohocrmsdk.src.com.zoho.api.authenticator.oauth_token import OAuthToken
 from zohocrmsdk.src.com.zoho.api.authenticator.store.token_store import TokenStore
 from zohocrmsdk.src.com.zoho.crm.api.initializer import Initializer
@@ -250,5 +249,8 @@ class DjangoTokenStore(TokenStore):
             return
 
     def delete_tokens(self):
-        with transaction.atomic():
-            ZohoConnection.objects.all().delete()
+        """Never: the SDK's "delete every token" would wipe every tenant's connection (and
+        leave their grants alive at Zoho). Connections go one at a time, revoked first
+        (`accounts.services.connection_disconnect`)."""
+        logger.warning("DjangoTokenStore.delete_tokens refused: it would remove every tenant")
+        return None

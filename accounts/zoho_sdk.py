@@ -40,7 +40,6 @@ from .token_store import DjangoTokenStore, TokenCapture, active_capture, serving
 
 _PLACEHOLDER_URL = "https://zoho-sdk-not-activated.invalid"
 _init_lock = threading.Lock()
-_initialized = False
 
 
 class NoActiveConnection(RuntimeError):
@@ -76,13 +75,29 @@ def _sdk_config() -> SDKConfig:
     )
 
 
+def _holds_ours() -> bool:
+    """Whether the SDK's process-wide initializer is the portal's refusing one, with the
+    portal's token store (anything else, e.g. a test or script that initialised the SDK with
+    a real token, would let an SDK call outside `activated` run as that token)."""
+    current = getattr(Initializer, "initializer", None)
+    return (
+        current is not None
+        and isinstance(getattr(current, "token", None), _RefusingToken)
+        and isinstance(getattr(current, "store", None), DjangoTokenStore)
+        and getattr(current, "resource_path", None) == str(Path(settings.ZOHO_SDK_RESOURCE_DIR))
+    )
+
+
 def ensure_initialized() -> None:
-    """Initialise the SDK once per process (thread-safe, idempotent)."""
-    global _initialized
-    if _initialized:
+    """Make the SDK's global state the portal's (thread-safe, idempotent).
+
+    Checks what the SDK actually holds rather than trusting a flag of its own: if anything
+    replaced the global initializer, it is put back before the next call.
+    """
+    if _holds_ours():
         return
     with _init_lock:
-        if _initialized:
+        if _holds_ours():
             return
         zoho_http.install_sdk_transport()
         sdk_field_cache.install()
@@ -98,7 +113,6 @@ def ensure_initialized() -> None:
             resource_path=str(resource_dir),
             logger=Logger.get_instance(Logger.Levels.CRITICAL),
         )
-        _initialized = True
 
 
 def environment_for(data_center: str) -> SDKDataCenter.Environment:

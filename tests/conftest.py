@@ -80,3 +80,12 @@ class SignIn:
 @pytest.fixture
 def sign_in(client, zoho, db):
     return SignIn(client, zoho)
+
+
+@pytest.fixture(autouse=True)
+def _portal_sdk_state():
+    """Every portal test starts with the SDK's global state the portal's own (a test of the
+    SDK itself may have initialised it with a real token)."""
+    from accounts import zoho_sdk
+
+    zoho_sdk.ensure_initialized()
