@@ -162,18 +162,20 @@ def _record_value(fd: schema.FieldDef, rec: dict):
         return value
     if isinstance(value, str):
         return value.lower()
+    if isinstance(value, list):
+        return [v.lower() if isinstance(v, str) else v for v in value]
     return value
 
 
-def _compile(module: str, node):
+def _compile(fdefs: dict, node):
     kind = node[0]
     if kind in ("and", "or"):
-        left, right = _compile(module, node[1]), _compile(module, node[2])
+        left, right = _compile(fdefs, node[1]), _compile(fdefs, node[2])
         if kind == "and":
             return lambda rec: left(rec) and right(rec)
         return lambda rec: left(rec) or right(rec)
     _, field, op, raw = node
-    fd = schema.FIELDS[module].get(field)
+    fd = fdefs.get(field)
     if field == "id":
         fd = schema.FieldDef("id", "Record Id", "bigint")
     if fd is None:
@@ -207,7 +209,16 @@ def _compile(module: str, node):
             else (lambda rec: rec["id"] not in values)
         )
     values = [_coerce(fd, v) for v in raw_values]
-    textual = fd.data_type in ("text", "textarea", "email", "phone", "website", "picklist")
+    textual = fd.data_type in (
+        "text",
+        "textarea",
+        "email",
+        "phone",
+        "website",
+        "picklist",
+        "autonumber",
+        "multiselectpicklist",
+    )
     if op == "starts_with" and not textual:
         raise CriteriaError("starts_with is supported only for text fields", field)
     if (
@@ -219,6 +230,13 @@ def _compile(module: str, node):
 
     def match(rec):
         value = _record_value(fd, rec)
+        if isinstance(value, list):  # multi-select picklists: any selected value
+            hit = any(v in values for v in value)
+            if op in ("equals", "in"):
+                return hit
+            if op in ("not_equal", "not_in"):
+                return not hit
+            return any(isinstance(v, str) and v.startswith(target) for v in value)
         if op == "equals":
             return value == target
         if op == "not_equal":
@@ -251,7 +269,7 @@ def _digits(text) -> str:
 
 def search_records(ctx: Ctx, module: str) -> Response:
     req = ctx.req
-    fields, err = parse_fields(module, req.arg("fields"))
+    fields, err = parse_fields(ctx, module, req.arg("fields"))
     if err:
         return err
     page, err = int_param(req, "page", 1)
@@ -260,7 +278,7 @@ def search_records(ctx: Ctx, module: str) -> Response:
     per_page, err = int_param(req, "per_page", MAX_PER_PAGE, MAX_PER_PAGE)
     if err:
         return err
-    fdefs = schema.FIELDS[module]
+    fdefs = ctx.schema.fields(module)
     criteria, email, phone, word = (
         req.arg("criteria"),
         req.arg("email"),
@@ -269,7 +287,7 @@ def search_records(ctx: Ctx, module: str) -> Response:
     )
     if criteria:
         try:
-            predicate = _compile(module, CriteriaParser(criteria).parse())
+            predicate = _compile(fdefs, CriteriaParser(criteria).parse())
         except CriteriaError as exc:
             details = {"reason": exc.reason}
             if exc.api_name:
@@ -316,7 +334,7 @@ def search_records(ctx: Ctx, module: str) -> Response:
     with ctx.emu.state.lock:
         records = [r for r in ctx.org_data.records[module].values() if predicate(r)]
     records.sort(key=lambda r: int(r["id"]))
-    return paginate(module, records, fields, page, per_page, None, None)
+    return paginate(ctx, module, records, fields, page, per_page, None, None)
 
 
 # ------------------------------------------------------------------------------ write
