@@ -151,7 +151,7 @@ ORGS: list[Org] = [
         "GBP",
         "£",
         "London",
-        12,
+        2600,  # the big org: past the 2,000 records page/per_page can reach
         8,
     ),
 ]
@@ -579,7 +579,10 @@ def user_ref(user: User, zgid: str) -> dict:
 
 def _company(rng: random.Random, dc: str, used: set) -> str:
     a, b, c = COMPANY_WORDS[dc]
-    for _ in range(200):
+    # Once every combination is taken (only the big org gets there), go straight to the
+    # numbered fallback; before that the draws are what they always were.
+    tries = 200 if len(used) < len(a) * len(b) * len(c) else 0
+    for _ in range(tries):
         name = f"{rng.choice(a)} {rng.choice(b)} {rng.choice(c)}"
         if name.lower() not in used:
             used.add(name.lower())

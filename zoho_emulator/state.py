@@ -235,6 +235,7 @@ class State:
             self.faults: list[Fault] = []
             self.latency_ms = 0.0
             self.orgs: dict[str, OrgData] = OrgDataMap()
+            self.page_tokens: dict = {}  # page_token -> crm.paging.PageToken
 
     # ---- grant codes -------------------------------------------------------------------
     def new_grant(

@@ -9,6 +9,7 @@ from ..schema import FieldError
 from ..web import Response, json_response, no_content
 from .context import MAX_FIELDS, MAX_PER_PAGE, MAX_WRITE, Ctx, int_param
 from .errors import crm_error, invalid_param, param_missing
+from .paging import page_answer
 
 
 def present(ctx: Ctx, module: str, rec: dict, fields: list[str] | None) -> dict:
@@ -75,6 +76,12 @@ def sort_key(ctx: Ctx, module: str, sort_by: str):
     return key
 
 
+def full_key(ctx: Ctx, module: str, sort_by: str):
+    """A total order: the sort field, then the id."""
+    key = sort_key(ctx, module, sort_by)
+    return lambda rec: (key(rec), int(rec["id"]))
+
+
 def paginate(
     ctx: Ctx,
     module: str,
@@ -84,24 +91,29 @@ def paginate(
     per_page: int,
     sort_by,
     sort_order,
+    *,
+    binding: tuple = (),
+    page_raw: str | None = None,
+    tokens: bool = True,
+    keyed_by: str = "id",
 ):
-    start = (page - 1) * per_page
-    chunk = records[start : start + per_page]
-    if not chunk:
-        return no_content()
-    info = {
-        "per_page": per_page,
-        "next_page_token": None,
-        "count": len(chunk),
-        "page": page,
-        "previous_page_token": None,
-        "page_token_expiry": None,
-        "more_records": len(records) > start + per_page,
-    }
-    if sort_by is not None:
-        info["sort_by"] = sort_by
-        info["sort_order"] = sort_order
-    return json_response({"data": [present(ctx, module, r, fields) for r in chunk], "info": info})
+    """``records`` sorted by ``keyed_by`` (``sort_order``), one page of them answered."""
+    key = full_key(ctx, module, keyed_by)
+    keys = [key(r) for r in records]
+    return page_answer(
+        ctx,
+        module,
+        records,
+        keys,
+        fields,
+        page_raw=page_raw,
+        page=page,
+        per_page=per_page,
+        binding=(ctx.org.zgid, ctx.at.email, module, tuple(fields or ()), per_page) + binding,
+        sort_by=sort_by,
+        sort_order=sort_order,
+        tokens=tokens,
+    )
 
 
 # ------------------------------------------------------------------------------ entry point
@@ -142,8 +154,20 @@ def list_records(ctx: Ctx, module: str) -> Response:
                 {"param_name": "ids", "limit": MAX_WRITE},
             )
         records = [r for r in records if r["id"] in wanted]
-    records.sort(key=sort_key(ctx, module, sort_by), reverse=(sort_order == "desc"))
-    return paginate(ctx, module, records, fields, page, per_page, sort_by, sort_order)
+    records.sort(key=full_key(ctx, module, sort_by), reverse=(sort_order == "desc"))
+    return paginate(
+        ctx,
+        module,
+        records,
+        fields,
+        page,
+        per_page,
+        sort_by,
+        sort_order,
+        binding=("list", sort_by, sort_order, ids_param or ""),
+        page_raw=req.arg("page"),
+        keyed_by=sort_by,
+    )
 
 
 def get_record(ctx: Ctx, module: str, record_id: str) -> Response:

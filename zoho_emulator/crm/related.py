@@ -6,7 +6,7 @@ from .. import schema
 from ..web import Response
 from .context import MAX_PER_PAGE, Ctx, int_param, module_scope_ok
 from .errors import crm_error, not_supported, param_missing, scope_mismatch
-from .records import paginate, parse_fields, sort_key
+from .records import full_key, paginate, parse_fields
 
 
 def related_records(ctx: Ctx, module: str, record_id: str, related: str) -> Response:
@@ -55,5 +55,16 @@ def related_records(ctx: Ctx, module: str, record_id: str, related: str) -> Resp
             and rec[rl.field].get("id") == record_id
             and (fd.lookup_module != schema.SE_MODULE or rec.get("$se_module") == module)
         ]
-    records.sort(key=sort_key(ctx, rl.module, "id"), reverse=True)
-    return paginate(ctx, rl.module, records, fields, page, per_page, None, None)
+    records.sort(key=full_key(ctx, rl.module, "id"), reverse=True)
+    return paginate(
+        ctx,
+        rl.module,
+        records,
+        fields,
+        page,
+        per_page,
+        None,
+        "desc",
+        binding=("related", module, record_id, rl.api_name),
+        page_raw=ctx.req.arg("page"),
+    )

@@ -97,6 +97,9 @@ ROUTES: list[Route] = [
     _route("settings/{rest:.*}", {}, any_scope()),  # other settings: unknown URL
     _route("{module}/search", {"GET": search.search_records}, module_scope("READ"), module=True),
     _route(
+        "{module}/actions/count", {"GET": search.count_records}, module_scope("READ"), module=True
+    ),
+    _route(
         "{module}/{record_id:\\d+}",
         {"GET": records.get_record, "PUT": records.update_record, "DELETE": records.delete_record},
         module_scope(),
