@@ -10,7 +10,7 @@ import random
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta, timezone
 
-from . import schema
+from .catalog import PICKLISTS
 from .urls import DCS  # noqa: F401 - re-exported: the data centers live in urls.py
 
 
@@ -44,6 +44,7 @@ class User:
     role: str = "CEO"
     profile: str = "Administrator"
     crm_ids: dict[str, str] = field(default_factory=dict)  # zgid -> CRM user id in that org
+    seeds: bool = True  # owns seed records (see seed_owners)
 
     @property
     def full_name(self) -> str:
@@ -150,7 +151,7 @@ ORGS: list[Org] = [
         "GBP",
         "£",
         "London",
-        12,
+        2600,  # the big org: past the 2,000 records page/per_page can reach
         8,
     ),
 ]
@@ -578,7 +579,10 @@ def user_ref(user: User, zgid: str) -> dict:
 
 def _company(rng: random.Random, dc: str, used: set) -> str:
     a, b, c = COMPANY_WORDS[dc]
-    for _ in range(200):
+    # Once every combination is taken (only the big org gets there), go straight to the
+    # numbered fallback; before that the draws are what they always were.
+    tries = 200 if len(used) < len(a) * len(b) * len(c) else 0
+    for _ in range(tries):
         name = f"{rng.choice(a)} {rng.choice(b)} {rng.choice(c)}"
         if name.lower() not in used:
             used.add(name.lower())
@@ -612,12 +616,34 @@ def _domain_of(company: str) -> str:
     return f"{word}{second}.example"
 
 
-def build_org_records(org: Org) -> tuple[dict[str, dict[str, dict]], IdAllocator]:
-    """Return ``{module: {id: record}}`` (insertion-ordered by creation) and the id allocator."""
+CORE_MODULES = ("Leads", "Contacts", "Accounts", "Deals")
+STAGE_PROBABILITY = {
+    "Qualification": 10,
+    "Needs Analysis": 20,
+    "Value Proposition": 40,
+    "Identify Decision Makers": 60,
+    "Proposal/Price Quote": 75,
+    "Negotiation/Review": 90,
+    "Closed Won": 100,
+    "Closed Lost": 0,
+    "Closed-Lost to Competition": 0,
+}
+
+
+def seed_owners(zgid: str) -> list[User]:
+    """The users seed records are owned by: the org's first users only, so adding demo users
+    later never changes an existing record (the random draws stay the same)."""
+    return [u for u in org_users(zgid) if u.seeds]
+
+
+def build_core_records(org: Org) -> tuple[dict[str, dict[str, dict]], IdAllocator]:
+    """Leads, Contacts, Accounts and Deals as they always were: ``{module: {id: record}}``
+    (insertion-ordered by creation) and the id allocator. Do not change the random draws
+    here: portal tests rely on these ids and names."""
     rng = random.Random(int(org.zgid))
     ids = IdAllocator(org.id_prefix)
-    users = org_users(org.zgid)
-    data: dict[str, dict[str, dict]] = {m: {} for m in schema.MODULES}
+    users = seed_owners(org.zgid)
+    data: dict[str, dict[str, dict]] = {m: {} for m in CORE_MODULES}
     dc = org.dc
     used_companies: set = set()
     used_emails: set = set()
@@ -647,14 +673,14 @@ def build_org_records(org: Org) -> tuple[dict[str, dict[str, dict]], IdAllocator
             "Account_Name": name,
             "Account_Number": str(rng.randint(10000000, 99999999)),
             "Account_Type": rng.choice(["Customer", "Prospect", "Partner", "Reseller", "Vendor"]),
-            "Industry": rng.choice(schema.INDUSTRIES[1:]),
+            "Industry": rng.choice(PICKLISTS["industry"][1:]),
             "Website": f"https://www.{_domain_of(name)}",
             "Phone": PHONE_PREFIX[dc] + f"{rng.randint(1000, 9999)}",
             "Employees": rng.choice([12, 25, 48, 120, 260, 540, 1200, 3400]),
             "Annual_Revenue": float(
                 rng.choice([250000, 480000, 1200000, 3500000, 9800000, 24000000])
             ),
-            "Rating": rng.choice(schema.RATINGS[1:]),
+            "Rating": rng.choice(PICKLISTS["rating"][1:]),
             "Billing_City": rng.choice(CITIES[dc]),
             "Billing_Country": org.country,
             "Description": None,
@@ -692,7 +718,7 @@ def build_org_records(org: Org) -> tuple[dict[str, dict[str, dict]], IdAllocator
             ),
             "Department": rng.choice(["Management", "Finance", "Operations", "IT", "Sales"]),
             "Date_of_Birth": None,
-            "Lead_Source": rng.choice(schema.LEAD_SOURCES[1:]),
+            "Lead_Source": rng.choice(PICKLISTS["lead_source"][1:]),
             "Email_Opt_Out": rng.random() < 0.1,
             "Mailing_City": rng.choice(CITIES[dc]),
             "Mailing_Country": org.country,
@@ -729,12 +755,12 @@ def build_org_records(org: Org) -> tuple[dict[str, dict[str, dict]], IdAllocator
             "Phone": PHONE_PREFIX[dc] + f"{rng.randint(1000, 9999)}",
             "Mobile": None,
             "Website": f"https://{_domain_of(company)}",
-            "Lead_Source": rng.choice(schema.LEAD_SOURCES[1:]),
-            "Lead_Status": rng.choice(schema.LEAD_STATUSES[1:]),
-            "Industry": rng.choice(schema.INDUSTRIES[1:]),
+            "Lead_Source": rng.choice(PICKLISTS["lead_source"][1:]),
+            "Lead_Status": rng.choice(PICKLISTS["lead_status"][1:]),
+            "Industry": rng.choice(PICKLISTS["industry"][1:]),
             "No_of_Employees": rng.choice([5, 14, 30, 75, 150, 400, 900]),
             "Annual_Revenue": float(rng.choice([90000, 150000, 420000, 1100000, 2600000])),
-            "Rating": rng.choice(schema.RATINGS[1:]),
+            "Rating": rng.choice(PICKLISTS["rating"][1:]),
             "Email_Opt_Out": rng.random() < 0.15,
             "City": rng.choice(CITIES[dc]),
             "State": None,
@@ -749,7 +775,7 @@ def build_org_records(org: Org) -> tuple[dict[str, dict[str, dict]], IdAllocator
         owner = rng.choice(users)
         account = accounts[i % len(accounts)]
         contact = contacts[i % len(contacts)]
-        stage = rng.choice(schema.DEAL_STAGES)
+        stage = rng.choice(PICKLISTS["stage"])
         closing = (BASE_TIME + timedelta(days=rng.randint(-90, 150))).date().isoformat()
         rec = {
             "id": ids.next(),
@@ -757,11 +783,11 @@ def build_org_records(org: Org) -> tuple[dict[str, dict[str, dict]], IdAllocator
             "Stage": stage,
             "Amount": float(rng.choice([4800, 12500, 27000, 45000, 88000, 150000, 320000])),
             "Closing_Date": closing,
-            "Probability": schema.STAGE_PROBABILITY[stage],
+            "Probability": STAGE_PROBABILITY[stage],
             "Type": rng.choice(["New Business", "Existing Business"]),
             "Account_Name": {"name": account["Account_Name"], "id": account["id"]},
             "Contact_Name": {"name": contact["Full_Name"], "id": contact["id"]},
-            "Lead_Source": rng.choice(schema.LEAD_SOURCES[1:]),
+            "Lead_Source": rng.choice(PICKLISTS["lead_source"][1:]),
             "Next_Step": rng.choice(
                 ["Send proposal", "Schedule demo", "Legal review", "Follow-up call", None]
             ),

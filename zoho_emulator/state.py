@@ -7,12 +7,13 @@ sleeping (latency and "hang" faults sleep outside it).
 from __future__ import annotations
 
 import collections
+import functools
 import secrets
 import threading
 import time
 from dataclasses import dataclass, field
 
-from . import seed
+from . import schema, seed, seed_modules
 
 CODE_TTL = 120.0
 REFRESH_WINDOW = 600.0
@@ -160,10 +161,52 @@ class Stats:
         }
 
 
+@functools.cache
+def pristine_records(zgid: str) -> tuple[dict[str, dict[str, dict]], int]:
+    """An org's seed, built once per process and never changed: ``({module: {id: record}},
+    the id counter after seeding)``."""
+    org = seed.org_by_zgid()[zgid]
+    data, ids = seed_modules.build_org_records(org)
+    return data, ids.counter
+
+
+class ModuleStores(dict):
+    """``{module: {id: record}}`` that copies a module's pristine store on first access.
+
+    Records themselves are never changed in place (writes store a new dict), so a shallow copy
+    of the store is enough: a reset costs nothing until a module is touched, and a touched
+    module costs one dict copy."""
+
+    def __init__(self, pristine: dict[str, dict[str, dict]]):
+        super().__init__()
+        self._pristine = pristine
+
+    def __missing__(self, module: str) -> dict[str, dict]:
+        store = dict(self._pristine.get(module, {}))
+        self[module] = store
+        return store
+
+
 class OrgData:
     def __init__(self, org: seed.Org):
         self.org = org
-        self.records, self.ids = seed.build_org_records(org)
+        self.schema = schema.org_schema(org.zgid, org.currency)
+        pristine, counter = pristine_records(org.zgid)
+        self.records = ModuleStores(pristine)
+        self.ids = seed.IdAllocator(org.id_prefix, start=counter)
+        self.version = 0  # bumped by every write (page tokens and caches key on it)
+
+
+class OrgDataMap(dict):
+    """``{zgid: OrgData}`` built on first access after a reset."""
+
+    def __missing__(self, zgid: str) -> OrgData:
+        org = seed.org_by_zgid().get(zgid)
+        if org is None:
+            raise KeyError(zgid)
+        data = OrgData(org)
+        self[zgid] = data
+        return data
 
 
 class State:
@@ -191,7 +234,8 @@ class State:
             self.api_connections = 0
             self.faults: list[Fault] = []
             self.latency_ms = 0.0
-            self.orgs: dict[str, OrgData] = {o.zgid: OrgData(o) for o in seed.ORGS}
+            self.orgs: dict[str, OrgData] = OrgDataMap()
+            self.page_tokens: dict = {}  # page_token -> crm.paging.PageToken
 
     # ---- grant codes -------------------------------------------------------------------
     def new_grant(

@@ -48,7 +48,23 @@ class Ctx:
         self.req = req
         self.org_data = emu.state.orgs[at.zgid]
         self.org = self.org_data.org
+        self.schema = self.org_data.schema
         self.user = next(u for u in seed.USERS if u.email == at.email)
+
+    def denied(self, module: str, op: str):
+        """A 403 NO_PERMISSION answer when the user's profile may not do ``op`` on
+        ``module`` (READ, CREATE, UPDATE, DELETE), else ``None``."""
+        return None
+
+    def module_access(self, mod) -> dict:
+        """The user's rights on a module, as ``settings/modules`` reports them."""
+        writable = mod.api_supported and mod.creatable
+        return {
+            "viewable": True,
+            "creatable": writable,
+            "editable": writable,
+            "deletable": writable,
+        }
 
     @property
     def user_ref(self) -> dict:

@@ -58,3 +58,13 @@ def invalid_param(name: str, **extra) -> Response:
 
 
 # ------------------------------------------------------------------------------ scopes
+
+
+def not_supported(details=None) -> Response:
+    """A module the org has but whose records the API does not serve (api_supported false)."""
+    return crm_error(
+        "NOT_SUPPORTED",
+        "the given module is not supported in api",
+        400,
+        details if details is not None else {"resource_path_index": 0},
+    )

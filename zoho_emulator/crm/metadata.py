@@ -1,4 +1,5 @@
-"""Metadata: ``settings/modules`` and ``settings/fields``."""
+"""Metadata: ``settings/modules``, ``settings/fields``, ``settings/layouts`` and
+``settings/related_lists``."""
 
 from __future__ import annotations
 
@@ -9,14 +10,38 @@ from .errors import invalid_module, param_missing
 
 
 def modules(ctx: Ctx) -> Response:
-    return json_response({"modules": schema.module_metadata()})
+    return json_response({"modules": schema.module_metadata(ctx.schema, ctx.module_access)})
+
+
+def _module_param(ctx: Ctx, lookup):
+    raw = ctx.req.arg("module")
+    if not raw:
+        return None, param_missing("module")
+    mod = lookup(raw)
+    if mod is None:
+        return None, invalid_module({"param_name": "module"})
+    return mod, None
 
 
 def fields(ctx: Ctx) -> Response:
-    raw = ctx.req.arg("module")
-    if not raw:
-        return param_missing("module")
-    module = schema.canonical_module(raw)
-    if module is None:
-        return invalid_module({"param_name": "module"})
-    return json_response({"fields": schema.field_metadata(module)})
+    mod, err = _module_param(ctx, ctx.schema.fields_module)
+    if err:
+        return err
+    return json_response({"fields": schema.field_metadata(ctx.schema, mod.api_name)})
+
+
+def layouts(ctx: Ctx) -> Response:
+    mod, err = _module_param(ctx, ctx.schema.record_module)
+    if err:
+        return err
+    return json_response({"layouts": [schema.layout_json(mod)]})
+
+
+def related_lists(ctx: Ctx) -> Response:
+    mod, err = _module_param(ctx, ctx.schema.record_module)
+    if err:
+        return err
+    lists = schema.related_lists(ctx.schema, mod.api_name)
+    return json_response(
+        {"related_lists": [schema.related_list_json(mod.api_name, rl, ctx.schema) for rl in lists]}
+    )

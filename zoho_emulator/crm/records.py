@@ -9,19 +9,28 @@ from ..schema import FieldError
 from ..web import Response, json_response, no_content
 from .context import MAX_FIELDS, MAX_PER_PAGE, MAX_WRITE, Ctx, int_param
 from .errors import crm_error, invalid_param, param_missing
+from .paging import page_answer
 
 
-def present(module: str, rec: dict, fields: list[str] | None) -> dict:
+def present(ctx: Ctx, module: str, rec: dict, fields: list[str] | None) -> dict:
+    """The record as the API shows it: the asked ``fields`` (all when ``None``) and ``id``;
+    ``$se_module`` beside a What_Id/Parent_Id, ``$line_tax`` on full inventory records."""
     out = {}
-    names = fields if fields is not None else list(schema.FIELDS[module].keys())
+    fdefs = ctx.schema.fields(module)
+    names = fields if fields is not None else list(fdefs.keys())
     for name in names:
         value = rec.get(name)
         out[name] = json.loads(json.dumps(value)) if isinstance(value, (dict, list)) else value
+        fd = fdefs.get(name)
+        if fd is not None and fd.lookup_module == schema.SE_MODULE:
+            out["$se_module"] = rec.get("$se_module") if value is not None else None
+    if fields is None and "$line_tax" in rec:
+        out["$line_tax"] = json.loads(json.dumps(rec["$line_tax"]))
     out["id"] = rec["id"]
     return out
 
 
-def parse_fields(module: str, raw: str | None):
+def parse_fields(ctx: Ctx, module: str, raw: str | None):
     if raw is None:
         return None, None
     names = [n.strip() for n in raw.split(",") if n.strip()]
@@ -34,7 +43,7 @@ def parse_fields(module: str, raw: str | None):
             400,
             {"param_name": "fields", "limit": MAX_FIELDS},
         )
-    known = schema.FIELDS[module]
+    known = ctx.schema.fields(module)
     out = []
     for name in names:
         if name == "id":
@@ -48,8 +57,8 @@ def parse_fields(module: str, raw: str | None):
     return out, None
 
 
-def sort_key(module: str, sort_by: str):
-    fd = schema.FIELDS[module].get(sort_by)
+def sort_key(ctx: Ctx, module: str, sort_by: str):
+    fd = ctx.schema.fields(module).get(sort_by)
 
     def key(rec):
         if sort_by == "id":
@@ -67,26 +76,44 @@ def sort_key(module: str, sort_by: str):
     return key
 
 
+def full_key(ctx: Ctx, module: str, sort_by: str):
+    """A total order: the sort field, then the id."""
+    key = sort_key(ctx, module, sort_by)
+    return lambda rec: (key(rec), int(rec["id"]))
+
+
 def paginate(
-    module: str, records: list[dict], fields, page: int, per_page: int, sort_by, sort_order
+    ctx: Ctx,
+    module: str,
+    records: list[dict],
+    fields,
+    page: int,
+    per_page: int,
+    sort_by,
+    sort_order,
+    *,
+    binding: tuple = (),
+    page_raw: str | None = None,
+    tokens: bool = True,
+    keyed_by: str = "id",
 ):
-    start = (page - 1) * per_page
-    chunk = records[start : start + per_page]
-    if not chunk:
-        return no_content()
-    info = {
-        "per_page": per_page,
-        "next_page_token": None,
-        "count": len(chunk),
-        "page": page,
-        "previous_page_token": None,
-        "page_token_expiry": None,
-        "more_records": len(records) > start + per_page,
-    }
-    if sort_by is not None:
-        info["sort_by"] = sort_by
-        info["sort_order"] = sort_order
-    return json_response({"data": [present(module, r, fields) for r in chunk], "info": info})
+    """``records`` sorted by ``keyed_by`` (``sort_order``), one page of them answered."""
+    key = full_key(ctx, module, keyed_by)
+    keys = [key(r) for r in records]
+    return page_answer(
+        ctx,
+        module,
+        records,
+        keys,
+        fields,
+        page_raw=page_raw,
+        page=page,
+        per_page=per_page,
+        binding=(ctx.org.zgid, ctx.at.email, module, tuple(fields or ()), per_page) + binding,
+        sort_by=sort_by,
+        sort_order=sort_order,
+        tokens=tokens,
+    )
 
 
 # ------------------------------------------------------------------------------ entry point
@@ -97,7 +124,7 @@ def list_records(ctx: Ctx, module: str) -> Response:
     raw_fields = req.arg("fields")
     if raw_fields is None or raw_fields.strip() == "":
         return param_missing("fields")
-    fields, err = parse_fields(module, raw_fields)
+    fields, err = parse_fields(ctx, module, raw_fields)
     if err:
         return err
     page, err = int_param(req, "page", 1)
@@ -108,7 +135,7 @@ def list_records(ctx: Ctx, module: str) -> Response:
         return err
     sort_by = req.arg("sort_by") or "id"
     if sort_by not in ("id", "Created_Time", "Modified_Time"):
-        fd = schema.FIELDS[module].get(sort_by)
+        fd = ctx.schema.fields(module).get(sort_by)
         if fd is None or not fd.sortable:
             return invalid_param("sort_by")
     sort_order = (req.arg("sort_order") or "desc").lower()
@@ -127,19 +154,31 @@ def list_records(ctx: Ctx, module: str) -> Response:
                 {"param_name": "ids", "limit": MAX_WRITE},
             )
         records = [r for r in records if r["id"] in wanted]
-    records.sort(key=sort_key(module, sort_by), reverse=(sort_order == "desc"))
-    return paginate(module, records, fields, page, per_page, sort_by, sort_order)
+    records.sort(key=full_key(ctx, module, sort_by), reverse=(sort_order == "desc"))
+    return paginate(
+        ctx,
+        module,
+        records,
+        fields,
+        page,
+        per_page,
+        sort_by,
+        sort_order,
+        binding=("list", sort_by, sort_order, ids_param or ""),
+        page_raw=req.arg("page"),
+        keyed_by=sort_by,
+    )
 
 
 def get_record(ctx: Ctx, module: str, record_id: str) -> Response:
-    fields, err = parse_fields(module, ctx.req.arg("fields"))
+    fields, err = parse_fields(ctx, module, ctx.req.arg("fields"))
     if err:
         return err
     with ctx.emu.state.lock:
         rec = ctx.org_data.records[module].get(record_id)
         if rec is None:
             return no_content()
-        return json_response({"data": [present(module, rec, fields)]})
+        return json_response({"data": [present(ctx, module, rec, fields)]})
 
 
 # ------------------------------------------------------------------------------ search
@@ -188,7 +227,8 @@ def _resolvers(ctx: Ctx):
         target = data[module].get(ref_id)
         if target is None:
             return None
-        return {"name": target.get(schema.NAME_FIELD[module]), "id": target["id"]}
+        name_field = ctx.schema.name_field(module)
+        return {"name": target.get(name_field) if name_field else None, "id": target["id"]}
 
     def resolve_user(ref_id):
         for user in seed.org_users(ctx.org.zgid):
@@ -206,7 +246,7 @@ def _apply(ctx: Ctx, module: str, item, index: int, existing: dict | None) -> di
         raise FieldError(
             "INVALID_DATA", "invalid data", {"expected_data_type": "jsonobject", "json_path": path}
         )
-    fdefs = schema.FIELDS[module]
+    fdefs = ctx.schema.fields(module)
     record = dict(existing) if existing else {}
     # mandatory first (Zoho reports a missing mandatory field before type problems)
     for fd in fdefs.values():
@@ -228,8 +268,18 @@ def _apply(ctx: Ctx, module: str, item, index: int, existing: dict | None) -> di
         fd = fdefs.get(key)
         if fd is None or fd.read_only:
             continue  # Zoho ignores unknown and read-only keys
+        if fd.lookup_module == schema.SE_MODULE:
+            _apply_se_lookup(ctx, module, fd, item, record, path, resolve_lookup)
+            continue
         record[key] = schema.validate_value(
             fd, value, f"{path}.{key}", resolve_lookup, resolve_user
+        )
+    if record.get("$se_module") == "Leads" and record.get("Who_Id"):
+        # A lead is not a contact: an activity related to a lead has no Who_Id.
+        raise FieldError(
+            "INVALID_DATA",
+            "invalid data",
+            {"api_name": "Who_Id", "json_path": f"{path}.Who_Id"},
         )
     # unique fields
     for fd in fdefs.values():
@@ -251,7 +301,10 @@ def _apply(ctx: Ctx, module: str, item, index: int, existing: dict | None) -> di
                         "json_path": f"{path}.{fd.api_name}",
                         "duplicate_record": {
                             "Owner": dict(other.get("Owner") or {}),
-                            "module": {"api_name": module, "id": schema.MODULE_IDS[module]},
+                            "module": {
+                                "api_name": module,
+                                "id": ctx.schema.modules[module].module_id,
+                            },
                             "id": other["id"],
                         },
                     },
@@ -259,7 +312,57 @@ def _apply(ctx: Ctx, module: str, item, index: int, existing: dict | None) -> di
     if module in ("Leads", "Contacts"):
         first = record.get("First_Name") or ""
         record["Full_Name"] = f"{first} {record.get('Last_Name') or ''}".strip()
+    if module == "Appointments__s":
+        service = (record.get("Service_Name") or {}).get("name")
+        person = (record.get("Appointment_For") or {}).get("name")
+        record["Appointment_Name"] = " - ".join(p for p in (service, person) if p) or None
     return record
+
+
+def _apply_se_lookup(ctx: Ctx, module, fd, item: dict, record: dict, path, resolve_lookup):
+    """What_Id / Parent_Id: ``{"id"}`` plus ``"$se_module"`` naming the target's module."""
+    value = item.get(fd.api_name)
+    if value is None:
+        record[fd.api_name] = None
+        record["$se_module"] = None
+        return
+    target_module = item.get("$se_module", record.get("$se_module"))
+    if target_module is None:
+        raise FieldError(
+            "MANDATORY_NOT_FOUND",
+            "required field not found",
+            {"api_name": "$se_module", "json_path": f"{path}.$se_module"},
+        )
+    allowed = schema.se_modules(module, fd)
+    canonical = ctx.schema.record_module(target_module) if isinstance(target_module, str) else None
+    if canonical is None or canonical.api_name not in allowed:
+        raise FieldError(
+            "INVALID_DATA",
+            "invalid data",
+            {"api_name": "$se_module", "json_path": f"{path}.$se_module"},
+        )
+    ref_id = value.get("id") if isinstance(value, dict) else None
+    if isinstance(ref_id, int) and not isinstance(ref_id, bool):
+        ref_id = str(ref_id)
+    if not isinstance(ref_id, str):
+        raise FieldError(
+            "INVALID_DATA",
+            "invalid data",
+            {
+                "api_name": fd.api_name,
+                "json_path": f"{path}.{fd.api_name}",
+                "expected_data_type": "jsonobject",
+            },
+        )
+    target = resolve_lookup(canonical.api_name, ref_id)
+    if target is None:
+        raise FieldError(
+            "INVALID_DATA",
+            "invalid data",
+            {"api_name": fd.api_name, "json_path": f"{path}.{fd.api_name}.id"},
+        )
+    record[fd.api_name] = target
+    record["$se_module"] = canonical.api_name
 
 
 def _status_for(results: list[dict], success_status: int) -> int:
@@ -272,19 +375,52 @@ def _status_for(results: list[dict], success_status: int) -> int:
 
 
 def _success(message: str, rec: dict) -> dict:
-    return {
-        "code": "SUCCESS",
-        "details": {
-            "Modified_Time": rec["Modified_Time"],
-            "Modified_By": {"name": rec["Modified_By"]["name"], "id": rec["Modified_By"]["id"]},
-            "Created_Time": rec["Created_Time"],
-            "id": rec["id"],
-            "Created_By": {"name": rec["Created_By"]["name"], "id": rec["Created_By"]["id"]},
-            "$approval_state": "approved",
-        },
-        "message": message,
-        "status": "success",
-    }
+    details = {}
+    if rec.get("Modified_Time"):
+        details["Modified_Time"] = rec["Modified_Time"]
+    if rec.get("Modified_By"):
+        details["Modified_By"] = {
+            "name": rec["Modified_By"]["name"],
+            "id": rec["Modified_By"]["id"],
+        }
+    if rec.get("Created_Time"):
+        details["Created_Time"] = rec["Created_Time"]
+    details["id"] = rec["id"]
+    if rec.get("Created_By"):
+        details["Created_By"] = {"name": rec["Created_By"]["name"], "id": rec["Created_By"]["id"]}
+    details["$approval_state"] = "approved"
+    return {"code": "SUCCESS", "details": details, "message": message, "status": "success"}
+
+
+def _stamp_new(ctx: Ctx, module: str, record: dict) -> None:
+    """System fields of a new record, for the fields the module has."""
+    fields = ctx.schema.fields(module)
+    now = ctx.now()
+    record["id"] = ctx.org_data.ids.next()
+    if "Owner" in fields and record.get("Owner") is None:
+        record["Owner"] = dict(ctx.user_ref)
+    for key in ("Created_By", "Modified_By"):
+        if key in fields:
+            record[key] = dict(ctx.user_ref)
+    for key in ("Created_Time", "Modified_Time"):
+        if key in fields:
+            record[key] = now
+    if "Requested_By" in fields:
+        record["Requested_By"] = dict(ctx.user_ref)
+        record["Requested_Date"] = now
+    defaults = {"Record_Status__s": "Available", "Locked__s": False, "Tag": []}
+    for key, value in defaults.items():
+        if key in fields:
+            record.setdefault(key, value)
+    if "Currency" in fields and not record.get("Currency"):
+        record["Currency"] = ctx.org.currency
+        record["Exchange_Rate"] = 1.0
+    if module == "Leads":
+        record.setdefault("Layout", {"name": "Standard", "id": "3652397000000091055"})
+        record.setdefault("Converted__s", False)
+    for fd in fields.values():
+        if fd.data_type == "autonumber":
+            record[fd.api_name] = str(1000 + len(ctx.org_data.records[module]))
 
 
 def create_records(ctx: Ctx, module: str) -> Response:
@@ -299,16 +435,9 @@ def create_records(ctx: Ctx, module: str) -> Response:
             except FieldError as exc:
                 results.append(exc.as_json())
                 continue
-            now = ctx.now()
-            record["id"] = ctx.org_data.ids.next()
-            record.setdefault("Owner", dict(ctx.user_ref))
-            if record.get("Owner") is None:
-                record["Owner"] = dict(ctx.user_ref)
-            record["Created_By"] = dict(ctx.user_ref)
-            record["Modified_By"] = dict(ctx.user_ref)
-            record["Created_Time"] = now
-            record["Modified_Time"] = now
+            _stamp_new(ctx, module, record)
             ctx.org_data.records[module][record["id"]] = record
+            ctx.org_data.version += 1
             results.append(_success("record added", record))
     return json_response({"data": results}, _status_for(results, 201))
 
@@ -360,9 +489,13 @@ def update_records(ctx: Ctx, module: str, url_id: str | None = None) -> Response
                 results.append(exc.as_json())
                 continue
             record["id"] = existing["id"]
-            record["Modified_By"] = dict(ctx.user_ref)
-            record["Modified_Time"] = ctx.now()
+            fields = ctx.schema.fields(module)
+            if "Modified_By" in fields:
+                record["Modified_By"] = dict(ctx.user_ref)
+            if "Modified_Time" in fields:
+                record["Modified_Time"] = ctx.now()
             store[record_id] = record
+            ctx.org_data.version += 1
             results.append(_success("record updated", record))
     return json_response({"data": results}, _status_for(results, 200))
 
@@ -398,6 +531,7 @@ def delete_records(ctx: Ctx, module: str, url_id: str | None = None) -> Response
                 continue
             del store[record_id]
             _clear_references(ctx, module, record_id)
+            ctx.org_data.version += 1
             results.append(
                 {
                     "code": "SUCCESS",
@@ -410,15 +544,20 @@ def delete_records(ctx: Ctx, module: str, url_id: str | None = None) -> Response
 
 
 def _clear_references(ctx: Ctx, module: str, record_id: str):
-    for other_module, fdefs in schema.FIELDS.items():
-        lookups = [f.api_name for f in fdefs.values() if f.lookup_module == module]
-        if not lookups:
-            continue
-        for rec in ctx.org_data.records[other_module].values():
-            for name in lookups:
-                ref = rec.get(name)
-                if isinstance(ref, dict) and ref.get("id") == record_id:
-                    rec[name] = None
+    """Empty the lookups that pointed at a deleted record (a new dict per changed record:
+    stored records are shared with the pristine seed and never changed in place)."""
+    for other_module, fd in ctx.schema.referencing(module):
+        store = ctx.org_data.records[other_module]
+        for rid, rec in list(store.items()):
+            ref = rec.get(fd.api_name)
+            if not (isinstance(ref, dict) and ref.get("id") == record_id):
+                continue
+            if fd.lookup_module == schema.SE_MODULE and rec.get("$se_module") != module:
+                continue
+            changed = {**rec, fd.api_name: None}
+            if fd.lookup_module == schema.SE_MODULE:
+                changed["$se_module"] = None
+            store[rid] = changed
 
 
 def update_record(ctx: Ctx, module: str, record_id: str) -> Response:

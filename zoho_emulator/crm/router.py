@@ -12,11 +12,17 @@ import time
 from collections.abc import Callable
 from dataclasses import dataclass
 
-from .. import schema
 from ..web import Request, Response
-from . import metadata, records, search, users
+from . import metadata, records, related, search, users
 from .context import MODULE_OPS, Ctx, has_scope, module_scope_ok
-from .errors import invalid_method, invalid_module, invalid_token, invalid_url, scope_mismatch
+from .errors import (
+    invalid_method,
+    invalid_module,
+    invalid_token,
+    invalid_url,
+    not_supported,
+    scope_mismatch,
+)
 
 API_PREFIX = "/crm/v8/"
 
@@ -60,6 +66,16 @@ SETTINGS_FIELDS = (
     "ZohoCRM.settings.fields.READ",
     "ZohoCRM.settings.fields.ALL",
 )
+SETTINGS_LAYOUTS = (
+    "ZohoCRM.settings.ALL",
+    "ZohoCRM.settings.layouts.READ",
+    "ZohoCRM.settings.layouts.ALL",
+)
+SETTINGS_RELATED_LISTS = (
+    "ZohoCRM.settings.ALL",
+    "ZohoCRM.settings.related_lists.READ",
+    "ZohoCRM.settings.related_lists.ALL",
+)
 SETTINGS_MODULES = (
     "ZohoCRM.settings.ALL",
     "ZohoCRM.settings.modules.READ",
@@ -72,12 +88,27 @@ ROUTES: list[Route] = [
     _route("org", {"GET": users.org}, any_scope("ZohoCRM.org.READ", "ZohoCRM.org.ALL")),
     _route("settings/modules", {"GET": metadata.modules}, any_scope(*SETTINGS_MODULES)),
     _route("settings/fields", {"GET": metadata.fields}, any_scope(*SETTINGS_FIELDS)),
+    _route("settings/layouts", {"GET": metadata.layouts}, any_scope(*SETTINGS_LAYOUTS)),
+    _route(
+        "settings/related_lists",
+        {"GET": metadata.related_lists},
+        any_scope(*SETTINGS_RELATED_LISTS),
+    ),
     _route("settings/{rest:.*}", {}, any_scope()),  # other settings: unknown URL
     _route("{module}/search", {"GET": search.search_records}, module_scope("READ"), module=True),
+    _route(
+        "{module}/actions/count", {"GET": search.count_records}, module_scope("READ"), module=True
+    ),
     _route(
         "{module}/{record_id:\\d+}",
         {"GET": records.get_record, "PUT": records.update_record, "DELETE": records.delete_record},
         module_scope(),
+        module=True,
+    ),
+    _route(
+        "{module}/{record_id:\\d+}/{related}",
+        {"GET": related.related_records},
+        module_scope("READ"),
         module=True,
     ),
     _route(
@@ -131,9 +162,11 @@ def handle(emu, dc: str, subpath: str, req: Request) -> Response:
         if not route.scopes(at.scopes, method, raw_module):
             return scope_mismatch()
         if route.module_param:
-            module = schema.canonical_module(raw_module)
-            if module is None:
+            mod = ctx.schema.module(raw_module)
+            if mod is None:
                 return invalid_module()
-            params["module"] = module
+            if not mod.api_supported or (method != "GET" and not mod.creatable):
+                return not_supported()
+            params["module"] = mod.api_name
         return handler(ctx, **params)
     return invalid_url()

@@ -5,7 +5,7 @@ from __future__ import annotations
 import re
 
 from .. import schema
-from ..web import Response
+from ..web import Response, json_response
 from .context import MAX_PER_PAGE, Ctx, int_param
 from .errors import crm_error, invalid_param, param_missing
 from .records import paginate, parse_fields
@@ -72,27 +72,38 @@ class CriteriaParser:
             raise CriteriaError("unexpected trailing characters")
         return node
 
+    def _ws(self):
+        """Spaces between groups and around ``and``/``or`` are allowed, as Zoho does."""
+        while self.pos < len(self.text) and self.text[self.pos].isspace():
+            self.pos += 1
+
     def _expr(self):
         node = self._term()
-        while self.pos < len(self.text):
+        while True:
+            self._ws()
             rest = self.text[self.pos :]
             low = rest[:3].lower()
             if low == "and":
                 self.pos += 3
+                self._ws()
                 node = ("and", node, self._term())
             elif low[:2] == "or":
                 self.pos += 2
+                self._ws()
                 node = ("or", node, self._term())
             else:
                 break
         return node
 
     def _term(self):
+        self._ws()
         if self.pos >= len(self.text) or self.text[self.pos] != "(":
             raise CriteriaError("expected '('")
         self.pos += 1
+        self._ws()
         if self.pos < len(self.text) and self.text[self.pos] == "(":
             node = self._expr()
+            self._ws()
             if self.pos >= len(self.text) or self.text[self.pos] != ")":
                 raise CriteriaError("missing ')'")
             self.pos += 1
@@ -162,18 +173,20 @@ def _record_value(fd: schema.FieldDef, rec: dict):
         return value
     if isinstance(value, str):
         return value.lower()
+    if isinstance(value, list):
+        return [v.lower() if isinstance(v, str) else v for v in value]
     return value
 
 
-def _compile(module: str, node):
+def _compile(fdefs: dict, node):
     kind = node[0]
     if kind in ("and", "or"):
-        left, right = _compile(module, node[1]), _compile(module, node[2])
+        left, right = _compile(fdefs, node[1]), _compile(fdefs, node[2])
         if kind == "and":
             return lambda rec: left(rec) and right(rec)
         return lambda rec: left(rec) or right(rec)
     _, field, op, raw = node
-    fd = schema.FIELDS[module].get(field)
+    fd = fdefs.get(field)
     if field == "id":
         fd = schema.FieldDef("id", "Record Id", "bigint")
     if fd is None:
@@ -207,7 +220,16 @@ def _compile(module: str, node):
             else (lambda rec: rec["id"] not in values)
         )
     values = [_coerce(fd, v) for v in raw_values]
-    textual = fd.data_type in ("text", "textarea", "email", "phone", "website", "picklist")
+    textual = fd.data_type in (
+        "text",
+        "textarea",
+        "email",
+        "phone",
+        "website",
+        "picklist",
+        "autonumber",
+        "multiselectpicklist",
+    )
     if op == "starts_with" and not textual:
         raise CriteriaError("starts_with is supported only for text fields", field)
     if (
@@ -219,6 +241,13 @@ def _compile(module: str, node):
 
     def match(rec):
         value = _record_value(fd, rec)
+        if isinstance(value, list):  # multi-select picklists: any selected value
+            hit = any(v in values for v in value)
+            if op in ("equals", "in"):
+                return hit
+            if op in ("not_equal", "not_in"):
+                return not hit
+            return any(isinstance(v, str) and v.startswith(target) for v in value)
         if op == "equals":
             return value == target
         if op == "not_equal":
@@ -249,9 +278,12 @@ def _digits(text) -> str:
     return "".join(ch for ch in str(text or "") if ch.isdigit())
 
 
+SEARCH_PARAMS = ("criteria", "email", "phone", "word")
+
+
 def search_records(ctx: Ctx, module: str) -> Response:
     req = ctx.req
-    fields, err = parse_fields(module, req.arg("fields"))
+    fields, err = parse_fields(ctx, module, req.arg("fields"))
     if err:
         return err
     page, err = int_param(req, "page", 1)
@@ -260,7 +292,39 @@ def search_records(ctx: Ctx, module: str) -> Response:
     per_page, err = int_param(req, "per_page", MAX_PER_PAGE, MAX_PER_PAGE)
     if err:
         return err
-    fdefs = schema.FIELDS[module]
+    predicate, err = build_predicate(ctx, module)
+    if err:
+        return err
+    with ctx.emu.state.lock:
+        records = [r for r in ctx.org_data.records[module].values() if predicate(r)]
+    records.sort(key=lambda r: int(r["id"]))
+    # v8 search pages through at most 2,000 records and issues no page_token (stricter
+    # reading of "Search Records": page/per_page only)
+    return paginate(
+        ctx, module, records, fields, page, per_page, None, "asc", tokens=False, keyed_by="id"
+    )
+
+
+def count_records(ctx: Ctx, module: str) -> Response:
+    """``GET {Module}/actions/count``: all records, or those a search parameter matches."""
+    if any(ctx.req.arg(name) is not None for name in SEARCH_PARAMS):
+        predicate, err = build_predicate(ctx, module)
+        if err:
+            return err
+    else:
+
+        def predicate(rec):
+            return True
+
+    with ctx.emu.state.lock:
+        count = sum(1 for r in ctx.org_data.records[module].values() if predicate(r))
+    return json_response({"count": count})
+
+
+def build_predicate(ctx: Ctx, module: str):
+    """(predicate, None) for the request's criteria/email/phone/word, or (None, error)."""
+    req = ctx.req
+    fdefs = ctx.schema.fields(module)
     criteria, email, phone, word = (
         req.arg("criteria"),
         req.arg("email"),
@@ -269,12 +333,12 @@ def search_records(ctx: Ctx, module: str) -> Response:
     )
     if criteria:
         try:
-            predicate = _compile(module, CriteriaParser(criteria).parse())
+            predicate = _compile(fdefs, CriteriaParser(criteria).parse())
         except CriteriaError as exc:
             details = {"reason": exc.reason}
             if exc.api_name:
                 details["api_name"] = exc.api_name
-            return crm_error("INVALID_QUERY", "invalid query formed", 400, details)
+            return None, crm_error("INVALID_QUERY", "invalid query formed", 400, details)
     elif email:
         wanted = email.strip().lower()
         email_fields = [f.api_name for f in fdefs.values() if f.data_type == "email"]
@@ -284,7 +348,7 @@ def search_records(ctx: Ctx, module: str) -> Response:
     elif phone:
         wanted = _digits(phone)
         if not wanted:
-            return invalid_param("phone")
+            return None, invalid_param("phone")
         phone_fields = [f.api_name for f in fdefs.values() if f.data_type == "phone"]
 
         def predicate(rec):
@@ -292,7 +356,7 @@ def search_records(ctx: Ctx, module: str) -> Response:
     elif word:
         wanted = word.strip().lower()
         if len(wanted) < 2:
-            return crm_error(
+            return None, crm_error(
                 "INVALID_QUERY",
                 "invalid query formed",
                 400,
@@ -312,11 +376,8 @@ def search_records(ctx: Ctx, module: str) -> Response:
                 if isinstance(rec.get(f), str)
             )
     else:
-        return param_missing("criteria")
-    with ctx.emu.state.lock:
-        records = [r for r in ctx.org_data.records[module].values() if predicate(r)]
-    records.sort(key=lambda r: int(r["id"]))
-    return paginate(module, records, fields, page, per_page, None, None)
+        return None, param_missing("criteria")
+    return predicate, None
 
 
 # ------------------------------------------------------------------------------ write
