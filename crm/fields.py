@@ -30,6 +30,9 @@ FLOAT_DIGITS = 15  # significant digits a float (what the SDK sends) keeps exact
 ID_DIGITS = 19  # Zoho's record and user ids are 64-bit integers (the SDK sends an int)
 WHOLE_NUMBER = re.compile(r"[+-]?[0-9]+")
 PICKLIST_NONE = "-None-"  # Zoho's label for an empty picklist: not a value of its own
+SE_MODULE = "se_module"  # a lookup's module in metadata when it may point to several
+SE_MODULE_KEY = "$se_module"  # the record key naming the module such a lookup points to
+MODULE_NAME = re.compile(r"[A-Za-z][A-Za-z0-9_]{0,99}")
 
 TEXT_TYPES = ("text", "textarea", "email", "phone", "website", "picklist")
 NUMBER_TYPES = ("double", "currency", "decimal", "percent")
@@ -136,6 +139,13 @@ class Field:
     @property
     def is_reference(self) -> bool:
         return self.data_type in REFERENCE_TYPES
+
+    @property
+    def any_module(self) -> bool:
+        """A lookup to a record of any of several modules (an activity's Related To,
+        `What_Id`): Zoho's metadata names the module `se_module`, and the record names the
+        module of each value in its `$se_module`."""
+        return self.data_type == "lookup" and self.lookup_module == SE_MODULE
 
     @property
     def max_digits(self) -> int | None:
@@ -324,7 +334,7 @@ class Field:
         return parsed
 
     def _clean_lookup(self, value) -> str:
-        where = f" in {self.lookup_module}" if self.lookup_module else ""
+        where = f" in {self.lookup_module}" if self.lookup_module and not self.any_module else ""
         return self._reference_id(value, f"a record{where}")
 
     def _clean_ownerlookup(self, value) -> str:

@@ -11,7 +11,7 @@ from django.urls import reverse
 from . import records
 from .access import connection_required
 from .errors import CrmError
-from .fields import is_zoho_id
+from .fields import SE_MODULE_KEY, is_zoho_id
 from .record_forms import (
     describe_references,
     edit_form,
@@ -101,11 +101,11 @@ def record_detail(request, connection, module: str, record_id: str):
     ident = records.parse_record_id(record_id)
     found = records.module_get(connection=connection, module=module)
     record = records.record_detail(connection=connection, module=found, record_id=ident)
-    shown = {m["api_name"] for m in records.module_list(connection=connection)}
+    shown = {m["api_name"]: m["singular_label"] for m in records.module_list(connection=connection)}
     rows = [
         (
             f.label,
-            f.display(record.get(f.api_name)),
+            _shown_value(record, f, shown),
             _related_url(record, f, shown) or f.link(record.get(f.api_name)),
         )
         for f in found.fields
@@ -123,7 +123,16 @@ def record_detail(request, connection, module: str, record_id: str):
     )
 
 
-def _related_url(record: dict, field, shown: set[str]) -> str | None:
+def _shown_value(record: dict, field, shown: dict[str, str]) -> str:
+    """A field's value for the record page; Related To says which module it points to."""
+    text = field.display(record.get(field.api_name))
+    related = record.get(SE_MODULE_KEY)
+    if text and field.any_module and isinstance(related, str):
+        return f"{text} ({shown.get(related, related)})"
+    return text
+
+
+def _related_url(record: dict, field, shown) -> str | None:
     """The page of the record a lookup points to, when the portal shows that module.
 
     An activity's `What_Id` may point to records of several modules: Zoho names the one
@@ -133,8 +142,8 @@ def _related_url(record: dict, field, shown: set[str]) -> str | None:
         return None
     value = record.get(field.api_name)
     target = field.lookup_module
-    if field.api_name == "What_Id" or target is None:
-        target = record.get("$se_module") or target
+    if field.any_module or target is None:
+        target = record.get(SE_MODULE_KEY)
     ident = value.get("id") if isinstance(value, dict) else None
     if target not in shown or not is_zoho_id(ident):
         return None
@@ -142,10 +151,18 @@ def _related_url(record: dict, field, shown: set[str]) -> str | None:
 
 
 def _form_class(connection, module: records.Module, *, editing: bool):
-    """The module's form; with an owner field, its choices are the org's active users."""
+    """The module's form; with an owner field, its choices are the org's active users; with
+    an activity's Related To, the modules a record it points to may live in."""
     has_owner = any(f.data_type == "ownerlookup" for f in module.editable_fields)
     users = records.user_list(connection=connection) if has_owner else None
-    return record_form_class(module, editing=editing, users=users)
+    related = None
+    if any(f.any_module for f in module.editable_fields):
+        related = [
+            (m["api_name"], m["singular_label"])
+            for m in records.module_list(connection=connection)
+            if m["api_name"] not in records.ACTIVITY_MODULES
+        ]
+    return record_form_class(module, editing=editing, users=users, related_modules=related)
 
 
 @page_view(["GET", "POST"])

@@ -14,7 +14,7 @@ from django import forms
 from django.utils.dateparse import parse_datetime
 
 from .errors import CrmError
-from .fields import PICKLIST_NONE, REFERENCE_TYPES, Field, as_utc
+from .fields import PICKLIST_NONE, REFERENCE_TYPES, SE_MODULE_KEY, Field, as_utc
 from .records import Module
 
 EMPTY_CHOICE = ("", "—")
@@ -130,7 +130,7 @@ def _form_field(field: Field, *, editing: bool, users: list[dict] | None) -> Zoh
     elif field.data_type == "datetime":
         form_class, help_text = DateTimeField, "In UTC."
     elif field.data_type == "lookup":
-        where = field.lookup_module or "the related module"
+        where = "the module chosen above" if field.any_module else field.lookup_module
         form_class, help_text = ZohoFormField, f"The id of a record in {where}."
     else:
         form_class = ZohoFormField
@@ -151,10 +151,16 @@ def user_label(user: dict) -> str:
 
 
 def record_form_class(
-    module: Module, *, editing: bool = False, users: list[dict] | None = None
+    module: Module,
+    *,
+    editing: bool = False,
+    users: list[dict] | None = None,
+    related_modules: list[tuple[str, str]] | None = None,
 ) -> type[forms.Form]:
     """A form with one field per editable Zoho field; the owner as a choice of `users` (the
-    org's active users; without them the form has no owner field).
+    org's active users; without them the form has no owner field); an activity's Related To
+    (`What_Id`) with a choice of the module it points to (`$se_module`, from
+    `related_modules`).
 
     An editing form also renders each field's initial value in a hidden input, so that
     `edit_values` can tell what the user changed.
@@ -163,6 +169,16 @@ def record_form_class(
     for field in module.editable_fields:
         if field.data_type == "ownerlookup" and users is None:
             continue
+        if field.any_module:
+            if related_modules is None:
+                continue
+            form_fields[SE_MODULE_KEY] = forms.ChoiceField(
+                label=f"{field.label}: module",
+                choices=[EMPTY_CHOICE, *related_modules],
+                required=False,
+                help_text=f"Where the record {field.label} points to lives.",
+            )
+            form_fields[SE_MODULE_KEY].show_hidden_initial = editing
         form_field = _form_field(field, editing=editing, users=users)
         form_field.show_hidden_initial = editing
         form_fields[field.api_name] = form_field
@@ -216,8 +232,21 @@ def edit_values(form: forms.Form) -> dict | None:
         del form.errors[name]
     if form.errors:
         return None
+    if touched & _paired(form):  # a Related To goes with its module, and back
+        touched |= _paired(form)
     values = form_values(form, creating=False)
     return {name: value for name, value in values.items() if name in touched}
+
+
+def _paired(form: forms.Form) -> set[str]:
+    """An any-module lookup and its `$se_module`: sent together or not at all."""
+    if SE_MODULE_KEY not in form.fields:
+        return set()
+    return {SE_MODULE_KEY} | {
+        name
+        for name, field in form.fields.items()
+        if isinstance(field, ZohoFormField) and field.zoho_field.any_module
+    }
 
 
 def edit_form(form_class: type[forms.Form], initial: dict) -> forms.Form:
@@ -258,7 +287,7 @@ def describe_references(form: forms.Form, module: Module, record: dict) -> None:
 def initial_from_record(module: Module, record: dict) -> dict:
     """A record's values as the form's initial data; date-times shown in UTC, as they are
     sent; a lookup or owner as its id."""
-    initial = {}
+    initial = {SE_MODULE_KEY: record.get(SE_MODULE_KEY)}
     for field in module.editable_fields:
         value = record.get(field.api_name)
         if field.data_type in REFERENCE_TYPES:

@@ -18,7 +18,7 @@ from accounts.models import ZohoConnection
 
 from . import zoho_crm
 from .errors import CrmError, bad_input, no_permission, not_found
-from .fields import REFERENCE_TYPES, Field, is_zoho_id
+from .fields import MODULE_NAME, REFERENCE_TYPES, SE_MODULE_KEY, Field, is_zoho_id
 
 METADATA_TTL = 300  # seconds; field and module metadata change rarely
 PER_PAGE_CHOICES = (10, 20, 50, 100, 200)
@@ -27,6 +27,9 @@ MAX_PAGED_RECORDS = 2000  # Zoho's page/per_page limit; beyond it Zoho wants a p
 MAX_FIELDS_PER_CALL = 50  # Zoho's limit on `fields` names per call
 PAGE_TOKEN_MAX = 512
 LIST_COLUMNS = 6
+QUICK_FIELDS = 8
+# Activities and notes point to records; they are not what a Related To points to.
+ACTIVITY_MODULES = ("Tasks", "Events", "Calls", "Notes", "Attachments")
 ALWAYS_SORTABLE = ("id", "Created_Time", "Modified_Time")
 # Columns people look for first in a list, after the record's name (when the module has them).
 USEFUL_COLUMNS = (
@@ -111,6 +114,19 @@ class Module:
         return ([name] if name else []) + (required + useful + rest)[: LIST_COLUMNS - 1]
 
     @cached_property
+    def quick_fields(self) -> list[Field]:
+        """What a short form asks for (the quick input page): what Zoho requires, then the
+        list's columns, then the rest; simple inputs only, at most QUICK_FIELDS."""
+        simple = [
+            f
+            for f in self.editable_fields
+            if f.data_type not in ("lookup", "ownerlookup", "multiselectpicklist")
+        ]
+        columns = [f for f in self.list_fields if f in simple]
+        ordered = [f for f in simple if f.required] + columns + simple
+        return list(dict.fromkeys(ordered))[:QUICK_FIELDS]
+
+    @cached_property
     def field_names(self) -> list[str]:
         return [f.api_name for f in self.fields]
 
@@ -141,6 +157,7 @@ class Module:
             "editable": self.editable,
             "deletable": self.deletable,
             "custom": self.custom,
+            "quick_fields": [f.api_name for f in self.quick_fields],
         }
 
 
@@ -218,14 +235,17 @@ def clean_values(module: Module, values, *, creating: bool) -> dict:
     if not isinstance(values, dict):
         raise bad_input("A record is a JSON object of field names to values.")
     cleaned = {}
+    related_module = _related_module(module, values)
     for name, value in values.items():
-        if name == "id":
+        if name in ("id", SE_MODULE_KEY):
             continue
         field = module.field(name) if isinstance(name, str) else None
         if field is None or not field.editable:
             reason = "is read-only" if field is not None else "is not a field of this module"
             raise bad_input(f"{str(name)[:60]} {reason}.", field=str(name)[:100])
         cleaned[name] = field.clean(value)
+    if related_module is not None:
+        cleaned[SE_MODULE_KEY] = related_module
     if creating:
         for field in module.editable_fields:
             if field.required and cleaned.get(field.api_name) is None:
@@ -244,6 +264,27 @@ def clean_values(module: Module, values, *, creating: bool) -> dict:
         if value is None and field.required:
             raise _required(field)
     return cleaned
+
+
+def _related_module(module: Module, values: dict) -> str | None:
+    """The `$se_module` that goes with an any-module lookup (an activity's `What_Id`): the
+    module of the record it points to. Required with such a lookup, refused without one."""
+    given = values.get(SE_MODULE_KEY)
+    lookups = [f for f in module.editable_fields if f.any_module and values.get(f.api_name)]
+    if not lookups:
+        if given not in (None, ""):
+            raise bad_input(
+                f"{SE_MODULE_KEY} goes with a Related To (What_Id) value only.",
+                field=SE_MODULE_KEY,
+            )
+        return None
+    if not isinstance(given, str) or not MODULE_NAME.fullmatch(given):
+        raise bad_input(
+            f"{lookups[0].label} needs the module of the record it points to, in "
+            f'{SE_MODULE_KEY} (e.g. "Accounts").',
+            field=SE_MODULE_KEY,
+        )
+    return given
 
 
 def _required(field: Field) -> CrmError:

@@ -171,7 +171,11 @@ def _value(enum_or_str: Any) -> str:
 
 def _api_error(code: str, message: str, details: dict | None, status: int) -> CrmError:
     details = details or {}
-    field = details.get("api_name") if isinstance(details, dict) else None
+    field = (
+        (details.get("api_name") or details.get("param_name"))
+        if isinstance(details, dict)
+        else None
+    )
     if code == "INVALID_TOKEN":
         raise _InvalidToken()
     if code == "OAUTH_SCOPE_MISMATCH":

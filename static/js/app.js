@@ -65,10 +65,13 @@
   var QUICK_INPUTS = ["text", "textarea", "email", "tel", "url", "select", "number", "date",
     "datetime-local", "checkbox"];
 
-  function renderFields(all) {
-    fields = all.filter(function (f) { return f.editable && f.input && QUICK_INPUTS.indexOf(f.input.type) >= 0; });
-    fields.sort(function (a, b) { return (b.required ? 1 : 0) - (a.required ? 1 : 0); });
-    fields = fields.slice(0, 8);
+  // The server says which fields a short form asks for, in order (module.quick_fields).
+  function renderFields(all, module) {
+    var byName = {};
+    all.forEach(function (f) { byName[f.api_name] = f; });
+    fields = (module.quick_fields || []).map(function (name) { return byName[name]; }).filter(function (f) {
+      return f && f.editable && f.input && QUICK_INPUTS.indexOf(f.input.type) >= 0;
+    });
     holder.textContent = "";
     fields.forEach(function (f) {
       var id = "quick-" + f.api_name;
@@ -204,7 +207,7 @@
   holder.textContent = "Loading fields…";
   api("GET", form.getAttribute("data-fields-api")).then(function (answer) {
     if (!answer.ok) { holder.textContent = answer.data.error ? answer.data.error.message : "Could not load fields."; return; }
-    renderFields(answer.data.data);
+    renderFields(answer.data.data, answer.data.module || {});
     form.querySelector("button[type=submit]").hidden = false;
     loadList();
   });

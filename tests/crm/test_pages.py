@@ -208,20 +208,58 @@ def test_a_one_letter_search_shows_the_list_and_says_why(client, signed_in):
     assert _record_ids(page)
 
 
-def test_no_next_link_past_zohos_2000_record_paging_limit(client, signed_in):
-    for batch in range(20):
-        leads = [{"Last_Name": f"Bulk {batch}-{i}"} for i in range(100)]
-        created = client.post("/crm/api/Leads/", data=leads, content_type="application/json")
-        assert created.status_code == 201
-    page = client.get("/crm/Leads/?per_page=200&page=9").text
-    assert 'rel="next"' in page  # page 10 is the last Zoho pages to
-    last = client.get("/crm/Leads/?per_page=200&page=10")
-    assert last.status_code == 200
-    assert 'rel="next"' not in last.text and 'rel="prev"' in last.text
-    assert "Zoho lists only the first 2,000 records page by page" in last.text
+def _link(page: str, rel: str) -> str | None:
+    import html
+    import re
+
+    found = re.search(rf'<a href="([^"]+)" rel="{rel}">', page)
+    return html.unescape(found.group(1)) if found else None
+
+
+def test_paging_goes_on_past_2000_records_with_zohos_page_token(client, sign_in, demo_users):
+    """Thamesgate Wholesale (UK) has 2,600 leads: page 12 of 200 is past what Zoho pages to
+    by number; Next carries the page_token Zoho gave, and nothing is a dead end."""
+    sign_in(demo_users["by_dc"]["uk"][0]["email"])
+    page = client.get("/crm/Leads/?per_page=200&page=10&sort_by=Full_Name&sort_order=asc").text
+    seen = _record_ids(page)
+    assert len(seen) == 200
+    for number in (11, 12, 13):
+        next_url = _link(page, "next")
+        assert next_url and "page_token=" in next_url and f"page={number}" in next_url
+        assert "sort_by=Full_Name" in next_url and "per_page=200" in next_url  # sort kept
+        response = client.get(f"/crm/Leads/{next_url}")
+        assert response.status_code == 200
+        page = response.text
+        assert f"Page {number}" in page
+        ids = _record_ids(page)
+        assert ids and not ids & seen  # new records on every page
+        seen |= ids
+    assert len(seen) == 800 and _link(page, "next") is None  # 2,600 in all: 13 pages
+    assert _link(page, "prev")  # and back
+    assert client.get(f"/crm/Leads/{_link(page, 'prev')}").status_code == 200
     beyond = client.get("/crm/Leads/?per_page=200&page=11")  # a typed or stale URL
     assert beyond.status_code == 200
     assert "Showing the first page." in beyond.text and "Page 1" in beyond.text
+    stale = client.get("/crm/Leads/?per_page=200&page=12&page_token=not-a-token")
+    assert stale.status_code == 200 and "Showing the first page." in stale.text
+
+
+def test_the_api_pages_past_2000_records_with_page_token(client, sign_in, demo_users):
+    sign_in(demo_users["by_dc"]["uk"][0]["email"])
+    answer = client.get("/crm/api/Leads/?per_page=200&page=10").json()
+    token = answer["info"]["next_page_token"]
+    assert token and answer["info"]["more_records"]
+    refused = client.get("/crm/api/Leads/?per_page=200&page=11")
+    assert refused.status_code == 400
+    assert "page_token" in refused.json()["error"]["message"]
+    ids = set()
+    while token:
+        answer = client.get("/crm/api/Leads/", {"per_page": 200, "page_token": token}).json()
+        ids |= {record["id"] for record in answer["data"]}
+        token = answer["info"]["next_page_token"] if answer["info"]["more_records"] else None
+    assert len(ids) == 600  # records 2,001 to 2,600
+    bad = client.get("/crm/api/Leads/", {"page_token": "x" * 600})
+    assert bad.status_code == 400 and bad.json()["error"]["field"] == "page_token"
 
 
 @pytest.mark.parametrize(
@@ -412,3 +450,25 @@ def test_head_is_allowed_wherever_get_is(client, signed_in):
     assert client.get(f"/crm/api/Leads/{lead['id']}/").status_code == 200  # HEAD deleted nothing
     put = client.put("/crm/Leads/")
     assert put.status_code == 405 and put["Allow"] == "GET, HEAD"
+
+
+def test_a_64_field_lead_shows_every_field_in_calls_of_at_most_50(
+    client, signed_in, outbound
+):
+    from urllib.parse import parse_qs, urlsplit
+
+    lead = client.get("/crm/api/Leads/?per_page=1").json()["data"][0]
+    fields = client.get("/crm/api/Leads/fields/").json()["data"]
+    assert len({f["api_name"] for f in fields} | {"id"}) >= 64  # the SDK's Field.Leads
+    outbound.calls.clear()
+    page = client.get(f"/crm/Leads/{lead['id']}/").text
+    for field in fields:
+        if field["api_name"] != "id":
+            assert f"<dt>{field['label']}</dt>" in page, field["label"]
+    asked = [
+        parse_qs(urlsplit(url).query).get("fields", [""])[0].split(",")
+        for _, url, _ in outbound.calls
+        if f"/Leads/{lead['id']}" in url
+    ]
+    assert len(asked) >= 2 and all(0 < len(names) <= 50 for names in asked)
+    assert {name for names in asked for name in names} >= {f["api_name"] for f in fields}
