@@ -33,6 +33,41 @@ class Org:
     other_count: int
 
 
+@dataclass(frozen=True)
+class Profile:
+    """What a CRM profile may do: ``denied`` modules answer every call with 403
+    NO_PERMISSION; ``read_only`` modules may be read but not created, edited or deleted."""
+
+    name: str
+    denied: tuple[str, ...] = ()
+    read_only: tuple[str, ...] = ()
+
+
+PROFILES: dict[str, Profile] = {
+    "Administrator": Profile("Administrator"),
+    "Standard": Profile("Standard"),
+    "Field Sales (restricted)": Profile(
+        "Field Sales (restricted)",
+        denied=(
+            "Quotes",
+            "Sales_Orders",
+            "Purchase_Orders",
+            "Invoices",
+            "Campaigns",
+            "Vendors",
+            "Price_Books",
+            "Shipments",
+        ),
+        read_only=("Accounts", "Products", "Deals", "Cases", "Solutions"),
+    ),
+    "Warehouse (restricted)": Profile(
+        "Warehouse (restricted)",
+        denied=("Leads", "Deals", "Campaigns", "Quotes", "Invoices", "Sales_Orders"),
+        read_only=("Accounts", "Contacts", "Products", "Vendors"),
+    ),
+}
+
+
 @dataclass
 class User:
     email: str
@@ -203,6 +238,29 @@ USERS: list[User] = [
         ["90051762213"],
         role="Manager",
         profile="Standard",
+    ),
+    # Restricted profiles (added last; they own no seed records).
+    User(
+        "dana.ortiz@zylker-traders.com",
+        "Dana",
+        "Ortiz",
+        "us",
+        "60002382410",
+        ["720019234"],
+        role="Sales Representative",
+        profile="Field Sales (restricted)",
+        seeds=False,
+    ),
+    User(
+        "jonas.becker@nordwind-logistik.de",
+        "Jonas",
+        "Becker",
+        "eu",
+        "20071389517",
+        ["20071245781"],
+        role="Lagerleitung",
+        profile="Warehouse (restricted)",
+        seeds=False,
     ),
 ]
 
@@ -807,7 +865,17 @@ def directory() -> list[dict]:
             "email": u.email,
             "dc": u.dc,
             "full_name": u.full_name,
-            "orgs": [{"zgid": z, "name": orgs[z].name} for z in u.orgs],
+            "profile": u.profile,
+            "orgs": [
+                {
+                    "zgid": z,
+                    "name": orgs[z].name,
+                    "profile": u.profile,
+                    "denied_modules": list(PROFILES[u.profile].denied),
+                    "read_only_modules": list(PROFILES[u.profile].read_only),
+                }
+                for z in u.orgs
+            ],
         }
         for u in USERS
     ]

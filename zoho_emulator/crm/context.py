@@ -6,7 +6,7 @@ from datetime import UTC, datetime
 
 from .. import seed
 from ..web import Request
-from .errors import invalid_param
+from .errors import invalid_param, no_permission
 
 MAX_WRITE = 100
 MAX_PER_PAGE = 200
@@ -51,16 +51,32 @@ class Ctx:
         self.schema = self.org_data.schema
         self.user = next(u for u in seed.USERS if u.email == at.email)
 
+    @property
+    def profile(self) -> seed.Profile:
+        return seed.PROFILES[self.user.profile]
+
     def denied(self, module: str, op: str):
         """A 403 NO_PERMISSION answer when the user's profile may not do ``op`` on
         ``module`` (READ, CREATE, UPDATE, DELETE), else ``None``."""
+        profile = self.profile
+        if module in profile.denied or (op != "READ" and module in profile.read_only):
+            verb = {"READ": "View", "CREATE": "Create", "UPDATE": "Edit", "DELETE": "Delete"}[op]
+            return no_permission([f"Crm_Implied_{verb}_{module}"])
         return None
 
     def module_access(self, mod) -> dict:
-        """The user's rights on a module, as ``settings/modules`` reports them."""
-        writable = mod.api_supported and mod.creatable
+        """The user's rights on a module, as ``settings/modules`` reports them: a module the
+        profile may not see is listed with everything false."""
+        profile = self.profile
+        viewable = mod.api_name not in profile.denied
+        writable = (
+            viewable
+            and mod.api_supported
+            and mod.creatable
+            and mod.api_name not in profile.read_only
+        )
         return {
-            "viewable": True,
+            "viewable": viewable,
             "creatable": writable,
             "editable": writable,
             "deletable": writable,

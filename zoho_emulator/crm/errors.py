@@ -68,3 +68,9 @@ def not_supported(details=None) -> Response:
         400,
         details if details is not None else {"resource_path_index": 0},
     )
+
+
+def no_permission(permissions: list[str]) -> Response:
+    """The user's profile may not use the module (or not this way); signing in again does
+    not help."""
+    return crm_error("NO_PERMISSION", "permission denied", 403, {"permissions": permissions})

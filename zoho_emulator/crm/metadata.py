@@ -20,6 +20,10 @@ def _module_param(ctx: Ctx, lookup):
     mod = lookup(raw)
     if mod is None:
         return None, invalid_module({"param_name": "module"})
+    parent = mod.parent_module or mod.api_name  # a subform belongs to its module
+    denied = ctx.denied(parent, "READ")
+    if denied is not None:
+        return None, denied
     return mod, None
 
 

@@ -69,8 +69,14 @@ def sort_key(ctx: Ctx, module: str, sort_by: str):
         if fd is not None and fd.data_type == "datetime":
             parsed = schema.parse_datetime(value)
             return (0, parsed.timestamp() if parsed else 0)
+        if isinstance(value, dict):  # lookups and owners sort by name
+            return (0, str(value.get("name") or "").lower())
+        if isinstance(value, list):
+            return (0, ",".join(str(v) for v in value).lower())
         if isinstance(value, str):
             return (0, value.lower())
+        if isinstance(value, bool):
+            return (0, int(value))
         return (0, value)
 
     return key

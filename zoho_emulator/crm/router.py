@@ -30,8 +30,32 @@ API_PREFIX = "/crm/v8/"
 def any_scope(*accepted: str):
     """A scope rule: the token holds one of ``accepted`` (case-insensitive)."""
 
-    def rule(scopes, method: str, module: str | None) -> bool:
+    def rule(scopes, method: str, module: str | None, req=None) -> bool:
         return has_scope(scopes, *accepted)
+
+    return rule
+
+
+SEARCH_SCOPES = ("ZohoSearch.securesearch.READ", "ZohoSearch.securesearch.ALL")
+
+
+def search_scope(count: bool = False):
+    """Search needs ``ZohoSearch.securesearch.READ`` besides the module's READ scope (v8
+    "Search Records"); a count needs it too when it searches (criteria/email/phone/word)."""
+    module_rule = module_scope("READ")
+
+    def rule(scopes, method: str, module: str | None, req=None) -> bool:
+        if not module_rule(scopes, method, module):
+            return False
+        if (
+            count
+            and req is not None
+            and not any(
+                req.arg(name) is not None for name in ("criteria", "email", "phone", "word")
+            )
+        ):
+            return True
+        return has_scope(scopes, *SEARCH_SCOPES)
 
     return rule
 
@@ -40,7 +64,7 @@ def module_scope(op: str | None = None):
     """A scope rule for record APIs: ``ZohoCRM.modules[.<module>].<op|ALL>``; the operation
     follows the HTTP method unless given (search is READ whatever the method)."""
 
-    def rule(scopes, method: str, module: str | None) -> bool:
+    def rule(scopes, method: str, module: str | None, req=None) -> bool:
         return module_scope_ok(scopes, (module or "").lower(), op or MODULE_OPS[method])
 
     return rule
@@ -50,15 +74,18 @@ def module_scope(op: str | None = None):
 class Route:
     pattern: re.Pattern
     handlers: dict[str, Callable]  # HTTP method -> handler(ctx, **path_params)
-    scopes: Callable  # rule(scopes, method, module) -> bool
+    scopes: Callable  # rule(scopes, method, module, req) -> bool
     module_param: bool = False  # the path's first segment names a module
+    op: str | None = None  # the profile permission checked (None: by HTTP method)
 
 
-def _route(path: str, handlers: dict, scopes, *, module: bool = False) -> Route:
+def _route(
+    path: str, handlers: dict, scopes, *, module: bool = False, op: str | None = None
+) -> Route:
     regex = "^" + re.sub(
         r"\{(\w+)(?::([^}]+))?\}", lambda m: f"(?P<{m[1]}>{m[2] or '[^/]+'})", path
     )
-    return Route(re.compile(regex + "$"), handlers, scopes, module)
+    return Route(re.compile(regex + "$"), handlers, scopes, module, op)
 
 
 SETTINGS_FIELDS = (
@@ -95,9 +122,15 @@ ROUTES: list[Route] = [
         any_scope(*SETTINGS_RELATED_LISTS),
     ),
     _route("settings/{rest:.*}", {}, any_scope()),  # other settings: unknown URL
-    _route("{module}/search", {"GET": search.search_records}, module_scope("READ"), module=True),
     _route(
-        "{module}/actions/count", {"GET": search.count_records}, module_scope("READ"), module=True
+        "{module}/search", {"GET": search.search_records}, search_scope(), module=True, op="READ"
+    ),
+    _route(
+        "{module}/actions/count",
+        {"GET": search.count_records},
+        search_scope(count=True),
+        module=True,
+        op="READ",
     ),
     _route(
         "{module}/{record_id:\\d+}",
@@ -110,6 +143,7 @@ ROUTES: list[Route] = [
         {"GET": related.related_records},
         module_scope("READ"),
         module=True,
+        op="READ",
     ),
     _route(
         "{module}",
@@ -159,7 +193,7 @@ def handle(emu, dc: str, subpath: str, req: Request) -> Response:
         if handler is None:
             return invalid_method()
         raw_module = params.get("module")
-        if not route.scopes(at.scopes, method, raw_module):
+        if not route.scopes(at.scopes, method, raw_module, req):
             return scope_mismatch()
         if route.module_param:
             mod = ctx.schema.module(raw_module)
@@ -168,5 +202,8 @@ def handle(emu, dc: str, subpath: str, req: Request) -> Response:
             if not mod.api_supported or (method != "GET" and not mod.creatable):
                 return not_supported()
             params["module"] = mod.api_name
+            denied = ctx.denied(mod.api_name, route.op or MODULE_OPS[method])
+            if denied is not None:
+                return denied
         return handler(ctx, **params)
     return invalid_url()

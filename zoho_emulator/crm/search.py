@@ -134,13 +134,15 @@ class CriteriaParser:
 
 def _coerce(fd: schema.FieldDef, raw: str):
     value = _unescape(raw).strip()
-    t = fd.data_type
+    t = fd.value_type
+    if t == "bigint":
+        t = "integer"
     if t == "integer":
         try:
             return int(value)
         except ValueError as exc:
             raise CriteriaError("invalid value for integer field", fd.api_name) from exc
-    if t in ("double", "currency"):
+    if t in ("double", "currency", "percent"):
         try:
             return float(value)
         except ValueError as exc:
@@ -165,7 +167,9 @@ def _record_value(fd: schema.FieldDef, rec: dict):
     value = rec.get(fd.api_name)
     if value is None:
         return None
-    t = fd.data_type
+    t = fd.value_type
+    if t == "bigint" and isinstance(value, str) and value.lstrip("-").isdigit():
+        return int(value)
     if t == "datetime":
         parsed = schema.parse_datetime(value)
         return parsed.timestamp() if parsed else None
@@ -176,6 +180,23 @@ def _record_value(fd: schema.FieldDef, rec: dict):
     if isinstance(value, list):
         return [v.lower() if isinstance(v, str) else v for v in value]
     return value
+
+
+# Field kinds criteria cannot name (Zoho: "invalid query formed" for them too).
+NOT_SEARCHABLE = (
+    "subform",
+    "participants",
+    "pricing_details",
+    "comments",
+    "territories",
+    "multireminder",
+    "ALARM",
+    "RRULE",
+    "consent_lookup",
+    "profileimage",
+    "multiuserlookup",
+    "event_reminder",
+)
 
 
 def _compile(fdefs: dict, node):
@@ -196,7 +217,9 @@ def _compile(fdefs: dict, node):
     )
     if op in ("between", "not_between") and len(raw_values) != 2:
         raise CriteriaError("between needs two values", field)
-    if fd.data_type in ("lookup", "ownerlookup"):
+    if fd.data_type in NOT_SEARCHABLE or fd.value_type in NOT_SEARCHABLE:
+        raise CriteriaError("the field cannot be used in criteria", field)
+    if fd.data_type in ("lookup", "ownerlookup", "layout"):
         values = [_unescape(v).strip().lower() for v in raw_values]
         if op not in ("equals", "not_equal", "in", "not_in"):
             raise CriteriaError("operator not supported for lookup fields", field)

@@ -6,7 +6,7 @@ import json
 
 import pytest
 
-from .conftest import ARJUN, MARCUS, PATRICIA, SOFIA, ZYLKER_LABS, ZYLKER_TRADERS
+from .conftest import ARJUN, DANA, MARCUS, PATRICIA, SOFIA, ZYLKER_LABS, ZYLKER_TRADERS
 
 INVALID_TOKEN = {
     "code": "INVALID_TOKEN",
@@ -103,7 +103,7 @@ def test_current_user_and_org(zoho_http):
         zoho_http.tokens(MARCUS, "us")["access_token"],
         params={"type": "AllUsers"},
     ).json()
-    assert {u["email"] for u in all_users["users"]} == {PATRICIA, MARCUS}
+    assert {u["email"] for u in all_users["users"]} == {PATRICIA, MARCUS, DANA}
 
 
 def test_field_and_module_metadata(zoho_http, us):

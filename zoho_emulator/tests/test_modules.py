@@ -334,3 +334,44 @@ def test_seed_is_deterministic(emulator):
     one, _ = seed_modules.build_org_records(org)
     two, _ = seed_modules.build_org_records(org)
     assert one == two
+
+
+@pytest.mark.parametrize("module", ["Tasks", "Shipments"])
+def test_garbage_never_answers_5xx(emulator, zoho_http, us, module):
+    org = emulator.app.state.orgs["720019234"]
+    for fd in org.schema.fields(module).values():
+        for value in ({"x": 1}, [], "zz", 123, 1.5, True, [{"id": "1"}], {"id": None}):
+            resp = zoho_http.api(
+                "POST", "us", module, us, json={"data": [{fd.api_name: value, "$se_module": value}]}
+            )
+            assert resp.status_code < 500, (fd.api_name, value, resp.text)
+        for op in ("equals", "starts_with", "greater_than", "in", "between"):
+            resp = zoho_http.api(
+                "GET",
+                "us",
+                f"{module}/search",
+                us,
+                params={"criteria": f"({fd.api_name}:{op}:a,b)"},
+            )
+            assert resp.status_code < 500, (fd.api_name, op, resp.text)
+        if fd.sortable:
+            resp = zoho_http.api(
+                "GET", "us", module, us, params={"fields": fd.api_name, "sort_by": fd.api_name}
+            )
+            assert resp.status_code == 200, (fd.api_name, resp.text)
+
+
+def test_sort_by_owner_sorts_by_name(zoho_http, us):
+    rows = zoho_http.api(
+        "GET",
+        "us",
+        "Leads",
+        us,
+        params={"fields": "Owner", "sort_by": "Owner", "sort_order": "asc"},
+    ).json()["data"]
+    names = [r["Owner"]["name"].lower() for r in rows]
+    assert names == sorted(names)
+    resp = zoho_http.api(
+        "GET", "us", "Quotes/search", us, params={"criteria": "(Quoted_Items:equals:x)"}
+    )
+    assert resp.status_code == 400 and resp.json()["code"] == "INVALID_QUERY"
