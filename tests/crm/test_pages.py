@@ -452,9 +452,7 @@ def test_head_is_allowed_wherever_get_is(client, signed_in):
     assert put.status_code == 405 and put["Allow"] == "GET, HEAD"
 
 
-def test_a_64_field_lead_shows_every_field_in_calls_of_at_most_50(
-    client, signed_in, outbound
-):
+def test_a_64_field_lead_shows_every_field_in_calls_of_at_most_50(client, signed_in, outbound):
     from urllib.parse import parse_qs, urlsplit
 
     lead = client.get("/crm/api/Leads/?per_page=1").json()["data"][0]
