@@ -10,7 +10,7 @@ from django.urls import reverse
 
 from . import records
 from .access import connection_required
-from .errors import CrmError
+from .errors import CrmError, no_permission
 from .fields import SE_MODULE_KEY, is_zoho_id
 from .record_forms import (
     describe_references,
@@ -247,13 +247,20 @@ def record_delete(request, connection, module: str, record_id: str):
 
 @page_view(["GET"])
 def data_input(request, connection):
-    module = records.module_get(connection=connection, module=request.GET.get("module", "Leads"))
+    """Quick input: the modules the user's profile may create records in."""
+    creatable = [m for m in records.module_list(connection=connection) if m["creatable"]]
+    if not creatable:
+        raise no_permission("Your Zoho profile does not allow you to create records.")
+    default = "Leads" if any(m["api_name"] == "Leads" for m in creatable) else None
+    chosen = request.GET.get("module") or default or creatable[0]["api_name"]
+    module = records.module_get(connection=connection, module=chosen)
+    module.require("create")
     return render(
         request,
         "records/input.html",
         {
             "module": module,
-            "modules": records.module_list(connection=connection),
+            "modules": creatable,
             "api_base": reverse("crm:api-records", kwargs={"module": module.api_name}),
         },
     )

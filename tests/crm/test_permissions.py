@@ -88,3 +88,12 @@ def test_zoho_refusing_a_write_the_metadata_allowed_is_a_403_too(client, restric
     )
     assert answer.status_code == 403
     assert answer.json()["error"]["code"] == "NO_PERMISSION"
+
+
+def test_quick_input_offers_only_modules_the_profile_may_create_in(client, restricted):
+    page = client.get("/crm/input/")
+    assert page.status_code == 200
+    assert '<option value="Leads" selected>' in page.text
+    assert 'value="Accounts"' not in page.text and 'value="Quotes"' not in page.text
+    refused = client.get("/crm/input/?module=Accounts")
+    assert refused.status_code == 403 and "Not allowed by your Zoho profile" in refused.text
