@@ -10,9 +10,10 @@ PG_URL ?= postgres://postgres@127.0.0.1:5432/test
 
 .PHONY: setup run emulator admin test test-sqlite test-postgres lint check-deploy clean
 
-$(STAMP): requirements.txt
+# requirements.txt is what production installs; requirements-dev.txt adds tests and tools.
+$(STAMP): requirements.txt requirements-dev.txt
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
-	$(BIN)/python -m pip install --quiet --disable-pip-version-check -r requirements.txt
+	$(BIN)/python -m pip install --quiet --disable-pip-version-check -r requirements-dev.txt
 	touch $(STAMP)
 
 setup: $(STAMP)
