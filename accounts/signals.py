@@ -10,7 +10,7 @@ from django.db import transaction
 from django.db.models.signals import post_delete
 from django.dispatch import receiver
 
-from . import zoho_oauth, zoho_sdk
+from . import sdk_field_cache, zoho_oauth, zoho_sdk
 from .models import ZohoConnection
 
 logger = logging.getLogger("zohoportal.accounts")
@@ -30,6 +30,8 @@ def remove_sdk_files(sender, instance: ZohoConnection, **kwargs) -> None:
     transaction.on_commit(
         partial(shutil.rmtree, zoho_sdk.resource_dir_path(instance.pk), ignore_errors=True)
     )
+    # Other hosts' copies go with `zoho_housekeeping`; none of them can seed from this one.
+    transaction.on_commit(partial(sdk_field_cache.forget_shared, instance.pk))
 
 
 @receiver(post_delete, sender=ZohoConnection, dispatch_uid="zoho_connection_revoke")

@@ -12,12 +12,12 @@ from dataclasses import dataclass
 from datetime import date, datetime
 from decimal import Decimal, InvalidOperation
 
-from django.core.cache import cache
 from django.core.exceptions import ValidationError
 from django.core.validators import DecimalValidator, EmailValidator
 from django.utils.dateparse import parse_date, parse_datetime
 
 from accounts.models import ZohoConnection
+from zohoportal.cache import get_or_set_once
 
 from . import zoho_crm
 from .errors import CrmError, bad_input, not_found
@@ -95,11 +95,8 @@ class Module:
 
 # --- metadata -----------------------------------------------------------------------------
 def _cached(key: str, load):
-    value = cache.get(key)
-    if value is None:
-        value = load()
-        cache.set(key, value, METADATA_TTL)
-    return value
+    """Shared by every worker on every host; one of them loads a key the others miss."""
+    return get_or_set_once(key, load, METADATA_TTL)
 
 
 def module_list(*, connection: ZohoConnection) -> list[dict]:

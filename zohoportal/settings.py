@@ -50,6 +50,7 @@ INSTALLED_APPS = [
     "django.contrib.sessions",
     "django.contrib.messages",
     "django.contrib.staticfiles",
+    "zohoportal",
     "accounts",
     "crm",
 ]
@@ -87,8 +88,13 @@ TEMPLATES = [
     },
 ]
 
+# With DEBUG off the database must be named: a missing DATABASE_URL used to give each host
+# its own SQLite file, silently. (`make run`, DEBUG on, keeps the embedded file.)
 DATABASES = {
-    "default": env.db("DATABASE_URL", default=f"sqlite:///{BASE_DIR / 'db.sqlite3'}"),
+    "default": env.db_url_config(
+        _required("DATABASE_URL", dev_default=f"sqlite:///{BASE_DIR / 'db.sqlite3'}")
+        or "sqlite://:memory:"
+    ),
 }
 # Keep each worker thread's database connection open between requests (with a health check
 # before reuse) instead of connecting anew for every request: under gunicorn with PostgreSQL a
@@ -123,6 +129,26 @@ if not DEBUG:
         "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
         "staticfiles": {"BACKEND": "whitenoise.storage.CompressedManifestStaticFilesStorage"},
     }
+
+# --- Cache --------------------------------------------------------------------------------
+# Sign-in rate limits, CRM metadata and the SDK's field files live in this cache. In
+# production it must be shared by every worker on every host: Redis, through Django's own
+# RedisCache (CACHE_URL=redis://127.0.0.1:6379/0). The default, a per-process memory
+# cache, suits one process only (`make run`); `manage.py check --deploy` refuses it unless
+# SINGLE_PROCESS says that is the deployment.
+CACHES = {"default": env.cache_url("CACHE_URL", default="locmemcache://")}
+CACHES["default"].pop("key_prefix", None)  # django-environ's spelling, which Django ignores
+# Keeps this portal's keys apart from anything else in the same Redis database.
+CACHES["default"]["KEY_PREFIX"] = env.str("CACHE_KEY_PREFIX", default="zohoportal")
+if CACHES["default"]["BACKEND"] == "django.core.cache.backends.redis.RedisCache":
+    # A Redis that stops answering fails a request in seconds, not after the OS's timeout.
+    CACHES["default"].setdefault("OPTIONS", {}).update(
+        socket_connect_timeout=env.float("CACHE_TIMEOUT", default=2.0),
+        socket_timeout=env.float("CACHE_TIMEOUT", default=2.0),
+    )
+# True when exactly one portal process serves the site (one gunicorn worker, one host): only
+# then are a per-process cache and SQLite acceptable with DEBUG off (the deploy check).
+SINGLE_PROCESS = env.bool("SINGLE_PROCESS", default=False)
 
 LOGIN_URL = "/"
 # Server-side sessions: the sign-in `state` lives in the database, never in a cookie.
