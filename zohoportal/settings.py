@@ -56,6 +56,10 @@ INSTALLED_APPS = [
 ]
 
 MIDDLEWARE = [
+    # An X-Request-ID on every response and log line (zohoportal/request_id.py).
+    "zohoportal.request_id.RequestIdMiddleware",
+    # /healthz and /readyz: before the HTTPS redirect, ALLOWED_HOSTS, sessions and CSRF.
+    "zohoportal.health.HealthCheckMiddleware",
     "django.middleware.security.SecurityMiddleware",
     "zohoportal.middleware.ContentSecurityPolicyMiddleware",
     # Static files from the app server itself (gunicorn), compressed and cache-busted.
@@ -66,6 +70,8 @@ MIDDLEWARE = [
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
+    # Cache-Control: no-store on every signed-in page and on the JSON API.
+    "zohoportal.middleware.NoStoreMiddleware",
     "accounts.middleware.ClearZohoSDKStateMiddleware",
 ]
 
@@ -278,10 +284,27 @@ TOKEN_ENCRYPTION_KEYS = _token_encryption_keys()
 DEFAULT_EXCEPTION_REPORTER = "zohoportal.error_reports.ExceptionReporter"
 DEFAULT_EXCEPTION_REPORTER_FILTER = "zohoportal.error_reports.SafeExceptionReporterFilter"
 
+# --- Logs and errors ------------------------------------------------------------------------
+# Every line has the time (UTC), level, logger and request id; LOG_FORMAT=json writes one JSON
+# object per line for a log collector. Nothing the portal logs holds a token, code or state.
+LOG_FORMAT = env.str("LOG_FORMAT", default="text")
+if LOG_FORMAT not in ("text", "json"):
+    raise ImproperlyConfigured(f"LOG_FORMAT must be text or json, not {LOG_FORMAT!r}.")
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
-    "handlers": {"console": {"class": "logging.StreamHandler"}},
+    "filters": {"request_id": {"()": "zohoportal.request_id.RequestIdFilter"}},
+    "formatters": {
+        "text": {"()": "zohoportal.logs.TextFormatter"},
+        "json": {"()": "zohoportal.logs.JsonLinesFormatter"},
+    },
+    "handlers": {
+        "console": {
+            "class": "logging.StreamHandler",
+            "formatter": LOG_FORMAT,
+            "filters": ["request_id"],
+        }
+    },
     "root": {"handlers": ["console"], "level": "WARNING"},
     "loggers": {
         "zohoportal": {"level": env.str("LOG_LEVEL", default="INFO")},
@@ -289,3 +312,24 @@ LOGGING = {
         "SDKLogger": {"level": "CRITICAL", "propagate": False},
     },
 }
+
+# Unhandled errors are e-mailed to ADMINS (comma-separated addresses) with DEBUG off, through
+# EMAIL_URL (e.g. smtp+tls://user:password@smtp.example.com:587); the report blanks the
+# callback's code and state (above).
+ADMINS = [(address, address) for address in env.list("ADMINS", default=[])]
+globals().update(env.email_url("EMAIL_URL", default="smtp://localhost:25"))
+SERVER_EMAIL = env.str("SERVER_EMAIL", default="zohoportal@localhost")
+DEFAULT_FROM_EMAIL = SERVER_EMAIL
+
+# Sentry, when SENTRY_DSN is set: exceptions without local variables, personal data or the
+# callback's code and state (zohoportal/sentry.py).
+SENTRY_DSN = env.str("SENTRY_DSN", default="")
+if SENTRY_DSN:
+    from zohoportal import sentry as _sentry
+
+    _sentry.init(
+        dsn=SENTRY_DSN,
+        environment=env.str("SENTRY_ENVIRONMENT", default="production"),
+        release=env.str("SENTRY_RELEASE", default=""),
+        traces_sample_rate=env.float("SENTRY_TRACES_SAMPLE_RATE", default=0.0),
+    )
