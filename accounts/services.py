@@ -74,9 +74,16 @@ class ZohoRefused(SignInError):
 
 # --- the authorization request ------------------------------------------------------------
 def safe_next_url(next_url: str | None, *, allowed_hosts: set[str], secure: bool) -> str:
-    """`next_url` when it stays on this site, else the portal home."""
-    if next_url and url_has_allowed_host_and_scheme(
-        next_url, allowed_hosts=allowed_hosts, require_https=secure
+    """`next_url` when it is a local path on this site (`/…`), else the portal home.
+
+    Only a path: anything else (`x`, `?a`, a full URL) would be resolved against the
+    callback's URL, or read by `redirect()` as a view name."""
+    if (
+        next_url
+        and next_url.startswith("/")
+        and url_has_allowed_host_and_scheme(
+            next_url, allowed_hosts=allowed_hosts, require_https=secure
+        )
     ):
         return next_url
     return "/"

@@ -6,7 +6,7 @@ from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth import login, logout
 from django.contrib.auth.decorators import login_required
-from django.http import HttpRequest, HttpResponse
+from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
 from django.shortcuts import get_object_or_404, redirect, render
 from django.views.decorators.cache import never_cache
 from django.views.decorators.debug import sensitive_variables
@@ -78,7 +78,12 @@ def callback(request: HttpRequest) -> HttpResponse:
             f"Connected to {connection.org.name or connection.org.zgid} "
             f"({connection.data_center.upper()}) as {connection.email}.",
         )
-        response = redirect(next_url)
+        # Checked again: a session written before `next` had to be a local path may hold any.
+        response = HttpResponseRedirect(
+            services.safe_next_url(
+                next_url, allowed_hosts={request.get_host()}, secure=request.is_secure()
+            )
+        )
     # The callback URL carries the code and state: never let it leak through a Referer.
     response["Referrer-Policy"] = "no-referrer"
     return response

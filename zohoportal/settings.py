@@ -246,6 +246,9 @@ ZOHO_SDK_RESOURCE_DIR = Path(
 )
 # Sign-in starts allowed per client address: (requests, window in seconds).
 LOGIN_RATE_LIMIT = (env.int("LOGIN_RATE_LIMIT", default=20), 60)
+# Attempts at the Django admin's password form, per client address and per user name:
+# (requests, window in seconds).
+ADMIN_LOGIN_RATE_LIMIT = (env.int("ADMIN_LOGIN_RATE_LIMIT", default=10), 60)
 # Reverse proxies in front of the portal that append to X-Forwarded-For (nginx with
 # `proxy_add_x_forwarded_for`: 1). 0 = use REMOTE_ADDR. Without it, behind a proxy every
 # client shares the proxy's address, and so one rate-limit bucket.
