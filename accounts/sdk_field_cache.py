@@ -28,10 +28,13 @@ publishes it. The entry is named by the connection's directory and dropped with 
 
 from __future__ import annotations
 
+import fcntl
 import json
 import os
 import threading
 from collections import OrderedDict
+from collections.abc import Iterator
+from contextlib import contextmanager
 from typing import Any
 
 from zohoportal.cache import MISSING, cache_delete, cache_get, cache_set, run_once
@@ -70,6 +73,24 @@ def get_json(file_path) -> Any:
 
 def _shallow_copy(contents: Any) -> Any:
     return dict(contents) if isinstance(contents, dict) else contents
+
+
+def write_atomically(file_path, contents: Any) -> None:
+    """What the SDK's `Utility.write_to_file` does, without a torn file in between.
+
+    The SDK truncates the file and writes it in place: a worker process on the same host
+    (the SDK's lock is per process) reading at that moment got half a file and failed the
+    request. A temporary file renamed over the old one is read whole or not at all.
+    """
+    path = os.fspath(file_path)
+    temporary = f"{path}.{os.getpid()}.{threading.get_ident()}.tmp"
+    try:
+        with open(temporary, "w") as handle:
+            json.dump(contents, handle)
+        os.replace(temporary, path)
+    finally:
+        if os.path.exists(temporary):
+            os.unlink(temporary)
 
 
 def forget(file_path) -> None:
@@ -140,7 +161,7 @@ def _seed_from_shared(utility, key: str, file_path: str, module: str) -> bool:
     contents = shared.get("contents")
     if not _usable(contents, module):
         return False
-    with utility.lock:
+    with host_lock(file_path), utility.lock:
         try:
             local = get_json(file_path)
         except (OSError, ValueError):
@@ -148,7 +169,6 @@ def _seed_from_shared(utility, key: str, file_path: str, module: str) -> bool:
         if not isinstance(local, dict):
             local = {}
         merged = {**local, **{k: v for k, v in contents.items() if not local.get(k)}}
-        os.makedirs(os.path.dirname(file_path), exist_ok=True)
         utility.write_to_file(file_path=file_path, file_contents=merged)
     _counts["seeded"] += 1
     return True
@@ -172,32 +192,58 @@ def _publish(key: str, file_path: str) -> None:
     _counts["published"] += 1
 
 
+@contextmanager
+def host_lock(file_path: str) -> Iterator[None]:
+    """One writer at a time of a field file among this host's processes (`flock`).
+
+    The SDK's own lock is per process. While it fetches a module it leaves a `{module: {}}`
+    placeholder in the file, which another worker process took for the module's fields and
+    then failed to read a record (502). Every SDK call that may write the file, and every
+    copy from the shared cache, holds this lock; reads of a module already there need none.
+    """
+    os.makedirs(os.path.dirname(file_path), exist_ok=True)
+    with open(f"{file_path}.lock", "a") as handle:
+        fcntl.flock(handle.fileno(), fcntl.LOCK_EX)
+        try:
+            yield
+        finally:
+            fcntl.flock(handle.fileno(), fcntl.LOCK_UN)
+
+
 def _fetch_once(utility, initializer_class, module_api_name, fetch) -> None:
     """`fetch()` (the SDK's own get_fields) after seeding from the shared file; when the
     module is in nobody's file yet, one worker of the fleet fetches and publishes it."""
     location = _location(utility, initializer_class)
-    busy = utility.force_refresh or utility.get_modified_modules or utility.new_file
-    if location is None or busy or not isinstance(module_api_name, str) or "," in module_api_name:
+    if location is None:
         fetch()
         return
     directory, file_path = location
+
+    def fetch_locked():
+        with host_lock(file_path):
+            fetch()
+
+    busy = utility.force_refresh or utility.get_modified_modules or utility.new_file
+    if busy or not isinstance(module_api_name, str) or "," in module_api_name:
+        fetch_locked()
+        return
     key = shared_key(directory)
     try:
         module = utility.verify_module_api_name(module_api_name).lower()
     except (OSError, ValueError):
-        fetch()
+        fetch_locked()
         return
 
     def seeded():
         return True if _seed_from_shared(utility, key, file_path, module) else MISSING
 
     def fetch_and_publish():
-        fetch()
+        fetch_locked()
         _publish(key, file_path)
         return False
 
     if run_once(key + ":" + module, done=seeded, work=fetch_and_publish):
-        fetch()  # now a read of this host's file: no call to Zoho
+        fetch_locked()  # now a read of this host's file: no call to Zoho
 
 
 def install() -> None:
@@ -207,7 +253,6 @@ def install() -> None:
 
     if getattr(Initializer.get_json, "__module__", None) == __name__:
         return
-    original_write = Utility.write_to_file
     original_get_fields = Utility.get_fields
 
     def get_fields(module_api_name, handler_instance=None):
@@ -226,7 +271,7 @@ def install() -> None:
 
     def write_to_file(file_path, file_contents):
         try:
-            original_write(file_path=file_path, file_contents=file_contents)
+            write_atomically(file_path, file_contents)
         finally:
             forget(file_path)
 

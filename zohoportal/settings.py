@@ -110,8 +110,16 @@ if "conn_max_age" not in env.str("DATABASE_URL", default=""):
     DATABASES["default"]["CONN_MAX_AGE"] = env.int("DATABASE_CONN_MAX_AGE", default=60)
     DATABASES["default"]["CONN_HEALTH_CHECKS"] = True
 if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
-    # Writers wait for each other instead of failing with "database is locked".
-    DATABASES["default"].setdefault("OPTIONS", {})["timeout"] = 20
+    # The embedded default (`make run`, several threads or workers on one file): writers wait
+    # for each other instead of failing with "database is locked". Every transaction takes
+    # the write lock when it begins (IMMEDIATE), so none has to upgrade a read lock mid-way
+    # (which SQLite refuses at once, whatever the timeout); WAL lets reads go on meanwhile;
+    # a writer waits up to SQLITE_BUSY_TIMEOUT seconds, longer than a token refresh can take.
+    DATABASES["default"].setdefault("OPTIONS", {}).update(
+        timeout=env.float("SQLITE_BUSY_TIMEOUT", default=30.0),
+        transaction_mode="IMMEDIATE",
+        init_command="PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL",
+    )
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 AUTH_PASSWORD_VALIDATORS = [
