@@ -132,11 +132,18 @@ def connection_disconnect(request: HttpRequest, pk: int) -> HttpResponse:
     )
     label = str(connection.org)
     try:
-        services.connection_disconnect(connection=connection)
+        revocation = services.connection_disconnect(connection=connection)
     except services.DisconnectError as error:
         messages.error(request, error.message)
         return redirect("accounts:connections")
     if request.session.get(services.SESSION_ACTIVE_KEY) == pk:
         del request.session[services.SESSION_ACTIVE_KEY]
-    messages.success(request, f"Disconnected {label}; its access was revoked at Zoho.")
+    if revocation is not None and revocation.confirmed is False:
+        messages.success(
+            request,
+            f"Disconnected {label}. Zoho could not be reached to revoke its access just now; "
+            "the portal keeps trying until Zoho confirms.",
+        )
+    else:
+        messages.success(request, f"Disconnected {label}; its access was revoked at Zoho.")
     return redirect("accounts:connections")

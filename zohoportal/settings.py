@@ -252,6 +252,8 @@ ZOHO_REFRESH_AHEAD = env.int("ZOHO_REFRESH_AHEAD", default=300)
 ZOHO_SDK_RESOURCE_DIR = Path(
     env.str("ZOHO_SDK_RESOURCE_DIR", default=str(BASE_DIR / "var" / "sdk"))
 )
+# `zoho_housekeeping` deletes token refresh logs older than this many days.
+TOKEN_REFRESH_LOG_RETENTION_DAYS = env.int("TOKEN_REFRESH_LOG_RETENTION_DAYS", default=30)
 # Sign-in starts allowed per client address: (requests, window in seconds).
 LOGIN_RATE_LIMIT = (env.int("LOGIN_RATE_LIMIT", default=20), 60)
 # Attempts at the Django admin's password form, per client address and per user name:
