@@ -1,5 +1,5 @@
 # zohoportal: `make run` starts the portal with the Zoho emulator (demo mode, SQLite);
-# `make test` runs the whole suite on SQLite, then on PostgreSQL.
+# `make test` runs the whole suite on SQLite, then on PostgreSQL (with Redis for the shared cache).
 PYTHON ?= python3
 VENV := .venv
 BIN := $(VENV)/bin
@@ -7,12 +7,17 @@ STAMP := $(VENV)/.installed-requirements
 EMULATOR_PORT ?= 8765
 PORT ?= 8000
 PG_URL ?= postgres://postgres@127.0.0.1:5432/test
+# Tests marked `redis` use their own key prefix here and delete only their own keys.
+TEST_REDIS_URL ?= redis://127.0.0.1:6379/0
+export TEST_REDIS_URL
 
 .PHONY: setup run emulator admin test test-sqlite test-postgres lint check-deploy clean
 
-$(STAMP): requirements.txt zoho_emulator/pyproject.toml
+# requirements.txt is what production installs; requirements-dev.txt adds tests and tools
+# (and the Zoho emulator as a package of its own, for demo mode and the tests).
+$(STAMP): requirements.txt requirements-dev.txt zoho_emulator/pyproject.toml
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
-	$(BIN)/python -m pip install --quiet --disable-pip-version-check -r requirements.txt
+	$(BIN)/python -m pip install --quiet --disable-pip-version-check -r requirements-dev.txt
 	$(BIN)/python -m pip install --quiet --disable-pip-version-check -e ./zoho_emulator
 	touch $(STAMP)
 
@@ -47,7 +52,8 @@ test: setup lint check-deploy test-sqlite test-postgres
 # Django's deployment checklist with a production environment (DEBUG off, HTTPS, HSTS,
 # secure cookies): any warning fails. Throwaway values stand in for the real secrets.
 check-deploy: setup
-	@env -u ZOHO_EMULATOR_URL -u DATABASE_URL DEBUG=false \
+	@env -u ZOHO_EMULATOR_URL -u SINGLE_PROCESS DEBUG=false \
+	  DATABASE_URL=postgres://portal@127.0.0.1:5432/portal CACHE_URL=redis://127.0.0.1:6379/0 \
 	  SECRET_KEY="$$($(BIN)/python -c 'import secrets; print(secrets.token_urlsafe(50))')" \
 	  ALLOWED_HOSTS=portal.example ZOHO_CLIENT_ID=1000.CHECK ZOHO_CLIENT_SECRET=check \
 	  ZOHO_REDIRECT_URI=https://portal.example/accounts/callback/ \

@@ -21,9 +21,13 @@ from django.utils.decorators import method_decorator
 from django.utils.html import format_html, format_html_join
 from django.views.decorators.debug import sensitive_post_parameters
 
-from . import operations, services, token_crypto
-from .models import TokenRefreshLog, ZohoConnection, ZohoOrg
+from . import operations, revocations, services, token_crypto
+from .models import PendingRevocation, TokenRefreshLog, ZohoConnection, ZohoOrg
 
+QUEUED = (
+    "disconnected; Zoho could not be reached to revoke it, so the revocation is queued and "
+    "zoho_housekeeping retries it until Zoho confirms."
+)
 MASK_SHOW = 6  # as django.contrib.auth.hashers.mask_hash
 MASK_STARS = 12  # fixed, so the mask does not give away the token's length
 HISTORY_ROWS = 20
@@ -48,6 +52,8 @@ TOKEN_COLUMNS = frozenset(
         "refresh_token_digest",
         "access_token_encrypted",
         "access_token_digest",
+        "token_encrypted",  # PendingRevocation
+        "token_digest",
     )
 )
 
@@ -239,13 +245,18 @@ class ZohoConnectionAdmin(NoTokenLookups, DeletedOnlyWithTheirUser, admin.ModelA
         for connection in queryset:
             label = f"#{connection.pk} {connection}"
             try:
-                operations.connection_revoke_and_disconnect(connection=connection)
+                revoked = operations.connection_revoke_and_disconnect(connection=connection)
             except services.DisconnectError as error:
                 self.message_user(request, f"{label}: not disconnected: {error}", messages.ERROR)
             except ZohoConnection.DoesNotExist:
                 self.message_user(request, f"{label}: already gone.", messages.WARNING)
             else:
-                self.message_user(request, f"{label}: revoked and disconnected.", messages.SUCCESS)
+                if revoked:
+                    self.message_user(
+                        request, f"{label}: revoked and disconnected.", messages.SUCCESS
+                    )
+                else:
+                    self.message_user(request, f"{label}: {QUEUED}", messages.WARNING)
 
     @admin.action(description="Mark as needing re-consent", permissions=["change"])
     def mark_needs_reconsent(self, request, queryset):
@@ -293,3 +304,57 @@ class TokenRefreshLogAdmin(NoTokenLookups, DeletedOnlyWithTheirUser, admin.Model
 
     def has_change_permission(self, request, obj=None) -> bool:
         return False
+
+
+@admin.register(PendingRevocation)
+class PendingRevocationAdmin(NoTokenLookups, admin.ModelAdmin):
+    """Refresh tokens waiting for Zoho to confirm their revocation (`zoho_housekeeping`
+    retries them). Read-only, token masked, never deleted here: deleting a row would leave
+    its grant alive at Zoho with nothing to revoke it."""
+
+    list_display = [
+        "pk",
+        "data_center",
+        "reason",
+        "token_masked",
+        "attempts",
+        "next_attempt_at",
+        "last_error",
+        "created_at",
+    ]
+    list_filter = ["data_center"]
+    search_fields = ["reason", "last_error"]
+    fields = [
+        "data_center",
+        "reason",
+        "connection_id",
+        "token_masked",
+        "attempts",
+        "next_attempt_at",
+        "last_error",
+        "created_at",
+    ]
+    readonly_fields = fields
+    actions = ["retry_now"]
+
+    @admin.display(description="refresh token")
+    def token_masked(self, revocation: PendingRevocation) -> str:
+        return masked(revocation, "token")
+
+    def has_add_permission(self, request) -> bool:
+        return False
+
+    def has_change_permission(self, request, obj=None) -> bool:
+        return False
+
+    def has_delete_permission(self, request, obj=None) -> bool:
+        return False
+
+    @admin.action(description="Retry the revocation now", permissions=["view"])
+    def retry_now(self, request, queryset):
+        for row in queryset:
+            confirmed, error = revocations.revocation_attempt(row)
+            if confirmed:
+                self.message_user(request, f"#{row.pk}: revoked at Zoho.", messages.SUCCESS)
+            else:
+                self.message_user(request, f"#{row.pk}: still queued: {error}", messages.ERROR)

@@ -187,3 +187,48 @@ class TokenRefreshLog(models.Model):
 
     def __str__(self) -> str:
         return f"{self.connection_id}: {self.outcome} at {self.created_at:%Y-%m-%d %H:%M:%S}"
+
+
+class PendingRevocation(models.Model):
+    """A refresh token the portal no longer uses, kept until Zoho confirms it is revoked.
+
+    Written whenever a revocation could not reach Zoho (or, for a deleted connection, in the
+    same transaction as the delete, so the token is never lost in between) and retried with
+    exponential backoff by `zoho_housekeeping`. The token is encrypted like a connection's,
+    bound to this row's data center and digest; the digest keeps one row per token.
+    """
+
+    data_center = models.CharField(
+        max_length=datacenters.KEY_MAX_LENGTH, choices=datacenters.choices
+    )
+    token_encrypted = models.TextField(editable=False)
+    token_digest = models.CharField(max_length=64, unique=True, editable=False)
+    reason = models.CharField(max_length=255, help_text="What the token was, e.g. disconnected.")
+    connection_id = models.BigIntegerField(
+        null=True, blank=True, help_text="The connection that held it, if any (now deleted)."
+    )
+    created_at = models.DateTimeField(default=timezone.now)
+    attempts = models.PositiveIntegerField(default=0)
+    next_attempt_at = models.DateTimeField(default=timezone.now, db_index=True)
+    # Being attempted by someone (a disconnect, a housekeeping run) until then.
+    leased_until = models.DateTimeField(null=True, blank=True)
+    last_error = models.CharField(max_length=255, blank=True)
+
+    class Meta:
+        verbose_name = "pending revocation"
+        ordering = ["next_attempt_at"]
+
+    def __str__(self) -> str:
+        return f"revocation {self.pk} ({self.data_center.upper()}, {self.attempts} attempts)"
+
+    def _binding(self) -> str:
+        return f"pending-revocation|{self.data_center}|{self.token_digest}"
+
+    @property
+    def token(self) -> str:
+        return token_crypto.decrypt(self.token_encrypted, binding=self._binding())
+
+    @token.setter
+    def token(self, value: str) -> None:
+        self.token_digest = token_digest(value)
+        self.token_encrypted = token_crypto.encrypt(value, binding=self._binding())

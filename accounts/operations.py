@@ -288,16 +288,19 @@ def connection_mark_needs_reconsent(
     return locked
 
 
-def connection_revoke_and_disconnect(*, connection: ZohoConnection) -> None:
-    """Revoke the grant at the connection's data center, then delete the connection.
+def connection_revoke_and_disconnect(*, connection: ZohoConnection) -> bool:
+    """Delete the connection and revoke its grant at the connection's data center.
 
     Holds the row lock, so a refresh in flight finishes first and cannot write the row back.
-    Raises services.DisconnectError (nothing deleted) when Zoho cannot revoke it, and
-    ZohoConnection.DoesNotExist when it is already gone.
+    True when Zoho confirmed the revocation; False when it could not be reached and the
+    revocation is queued for `zoho_housekeeping`. Raises services.DisconnectError (nothing
+    deleted) when the stored token cannot be decrypted, and ZohoConnection.DoesNotExist
+    when the connection is already gone.
     """
     with transaction.atomic():
         locked = ZohoConnection.objects.select_for_update(of=("self",)).get(pk=connection.pk)
-        services.connection_disconnect(connection=locked)
+        revocation = services.connection_disconnect(connection=locked)
+    return revocation is None or bool(revocation.confirmed)
 
 
 # --- many connections ----------------------------------------------------------------------

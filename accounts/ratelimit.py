@@ -1,11 +1,17 @@
-"""A fixed-window request limit per client address, kept in Django's cache."""
+"""A fixed-window request limit per client address, kept in Django's (shared) cache."""
 
 from __future__ import annotations
 
+import hashlib
+import logging
 import time
 
 from django.conf import settings
 from django.core.cache import cache
+
+from zohoportal.cache import CACHE_ERRORS
+
+logger = logging.getLogger("zohoportal.accounts")
 
 
 def client_address(request) -> str:
@@ -26,18 +32,38 @@ def client_address(request) -> str:
     return request.META.get("REMOTE_ADDR", "") or "unknown"
 
 
-def rate_limited(request, *, scope: str) -> bool:
-    """Count this request; True when the address is over LOGIN_RATE_LIMIT in this window."""
-    limit, window = settings.LOGIN_RATE_LIMIT
-    if limit <= 0:
+def rate_limited(
+    request, *, scope: str, limit: tuple[int, int] | None = None, key: str | None = None
+) -> bool:
+    """Count this request; True when its bucket is over the limit in this window.
+
+    The bucket is the client address (or `key`, e.g. a user name) within `scope`; `limit`
+    is (requests, window seconds), LOGIN_RATE_LIMIT by default. The count lives in the
+    shared cache, so it holds across workers and hosts; a cache that does not answer lets
+    the request through (logged) rather than failing it.
+    """
+    count_limit, window = limit or settings.LOGIN_RATE_LIMIT
+    if count_limit <= 0:
         return False
     bucket = int(time.time() // window)
-    key = f"ratelimit:{scope}:{client_address(request)}:{bucket}"
-    if cache.add(key, 1, timeout=window + 1):
-        return False
+    who = key if key is not None else client_address(request)
+    cache_key = f"ratelimit:{scope}:{_safe_key_part(who)}:{bucket}"
     try:
-        count = cache.incr(key)
-    except ValueError:  # expired between add and incr
-        cache.add(key, 1, timeout=window + 1)
+        if cache.add(cache_key, 1, timeout=window + 1):
+            return False
+        try:
+            count = cache.incr(cache_key)
+        except ValueError:  # expired between add and incr
+            cache.add(cache_key, 1, timeout=window + 1)
+            return False
+    except CACHE_ERRORS as error:
+        logger.warning("rate limit %s not counted: cache failed (%s)", scope, type(error).__name__)
         return False
-    return count > limit
+    return count > count_limit
+
+
+def _safe_key_part(text: str) -> str:
+    """Any text as a short cache-key part (memcached-safe: no spaces, bounded length)."""
+    if len(text) <= 64 and text.isascii() and text.isprintable() and " " not in text:
+        return text
+    return "sha256-" + hashlib.sha256(text.encode("utf-8", "replace")).hexdigest()

@@ -17,21 +17,35 @@ request, bench/README.md). `install()` also wraps `get_fields` with a read-only 
 that answers exactly as the SDK would when the module is already in this connection's file,
 without the lock; anything else (no file yet, module missing, a refresh under way, a
 comma-separated list) goes to the SDK's own code, lock and all.
+
+The files are per host (ZOHO_SDK_RESOURCE_DIR); their contents are also shared through
+Django's cache (Redis in production), so a connection's field metadata is fetched from
+Zoho once for every worker on every host: before the SDK fetches a module missing from
+this host's file, `install()`'s `get_fields` copies it from the shared entry, and one worker
+at a time (a cache lock, `zohoportal.cache.run_once`) fetches what nobody has yet and
+publishes it. The entry is named by the connection's directory and dropped with it.
 """
 
 from __future__ import annotations
 
+import fcntl
 import json
 import os
 import threading
 from collections import OrderedDict
+from collections.abc import Iterator
+from contextlib import contextmanager
 from typing import Any
 
+from zohoportal.cache import MISSING, cache_delete, cache_get, cache_set, run_once
+
 MAX_FILES = 256
+# How long the shared copy of a connection's file lives; a host that has the file keeps it.
+SHARED_TTL = 3600
 
 _cache: OrderedDict[str, tuple[tuple[int, int, int], Any]] = OrderedDict()
 _lock = threading.Lock()
-_counts = {"hits": 0, "misses": 0, "lock_free": 0}
+_counts = {"hits": 0, "misses": 0, "lock_free": 0, "seeded": 0, "published": 0}
 
 
 def get_json(file_path) -> Any:
@@ -59,6 +73,24 @@ def get_json(file_path) -> Any:
 
 def _shallow_copy(contents: Any) -> Any:
     return dict(contents) if isinstance(contents, dict) else contents
+
+
+def write_atomically(file_path, contents: Any) -> None:
+    """What the SDK's `Utility.write_to_file` does, without a torn file in between.
+
+    The SDK truncates the file and writes it in place: a worker process on the same host
+    (the SDK's lock is per process) reading at that moment got half a file and failed the
+    request. A temporary file renamed over the old one is read whole or not at all.
+    """
+    path = os.fspath(file_path)
+    temporary = f"{path}.{os.getpid()}.{threading.get_ident()}.tmp"
+    try:
+        with open(temporary, "w") as handle:
+            json.dump(contents, handle)
+        os.replace(temporary, path)
+    finally:
+        if os.path.exists(temporary):
+            os.unlink(temporary)
 
 
 def forget(file_path) -> None:
@@ -94,6 +126,126 @@ def _known_module(utility, initializer_class, module_api_name) -> str | None:
     return verified
 
 
+# --- shared by every worker on every host -----------------------------------------------------
+def shared_key(connection_dir: str) -> str:
+    """The cache key of a connection directory's shared file (`connection-<id>`)."""
+    return f"sdk-fields:{connection_dir}"
+
+
+def forget_shared(connection_id: int | str) -> None:
+    """Drop a connection's shared field file (the connection is gone)."""
+    cache_delete(shared_key(f"connection-{connection_id}"))
+
+
+def _location(utility, initializer_class) -> tuple[str, str] | None:
+    """(connection directory name, this thread's field file) inside an activation, else None."""
+    initializer = initializer_class.get_initializer()
+    resource_path = getattr(initializer, "resource_path", None)
+    if not resource_path:
+        return None
+    directory = os.path.basename(os.path.normpath(resource_path))
+    if not directory.startswith("connection-"):
+        return None
+    return directory, utility.get_file_name()
+
+
+def _usable(contents: Any, module: str) -> bool:
+    return isinstance(contents, dict) and bool(contents.get(module))
+
+
+def _seed_from_shared(utility, key: str, file_path: str, module: str) -> bool:
+    """Copy the shared file's entries into this host's file when it has `module`."""
+    shared = cache_get(key)
+    if not isinstance(shared, dict) or shared.get("file") != os.path.basename(file_path):
+        return False
+    contents = shared.get("contents")
+    if not _usable(contents, module):
+        return False
+    with host_lock(file_path), utility.lock:
+        try:
+            local = get_json(file_path)
+        except (OSError, ValueError):
+            local = {}
+        if not isinstance(local, dict):
+            local = {}
+        merged = {**local, **{k: v for k, v in contents.items() if not local.get(k)}}
+        utility.write_to_file(file_path=file_path, file_contents=merged)
+    _counts["seeded"] += 1
+    return True
+
+
+def _publish(key: str, file_path: str) -> None:
+    """Merge this host's file into the shared entry (what it has that the entry lacks)."""
+    try:
+        local = get_json(file_path)
+    except (OSError, ValueError):
+        return
+    if not isinstance(local, dict):
+        return
+    name = os.path.basename(file_path)
+    shared = cache_get(key)
+    contents = shared.get("contents") if isinstance(shared, dict) else None
+    if not isinstance(contents, dict) or shared.get("file") != name:
+        contents = {}
+    merged = {**contents, **{k: v for k, v in local.items() if v}}
+    cache_set(key, {"file": name, "contents": merged}, SHARED_TTL)
+    _counts["published"] += 1
+
+
+@contextmanager
+def host_lock(file_path: str) -> Iterator[None]:
+    """One writer at a time of a field file among this host's processes (`flock`).
+
+    The SDK's own lock is per process. While it fetches a module it leaves a `{module: {}}`
+    placeholder in the file, which another worker process took for the module's fields and
+    then failed to read a record (502). Every SDK call that may write the file, and every
+    copy from the shared cache, holds this lock; reads of a module already there need none.
+    """
+    os.makedirs(os.path.dirname(file_path), exist_ok=True)
+    with open(f"{file_path}.lock", "a") as handle:
+        fcntl.flock(handle.fileno(), fcntl.LOCK_EX)
+        try:
+            yield
+        finally:
+            fcntl.flock(handle.fileno(), fcntl.LOCK_UN)
+
+
+def _fetch_once(utility, initializer_class, module_api_name, fetch) -> None:
+    """`fetch()` (the SDK's own get_fields) after seeding from the shared file; when the
+    module is in nobody's file yet, one worker of the fleet fetches and publishes it."""
+    location = _location(utility, initializer_class)
+    if location is None:
+        fetch()
+        return
+    directory, file_path = location
+
+    def fetch_locked():
+        with host_lock(file_path):
+            fetch()
+
+    busy = utility.force_refresh or utility.get_modified_modules or utility.new_file
+    if busy or not isinstance(module_api_name, str) or "," in module_api_name:
+        fetch_locked()
+        return
+    key = shared_key(directory)
+    try:
+        module = utility.verify_module_api_name(module_api_name).lower()
+    except (OSError, ValueError):
+        fetch_locked()
+        return
+
+    def seeded():
+        return True if _seed_from_shared(utility, key, file_path, module) else MISSING
+
+    def fetch_and_publish():
+        fetch_locked()
+        _publish(key, file_path)
+        return False
+
+    if run_once(key + ":" + module, done=seeded, work=fetch_and_publish):
+        fetch_locked()  # now a read of this host's file: no call to Zoho
+
+
 def install() -> None:
     """Route the SDK's metadata reads through the cache (idempotent)."""
     from zohocrmsdk.src.com.zoho.crm.api.initializer import Initializer
@@ -101,13 +253,17 @@ def install() -> None:
 
     if getattr(Initializer.get_json, "__module__", None) == __name__:
         return
-    original_write = Utility.write_to_file
     original_get_fields = Utility.get_fields
 
     def get_fields(module_api_name, handler_instance=None):
         verified = _known_module(Utility, Initializer, module_api_name)
         if verified is None:
-            original_get_fields(module_api_name, handler_instance)
+            _fetch_once(
+                Utility,
+                Initializer,
+                module_api_name,
+                lambda: original_get_fields(module_api_name, handler_instance),
+            )
             return
         _counts["lock_free"] += 1
         # What the SDK's get_fields_info does for a module already in the file.
@@ -115,7 +271,7 @@ def install() -> None:
 
     def write_to_file(file_path, file_contents):
         try:
-            original_write(file_path=file_path, file_contents=file_contents)
+            write_atomically(file_path, file_contents)
         finally:
             forget(file_path)
 

@@ -20,7 +20,7 @@ from django.db.models import Q
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.views.decorators.debug import sensitive_variables
 
-from . import datacenters, signals, token_crypto, zoho_oauth, zoho_sdk
+from . import datacenters, revocations, signals, token_crypto, zoho_oauth, zoho_sdk
 from .models import ZohoConnection, ZohoOrg
 from .selectors import SESSION_ACTIVE_KEY
 
@@ -80,11 +80,10 @@ MAX_PENDING_SIGN_INS = 8
 
 
 def safe_next_url(next_url: str | None, *, allowed_hosts: set[str], secure: bool) -> str:
-    """`next_url` when it is a path on this site, else the portal home.
+    """`next_url` when it is a local path on this site (`/…`), else the portal home.
 
-    Only local paths ("/crm/Leads/?page=2") pass: `redirect()` would read anything else,
-    such as "x", as a view name.
-    """
+    Only a path: anything else (`x`, `?a`, a full URL) would be resolved against the
+    callback's URL, or read by `redirect()` as a view name."""
     if (
         isinstance(next_url, str)
         and next_url.startswith("/")
@@ -448,55 +447,34 @@ class DisconnectError(Exception):
         super().__init__(message)
 
 
-def connection_disconnect(*, connection: ZohoConnection) -> None:
-    """Revoke the refresh token at the connection's own data center, then delete the row.
+def connection_disconnect(*, connection: ZohoConnection) -> revocations.Revocation | None:
+    """Delete the connection; its refresh token is revoked at its own data center.
 
-    If Zoho cannot be reached, nothing is deleted (the grant would stay alive at Zoho), nor
-    when the stored token cannot be decrypted (it could not be revoked). A grant Zoho already
-    considers invalid is deleted all the same. The row is deleted only if it still holds the
-    token just revoked: a repeat sign-in that stored a new one meanwhile has that one revoked
-    too, so a disconnect never leaves a live token that no row holds.
+    The revocation is queued in the delete's transaction (`signals.revoke_deleted_connection`)
+    and tried as soon as it has committed: when Zoho cannot be reached, the connection is
+    gone for the user all the same and `zoho_housekeeping` retries until Zoho confirms, so
+    the token is never lost. Returns the queued revocation (`confirmed` tells whether Zoho
+    has confirmed it yet; None when the connection was already gone). A connection whose
+    stored token no configured key can decrypt is kept (it could never be revoked).
     """
-    for _ in range(3):
-        _revoke_stored_refresh_token(connection)
-        with transaction.atomic():
-            current = ZohoConnection.objects.select_for_update().filter(pk=connection.pk).first()
-            if current is None:
-                return
-            if current.refresh_token_digest == connection.refresh_token_digest:
-                setattr(current, signals.REVOKED_MARK, True)
-                current.delete()
-                return
-        connection = current
-    raise DisconnectError(
-        "The connection kept changing while it was being disconnected (signed in again "
-        "meanwhile?). It was kept; please try again.",
-        status=409,
-    )
-
-
-@sensitive_variables("refresh_token")
-def _revoke_stored_refresh_token(connection: ZohoConnection) -> None:
-    if not connection.refresh_token_encrypted:
-        return
-    try:
-        refresh_token = connection.refresh_token
-    except token_crypto.TokenDecryptionError:
-        raise DisconnectError(
-            "The portal can no longer decrypt this connection's refresh token (its encryption "
-            "key is no longer configured), so it cannot revoke it at Zoho and kept the "
-            "connection. Sign in with Zoho again to renew it, then disconnect.",
-            status=409,
-        ) from None
-    try:
-        zoho_oauth.token_revoke(data_center=connection.data_center, refresh_token=refresh_token)
-    except zoho_oauth.InvalidGrant:
-        pass
-    except zoho_oauth.ZohoOAuthError as error:
-        raise DisconnectError(
-            f"Zoho could not revoke the connection ({error.message}) so it was kept. "
-            "Please try again."
-        ) from None
+    with transaction.atomic():
+        current = ZohoConnection.objects.select_for_update().filter(pk=connection.pk).first()
+        if current is None:
+            return None
+        if current.refresh_token_encrypted and current.refresh_token_or_none() is None:
+            raise DisconnectError(
+                "The portal can no longer decrypt this connection's refresh token (its "
+                "encryption key is no longer configured), so it cannot revoke it at Zoho and "
+                "kept the connection. Sign in with Zoho again to renew it, then disconnect.",
+                status=409,
+            )
+        setattr(current, signals.REVOCATION_REASON, "the refresh token of disconnected connection")
+        setattr(current, signals.REVOCATION_BY_CALLER, True)
+        current.delete()
+    revocation = getattr(current, signals.REVOCATION, None)
+    if revocation is not None:
+        revocations.revocation_attempt_queued(revocation)  # the delete has committed
+    return revocation
 
 
 # --- the session's active connection -------------------------------------------------------

@@ -10,14 +10,17 @@ from django.db import transaction
 from django.db.models.signals import post_delete
 from django.dispatch import receiver
 
-from . import zoho_oauth, zoho_sdk
+from . import revocations, sdk_field_cache, zoho_sdk
 from .models import ZohoConnection
 
 logger = logging.getLogger("zohoportal.accounts")
 
-# Set on an instance whose refresh token the portal has just revoked (disconnect), so that
-# deleting it does not revoke it a second time.
-REVOKED_MARK = "_zoho_refresh_token_revoked"
+# Set on an instance before deleting it: what its queued revocation says it was.
+REVOCATION_REASON = "_zoho_revocation_reason"
+# Set on an instance before deleting it when the caller makes the first attempt itself.
+REVOCATION_BY_CALLER = "_zoho_revocation_by_caller"
+# Set on a deleted instance: its queued revocation (`revocations.Revocation`).
+REVOCATION = "_zoho_revocation"
 
 
 @receiver(post_delete, sender=ZohoConnection, dispatch_uid="zoho_connection_sdk_files")
@@ -30,15 +33,20 @@ def remove_sdk_files(sender, instance: ZohoConnection, **kwargs) -> None:
     transaction.on_commit(
         partial(shutil.rmtree, zoho_sdk.resource_dir_path(instance.pk), ignore_errors=True)
     )
+    # Other hosts' copies go with `zoho_housekeeping`; none of them can seed from this one.
+    transaction.on_commit(partial(sdk_field_cache.forget_shared, instance.pk))
 
 
 @receiver(post_delete, sender=ZohoConnection, dispatch_uid="zoho_connection_revoke")
 def revoke_deleted_connection(sender, instance: ZohoConnection, **kwargs) -> None:
-    """Revoke the refresh token of a connection deleted without a disconnect (its Django user
-    was deleted, say) once the delete has committed: otherwise its grant stays alive at Zoho,
-    held by nothing, counting toward Zoho's 20 per user. Failures are only logged."""
-    if getattr(instance, REVOKED_MARK, False):
-        return
+    """Queue the revocation of a deleted connection's refresh token, however it was deleted
+    (a disconnect, the admin, its Django user deleted), in the delete's own transaction.
+
+    Once the delete commits, Zoho is asked at once; if it cannot be reached the queued row
+    stays and `zoho_housekeeping` retries it (`accounts.revocations`). Without this the
+    grant would stay alive at Zoho, held by nothing, counting toward Zoho's 20 per user.
+    The queued revocation is left on the instance (`REVOCATION`) for the caller to report.
+    """
     refresh_token = instance.refresh_token_or_none()
     if not refresh_token:
         if instance.refresh_token_encrypted:
@@ -48,11 +56,15 @@ def revoke_deleted_connection(sender, instance: ZohoConnection, **kwargs) -> Non
                 instance.pk,
             )
         return
-    transaction.on_commit(
-        partial(
-            zoho_oauth.token_revoke_quietly,
+    reason = getattr(instance, REVOCATION_REASON, "") or "the refresh token of deleted connection"
+    setattr(
+        instance,
+        REVOCATION,
+        revocations.revocation_queue(
             data_center=instance.data_center,
             refresh_token=refresh_token,
-            what=f"the refresh token of deleted connection {instance.pk}",
-        )
+            reason=f"{reason} {instance.pk}",
+            connection_id=instance.pk,
+            attempt_on_commit=not getattr(instance, REVOCATION_BY_CALLER, False),
+        ),
     )

@@ -6,7 +6,7 @@ from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth import login, logout
 from django.contrib.auth.decorators import login_required
-from django.http import HttpRequest, HttpResponse
+from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
 from django.shortcuts import get_object_or_404, redirect, render
 from django.views.decorators.cache import never_cache
 from django.views.decorators.debug import sensitive_variables
@@ -79,7 +79,12 @@ def callback(request: HttpRequest) -> HttpResponse:
             f"Connected to {connection.org.name or connection.org.zgid} "
             f"({connection.data_center.upper()}) as {connection.email}.",
         )
-        response = redirect(pending.next_url)
+        # Checked again: a session written before `next` had to be a local path may hold any.
+        response = HttpResponseRedirect(
+            services.safe_next_url(
+                pending.next_url, allowed_hosts={request.get_host()}, secure=request.is_secure()
+            )
+        )
     # The callback URL carries the code and state: never let it leak through a Referer.
     response["Referrer-Policy"] = "no-referrer"
     return response
@@ -128,12 +133,19 @@ def connection_disconnect(request: HttpRequest, pk: int) -> HttpResponse:
     )
     label = str(connection.org)
     try:
-        services.connection_disconnect(connection=connection)
+        revocation = services.connection_disconnect(connection=connection)
     except services.DisconnectError as error:
         messages.error(request, error.message)
         return redirect("accounts:connections")
     if request.session.get(services.SESSION_ACTIVE_KEY) == pk:
         del request.session[services.SESSION_ACTIVE_KEY]
         selectors.forget_connection(request)
-    messages.success(request, f"Disconnected {label}; its access was revoked at Zoho.")
+    if revocation is not None and revocation.confirmed is False:
+        messages.success(
+            request,
+            f"Disconnected {label}. Zoho could not be reached to revoke its access just now; "
+            "the portal keeps trying until Zoho confirms.",
+        )
+    else:
+        messages.success(request, f"Disconnected {label}; its access was revoked at Zoho.")
     return redirect("accounts:connections")

@@ -17,6 +17,8 @@ from typing import Any
 import requests
 from django.conf import settings
 
+from zohoportal.text import json_without_lone_surrogates
+
 _local = threading.local()
 
 
@@ -40,8 +42,16 @@ def request(method: str, url: str, **kwargs: Any) -> requests.Response:
     if kwargs["timeout"] is None:  # the SDK passes timeout=None when none is configured
         kwargs["timeout"] = timeout()
     if getattr(settings, "ZOHO_HTTP_KEEPALIVE", True):
-        return session().request(method, url, **kwargs)
-    return requests.request(method, url, **kwargs)  # noqa: S113 - timeout set above
+        response = session().request(method, url, **kwargs)
+    else:
+        response = requests.request(method, url, **kwargs)  # noqa: S113 - timeout set above
+    # A value stored at Zoho with a lone surrogate ("x\ud800") must not fail every page
+    # that shows it: it arrives with U+FFFD in its place.
+    cleaned = json_without_lone_surrogates(response.content)
+    if cleaned is not None:
+        response._content = cleaned
+        response.encoding = "utf-8"
+    return response
 
 
 def _bound(method: str):

@@ -20,6 +20,7 @@ from dataclasses import dataclass, field
 
 import requests
 from django.conf import settings
+from django.db import DatabaseError
 from django.views.decorators.debug import sensitive_variables
 
 from . import datacenters, zoho_http
@@ -194,14 +195,30 @@ def token_revoke(*, data_center: str, refresh_token: str) -> None:
 
 @sensitive_variables("refresh_token")
 def token_revoke_quietly(*, data_center: str, refresh_token: str, what: str) -> None:
-    """Revoke a refresh token no row holds (replaced, or refused); failures are only logged.
+    """Revoke a refresh token no row holds (replaced, or refused); never raises.
 
-    `what` names the token in the log line, e.g. "the replaced refresh token of connection 7".
+    When Zoho cannot be reached the token is kept, encrypted, and retried by
+    `zoho_housekeeping` until Zoho confirms (`accounts.revocations`). `what` names the token
+    in the log line and the queue, e.g. "the replaced refresh token of connection 7".
     """
     try:
         token_revoke(data_center=data_center, refresh_token=refresh_token)
+    except InvalidGrant:
+        pass  # Zoho no longer knows it: nothing left to revoke
     except ZohoOAuthError as error:
-        logger.warning("could not revoke %s: %s", what, error.detail or error.message)
+        reason = error.detail or error.message
+        logger.warning("could not revoke %s: %s; queued for a retry", what, reason)
+        from .revocations import revocation_queue  # models import this module's callers
+
+        try:
+            revocation_queue(
+                data_center=data_center,
+                refresh_token=refresh_token,
+                reason=what,
+                failed_with=f"{type(error).__name__}: {reason}",
+            )
+        except DatabaseError:
+            logger.exception("could not queue the revocation of %s", what)
 
 
 def monotonic_ms() -> int:

@@ -12,6 +12,8 @@ import logging
 from django.core.exceptions import RequestDataTooBig
 from django.http import HttpRequest, JsonResponse
 
+from zohoportal import text
+
 from . import records
 from .access import connection_required
 from .errors import CrmError, bad_input
@@ -51,9 +53,18 @@ def _json_body(request: HttpRequest):
     if len(body) > MAX_BODY:
         raise too_large
     try:
-        return json.loads(body.decode("utf-8"))
+        data = json.loads(body.decode("utf-8"))
     except (UnicodeDecodeError, ValueError, RecursionError):  # RecursionError: absurd nesting
         raise bad_input("The body is not valid UTF-8 JSON.", code="INVALID_JSON") from None
+    unencodable = text.first_unencodable(data)
+    if unencodable is not None:  # e.g. "\ud800": JSON allows it, no page could show it
+        field = next((text.printable(p) for p in unencodable if isinstance(p, str)), None)
+        raise bad_input(
+            f"{field or 'The body'} holds text that cannot be encoded as UTF-8 (a lone "
+            "surrogate escape such as \\ud800). Send whole characters.",
+            field=field,
+        )
+    return data
 
 
 def _int_param(request: HttpRequest, name: str, default: int) -> int:

@@ -12,9 +12,8 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from functools import cached_property
 
-from django.core.cache import cache
-
 from accounts.models import ZohoConnection
+from zohoportal.cache import get_or_set_once
 
 from . import zoho_crm
 from .errors import CrmError, bad_input, no_permission, not_found
@@ -163,11 +162,8 @@ class Module:
 
 # --- metadata -----------------------------------------------------------------------------
 def _cached(key: str, load):
-    value = cache.get(key)
-    if value is None:
-        value = load()
-        cache.set(key, value, METADATA_TTL)
-    return value
+    """Shared by every worker on every host; one of them loads a key the others miss."""
+    return get_or_set_once(key, load, METADATA_TTL)
 
 
 def _org_modules(connection: ZohoConnection) -> list[dict]:

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import os
+import uuid
 from dataclasses import dataclass, field
 from urllib.parse import parse_qs, urlsplit
 
@@ -128,3 +130,46 @@ def outbound(monkeypatch) -> Outbound:
 
     monkeypatch.setattr(requests.adapters.HTTPAdapter, "send", send)
     return record
+
+
+def redis_url() -> str:
+    return os.environ.get("TEST_REDIS_URL") or "redis://127.0.0.1:6379/0"
+
+
+def redis_or_skip() -> str:
+    """The test Redis URL; skips when it does not answer (fails with CI=true)."""
+    import redis
+
+    url = redis_url()
+    try:
+        redis.Redis.from_url(url, socket_connect_timeout=2).ping()
+    except redis.RedisError as error:
+        message = f"needs Redis at {url} ({type(error).__name__}); set TEST_REDIS_URL"
+        if os.environ.get("CI") == "true":
+            pytest.fail(message)
+        pytest.skip(message)
+    return url
+
+
+@pytest.fixture
+def redis_cache(settings):
+    """The default cache on Redis under a key prefix of this test's own; its keys are removed
+    afterwards (never FLUSHDB: other worktrees and runs share the server)."""
+    import redis
+
+    url = redis_or_skip()
+    prefix = f"zohoportal-test-{uuid.uuid4().hex[:12]}"
+    settings.CACHES = {
+        "default": {
+            "BACKEND": "django.core.cache.backends.redis.RedisCache",
+            "LOCATION": url,
+            "KEY_PREFIX": prefix,
+        }
+    }
+    server = redis.Redis.from_url(url)
+    try:
+        yield prefix
+    finally:
+        keys = list(server.scan_iter(match=f"{prefix}:*", count=500))
+        if keys:
+            server.delete(*keys)

@@ -17,6 +17,9 @@ PRODUCTION = {
     "ZOHO_REDIRECT_URI": "https://portal.example/accounts/callback/",
     "TOKEN_ENCRYPTION_KEYS": "hq5yVt0Hh0rE1nOqO3Zlq8v3rC9w1Yk7JmVxK2bQx2Q=",
     "ALLOWED_HOSTS": "portal.example",
+    # Named, not connected to: `check` opens no connection.
+    "DATABASE_URL": "postgres://portal@127.0.0.1:5432/portal",
+    "CACHE_URL": "redis://127.0.0.1:6379/0",
 }
 
 
@@ -48,6 +51,7 @@ def test_production_configuration_starts():
         "ZOHO_CLIENT_SECRET",
         "ZOHO_REDIRECT_URI",
         "TOKEN_ENCRYPTION_KEYS",
+        "DATABASE_URL",
     ],
 )
 def test_missing_secret_stops_start_up_naming_it(missing):

@@ -1,8 +1,10 @@
-"""Response headers Django's SecurityMiddleware does not set: the Content-Security-Policy."""
+"""Response headers Django's SecurityMiddleware does not set: the Content-Security-Policy, and
+`Cache-Control: no-store` on whatever is shown to a signed-in user."""
 
 from __future__ import annotations
 
 from django.conf import settings
+from django.utils.cache import add_never_cache_headers
 
 
 class ContentSecurityPolicyMiddleware:
@@ -19,4 +21,25 @@ class ContentSecurityPolicyMiddleware:
         policy = getattr(settings, "CONTENT_SECURITY_POLICY", "")
         if policy and "Content-Security-Policy" not in response:
             response["Content-Security-Policy"] = policy
+        return response
+
+
+class NoStoreMiddleware:
+    """`Cache-Control: no-store` (and `private`) on every response to a signed-in user and on
+    the JSON API, so neither a shared proxy nor the browser's history keeps CRM data.
+
+    Static files (WhiteNoise answers before this) keep their far-future caching.
+    """
+
+    API_PREFIX = "/crm/api/"
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        response = self.get_response(request)
+        user = getattr(request, "user", None)
+        signed_in = user is not None and user.is_authenticated
+        if signed_in or request.path_info.startswith(self.API_PREFIX):
+            add_never_cache_headers(response)
         return response

@@ -5,6 +5,8 @@ Every setting an operator may change is listed in `.env.example` and in the READ
 the variable; nothing falls back to a development value in production.
 """
 
+import secrets
+import sys
 from pathlib import Path
 
 import environ
@@ -17,6 +19,9 @@ if (BASE_DIR / ".env").is_file():
     environ.Env.read_env(BASE_DIR / ".env")
 
 DEBUG = env.bool("DEBUG", default=False)
+# `manage.py collectstatic` is a build step (an image build, a CI job): it reads no secret,
+# so it runs without them; every other command and the app server still stop without them.
+COLLECTING_STATIC = sys.argv[1:2] == ["collectstatic"]
 
 
 def _required(name: str, dev_default: str | None = None) -> str:
@@ -26,6 +31,8 @@ def _required(name: str, dev_default: str | None = None) -> str:
         return value
     if DEBUG and dev_default is not None:
         return dev_default
+    if COLLECTING_STATIC:
+        return secrets.token_urlsafe(50) if name == "SECRET_KEY" else ""
     raise ImproperlyConfigured(
         f"{name} is not set. Set it in the environment (see .env.example); "
         "it is required when DEBUG is off."
@@ -43,11 +50,16 @@ INSTALLED_APPS = [
     "django.contrib.sessions",
     "django.contrib.messages",
     "django.contrib.staticfiles",
+    "zohoportal",
     "accounts",
     "crm",
 ]
 
 MIDDLEWARE = [
+    # An X-Request-ID on every response and log line (zohoportal/request_id.py).
+    "zohoportal.request_id.RequestIdMiddleware",
+    # /healthz and /readyz: before the HTTPS redirect, ALLOWED_HOSTS, sessions and CSRF.
+    "zohoportal.health.HealthCheckMiddleware",
     "django.middleware.security.SecurityMiddleware",
     "zohoportal.middleware.ContentSecurityPolicyMiddleware",
     # Static files from the app server itself (gunicorn), compressed and cache-busted.
@@ -59,6 +71,8 @@ MIDDLEWARE = [
     "accounts.middleware.ZohoConnectionMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
+    # Cache-Control: no-store on every signed-in page and on the JSON API.
+    "zohoportal.middleware.NoStoreMiddleware",
     "accounts.middleware.ClearZohoSDKStateMiddleware",
 ]
 
@@ -81,8 +95,13 @@ TEMPLATES = [
     },
 ]
 
+# With DEBUG off the database must be named: a missing DATABASE_URL used to give each host
+# its own SQLite file, silently. (`make run`, DEBUG on, keeps the embedded file.)
 DATABASES = {
-    "default": env.db("DATABASE_URL", default=f"sqlite:///{BASE_DIR / 'db.sqlite3'}"),
+    "default": env.db_url_config(
+        _required("DATABASE_URL", dev_default=f"sqlite:///{BASE_DIR / 'db.sqlite3'}")
+        or "sqlite://:memory:"
+    ),
 }
 # Keep each worker thread's database connection open between requests (with a health check
 # before reuse) instead of connecting anew for every request: under gunicorn with PostgreSQL a
@@ -92,8 +111,16 @@ if "conn_max_age" not in env.str("DATABASE_URL", default=""):
     DATABASES["default"]["CONN_MAX_AGE"] = env.int("DATABASE_CONN_MAX_AGE", default=60)
     DATABASES["default"]["CONN_HEALTH_CHECKS"] = True
 if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
-    # Writers wait for each other instead of failing with "database is locked".
-    DATABASES["default"].setdefault("OPTIONS", {})["timeout"] = 20
+    # The embedded default (`make run`, several threads or workers on one file): writers wait
+    # for each other instead of failing with "database is locked". Every transaction takes
+    # the write lock when it begins (IMMEDIATE), so none has to upgrade a read lock mid-way
+    # (which SQLite refuses at once, whatever the timeout); WAL lets reads go on meanwhile;
+    # a writer waits up to SQLITE_BUSY_TIMEOUT seconds, longer than a token refresh can take.
+    DATABASES["default"].setdefault("OPTIONS", {}).update(
+        timeout=env.float("SQLITE_BUSY_TIMEOUT", default=30.0),
+        transaction_mode="IMMEDIATE",
+        init_command="PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL",
+    )
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 AUTH_PASSWORD_VALIDATORS = [
@@ -110,13 +137,33 @@ USE_TZ = True
 
 STATIC_URL = "static/"
 STATICFILES_DIRS = [BASE_DIR / "static"]
-STATIC_ROOT = BASE_DIR / "staticfiles"
+STATIC_ROOT = Path(env.str("STATIC_ROOT", default=str(BASE_DIR / "staticfiles")))
 if not DEBUG:
     # Hashed, compressed file names from `manage.py collectstatic`, served by WhiteNoise.
     STORAGES = {
         "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
         "staticfiles": {"BACKEND": "whitenoise.storage.CompressedManifestStaticFilesStorage"},
     }
+
+# --- Cache --------------------------------------------------------------------------------
+# Sign-in rate limits, CRM metadata and the SDK's field files live in this cache. In
+# production it must be shared by every worker on every host: Redis, through Django's own
+# RedisCache (CACHE_URL=redis://127.0.0.1:6379/0). The default, a per-process memory
+# cache, suits one process only (`make run`); `manage.py check --deploy` refuses it unless
+# SINGLE_PROCESS says that is the deployment.
+CACHES = {"default": env.cache_url("CACHE_URL", default="locmemcache://")}
+CACHES["default"].pop("key_prefix", None)  # django-environ's spelling, which Django ignores
+# Keeps this portal's keys apart from anything else in the same Redis database.
+CACHES["default"]["KEY_PREFIX"] = env.str("CACHE_KEY_PREFIX", default="zohoportal")
+if CACHES["default"]["BACKEND"] == "django.core.cache.backends.redis.RedisCache":
+    # A Redis that stops answering fails a request in seconds, not after the OS's timeout.
+    CACHES["default"].setdefault("OPTIONS", {}).update(
+        socket_connect_timeout=env.float("CACHE_TIMEOUT", default=2.0),
+        socket_timeout=env.float("CACHE_TIMEOUT", default=2.0),
+    )
+# True when exactly one portal process serves the site (one gunicorn worker, one host): only
+# then are a per-process cache and SQLite acceptable with DEBUG off (the deploy check).
+SINGLE_PROCESS = env.bool("SINGLE_PROCESS", default=False)
 
 LOGIN_URL = "/"
 # Server-side sessions: the sign-in `state` lives in the database, never in a cookie.
@@ -246,8 +293,13 @@ ZOHO_REFRESH_AHEAD = env.int("ZOHO_REFRESH_AHEAD", default=300)
 ZOHO_SDK_RESOURCE_DIR = Path(
     env.str("ZOHO_SDK_RESOURCE_DIR", default=str(BASE_DIR / "var" / "sdk"))
 )
+# `zoho_housekeeping` deletes token refresh logs older than this many days.
+TOKEN_REFRESH_LOG_RETENTION_DAYS = env.int("TOKEN_REFRESH_LOG_RETENTION_DAYS", default=30)
 # Sign-in starts allowed per client address: (requests, window in seconds).
 LOGIN_RATE_LIMIT = (env.int("LOGIN_RATE_LIMIT", default=20), 60)
+# Attempts at the Django admin's password form, per client address and per user name:
+# (requests, window in seconds).
+ADMIN_LOGIN_RATE_LIMIT = (env.int("ADMIN_LOGIN_RATE_LIMIT", default=10), 60)
 # Reverse proxies in front of the portal that append to X-Forwarded-For (nginx with
 # `proxy_add_x_forwarded_for`: 1). 0 = use REMOTE_ADDR. Without it, behind a proxy every
 # client shares the proxy's address, and so one rate-limit bucket.
@@ -264,6 +316,8 @@ def _token_encryption_keys() -> list[str]:
     keys = env.list("TOKEN_ENCRYPTION_KEYS", default=[])
     if keys:
         return keys
+    if COLLECTING_STATIC:
+        return []
     if not DEBUG:
         raise ImproperlyConfigured(
             "TOKEN_ENCRYPTION_KEYS is not set. Generate a key with `python -c 'from "
@@ -284,10 +338,27 @@ TOKEN_ENCRYPTION_KEYS = _token_encryption_keys()
 DEFAULT_EXCEPTION_REPORTER = "zohoportal.error_reports.ExceptionReporter"
 DEFAULT_EXCEPTION_REPORTER_FILTER = "zohoportal.error_reports.SafeExceptionReporterFilter"
 
+# --- Logs and errors ------------------------------------------------------------------------
+# Every line has the time (UTC), level, logger and request id; LOG_FORMAT=json writes one JSON
+# object per line for a log collector. Nothing the portal logs holds a token, code or state.
+LOG_FORMAT = env.str("LOG_FORMAT", default="text")
+if LOG_FORMAT not in ("text", "json"):
+    raise ImproperlyConfigured(f"LOG_FORMAT must be text or json, not {LOG_FORMAT!r}.")
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
-    "handlers": {"console": {"class": "logging.StreamHandler"}},
+    "filters": {"request_id": {"()": "zohoportal.request_id.RequestIdFilter"}},
+    "formatters": {
+        "text": {"()": "zohoportal.logs.TextFormatter"},
+        "json": {"()": "zohoportal.logs.JsonLinesFormatter"},
+    },
+    "handlers": {
+        "console": {
+            "class": "logging.StreamHandler",
+            "formatter": LOG_FORMAT,
+            "filters": ["request_id"],
+        }
+    },
     "root": {"handlers": ["console"], "level": "WARNING"},
     "loggers": {
         "zohoportal": {"level": env.str("LOG_LEVEL", default="INFO")},
@@ -295,3 +366,24 @@ LOGGING = {
         "SDKLogger": {"level": "CRITICAL", "propagate": False},
     },
 }
+
+# Unhandled errors are e-mailed to ADMINS (comma-separated addresses) with DEBUG off, through
+# EMAIL_URL (e.g. smtp+tls://user:password@smtp.example.com:587); the report blanks the
+# callback's code and state (above).
+ADMINS = [(address, address) for address in env.list("ADMINS", default=[])]
+globals().update(env.email_url("EMAIL_URL", default="smtp://localhost:25"))
+SERVER_EMAIL = env.str("SERVER_EMAIL", default="zohoportal@localhost")
+DEFAULT_FROM_EMAIL = SERVER_EMAIL
+
+# Sentry, when SENTRY_DSN is set: exceptions without local variables, personal data or the
+# callback's code and state (zohoportal/sentry.py).
+SENTRY_DSN = env.str("SENTRY_DSN", default="")
+if SENTRY_DSN:
+    from zohoportal import sentry as _sentry
+
+    _sentry.init(
+        dsn=SENTRY_DSN,
+        environment=env.str("SENTRY_ENVIRONMENT", default="production"),
+        release=env.str("SENTRY_RELEASE", default=""),
+        traces_sample_rate=env.float("SENTRY_TRACES_SAMPLE_RATE", default=0.0),
+    )

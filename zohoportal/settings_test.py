@@ -22,6 +22,10 @@ os.environ.setdefault(
 os.environ.setdefault("ZOHO_SDK_RESOURCE_DIR", tempfile.mkdtemp(prefix="zohoportal-sdk-"))
 if os.environ.get("TEST_POSTGRES_URL"):
     os.environ["DATABASE_URL"] = os.environ["TEST_POSTGRES_URL"]
+os.environ.setdefault("DATABASE_URL", "sqlite:///:memory:")
+# The suite's cache is per process (tests clear it freely); tests marked `redis` use their
+# own Redis keys (tests/conftest.py: `redis_cache`).
+os.environ["CACHE_URL"] = "locmemcache://"
 
 from .settings import *  # noqa: E402,F403
 

@@ -1,12 +1,14 @@
 from django.contrib import admin
 from django.urls import include, path
 
-from . import views
+from . import admin_login, views
 
 urlpatterns = [
     path("", views.home, name="home"),
     path("accounts/", include("accounts.urls")),
     path("crm/", include("crm.routes")),
+    # Before the admin's own URLs: its sign-in form, throttled (zohoportal/admin_login.py).
+    path("admin/login/", admin_login.login, name="admin-login-throttled"),
     path("admin/", admin.site.urls),
 ]
 

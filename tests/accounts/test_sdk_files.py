@@ -40,12 +40,13 @@ def test_deleting_the_django_user_removes_its_connections_sdk_files(
     assert not directory.exists()
 
 
-def test_a_disconnect_zoho_refuses_keeps_the_connection_and_its_files(
+def test_a_disconnect_zoho_cannot_confirm_still_removes_the_connection_and_its_files(
     connection_with_files, client, zoho, django_capture_on_commit_callbacks
 ):
+    """The revocation is queued (accounts.revocations); the connection is gone at once."""
     connection, directory = connection_with_files
     zoho.client.add_fault(path="/accounts/eu/oauth/v2/token/revoke", status=503)
     with django_capture_on_commit_callbacks(execute=True):
         client.post(f"/accounts/connections/{connection.pk}/disconnect/")
-    assert ZohoConnection.objects.filter(pk=connection.pk).exists()
-    assert directory.exists()
+    assert not ZohoConnection.objects.filter(pk=connection.pk).exists()
+    assert not directory.exists()

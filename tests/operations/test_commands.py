@@ -9,7 +9,7 @@ import pytest
 from django.core.management import call_command
 from django.core.management.base import CommandError
 
-from accounts.models import ZohoConnection
+from accounts.models import PendingRevocation, ZohoConnection
 
 from .conftest import refresh_calls
 
@@ -181,12 +181,13 @@ def test_zoho_revoke_by_email_and_org_after_a_yes(zoho, connections, monkeypatch
     assert not ZohoConnection.objects.filter(pk=row.pk).exists()
 
 
-def test_zoho_revoke_keeps_the_connection_when_zoho_cannot_revoke(zoho, connections):
+def test_zoho_revoke_queues_the_revocation_when_zoho_cannot_revoke(zoho, connections, capsys):
     row = connections(1)[0]
     zoho.client.add_fault(path="/accounts/us/oauth/v2/token/revoke", status=503)
-    with pytest.raises(CommandError, match="could not revoke"):
-        call_command("zoho_revoke", "--id", str(row.pk), "--yes")
-    assert ZohoConnection.objects.filter(pk=row.pk).exists()
+    call_command("zoho_revoke", "--id", str(row.pk), "--yes")
+    assert "the revocation is queued" in capsys.readouterr().out
+    assert not ZohoConnection.objects.filter(pk=row.pk).exists()
+    assert PendingRevocation.objects.get().token == row.refresh_token
 
 
 @pytest.mark.parametrize(

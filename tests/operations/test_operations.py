@@ -10,7 +10,7 @@ from django.db import connection as db_connection
 from django.utils import timezone
 
 from accounts import operations, services, token_refresh, zoho_oauth
-from accounts.models import TokenRefreshLog, ZohoConnection
+from accounts.models import PendingRevocation, TokenRefreshLog, ZohoConnection
 from accounts.operations import Outcome
 
 from .conftest import refresh_calls
@@ -192,12 +192,13 @@ def test_revoke_and_disconnect_revokes_at_zoho_then_deletes(zoho, connections):
     assert states[refresh_token] == "revoked"
 
 
-def test_revoke_and_disconnect_keeps_the_row_when_zoho_cannot_revoke(zoho, connections):
+def test_revoke_and_disconnect_queues_the_revocation_when_zoho_cannot_revoke(zoho, connections):
     row = connections(1)[0]
     zoho.client.add_fault(path="/accounts/us/oauth/v2/token/revoke", status=503)
-    with pytest.raises(services.DisconnectError):
-        operations.connection_revoke_and_disconnect(connection=row)
-    assert ZohoConnection.objects.filter(pk=row.pk).exists()
+    assert operations.connection_revoke_and_disconnect(connection=row) is False
+    assert not ZohoConnection.objects.filter(pk=row.pk).exists()
+    queued = PendingRevocation.objects.get()
+    assert queued.token == row.refresh_token and queued.connection_id == row.pk
 
 
 def test_report_as_dict_never_carries_a_token(zoho, connections):

@@ -10,10 +10,12 @@ import sys
 from pathlib import Path
 
 import pytest
+from django.core.management import call_command
 from django.test import Client
+from django.utils import timezone
 
 from accounts import services
-from accounts.models import ZohoConnection
+from accounts.models import PendingRevocation, ZohoConnection
 from tests.test_settings import PRODUCTION
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -70,12 +72,30 @@ def test_p27_disconnect_is_post_only_csrf_protected_revokes_at_its_dc_then_delet
 
 
 @pytest.mark.django_db
-def test_p27_a_failed_revoke_deletes_nothing(sign_in, client, demo_users, zoho):
+def test_p27_a_failed_revoke_is_queued_durably_and_the_connection_is_gone_for_the_user(
+    sign_in, client, demo_users, zoho
+):
     sign_in(demo_users["by_dc"]["eu"][0]["email"])
     connection = ZohoConnection.objects.get()
-    zoho.client.add_fault("/accounts/eu/oauth/v2/token/revoke", status=503)
-    client.post(f"/accounts/connections/{connection.pk}/disconnect/")
-    assert ZohoConnection.objects.filter(pk=connection.pk).exists()
+    refresh_token = connection.refresh_token
+    zoho.client.add_fault("/accounts/eu/oauth/v2/token/revoke", status=503, count=None)
+    response = client.post(f"/accounts/connections/{connection.pk}/disconnect/", follow=True)
+    assert response.status_code == 200
+    assert "keeps trying until Zoho confirms" in response.text
+    assert not ZohoConnection.objects.filter(pk=connection.pk).exists()
+    # The token is never lost: kept encrypted (no plaintext at rest) until Zoho confirms.
+    queued = PendingRevocation.objects.get()
+    assert queued.token == refresh_token and refresh_token not in queued.token_encrypted
+    assert _alive(zoho, refresh_token)
+    zoho.client.clear_faults()
+    PendingRevocation.objects.update(next_attempt_at=timezone.now())  # its backoff is over
+    call_command("zoho_housekeeping")
+    assert not _alive(zoho, refresh_token)
+    assert not PendingRevocation.objects.exists()
+
+
+def _alive(zoho, refresh_token: str) -> bool:
+    return {t["token"]: t["alive"] for t in zoho.client.tokens()["refresh_tokens"]}[refresh_token]
 
 
 @pytest.mark.django_db

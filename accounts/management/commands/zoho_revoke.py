@@ -24,12 +24,20 @@ class Command(BaseCommand):
             self.stdout.write("Nothing was changed.")
             return
         try:
-            operations.connection_revoke_and_disconnect(connection=connection)
+            revoked = operations.connection_revoke_and_disconnect(connection=connection)
         except services.DisconnectError as error:
             raise CommandError(error.message) from None
         except ZohoConnection.DoesNotExist:
             raise CommandError("The connection was deleted meanwhile.") from None
-        self.stdout.write(self.style.SUCCESS(f"Revoked and disconnected {connection}."))
+        if revoked:
+            self.stdout.write(self.style.SUCCESS(f"Revoked and disconnected {connection}."))
+        else:
+            self.stdout.write(
+                self.style.WARNING(
+                    f"Disconnected {connection}. Zoho could not be reached to revoke it: the "
+                    "revocation is queued, and zoho_housekeeping retries it until Zoho confirms."
+                )
+            )
 
     def connection_from(self, options) -> ZohoConnection:
         rows = ZohoConnection.objects.select_related("org")

@@ -1,0 +1,37 @@
+"""gunicorn settings for zohoportal: `gunicorn -c deploy/gunicorn.conf.py zohoportal.wsgi`.
+
+Every value can be overridden on the command line (`--bind`, `--workers`, ...) or through
+the GUNICORN_* variables below; the portal's own settings come from the environment
+(`.env` or systemd's EnvironmentFile=, see `.env.example`).
+"""
+
+import os
+
+# Behind a reverse proxy on the same host; the proxy terminates TLS.
+bind = os.environ.get("GUNICORN_BIND", "127.0.0.1:8000")
+# 2 processes x 8 threads per core pair: the SDK's per-thread state is cleared around every
+# request, and each thread keeps its own pooled connection to Zoho.
+workers = int(os.environ.get("GUNICORN_WORKERS", "2"))
+threads = int(os.environ.get("GUNICORN_THREADS", "8"))
+worker_class = "gthread"
+# Longer than ZOHO_HTTP_TIMEOUT plus a refresh: a request waiting on Zoho is not killed.
+timeout = int(os.environ.get("GUNICORN_TIMEOUT", "60"))
+graceful_timeout = 30
+keepalive = 5
+# Recycle workers now and then (bounded memory), not all at once.
+max_requests = 2000
+max_requests_jitter = 200
+# Load the app before forking: a broken configuration stops the master at once, with the
+# message naming the setting, instead of workers failing one by one.
+preload_app = True
+# Which addresses may set X-Forwarded-* for gunicorn itself (the proxy on this host).
+forwarded_allow_ips = os.environ.get("GUNICORN_FORWARDED_ALLOW_IPS", "127.0.0.1")
+
+# The access log: no query strings (the sign-in callback's carries a one-time code and
+# state), and the request id the portal answers with, to match the portal's own log lines.
+accesslog = os.environ.get("GUNICORN_ACCESS_LOG", "-")
+access_log_format = (
+    '%(h)s "%(m)s %(U)s %(H)s" %(s)s %(B)s %(M)sms pid=%(p)s rid=%({x-request-id}o)s'
+)
+errorlog = "-"
+loglevel = os.environ.get("GUNICORN_LOG_LEVEL", "info")
