@@ -29,11 +29,17 @@ class ClearZohoSDKStateMiddleware:
 class ZohoConnectionMiddleware:
     """Sets `request.zoho_connection`, lazily, as `AuthenticationMiddleware` sets
     `request.user`: the session's active connection (or None), looked up once, on first
-    use, by whatever needs it first (a view, the template context)."""
+    use, by whatever needs it first (a view, the template context).
+
+    The signed-in user and their active connection come from one query when the session
+    names both (`selectors.load_user_and_connection`): a warm request costs that query and
+    the session read, which the cache usually answers.
+    """
 
     def __init__(self, get_response):
         self.get_response = get_response
 
     def __call__(self, request):
+        request.user = SimpleLazyObject(lambda: selectors.user_of(request))
         request.zoho_connection = SimpleLazyObject(lambda: selectors.connection_of(request))
         return self.get_response(request)

@@ -101,13 +101,31 @@ class ZohoConnection(models.Model):
     def __str__(self) -> str:
         return f"{self.email} @ {self.org} [{self.get_status_display()}]"
 
+    def __getstate__(self):
+        """Pickled (never, today) without the decrypted tokens kept by `_decrypted`."""
+        state = super().__getstate__()
+        state.pop("_plaintexts", None)
+        return state
+
     # --- tokens ---------------------------------------------------------------------------
     def _binding(self, column: str) -> str:
         return f"zoho-connection|{self.data_center}|{self.org_id}|{self.zoho_user_id}|{column}"
 
+    def _decrypted(self, column: str, ciphertext: str) -> str:
+        """A token column's plaintext, decrypted once per instance, ciphertext, binding and
+        key set (a request reads the access token several times)."""
+        binding = self._binding(column)
+        key = (binding, ciphertext, tuple(settings.TOKEN_ENCRYPTION_KEYS))
+        cache = self.__dict__.setdefault("_plaintexts", {})
+        plaintext = cache.get(key)
+        if plaintext is None:
+            plaintext = token_crypto.decrypt(ciphertext, binding=binding)
+            cache[key] = plaintext
+        return plaintext
+
     @property
     def refresh_token(self) -> str:
-        return token_crypto.decrypt(self.refresh_token_encrypted, binding=self._binding("refresh"))
+        return self._decrypted("refresh", self.refresh_token_encrypted)
 
     @refresh_token.setter
     def refresh_token(self, value: str) -> None:
@@ -127,7 +145,7 @@ class ZohoConnection(models.Model):
     def access_token(self) -> str:
         if not self.access_token_encrypted:
             return ""
-        return token_crypto.decrypt(self.access_token_encrypted, binding=self._binding("access"))
+        return self._decrypted("access", self.access_token_encrypted)
 
     @access_token.setter
     def access_token(self, value: str) -> None:

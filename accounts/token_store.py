@@ -85,13 +85,17 @@ def _current_data_center() -> str | None:
     return found.key if found else None
 
 
-def oauth_token_for(connection: ZohoConnection) -> OAuthToken:
-    """An SDK token carrying `connection`'s tokens (decrypted) and identity."""
+def oauth_token_for(connection: ZohoConnection, *, with_refresh_token: bool = True) -> OAuthToken:
+    """An SDK token carrying `connection`'s tokens (decrypted) and identity.
+
+    Inside an activation the access token is fresh (refreshed minutes ahead by the portal,
+    never by the SDK), so the refresh token is not decrypted for it.
+    """
     token = OAuthToken(
         client_id=settings.ZOHO_CLIENT_ID,
         client_secret=datacenters.client_secret_for(connection.data_center),
         id=str(connection.pk),
-        refresh_token=connection.refresh_token,
+        refresh_token=connection.refresh_token if with_refresh_token else None,
         user_signature=UserSignature(connection.user_signature),
         api_domain=connection.data_center_info.api_domain,
     )
@@ -124,7 +128,7 @@ def serving(connection: ZohoConnection) -> Iterator[ZohoConnection]:
     """Serve the block's lookups of `connection` from memory (tokens decrypted once)."""
     connection_marker = active_connection.set(connection)
     try:
-        token_marker = active_token.set(oauth_token_for(connection))
+        token_marker = active_token.set(oauth_token_for(connection, with_refresh_token=False))
         try:
             yield connection
         finally:

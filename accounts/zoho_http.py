@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import threading
 import types
+import urllib.request
 from typing import Any
 
 import requests
@@ -23,10 +24,17 @@ _local = threading.local()
 
 
 def session() -> requests.Session:
-    """This thread's pooled session (one per thread: `requests.Session` is not thread-safe)."""
+    """This thread's pooled session (one per thread: `requests.Session` is not thread-safe).
+
+    Without proxy variables in the environment (`HTTPS_PROXY` and the like) the session does
+    not consult the environment at all: `requests` otherwise re-reads and parses it (and
+    looks for a netrc file) on every call, about 0.8 ms of CPU. With them it does, as usual,
+    so `NO_PROXY` keeps working.
+    """
     current = getattr(_local, "session", None)
     if current is None:
         current = requests.Session()
+        current.trust_env = bool(urllib.request.getproxies())
         _local.session = current
     return current
 

@@ -101,7 +101,7 @@ def report(emulator, server, user, rounds: int, db_label: str) -> None:  # noqa:
     # --- the same page, five ways ----------------------------------------------------------
     connection = ZohoConnection.objects.select_related("org").get(pk=user["connection"])
     module = records.module_get(connection=connection, module="Leads")
-    names = [c["api_name"] for c in module.list_fields]
+    names = [c.api_name for c in module.list_fields]
     assert cache.get(f"crm:fields:{connection.pk}:Leads") is not None
 
     def sdk_params() -> ParameterMap:

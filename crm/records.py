@@ -9,6 +9,7 @@ before any write is sent.
 
 from __future__ import annotations
 
+import time
 from dataclasses import dataclass, field
 from functools import cached_property
 
@@ -162,8 +163,34 @@ class Module:
 
 # --- metadata -----------------------------------------------------------------------------
 def _cached(key: str, load):
-    """Shared by every worker on every host; one of them loads a key the others miss."""
-    return get_or_set_once(key, load, METADATA_TTL)
+    """Shared by every worker on every host; one of them loads a key the others miss.
+
+    Each process also keeps what it read for LOCAL_TTL seconds (`_local`): a warm request
+    then neither reads the shared cache nor rebuilds a module's fields.
+    """
+    return _local(key, lambda: get_or_set_once(key, load, METADATA_TTL))
+
+
+LOCAL_TTL = 5.0
+LOCAL_MAX = 4096
+_memo: dict[str, tuple[float, object]] = {}
+
+
+def _local(key: str, build):
+    now = time.monotonic()
+    hit = _memo.get(key)
+    if hit is not None and hit[0] > now:
+        return hit[1]
+    value = build()
+    if len(_memo) >= LOCAL_MAX:
+        _memo.clear()  # bounded; it only saves work
+    _memo[key] = (now + LOCAL_TTL, value)
+    return value
+
+
+def forget_local() -> None:
+    """Drop this process's copies (tests that change the shared cache behind its back)."""
+    _memo.clear()
 
 
 def _org_modules(connection: ZohoConnection) -> list[dict]:
@@ -190,9 +217,13 @@ def module_get(*, connection: ZohoConnection, module: str) -> Module:
         )
     if not found["viewable"]:
         raise no_permission(f"Your Zoho profile does not allow access to {found['label']}.")
-    metadata = _cached(
-        f"crm:fields:{connection.pk}:{module}", lambda: zoho_crm.fields(connection, module)
-    )
+    key = f"crm:fields:{connection.pk}:{module}"
+    return _local(f"{key}:built", lambda: _build(found, key, connection))
+
+
+def _build(found: dict, key: str, connection: ZohoConnection) -> Module:
+    module = found["api_name"]
+    metadata = _cached(key, lambda: zoho_crm.fields(connection, module))
     return Module(
         api_name=module,
         label=found["label"],

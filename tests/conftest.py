@@ -30,9 +30,13 @@ def _clear_cache():
     """Caches (rate limits, metadata) never carry over from one test to the next."""
     from django.core.cache import cache
 
+    from crm import records
+
     cache.clear()
+    records.forget_local()
     yield
     cache.clear()
+    records.forget_local()
 
 
 @pytest.fixture

@@ -166,8 +166,9 @@ if CACHES["default"]["BACKEND"] == "django.core.cache.backends.redis.RedisCache"
 SINGLE_PROCESS = env.bool("SINGLE_PROCESS", default=False)
 
 LOGIN_URL = "/"
-# Server-side sessions: the sign-in `state` lives in the database, never in a cookie.
-SESSION_ENGINE = "django.contrib.sessions.backends.db"
+# Server-side sessions: the sign-in `state` lives in the database, never in a cookie; the
+# shared cache answers reads (write-through), so a warm request costs no session query.
+SESSION_ENGINE = "django.contrib.sessions.backends.cached_db"
 
 # --- HTTPS, cookies and response headers (Django's deployment checklist) ------------------
 # With DEBUG off everything is on by default; each switch can be turned off from the

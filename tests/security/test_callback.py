@@ -115,7 +115,8 @@ def test_p01_state_is_256_bit_random_single_use_and_server_side(client, zoho):
         assert all(state not in morsel.value for morsel in client.cookies.values())
     assert len(states) == 20
     assert all(len(state) >= 43 for state in states)  # token_urlsafe(32): 256 bits
-    assert django_settings.SESSION_ENGINE == "django.contrib.sessions.backends.db"
+    # Server-side: the database, read through the shared cache; never a signed cookie.
+    assert django_settings.SESSION_ENGINE == "django.contrib.sessions.backends.cached_db"
     # At most a few pending sign-ins are kept per session (several tabs), newest first.
     pending = client.session[services.SESSION_OAUTH_KEY]
     assert len(pending) == services.MAX_PENDING_SIGN_INS

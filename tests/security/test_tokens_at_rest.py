@@ -324,3 +324,15 @@ def test_p15_repeat_login_whose_answer_has_no_refresh_token_keeps_the_stored_one
     # And the kept refresh token still works.
     refreshed = token_refresh.connection_refresh(connection=connection, force=True)
     assert refreshed.refresh_token == stored
+
+
+def test_p14_a_connection_pickled_or_shown_never_carries_a_decrypted_token(sign_in, demo_users):
+    import pickle
+
+    sign_in(demo_users["by_dc"]["eu"][0]["email"])
+    connection = ZohoConnection.objects.get()
+    tokens = (connection.access_token, connection.refresh_token)  # read: kept decrypted
+    blob = pickle.dumps(connection)
+    assert all(token.encode() not in blob for token in tokens)
+    assert all(token not in repr(connection) and token not in str(connection) for token in tokens)
+    assert pickle.loads(blob).access_token == tokens[0]  # noqa: S301 - our own bytes
