@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import time
 import uuid
 from dataclasses import dataclass, field
 from urllib.parse import parse_qs, urlsplit
@@ -13,10 +14,32 @@ import requests
 pytest_plugins = ["zoho_emulator.pytest_plugin"]
 
 
+# Tests whose outcome does not depend on the database the suite runs on: the emulator's own
+# tests (no database), start-up and deployment checks run in subprocesses with their own
+# settings, pure functions, and the browser tour (every path it takes is also run through
+# the test client on both databases). `make test` runs them in the SQLite pass only.
+SINGLE_DATABASE = (
+    "zoho_emulator/tests/",
+    "tests/e2e/",
+    "tests/test_settings.py",
+    "tests/deployment/test_kit.py",
+    "tests/deployment/test_deploy_files.py",
+    "tests/deployment/test_checks.py",
+    "tests/deployment/test_observability.py",
+    "tests/crm/test_fields.py",
+)
+
+
 def pytest_collection_modifyitems(config, items):
-    """Tests marked `postgres` need row locks: skip them on SQLite."""
+    """Tests marked `postgres` need row locks: skip them on SQLite. Tests under
+    SINGLE_DATABASE are marked `single_database`."""
     from django.db import connection
 
+    root = config.rootpath
+    for item in items:
+        path = item.path.relative_to(root).as_posix() if item.path.is_relative_to(root) else ""
+        if path.startswith(SINGLE_DATABASE):
+            item.add_marker(pytest.mark.single_database)
     if connection.vendor == "postgresql":
         return
     skip = pytest.mark.skip(reason="needs PostgreSQL (run with TEST_POSTGRES_URL or make test)")
@@ -88,6 +111,63 @@ class SignIn:
 @pytest.fixture
 def sign_in(client, zoho, db):
     return SignIn(client, zoho)
+
+
+def connect_straight(zoho, email: str, org: str | None = None, client=None):
+    """A connection for `email` (in `org`, else their first org), its tokens minted straight
+    into the emulator's state, stored by the portal's own registration service; with
+    `client`, signed in there with it active. The fixture for every test that is not about
+    sign-in: no consent page, no code exchange, no who-is-this calls."""
+    from django.conf import settings as django_settings
+
+    from accounts import services, zoho_sdk
+    from zoho_emulator import seed
+
+    person = next(u for u in seed.USERS if u.email == email)
+    zgid = org or person.orgs[0]
+    tokens = zoho.issue_tokens(email, scopes=django_settings.ZOHO_SCOPES, org=zgid)
+    exchanged = zoho_sdk.ExchangedToken(
+        data_center=person.dc,
+        access_token=tokens["access_token"],
+        refresh_token=tokens["refresh_token"],
+        expires_at_ms=int((time.time() + tokens["expires_in"]) * 1000),
+        api_domain=tokens["api_domain"],
+        user_signature=f"{email}:{zgid}",
+        email=email,
+        zoho_user_id=person.crm_ids[zgid],
+        full_name=person.full_name,
+        zoho_account_id=person.zuid,
+        zgid=zgid,
+        org_name=seed.org_by_zgid()[zgid].name,
+        scopes=tokens["scope"],
+    )
+    signed_in = client is not None and "_auth_user_id" in client.session
+    user = None
+    if signed_in:
+        from django.contrib.auth import get_user_model
+
+        user = get_user_model().objects.get(pk=client.session["_auth_user_id"])
+    connection = services.connection_register(
+        exchanged=exchanged, user=user, scopes=",".join(django_settings.ZOHO_SCOPES)
+    ).connection
+    if client is not None:
+        if not signed_in:
+            client.force_login(connection.user, backend="django.contrib.auth.backends.ModelBackend")
+        session = client.session
+        session[services.SESSION_ACTIVE_KEY] = connection.pk
+        session.save()
+    return connection
+
+
+@pytest.fixture
+def connect(client, zoho, db):
+    """`connect(email, org=None)`: a connection signed in on the test's `client`, without
+    the sign-in flow (`connect_straight`); `connect(email, client=None)` only stores it."""
+
+    def make(email: str, org: str | None = None, client=client):
+        return connect_straight(zoho, email, org, client)
+
+    return make
 
 
 @pytest.fixture(autouse=True)

@@ -305,7 +305,7 @@ def _token_error(emu, error: str, status: int = 200) -> Response:
     return resp
 
 
-def _token_body(emu, at, rt=None) -> dict:
+def token_body(emu, at, rt=None) -> dict:
     body = {"access_token": at.token}
     if rt is not None:
         body["refresh_token"] = rt.token
@@ -383,7 +383,7 @@ def _code_grant(emu, dc: str, params: dict) -> Response:
             refresh=rt,
             grant_type="authorization_code",
         )
-        return json_response(_token_body(emu, at, rt))
+        return json_response(token_body(emu, at, rt))
 
 
 def _refresh_grant(emu, dc: str, params: dict) -> Response:
@@ -412,7 +412,7 @@ def _refresh_grant(emu, dc: str, params: dict) -> Response:
             refresh=rt,
             grant_type="refresh_token",
         )
-        return json_response(_token_body(emu, at))
+        return json_response(token_body(emu, at))
 
 
 def revoke(emu, dc: str, req: Request) -> Response:

@@ -62,6 +62,37 @@ class Emulator:
             if uri not in self.redirect_uris:
                 self.redirect_uris.append(uri)
 
+    def issue_tokens(
+        self, email: str, *, scopes, org: str | None = None, client_id: str | None = None
+    ) -> dict:
+        """What a consent and a code exchange would give `email` (in `org`, else their first
+        org), minted straight into the state: the token endpoint's answer, refresh token
+        included. A shortcut for tests and demos that are not about sign-in; nothing is
+        counted as a token call."""
+        user = next((u for u in seed.USERS if u.email == email.strip().lower()), None)
+        if user is None:
+            raise ValueError(f"no demo user {email!r}")
+        zgid = org or user.orgs[0]
+        if zgid not in user.orgs:
+            raise ValueError(f"{email} is not in org {zgid}")
+        scopes = accounts.split_scopes(scopes if isinstance(scopes, str) else ",".join(scopes))
+        with self.state.lock:
+            grant = {
+                "client_id": client_id or self.client_id,
+                "email": user.email,
+                "zgid": zgid,
+                "dc": user.dc,
+                "scopes": scopes,
+            }
+            refresh = self.state.mint_refresh(**grant)
+            access = self.state.mint_access(
+                **grant,
+                ttl=self.access_token_ttl,
+                refresh=refresh,
+                grant_type="authorization_code",
+            )
+            return accounts.token_body(self, access, refresh)
+
     def reset(self) -> None:
         """Restore seed data and the configured per-DC client secrets; drop codes, tokens,
         stats and faults. Registered redirect URIs stay."""

@@ -48,6 +48,10 @@ class EmulatorHandle:
     def crm_url(self, dc: str, path: str = "") -> str:
         return urls.crm_url(self.url, dc, path)
 
+    def issue_tokens(self, email: str, *, scopes, org: str | None = None) -> dict:
+        """Tokens for `email` without a sign-in (`Emulator.issue_tokens`)."""
+        return self.app.issue_tokens(email, scopes=scopes, org=org, client_id=self.client_id)
+
     def client_secret_for(self, dc: str) -> str:
         """The secret ``dc``'s token endpoint expects right now."""
         return self.app.client_secret_for(dc)

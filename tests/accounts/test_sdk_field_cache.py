@@ -11,16 +11,13 @@ from zohocrmsdk.src.com.zoho.crm.api.record import GetRecordsParam, RecordOperat
 from zohocrmsdk.src.com.zoho.crm.api.util.utility import Utility
 
 from accounts import sdk_field_cache, zoho_sdk
-from accounts.models import ZohoConnection
 
 pytestmark = pytest.mark.django_db
 
 
 @pytest.fixture
-def connection(sign_in, demo_users):
-    user = demo_users["by_dc"]["eu"][0]
-    sign_in(user["email"])
-    return ZohoConnection.objects.get(email=user["email"])
+def connection(connect, demo_users):
+    return connect(demo_users["by_dc"]["eu"][0]["email"])
 
 
 def _lead_ids(connection) -> list[str]:

@@ -20,13 +20,11 @@ pytestmark = pytest.mark.django_db
 
 
 @pytest.fixture
-def connections(sign_in, client, demo_users):
+def connections(connect, demo_users):
     user = demo_users["multi_org"]
     for org in user["orgs"]:
-        sign_in(user["email"], org=org["zgid"])
-    other = demo_users["by_dc"]["in"][0]
-    client.post("/accounts/logout/")
-    sign_in(other["email"])
+        connect(user["email"], org=org["zgid"], client=None)
+    connect(demo_users["by_dc"]["in"][0]["email"], client=None)
     return list(ZohoConnection.objects.select_related("org").order_by("pk"))
 
 

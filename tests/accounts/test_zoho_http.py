@@ -27,10 +27,8 @@ CALLS = 100
 
 
 @pytest.fixture
-def connection(sign_in, demo_users):
-    user = demo_users["by_dc"]["eu"][0]
-    sign_in(user["email"])
-    return ZohoConnection.objects.get(email=user["email"])
+def connection(connect, demo_users):
+    return connect(demo_users["by_dc"]["eu"][0]["email"])
 
 
 def _lead_pages(connection: ZohoConnection, calls: int) -> list[list[str]]:

@@ -14,8 +14,8 @@ US_ORG = "720019234"
 
 
 @pytest.fixture
-def signed_in(sign_in, zoho):
-    sign_in(PATRICIA, org=US_ORG)
+def signed_in(connect):
+    connect(PATRICIA, org=US_ORG)
 
 
 def api(client, method, url, body):

@@ -19,10 +19,10 @@ NEW_RECORD = {
 
 
 @pytest.fixture
-def signed_in(sign_in, demo_users, request):
+def signed_in(connect, demo_users, request):
     dc = getattr(request, "param", "us")
     user = demo_users["by_dc"][dc][0]
-    sign_in(user["email"], org=user["orgs"][0]["zgid"])
+    connect(user["email"], org=user["orgs"][0]["zgid"])
     return user
 
 

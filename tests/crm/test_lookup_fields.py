@@ -25,8 +25,8 @@ SOFIA = "sofia.lindqvist@nordwind-logistik.de"
 
 
 @pytest.fixture
-def signed_in(sign_in, zoho):
-    sign_in(PATRICIA, org=US_ORG)
+def signed_in(connect):
+    connect(PATRICIA, org=US_ORG)
 
 
 def api(client, method, url, body):

@@ -8,9 +8,9 @@ pytestmark = pytest.mark.django_db
 
 
 @pytest.fixture
-def signed_in(sign_in, demo_users):
+def signed_in(connect, demo_users):
     user = demo_users["by_dc"]["eu"][0]
-    sign_in(user["email"])
+    connect(user["email"])
     return user
 
 

@@ -15,8 +15,8 @@ US_ORG = "720019234"
 
 
 @pytest.fixture
-def restricted(sign_in, zoho):
-    sign_in(DANA, org=US_ORG)
+def restricted(connect, zoho):
+    connect(DANA, org=US_ORG)
     profile = next(u for u in zoho.client.users() if u["email"] == DANA)
     return next(o for o in profile["orgs"] if o["zgid"] == US_ORG)
 

@@ -15,12 +15,8 @@ pytestmark = pytest.mark.django_db
 
 
 @pytest.fixture
-def connection(sign_in, demo_users):
-    from accounts.models import ZohoConnection
-
-    user = demo_users["by_dc"]["in"][0]
-    sign_in(user["email"])
-    return ZohoConnection.objects.get()
+def connection(connect, demo_users):
+    return connect(demo_users["by_dc"]["in"][0]["email"], client=None)
 
 
 @pytest.fixture

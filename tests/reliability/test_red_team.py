@@ -26,9 +26,8 @@ LONE_SURROGATE_BODY = '{"Last_Name": "x\\ud800", "Email": "lone@example.com"}'
 
 
 @pytest.fixture
-def signed_in(sign_in, demo_users):
-    sign_in(demo_users["by_dc"]["eu"][0]["email"])
-    return sign_in.client, ZohoConnection.objects.get()
+def signed_in(connect, client, demo_users):
+    return client, connect(demo_users["by_dc"]["eu"][0]["email"])
 
 
 # --- lone surrogates coming in ------------------------------------------------------------------

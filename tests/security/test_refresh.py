@@ -35,9 +35,8 @@ def _expire(connection: ZohoConnection, by: timedelta = timedelta(minutes=1)) ->
 
 
 @pytest.fixture
-def connection(sign_in, demo_users) -> ZohoConnection:
-    sign_in(demo_users["by_dc"]["eu"][0]["email"])
-    return ZohoConnection.objects.get()
+def connection(connect, demo_users) -> ZohoConnection:
+    return connect(demo_users["by_dc"]["eu"][0]["email"])
 
 
 # --- 16. one refresh call however many callers (PostgreSQL row lock) ----------------------
