@@ -14,9 +14,10 @@ export TEST_REDIS_URL
 .PHONY: setup run emulator admin test test-sqlite test-postgres lint check-deploy clean
 
 # requirements.txt is what production installs; requirements-dev.txt adds tests and tools.
-$(STAMP): requirements.txt requirements-dev.txt
+$(STAMP): requirements.txt requirements-dev.txt zoho_emulator/pyproject.toml
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
 	$(BIN)/python -m pip install --quiet --disable-pip-version-check -r requirements-dev.txt
+	$(BIN)/python -m pip install --quiet --disable-pip-version-check -e ./zoho_emulator
 	touch $(STAMP)
 
 setup: $(STAMP)

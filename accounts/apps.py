@@ -7,4 +7,6 @@ class AccountsConfig(AppConfig):
     default_auto_field = "django.db.models.BigAutoField"
 
     def ready(self) -> None:
-        from . import signals  # noqa: F401 - connects the receivers
+        from . import datacenters, signals  # noqa: F401 - connects the receivers
+
+        datacenters.check_configuration()  # at start-up, gunicorn included

@@ -1,8 +1,11 @@
-"""Defence in depth: no request leaves the Zoho SDK's thread-local behind."""
+"""Per-request Zoho state: the active connection, and no SDK thread-local left behind."""
 
 from __future__ import annotations
 
+from django.utils.functional import SimpleLazyObject
 from zohocrmsdk.src.com.zoho.crm.api.initializer import Initializer
+
+from . import selectors
 
 
 class ClearZohoSDKStateMiddleware:
@@ -21,3 +24,16 @@ class ClearZohoSDKStateMiddleware:
             return self.get_response(request)
         finally:
             Initializer.LOCAL.init = None
+
+
+class ZohoConnectionMiddleware:
+    """Sets `request.zoho_connection`, lazily, as `AuthenticationMiddleware` sets
+    `request.user`: the session's active connection (or None), looked up once, on first
+    use, by whatever needs it first (a view, the template context)."""
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        request.zoho_connection = SimpleLazyObject(lambda: selectors.connection_of(request))
+        return self.get_response(request)

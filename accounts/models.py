@@ -21,7 +21,9 @@ class ZohoOrg(models.Model):
     """A Zoho CRM organisation. `zgid` is unique within its data center."""
 
     zgid = models.CharField("Zoho org id (zgid)", max_length=32)
-    data_center = models.CharField(max_length=2, choices=datacenters.CHOICES)
+    data_center = models.CharField(
+        max_length=datacenters.KEY_MAX_LENGTH, choices=datacenters.choices
+    )
     name = models.CharField(max_length=255, blank=True)
     created_at = models.DateTimeField(auto_now_add=True)
 
@@ -51,7 +53,9 @@ class ZohoConnection(models.Model):
         settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="zoho_connections"
     )
     org = models.ForeignKey(ZohoOrg, on_delete=models.PROTECT, related_name="connections")
-    data_center = models.CharField(max_length=2, choices=datacenters.CHOICES)
+    data_center = models.CharField(
+        max_length=datacenters.KEY_MAX_LENGTH, choices=datacenters.choices
+    )
     zoho_user_id = models.CharField("Zoho user id", max_length=32)  # the CRM's, one per org
     # The Zoho account (ZUID), the same in every org the person belongs to: a new sign-in
     # finds its Django user by it, never by the email (emails can move between accounts).
@@ -194,7 +198,9 @@ class PendingRevocation(models.Model):
     bound to this row's data center and digest; the digest keeps one row per token.
     """
 
-    data_center = models.CharField(max_length=2, choices=datacenters.CHOICES)
+    data_center = models.CharField(
+        max_length=datacenters.KEY_MAX_LENGTH, choices=datacenters.choices
+    )
     token_encrypted = models.TextField(editable=False)
     token_digest = models.CharField(max_length=64, unique=True, editable=False)
     reason = models.CharField(max_length=255, help_text="What the token was, e.g. disconnected.")

@@ -2,11 +2,12 @@
 
 from __future__ import annotations
 
+import dataclasses
 import secrets
 import time
 from collections.abc import Iterator
 from contextlib import contextmanager
-from dataclasses import dataclass, replace
+from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from urllib.parse import urlencode
 
@@ -21,9 +22,9 @@ from django.views.decorators.debug import sensitive_variables
 
 from . import datacenters, revocations, signals, token_crypto, zoho_oauth, zoho_sdk
 from .models import ZohoConnection, ZohoOrg
+from .selectors import SESSION_ACTIVE_KEY
 
 SESSION_OAUTH_KEY = "zoho_oauth_pending"
-SESSION_ACTIVE_KEY = "zoho_active_connection"
 
 
 class SignInError(Exception):
@@ -73,14 +74,21 @@ class ZohoRefused(SignInError):
 
 
 # --- the authorization request ------------------------------------------------------------
-def safe_next_url(next_url: str | None, *, allowed_hosts: set[str], secure: bool) -> str:
-    """`next_url` when it is a local path on this site (`/…`), else the portal home.
+# Pending sign-ins per session: several tabs may sign in at once; each callback takes only
+# its own state (django-allauth's statekit). Bounded, oldest dropped first.
+MAX_PENDING_SIGN_INS = 8
 
-    Only a path: anything else (`x`, `?a`, a full URL) would be resolved against the
-    callback's URL, or read by `redirect()` as a view name."""
+
+def safe_next_url(next_url: str | None, *, allowed_hosts: set[str], secure: bool) -> str:
+    """`next_url` when it is a path on this site, else the portal home.
+
+    Only local paths ("/crm/Leads/?page=2") pass: `redirect()` would read anything else,
+    such as "x", as a view name.
+    """
     if (
-        next_url
+        isinstance(next_url, str)
         and next_url.startswith("/")
+        and not next_url.startswith(("//", "/\\"))
         and url_has_allowed_host_and_scheme(
             next_url, allowed_hosts=allowed_hosts, require_https=secure
         )
@@ -89,10 +97,30 @@ def safe_next_url(next_url: str | None, *, allowed_hosts: set[str], secure: bool
     return "/"
 
 
+def _pending_sign_ins(session) -> dict[str, dict]:
+    """The session's pending sign-ins by state, expired ones dropped."""
+    pending = session.get(SESSION_OAUTH_KEY)
+    if not isinstance(pending, dict):
+        return {}
+    now = time.time()
+    return {
+        state: entry
+        for state, entry in pending.items()
+        if isinstance(entry, dict)
+        and now - float(entry.get("created", 0)) <= settings.ZOHO_STATE_MAX_AGE
+    }
+
+
 def sign_in_start(session, *, next_url: str) -> str:
-    """Record a fresh single-use `state` in the session; return Zoho's authorize URL."""
+    """Record a fresh single-use `state` and PKCE verifier in the session; return Zoho's
+    authorize URL (with the S256 `code_challenge`)."""
     state = secrets.token_urlsafe(32)  # 256 bits
-    session[SESSION_OAUTH_KEY] = {"state": state, "created": time.time(), "next": next_url}
+    verifier, challenge = zoho_oauth.pkce_pair()
+    pending = _pending_sign_ins(session)
+    while len(pending) >= MAX_PENDING_SIGN_INS:
+        pending.pop(min(pending, key=lambda key: pending[key]["created"]))
+    pending[state] = {"created": time.time(), "next": next_url, "verifier": verifier}
+    session[SESSION_OAUTH_KEY] = pending
     query = urlencode(
         {
             "client_id": settings.ZOHO_CLIENT_ID,
@@ -102,21 +130,38 @@ def sign_in_start(session, *, next_url: str) -> str:
             "prompt": "consent",
             "redirect_uri": settings.ZOHO_REDIRECT_URI,
             "state": state,
+            "code_challenge": challenge,
+            "code_challenge_method": "S256",
         }
     )
-    return f"{datacenters.get(datacenters.SIGN_IN_DC).authorize_url}?{query}"
+    return f"{datacenters.sign_in_data_center().authorize_url}?{query}"
 
 
-def sign_in_consume_state(session, *, state: str | None) -> str:
-    """Check and use up the session's pending `state`; return the `next` URL it carried."""
-    pending = session.pop(SESSION_OAUTH_KEY, None)
-    if not isinstance(pending, dict) or not state or not isinstance(pending.get("state"), str):
+@dataclass(frozen=True)
+class PendingSignIn:
+    next_url: str
+    code_verifier: str = field(repr=False)
+
+
+def sign_in_consume_state(session, *, state: str | None) -> PendingSignIn:
+    """Check and use up the session's pending sign-in for `state` (others stay pending)."""
+    if not isinstance(state, str) or not state or len(state) > 100:
         raise InvalidState()
-    if not secrets.compare_digest(pending["state"].encode(), state.encode()):
+    pending = _pending_sign_ins(session)
+    match = next(
+        (key for key in pending if secrets.compare_digest(key.encode(), state.encode())), None
+    )
+    if match is None:
+        session[SESSION_OAUTH_KEY] = pending
         raise InvalidState()
-    if time.time() - float(pending.get("created", 0)) > settings.ZOHO_STATE_MAX_AGE:
-        raise InvalidState()
-    return pending.get("next") or "/"
+    entry = pending.pop(match)
+    if pending:
+        session[SESSION_OAUTH_KEY] = pending
+    else:
+        session.pop(SESSION_OAUTH_KEY, None)
+    return PendingSignIn(
+        next_url=entry.get("next") or "/", code_verifier=str(entry.get("verifier") or "")
+    )
 
 
 # --- the callback -------------------------------------------------------------------------
@@ -126,15 +171,17 @@ class SignInResult:
     created: bool
 
 
-@sensitive_variables("code")
+@sensitive_variables("code", "code_verifier", "tokens")
 def sign_in_complete(
     *,
     current_user: AbstractBaseUser | None,
     location: str | None,
     accounts_server: str | None,
     code: str | None,
+    code_verifier: str = "",
 ) -> SignInResult:
-    """Redeem the callback's `code` at the data center it names and store the connection.
+    """Redeem the callback's `code` (with its PKCE verifier) at the data center it names
+    and store the connection.
 
     Checks come first and make no outbound call: the data center must be in the table and
     `accounts-server` must be exactly that data center's.
@@ -146,33 +193,54 @@ def sign_in_complete(
     if not code or len(code) > 512:
         raise SignInError("Zoho's answer carried no authorization code. Please sign in again.")
     try:
-        exchanged = zoho_sdk.exchange_token(
-            data_center=data_center.key, grant_token=code, redirect_uri=settings.ZOHO_REDIRECT_URI
+        tokens = zoho_oauth.token_exchange(
+            data_center=data_center.key,
+            code=code,
+            redirect_uri=settings.ZOHO_REDIRECT_URI,
+            code_verifier=code_verifier or None,
         )
+    except zoho_oauth.ZohoOAuthError as error:
+        raise _sign_in_error(error) from None
+    with _revoked_if_refused(data_center.key, tokens.refresh_token):
+        exchanged = _identify(data_center.key, tokens)
+        return connection_register(
+            exchanged=exchanged,
+            user=current_user,
+            scopes=_granted_scopes(exchanged),
+        )
+
+
+def _identify(data_center: str, tokens, email: str | None = None) -> zoho_sdk.ExchangedToken:
+    try:
+        return zoho_sdk.identify(data_center=data_center, tokens=tokens, email=email)
     except zoho_sdk.ExchangeFailed as failure:
         raise _sign_in_error(failure.error) from None
-    with _revoked_if_refused(exchanged):
-        return connection_register(
-            exchanged=exchanged, user=current_user, scopes=",".join(settings.ZOHO_SCOPES)
-        )
+
+
+def _granted_scopes(exchanged: zoho_sdk.ExchangedToken) -> str:
+    """The scopes Zoho says it granted (comma-separated), else those the portal asked for."""
+    granted = [scope for scope in exchanged.scopes.replace(",", " ").split() if scope]
+    return ",".join(granted or settings.ZOHO_SCOPES)
 
 
 @contextmanager
-def _revoked_if_refused(exchanged: zoho_sdk.ExchangedToken) -> Iterator[None]:
-    """Revoke the refresh token the exchange just minted when the portal refuses to keep it.
+def _revoked_if_refused(data_center: str, refresh_token: str | None) -> Iterator[None]:
+    """Revoke a refresh token the portal was just given when it does not keep it.
 
     Nothing else would ever use or revoke it, yet it counts toward Zoho's 20 refresh tokens
     per user, and the 21st silently kills the oldest: possibly a live connection's, even
-    another portal user's (a refused "already connected" sign-in, repeated).
+    another portal user's (a refused "already connected" sign-in, repeated). This covers
+    everything after the code exchange: asking Zoho who signed in (missing scopes, a
+    timeout, an answer the SDK cannot read), a refused registration, a database error.
     """
     try:
         yield
-    except Exception:  # refused, or failed (a database error): nothing holds the token
-        if exchanged.refresh_token:
+    except Exception:  # refused, or failed: nothing holds the token
+        if refresh_token:
             zoho_oauth.token_revoke_quietly(
-                data_center=exchanged.data_center,
-                refresh_token=exchanged.refresh_token,
-                what="the refused refresh token",
+                data_center=data_center,
+                refresh_token=refresh_token,
+                what="the refresh token of a sign-in the portal did not keep",
             )
         raise
 
@@ -193,7 +261,7 @@ def _sign_in_error(error: zoho_oauth.ZohoOAuthError) -> SignInError:
     if isinstance(error, zoho_oauth.Throttled):
         return ZohoRefused(error.message, title="Zoho is busy", status=429)
     if isinstance(error, zoho_oauth.ZohoUnreachable):
-        status = 504 if "Timeout" in error.detail else 502
+        status = 504 if isinstance(error, zoho_oauth.ZohoTimedOut) else 502
         return ZohoRefused(
             "Zoho's sign-in service could not be reached or did not answer in time. Nothing "
             "was stored; please try again in a moment.",
@@ -415,23 +483,6 @@ def session_activate(session, connection: ZohoConnection) -> None:
     session[SESSION_ACTIVE_KEY] = connection.pk
 
 
-def active_connection_for(request) -> ZohoConnection | None:
-    """The request user's active connection: the session's choice, else their newest one."""
-    user = request.user
-    if not user.is_authenticated:
-        return None
-    connections = ZohoConnection.objects.filter(user=user).select_related("org")
-    chosen = request.session.get(SESSION_ACTIVE_KEY)
-    connection = None
-    if chosen is not None:
-        connection = connections.filter(pk=chosen).first()
-    if connection is None:
-        connection = connections.order_by("-updated_at").first()
-        if connection is not None:
-            request.session[SESSION_ACTIVE_KEY] = connection.pk
-    return connection
-
-
 # --- the explicit path: a known user without the sign-in flow -----------------------------
 def connection_add_explicit(
     *,
@@ -453,29 +504,31 @@ def connection_add_explicit(
         datacenters.get(data_center)
     except datacenters.UnknownDataCenter:
         raise SignInError(
-            f"Unknown data center {data_center!r}; use one of {', '.join(datacenters.KEYS)}."
+            f"Unknown data center {data_center!r}; use one of {', '.join(datacenters.keys())}."
         ) from None
     if bool(grant_token) == bool(refresh_token):
         raise SignInError("Give exactly one of a grant token or a refresh token.")
     try:
-        exchanged = zoho_sdk.exchange_token(
-            data_center=data_center,
-            grant_token=grant_token,
-            refresh_token=refresh_token,
-            email=email,
-        )
-    except zoho_sdk.ExchangeFailed as failure:
-        if isinstance(failure.error, zoho_oauth.InvalidClient):
-            raise SignInError(
-                f"Zoho's {data_center} accounts server refused the portal's client for this "
-                "token: either it was issued in another data center (check the data center "
-                "you gave) or ZOHO_CLIENT_ID / ZOHO_CLIENT_SECRET are wrong. Nothing was stored.",
-                status=502,
-            ) from None
-        raise _sign_in_error(failure.error) from None
+        if grant_token:
+            tokens = zoho_oauth.token_exchange(data_center=data_center, code=grant_token)
+        else:
+            refreshed = zoho_oauth.token_refresh(
+                data_center=data_center, refresh_token=refresh_token
+            )
+            tokens = dataclasses.replace(refreshed, refresh_token=refresh_token)
+    except zoho_oauth.InvalidClient:
+        raise SignInError(
+            f"Zoho's {data_center} accounts server refused the portal's client for this "
+            "token: either it was issued in another data center (check the data center "
+            "you gave) or ZOHO_CLIENT_ID / the client secret for that data center are wrong. "
+            "Nothing was stored.",
+            status=502,
+        ) from None
+    except zoho_oauth.ZohoOAuthError as error:
+        raise _sign_in_error(error) from None
     # A refresh token given by the operator is theirs, in use elsewhere maybe: never revoked.
-    minted = exchanged if grant_token else replace(exchanged, refresh_token=None)
-    with _revoked_if_refused(minted):
+    with _revoked_if_refused(data_center, tokens.refresh_token if grant_token else None):
+        exchanged = _identify(data_center, tokens, email=email)
         if exchanged.email.lower() != email.lower():
             raise SignInError(
                 f"The token belongs to {exchanged.email}, not {email}; nothing was stored."
@@ -483,7 +536,7 @@ def connection_add_explicit(
         return connection_register(
             exchanged=exchanged,
             user=_django_user_for(exchanged, user),
-            scopes=scopes or ",".join(settings.ZOHO_SCOPES),
+            scopes=scopes or _granted_scopes(exchanged),
         )
 
 

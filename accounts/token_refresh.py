@@ -49,6 +49,7 @@ class RefreshError(Exception):
     """The access token could not be made fresh; `message` is safe to show a user."""
 
     status = 502
+    code = "ZOHO_ERROR"  # a stable code for the API's error answers
     message = "Zoho could not be reached to refresh your session. Please try again."
 
     def __init__(self, message: str = "", *, connection: ZohoConnection | None = None):
@@ -60,6 +61,7 @@ class RefreshError(Exception):
 
 class NeedsReconsent(RefreshError):
     status = 403
+    code = "NEEDS_RECONSENT"
     message = (
         "Zoho no longer accepts this connection's grant (it was revoked or expired). "
         "Sign in with Zoho again to reconnect."
@@ -68,6 +70,7 @@ class NeedsReconsent(RefreshError):
 
 class RefreshThrottled(RefreshError):
     status = 429
+    code = "THROTTLED"
     message = "Zoho is limiting token requests right now. Please try again shortly."
 
 
@@ -77,6 +80,7 @@ class RefreshUnavailable(RefreshError):
 
 class RefreshTimedOut(RefreshError):
     status = 504
+    code = "ZOHO_TIMEOUT"
     message = "Zoho did not answer in time. Please try again."
 
 
@@ -204,7 +208,7 @@ def refresh_locked(
         error = RefreshThrottled(connection=locked)
     except zoho_oauth.ZohoUnreachable as failure:
         outcome, reason = TokenRefreshLog.Outcome.FAILED, failure.detail or "unreachable"
-        timed_out = "Timeout" in (failure.detail or "")
+        timed_out = isinstance(failure, zoho_oauth.ZohoTimedOut)
         error = (RefreshTimedOut if timed_out else RefreshUnavailable)(connection=locked)
     except zoho_oauth.ZohoOAuthError as failure:
         outcome, reason = TokenRefreshLog.Outcome.FAILED, failure.detail or failure.message

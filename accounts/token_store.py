@@ -12,9 +12,10 @@ Two things the SDK does not do and this store adds:
 - Inside `zoho_sdk.activated(connection)` (see `serving`), lookups of that connection are
   served from memory, its tokens decrypted once: an SDK call costs no query and no
   decryption.
-- Inside `zoho_sdk.exchange_token(...)` (sign-in, `zoho_add_token`), tokens the SDK has just
-  obtained are captured in memory instead of written: the sign-in service writes the row
-  itself, in one transaction, once it knows which Django user and org the token is for.
+- Inside `zoho_sdk.identify(...)` (sign-in, `zoho_add_token`), the store serves the tokens the
+  portal's token client has just obtained, and captures anything the SDK saves instead of
+  writing it: the sign-in service writes the row itself, in one transaction, once it knows
+  which Django user and org the token is for.
 """
 
 from __future__ import annotations
@@ -27,7 +28,6 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime
 
 from django.conf import settings
-from django.db import transaction
 from zohocrmsdk.src.com.zoho.api.authenticator.oauth_token import OAuthToken
 from zohocrmsdk.src.com.zoho.api.authenticator.store.token_store import TokenStore
 from zohocrmsdk.src.com.zoho.crm.api.initializer import Initializer
@@ -41,7 +41,7 @@ logger = logging.getLogger("zohoportal.accounts")
 
 @dataclass
 class TokenCapture:
-    """Tokens the SDK obtained during an exchange, held until the service stores them."""
+    """The tokens of a sign-in being identified, held in memory until the service stores them."""
 
     data_center: str
     token: OAuthToken | None = None
@@ -89,7 +89,7 @@ def oauth_token_for(connection: ZohoConnection) -> OAuthToken:
     """An SDK token carrying `connection`'s tokens (decrypted) and identity."""
     token = OAuthToken(
         client_id=settings.ZOHO_CLIENT_ID,
-        client_secret=settings.ZOHO_CLIENT_SECRET,
+        client_secret=datacenters.client_secret_for(connection.data_center),
         id=str(connection.pk),
         refresh_token=connection.refresh_token,
         user_signature=UserSignature(connection.user_signature),
@@ -249,5 +249,8 @@ class DjangoTokenStore(TokenStore):
             return
 
     def delete_tokens(self):
-        with transaction.atomic():
-            ZohoConnection.objects.all().delete()
+        """Never: the SDK's "delete every token" would wipe every tenant's connection (and
+        leave their grants alive at Zoho). Connections go one at a time, revoked first
+        (`accounts.services.connection_disconnect`)."""
+        logger.warning("DjangoTokenStore.delete_tokens refused: it would remove every tenant")
+        return None

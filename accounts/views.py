@@ -12,7 +12,7 @@ from django.views.decorators.cache import never_cache
 from django.views.decorators.debug import sensitive_variables
 from django.views.decorators.http import require_GET, require_POST, require_safe
 
-from . import services
+from . import selectors, services
 from .models import ZohoConnection
 from .ratelimit import rate_limited
 
@@ -56,7 +56,7 @@ def login_start(request: HttpRequest) -> HttpResponse:
 def callback(request: HttpRequest) -> HttpResponse:
     params = request.GET
     try:
-        next_url = services.sign_in_consume_state(request.session, state=params.get("state"))
+        pending = services.sign_in_consume_state(request.session, state=params.get("state"))
         if params.get("error"):
             if params.get("error") == "access_denied":
                 raise services.AccessDenied()
@@ -66,6 +66,7 @@ def callback(request: HttpRequest) -> HttpResponse:
             location=params.get("location"),
             accounts_server=params.get("accounts-server"),
             code=params.get("code"),
+            code_verifier=pending.code_verifier,
         )
     except services.SignInError as error:
         response = _error_page(request, error)
@@ -81,7 +82,7 @@ def callback(request: HttpRequest) -> HttpResponse:
         # Checked again: a session written before `next` had to be a local path may hold any.
         response = HttpResponseRedirect(
             services.safe_next_url(
-                next_url, allowed_hosts={request.get_host()}, secure=request.is_secure()
+                pending.next_url, allowed_hosts={request.get_host()}, secure=request.is_secure()
             )
         )
     # The callback URL carries the code and state: never let it leak through a Referer.
@@ -138,6 +139,7 @@ def connection_disconnect(request: HttpRequest, pk: int) -> HttpResponse:
         return redirect("accounts:connections")
     if request.session.get(services.SESSION_ACTIVE_KEY) == pk:
         del request.session[services.SESSION_ACTIVE_KEY]
+        selectors.forget_connection(request)
     if revocation is not None and revocation.confirmed is False:
         messages.success(
             request,

@@ -1,13 +1,20 @@
-"""A thin client for Zoho's token endpoint: refresh and revoke, one error type per outcome.
+"""The portal's one client for Zoho's token endpoint: code exchange, refresh and revoke.
 
 Zoho answers token errors with HTTP 200 and `{"error": ...}`; this module turns each answer
 into a value or one of the `ZohoOAuthError` subclasses below. It never logs a token.
-(The authorization-code exchange goes through the SDK: see `zoho_sdk.exchange_grant`.)
+
+The SDK cannot send a PKCE `code_verifier` (its `OAuthToken.generate_access_token` posts a
+fixed set of fields), so the portal redeems codes here and hands the tokens to the SDK
+through the TokenStore (`zoho_sdk.identify`). Each data center's client secret comes from
+`datacenters.client_secret_for` (per-DC secrets of the API console's Multi-DC settings).
 """
 
 from __future__ import annotations
 
+import base64
+import hashlib
 import logging
+import secrets
 import time
 from dataclasses import dataclass, field
 
@@ -48,6 +55,10 @@ class ZohoUnreachable(ZohoOAuthError):
     message = "Zoho's sign-in service could not be reached or did not answer in time."
 
 
+class ZohoTimedOut(ZohoUnreachable):
+    message = "Zoho's sign-in service did not answer in time."
+
+
 class UnexpectedAnswer(ZohoOAuthError):
     message = "Zoho's sign-in service gave an answer the portal does not understand."
 
@@ -77,6 +88,8 @@ def error_for(code: str | None) -> ZohoOAuthError:
 def _post(url: str, data: dict[str, str]) -> dict:
     try:
         response = zoho_http.request("POST", url, data=data, allow_redirects=False)
+    except requests.Timeout as error:
+        raise ZohoTimedOut(type(error).__name__) from None
     except requests.RequestException as error:
         raise ZohoUnreachable(type(error).__name__) from None
     if response.status_code >= 500:
@@ -90,29 +103,85 @@ def _post(url: str, data: dict[str, str]) -> dict:
     return body
 
 
-@sensitive_variables("refresh_token", "body")
-def token_refresh(*, data_center: str, refresh_token: str) -> TokenResponse:
-    """A new access token for `refresh_token` from its own data center's token endpoint."""
-    body = _post(
+def pkce_pair() -> tuple[str, str]:
+    """A PKCE (RFC 7636) code verifier and its S256 challenge.
+
+    The verifier is 86 characters of `secrets` (512 bits), within RFC 7636's 43 to 128
+    unreserved characters; the challenge is BASE64URL(SHA256(verifier)) without padding.
+    """
+    verifier = secrets.token_urlsafe(64)
+    return verifier, pkce_challenge(verifier)
+
+
+def pkce_challenge(verifier: str) -> str:
+    digest = hashlib.sha256(verifier.encode("ascii")).digest()
+    return base64.urlsafe_b64encode(digest).rstrip(b"=").decode("ascii")
+
+
+def _token_request(data_center: str, fields: dict[str, str]) -> dict:
+    """POST to the data center's token endpoint with this portal's client credentials."""
+    return _post(
         datacenters.get(data_center).token_url,
         {
-            "grant_type": "refresh_token",
-            "refresh_token": refresh_token,
+            **fields,
             "client_id": settings.ZOHO_CLIENT_ID,
-            "client_secret": settings.ZOHO_CLIENT_SECRET,
+            "client_secret": datacenters.client_secret_for(data_center),
         },
     )
+
+
+def _token_response(body: dict) -> TokenResponse:
     if "error" in body or "access_token" not in body:
         raise error_for(body.get("error"))
     try:
         expires_in = int(body.get("expires_in", 3600))
     except (TypeError, ValueError):
         raise UnexpectedAnswer("expires_in is not a number") from None
+    refresh_token = body.get("refresh_token")
     return TokenResponse(
         access_token=str(body["access_token"]),
         expires_in=expires_in,
         api_domain=str(body.get("api_domain", "")),
+        refresh_token=str(refresh_token) if refresh_token else None,
         scope=str(body.get("scope", "")),
+    )
+
+
+@sensitive_variables("code", "code_verifier", "body")
+def token_exchange(
+    *,
+    data_center: str,
+    code: str,
+    redirect_uri: str | None = None,
+    code_verifier: str | None = None,
+) -> TokenResponse:
+    """Redeem an authorization code (with its PKCE verifier) at its own data center.
+
+    A self-client code (the API console's, or `zoho_add_token`'s) has no redirect URI and
+    no verifier.
+    """
+    fields = {"grant_type": "authorization_code", "code": code}
+    if redirect_uri:
+        fields["redirect_uri"] = redirect_uri
+    if code_verifier:
+        fields["code_verifier"] = code_verifier
+    return _token_response(_token_request(data_center, fields))
+
+
+@sensitive_variables("refresh_token", "body")
+def token_refresh(*, data_center: str, refresh_token: str) -> TokenResponse:
+    """A new access token for `refresh_token` from its own data center's token endpoint.
+
+    The answer carries no refresh token: Zoho's refresh tokens never change.
+    """
+    answer = _token_response(
+        _token_request(data_center, {"grant_type": "refresh_token", "refresh_token": refresh_token})
+    )
+    return TokenResponse(
+        access_token=answer.access_token,
+        expires_in=answer.expires_in,
+        api_domain=answer.api_domain,
+        scope=answer.scope,
     )
 
 

@@ -6,13 +6,14 @@
 - `activated(connection)` runs a block as one connection: its data center's environment, its
   token (by id, through `DjangoTokenStore`), its own field-metadata directory. It always clears
   the SDK's thread-local on the way out.
-- `exchange_token(...)` redeems a grant code (or a refresh token) through the SDK and returns
-  what Zoho said about the user and org, without writing anything.
+- `identify(...)` asks Zoho, through the SDK, whose tokens the portal's token client just
+  obtained (user and org), without writing anything.
 """
 
 from __future__ import annotations
 
 import threading
+import time
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
@@ -39,7 +40,6 @@ from .token_store import DjangoTokenStore, TokenCapture, active_capture, serving
 
 _PLACEHOLDER_URL = "https://zoho-sdk-not-activated.invalid"
 _init_lock = threading.Lock()
-_initialized = False
 
 
 class NoActiveConnection(RuntimeError):
@@ -75,13 +75,29 @@ def _sdk_config() -> SDKConfig:
     )
 
 
+def _holds_ours() -> bool:
+    """Whether the SDK's process-wide initializer is the portal's refusing one, with the
+    portal's token store (anything else, e.g. a test or script that initialised the SDK with
+    a real token, would let an SDK call outside `activated` run as that token)."""
+    current = getattr(Initializer, "initializer", None)
+    return (
+        current is not None
+        and isinstance(getattr(current, "token", None), _RefusingToken)
+        and isinstance(getattr(current, "store", None), DjangoTokenStore)
+        and getattr(current, "resource_path", None) == str(Path(settings.ZOHO_SDK_RESOURCE_DIR))
+    )
+
+
 def ensure_initialized() -> None:
-    """Initialise the SDK once per process (thread-safe, idempotent)."""
-    global _initialized
-    if _initialized:
+    """Make the SDK's global state the portal's (thread-safe, idempotent).
+
+    Checks what the SDK actually holds rather than trusting a flag of its own: if anything
+    replaced the global initializer, it is put back before the next call.
+    """
+    if _holds_ours():
         return
     with _init_lock:
-        if _initialized:
+        if _holds_ours():
             return
         zoho_http.install_sdk_transport()
         sdk_field_cache.install()
@@ -97,7 +113,6 @@ def ensure_initialized() -> None:
             resource_path=str(resource_dir),
             logger=Logger.get_instance(Logger.Levels.CRITICAL),
         )
-        _initialized = True
 
 
 def environment_for(data_center: str) -> SDKDataCenter.Environment:
@@ -171,10 +186,11 @@ class ExchangedToken:
     zoho_account_id: str  # the ZUID: one per Zoho account, whatever the org
     zgid: str
     org_name: str
+    scopes: str = ""  # as Zoho granted them (space-separated), when it said
 
 
 class ExchangeFailed(Exception):
-    """The SDK could not redeem the grant; `error` is the portal's classified error."""
+    """Zoho could not say who a token belongs to; `error` is the portal's classified error."""
 
     def __init__(self, error: zoho_oauth.ZohoOAuthError):
         self.error = error
@@ -182,91 +198,74 @@ class ExchangeFailed(Exception):
 
 
 def _classify(error: SDKException) -> zoho_oauth.ZohoOAuthError:
-    """Turn the SDK's token-exchange exception into the portal's error types."""
+    """An SDK exception raised while asking Zoho who signed in, as the portal's error types."""
     import requests
 
     cause = getattr(error, "cause", None)
+    if isinstance(cause, requests.Timeout):
+        return zoho_oauth.ZohoTimedOut(type(cause).__name__)
     if isinstance(cause, requests.RequestException):
         return zoho_oauth.ZohoUnreachable(type(cause).__name__)
     if isinstance(cause, ValueError):  # a non-JSON answer (.json() failed)
         return zoho_oauth.ZohoUnreachable("not JSON")
-    # parse_response raises SDKException(code="INVALID_TOKEN_ERROR", message=<Zoho's error>).
-    return zoho_oauth.error_for(getattr(error, "error_message", None) or None)
+    return zoho_oauth.UnexpectedAnswer(str(getattr(error, "code", "") or "SDK error")[:100])
 
 
-def exchange_token(
-    *,
-    data_center: str,
-    grant_token: str | None = None,
-    refresh_token: str | None = None,
-    email: str | None = None,
-    redirect_uri: str | None = None,
-) -> ExchangedToken:
-    """Redeem `grant_token` (or `refresh_token`) at `data_center` through the SDK.
-
-    Without `email` the SDK finds the user itself and names the token "email:zgid" (the
-    "Sign in with Zoho" path). With `email` the token carries an explicit `UserSignature`,
-    the article's path for a known user. Nothing is written: the token store captures the
-    SDK's save. Raises ExchangeFailed.
-    """
+def sdk_token(
+    *, data_center: str, tokens: zoho_oauth.TokenResponse, email: str | None = None
+) -> OAuthToken:
+    """An SDK token carrying tokens the portal's token client obtained (never the SDK's)."""
     token = OAuthToken(
         client_id=settings.ZOHO_CLIENT_ID,
-        client_secret=settings.ZOHO_CLIENT_SECRET,
-        grant_token=grant_token,
-        refresh_token=refresh_token,
-        redirect_url=redirect_uri,
+        client_secret=datacenters.client_secret_for(data_center),
+        refresh_token=tokens.refresh_token,
+        access_token=tokens.access_token,
         user_signature=UserSignature(email) if email else None,
+        api_domain=datacenters.get(data_center).api_domain,
     )
-    capture = TokenCapture(data_center=data_center)
+    expires_at_ms = int((time.time() + tokens.expires_in) * 1000)
+    token.set_expires_in(str(expires_at_ms))
+    return token
+
+
+def identify(
+    *, data_center: str, tokens: zoho_oauth.TokenResponse, email: str | None = None
+) -> ExchangedToken:
+    """Ask Zoho, through the SDK, whose tokens these are (user and org); write nothing.
+
+    The tokens come from the portal's own token client (`zoho_oauth.token_exchange`, which
+    sends the PKCE verifier the SDK cannot send) and reach the SDK through the TokenStore:
+    inside the capture, `DjangoTokenStore.find_token` serves exactly this token. With
+    `email` the token carries an explicit `UserSignature`, the article's path for a known
+    user (`zoho_add_token`). Raises ExchangeFailed.
+    """
+    token = sdk_token(data_center=data_center, tokens=tokens, email=email)
+    capture = TokenCapture(data_center=data_center, token=token)
     marker = active_capture.set(capture)
     try:
         with _switched(environment_for(data_center), token, resource_path=None):
-            if capture.token is None:
-                raise ExchangeFailed(zoho_oauth.UnexpectedAnswer("the SDK stored no token"))
             user, org = _current_user_and_org()
-    except BaseException as error:
-        if grant_token:
-            _revoke_minted(capture, token, data_center)
-        if isinstance(error, SDKException):
-            raise ExchangeFailed(_classify(error)) from None
-        raise
+    except SDKException as error:
+        raise ExchangeFailed(_classify(error)) from None
     finally:
         active_capture.reset(marker)
-    captured = capture.token
-    signature = captured.get_user_signature()
+    zgid = str(org.get_zgid() or "")
+    user_email = str(user.get_email() or "")
     return ExchangedToken(
         data_center=data_center,
-        access_token=captured.get_access_token(),
-        refresh_token=captured.get_refresh_token() or None,
-        expires_at_ms=int(captured.get_expires_in() or 0),
-        api_domain=captured.get_api_domain() or "",
-        user_signature=signature.get_name() if signature else "",
-        email=str(user.get_email() or ""),
+        access_token=tokens.access_token,
+        refresh_token=tokens.refresh_token,
+        expires_at_ms=int(token.get_expires_in()),
+        api_domain=tokens.api_domain,
+        user_signature=email or f"{user_email}:{zgid}",
+        email=user_email,
         zoho_user_id=str(user.get_id() or ""),
         zoho_account_id=str(user.get_zuid() or ""),
         full_name=str(user.get_full_name() or ""),
-        zgid=str(org.get_zgid() or ""),
+        zgid=zgid,
         org_name=str(org.get_company_name() or ""),
+        scopes=tokens.scope,
     )
-
-
-def _revoke_minted(capture: TokenCapture, token: OAuthToken, data_center: str) -> None:
-    """Revoke the refresh token a grant code was just redeemed for, when the exchange failed.
-
-    The code is used up once the SDK stored the token; a failure after that (Zoho's users or
-    org call refused for missing scopes, timed out, answered nonsense) would leave a refresh
-    token nothing holds, counting toward Zoho's 20 per user until the 21st silently kills
-    the oldest, possibly a live connection's.
-    """
-    # The SDK fills the token it was given in as soon as Zoho answers, but saves it (so the
-    # capture sees it) only after its own who-is-this lookup, which can fail in between.
-    minted = (capture.token or token).get_refresh_token()
-    if minted:
-        zoho_oauth.token_revoke_quietly(
-            data_center=data_center,
-            refresh_token=minted,
-            what="the refresh token of a sign-in that failed after the code exchange",
-        )
 
 
 def _current_user_and_org():

@@ -29,6 +29,14 @@ def not_found(message: str = "No such record in the active org.") -> CrmError:
     return CrmError(404, "NOT_FOUND", message)
 
 
+def no_permission(
+    message: str = "Your Zoho profile does not allow this.", *, code: str = "NO_PERMISSION"
+) -> CrmError:
+    """Zoho's NO_PERMISSION (or FEATURE_NOT_SUPPORTED): the user's profile, set by their
+    Zoho administrator, does not allow it; signing in again changes nothing."""
+    return CrmError(403, code, message)
+
+
 def zoho_failed(message: str = "Zoho CRM answered with an error. Please try again.") -> CrmError:
     return CrmError(502, "ZOHO_ERROR", message)
 

@@ -6,19 +6,17 @@ status from `CrmError` — never a 500 page or a traceback.
 
 from __future__ import annotations
 
-import functools
 import json
 import logging
 
 from django.core.exceptions import RequestDataTooBig
 from django.http import HttpRequest, JsonResponse
-from django.views import csrf, defaults
 
-from accounts.services import active_connection_for
 from zohoportal import text
 
 from . import records
-from .errors import CrmError, bad_input, with_head
+from .access import connection_required
+from .errors import CrmError, bad_input
 
 logger = logging.getLogger("zohoportal.crm")
 MAX_BODY = 1_000_000
@@ -28,89 +26,15 @@ API_PREFIX = "/crm/api/"
 
 
 def api_view(methods: list[str]):
-    """JSON errors for everything; the view gets the request's active connection.
-
-    HEAD is allowed wherever GET is, and answered as the GET without its body."""
-    methods = with_head(methods)
-
-    def decorate(view):
-        @functools.wraps(view)
-        def wrapper(request: HttpRequest, *args, **kwargs):
-            try:
-                if request.method not in methods:
-                    raise CrmError(
-                        405, "METHOD_NOT_ALLOWED", f"Use {', '.join(methods)} on this URL."
-                    )
-                if not request.user.is_authenticated:
-                    raise CrmError(401, "NOT_SIGNED_IN", "Sign in with Zoho first.")
-                connection = active_connection_for(request)
-                if connection is None:
-                    raise CrmError(
-                        403, "NO_CONNECTION", "Connect a Zoho org first: sign in with Zoho."
-                    )
-                if not connection.is_active:
-                    raise CrmError(
-                        403,
-                        "NEEDS_RECONSENT",
-                        "This connection needs re-consent: sign in with Zoho again "
-                        "at /accounts/login/.",
-                    )
-                return view(request, connection, *args, **kwargs)
-            except CrmError as error:
-                response = JsonResponse(error.as_json(), status=error.status)
-                if error.status == 405:
-                    response["Allow"] = ", ".join(methods)
-                return response
-
-        return wrapper
-
-    return decorate
+    """JSON errors for everything (`crm.access.connection_required`); HEAD is allowed
+    wherever GET is, and answered as the GET without its body."""
+    return connection_required(methods, api=True)
 
 
 def unknown_endpoint(request: HttpRequest, rest: str = ""):
     """Any other URL under the API: a JSON 404, not the HTML one."""
     error = CrmError(404, "NOT_FOUND", "No such API endpoint (URLs end with a slash).")
     return JsonResponse(error.as_json(), status=404)
-
-
-def bad_request(request: HttpRequest, exception=None):
-    """handler400: a JSON answer under the API, Django's own page everywhere else.
-
-    Django answers here before any view runs, e.g. when the CSRF check reads a
-    form-encoded body over DATA_UPLOAD_MAX_MEMORY_SIZE (413 then, as the view would).
-    """
-    if not request.path_info.startswith(API_PREFIX):
-        return defaults.bad_request(request, exception)
-    if isinstance(exception, RequestDataTooBig):
-        error = CrmError(
-            413, "TOO_LARGE", f"The request body is too large: at most {MAX_BODY:,} bytes."
-        )
-    else:
-        error = CrmError(400, "BAD_REQUEST", "The request could not be read.")
-    return JsonResponse(error.as_json(), status=error.status)
-
-
-def server_error(request: HttpRequest):
-    """handler500: a JSON answer under the API (app.js shows its message), no details."""
-    if not request.path_info.startswith(API_PREFIX):
-        return defaults.server_error(request)
-    error = CrmError(
-        500, "INTERNAL_ERROR", "The portal failed to answer this request. Please try again."
-    )
-    return JsonResponse(error.as_json(), status=500)
-
-
-def csrf_failure(request: HttpRequest, reason: str = ""):
-    """CSRF_FAILURE_VIEW: a JSON 403 for the API, Django's own page everywhere else."""
-    if not request.path_info.startswith(API_PREFIX):
-        return csrf.csrf_failure(request, reason=reason)
-    error = CrmError(
-        403,
-        "CSRF_FAILED",
-        "The request has no valid CSRF token: send the csrftoken cookie's value in the "
-        "X-CSRFToken header. Reload the page and try again.",
-    )
-    return JsonResponse(error.as_json(), status=403)
 
 
 def _json_body(request: HttpRequest):
@@ -154,7 +78,26 @@ def _int_param(request: HttpRequest, name: str, default: int) -> int:
 
 @api_view(["GET"])
 def modules(request, connection):
-    return JsonResponse({"data": records.module_list(connection=connection)})
+    """The modules this user may see and Zoho's API supports, with what they may do there."""
+    return JsonResponse(
+        {
+            "data": [
+                {key: module[key] for key in MODULE_KEYS}
+                for module in records.module_list(connection=connection)
+            ]
+        }
+    )
+
+
+MODULE_KEYS = (
+    "api_name",
+    "label",
+    "singular_label",
+    "creatable",
+    "editable",
+    "deletable",
+    "custom",
+)
 
 
 @api_view(["GET"])
@@ -166,7 +109,7 @@ def users(request, connection):
 @api_view(["GET"])
 def fields(request, connection, module: str):
     found = records.module_get(connection=connection, module=module)
-    return JsonResponse({"data": found.fields})
+    return JsonResponse({"module": found.describe(), "data": [f.describe() for f in found.fields]})
 
 
 @api_view(["GET", "POST"])
@@ -192,10 +135,10 @@ def record_collection(request, connection, module: str):
         sort_by=request.GET.get("sort_by") or None,
         sort_order=request.GET.get("sort_order") or None,
         query=request.GET.get("q", ""),
+        page_token=records.parse_page_token(request.GET.get("page_token")),
     )
     columns = [
-        {"api_name": c["api_name"], "label": c["label"], "data_type": c["data_type"]}
-        for c in page.columns
+        {"api_name": c.api_name, "label": c.label, "data_type": c.data_type} for c in page.columns
     ]  # the fields each listed record carries (besides its id)
     return JsonResponse({"data": page.records, "info": page.info, "columns": columns})
 

@@ -2,18 +2,16 @@
 
 from __future__ import annotations
 
-import functools
-from datetime import datetime
+from urllib.parse import urlencode
 
 from django.contrib import messages
 from django.shortcuts import redirect, render
 from django.urls import reverse
-from django.views.decorators.http import require_http_methods
-
-from accounts.services import active_connection_for
 
 from . import records
-from .errors import CrmError, with_head
+from .access import connection_required
+from .errors import CrmError, no_permission
+from .fields import SE_MODULE_KEY, is_zoho_id
 from .record_forms import (
     describe_references,
     edit_form,
@@ -25,42 +23,8 @@ from .record_forms import (
 
 
 def page_view(methods: list[str]):
-    """Signed-in pages with an active connection; CrmError becomes an error page.
-
-    HEAD is allowed wherever GET is (these GETs only read)."""
-
-    def decorate(view):
-        @require_http_methods(with_head(methods))
-        @functools.wraps(view)
-        def wrapper(request, *args, **kwargs):
-            if not request.user.is_authenticated:
-                messages.info(request, "Sign in with Zoho to see your CRM records.")
-                return redirect("home")
-            connection = active_connection_for(request)
-            try:
-                if connection is None:
-                    raise CrmError(403, "NO_CONNECTION", "Connect a Zoho org first.")
-                if not connection.is_active:
-                    raise CrmError(403, "NEEDS_RECONSENT", "This connection needs re-consent.")
-                return view(request, connection, *args, **kwargs)
-            except CrmError as error:
-                return render(request, "records/error.html", {"error": error}, status=error.status)
-
-        return wrapper
-
-    return decorate
-
-
-def home(request):
-    context = {}
-    if request.user.is_authenticated:
-        connection = active_connection_for(request)
-        if connection is not None and connection.is_active:
-            try:
-                context["modules"] = records.module_list(connection=connection)
-            except CrmError as error:
-                context["modules_error"] = error
-    return render(request, "home.html", context)
+    """A signed-in page with an active connection (`crm.access.connection_required`)."""
+    return connection_required(methods)
 
 
 @page_view(["GET"])
@@ -68,17 +32,40 @@ def record_list(request, connection, module: str):
     found = records.module_get(connection=connection, module=module)
     query = _list_query(request)
     page, notices = _forgiving_page(connection, found, query)
-    next_page = query["page"] + 1 if page.info.get("more_records") else None
-    if next_page and next_page * query["per_page"] > records.MAX_PAGED_RECORDS:
-        next_page = None  # Zoho would refuse it: say so instead of offering a dead link
-        notices.append(
-            f"Zoho lists only the first {records.MAX_PAGED_RECORDS:,} records page by page: "
-            "search to find the others."
-        )
+    info = page.info
+    next_link = previous_link = None
+    if info.get("more_records"):
+        next_number = query["page"] + 1
+        if next_number * query["per_page"] <= records.MAX_PAGED_RECORDS and not query["page_token"]:
+            next_link = {"page": next_number}
+        elif info.get("next_page_token") and not query["query"]:
+            next_link = {"page": next_number, "page_token": info["next_page_token"]}
+        elif query["query"]:
+            notices.append(
+                f"Zoho's search answers the first {records.MAX_PAGED_RECORDS:,} matches only: "
+                "narrow the search to find the others."
+            )
+        else:  # Zoho gave no page_token to go on with
+            notices.append(
+                f"Zoho lists only the first {records.MAX_PAGED_RECORDS:,} records page by page "
+                "here: search to find the others."
+            )
+    if query["page"] > 1:
+        previous_number = query["page"] - 1
+        if previous_number * query["per_page"] <= records.MAX_PAGED_RECORDS:
+            previous_link = {"page": previous_number}
+        elif info.get("previous_page_token"):
+            previous_link = {"page": previous_number, "page_token": info["previous_page_token"]}
+    keep = {
+        "per_page": query["per_page"],
+        "q": query["query"],
+        "sort_by": query["sort_by"] or "",
+        "sort_order": query["sort_order"] or "",
+    }
     rows = [
         {
             "id": r.get("id"),
-            "cells": [_display(r.get(c["api_name"]), c["data_type"]) for c in page.columns],
+            "cells": [c.display(r.get(c.api_name)) for c in page.columns],
         }
         for r in page.records
     ]
@@ -94,11 +81,19 @@ def record_list(request, connection, module: str):
             "sort_by": query["sort_by"],
             "sort_order": query["sort_order"] or "asc",
             "per_page_choices": records.PER_PAGE_CHOICES,
-            "previous_page": query["page"] - 1 if query["page"] > 1 else None,
-            "next_page": next_page,
+            "previous_url": _list_url(keep, previous_link),
+            "next_url": _list_url(keep, next_link),
             "notices": notices,
         },
     )
+
+
+def _list_url(keep: dict, link: dict | None) -> str | None:
+    """The query string of a list page that keeps search, page size and sort."""
+    if link is None:
+        return None
+    params = {key: value for key, value in {**keep, **link}.items() if value not in ("", None)}
+    return "?" + urlencode(params)
 
 
 @page_view(["GET"])
@@ -106,42 +101,74 @@ def record_detail(request, connection, module: str, record_id: str):
     ident = records.parse_record_id(record_id)
     found = records.module_get(connection=connection, module=module)
     record = records.record_detail(connection=connection, module=found, record_id=ident)
-    supported = {m["api_name"] for m in records.module_list(connection=connection)}
+    shown = {m["api_name"]: m["singular_label"] for m in records.module_list(connection=connection)}
     rows = [
         (
-            f["label"],
-            _display(record.get(f["api_name"]), f["data_type"]),
-            _related_url(record.get(f["api_name"]), f, supported),
+            f.label,
+            _shown_value(record, f, shown),
+            _related_url(record, f, shown) or f.link(record.get(f.api_name)),
         )
         for f in found.fields
+        if f.api_name != "id"
     ]
     return render(
         request,
         "records/detail.html",
-        {"module": found, "record": record, "rows": rows, "title": records.record_title(record)},
+        {
+            "module": found,
+            "record": record,
+            "rows": rows,
+            "title": records.record_title(found, record),
+        },
     )
 
 
-def _related_url(value, field: dict, supported: set[str]) -> str | None:
-    """The page of the record a lookup points to, when the portal shows that module."""
-    if field["data_type"] != "lookup" or field.get("lookup_module") not in supported:
+def _shown_value(record: dict, field, shown: dict[str, str]) -> str:
+    """A field's value for the record page; Related To says which module it points to."""
+    text = field.display(record.get(field.api_name))
+    related = record.get(SE_MODULE_KEY)
+    if text and field.any_module and isinstance(related, str):
+        return f"{text} ({shown.get(related, related)})"
+    return text
+
+
+def _related_url(record: dict, field, shown) -> str | None:
+    """The page of the record a lookup points to, when the portal shows that module.
+
+    An activity's `What_Id` may point to records of several modules: Zoho names the one
+    in the record's `$se_module`.
+    """
+    if field.data_type != "lookup":
         return None
+    value = record.get(field.api_name)
+    target = field.lookup_module
+    if field.any_module or target is None:
+        target = record.get(SE_MODULE_KEY)
     ident = value.get("id") if isinstance(value, dict) else None
-    if not records.is_zoho_id(ident):
+    if target not in shown or not is_zoho_id(ident):
         return None
-    return reverse("crm:record", kwargs={"module": field["lookup_module"], "record_id": ident})
+    return reverse("crm:record", kwargs={"module": target, "record_id": ident})
 
 
 def _form_class(connection, module: records.Module, *, editing: bool):
-    """The module's form; with an owner field, its choices are the org's active users."""
-    has_owner = any(f["data_type"] == "ownerlookup" for f in module.editable_fields)
+    """The module's form; with an owner field, its choices are the org's active users; with
+    an activity's Related To, the modules a record it points to may live in."""
+    has_owner = any(f.data_type == "ownerlookup" for f in module.editable_fields)
     users = records.user_list(connection=connection) if has_owner else None
-    return record_form_class(module, editing=editing, users=users)
+    related = None
+    if any(f.any_module for f in module.editable_fields):
+        related = [
+            (m["api_name"], m["singular_label"])
+            for m in records.module_list(connection=connection)
+            if m["api_name"] not in records.ACTIVITY_MODULES
+        ]
+    return record_form_class(module, editing=editing, users=users, related_modules=related)
 
 
 @page_view(["GET", "POST"])
 def record_create(request, connection, module: str):
     found = records.module_get(connection=connection, module=module)
+    found.require("create")
     form = _form_class(connection, found, editing=False)(
         request.POST or None, initial=_owner_default(connection, found)
     )
@@ -169,6 +196,7 @@ def record_create(request, connection, module: str):
 def record_edit(request, connection, module: str, record_id: str):
     ident = records.parse_record_id(record_id)
     found = records.module_get(connection=connection, module=module)
+    found.require("edit")
     form_class = _form_class(connection, found, editing=True)
     status = None  # the status of a Zoho error shown on the form
     if request.method == "POST":
@@ -204,6 +232,7 @@ def record_edit(request, connection, module: str, record_id: str):
 def record_delete(request, connection, module: str, record_id: str):
     ident = records.parse_record_id(record_id)
     found = records.module_get(connection=connection, module=module)
+    found.require("delete")
     if request.method == "POST":
         records.record_delete(connection=connection, module=found, record_id=ident)
         messages.success(request, f"{found.singular_label} deleted.")
@@ -212,19 +241,26 @@ def record_delete(request, connection, module: str, record_id: str):
     return render(
         request,
         "records/delete.html",
-        {"module": found, "record": record, "title": records.record_title(record)},
+        {"module": found, "record": record, "title": records.record_title(found, record)},
     )
 
 
 @page_view(["GET"])
 def data_input(request, connection):
-    module = records.module_get(connection=connection, module=request.GET.get("module", "Leads"))
+    """Quick input: the modules the user's profile may create records in."""
+    creatable = [m for m in records.module_list(connection=connection) if m["creatable"]]
+    if not creatable:
+        raise no_permission("Your Zoho profile does not allow you to create records.")
+    default = "Leads" if any(m["api_name"] == "Leads" for m in creatable) else None
+    chosen = request.GET.get("module") or default or creatable[0]["api_name"]
+    module = records.module_get(connection=connection, module=chosen)
+    module.require("create")
     return render(
         request,
         "records/input.html",
         {
             "module": module,
-            "modules": records.module_list(connection=connection),
+            "modules": creatable,
             "api_base": reverse("crm:api-records", kwargs={"module": module.api_name}),
         },
     )
@@ -233,7 +269,7 @@ def data_input(request, connection):
 def _describe_again(connection, module: records.Module, record_id: int, form) -> None:
     """A form shown again with errors still names each lookup's record and keeps a former
     user selectable as the owner (else the browser would pick another owner on resubmit)."""
-    if not any(f["data_type"] in records.REFERENCE_TYPES for f in module.editable_fields):
+    if not any(f.is_reference for f in module.editable_fields):
         return
     try:
         record = records.record_detail(connection=connection, module=module, record_id=record_id)
@@ -244,7 +280,7 @@ def _describe_again(connection, module: records.Module, record_id: int, form) ->
 
 def _owner_default(connection, module: records.Module) -> dict:
     """A new record's owner starts as the signed-in user (what Zoho does when none is sent)."""
-    owners = [f["api_name"] for f in module.editable_fields if f["data_type"] == "ownerlookup"]
+    owners = [f.api_name for f in module.editable_fields if f.data_type == "ownerlookup"]
     return {name: connection.zoho_user_id for name in owners}
 
 
@@ -260,37 +296,13 @@ def _form_error(form, error: CrmError) -> int:
     return error.status
 
 
-def _display(value, data_type: str = "") -> str:
-    """A field's value as a person reads it (the JSON API keeps Zoho's own formats)."""
-    if value is None or value == "":
-        return ""
-    if isinstance(value, dict):
-        return str(value.get("name") or value.get("id") or "")
-    if isinstance(value, bool):
-        return "Yes" if value else "No"
-    if isinstance(value, list):
-        return ", ".join(_display(v) for v in value)
-    if data_type == "datetime" and isinstance(value, str):
-        try:
-            moment = datetime.fromisoformat(value)
-        except ValueError:
-            return value
-        offset = moment.utcoffset()
-        zone = "" if offset is None else " UTC" if not offset else f" {moment:%z}"
-        if zone.startswith(" +") or zone.startswith(" -"):
-            zone = f"{zone[:4]}:{zone[4:]}"  # +0200 -> +02:00, as Zoho writes it
-        return f"{moment:%Y-%m-%d %H:%M}{zone}"
-    if data_type == "currency" and isinstance(value, int | float):
-        return f"{value:,.2f}"
-    return str(value)
-
-
 # What the list page falls back to when Zoho's rules refuse a parameter (records.record_page
 # names it in the error's `field`), and how the notice ends.
 _LIST_FALLBACKS = {
     "sort_by": ({"sort_by": None, "sort_order": None}, "Showing the default order."),
     "q": ({"query": ""}, "Showing all records."),
-    "page": ({"page": 1}, "Showing the first page."),
+    "page": ({"page": 1, "page_token": None}, "Showing the first page."),
+    "page_token": ({"page": 1, "page_token": None}, "Showing the first page."),
 }
 
 
@@ -300,7 +312,11 @@ def _forgiving_page(connection, module, query: dict) -> tuple[records.RecordPage
     notices = []
     while True:
         try:
-            return records.record_page(connection=connection, module=module, **query), notices
+            token = records.parse_page_token(query["page_token"])
+            page = records.record_page(
+                connection=connection, module=module, **{**query, "page_token": token}
+            )
+            return page, notices
         except CrmError as error:
             fallback = _LIST_FALLBACKS.get(error.field) if error.status == 400 else None
             if fallback is None or all(query[k] == v for k, v in fallback[0].items()):
@@ -319,6 +335,7 @@ def _list_query(request) -> dict:
         "sort_by": request.GET.get("sort_by") or None,
         "sort_order": sort_order if sort_order in ("asc", "desc") else None,
         "query": request.GET.get("q", ""),
+        "page_token": request.GET.get("page_token") or None,
     }
 
 

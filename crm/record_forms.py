@@ -1,141 +1,207 @@
-"""A Django form for one CRM module, built from Zoho's field metadata."""
+"""A Django form for one CRM module, built from Zoho's field metadata.
+
+Every form field validates through `crm.fields.Field.clean`, the portal's one validation:
+the form only turns what the browser posted into a value (a checkbox into a boolean, a
+`datetime-local` into a UTC date-time) and renders the input `Field.describe()` specifies.
+"""
 
 from __future__ import annotations
 
-from datetime import UTC, date, datetime
-from decimal import Decimal
+from datetime import date, datetime
+from decimal import Decimal, InvalidOperation
 
 from django import forms
-from django.core.validators import MaxLengthValidator, RegexValidator
 from django.utils.dateparse import parse_datetime
 
-from .records import BIGINT_DIGITS, ID_DIGITS, REFERENCE_TYPES, Module, decimal_limits
+from .errors import CrmError
+from .fields import PICKLIST_NONE, REFERENCE_TYPES, SE_MODULE_KEY, Field, as_utc
+from .records import Module
 
-_BIGINT_LIMIT = 10**BIGINT_DIGITS - 1
-
-_WIDGETS = {
-    "textarea": lambda f: forms.CharField(widget=forms.Textarea(attrs={"rows": 3})),
-    "email": lambda f: forms.EmailField(),
-    "phone": lambda f: forms.CharField(widget=forms.TextInput(attrs={"type": "tel"})),
-    "website": lambda f: forms.CharField(
-        widget=forms.TextInput(attrs={"type": "url", "inputmode": "url"})
-    ),
-    "integer": lambda f: forms.IntegerField(
-        min_value=-_integer_limit(f), max_value=_integer_limit(f)
-    ),
-    "bigint": lambda f: forms.IntegerField(
-        min_value=-_BIGINT_LIMIT,
-        max_value=_BIGINT_LIMIT,
-        widget=forms.TextInput(attrs={"inputmode": "numeric"}),  # no float rounding in browsers
-    ),
-    "double": lambda f: _decimal_field(f),
-    "currency": lambda f: _decimal_field(f),
-    "date": lambda f: forms.DateField(widget=forms.DateInput(attrs={"type": "date"})),
-    "datetime": lambda f: forms.DateTimeField(
-        # Seconds kept (step=1 makes the browser show and send them): Zoho stores them.
-        widget=forms.DateTimeInput(
-            attrs={"type": "datetime-local", "step": "1"}, format="%Y-%m-%dT%H:%M:%S"
-        ),
-        help_text="In UTC.",
-    ),
-    "boolean": lambda f: forms.BooleanField(),
-    "picklist": lambda f: forms.ChoiceField(choices=[("", "—")] + [(v, v) for v in f["picklist"]]),
-}
+EMPTY_CHOICE = ("", "—")
 
 
-def _lookup_field(field: dict) -> forms.CharField:
-    """The related record's id, typed (or pasted from its page's address)."""
-    where = field.get("lookup_module") or "the related module"
-    return forms.CharField(
-        validators=[
-            RegexValidator(
-                rf"^[0-9]{{1,{ID_DIGITS}}}$",
-                f"Enter the id of a record in {where}: digits only, as in its page's address.",
-            )
-        ],
-        widget=forms.TextInput(attrs={"inputmode": "numeric", "autocomplete": "off"}),
-        help_text=f"The id of a record in {where}.",
-    )
+class ZohoFormField(forms.Field):
+    """A form field whose validation is `Field.clean` (what the JSON API runs too)."""
+
+    def __init__(self, zoho_field: Field, **kwargs):
+        self.zoho_field = zoho_field
+        super().__init__(**kwargs)
+
+    def to_python(self, value):
+        """What was posted, normalised for comparison (no checks: `clean` does those)."""
+        if isinstance(value, str):
+            value = value.strip()
+            if self.zoho_field.data_type in ("double", "currency", "decimal", "percent"):
+                try:
+                    return Decimal(value) if value else None
+                except InvalidOperation:
+                    return value
+        return None if value in ("", None) else value
+
+    def validate(self, value) -> None:
+        if self.required and value in (None, "", []):
+            raise forms.ValidationError(self.error_messages["required"], code="required")
+
+    def clean(self, value):
+        value = self.to_python(value)
+        self.validate(value)
+        try:
+            return self.zoho_field.clean(value)
+        except CrmError as error:
+            raise forms.ValidationError(error.message, code="invalid") from None
 
 
-class OwnerField(forms.ChoiceField):
+class DateTimeField(ZohoFormField):
+    """A `datetime-local` input: no zone of its own, so it is read (and shown) in UTC."""
+
+    def to_python(self, value):
+        if isinstance(value, str) and value.strip():
+            parsed = parse_datetime(value.strip())
+            return as_utc(parsed).isoformat() if parsed else value.strip()
+        if isinstance(value, datetime):
+            return as_utc(value).isoformat()
+        return super().to_python(value)
+
+
+class BooleanField(ZohoFormField):
+    widget = forms.CheckboxInput
+
+    def to_python(self, value):
+        if isinstance(value, str):
+            return value.strip().lower() in ("true", "on", "1")
+        return bool(value)
+
+    def validate(self, value) -> None:
+        pass  # a checkbox is always a value: checked or not
+
+
+class MultipleChoiceField(ZohoFormField):
+    widget = forms.SelectMultiple
+
+    def to_python(self, value):
+        values = value if isinstance(value, list | tuple) else ([value] if value else [])
+        return [v.strip() for v in values if isinstance(v, str) and v.strip()]
+
+
+class OwnerField(ZohoFormField):
     """The record's owner: one of the org's active users, by id."""
 
 
-def _owner_field(users: list[dict], *, editing: bool) -> OwnerField:
-    """The org's active users; on create an empty choice leaves it to Zoho (you)."""
-    choices = [(u["id"], user_label(u)) for u in users]
-    if not editing:
-        choices = [("", "— Me (Zoho's default) —"), *choices]
-    return OwnerField(choices=choices)
+def _widget(field: Field, choices: list[tuple[str, str]] | None) -> forms.Widget:
+    spec = field.describe()["input"]
+    kind = spec["type"]
+    attrs = {key: str(value) for key, value in spec.items() if key not in ("type", "maxlength")}
+    if "maxlength" in spec:
+        attrs["maxlength"] = str(spec["maxlength"])
+    if kind == "textarea":
+        return forms.Textarea(attrs={"rows": 3, **attrs})
+    if kind in ("select", "owner"):
+        return forms.Select(choices=choices or [])
+    if kind == "select-multiple":
+        return forms.SelectMultiple(choices=choices or [])
+    if kind == "checkbox":
+        return forms.CheckboxInput()
+    if kind == "datetime-local":
+        # Seconds kept (step=1 makes the browser show and send them): Zoho stores them.
+        return forms.DateTimeInput(
+            attrs={"type": "datetime-local", "step": "1"}, format="%Y-%m-%dT%H:%M:%S"
+        )
+    if kind == "lookup":
+        return forms.TextInput(attrs={"inputmode": "numeric", "autocomplete": "off"})
+    return forms.TextInput(attrs={"type": kind, **attrs})
+
+
+def _form_field(field: Field, *, editing: bool, users: list[dict] | None) -> ZohoFormField:
+    help_text = ""
+    choices = None
+    if field.data_type == "ownerlookup":
+        choices = [(u["id"], user_label(u)) for u in users or []]
+        if not editing:
+            choices = [("", "— Me (Zoho's default) —"), *choices]
+        form_class = OwnerField
+    elif field.data_type == "picklist":
+        choices = [EMPTY_CHOICE, *((v, v) for v in field.picklist)]
+        form_class = ZohoFormField
+    elif field.data_type == "multiselectpicklist":
+        choices = [(v, v) for v in field.picklist]
+        form_class = MultipleChoiceField
+    elif field.data_type == "boolean":
+        form_class = BooleanField
+    elif field.data_type == "datetime":
+        form_class, help_text = DateTimeField, "In UTC."
+    elif field.data_type == "lookup":
+        where = "the module chosen above" if field.any_module else field.lookup_module
+        form_class, help_text = ZohoFormField, f"The id of a record in {where}."
+    else:
+        form_class = ZohoFormField
+    form_field = form_class(
+        field,
+        label=field.label,
+        required=(field.required and field.data_type != "boolean")
+        or (editing and field.data_type == "ownerlookup"),  # every record has an owner
+        widget=_widget(field, choices),
+        help_text=help_text,
+    )
+    form_field.choices = choices
+    return form_field
 
 
 def user_label(user: dict) -> str:
     return f"{user['name']} ({user['email']})" if user.get("email") else user["name"]
 
 
-def _decimal_field(field: dict) -> forms.DecimalField:
-    """The JSON API's own limits (records.decimal_limits), so the two never disagree."""
-    max_digits, places = decimal_limits(field)
-    return forms.DecimalField(max_digits=max_digits, decimal_places=places)
-
-
-def _integer_limit(field: dict) -> int:
-    """Zoho's `length` of a number field is its number of digits (within a 32-bit int)."""
-    digits = int(field.get("length") or 0)
-    return min(10**digits - 1, 2**31 - 1) if digits else 2**31 - 1
-
-
 def record_form_class(
-    module: Module, *, editing: bool = False, users: list[dict] | None = None
+    module: Module,
+    *,
+    editing: bool = False,
+    users: list[dict] | None = None,
+    related_modules: list[tuple[str, str]] | None = None,
 ) -> type[forms.Form]:
-    """A form with one field per editable Zoho field: required, length, type, picklist;
-    a lookup as the related record's id, the owner as a choice of `users` (the org's active
-    users; without them the form has no owner field).
+    """A form with one field per editable Zoho field; the owner as a choice of `users` (the
+    org's active users; without them the form has no owner field); an activity's Related To
+    (`What_Id`) with a choice of the module it points to (`$se_module`, from
+    `related_modules`).
 
     An editing form also renders each field's initial value in a hidden input, so that
     `edit_values` can tell what the user changed.
     """
     form_fields = {}
     for field in module.editable_fields:
-        data_type = field["data_type"]
-        if data_type == "ownerlookup":
-            if users is None:
+        if field.data_type == "ownerlookup" and users is None:
+            continue
+        if field.any_module:
+            if related_modules is None:
                 continue
-            form_field = _owner_field(users, editing=editing)
-        elif data_type == "lookup":
-            form_field = _lookup_field(field)
-        else:
-            form_field = _WIDGETS.get(data_type, lambda f: forms.CharField())(field)
-        form_field.label = field["label"]
-        form_field.required = (field["required"] and data_type != "boolean") or (
-            editing and data_type == "ownerlookup"  # every record has an owner
-        )
+            form_fields[SE_MODULE_KEY] = forms.ChoiceField(
+                label=f"{field.label}: module",
+                choices=[EMPTY_CHOICE, *related_modules],
+                required=False,
+                help_text=f"Where the record {field.label} points to lives.",
+            )
+            form_fields[SE_MODULE_KEY].show_hidden_initial = editing
+        form_field = _form_field(field, editing=editing, users=users)
         form_field.show_hidden_initial = editing
-        if data_type in REFERENCE_TYPES:
-            pass  # Zoho's length is the related name's, not the id's
-        elif isinstance(form_field, forms.CharField) and field.get("length"):
-            # Set after construction, so the validator CharField would have added is added here.
-            form_field.max_length = int(field["length"])
-            form_field.validators.append(MaxLengthValidator(form_field.max_length))
-            form_field.widget.attrs["maxlength"] = str(field["length"])
-        form_fields[field["api_name"]] = form_field
+        form_fields[field.api_name] = form_field
     return type(f"{module.api_name}Form", (forms.Form,), form_fields)
+
+
+def _api_value(value):
+    if isinstance(value, datetime):
+        return as_utc(value).isoformat()
+    if isinstance(value, date):
+        return value.isoformat()
+    if isinstance(value, Decimal):
+        return float(value)
+    return value
 
 
 def form_values(form: forms.Form, *, creating: bool) -> dict:
     """Cleaned form data as API values (JSON-like), dropping empty optional fields on create."""
     values = {}
     for name, value in form.cleaned_data.items():
-        if value in (None, "") and creating:
+        if value in (None, "", []) and creating:
             continue
-        if isinstance(value, datetime):
-            value = (value if value.tzinfo else value.replace(tzinfo=UTC)).isoformat()
-        elif isinstance(value, date):
-            value = value.isoformat()
-        elif isinstance(value, Decimal):
-            value = float(value)
-        values[name] = value if value != "" else None
+        values[name] = _api_value(value)
     return values
 
 
@@ -166,8 +232,21 @@ def edit_values(form: forms.Form) -> dict | None:
         del form.errors[name]
     if form.errors:
         return None
+    if touched & _paired(form):  # a Related To goes with its module, and back
+        touched |= _paired(form)
     values = form_values(form, creating=False)
     return {name: value for name, value in values.items() if name in touched}
+
+
+def _paired(form: forms.Form) -> set[str]:
+    """An any-module lookup and its `$se_module`: sent together or not at all."""
+    if SE_MODULE_KEY not in form.fields:
+        return set()
+    return {SE_MODULE_KEY} | {
+        name
+        for name, field in form.fields.items()
+        if isinstance(field, ZohoFormField) and field.zoho_field.any_module
+    }
 
 
 def edit_form(form_class: type[forms.Form], initial: dict) -> forms.Form:
@@ -176,11 +255,14 @@ def edit_form(form_class: type[forms.Form], initial: dict) -> forms.Form:
     form = form_class(initial=initial)
     for name, field in form.fields.items():
         value = initial.get(name)
-        if isinstance(field, OwnerField):
+        if isinstance(field, OwnerField) or field.choices is None:
             continue  # describe_references names a former user
-        if isinstance(field, forms.ChoiceField) and value not in (None, ""):
-            if value not in [choice for choice, _ in field.choices]:
-                field.choices = [*field.choices, (value, f"{value} (no longer offered)")]
+        offered = [choice for choice, _ in field.choices]
+        missing = [v for v in (value if isinstance(value, list) else [value]) if v]
+        missing = [v for v in missing if v not in offered]
+        if missing:
+            field.choices = [*field.choices, *((v, f"{v} (no longer offered)") for v in missing)]
+            field.widget.choices = field.choices
     return form
 
 
@@ -188,29 +270,32 @@ def describe_references(form: forms.Form, module: Module, record: dict) -> None:
     """An edit form's lookups say which record they point to now (in their help text), and
     an owner who is no longer an active user stays selectable, by name."""
     for field in module.editable_fields:
-        name, value = field["api_name"], record.get(field["api_name"])
+        name, value = field.api_name, record.get(field.api_name)
         if name not in form.fields or not isinstance(value, dict) or not value.get("id"):
             continue
         form_field = form.fields[name]
-        if field["data_type"] == "lookup":
+        if field.data_type == "lookup":
             current = value.get("name") or value["id"]
             form_field.help_text = f"{form_field.help_text} Now: {current} (id {value['id']})."
             form[name].help_text = form_field.help_text  # a bound field copies it once made
         elif value["id"] not in [choice for choice, _ in form_field.choices]:
             label = user_label({**value, "name": value.get("name") or value["id"]})
             form_field.choices = [*form_field.choices, (value["id"], f"{label}, not active")]
+            form_field.widget.choices = form_field.choices
 
 
 def initial_from_record(module: Module, record: dict) -> dict:
     """A record's values as the form's initial data; date-times shown in UTC, as they are
     sent; a lookup or owner as its id."""
-    initial = {}
+    initial = {SE_MODULE_KEY: record.get(SE_MODULE_KEY)}
     for field in module.editable_fields:
-        value = record.get(field["api_name"])
-        if field["data_type"] in REFERENCE_TYPES:
+        value = record.get(field.api_name)
+        if field.data_type in REFERENCE_TYPES:
             value = value.get("id") if isinstance(value, dict) else None
-        elif isinstance(value, str) and field["data_type"] == "datetime":
+        elif isinstance(value, str) and field.data_type == "datetime":
             parsed = parse_datetime(value)
-            value = parsed.astimezone(UTC) if parsed and parsed.tzinfo else parsed
-        initial[field["api_name"]] = value
+            value = as_utc(parsed) if parsed and parsed.tzinfo else parsed
+        elif value == PICKLIST_NONE:
+            value = None
+        initial[field.api_name] = value
     return initial

@@ -1,96 +1,163 @@
-"""CRM records for the active connection: metadata (cached), validation, and the operations.
+"""CRM records for the active connection: modules and fields (cached), and the operations.
 
 Views call these with the session's active connection; nothing here imports the SDK
-(`crm.zoho_crm` does). Field values are validated against Zoho's field metadata before
-any write is sent, so a bad value never reaches Zoho and a rejected batch writes nothing.
+(`crm.zoho_crm` does). Every module the signed-in user may see and Zoho's API supports is
+offered, from Zoho's own module metadata; what may be created, edited or deleted comes from
+the module's permissions for that user. Field values are checked by `crm.fields.Field`
+before any write is sent.
 """
 
 from __future__ import annotations
 
-import re
-from dataclasses import dataclass
-from datetime import date, datetime
-from decimal import Decimal, InvalidOperation
-
-from django.core.exceptions import ValidationError
-from django.core.validators import DecimalValidator, EmailValidator
-from django.utils.dateparse import parse_date, parse_datetime
+from dataclasses import dataclass, field
+from functools import cached_property
 
 from accounts.models import ZohoConnection
 from zohoportal.cache import get_or_set_once
 
 from . import zoho_crm
-from .errors import CrmError, bad_input, not_found
+from .errors import CrmError, bad_input, no_permission, not_found
+from .fields import MODULE_NAME, REFERENCE_TYPES, SE_MODULE_KEY, Field, is_zoho_id
 
 METADATA_TTL = 300  # seconds; field and module metadata change rarely
-SUPPORTED_MODULES = ("Leads", "Contacts", "Accounts", "Deals")
 PER_PAGE_CHOICES = (10, 20, 50, 100, 200)
 MAX_BATCH = 100
 MAX_PAGED_RECORDS = 2000  # Zoho's page/per_page limit; beyond it Zoho wants a page_token
+MAX_FIELDS_PER_CALL = 50  # Zoho's limit on `fields` names per call
+PAGE_TOKEN_MAX = 512
 LIST_COLUMNS = 6
-EDITABLE_TYPES = {
-    "text",
-    "textarea",
-    "email",
-    "phone",
-    "website",
-    "picklist",
-    "integer",
-    "bigint",
-    "double",
-    "currency",
-    "date",
-    "datetime",
-    "boolean",
-    "lookup",  # a record of lookup_module, by id
-    "ownerlookup",  # a user of the org, by id; every record has one
-}
-REFERENCE_TYPES = ("lookup", "ownerlookup")
+QUICK_FIELDS = 8
+# Activities and notes point to records; they are not what a Related To points to.
+ACTIVITY_MODULES = ("Tasks", "Events", "Calls", "Notes", "Attachments")
 ALWAYS_SORTABLE = ("id", "Created_Time", "Modified_Time")
-NAME_FIELDS = ("Full_Name", "Account_Name", "Deal_Name", "Name")
-BIGINT_DIGITS = 18  # Zoho's long integer: at most 18 digits, whatever the metadata's length
-WHOLE_NUMBER = re.compile(r"[+-]?[0-9]+")
-FLOAT_DIGITS = 15  # significant digits a float keeps exactly
-ID_DIGITS = 19  # Zoho's record and user ids are 64-bit integers (the SDK sends an int)
-_email = EmailValidator()
+# Columns people look for first in a list, after the record's name (when the module has them).
+USEFUL_COLUMNS = (
+    "Company",
+    "Account_Name",
+    "Email",
+    "Phone",
+    "Stage",
+    "Status",
+    "Lead_Status",
+    "Amount",
+    "Closing_Date",
+    "Due_Date",
+    "Priority",
+    "Start_DateTime",
+    "Call_Start_Time",
+    "What_Id",
+    "Who_Id",
+    "Contact_Name",
+    "Product_Code",
+    "Unit_Price",
+    "Grand_Total",
+    "Billing_City",
+    "Owner",
+)
+NAME_FALLBACKS = ("Full_Name", "Account_Name", "Deal_Name", "Subject", "Name", "Last_Name")
+# Never a list column: they repeat the record's name (Lead Name is First and Last Name).
+NAME_PARTS = ("First_Name", "Last_Name", "Salutation")
 
 
 @dataclass(frozen=True)
 class Module:
+    """A CRM module of the connection's org, with its fields and the user's permissions."""
+
     api_name: str
     label: str
     singular_label: str
-    fields: list[dict]
+    fields: tuple[Field, ...]
+    creatable: bool = True
+    editable: bool = True
+    deletable: bool = True
+    custom: bool = False
 
-    @property
-    def editable_fields(self) -> list[dict]:
-        return [f for f in self.fields if not f["read_only"] and f["data_type"] in EDITABLE_TYPES]
+    @cached_property
+    def _by_name(self) -> dict[str, Field]:
+        return {f.api_name: f for f in self.fields}
 
-    @property
-    def list_fields(self) -> list[dict]:
+    def field(self, api_name: str) -> Field | None:
+        return self._by_name.get(api_name)
+
+    @cached_property
+    def editable_fields(self) -> list[Field]:
+        return [f for f in self.fields if f.editable]
+
+    @cached_property
+    def name_field(self) -> Field | None:
+        """The field whose value names a record (Zoho's display field)."""
+        marked = next((f for f in self.fields if f.name_field), None)
+        return marked or next(
+            (self._by_name[name] for name in NAME_FALLBACKS if name in self._by_name), None
+        )
+
+    @cached_property
+    def list_fields(self) -> list[Field]:
+        """The list's columns: the record's name, what is required, then what people look
+        for first; never a column that repeats the name."""
+        name = self.name_field
         shown = [
-            f for f in self.fields if f["data_type"] in EDITABLE_TYPES | {"lookup", "ownerlookup"}
+            f
+            for f in self.fields
+            if f is not name
+            and f.api_name not in NAME_PARTS
+            and (f.editable or f.api_name in USEFUL_COLUMNS)
+            and f.data_type not in ("textarea", "multiselectpicklist")
         ]
-        # The record's name first (it links to the record), then what Zoho marks as key.
-        names = [f for f in shown if f["api_name"] in NAME_FIELDS]
-        preferred = [f for f in shown if f not in names and (f["required"] or f["sortable"])]
-        rest = [f for f in shown if f not in names and f not in preferred]
-        return (names[:1] + preferred + rest)[:LIST_COLUMNS]
+        required = [f for f in shown if f.required]
+        useful = sorted(
+            (f for f in shown if f.api_name in USEFUL_COLUMNS and f not in required),
+            key=lambda f: USEFUL_COLUMNS.index(f.api_name),
+        )
+        rest = [f for f in shown if f not in required and f not in useful]
+        return ([name] if name else []) + (required + useful + rest)[: LIST_COLUMNS - 1]
 
-    @property
+    @cached_property
+    def quick_fields(self) -> list[Field]:
+        """What a short form asks for (the quick input page): what Zoho requires, then the
+        list's columns, then the rest; simple inputs only, at most QUICK_FIELDS."""
+        simple = [
+            f
+            for f in self.editable_fields
+            if f.data_type not in ("lookup", "ownerlookup", "multiselectpicklist")
+        ]
+        columns = [f for f in self.list_fields if f in simple]
+        ordered = [f for f in simple if f.required] + columns + simple
+        return list(dict.fromkeys(ordered))[:QUICK_FIELDS]
+
+    @cached_property
     def field_names(self) -> list[str]:
-        return [f["api_name"] for f in self.fields]
+        return [f.api_name for f in self.fields]
 
-    @property
+    @cached_property
     def sortable(self) -> set[str]:
-        return {f["api_name"] for f in self.fields if f["sortable"]} | set(ALWAYS_SORTABLE)
+        return {f.api_name for f in self.fields if f.sortable} | set(ALWAYS_SORTABLE)
 
-    @property
+    @cached_property
     def types(self) -> dict[str, str]:
-        return {f["api_name"]: f["data_type"] for f in self.fields}
+        return {f.api_name: f.data_type for f in self.fields}
 
-    def field(self, api_name: str) -> dict | None:
-        return next((f for f in self.fields if f["api_name"] == api_name), None)
+    def require(self, permission: str) -> None:
+        """CrmError 403 NO_PERMISSION unless the user's Zoho profile allows `permission`
+        (create, edit or delete) in this module."""
+        if not getattr(
+            self, {"create": "creatable", "edit": "editable"}.get(permission, "deletable")
+        ):
+            raise no_permission(
+                f"Your Zoho profile does not allow you to {permission} {self.label.lower()}."
+            )
+
+    def describe(self) -> dict:
+        return {
+            "api_name": self.api_name,
+            "label": self.label,
+            "singular_label": self.singular_label,
+            "creatable": self.creatable,
+            "editable": self.editable,
+            "deletable": self.deletable,
+            "custom": self.custom,
+            "quick_fields": [f.api_name for f in self.quick_fields],
+        }
 
 
 # --- metadata -----------------------------------------------------------------------------
@@ -99,39 +166,48 @@ def _cached(key: str, load):
     return get_or_set_once(key, load, METADATA_TTL)
 
 
+def _org_modules(connection: ZohoConnection) -> list[dict]:
+    """Every module of the org as Zoho describes it to this user (cached)."""
+    return _cached(f"crm:modules:{connection.pk}", lambda: zoho_crm.modules(connection))
+
+
 def module_list(*, connection: ZohoConnection) -> list[dict]:
-    """The supported, API-enabled modules of the connection's org (cached)."""
-    modules = _cached(f"crm:modules:{connection.pk}", lambda: zoho_crm.modules(connection))
-    return [m for m in modules if m["api_supported"] and m["api_name"] in SUPPORTED_MODULES]
+    """The modules this user may see and Zoho's API supports, in Zoho's order."""
+    return [m for m in _org_modules(connection) if m["api_supported"] and m["viewable"]]
 
 
 def module_get(*, connection: ZohoConnection, module: str) -> Module:
-    """A supported module with its field metadata (cached), or a 400 for any other name."""
+    """A module with its field metadata (cached); 403 when the user's profile may not see
+    it, 400 for a name the org does not have or Zoho's API does not support."""
     if not isinstance(module, str) or len(module) > 100:
         raise bad_input("Unknown module.", code="INVALID_MODULE")
-    found = next((m for m in module_list(connection=connection) if m["api_name"] == module), None)
+    found = next((m for m in _org_modules(connection) if m["api_name"] == module), None)
     if found is None:
         raise bad_input(f"Unknown module {module[:50]!r}.", code="INVALID_MODULE")
-    fields = _cached(
+    if not found["api_supported"]:
+        raise bad_input(
+            f"{found['label']} cannot be used through Zoho's API.", code="INVALID_MODULE"
+        )
+    if not found["viewable"]:
+        raise no_permission(f"Your Zoho profile does not allow access to {found['label']}.")
+    metadata = _cached(
         f"crm:fields:{connection.pk}:{module}", lambda: zoho_crm.fields(connection, module)
     )
-    return Module(module, found["label"], found["singular_label"], fields)
+    return Module(
+        api_name=module,
+        label=found["label"],
+        singular_label=found["singular_label"],
+        fields=tuple(Field.from_metadata(meta) for meta in metadata),
+        creatable=found["creatable"],
+        editable=found["editable"],
+        deletable=found["deletable"],
+        custom=found["custom"],
+    )
 
 
 def user_list(*, connection: ZohoConnection) -> list[dict]:
     """The org's active users as {"id", "name", "email"} (cached): who may own a record."""
     return _cached(f"crm:users:{connection.pk}", lambda: zoho_crm.users(connection))
-
-
-def is_zoho_id(text) -> bool:
-    """A record's or user's id: ASCII digits of a 64-bit integer (what the SDK sends)."""
-    return (
-        isinstance(text, str)
-        and text.isascii()
-        and text.isdigit()
-        and len(text) <= ID_DIGITS
-        and int(text) < 2**63
-    )
 
 
 def parse_record_id(raw: str) -> int:
@@ -140,178 +216,77 @@ def parse_record_id(raw: str) -> int:
     return int(raw)
 
 
+def parse_page_token(raw: str | None) -> str | None:
+    """Zoho's opaque `page_token`, passed on as it came: printable ASCII, bounded."""
+    if raw is None or raw == "":
+        return None
+    if len(raw) > PAGE_TOKEN_MAX or not raw.isascii() or not raw.isprintable() or " " in raw:
+        raise bad_input("page_token is not one Zoho gave.", field="page_token")
+    return raw
+
+
 # --- validation ---------------------------------------------------------------------------
-def _clean_value(field: dict, value):  # noqa: C901 - one branch per Zoho data type
-    name, data_type = field["api_name"], field["data_type"]
-    if value is None or (isinstance(value, str) and not value.strip()):
-        return None  # empty, as the form (which strips) sees it: cleared, or left out on create
-    if data_type in REFERENCE_TYPES:
-        return _reference_id(field, value)
-    if data_type in ("text", "textarea", "email", "phone", "website", "picklist"):
-        if not isinstance(value, str):
-            raise bad_input(f"{field['label']} must be text.", field=name)
-        value = value.strip()
-        if field.get("length") and len(value) > int(field["length"]):
-            raise bad_input(
-                f"{field['label']} is longer than {field['length']} characters.", field=name
-            )
-        if data_type == "email":
-            try:
-                _email(value)
-            except ValidationError:
-                raise bad_input(
-                    f"{field['label']} is not a valid email address.", field=name
-                ) from None
-        if data_type == "picklist" and field["picklist"] and value not in field["picklist"]:
-            raise bad_input(
-                f"{field['label']} must be one of: {', '.join(field['picklist'])}.", field=name
-            )
-        return value
-    if data_type in ("integer", "bigint"):
-        # The SDK sends both as a Python int (JSON number); anything else is its TYPE ERROR.
-        text = _whole_number_text(value)
-        if text is None:
-            raise bad_input(f"{field['label']} must be a whole number.", field=name)
-        digits = BIGINT_DIGITS if data_type == "bigint" else int(field.get("length") or 10)
-        if len(text.lstrip("+-").lstrip("0")) > digits:
-            raise bad_input(f"{field['label']} has more than {digits} digits.", field=name)
-        number = int(text)
-        if data_type == "integer" and not -(2**31) <= number < 2**31:
-            raise bad_input(f"{field['label']} is out of range.", field=name)
-        return number
-    if data_type in ("double", "currency"):
-        return float(_decimal_number(field, value))  # the SDK sends a Python float
-    if data_type == "boolean":
-        if isinstance(value, bool):
-            return value
-        if isinstance(value, str) and value.lower() in ("true", "false", "on", "1", "0"):
-            return value.lower() in ("true", "on", "1")
-        raise bad_input(f"{field['label']} must be true or false.", field=name)
-    if data_type == "date":
-        try:
-            parsed = parse_date(value) if isinstance(value, str) else None
-        except ValueError:  # well-formed but impossible, e.g. 2024-13-45
-            parsed = None
-        if isinstance(value, date) and not isinstance(value, datetime):
-            parsed = value
-        if parsed is None:
-            raise bad_input(f"{field['label']} must be a date (YYYY-MM-DD).", field=name)
-        return parsed
-    if data_type == "datetime":
-        try:
-            parsed = parse_datetime(value) if isinstance(value, str) else value
-        except ValueError:
-            parsed = None
-        if not isinstance(parsed, datetime) or parsed.tzinfo is None:
-            raise bad_input(
-                f"{field['label']} must be a date and time with a UTC offset.", field=name
-            )
-        return parsed
-    raise bad_input(f"{field['label']} cannot be set from the portal.", field=name)
-
-
-def _reference_id(field: dict, value) -> str:
-    """A lookup's or owner's id, given as Zoho's {"id": "…"} (other keys, such as the "name"
-    a read answers with, are ignored, as Zoho does) or as the id itself."""
-    ident = value.get("id") if isinstance(value, dict) else value
-    if isinstance(ident, int) and not isinstance(ident, bool):
-        ident = str(ident)
-    if isinstance(ident, str):
-        ident = ident.strip()
-    if not is_zoho_id(ident):
-        what = "a user" if field["data_type"] == "ownerlookup" else "a record"
-        raise bad_input(
-            f'{field["label"]} must be the id of {what}: digits, as "123…" or {{"id": "123…"}}.',
-            field=field["api_name"],
-        )
-    return str(int(ident))
-
-
-def decimal_limits(field: dict) -> tuple[int, int | None]:
-    """(max_digits, decimal_places) of a double/currency field, as Django's DecimalValidator
-    takes them: Zoho's `decimal_place` digits after the point and `length` before it, within
-    the 15 significant digits a float (what the SDK sends) keeps exactly."""
-    places = field.get("decimal_place")
-    places = None if places is None else int(places)
-    whole = int(field.get("length") or FLOAT_DIGITS)
-    return min(whole + (places or 0), FLOAT_DIGITS), places
-
-
-def _decimal_number(field: dict, value) -> Decimal:
-    name, label = field["api_name"], field["label"]
-    if isinstance(value, bool) or not isinstance(value, int | float | str):
-        raise bad_input(f"{label} must be a number.", field=name)
-    try:
-        number = Decimal(repr(value) if isinstance(value, float) else str(value).strip())
-    except InvalidOperation:
-        raise bad_input(f"{label} must be a number.", field=name) from None
-    if not number.is_finite():
-        raise bad_input(f"{label} must be a finite number.", field=name)
-    max_digits, places = decimal_limits(field)
-    try:
-        DecimalValidator(max_digits, places)(number)
-    except ValidationError as error:
-        exponent = number.as_tuple().exponent
-        if places is not None and isinstance(exponent, int) and -exponent > places:
-            reason = f"{label} has more than {places} decimal places."  # the likeliest slip
-        elif error.code == "max_whole_digits":
-            whole = max_digits - (places or 0)
-            reason = f"{label} has more than {whole} digits before the point."
-        else:
-            reason = f"{label} has more than {max_digits} digits."
-        raise bad_input(reason, field=name) from None
-    return number
-
-
-def _whole_number_text(value) -> str | None:
-    """A JSON whole number, or a string of ASCII digits (optionally signed), as text; else None."""
-    if isinstance(value, int) and not isinstance(value, bool):
-        return str(value)
-    if isinstance(value, str) and WHOLE_NUMBER.fullmatch(value.strip()):
-        return value.strip()
-    return None
-
-
 def clean_values(module: Module, values, *, creating: bool) -> dict:
-    """`values` checked against the module's field metadata; CrmError(400) names the field."""
+    """`values` checked field by field (`Field.clean`); CrmError(400) names the field."""
     if not isinstance(values, dict):
         raise bad_input("A record is a JSON object of field names to values.")
-    editable = {f["api_name"]: f for f in module.editable_fields}
     cleaned = {}
+    related_module = _related_module(module, values)
     for name, value in values.items():
-        if name == "id":
+        if name in ("id", SE_MODULE_KEY):
             continue
-        field = editable.get(name)
-        if field is None:
-            reason = "is read-only" if module.field(name) else "is not a field of this module"
+        field = module.field(name) if isinstance(name, str) else None
+        if field is None or not field.editable:
+            reason = "is read-only" if field is not None else "is not a field of this module"
             raise bad_input(f"{str(name)[:60]} {reason}.", field=str(name)[:100])
-        cleaned[name] = _clean_value(field, value)
+        cleaned[name] = field.clean(value)
+    if related_module is not None:
+        cleaned[SE_MODULE_KEY] = related_module
     if creating:
         for field in module.editable_fields:
-            if field["required"] and cleaned.get(field["api_name"]) is None:
-                raise bad_input(
-                    f"{field['label']} is required.",
-                    field=field["api_name"],
-                    code="MANDATORY_NOT_FOUND",
-                )
-        cleaned = {k: v for k, v in cleaned.items() if v is not None}
-    elif not cleaned:
+            if field.required and cleaned.get(field.api_name) is None:
+                raise _required(field)
+        return {k: v for k, v in cleaned.items() if v is not None and v != []}
+    if not cleaned:
         raise bad_input("Nothing to change: give at least one field.")
-    else:
-        for name, value in cleaned.items():
-            if value is None and editable[name]["data_type"] == "ownerlookup":
-                raise bad_input(
-                    f"{editable[name]['label']} cannot be cleared: every record has an owner.",
-                    field=name,
-                    code="MANDATORY_NOT_FOUND",
-                )
-            if value is None and editable[name]["required"]:
-                raise bad_input(
-                    f"{editable[name]['label']} is required.",
-                    field=name,
-                    code="MANDATORY_NOT_FOUND",
-                )
+    for name, value in cleaned.items():
+        field = module.field(name)
+        if value is None and field.data_type == "ownerlookup":
+            raise bad_input(
+                f"{field.label} cannot be cleared: every record has an owner.",
+                field=name,
+                code="MANDATORY_NOT_FOUND",
+            )
+        if value is None and field.required:
+            raise _required(field)
     return cleaned
+
+
+def _related_module(module: Module, values: dict) -> str | None:
+    """The `$se_module` that goes with an any-module lookup (an activity's `What_Id`): the
+    module of the record it points to. Required with such a lookup, refused without one."""
+    given = values.get(SE_MODULE_KEY)
+    lookups = [f for f in module.editable_fields if f.any_module and values.get(f.api_name)]
+    if not lookups:
+        if given not in (None, ""):
+            raise bad_input(
+                f"{SE_MODULE_KEY} goes with a Related To (What_Id) value only.",
+                field=SE_MODULE_KEY,
+            )
+        return None
+    if not isinstance(given, str) or not MODULE_NAME.fullmatch(given):
+        raise bad_input(
+            f"{lookups[0].label} needs the module of the record it points to, in "
+            f'{SE_MODULE_KEY} (e.g. "Accounts").',
+            field=SE_MODULE_KEY,
+        )
+    return given
+
+
+def _required(field: Field) -> CrmError:
+    return bad_input(
+        f"{field.label} is required.", field=field.api_name, code="MANDATORY_NOT_FOUND"
+    )
 
 
 # --- operations ---------------------------------------------------------------------------
@@ -319,7 +294,7 @@ def clean_values(module: Module, values, *, creating: bool) -> dict:
 class RecordPage:
     records: list[dict]
     info: dict
-    columns: list[dict]
+    columns: list[Field] = field(default_factory=list)
 
 
 def record_page(
@@ -331,16 +306,26 @@ def record_page(
     sort_by: str | None = None,
     sort_order: str | None = None,
     query: str = "",
+    page_token: str | None = None,
 ) -> RecordPage:
-    """One page of records, or of search results when `query` is given."""
-    if not 1 <= page <= MAX_PAGED_RECORDS:
-        raise bad_input(f"page must be between 1 and {MAX_PAGED_RECORDS}.", field="page")
+    """One page of records, or of search results when `query` is given.
+
+    Zoho pages by number through the first 2,000 records; past them a page is asked for
+    with the `page_token` the previous page's `info.next_page_token` gave.
+    """
     if not 1 <= per_page <= 200:
         raise bad_input("per_page must be between 1 and 200.", field="per_page")
-    if page * per_page > MAX_PAGED_RECORDS:
+    query = (query or "").strip()
+    if query and (page_token or page * per_page > MAX_PAGED_RECORDS):
         raise bad_input(
-            f"Zoho pages through the first {MAX_PAGED_RECORDS:,} records only: "
-            "search to narrow the list.",
+            f"Zoho's search answers the first {MAX_PAGED_RECORDS:,} matches only: "
+            "narrow the search.",
+            field="page",
+        )
+    if page < 1 or (page_token is None and page * per_page > MAX_PAGED_RECORDS):
+        raise bad_input(
+            f"Zoho pages by number through the first {MAX_PAGED_RECORDS:,} records only: "
+            "continue with the page_token of the page before (info.next_page_token).",
             field="page",
         )
     if sort_by and sort_by not in module.sortable:
@@ -348,8 +333,7 @@ def record_page(
     if sort_order not in (None, "", "asc", "desc"):
         raise bad_input("sort_order is asc or desc.", field="sort_order")
     columns = module.list_fields
-    names = [c["api_name"] for c in columns]
-    query = (query or "").strip()
+    names = [c.api_name for c in columns][:MAX_FIELDS_PER_CALL]
     if query:
         if len(query) > 200:
             raise bad_input("The search is too long.", field="q")
@@ -374,14 +358,21 @@ def record_page(
             per_page=per_page,
             sort_by=sort_by or None,
             sort_order=sort_order or None,
+            page_token=page_token,
         )
+    info["page"] = page  # Zoho numbers token pages from its own start; the portal counts on
     return RecordPage(records=records, info=info, columns=columns)
 
 
 def record_detail(*, connection: ZohoConnection, module: Module, record_id: int) -> dict:
-    record = zoho_crm.record_get(
-        connection, module.api_name, record_id, field_names=module.field_names
-    )
+    """One record with every field: Zoho takes at most 50 field names a call, so a module
+    with more (a Lead has 64) is read in several calls and put together."""
+    names = module.field_names
+    chunks = [
+        names[start : start + MAX_FIELDS_PER_CALL]
+        for start in range(0, len(names), MAX_FIELDS_PER_CALL)
+    ] or [["id"]]
+    record = zoho_crm.record_get(connection, module.api_name, record_id, field_chunks=chunks)
     if record is None:
         raise not_found()
     return record
@@ -389,6 +380,7 @@ def record_detail(*, connection: ZohoConnection, module: Module, record_id: int)
 
 def records_create(*, connection: ZohoConnection, module: Module, records: list) -> list[dict]:
     """Create up to 100 records; every record is validated before anything is sent."""
+    module.require("create")
     if not isinstance(records, list) or not records:
         raise bad_input("Give one record or a list of records.")
     if len(records) > MAX_BATCH:
@@ -407,6 +399,7 @@ def records_create(*, connection: ZohoConnection, module: Module, records: list)
 
 
 def record_update(*, connection: ZohoConnection, module: Module, record_id: int, values) -> dict:
+    module.require("edit")
     cleaned = clean_values(module, values, creating=False)
     result = zoho_crm.record_update(connection, module.api_name, record_id, cleaned, module.types)
     result = _explain(module, cleaned, result)
@@ -422,32 +415,39 @@ def _explain(module: Module, values: dict, result: dict) -> dict:
         result["status"] != "error"
         or result["code"] != "INVALID_DATA"
         or field is None
-        or field["data_type"] not in REFERENCE_TYPES
-        or values.get(field["api_name"]) is None
+        or field.data_type not in REFERENCE_TYPES
+        or values.get(field.api_name) is None
     ):
         return result
-    ident = values[field["api_name"]]
-    if field["data_type"] == "ownerlookup":
-        reason = f"{field['label']}: user {ident} is not an active user of this org."
+    ident = values[field.api_name]
+    if field.data_type == "ownerlookup":
+        reason = f"{field.label}: user {ident} is not an active user of this org."
     else:
-        where = field.get("lookup_module") or "the related module"
-        reason = f"{field['label']}: no record in {where} has the id {ident}."
+        where = field.lookup_module or "the related module"
+        reason = f"{field.label}: no record in {where} has the id {ident}."
     zoho_says = result["message"]
     return {**result, "message": f"{reason} (Zoho: {zoho_says})" if zoho_says else reason}
 
 
 def record_delete(*, connection: ZohoConnection, module: Module, record_id: int) -> dict:
+    module.require("delete")
     result = zoho_crm.record_delete(connection, module.api_name, record_id)
     raise_for_result(result)
     return result
 
 
-def record_title(record: dict) -> str:
-    """A human name for a record, whatever its module."""
-    for key in ("Full_Name", "Account_Name", "Deal_Name", "Last_Name"):
-        value = record.get(key)
-        if isinstance(value, str) and value:
-            return value
+def record_title(module: Module, record: dict) -> str:
+    """A human name for a record: its name field, else its id."""
+    name = module.name_field
+    value = record.get(name.api_name) if name else None
+    if isinstance(value, dict):
+        value = value.get("name")
+    if isinstance(value, str) and value.strip():
+        return name.display(value) if name else value
+    for key in NAME_FALLBACKS:
+        fallback = record.get(key)
+        if isinstance(fallback, str) and fallback.strip():
+            return fallback
     return str(record.get("id", ""))
 
 
@@ -457,6 +457,8 @@ def raise_for_result(result: dict) -> None:
         return
     if result.get("field") == "id" or result["code"] == "RECORD_NOT_FOUND":
         raise not_found()
+    if result["code"] == "NO_PERMISSION":
+        raise no_permission(result["message"] or "Your Zoho profile does not allow this.")
     status = 409 if result["code"] == "DUPLICATE_DATA" else 400
     raise CrmError(
         status,

@@ -7,6 +7,7 @@ turns SDK objects into plain dicts and SDK answers into `CrmError`. A 401 INVALI
 
 from __future__ import annotations
 
+import inspect
 import logging
 from collections.abc import Callable
 from datetime import date, datetime
@@ -37,7 +38,7 @@ from zohocrmsdk.src.com.zoho.crm.api.util.choice import Choice
 from accounts import token_crypto, token_refresh, zoho_sdk
 from accounts.models import ZohoConnection
 
-from .errors import CrmError, zoho_failed, zoho_timed_out
+from .errors import CrmError, no_permission, zoho_failed, zoho_timed_out
 
 logger = logging.getLogger("zohoportal.crm")
 T = TypeVar("T")
@@ -72,10 +73,7 @@ def run(connection: ZohoConnection, call: Callable[[], T], *, write: bool = Fals
                 ) from None
             connection = _refresh_after_rejection(connection, used_token)
         except token_refresh.RefreshError as error:
-            code = {403: "NEEDS_RECONSENT", 429: "THROTTLED", 504: "ZOHO_TIMEOUT"}
-            raise CrmError(
-                error.status, code.get(error.status, "ZOHO_ERROR"), error.message
-            ) from None
+            raise CrmError(error.status, error.code, error.message) from None
         except token_crypto.TokenDecryptionError:
             raise CrmError(
                 403,
@@ -93,8 +91,7 @@ def _refresh_after_rejection(connection: ZohoConnection, rejected: str) -> ZohoC
             connection=connection, force=True, stale_access_token=rejected
         )
     except token_refresh.RefreshError as error:
-        code = {403: "NEEDS_RECONSENT", 429: "THROTTLED", 504: "ZOHO_TIMEOUT"}
-        raise CrmError(error.status, code.get(error.status, "ZOHO_ERROR"), error.message) from None
+        raise CrmError(error.status, error.code, error.message) from None
 
 
 def _api_exception_code(error: SDKException) -> str | None:
@@ -174,7 +171,11 @@ def _value(enum_or_str: Any) -> str:
 
 def _api_error(code: str, message: str, details: dict | None, status: int) -> CrmError:
     details = details or {}
-    field = details.get("api_name") if isinstance(details, dict) else None
+    field = (
+        (details.get("api_name") or details.get("param_name"))
+        if isinstance(details, dict)
+        else None
+    )
     if code == "INVALID_TOKEN":
         raise _InvalidToken()
     if code == "OAUTH_SCOPE_MISMATCH":
@@ -183,6 +184,24 @@ def _api_error(code: str, message: str, details: dict | None, status: int) -> Cr
             "NEEDS_RECONSENT",
             "This connection was not granted access to that data. Sign in with Zoho again "
             "and approve all requested permissions.",
+        )
+    if code in ("NO_PERMISSION", "FEATURE_NOT_SUPPORTED"):
+        # The user's Zoho profile (or the org's edition) does not allow it: signing in
+        # again changes nothing, so this is never "reconnect".
+        return no_permission(
+            "Your Zoho profile does not allow this" + (f" (Zoho: {message})." if message else ".")
+            if code == "NO_PERMISSION"
+            else "Zoho does not offer this feature for your org"
+            + (f" (Zoho: {message})." if message else "."),
+            code=code,
+        )
+    if code == "DISCRETE_PAGINATION_LIMIT_EXCEEDED":
+        return CrmError(
+            400,
+            code,
+            "Zoho pages by number through the first 2,000 records only: continue with the "
+            "page_token of the page before.",
+            field="page",
         )
     if code == "DUPLICATE_DATA":
         return CrmError(
@@ -195,6 +214,7 @@ def _api_error(code: str, message: str, details: dict | None, status: int) -> Cr
         "REQUIRED_PARAM_MISSING",
         "LIMIT_EXCEEDED",
         "INVALID_REQUEST",
+        "INVALID_QUERY",
     ):
         if code == "INVALID_DATA" and field == "id":
             return CrmError(404, "NOT_FOUND", "No such record in the active org.")
@@ -231,27 +251,66 @@ def _check(response) -> Any:
 
 # --- conversions --------------------------------------------------------------------------
 def plain(value: Any) -> Any:
-    """An SDK value as JSON-safe plain data."""
+    """An SDK value as JSON-safe plain data, whatever the field's type.
+
+    Lookups and subform rows come back as `Record`s (all their keys kept; a lookup is
+    Zoho's {"id", "name"}), owners as `MinifiedUser` ({"id", "name", "email"}), choices as
+    their value, and any other SDK object (layouts, tags, territories, line items,
+    reminders, …) as a dict of what its getters answer.
+    """
+    if value is None or isinstance(value, str | bool | int | float):
+        return value
     if isinstance(value, Choice):
         return plain(value.get_value())
     if isinstance(value, datetime | date):
         return value.isoformat()
-    if isinstance(value, list):
+    if isinstance(value, list | tuple):
         return [plain(item) for item in value]
     if isinstance(value, dict):
         return {str(k): plain(v) for k, v in value.items()}
-    if hasattr(value, "get_key_values") or hasattr(value, "get_id"):  # lookups, users
-        name = None
-        if hasattr(value, "get_key_value"):
-            name = value.get_key_value("name")
-        if name is None and hasattr(value, "get_name"):
-            name = value.get_name()
-        ident = value.get_id() if hasattr(value, "get_id") else None
-        answer = {"id": None if ident is None else str(ident), "name": plain(name)}
-        if isinstance(value, MinifiedUser):  # an owner: Zoho's {"id", "name", "email"}
-            answer["email"] = value.get_email()
+    if isinstance(value, MinifiedUser):  # an owner: Zoho's {"id", "name", "email"}
+        ident = value.get_id()
+        return {
+            "id": None if ident is None else str(ident),
+            "name": value.get_name(),
+            "email": value.get_email(),
+        }
+    if hasattr(value, "get_key_values"):  # a lookup or a subform row
+        answer = {str(k): plain(v) for k, v in (value.get_key_values() or {}).items()}
+        ident = value.get_id() if hasattr(value, "get_id") else answer.get("id")
+        answer["id"] = None if ident is None else str(ident)
+        answer.setdefault("name", None)
         return answer
-    return value
+    return _sdk_object(value)
+
+
+def _sdk_object(value: Any) -> Any:
+    """Any other SDK model object as a dict of its getters' answers (no setters called)."""
+    getters = _GETTERS.get(type(value))
+    if getters is None:
+        getters = [
+            name
+            for name, member in inspect.getmembers(type(value), inspect.isfunction)
+            if name.startswith("get_")
+            and name != "get_key_modified"
+            and len(inspect.signature(member).parameters) == 1
+        ]
+        _GETTERS[type(value)] = getters
+    if not getters:
+        return str(value)
+    answer = {}
+    for name in getters:
+        try:
+            item = getattr(value, name)()
+        except Exception:  # noqa: BLE001, S112 - an SDK getter that fails is skipped
+            continue
+        if item is not None:
+            key = name[4:]
+            answer[key] = str(item) if key == "id" else plain(item)
+    return answer
+
+
+_GETTERS: dict[type, list[str]] = {}
 
 
 def record_dict(record: Record) -> dict:
@@ -319,6 +378,8 @@ def _results(body: ActionWrapper) -> list[dict]:
 
 # --- operations (each a function of one connection) ----------------------------------------
 def modules(connection: ZohoConnection) -> list[dict]:
+    """Every module of the org, with what this user's profile may do in it."""
+
     def call():
         body = _check(ModulesOperations().get_modules())
         if not isinstance(body, ModulesWrapper):
@@ -329,14 +390,23 @@ def modules(connection: ZohoConnection) -> list[dict]:
                 "label": m.get_plural_label() or m.get_api_name(),
                 "singular_label": m.get_singular_label() or m.get_api_name(),
                 "api_supported": bool(m.get_api_supported()),
+                # Zoho answers these for the signed-in user's profile; absent means allowed.
+                "viewable": m.get_viewable() is not False,
+                "creatable": m.get_creatable() is not False,
+                "editable": m.get_editable() is not False,
+                "deletable": m.get_deletable() is not False,
+                "custom": _value(m.get_generated_type()) == "custom",
             }
-            for m in body.get_modules()
+            for m in body.get_modules() or []
+            if m.get_api_name()
         ]
 
     return run(connection, call)
 
 
 def fields(connection: ZohoConnection, module: str) -> list[dict]:
+    """A module's fields as plain data (`crm.fields.Field.from_metadata` reads these)."""
+
     def call():
         params = ParameterMap()
         params.add(GetFieldsParam.module, module)
@@ -344,7 +414,7 @@ def fields(connection: ZohoConnection, module: str) -> list[dict]:
         if not isinstance(body, FieldsWrapper):
             raise zoho_failed()
         result = []
-        for f in body.get_fields():
+        for f in body.get_fields() or []:
             picklist = [_value(p.get_actual_value()) for p in (f.get_pick_list_values() or [])]
             lookup = f.get_lookup() if f.get_data_type() == "lookup" else None
             lookup_module = lookup.get_module() if lookup is not None else None
@@ -359,8 +429,12 @@ def fields(connection: ZohoConnection, module: str) -> list[dict]:
                     "length": f.get_length(),
                     "decimal_place": f.get_decimal_place(),
                     "sortable": bool(f.get_sortable()),
+                    "searchable": bool(f.get_searchable()),
                     "picklist": picklist,
                     "lookup_module": lookup_module.get_api_name() if lookup_module else None,
+                    "custom": bool(f.get_custom_field()),
+                    "unique": bool(f.get_unique()),
+                    "name_field": bool(f.get_display_field()),
                 }
             )
         return result
@@ -406,11 +480,15 @@ def record_list(
     per_page: int,
     sort_by: str | None,
     sort_order: str | None,
+    page_token: str | None = None,
 ) -> tuple[list[dict], dict]:
     def call():
         params = ParameterMap()
         params.add(GetRecordsParam.fields, ",".join(field_names))
-        params.add(GetRecordsParam.page, page)
+        if page_token:
+            params.add(GetRecordsParam.page_token, page_token)
+        else:
+            params.add(GetRecordsParam.page, page)
         params.add(GetRecordsParam.per_page, per_page)
         if sort_by:
             params.add(GetRecordsParam.sort_by, sort_by)
@@ -430,6 +508,8 @@ def record_search(
     word: str | None = None,
     email: str | None = None,
 ) -> tuple[list[dict], dict]:
+    """Zoho's search answers the first 2,000 matches only (no page_token)."""
+
     def call():
         params = ParameterMap()
         if email:
@@ -446,32 +526,42 @@ def record_search(
 
 def _page(response, page: int, per_page: int) -> tuple[list[dict], dict]:
     body = _check(response)
+    empty = {"page": page, "per_page": per_page, "more_records": False, "count": 0}
     if body is None:
-        return [], {"page": page, "per_page": per_page, "more_records": False, "count": 0}
+        return [], {**empty, "next_page_token": None, "previous_page_token": None}
     if not isinstance(body, ResponseWrapper):
         raise zoho_failed()
     info = body.get_info()
-    records = [record_dict(r) for r in body.get_data()]
+    records = [record_dict(r) for r in body.get_data() or []]
+    if info is None:
+        return records, {**empty, "count": len(records)}
     return records, {
-        "page": int(info.get_page() or page) if info else page,
-        "per_page": int(info.get_per_page() or per_page) if info else per_page,
-        "more_records": bool(info.get_more_records()) if info else False,
-        "count": int(info.get_count() or len(records)) if info else len(records),
+        "page": int(info.get_page() or page),
+        "per_page": int(info.get_per_page() or per_page),
+        "more_records": bool(info.get_more_records()),
+        "count": int(info.get_count() or len(records)),
+        "next_page_token": info.get_next_page_token() or None,
+        "previous_page_token": info.get_previous_page_token() or None,
     }
 
 
 def record_get(
-    connection: ZohoConnection, module: str, record_id: int, *, field_names: list[str]
+    connection: ZohoConnection, module: str, record_id: int, *, field_chunks: list[list[str]]
 ) -> dict | None:
+    """One record, read in one call per chunk of at most 50 field names and put together."""
+
     def call():
-        params = ParameterMap()
-        params.add(GetRecordParam.fields, ",".join(field_names))
-        body = _check(RecordOperations(module).get_record(record_id, params))
-        if body is None:
-            return None
-        if not isinstance(body, ResponseWrapper) or not body.get_data():
-            raise zoho_failed()
-        return record_dict(body.get_data()[0])
+        record: dict = {}
+        for names in field_chunks:
+            params = ParameterMap()
+            params.add(GetRecordParam.fields, ",".join(names))
+            body = _check(RecordOperations(module).get_record(record_id, params))
+            if body is None:
+                return None
+            if not isinstance(body, ResponseWrapper) or not body.get_data():
+                raise zoho_failed()
+            record.update(record_dict(body.get_data()[0]))
+        return record
 
     return run(connection, call)
 

@@ -59,3 +59,34 @@ def test_missing_secret_stops_start_up_naming_it(missing):
     result = _check(env)
     assert result.returncode != 0
     assert f"{missing} is not set" in result.stderr
+
+
+@pytest.mark.parametrize(
+    ("env", "message"),
+    [
+        (
+            {
+                "ZOHO_EXTRA_DATA_CENTERS": "xx|Newland|http://accounts.zoho.xx|https://www.zohoapis.xx"
+            },
+            "ZOHO_EXTRA_DATA_CENTERS entry",
+        ),
+        ({"ZOHO_EXTRA_DATA_CENTERS": "XX|Newland"}, "ZOHO_EXTRA_DATA_CENTERS entry"),
+        ({"ZOHO_CLIENT_SECRETS": "zz=secret"}, "ZOHO_CLIENT_SECRETS names unknown"),
+        ({"ZOHO_SIGN_IN_DC": "zz"}, "ZOHO_SIGN_IN_DC names unknown"),
+    ],
+)
+def test_data_center_settings_are_checked_at_start_up(env, message):
+    result = _check({**PRODUCTION, **env})
+    assert result.returncode != 0
+    assert message in result.stderr
+
+
+def test_an_added_data_center_and_its_secret_start():
+    result = _check(
+        {
+            **PRODUCTION,
+            "ZOHO_EXTRA_DATA_CENTERS": "xx|Newland|https://accounts.zoho.xx|https://www.zohoapis.xx",
+            "ZOHO_CLIENT_SECRETS": "xx=secret-xx,uk=secret-uk",
+        }
+    )
+    assert result.returncode == 0, result.stderr

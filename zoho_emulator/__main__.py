@@ -6,9 +6,22 @@ import argparse
 import logging
 import sys
 
-from . import seed
+from . import seed, urls
 from .app import DEFAULT_CLIENT_ID, DEFAULT_CLIENT_SECRET, DEFAULT_REDIRECT_URIS, Emulator
 from .server import EmulatorServer
+
+
+def _dc_secret(text: str) -> tuple[str, str]:
+    """``DC=SECRET`` for ``--dc-client-secret``; argparse turns the error into a usage error."""
+    dc, sep, secret = text.partition("=")
+    dc = dc.strip().lower()
+    if not sep or not secret:
+        raise argparse.ArgumentTypeError(f"expected DC=SECRET, got {text!r}")
+    if dc not in urls.DCS:
+        raise argparse.ArgumentTypeError(
+            f"unknown data center {dc!r} (one of {', '.join(urls.DCS)})"
+        )
+    return dc, secret
 
 
 def main(argv=None) -> int:
@@ -25,6 +38,15 @@ def main(argv=None) -> int:
     )
     parser.add_argument("--client-id", default=DEFAULT_CLIENT_ID)
     parser.add_argument("--client-secret", default=DEFAULT_CLIENT_SECRET)
+    parser.add_argument(
+        "--dc-client-secret",
+        action="append",
+        dest="dc_client_secrets",
+        type=_dc_secret,
+        default=None,
+        metavar="DC=SECRET",
+        help="a data center's own client secret, overriding --client-secret there (repeatable)",
+    )
     parser.add_argument(
         "--redirect-uri",
         action="append",
@@ -49,6 +71,7 @@ def main(argv=None) -> int:
         redirect_uris=args.redirect_uris or list(DEFAULT_REDIRECT_URIS),
         public_url=args.public_url,
         access_token_ttl=args.access_token_ttl,
+        dc_client_secrets=dict(args.dc_client_secrets or []),
     )
     if args.latency_ms:
         emulator.set_latency(args.latency_ms)
@@ -60,6 +83,8 @@ def main(argv=None) -> int:
         f"Zoho emulator listening on http://{args.host}:{server.port} (public URL {base})", file=out
     )
     print(f"  client id {emulator.client_id}, secret {emulator.client_secret}", file=out)
+    for dc, secret in sorted(emulator.dc_client_secrets.items()):
+        print(f"  client secret for {dc}: {secret}", file=out)
     print(f"  redirect URIs: {', '.join(emulator.redirect_uris)}", file=out)
     print(
         f"  accounts server: {base}/accounts/<dc>   API domain: {base}/api/<dc>   "

@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import base64
+import hashlib
+import hmac
 import html
 import re
 import time
@@ -25,7 +28,12 @@ AUTH_PARAMS = (
     "state",
     "access_type",
     "prompt",
+    "code_challenge",
+    "code_challenge_method",
 )
+# RFC 7636 section 4.1: 43-128 characters of [A-Z] / [a-z] / [0-9] / "-" / "." / "_" / "~".
+PKCE_VALUE_RE = re.compile(r"^[A-Za-z0-9\-._~]{43,128}$")
+PKCE_METHODS = ("S256", "plain")
 SCOPE_RE = re.compile(r"^[A-Za-z][A-Za-z0-9_]*(\.[A-Za-z0-9_$]+)+$")
 
 
@@ -202,6 +210,16 @@ def authorize(emu, dc: str, req: Request) -> Response:
     scopes = split_scopes(params.get("scope"))
     if not scopes or not all(SCOPE_RE.match(s) for s in scopes):
         return back({"error": "invalid_scope"})
+    challenge, method = params.get("code_challenge"), params.get("code_challenge_method")
+    if challenge is not None or method is not None:
+        if not challenge:
+            return back({"error": "invalid_request"})  # a method without a challenge
+        # RFC 7636 section 4.3: "plain" when the method is absent.
+        method = method or "plain"
+        if method not in PKCE_METHODS or not PKCE_VALUE_RE.match(challenge):
+            return back({"error": "invalid_request"})
+        if method == "S256" and len(challenge) != 43:
+            return back({"error": "invalid_request"})  # BASE64URL(SHA-256) is 43 characters
     if req.method != "POST":
         return consent_page(emu, dc, params, scopes)
 
@@ -230,6 +248,8 @@ def authorize(emu, dc: str, req: Request) -> Response:
         dc=user.dc,
         scopes=scopes,
         access_type=access_type,
+        code_challenge=challenge or None,
+        code_challenge_method=method if challenge else None,
     )
     with emu.state.lock:
         emu.state.stats.authorize_calls["approve"] += 1
@@ -265,7 +285,12 @@ def token(emu, dc: str, req: Request) -> Response:
         return _token_error(emu, "invalid_request")
     if grant_type not in ("authorization_code", "refresh_token"):
         return _token_error(emu, "unsupported_grant_type")
-    if params.get("client_id") != emu.client_id or params.get("client_secret") != emu.client_secret:
+    secret = params.get("client_secret")
+    if (
+        params.get("client_id") != emu.client_id
+        or not isinstance(secret, str)
+        or not hmac.compare_digest(secret.encode(), emu.client_secret_for(dc).encode())
+    ):
         return _token_error(emu, "invalid_client")
     if grant_type == "authorization_code":
         return _code_grant(emu, dc, params)
@@ -295,10 +320,30 @@ def _token_body(emu, at, rt=None) -> dict:
     return body
 
 
+def pkce_challenge(verifier: str, method: str) -> str:
+    """The ``code_challenge`` a ``code_verifier`` stands for (RFC 7636 section 4.2)."""
+    if method == "S256":
+        digest = hashlib.sha256(verifier.encode("ascii")).digest()
+        return base64.urlsafe_b64encode(digest).rstrip(b"=").decode("ascii")
+    return verifier
+
+
+def pkce_ok(grant, verifier: str | None) -> bool:
+    if grant.code_challenge is None:
+        return verifier is None
+    if verifier is None:
+        return False
+    expected = pkce_challenge(verifier, grant.code_challenge_method or "plain")
+    return hmac.compare_digest(expected.encode("ascii"), grant.code_challenge.encode("ascii"))
+
+
 def _code_grant(emu, dc: str, params: dict) -> Response:
     code = params.get("code")
     if not code:
         return _token_error(emu, "invalid_request")
+    verifier = params.get("code_verifier")
+    if verifier is not None and not PKCE_VALUE_RE.match(verifier):
+        return _token_error(emu, "invalid_request")  # malformed: refused before the code
     st = emu.state
     now = time.time()
     with st.lock:
@@ -310,6 +355,13 @@ def _code_grant(emu, dc: str, params: dict) -> Response:
             return _token_error(emu, "invalid_code")
         if grant.redirect_uri is not None and params.get("redirect_uri") != grant.redirect_uri:
             return _token_error(emu, "invalid_redirect_uri")
+        if not pkce_ok(grant, verifier):
+            # A code bound to a challenge met a missing or wrong verifier, or a verifier came
+            # for a code issued without a challenge (a downgrade): possibly an intercepted
+            # code, so it is burned, not left for another try.
+            grant.used = True
+            grant.burned_reason = "PKCE verification failed"
+            return _token_error(emu, "invalid_code")
         grant.used = True
         rt = None
         if grant.access_type == "offline":

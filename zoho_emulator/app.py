@@ -2,13 +2,14 @@
 
 from __future__ import annotations
 
+import ipaddress
 import json
 import logging
-import re
 import threading
 import time
+from urllib.parse import urlsplit
 
-from . import accounts, crm, seed
+from . import accounts, crm, seed, urls
 from .state import Fault, State
 from .web import Request, Response, html_response, json_response
 
@@ -21,8 +22,9 @@ DEFAULT_REDIRECT_URIS = (
     "http://localhost:8000/accounts/callback/",
 )
 
-_ACCOUNTS_RE = re.compile(r"^/accounts/([a-z]{2})(/.*)?$")
-_API_RE = re.compile(r"^/api/([a-z]{2})(/.*)?$")
+_ACCOUNTS_RE = urls.ACCOUNTS_PATH_RE
+_API_RE = urls.API_PATH_RE
+_LOOPBACK_NAMES = {"localhost", "localhost.localdomain", "ip6-localhost"}
 
 
 class Emulator:
@@ -36,12 +38,21 @@ class Emulator:
         redirect_uris=DEFAULT_REDIRECT_URIS,
         public_url: str | None = None,
         access_token_ttl: float = 3600,
+        dc_client_secrets: dict[str, str] | None = None,
     ):
         self.client_id = client_id
         self.client_secret = client_secret
         self.redirect_uris = list(redirect_uris or [])
         self.public_url = public_url.rstrip("/") if public_url else None
         self.access_token_ttl = access_token_ttl
+        configured = dict(dc_client_secrets or {})
+        unknown = sorted(set(configured) - set(urls.DCS))
+        if unknown:
+            raise ValueError(f"unknown data center(s) for a client secret: {', '.join(unknown)}")
+        # The API console's multi-DC settings: a DC may have its own secret. reset() restores
+        # the configured ones after a test changed them with set_dc_client_secret().
+        self._configured_dc_secrets = configured
+        self.dc_client_secrets = dict(configured)
         self.state = State()
         self._local = threading.local()
 
@@ -52,8 +63,25 @@ class Emulator:
                 self.redirect_uris.append(uri)
 
     def reset(self) -> None:
-        """Restore seed data; drop codes, tokens, stats and faults. Registered URIs stay."""
+        """Restore seed data and the configured per-DC client secrets; drop codes, tokens,
+        stats and faults. Registered redirect URIs stay."""
+        with self.state.lock:
+            self.dc_client_secrets = dict(self._configured_dc_secrets)
         self.state.reset()
+
+    def client_secret_for(self, dc: str) -> str:
+        """The secret the token endpoint of ``dc`` expects (its own, else the global one)."""
+        return self.dc_client_secrets.get(dc, self.client_secret)
+
+    def set_dc_client_secret(self, dc: str, secret: str | None) -> None:
+        """Give ``dc`` its own client secret (``None``: use the global one again)."""
+        if dc not in urls.DCS:
+            raise ValueError(f"unknown data center {dc!r}")
+        with self.state.lock:
+            if secret is None:
+                self.dc_client_secrets.pop(dc, None)
+            else:
+                self.dc_client_secrets[dc] = str(secret)
 
     def set_latency(self, ms: float) -> None:
         with self.state.lock:
@@ -63,13 +91,13 @@ class Emulator:
         return self.public_url or getattr(self._local, "base", None) or "http://127.0.0.1"
 
     def accounts_server(self, dc: str) -> str:
-        return f"{self.base_url()}/accounts/{dc}"
+        return urls.accounts_server(self.base_url(), dc)
 
     def api_domain(self, dc: str) -> str:
-        return f"{self.base_url()}/api/{dc}"
+        return urls.api_domain(self.base_url(), dc)
 
     def token_url(self, dc: str) -> str:
-        return f"{self.accounts_server(dc)}/oauth/v2/token"
+        return urls.token_url(self.base_url(), dc)
 
     # ------------------------------------------------------------------ WSGI
     def __call__(self, environ, start_response):
@@ -110,6 +138,9 @@ class Emulator:
         with st.lock:
             st.stats.requests_total += 1
         if path.startswith("/_emulator/") or path == "/_emulator":
+            refused = self._control_guard(req, environ, host)
+            if refused is not None:
+                return refused
             return self._control(req)
 
         conn = environ.get("zoho_emulator.connection")
@@ -145,7 +176,7 @@ class Emulator:
         acc = _ACCOUNTS_RE.match(path)
         if acc:
             dc, rest = acc.group(1), acc.group(2) or ""
-            if dc not in seed.DCS:
+            if dc not in urls.DCS:
                 return _not_found()
             if rest in ("/oauth/v2/auth", "/oauth/v2/auth/"):
                 if req.method not in ("GET", "POST"):
@@ -158,7 +189,7 @@ class Emulator:
             return _not_found()
         if api:
             dc, rest = api.group(1), api.group(2) or ""
-            if dc not in seed.DCS:
+            if dc not in urls.DCS:
                 return crm.invalid_url()
             resp = crm.handle(self, dc, rest, req)
             code = getattr(resp, "crm_code", None)
@@ -259,6 +290,50 @@ class Emulator:
         return html_response(page)
 
     # ------------------------------------------------------------------ control plane
+    def _host_allowed(self, hostname: str, environ) -> bool:
+        """Loopback names and addresses, the public URL's host, the bound IP address.
+
+        A DNS-rebinding page reaches the emulator under its own host name (``Host:
+        evil.example``), which none of these match."""
+        if not hostname:
+            return True  # HTTP/1.0 without Host: not a browser
+        if hostname in _LOOPBACK_NAMES or hostname.endswith(".localhost"):
+            return True
+        try:
+            address = ipaddress.ip_address(hostname)
+        except ValueError:
+            address = None
+        if address is not None and address.is_loopback:
+            return True
+        if self.public_url and hostname == (urlsplit(self.public_url).hostname or ""):
+            return True
+        bound = (environ.get("SERVER_NAME") or "").lower()
+        return address is not None and not address.is_unspecified and hostname == bound
+
+    def _control_guard(self, req: Request, environ, host: str) -> Response | None:
+        """Refuse control-plane requests a browser makes on behalf of another site.
+
+        The control plane resets state, registers redirect URIs, injects faults and mints
+        codes: a page on another site must not drive it while a developer runs the emulator.
+        Browsers send ``Origin`` on cross-origin fetches and on every POST, and
+        ``Sec-Fetch-Site``; non-browser clients (urllib, requests) send neither and pass."""
+        hostname = _hostname_of(environ.get("HTTP_HOST") or "")
+        if not self._host_allowed(hostname, environ):
+            return _forbidden(f"host {hostname!r} is not a loopback or configured public host")
+        site = (req.header("Sec-Fetch-Site") or "").strip().lower()
+        if site in ("cross-site", "same-site"):
+            return _forbidden(f"Sec-Fetch-Site: {site}")
+        origin = req.header("Origin")
+        if origin is not None:
+            scheme = environ.get("wsgi.url_scheme", "http")
+            allowed = {f"{scheme}://{host}".lower()}
+            if self.public_url:
+                parts = urlsplit(self.public_url)
+                allowed.add(f"{parts.scheme}://{parts.netloc}".lower())
+            if origin.strip().rstrip("/").lower() not in allowed:
+                return _forbidden(f"Origin {origin!r} is not the emulator's own origin")
+        return None
+
     def _control(self, req: Request) -> Response:
         name = req.path[len("/_emulator") :].strip("/")
         method = req.method
@@ -293,6 +368,21 @@ class Emulator:
                 return json_response({"status": "success"})
             if method == "POST":
                 return self._add_fault(_control_params(req))
+        if name == "client-secrets":
+            if method == "POST":
+                params = _control_params(req)
+                dc = params.get("dc")
+                if dc not in urls.DCS:
+                    return json_response({"error": "unknown dc", "dcs": list(urls.DCS)}, 400)
+                secret = params.get("secret")
+                if secret is not None and (not isinstance(secret, str) or not secret):
+                    return json_response({"error": "secret must be a non-empty string"}, 400)
+                self.set_dc_client_secret(dc, secret)
+            if method in ("POST", "GET"):
+                with self.state.lock:
+                    own = sorted(self.dc_client_secrets)
+                # Secrets are not echoed back: only which data centers have their own.
+                return json_response({"dcs_with_own_secret": own})
         if name == "expire-tokens" and method == "POST":
             return self._expire(_control_params(req))
         if name == "redirect-uris":
@@ -425,6 +515,19 @@ def _control_params(req: Request) -> dict:
     params = {k: v[0] for k, v in req.query.items()}
     params.update(req.form)
     return params
+
+
+def _hostname_of(host: str) -> str:
+    host = (host or "").strip().lower()
+    if host.startswith("["):  # [::1]:8765
+        return host[1:].split("]", 1)[0]
+    if host.count(":") == 1:
+        return host.split(":", 1)[0]
+    return host
+
+
+def _forbidden(reason: str) -> Response:
+    return json_response({"error": "forbidden", "reason": reason}, 403)
 
 
 def _reset_meanwhile() -> Response:

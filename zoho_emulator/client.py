@@ -130,6 +130,14 @@ class EmulatorClient:
         spec = {k: v for k, v in {"email": email, "dc": dc, "token": token}.items() if v}
         return self._json("POST", "/_emulator/expire-tokens", json_body=spec)["expired"]
 
+    def set_dc_client_secret(self, dc: str, secret: str | None) -> list[str]:
+        """Give ``dc`` its own client secret (``None``: the global one again); returns the
+        data centers that now have their own."""
+        body = self._json(
+            "POST", "/_emulator/client-secrets", json_body={"dc": dc, "secret": secret}
+        )
+        return body["dcs_with_own_secret"]
+
     def register_redirect_uri(self, uri: str) -> list[str]:
         return self._json("POST", "/_emulator/redirect-uris", json_body={"uri": uri})[
             "redirect_uris"

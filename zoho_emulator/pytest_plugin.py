@@ -9,6 +9,7 @@ from dataclasses import dataclass
 
 import pytest
 
+from . import urls
 from .app import Emulator
 from .client import EmulatorClient
 from .server import EmulatorServer
@@ -30,16 +31,26 @@ class EmulatorHandle:
     redirect_uri: str = TEST_REDIRECT_URI
 
     def accounts_server(self, dc: str) -> str:
-        return f"{self.url}/accounts/{dc}"
+        return urls.accounts_server(self.url, dc)
 
     def api_domain(self, dc: str) -> str:
-        return f"{self.url}/api/{dc}"
+        return urls.api_domain(self.url, dc)
 
     def token_url(self, dc: str) -> str:
-        return f"{self.url}/accounts/{dc}/oauth/v2/token"
+        return urls.token_url(self.url, dc)
+
+    def revoke_url(self, dc: str) -> str:
+        return urls.revoke_url(self.url, dc)
 
     def auth_url(self, dc: str = "us") -> str:
-        return f"{self.url}/accounts/{dc}/oauth/v2/auth"
+        return urls.auth_url(self.url, dc)
+
+    def crm_url(self, dc: str, path: str = "") -> str:
+        return urls.crm_url(self.url, dc, path)
+
+    def client_secret_for(self, dc: str) -> str:
+        """The secret ``dc``'s token endpoint expects right now."""
+        return self.app.client_secret_for(dc)
 
 
 @pytest.fixture(scope="session")

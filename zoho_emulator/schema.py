@@ -1,28 +1,21 @@
 """Field metadata for the emulated CRM modules and the validation rules derived from it.
 
-The metadata mirrors what ``GET /crm/v8/settings/fields?module=X`` returns in Zoho CRM:
-``api_name``, ``field_label``, ``data_type``, ``json_type``, ``system_mandatory``,
-``read_only``, ``length``, ``pick_list_values`` and ``lookup`` are the keys the SDK's
-``Utility.set_data_type`` reads to build its per-user field cache.
+``catalog.py`` holds the modules and fields as tables; this module turns them into one
+:class:`OrgSchema` per organisation (standard modules + that org's custom fields and custom
+modules) and answers the metadata calls from it: ``GET settings/modules``, ``settings/fields``
+and ``settings/layouts``. The keys the SDK's ``Utility.set_data_type`` reads (``api_name``,
+``data_type``, ``json_type``, ``system_mandatory``, ``read_only``, ``pick_list_values``,
+``lookup``, ``associated_module``, ``formula``) are always present.
 """
 
 from __future__ import annotations
 
+import functools
 import re
 from dataclasses import dataclass, field
 from datetime import date, datetime
 
-MODULES = ("Leads", "Contacts", "Accounts", "Deals")
-
-# Stable numeric ids for modules (Zoho shows 19-digit ids; these are fixed per emulator).
-MODULE_IDS = {
-    "Leads": "3652397000000002175",
-    "Contacts": "3652397000000002179",
-    "Accounts": "3652397000000002177",
-    "Deals": "3652397000000002181",
-}
-
-MODULE_SINGULAR = {"Leads": "Lead", "Contacts": "Contact", "Accounts": "Account", "Deals": "Deal"}
+from . import catalog
 
 JSON_TYPES = {
     "text": "string",
@@ -31,16 +24,50 @@ JSON_TYPES = {
     "phone": "string",
     "website": "string",
     "picklist": "string",
+    "autonumber": "string",
+    "profileimage": "string",
+    "date": "string",
+    "datetime": "string",
+    "event_reminder": "string",
     "integer": "integer",
     "bigint": "string",
     "double": "double",
     "currency": "double",
-    "date": "string",
-    "datetime": "string",
+    "percent": "double",
     "boolean": "boolean",
     "lookup": "jsonobject",
     "ownerlookup": "jsonobject",
+    "layout": "jsonobject",
+    "consent_lookup": "jsonobject",
+    "ALARM": "jsonobject",
+    "RRULE": "jsonobject",
+    "multiselectpicklist": "jsonarray",
+    "subform": "jsonarray",
+    "multiuserlookup": "jsonarray",
+    "multireminder": "jsonarray",
+    "participants": "jsonarray",
+    "pricing_details": "jsonarray",
+    "comments": "jsonarray",
+    "territories": "jsonarray",
 }
+DEFAULT_LENGTH = {
+    "text": 255,
+    "textarea": 32000,
+    "email": 100,
+    "phone": 30,
+    "website": 255,
+    "integer": 9,
+    "bigint": 18,
+    "double": 16,
+    "currency": 16,
+    "percent": 5,
+    "date": 20,
+    "boolean": 5,
+}
+TEXTUAL = ("text", "textarea", "email", "phone", "website", "picklist", "autonumber")
+NUMERIC = ("integer", "bigint", "double", "currency", "percent")
+SE_MODULE = "se_module"  # What_Id / Parent_Id: the module is named by the record's $se_module
+CURRENCIES = ("USD", "EUR", "GBP", "INR", "AUD", "JPY", "CAD")
 
 # Zoho's own email regex is Unicode-aware; this ASCII-friendly version accepts the same
 # everyday addresses and rejects the usual mistakes (no @, no dot in the domain, spaces).
@@ -51,6 +78,14 @@ PHONE_RE = re.compile(r"^\+?[0-9A-Za-z().\- ,;#]{1,30}$")
 WEBSITE_RE = re.compile(
     r"^(?:https?://|ftp://)?(?:www\.)?[^\s./:?#]+(?:\.[^\s./:?#]+)+(?:[/?#]\S*)?$"
 )
+
+# Module ids of the first four stay what they always were; others follow on.
+_FIXED_MODULE_IDS = {
+    "Leads": "3652397000000002175",
+    "Contacts": "3652397000000002179",
+    "Accounts": "3652397000000002177",
+    "Deals": "3652397000000002181",
+}
 
 
 @dataclass(frozen=True)
@@ -66,317 +101,370 @@ class FieldDef:
     lookup_module: str | None = None
     sortable: bool = False
     search: bool = True
+    decimal_place: int | None = None
+    custom: bool = False
+    return_type: str | None = None  # formula
+    subform_module: str | None = None
+    is_name: bool = False
+    field_id: str = ""
     extra: dict = field(default_factory=dict)
 
-
-def _f(api_name, label, data_type, **kw):
-    return FieldDef(api_name, label, data_type, **kw)
-
-
-LEAD_SOURCES = (
-    "-None-",
-    "Advertisement",
-    "Cold Call",
-    "Employee Referral",
-    "External Referral",
-    "Online Store",
-    "Partner",
-    "Public Relations",
-    "Sales Email Alias",
-    "Seminar Partner",
-    "Internal Seminar",
-    "Trade Show",
-    "Web Download",
-    "Web Research",
-    "Chat",
-)
-LEAD_STATUSES = (
-    "-None-",
-    "Attempted to Contact",
-    "Contact in Future",
-    "Contacted",
-    "Junk Lead",
-    "Lost Lead",
-    "Not Contacted",
-    "Pre-Qualified",
-    "Not Qualified",
-)
-INDUSTRIES = (
-    "-None-",
-    "ASP (Application Service Provider)",
-    "Data/Telecom OEM",
-    "ERP (Enterprise Resource Planning)",
-    "Government/Military",
-    "Large Enterprise",
-    "Management ISV",
-    "MSP (Management Service Provider)",
-    "Network Equipment Enterprise",
-    "Non-management ISV",
-    "Optical Networking",
-    "Service Provider",
-    "Small/Medium Enterprise",
-    "Storage Equipment",
-    "Storage Service Provider",
-    "Systems Integrator",
-    "Wireless Industry",
-    "Communications",
-    "Consulting",
-    "Education",
-    "Financial Services",
-    "Manufacturing",
-    "Retail",
-    "Technology",
-    "Logistics",
-    "Energy",
-)
-RATINGS = ("-None-", "Acquired", "Active", "Market Failed", "Project Cancelled", "Shut Down")
-ACCOUNT_TYPES = (
-    "-None-",
-    "Analyst",
-    "Competitor",
-    "Customer",
-    "Distributor",
-    "Integrator",
-    "Investor",
-    "Other",
-    "Partner",
-    "Press",
-    "Prospect",
-    "Reseller",
-    "Supplier",
-    "Vendor",
-)
-DEAL_STAGES = (
-    "Qualification",
-    "Needs Analysis",
-    "Value Proposition",
-    "Identify Decision Makers",
-    "Proposal/Price Quote",
-    "Negotiation/Review",
-    "Closed Won",
-    "Closed Lost",
-    "Closed-Lost to Competition",
-)
-STAGE_PROBABILITY = {
-    "Qualification": 10,
-    "Needs Analysis": 20,
-    "Value Proposition": 40,
-    "Identify Decision Makers": 60,
-    "Proposal/Price Quote": 75,
-    "Negotiation/Review": 90,
-    "Closed Won": 100,
-    "Closed Lost": 0,
-    "Closed-Lost to Competition": 0,
-}
-DEAL_TYPES = ("-None-", "Existing Business", "New Business")
-SALUTATIONS = ("-None-", "Mr.", "Mrs.", "Ms.", "Dr.", "Prof.")
+    @property
+    def value_type(self) -> str:
+        """The type values have: a formula's return type, else the data type."""
+        return self.return_type or self.data_type
 
 
-def _system_fields():
-    return [
-        _f("Owner", "Lead Owner", "ownerlookup", length=120),
-        _f("Created_By", "Created By", "ownerlookup", length=120, read_only=True, search=False),
-        _f("Modified_By", "Modified By", "ownerlookup", length=120, read_only=True, search=False),
-        _f("Created_Time", "Created Time", "datetime", length=120, read_only=True, sortable=True),
-        _f("Modified_Time", "Modified Time", "datetime", length=120, read_only=True, sortable=True),
-    ]
+@dataclass
+class ModuleDef:
+    api_name: str
+    singular: str
+    plural: str
+    module_id: str
+    generated_type: str = "default"  # "default" or "custom"
+    api_supported: bool = True
+    flags: frozenset = frozenset()
+    fields: dict[str, FieldDef] = field(default_factory=dict)
+    sequence: int = 0
+    parent_module: str | None = None  # subform modules
+
+    @property
+    def name_field(self) -> str | None:
+        for fd in self.fields.values():
+            if fd.is_name:
+                return fd.api_name
+        return None
+
+    @property
+    def creatable(self) -> bool:
+        return self.api_supported and "no_write" not in self.flags
+
+    def lookups(self) -> list[FieldDef]:
+        return [f for f in self.fields.values() if f.data_type == "lookup"]
 
 
-def _module_fields(module: str) -> list[FieldDef]:
-    sys_fields = _system_fields()
-    owner_label = f"{MODULE_SINGULAR[module]} Owner"
-    sys_fields[0] = _f("Owner", owner_label, "ownerlookup", length=120)
-    if module == "Leads":
-        own = [
-            _f("Salutation", "Salutation", "picklist", length=120, picklist=SALUTATIONS),
-            _f("First_Name", "First Name", "text", length=40, sortable=True),
-            _f("Last_Name", "Last Name", "text", length=80, mandatory=True, sortable=True),
-            _f("Full_Name", "Lead Name", "text", length=120, read_only=True, sortable=True),
-            _f("Company", "Company", "text", length=200, sortable=True),
-            _f("Designation", "Title", "text", length=100),
-            _f("Email", "Email", "email", length=100, unique=True, sortable=True),
-            _f("Phone", "Phone", "phone", length=30),
-            _f("Mobile", "Mobile", "phone", length=30),
-            _f("Website", "Website", "website", length=255),
-            _f("Lead_Source", "Lead Source", "picklist", length=120, picklist=LEAD_SOURCES),
-            _f("Lead_Status", "Lead Status", "picklist", length=120, picklist=LEAD_STATUSES),
-            _f("Industry", "Industry", "picklist", length=120, picklist=INDUSTRIES),
-            _f("No_of_Employees", "No. of Employees", "integer", length=9),
-            _f("Annual_Revenue", "Annual Revenue", "currency", length=16),
-            _f("Rating", "Rating", "picklist", length=120, picklist=RATINGS),
-            _f("Email_Opt_Out", "Email Opt Out", "boolean", length=5, search=False),
-            _f("City", "City", "text", length=100),
-            _f("State", "State", "text", length=100),
-            _f("Country", "Country", "text", length=100),
-            _f("Description", "Description", "textarea", length=32000),
-        ]
-    elif module == "Contacts":
-        own = [
-            _f("Salutation", "Salutation", "picklist", length=120, picklist=SALUTATIONS),
-            _f("First_Name", "First Name", "text", length=40, sortable=True),
-            _f("Last_Name", "Last Name", "text", length=80, mandatory=True, sortable=True),
-            _f("Full_Name", "Contact Name", "text", length=120, read_only=True, sortable=True),
-            _f("Account_Name", "Account Name", "lookup", length=120, lookup_module="Accounts"),
-            _f("Email", "Email", "email", length=100, unique=True, sortable=True),
-            _f("Phone", "Phone", "phone", length=30),
-            _f("Mobile", "Mobile", "phone", length=30),
-            _f("Title", "Title", "text", length=100),
-            _f("Department", "Department", "text", length=30),
-            _f("Date_of_Birth", "Date of Birth", "date", length=20),
-            _f("Lead_Source", "Lead Source", "picklist", length=120, picklist=LEAD_SOURCES),
-            _f("Email_Opt_Out", "Email Opt Out", "boolean", length=5, search=False),
-            _f("Mailing_City", "Mailing City", "text", length=30),
-            _f("Mailing_Country", "Mailing Country", "text", length=30),
-            _f("Description", "Description", "textarea", length=32000),
-        ]
-    elif module == "Accounts":
-        own = [
-            _f(
-                "Account_Name",
-                "Account Name",
-                "text",
-                length=200,
-                mandatory=True,
-                unique=True,
-                sortable=True,
-            ),
-            _f("Account_Number", "Account Number", "bigint", length=40),
-            _f("Account_Type", "Account Type", "picklist", length=120, picklist=ACCOUNT_TYPES),
-            _f("Industry", "Industry", "picklist", length=120, picklist=INDUSTRIES),
-            _f("Website", "Website", "website", length=255),
-            _f("Phone", "Phone", "phone", length=30),
-            _f("Employees", "Employees", "integer", length=9),
-            _f("Annual_Revenue", "Annual Revenue", "currency", length=16),
-            _f("Rating", "Rating", "picklist", length=120, picklist=RATINGS),
-            _f("Billing_City", "Billing City", "text", length=30),
-            _f("Billing_Country", "Billing Country", "text", length=30),
-            _f("Description", "Description", "textarea", length=32000),
-        ]
-    elif module == "Deals":
-        own = [
-            _f("Deal_Name", "Deal Name", "text", length=120, mandatory=True, sortable=True),
-            _f("Stage", "Stage", "picklist", length=120, mandatory=True, picklist=DEAL_STAGES),
-            _f("Amount", "Amount", "currency", length=16, sortable=True),
-            _f("Closing_Date", "Closing Date", "date", length=20, sortable=True),
-            _f("Probability", "Probability (%)", "integer", length=3),
-            _f("Type", "Type", "picklist", length=120, picklist=DEAL_TYPES),
-            _f("Account_Name", "Account Name", "lookup", length=120, lookup_module="Accounts"),
-            _f("Contact_Name", "Contact Name", "lookup", length=120, lookup_module="Contacts"),
-            _f("Lead_Source", "Lead Source", "picklist", length=120, picklist=LEAD_SOURCES),
-            _f("Next_Step", "Next Step", "text", length=100),
-            _f("Description", "Description", "textarea", length=32000),
-        ]
-    else:  # pragma: no cover - guarded by callers
-        raise KeyError(module)
-    return sys_fields[:1] + own + sys_fields[1:]
-
-
-FIELDS: dict[str, dict[str, FieldDef]] = {
-    m: {f.api_name: f for f in _module_fields(m)} for m in MODULES
-}
-
-# The field whose value is the record's "name" in lookups (Zoho's display field).
-NAME_FIELD = {
-    "Leads": "Full_Name",
-    "Contacts": "Full_Name",
-    "Accounts": "Account_Name",
-    "Deals": "Deal_Name",
-}
-
-MODULE_BY_LOWER = {m.lower(): m for m in MODULES}
-
-
-def canonical_module(name: str) -> str | None:
-    return MODULE_BY_LOWER.get((name or "").lower())
-
-
-def _field_id(module: str, index: int) -> str:
-    return str(int(MODULE_IDS[module]) + 1000 + index * 3)
-
-
-def field_metadata(module: str) -> list[dict]:
-    """The ``fields`` array of ``GET /settings/fields?module=<module>``."""
-    out = []
-    for index, fd in enumerate(FIELDS[module].values()):
-        meta = {
-            "api_name": fd.api_name,
-            "field_label": fd.label,
-            "display_label": fd.label,
-            "data_type": fd.data_type,
-            "json_type": JSON_TYPES[fd.data_type],
-            "column_name": fd.api_name.upper(),
-            "id": _field_id(module, index),
-            "custom_field": False,
-            "system_mandatory": fd.mandatory,
-            "read_only": fd.read_only,
-            "field_read_only": fd.read_only,
-            "length": fd.length,
-            "visible": True,
-            "sortable": fd.sortable or fd.api_name in ("Created_Time", "Modified_Time"),
-            "searchable": fd.search,
-            "filterable": True,
-            "mass_update": not fd.read_only,
-            "created_source": "default",
-            "display_field": fd.api_name == NAME_FIELD[module],
-            "decimal_place": 2 if fd.data_type in ("currency", "double") else None,
-            "pick_list_values": [],
-            "lookup": {},
-            "unique": {"casesensitive": "false"} if fd.unique else {},
-        }
-        if fd.picklist:
-            meta["pick_list_values"] = [
-                {
-                    "display_value": value,
-                    "actual_value": value,
-                    "sequence_number": seq + 1,
-                    "reference_value": value,
-                    "type": "used",
-                    "id": str(int(meta["id"]) * 100 + seq),
-                }
-                for seq, value in enumerate(fd.picklist)
-            ]
-        if fd.lookup_module:
-            meta["lookup"] = {
-                "display_label": fd.label,
-                "api_name": fd.api_name,
-                "module": {"api_name": fd.lookup_module, "id": MODULE_IDS[fd.lookup_module]},
-                "id": str(int(meta["id"]) + 1),
-            }
-        out.append(meta)
-    return out
-
-
-def module_metadata() -> list[dict]:
-    """The ``modules`` array of ``GET /settings/modules``."""
-    out = []
-    for seq, module in enumerate(MODULES, start=2):
+def _parse_fields(module_id: str, text: str, org_currency: str, start: int = 0) -> list[FieldDef]:
+    out: list[FieldDef] = []
+    for index, line in enumerate(ln for ln in text.strip().splitlines() if ln.strip()):
+        parts = [p.strip() for p in line.split("|")]
+        api_name, label, data_type = parts[0], parts[1], parts[2]
+        opts = parts[3].split() if len(parts) > 3 else []
+        kw: dict = {}
+        flags = set()
+        for opt in opts:
+            key, sep, value = opt.partition("=")
+            if sep:
+                kw[key] = value
+            else:
+                flags.add(opt)
+        picklist: tuple[str, ...] = ()
+        if "pick" in kw:
+            picklist = catalog.PICKLISTS[kw["pick"]]
+        elif api_name == "Currency" and data_type == "picklist":
+            picklist = (org_currency,) + tuple(c for c in CURRENCIES if c != org_currency)
+        decimal = kw.get("dp")
+        if decimal is None and data_type in ("currency", "double"):
+            decimal = "2"
         out.append(
-            {
-                "api_name": module,
-                "module_name": module,
-                "plural_label": module,
-                "singular_label": MODULE_SINGULAR[module],
-                "id": MODULE_IDS[module],
-                "api_supported": True,
-                "generated_type": "default",
-                "creatable": True,
-                "editable": True,
-                "deletable": True,
-                "viewable": True,
-                "visible": True,
-                "convertable": module == "Leads",
-                "global_search_supported": True,
-                "show_as_tab": True,
-                "sequence_number": seq,
-                "status": "visible",
-                "quick_create": True,
-                "per_page": 200,
-                "business_card_field_limit": 5,
-                "modified_time": None,
-                "modified_by": None,
-            }
+            FieldDef(
+                api_name=api_name,
+                label=label,
+                data_type=data_type,
+                length=int(kw.get("len", DEFAULT_LENGTH.get(data_type, 120))),
+                mandatory="M" in flags,
+                read_only="RO" in flags or data_type in ("autonumber", "formula"),
+                unique="U" in flags,
+                picklist=picklist,
+                lookup_module=kw.get("lk"),
+                sortable="S" in flags,
+                search="NS" not in flags,
+                decimal_place=int(decimal) if decimal is not None else None,
+                custom="C" in flags,
+                return_type=kw.get("ret"),
+                subform_module=kw.get("sub"),
+                is_name="name" in flags,
+                field_id=str(int(module_id) + 1000 + (start + index) * 3),
+            )
         )
     return out
+
+
+class OrgSchema:
+    """Every module an organisation has: standard, custom, subform and unsupported ones."""
+
+    def __init__(self, zgid: str, currency: str):
+        self.zgid = zgid
+        self.modules: dict[str, ModuleDef] = {}
+        self.subforms: dict[str, ModuleDef] = {}
+        sequence = 1
+        ids = iter(range(2175, 10**6, 2))
+
+        def next_id(name: str) -> str:
+            if name in _FIXED_MODULE_IDS:
+                return _FIXED_MODULE_IDS[name]
+            while True:
+                candidate = f"3652397000000{next(ids):06d}"
+                if candidate not in _FIXED_MODULE_IDS.values():
+                    return candidate
+
+        for api_name, singular, plural, flags, text in catalog.STANDARD:
+            mid = next_id(api_name)
+            fields = _parse_fields(mid, text, currency)
+            custom = catalog.CUSTOM_FIELDS.get(zgid, {}).get(api_name)
+            if custom:
+                fields += _parse_fields(mid, custom, currency, start=len(fields))
+            self.modules[api_name] = ModuleDef(
+                api_name,
+                singular,
+                plural,
+                mid,
+                flags=frozenset(flags.split()),
+                fields={f.api_name: f for f in fields},
+                sequence=sequence,
+            )
+            sequence += 1
+        for api_name, singular, plural, text in catalog.CUSTOM_MODULES.get(zgid, []):
+            mid = next_id(api_name)
+            self.modules[api_name] = ModuleDef(
+                api_name,
+                singular,
+                plural,
+                mid,
+                generated_type="custom",
+                fields={f.api_name: f for f in _parse_fields(mid, text, currency)},
+                sequence=sequence,
+            )
+            sequence += 1
+        for api_name, singular, plural in catalog.UNSUPPORTED:
+            self.modules[api_name] = ModuleDef(
+                api_name, singular, plural, next_id(api_name), api_supported=False, sequence=0
+            )
+        for api_name, (parent, text) in catalog.SUBFORMS.items():
+            mid = next_id(api_name)
+            self.subforms[api_name] = ModuleDef(
+                api_name,
+                api_name.replace("_", " "),
+                api_name.replace("_", " "),
+                mid,
+                fields={f.api_name: f for f in _parse_fields(mid, text, currency)},
+                parent_module=parent,
+            )
+        self._by_lower = {name.lower(): name for name in self.modules}
+        self._sub_by_lower = {name.lower(): name for name in self.subforms}
+
+    # ---- lookups ------------------------------------------------------------------------
+    def module(self, name: str | None) -> ModuleDef | None:
+        """A module by API name, case-insensitively (``None`` if the org has none)."""
+        key = self._by_lower.get((name or "").lower())
+        return self.modules[key] if key else None
+
+    def record_module(self, name: str | None) -> ModuleDef | None:
+        """A module whose records the API serves (``api_supported``)."""
+        mod = self.module(name)
+        return mod if mod is not None and mod.api_supported else None
+
+    def fields_module(self, name: str | None) -> ModuleDef | None:
+        """A module or subform module that ``settings/fields`` describes."""
+        mod = self.record_module(name)
+        if mod is not None:
+            return mod
+        key = self._sub_by_lower.get((name or "").lower())
+        return self.subforms[key] if key else None
+
+    def record_modules(self) -> list[ModuleDef]:
+        return [m for m in self.modules.values() if m.api_supported]
+
+    def fields(self, module: str) -> dict[str, FieldDef]:
+        mod = self.modules.get(module) or self.subforms[module]
+        return mod.fields
+
+    def name_field(self, module: str) -> str | None:
+        return self.modules[module].name_field
+
+    def referencing(self, module: str) -> list[tuple[str, FieldDef]]:
+        """Every (module, lookup field) that can point at records of ``module``."""
+        out = []
+        for mod in self.record_modules():
+            for fd in mod.lookups():
+                if fd.lookup_module == module or (
+                    fd.lookup_module == SE_MODULE and module in se_modules(mod.api_name, fd)
+                ):
+                    out.append((mod.api_name, fd))
+        return out
+
+
+def se_modules(module: str, fd: FieldDef) -> tuple[str, ...]:
+    """The modules a What_Id / Parent_Id / Appointment_For field may point at."""
+    if module in ("Notes", "Attachments"):
+        return catalog.PARENT_ID_MODULES
+    if module == "Appointments__s":
+        return ("Contacts", "Deals", "Accounts", "Leads")
+    if module == "Data_Subject_Requests":
+        return ("Leads", "Contacts")
+    return catalog.WHAT_ID_MODULES
+
+
+@functools.cache
+def org_schema(zgid: str, currency: str) -> OrgSchema:
+    return OrgSchema(zgid, currency)
+
+
+# ---------------------------------------------------------------------------- metadata
+
+
+def field_json(mod: ModuleDef, fd: FieldDef, sequence: int) -> dict:
+    """One entry of ``GET settings/fields`` (and of a layout section's ``fields``)."""
+    json_type = JSON_TYPES.get(fd.value_type, JSON_TYPES.get(fd.data_type, "string"))
+    meta = {
+        "api_name": fd.api_name,
+        "field_label": fd.label,
+        "display_label": fd.label,
+        "data_type": fd.data_type,
+        "json_type": json_type,
+        "column_name": fd.api_name.upper(),
+        "id": fd.field_id,
+        "custom_field": fd.custom,
+        "created_source": "custom" if fd.custom else "default",
+        "system_mandatory": fd.mandatory,
+        "read_only": fd.read_only,
+        "field_read_only": fd.read_only,
+        "length": fd.length,
+        "decimal_place": fd.decimal_place,
+        "visible": True,
+        "sortable": fd.sortable,
+        "searchable": fd.search,
+        "filterable": fd.data_type not in ("subform", "participants", "comments"),
+        "mass_update": not fd.read_only and fd.data_type not in ("subform", "lookup"),
+        "display_field": fd.is_name,
+        "sequence_number": sequence,
+        "virtual_field": fd.data_type == "subform",
+        "pick_list_values": [],
+        "lookup": {},
+        "unique": {"casesensitive": "false"} if fd.unique else {},
+        "formula": {},
+        "associated_module": None,
+        "multiselectlookup": {},
+        "multiuserlookup": {},
+        "rollup_summary": {},
+        "default_value": None,
+        "tooltip": None,
+        "history_tracking": None,
+        "view_type": {
+            "view": True,
+            "edit": not fd.read_only,
+            "quick_create": fd.mandatory,
+            "create": not fd.read_only,
+        },
+        "operation_type": {
+            "web_update": not fd.read_only,
+            "api_create": not fd.read_only,
+            "web_create": not fd.read_only,
+            "api_update": not fd.read_only,
+        },
+    }
+    if fd.picklist:
+        meta["pick_list_values"] = [
+            {
+                "display_value": value,
+                "actual_value": value,
+                "sequence_number": seq + 1,
+                "reference_value": value,
+                "type": "used",
+                "id": str(int(fd.field_id) * 100 + seq),
+            }
+            for seq, value in enumerate(fd.picklist)
+        ]
+    if fd.lookup_module == SE_MODULE:
+        # Zoho describes What_Id's target as the pseudo-module "se_module"; the record names
+        # the actual module in "$se_module".
+        meta["lookup"] = {
+            "display_label": "activities"
+            if mod.api_name in ("Tasks", "Events", "Calls")
+            else mod.plural.lower(),
+            "api_name": None,
+            "module": {"api_name": SE_MODULE},
+            "id": None,
+        }
+    elif fd.lookup_module:
+        target = _module_id_of(fd.lookup_module)
+        meta["lookup"] = {
+            "display_label": fd.label,
+            "api_name": fd.api_name,
+            "module": {"api_name": fd.lookup_module, "id": target},
+            "id": str(int(fd.field_id) + 1),
+        }
+    if fd.data_type == "formula":
+        meta["formula"] = {"return_type": fd.return_type or "double", "expression": "0"}
+    if fd.subform_module:
+        meta["associated_module"] = {
+            "module": fd.subform_module,
+            "id": _module_id_of(fd.subform_module),
+        }
+    if fd.data_type == "autonumber":
+        meta["auto_number"] = {"prefix": "", "suffix": "", "start_number": 1}
+    return meta
+
+
+@functools.cache
+def _module_ids() -> dict[str, str]:
+    # Standard and subform module ids do not depend on the org; custom ones do (per org
+    # lookups into custom modules are not used).
+    probe = OrgSchema("", "USD")
+    ids = {name: m.module_id for name, m in probe.modules.items()}
+    ids.update({name: m.module_id for name, m in probe.subforms.items()})
+    return ids
+
+
+def _module_id_of(name: str) -> str | None:
+    return _module_ids().get(name)
+
+
+def field_metadata(schema: OrgSchema, module: str) -> list[dict]:
+    """The ``fields`` array of ``GET /settings/fields?module=<module>``."""
+    mod = schema.fields_module(module)
+    return [field_json(mod, fd, seq) for seq, fd in enumerate(mod.fields.values(), start=1)]
+
+
+def module_json(mod: ModuleDef, access: dict | None = None) -> dict:
+    """One entry of ``GET /settings/modules``; ``access`` holds the user's per-module
+    ``viewable``/``creatable``/``editable``/``deletable`` (the profile's permissions)."""
+    supported = mod.api_supported
+    out = {
+        "api_name": mod.api_name,
+        "module_name": mod.api_name,
+        "plural_label": mod.plural,
+        "singular_label": mod.singular,
+        "id": mod.module_id,
+        "api_supported": supported,
+        "generated_type": mod.generated_type,
+        "creatable": supported and mod.creatable,
+        "editable": supported and mod.creatable,
+        "deletable": supported and mod.creatable,
+        "viewable": True,
+        "visible": True,
+        "convertable": "convertable" in mod.flags,
+        "global_search_supported": supported,
+        "show_as_tab": True,
+        "sequence_number": mod.sequence,
+        "status": "visible",
+        "quick_create": supported and mod.creatable,
+        "per_page": 200,
+        "business_card_field_limit": 5,
+        "inventory_template_supported": "inventory" in mod.flags,
+        "isBlueprintSupported": supported,
+        "feeds_required": False,
+        "modified_time": None,
+        "modified_by": None,
+        "parent_module": {},
+    }
+    if access is not None:
+        out.update(access)
+    return out
+
+
+def module_metadata(schema: OrgSchema, access_for=None) -> list[dict]:
+    """The ``modules`` array of ``GET /settings/modules``."""
+    return [module_json(m, access_for(m) if access_for else None) for m in schema.modules.values()]
 
 
 # --- validation -------------------------------------------------------------------------
@@ -465,7 +553,13 @@ def validate_value(fd: FieldDef, value, path: str, resolve_lookup, resolve_user)
         if len(str(value).lstrip("-")) > 18:
             raise _invalid(fd, path, maximum_length=18)
         return str(value)
-    if t in ("double", "currency"):
+    if t == "multiselectpicklist":
+        if not isinstance(value, list) or not all(isinstance(v, str) for v in value):
+            raise _invalid(fd, path, expected_data_type="jsonarray")
+        if any(v not in fd.picklist for v in value):
+            raise _invalid(fd, path)
+        return list(dict.fromkeys(value))
+    if t in ("double", "currency", "percent"):
         if isinstance(value, bool) or not isinstance(value, (int, float)):
             raise _invalid(fd, path, expected_data_type="double")
         if len(str(int(abs(value)))) > fd.length:
@@ -504,3 +598,174 @@ def validate_value(fd: FieldDef, value, path: str, resolve_lookup, resolve_user)
             raise _invalid(fd, path + ".id")
         return user
     raise _invalid(fd, path)  # pragma: no cover
+
+
+# --- layouts and related lists ------------------------------------------------------------
+
+_ADDRESS_RE = re.compile(r"(Street|City|State|Code|Zip|Zip_Code|Country)$")
+_HIDDEN_IN_LAYOUT = {
+    "Created_By",
+    "Modified_By",
+    "Created_Time",
+    "Modified_Time",
+    "Tag",
+    "Record_Status__s",
+    "Locked__s",
+    "Layout",
+    "Change_Log_Time__s",
+    "Last_Enriched_Time__s",
+    "Enrich_Status__s",
+    "Last_Activity_Time",
+}
+
+
+def layout_id(mod: ModuleDef) -> str:
+    return "3652397000000091055" if mod.api_name == "Leads" else str(int(mod.module_id) + 88880)
+
+
+def layout_json(mod: ModuleDef) -> dict:
+    """The one ("Standard") layout of a module: ``sections`` -> ``fields``."""
+    groups: dict[str, list[FieldDef]] = {"main": [], "address": [], "description": [], "sub": []}
+    for fd in mod.fields.values():
+        if fd.api_name in _HIDDEN_IN_LAYOUT:
+            continue
+        if fd.data_type == "subform":
+            groups["sub"].append(fd)
+        elif fd.data_type == "textarea" and fd.api_name in ("Description", "Terms_and_Conditions"):
+            groups["description"].append(fd)
+        elif fd.data_type == "text" and _ADDRESS_RE.search(fd.api_name):
+            groups["address"].append(fd)
+        else:
+            groups["main"].append(fd)
+    titles = {
+        "main": f"{mod.singular} Information",
+        "address": "Address Information",
+        "description": "Description Information",
+    }
+    base = int(layout_id(mod))
+    sections = []
+    for key, title in titles.items():
+        if not groups[key]:
+            continue
+        sections.append(_section(mod, title, groups[key], len(sections) + 1, base, False))
+    for fd in groups["sub"]:
+        sections.append(_section(mod, fd.label, [fd], len(sections) + 1, base, True))
+    return {
+        "id": layout_id(mod),
+        "name": "Standard",
+        "display_label": "Standard",
+        "api_name": "Standard__s",
+        "status": "active",
+        "visible": True,
+        "source": "crm",
+        "generated_type": "system",
+        "mode": "default_create",
+        "show_business_card": True,
+        "has_more_profiles": False,
+        "created_time": None,
+        "created_by": None,
+        "modified_time": None,
+        "modified_by": None,
+        "profiles": [
+            {"name": "Administrator", "id": "3652397000000026011", "default": True},
+            {"name": "Standard", "id": "3652397000000026014", "default": True},
+        ],
+        "sections": sections,
+    }
+
+
+def _section(mod, title, fields, sequence, base, subform) -> dict:
+    api = re.sub(r"[^A-Za-z0-9]+", "_", title).strip("_")
+    entries = []
+    for seq, fd in enumerate(fields, start=1):
+        entry = field_json(mod, fd, seq)
+        entry["required"] = fd.mandatory
+        entries.append(entry)
+    return {
+        "id": str(base + sequence * 2),
+        "name": title,
+        "display_label": title,
+        "api_name": f"{api}__s" if not subform else api,
+        "sequence_number": sequence,
+        "column_count": 1 if subform or title == "Description Information" else 2,
+        "tab_traversal": "left_to_right",
+        "type": "used",
+        "generated_type": "default",
+        "isSubformSection": subform,
+        "properties": {"reorder_rows": True, "maximum_rows": 200} if subform else None,
+        "fields": entries,
+    }
+
+
+@dataclass(frozen=True)
+class RelatedList:
+    api_name: str
+    display_label: str
+    module: str | None  # the related records' module (None: no module, e.g. Emails)
+    field: str | None  # the lookup field of ``module`` that points at the parent
+    href: bool  # has a related records API
+    sequence: int
+    list_id: str
+
+
+def related_lists(schema: OrgSchema, module: str) -> list[RelatedList]:
+    """A module's related lists: every other module with a lookup to it, activities through
+    What_Id, Notes and Attachments through Parent_Id, and Emails (no API)."""
+    parent = schema.modules[module]
+    out: list[RelatedList] = []
+    seen: set[str] = set()
+    base = int(parent.module_id) + 55000
+
+    def add(api_name, label, rel_module, field_name, href=True):
+        if api_name in seen:
+            return
+        seen.add(api_name)
+        out.append(
+            RelatedList(
+                api_name,
+                label,
+                rel_module,
+                field_name,
+                href,
+                len(out) + 1,
+                str(base + 2 * len(out)),
+            )
+        )
+
+    for rel_module, fd in schema.referencing(module):
+        if rel_module == module or fd.read_only and fd.lookup_module != SE_MODULE:
+            continue
+        rel = schema.modules[rel_module]
+        if rel_module in ("Attachments", "Notes", "Data_Subject_Requests"):
+            continue
+        add(rel_module, rel.plural, rel_module, fd.api_name)
+    if module in catalog.PARENT_ID_MODULES:
+        add("Notes", "Notes", "Notes", "Parent_Id")
+        add("Attachments", "Attachments", "Attachments", "Parent_Id")
+    add("Emails", "Emails", None, None, href=False)
+    return out
+
+
+def related_list_json(module: str, rl: RelatedList, schema: OrgSchema) -> dict:
+    rel = schema.modules.get(rl.module) if rl.module else None
+    return {
+        "id": rl.list_id,
+        "sequence_number": str(rl.sequence),
+        "display_label": rl.display_label,
+        "api_name": rl.api_name,
+        "name": rl.api_name,
+        "module": {"api_name": rel.api_name, "id": rel.module_id} if rel else None,
+        "href": f"{module}/{{ENTITYID}}/{rl.api_name}" if rl.href else None,
+        "type": "default",
+        "action": None,
+        "connectedmodule": None,
+        "linkingmodule": None,
+        "visible": True,
+        "status": "visible",
+        "customize_sort": False,
+        "customize_fields": False,
+        "customize_display_label": False,
+        "sort_by": None,
+        "sort_order": None,
+        "fields": None,
+    }

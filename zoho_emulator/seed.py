@@ -10,9 +10,8 @@ import random
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta, timezone
 
-from . import schema
-
-DCS = ("us", "eu", "in", "au", "jp", "ca", "sa", "cn")
+from .catalog import PICKLISTS
+from .urls import DCS  # noqa: F401 - re-exported: the data centers live in urls.py
 
 
 @dataclass
@@ -34,6 +33,41 @@ class Org:
     other_count: int
 
 
+@dataclass(frozen=True)
+class Profile:
+    """What a CRM profile may do: ``denied`` modules answer every call with 403
+    NO_PERMISSION; ``read_only`` modules may be read but not created, edited or deleted."""
+
+    name: str
+    denied: tuple[str, ...] = ()
+    read_only: tuple[str, ...] = ()
+
+
+PROFILES: dict[str, Profile] = {
+    "Administrator": Profile("Administrator"),
+    "Standard": Profile("Standard"),
+    "Field Sales (restricted)": Profile(
+        "Field Sales (restricted)",
+        denied=(
+            "Quotes",
+            "Sales_Orders",
+            "Purchase_Orders",
+            "Invoices",
+            "Campaigns",
+            "Vendors",
+            "Price_Books",
+            "Shipments",
+        ),
+        read_only=("Accounts", "Products", "Deals", "Cases", "Solutions"),
+    ),
+    "Warehouse (restricted)": Profile(
+        "Warehouse (restricted)",
+        denied=("Leads", "Deals", "Campaigns", "Quotes", "Invoices", "Sales_Orders"),
+        read_only=("Accounts", "Contacts", "Products", "Vendors"),
+    ),
+}
+
+
 @dataclass
 class User:
     email: str
@@ -45,6 +79,7 @@ class User:
     role: str = "CEO"
     profile: str = "Administrator"
     crm_ids: dict[str, str] = field(default_factory=dict)  # zgid -> CRM user id in that org
+    seeds: bool = True  # owns seed records (see seed_owners)
 
     @property
     def full_name(self) -> str:
@@ -137,6 +172,23 @@ ORGS: list[Org] = [
         10,
         5,
     ),
+    Org(
+        "90051762213",
+        "8830517000000102001",
+        "Thamesgate Wholesale Ltd",
+        "uk",
+        "thamesgate-wholesale.co.uk",
+        "8830517",
+        "Europe/London",
+        "+00:00",
+        "United Kingdom",
+        "GB",
+        "GBP",
+        "£",
+        "London",
+        2600,  # the big org: past the 2,000 records page/per_page can reach
+        8,
+    ),
 ]
 
 USERS: list[User] = [
@@ -168,6 +220,48 @@ USERS: list[User] = [
     ),
     User("arjun.mehta@kaveritextiles.in", "Arjun", "Mehta", "in", "60012911274", ["60012873459"]),
     User("olivia.chen@banksiasolar.com.au", "Olivia", "Chen", "au", "7001946610", ["7001938172"]),
+    # Added after the first five: new users go at the end so existing ids stay stable.
+    User(
+        "harriet.ashworth@thamesgate-wholesale.co.uk",
+        "Harriet",
+        "Ashworth",
+        "uk",
+        "90051844107",
+        ["90051762213"],
+    ),
+    User(
+        "tom.okonkwo@thamesgate-wholesale.co.uk",
+        "Tom",
+        "Okonkwo",
+        "uk",
+        "90051844562",
+        ["90051762213"],
+        role="Manager",
+        profile="Standard",
+    ),
+    # Restricted profiles (added last; they own no seed records).
+    User(
+        "dana.ortiz@zylker-traders.com",
+        "Dana",
+        "Ortiz",
+        "us",
+        "60002382410",
+        ["720019234"],
+        role="Sales Representative",
+        profile="Field Sales (restricted)",
+        seeds=False,
+    ),
+    User(
+        "jonas.becker@nordwind-logistik.de",
+        "Jonas",
+        "Becker",
+        "eu",
+        "20071389517",
+        ["20071245781"],
+        role="Lagerleitung",
+        profile="Warehouse (restricted)",
+        seeds=False,
+    ),
 ]
 
 FIRST_NAMES = {
@@ -230,6 +324,26 @@ FIRST_NAMES = {
         "Sneha",
         "Vikram",
         "Pooja",
+    ],
+    "uk": [
+        "Oliver",
+        "Amelia",
+        "George",
+        "Isla",
+        "Harry",
+        "Ava",
+        "Jack",
+        "Olivia",
+        "Alfie",
+        "Emily",
+        "Freddie",
+        "Poppy",
+        "Arthur",
+        "Sophie",
+        "Rhys",
+        "Niamh",
+        "Callum",
+        "Eilidh",
     ],
     "au": [
         "Jack",
@@ -309,6 +423,28 @@ LAST_NAMES = {
         "Das",
         "Pillai",
     ],
+    "uk": [
+        "Smith",
+        "Jones",
+        "Taylor",
+        "Brown",
+        "Williams",
+        "Wilson",
+        "Evans",
+        "Thomas",
+        "Roberts",
+        "Walker",
+        "Wright",
+        "Hughes",
+        "Patel",
+        "Khan",
+        "Davies",
+        "MacDonald",
+        "Campbell",
+        "O'Neill",
+        "Hall",
+        "Clarke",
+    ],
     "au": [
         "Wilson",
         "Taylor",
@@ -385,6 +521,24 @@ COMPANY_WORDS = {
         ["Infotech", "Exports", "Textiles", "Agro", "Pharma", "Motors", "Steel", "Foods"],
         ["Pvt Ltd", "Ltd", "LLP"],
     ),
+    "uk": (
+        [
+            "Albion",
+            "Pennine",
+            "Cotswold",
+            "Mersey",
+            "Severn",
+            "Highland",
+            "Kingsway",
+            "Wessex",
+            "Thistle",
+            "Brunel",
+            "Chiltern",
+            "Clyde",
+        ],
+        ["Foods", "Traders", "Supplies", "Hardware", "Distribution", "Brewing", "Textiles"],
+        ["Ltd", "plc", "LLP"],
+    ),
     "au": (
         [
             "Wattle",
@@ -400,18 +554,26 @@ COMPANY_WORDS = {
         ["Pty Ltd", "Ltd"],
     ),
 }
-STREETS = {"us": "Main St", "eu": "Hafenstraße", "in": "MG Road", "au": "George St"}
+STREETS = {
+    "us": "Main St",
+    "eu": "Hafenstraße",
+    "in": "MG Road",
+    "au": "George St",
+    "uk": "High Street",
+}
 CITIES = {
     "us": ["Austin", "Denver", "Chicago", "Boston", "Seattle", "Atlanta", "Phoenix", "Portland"],
     "eu": ["Hamburg", "Munich", "Milan", "Lyon", "Rotterdam", "Vienna", "Copenhagen", "Prague"],
     "in": ["Coimbatore", "Chennai", "Bengaluru", "Pune", "Hyderabad", "Kochi", "Ahmedabad"],
     "au": ["Brisbane", "Sydney", "Melbourne", "Perth", "Adelaide", "Hobart"],
+    "uk": ["London", "Manchester", "Birmingham", "Leeds", "Bristol", "Glasgow", "Cardiff"],
 }
 PHONE_PREFIX = {
     "us": "+1 512 555 ",
     "eu": "+49 40 5550 ",
     "in": "+91 422 555 ",
     "au": "+61 7 5550 ",
+    "uk": "+44 20 7946 ",
 }
 DEAL_WORDS = [
     "Renewal",
@@ -475,7 +637,10 @@ def user_ref(user: User, zgid: str) -> dict:
 
 def _company(rng: random.Random, dc: str, used: set) -> str:
     a, b, c = COMPANY_WORDS[dc]
-    for _ in range(200):
+    # Once every combination is taken (only the big org gets there), go straight to the
+    # numbered fallback; before that the draws are what they always were.
+    tries = 200 if len(used) < len(a) * len(b) * len(c) else 0
+    for _ in range(tries):
         name = f"{rng.choice(a)} {rng.choice(b)} {rng.choice(c)}"
         if name.lower() not in used:
             used.add(name.lower())
@@ -509,12 +674,34 @@ def _domain_of(company: str) -> str:
     return f"{word}{second}.example"
 
 
-def build_org_records(org: Org) -> tuple[dict[str, dict[str, dict]], IdAllocator]:
-    """Return ``{module: {id: record}}`` (insertion-ordered by creation) and the id allocator."""
+CORE_MODULES = ("Leads", "Contacts", "Accounts", "Deals")
+STAGE_PROBABILITY = {
+    "Qualification": 10,
+    "Needs Analysis": 20,
+    "Value Proposition": 40,
+    "Identify Decision Makers": 60,
+    "Proposal/Price Quote": 75,
+    "Negotiation/Review": 90,
+    "Closed Won": 100,
+    "Closed Lost": 0,
+    "Closed-Lost to Competition": 0,
+}
+
+
+def seed_owners(zgid: str) -> list[User]:
+    """The users seed records are owned by: the org's first users only, so adding demo users
+    later never changes an existing record (the random draws stay the same)."""
+    return [u for u in org_users(zgid) if u.seeds]
+
+
+def build_core_records(org: Org) -> tuple[dict[str, dict[str, dict]], IdAllocator]:
+    """Leads, Contacts, Accounts and Deals as they always were: ``{module: {id: record}}``
+    (insertion-ordered by creation) and the id allocator. Do not change the random draws
+    here: portal tests rely on these ids and names."""
     rng = random.Random(int(org.zgid))
     ids = IdAllocator(org.id_prefix)
-    users = org_users(org.zgid)
-    data: dict[str, dict[str, dict]] = {m: {} for m in schema.MODULES}
+    users = seed_owners(org.zgid)
+    data: dict[str, dict[str, dict]] = {m: {} for m in CORE_MODULES}
     dc = org.dc
     used_companies: set = set()
     used_emails: set = set()
@@ -544,14 +731,14 @@ def build_org_records(org: Org) -> tuple[dict[str, dict[str, dict]], IdAllocator
             "Account_Name": name,
             "Account_Number": str(rng.randint(10000000, 99999999)),
             "Account_Type": rng.choice(["Customer", "Prospect", "Partner", "Reseller", "Vendor"]),
-            "Industry": rng.choice(schema.INDUSTRIES[1:]),
+            "Industry": rng.choice(PICKLISTS["industry"][1:]),
             "Website": f"https://www.{_domain_of(name)}",
             "Phone": PHONE_PREFIX[dc] + f"{rng.randint(1000, 9999)}",
             "Employees": rng.choice([12, 25, 48, 120, 260, 540, 1200, 3400]),
             "Annual_Revenue": float(
                 rng.choice([250000, 480000, 1200000, 3500000, 9800000, 24000000])
             ),
-            "Rating": rng.choice(schema.RATINGS[1:]),
+            "Rating": rng.choice(PICKLISTS["rating"][1:]),
             "Billing_City": rng.choice(CITIES[dc]),
             "Billing_Country": org.country,
             "Description": None,
@@ -589,7 +776,7 @@ def build_org_records(org: Org) -> tuple[dict[str, dict[str, dict]], IdAllocator
             ),
             "Department": rng.choice(["Management", "Finance", "Operations", "IT", "Sales"]),
             "Date_of_Birth": None,
-            "Lead_Source": rng.choice(schema.LEAD_SOURCES[1:]),
+            "Lead_Source": rng.choice(PICKLISTS["lead_source"][1:]),
             "Email_Opt_Out": rng.random() < 0.1,
             "Mailing_City": rng.choice(CITIES[dc]),
             "Mailing_Country": org.country,
@@ -626,12 +813,12 @@ def build_org_records(org: Org) -> tuple[dict[str, dict[str, dict]], IdAllocator
             "Phone": PHONE_PREFIX[dc] + f"{rng.randint(1000, 9999)}",
             "Mobile": None,
             "Website": f"https://{_domain_of(company)}",
-            "Lead_Source": rng.choice(schema.LEAD_SOURCES[1:]),
-            "Lead_Status": rng.choice(schema.LEAD_STATUSES[1:]),
-            "Industry": rng.choice(schema.INDUSTRIES[1:]),
+            "Lead_Source": rng.choice(PICKLISTS["lead_source"][1:]),
+            "Lead_Status": rng.choice(PICKLISTS["lead_status"][1:]),
+            "Industry": rng.choice(PICKLISTS["industry"][1:]),
             "No_of_Employees": rng.choice([5, 14, 30, 75, 150, 400, 900]),
             "Annual_Revenue": float(rng.choice([90000, 150000, 420000, 1100000, 2600000])),
-            "Rating": rng.choice(schema.RATINGS[1:]),
+            "Rating": rng.choice(PICKLISTS["rating"][1:]),
             "Email_Opt_Out": rng.random() < 0.15,
             "City": rng.choice(CITIES[dc]),
             "State": None,
@@ -646,7 +833,7 @@ def build_org_records(org: Org) -> tuple[dict[str, dict[str, dict]], IdAllocator
         owner = rng.choice(users)
         account = accounts[i % len(accounts)]
         contact = contacts[i % len(contacts)]
-        stage = rng.choice(schema.DEAL_STAGES)
+        stage = rng.choice(PICKLISTS["stage"])
         closing = (BASE_TIME + timedelta(days=rng.randint(-90, 150))).date().isoformat()
         rec = {
             "id": ids.next(),
@@ -654,11 +841,11 @@ def build_org_records(org: Org) -> tuple[dict[str, dict[str, dict]], IdAllocator
             "Stage": stage,
             "Amount": float(rng.choice([4800, 12500, 27000, 45000, 88000, 150000, 320000])),
             "Closing_Date": closing,
-            "Probability": schema.STAGE_PROBABILITY[stage],
+            "Probability": STAGE_PROBABILITY[stage],
             "Type": rng.choice(["New Business", "Existing Business"]),
             "Account_Name": {"name": account["Account_Name"], "id": account["id"]},
             "Contact_Name": {"name": contact["Full_Name"], "id": contact["id"]},
-            "Lead_Source": rng.choice(schema.LEAD_SOURCES[1:]),
+            "Lead_Source": rng.choice(PICKLISTS["lead_source"][1:]),
             "Next_Step": rng.choice(
                 ["Send proposal", "Schedule demo", "Legal review", "Follow-up call", None]
             ),
@@ -678,7 +865,17 @@ def directory() -> list[dict]:
             "email": u.email,
             "dc": u.dc,
             "full_name": u.full_name,
-            "orgs": [{"zgid": z, "name": orgs[z].name} for z in u.orgs],
+            "profile": u.profile,
+            "orgs": [
+                {
+                    "zgid": z,
+                    "name": orgs[z].name,
+                    "profile": u.profile,
+                    "denied_modules": list(PROFILES[u.profile].denied),
+                    "read_only_modules": list(PROFILES[u.profile].read_only),
+                }
+                for z in u.orgs
+            ],
         }
         for u in USERS
     ]

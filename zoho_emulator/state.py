@@ -7,12 +7,13 @@ sleeping (latency and "hang" faults sleep outside it).
 from __future__ import annotations
 
 import collections
+import functools
 import secrets
 import threading
 import time
 from dataclasses import dataclass, field
 
-from . import seed
+from . import schema, seed, seed_modules
 
 CODE_TTL = 120.0
 REFRESH_WINDOW = 600.0
@@ -39,6 +40,9 @@ class Grant:
     expires: float
     source: str = "authorize"  # or "self-client"
     used: bool = False
+    code_challenge: str | None = None  # PKCE (RFC 7636), from the authorize request
+    code_challenge_method: str | None = None  # "S256" or "plain"
+    burned_reason: str | None = None  # set when a failed redemption burned the code
 
     def alive(self, now: float) -> bool:
         return not self.used and now < self.expires
@@ -157,10 +161,52 @@ class Stats:
         }
 
 
+@functools.cache
+def pristine_records(zgid: str) -> tuple[dict[str, dict[str, dict]], int]:
+    """An org's seed, built once per process and never changed: ``({module: {id: record}},
+    the id counter after seeding)``."""
+    org = seed.org_by_zgid()[zgid]
+    data, ids = seed_modules.build_org_records(org)
+    return data, ids.counter
+
+
+class ModuleStores(dict):
+    """``{module: {id: record}}`` that copies a module's pristine store on first access.
+
+    Records themselves are never changed in place (writes store a new dict), so a shallow copy
+    of the store is enough: a reset costs nothing until a module is touched, and a touched
+    module costs one dict copy."""
+
+    def __init__(self, pristine: dict[str, dict[str, dict]]):
+        super().__init__()
+        self._pristine = pristine
+
+    def __missing__(self, module: str) -> dict[str, dict]:
+        store = dict(self._pristine.get(module, {}))
+        self[module] = store
+        return store
+
+
 class OrgData:
     def __init__(self, org: seed.Org):
         self.org = org
-        self.records, self.ids = seed.build_org_records(org)
+        self.schema = schema.org_schema(org.zgid, org.currency)
+        pristine, counter = pristine_records(org.zgid)
+        self.records = ModuleStores(pristine)
+        self.ids = seed.IdAllocator(org.id_prefix, start=counter)
+        self.version = 0  # bumped by every write (page tokens and caches key on it)
+
+
+class OrgDataMap(dict):
+    """``{zgid: OrgData}`` built on first access after a reset."""
+
+    def __missing__(self, zgid: str) -> OrgData:
+        org = seed.org_by_zgid().get(zgid)
+        if org is None:
+            raise KeyError(zgid)
+        data = OrgData(org)
+        self[zgid] = data
+        return data
 
 
 class State:
@@ -188,11 +234,23 @@ class State:
             self.api_connections = 0
             self.faults: list[Fault] = []
             self.latency_ms = 0.0
-            self.orgs: dict[str, OrgData] = {o.zgid: OrgData(o) for o in seed.ORGS}
+            self.orgs: dict[str, OrgData] = OrgDataMap()
+            self.page_tokens: dict = {}  # page_token -> crm.paging.PageToken
 
     # ---- grant codes -------------------------------------------------------------------
     def new_grant(
-        self, *, client_id, redirect_uri, email, zgid, dc, scopes, access_type, source="authorize"
+        self,
+        *,
+        client_id,
+        redirect_uri,
+        email,
+        zgid,
+        dc,
+        scopes,
+        access_type,
+        source="authorize",
+        code_challenge=None,
+        code_challenge_method=None,
     ) -> Grant:
         now = time.time()
         grant = Grant(
@@ -207,6 +265,8 @@ class State:
             created=now,
             expires=now + CODE_TTL,
             source=source,
+            code_challenge=code_challenge,
+            code_challenge_method=code_challenge_method,
         )
         with self.lock:
             self.grants[grant.code] = grant
@@ -262,10 +322,12 @@ class State:
         self.refresh_tokens[rt.token] = rt
         bucket = self.user_refresh.setdefault((client_id, email), collections.OrderedDict())
         while len(bucket) >= REFRESH_PER_USER_CLIENT:
-            oldest_token, _ = bucket.popitem(last=False)
-            oldest = self.refresh_tokens[oldest_token]
-            oldest.revoked = True
-            oldest.revoked_reason = "refresh token limit (20 per user per client)"
+            oldest_token = next(iter(bucket))
+            # Kaizen #43: the evicted refresh token's access tokens die with it.
+            self.revoke_refresh(
+                self.refresh_tokens[oldest_token],
+                reason="refresh token limit (20 per user per client)",
+            )
         bucket[rt.token] = True
         return rt
 
@@ -330,6 +392,8 @@ class State:
                     "access_type": g.access_type,
                     "source": g.source,
                     "redirect_uri": g.redirect_uri,
+                    "code_challenge_method": g.code_challenge_method,
+                    "burned_reason": g.burned_reason,
                     "state": "used" if g.used else ("expired" if now >= g.expires else "alive"),
                     "alive": g.alive(now),
                     "created": iso(g.created),

@@ -68,6 +68,7 @@ MIDDLEWARE = [
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
+    "accounts.middleware.ZohoConnectionMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     # Cache-Control: no-store on every signed-in page and on the JSON API.
@@ -180,7 +181,7 @@ CSRF_COOKIE_HTTPONLY = env.bool("CSRF_COOKIE_HTTPONLY", default=False)
 SESSION_COOKIE_SAMESITE = "Lax"  # Strict would drop the session on the OAuth callback.
 CSRF_COOKIE_SAMESITE = "Lax"
 # The crm JSON API answers a CSRF failure in its own error format; other pages keep Django's.
-CSRF_FAILURE_VIEW = "crm.json_api.csrf_failure"
+CSRF_FAILURE_VIEW = "zohoportal.views.csrf_failure"
 SECURE_SSL_REDIRECT = env.bool("SECURE_SSL_REDIRECT", default=not DEBUG)
 SECURE_HSTS_SECONDS = env.int("SECURE_HSTS_SECONDS", default=0 if DEBUG else 31536000)
 SECURE_HSTS_INCLUDE_SUBDOMAINS = env.bool("SECURE_HSTS_INCLUDE_SUBDOMAINS", default=True)
@@ -224,14 +225,54 @@ else:
         "ZOHO_REDIRECT_URI", dev_default="http://127.0.0.1:8000/accounts/callback/"
     )
 
+# Per data center secrets, e.g. "uk=…,eu=…": the API console's Multi-DC settings give each
+# enabled data center its own secret unless "use the same OAuth credentials for all data
+# centers" is chosen. A data center not named here uses ZOHO_CLIENT_SECRET.
+ZOHO_CLIENT_SECRETS = env.dict("ZOHO_CLIENT_SECRETS", default={})
+
+
+def _extra_data_centers() -> dict[str, tuple[str, str, str]]:
+    """ZOHO_EXTRA_DATA_CENTERS: "key|Label|https://accounts…|https://api…", comma-separated."""
+    table = {}
+    for entry in env.list("ZOHO_EXTRA_DATA_CENTERS", default=[]):
+        parts = [part.strip() for part in entry.split("|")]
+        if (
+            len(parts) != 4
+            or not parts[0].isascii()
+            or not parts[0].isalpha()
+            or not parts[0].islower()
+            or len(parts[0]) > 8
+            or not all(url.startswith("https://") and "/" not in url[8:] for url in parts[2:])
+        ):
+            raise ImproperlyConfigured(
+                f"ZOHO_EXTRA_DATA_CENTERS entry {entry!r} is not "
+                '"key|Label|https://accounts-server|https://api-domain" (key: up to 8 '
+                "lower-case letters; URLs: https, host only)."
+            )
+        table[parts[0]] = (parts[1], parts[2], parts[3])
+    return table
+
+
+# Data centers Zoho adds after this release: one entry each, no code change needed.
+ZOHO_EXTRA_DATA_CENTERS = _extra_data_centers()
+# Only these data centers may sign in (default: all). A deployment for China, a separate
+# Zoho, sets ZOHO_DATA_CENTERS=cn and ZOHO_SIGN_IN_DC=cn.
+ZOHO_DATA_CENTERS = env.list("ZOHO_DATA_CENTERS", default=[])
+# Where sign-in starts: Zoho's multi-DC sign-in starts at the US accounts server.
+ZOHO_SIGN_IN_DC = env.str("ZOHO_SIGN_IN_DC", default="us")
+
+# What each feature needs (README "Connect real Zoho" explains each scope).
 ZOHO_SCOPES = env.list(
     "ZOHO_SCOPES",
     default=[
-        "ZohoCRM.modules.ALL",
-        "ZohoCRM.users.READ",
-        "ZohoCRM.org.READ",
-        "ZohoCRM.settings.fields.READ",
-        "ZohoCRM.settings.modules.READ",
+        "ZohoCRM.modules.ALL",  # records of every module: list, view, create, edit, delete
+        "ZohoCRM.users.READ",  # who signed in; owners to choose from
+        "ZohoCRM.org.READ",  # which org
+        "ZohoCRM.settings.modules.READ",  # the org's modules and permissions
+        "ZohoCRM.settings.fields.READ",  # fields, types, picklists (forms, validation)
+        "ZohoCRM.settings.layouts.READ",  # sections of a record page
+        "ZohoCRM.settings.related_lists.READ",  # related records of a record
+        "ZohoSearch.securesearch.READ",  # search, as the v8 Search Records page lists it
     ],
 )
 # Seconds for every HTTP call to Zoho (connect, read). Shorter than ZOHO_REFRESH_LOCK_TIMEOUT,

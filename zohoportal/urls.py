@@ -1,11 +1,10 @@
 from django.contrib import admin
 from django.urls import include, path
 
-from crm import pages as crm_pages
-from zohoportal import admin_login
+from . import admin_login, views
 
 urlpatterns = [
-    path("", crm_pages.home, name="home"),
+    path("", views.home, name="home"),
     path("accounts/", include("accounts.urls")),
     path("crm/", include("crm.routes")),
     # Before the admin's own URLs: its sign-in form, throttled (zohoportal/admin_login.py).
@@ -14,5 +13,5 @@ urlpatterns = [
 ]
 
 # Errors Django answers before (or instead of) a view: JSON under /crm/api/.
-handler400 = "crm.json_api.bad_request"
-handler500 = "crm.json_api.server_error"
+handler400 = "zohoportal.views.bad_request"
+handler500 = "zohoportal.views.server_error"

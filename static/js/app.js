@@ -60,38 +60,39 @@
   var table = document.getElementById("quick-list");
   var fields = [];
 
-  var INPUT_TYPES = { email: "email", phone: "tel", website: "url", integer: "number", bigint: "text",
-    double: "number", currency: "number", date: "date", datetime: "datetime-local" };
-  var EDITABLE = ["text", "textarea", "email", "phone", "website", "picklist", "integer", "bigint",
-    "double", "currency", "date", "datetime", "boolean"];
+  // The server describes each field's input (crm.fields.Field.describe): type, maxlength,
+  // min/max/step, choices. The browser checks those before sending; the server checks all.
+  var QUICK_INPUTS = ["text", "textarea", "email", "tel", "url", "select", "number", "date",
+    "datetime-local", "checkbox"];
 
-  function renderFields(all) {
-    fields = all.filter(function (f) { return !f.read_only && EDITABLE.indexOf(f.data_type) >= 0; });
-    fields.sort(function (a, b) { return (b.required ? 1 : 0) - (a.required ? 1 : 0); });
-    fields = fields.slice(0, 8);
+  // The server says which fields a short form asks for, in order (module.quick_fields).
+  function renderFields(all, module) {
+    var byName = {};
+    all.forEach(function (f) { byName[f.api_name] = f; });
+    fields = (module.quick_fields || []).map(function (name) { return byName[name]; }).filter(function (f) {
+      return f && f.editable && f.input && QUICK_INPUTS.indexOf(f.input.type) >= 0;
+    });
     holder.textContent = "";
     fields.forEach(function (f) {
       var id = "quick-" + f.api_name;
+      var spec = f.input;
       var wrap = el("div", { "class": "field" });
       var label = el("label", { "for": id }, f.label + (f.required ? " *" : ""));
       var input;
-      if (f.data_type === "picklist") {
+      if (spec.type === "select") {
         input = el("select", { id: id, name: f.api_name });
         input.appendChild(el("option", { value: "" }, "—"));
         f.picklist.forEach(function (v) { input.appendChild(el("option", { value: v }, v)); });
-      } else if (f.data_type === "boolean") {
-        input = el("input", { id: id, name: f.api_name, type: "checkbox" });
-      } else if (f.data_type === "textarea") {
+      } else if (spec.type === "textarea") {
         input = el("textarea", { id: id, name: f.api_name, rows: "2" });
       } else {
-        input = el("input", { id: id, name: f.api_name, type: INPUT_TYPES[f.data_type] || "text" });
-        if (f.data_type === "double" || f.data_type === "currency") {
-          // Zoho's decimal places: the browser flags 1.234 for a currency before sending.
-          input.setAttribute("step", f.decimal_place === null || f.decimal_place === undefined ? "any" : String(Math.pow(10, -f.decimal_place)));
-        }
+        input = el("input", { id: id, name: f.api_name, type: spec.type });
+        if (spec.type === "datetime-local") { input.setAttribute("step", "1"); }
       }
-      if (f.length && f.data_type !== "boolean") { input.setAttribute("maxlength", String(f.length)); }
-      if (f.required) { input.setAttribute("required", ""); input.setAttribute("aria-required", "true"); }
+      ["maxlength", "min", "max", "step", "inputmode"].forEach(function (key) {
+        if (spec[key] !== undefined && spec[key] !== null) { input.setAttribute(key, String(spec[key])); }
+      });
+      if (f.required && spec.type !== "checkbox") { input.setAttribute("required", ""); input.setAttribute("aria-required", "true"); }
       var error = el("span", { "class": "field-error", id: id + "-error", role: "alert" });
       input.setAttribute("aria-describedby", id + "-error");
       wrap.appendChild(label);
@@ -113,16 +114,15 @@
     fields.forEach(function (f) {
       if (problem) { return; }
       var input = form.elements[f.api_name];
-      if (f.data_type === "boolean") { if (input.checked) { record[f.api_name] = true; } return; }
+      var type = f.input.type;
+      if (type === "checkbox") { if (input.checked) { record[f.api_name] = true; } return; }
       var value = input.value.trim();
       if (value === "") { return; }
-      if (f.data_type === "integer") {
-        value = number(value);
-        if (!Number.isInteger(value)) { problem = { field: f, message: f.label + " must be a whole number." }; }
-      } else if (f.data_type === "double" || f.data_type === "currency") {
+      if (type === "number") {
         value = number(value);
         if (!isFinite(value)) { problem = { field: f, message: f.label + " must be a number." }; }
-      } else if (f.data_type === "datetime") { value = new Date(value).toISOString().replace(/\.\d{3}Z$/, "+00:00"); }
+        else if (f.input.step === 1 && !Number.isInteger(value)) { problem = { field: f, message: f.label + " must be a whole number." }; }
+      } else if (type === "datetime-local") { value = new Date(value + "Z").toISOString().replace(/\.\d{3}Z$/, "+00:00"); }
       record[f.api_name] = value;
     });
     return problem ? { problem: problem } : { record: record };
@@ -207,7 +207,7 @@
   holder.textContent = "Loading fields…";
   api("GET", form.getAttribute("data-fields-api")).then(function (answer) {
     if (!answer.ok) { holder.textContent = answer.data.error ? answer.data.error.message : "Could not load fields."; return; }
-    renderFields(answer.data.data);
+    renderFields(answer.data.data, answer.data.module || {});
     form.querySelector("button[type=submit]").hidden = false;
     loadList();
   });

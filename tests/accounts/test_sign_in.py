@@ -8,7 +8,7 @@ from urllib.parse import urlencode
 import pytest
 from django.contrib.auth import get_user_model
 
-from accounts import services
+from accounts import services, zoho_oauth
 from accounts.models import ZohoConnection, ZohoOrg
 from tests.conftest import path_of, query_of
 
@@ -41,10 +41,15 @@ def test_login_redirects_to_the_us_accounts_server_with_every_parameter(client, 
     assert "ZohoCRM.users.READ" in params["scope"]
     assert len(params["state"]) >= 32  # 32 url-safe chars = 192 bits; we make 256
     # The state is in the server-side session, not a cookie of its own.
-    assert client.session[services.SESSION_OAUTH_KEY]["state"] == params["state"]
+    assert params["state"] in client.session[services.SESSION_OAUTH_KEY]
+    # PKCE: the S256 challenge of a verifier kept in the server-side session.
+    verifier = client.session[services.SESSION_OAUTH_KEY][params["state"]]["verifier"]
+    assert params["code_challenge_method"] == "S256"
+    assert params["code_challenge"] == zoho_oauth.pkce_challenge(verifier)
+    assert 43 <= len(verifier) <= 128
 
 
-@pytest.mark.parametrize("dc", ["us", "eu", "in"])
+@pytest.mark.parametrize("dc", ["us", "eu", "in", "uk"])
 def test_full_sign_in_per_data_center(sign_in, client, demo_users, dc):
     user = demo_users["by_dc"][dc][0]
     response = sign_in(user["email"], org=user["orgs"][0]["zgid"])
@@ -193,7 +198,7 @@ def test_replayed_state_is_refused(sign_in, client, zoho):
 def test_expired_state_is_refused(sign_in, client, zoho):
     params = _valid_callback_params(sign_in, _any_user(sign_in))
     session = client.session
-    session[services.SESSION_OAUTH_KEY]["created"] = time.time() - 601
+    session[services.SESSION_OAUTH_KEY][params["state"]]["created"] = time.time() - 601
     session.save()
     before = _token_calls(zoho)
     assert _callback(client, **params).status_code == 400
@@ -256,7 +261,7 @@ def test_access_denied_shows_a_friendly_page(sign_in, client):
 def test_reused_code_is_refused_with_nothing_written(sign_in, client, zoho):
     email = _any_user(sign_in)
     params = _valid_callback_params(sign_in, email)
-    # Redeem the code out of band first, as an attacker who intercepted it would.
+    # Redeem the code out of band first, as an attacker who intercepted it would try.
     import requests
 
     answer = requests.post(
@@ -270,7 +275,9 @@ def test_reused_code_is_refused_with_nothing_written(sign_in, client, zoho):
         },
         timeout=5,
     ).json()
-    assert "access_token" in answer
+    # PKCE: without the verifier (kept in the portal's session) the code is worth nothing,
+    # and Zoho burns it.
+    assert answer == {"error": "invalid_code"}
     response = _callback(client, **params)
     assert response.status_code == 400
     assert "already used or has expired" in response.content.decode()

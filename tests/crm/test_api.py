@@ -54,7 +54,14 @@ def test_crud_and_search_per_module_and_dc(client, signed_in, module):
     listing = client.get(f"/crm/api/{module}/?per_page=5")
     assert listing.status_code == 200, listing.content
     assert len(listing.json()["data"]) <= 5
-    assert set(listing.json()["info"]) == {"page", "per_page", "more_records", "count"}
+    assert set(listing.json()["info"]) == {
+        "page",
+        "per_page",
+        "more_records",
+        "count",
+        "next_page_token",
+        "previous_page_token",
+    }
 
     created = api(client, "post", f"/crm/api/{module}/", NEW_RECORD[module])
     assert created.status_code == 201, created.content
@@ -116,8 +123,8 @@ def test_pagination_honours_more_records(client, signed_in):
 
 
 def test_sort_by_a_sortable_field(client, signed_in):
-    answer = client.get("/crm/api/Leads/?per_page=50&sort_by=Last_Name&sort_order=desc").json()
-    names = [r["Last_Name"] for r in answer["data"]]
+    answer = client.get("/crm/api/Leads/?per_page=50&sort_by=Full_Name&sort_order=desc").json()
+    names = [r["Full_Name"].lower() for r in answer["data"]]
     assert names == sorted(names, reverse=True)
     bad = client.get("/crm/api/Leads/?sort_by=Description")
     assert bad.status_code == 400
@@ -459,14 +466,14 @@ def test_zohos_per_record_error_on_a_single_create_names_the_field(client, signe
 def test_a_batch_zoho_refuses_entirely_is_a_400_with_every_result(client, signed_in):
     batch = [
         {"Last_Name": "Bad Phone", "Phone": "ring!"},
-        {"Last_Name": "Bad Site", "Website": "x"},
+        {"Last_Name": "Bad Mobile", "Mobile": "call me!"},
     ]
     response = api(client, "post", "/crm/api/Leads/", batch)
     assert response.status_code == 400
     results = response.json()["data"]
     assert [(r["status"], r["code"], r["field"]) for r in results] == [
         ("error", "INVALID_DATA", "Phone"),
-        ("error", "INVALID_DATA", "Website"),
+        ("error", "INVALID_DATA", "Mobile"),
     ]
     assert client.get("/crm/api/Leads/", {"q": "Bad Phone"}).json()["data"] == []
 
@@ -499,7 +506,7 @@ def test_patch_null_clears_an_optional_field_but_not_a_mandatory_one(client, sig
     refused = api(client, "patch", url, {"Last_Name": None})
     assert refused.status_code == 400
     assert refused.json()["error"]["field"] == "Last_Name"
-    assert client.get(url).json()["data"]["Last_Name"] == lead["Last_Name"]
+    assert client.get(url).json()["data"]["Full_Name"] == lead["Full_Name"]
     assert api(client, "patch", url, {}).status_code == 400  # nothing to change
 
 
@@ -582,13 +589,13 @@ def test_413_json_when_django_refuses_a_form_body_before_the_view(zoho):
 
 
 def test_an_unexpected_failure_under_the_api_is_a_json_500_without_details(rf):
-    from crm import json_api
+    from zohoportal import views
 
-    response = json_api.server_error(rf.get("/crm/api/Leads/"))
+    response = views.server_error(rf.get("/crm/api/Leads/"))
     assert response.status_code == 500
     error = json.loads(response.content)["error"]
     assert error["code"] == "INTERNAL_ERROR" and "Traceback" not in error["message"]
-    assert json_api.server_error(rf.get("/crm/Leads/"))["Content-Type"].startswith("text/html")
+    assert views.server_error(rf.get("/crm/Leads/"))["Content-Type"].startswith("text/html")
 
 
 def test_403_when_the_user_has_no_connection_left(client, signed_in):
@@ -610,6 +617,27 @@ def test_403_when_zoho_says_the_scopes_do_not_cover_the_call(client, signed_in, 
     error = response.json()["error"]
     assert error["code"] == "NEEDS_RECONSENT"
     assert "Sign in with Zoho again" in error["message"]
+
+
+@pytest.mark.parametrize("code", ["NO_PERMISSION", "FEATURE_NOT_SUPPORTED"])
+def test_403_no_permission_is_the_profile_not_the_sign_in(client, signed_in, zoho, code):
+    from accounts.models import ZohoConnection
+
+    client.get("/crm/api/Leads/?per_page=1")  # metadata cached
+    zoho.client.add_fault(
+        f"/api/{signed_in['dc']}/crm/v8/Leads", crm_code=code, status=403, count=2
+    )
+    response = client.get("/crm/api/Leads/?per_page=1")
+    assert response.status_code == 403
+    error = response.json()["error"]
+    assert error["code"] == code
+    assert "sign in" not in error["message"].lower()
+    page = client.get("/crm/Leads/")
+    assert page.status_code == 403
+    assert "Not allowed by your Zoho profile" in page.text
+    assert "Sign in with Zoho again" not in page.text
+    # Nothing about the connection changed: it is the profile, not the grant.
+    assert ZohoConnection.objects.get().status == ZohoConnection.Status.ACTIVE
 
 
 def test_429_when_zoho_throttles_the_token_refresh(client, signed_in, zoho):

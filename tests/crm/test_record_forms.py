@@ -8,7 +8,8 @@ import pytest
 from django import forms
 
 from crm import records
-from crm.record_forms import form_values, initial_from_record, record_form_class
+from crm.fields import Field
+from crm.record_forms import ZohoFormField, form_values, initial_from_record, record_form_class
 
 pytestmark = pytest.mark.django_db
 
@@ -35,7 +36,7 @@ def deals(connection):
 def test_one_form_field_per_editable_zoho_field(leads, connection):
     users = records.user_list(connection=connection)
     form = record_form_class(leads, users=users)()
-    assert set(form.fields) == {f["api_name"] for f in leads.editable_fields}
+    assert set(form.fields) == {f.api_name for f in leads.editable_fields}
     assert "Owner" in form.fields
     # Read-only and computed fields are not editable here.
     for name in ("Full_Name", "Created_Time", "Modified_By", "Created_By"):
@@ -66,21 +67,23 @@ def test_lookups_and_owner_as_ids(deals, connection):
 def test_mandatory_length_and_type_come_from_metadata(leads):
     fields = record_form_class(leads)().fields
     assert fields["Last_Name"].required and not fields["First_Name"].required
-    assert fields["Last_Name"].max_length == 80
     assert fields["Last_Name"].widget.attrs["maxlength"] == "80"
-    assert isinstance(fields["Email"], forms.EmailField)
-    assert isinstance(fields["No_of_Employees"], forms.IntegerField)
-    assert isinstance(fields["Annual_Revenue"], forms.DecimalField)
-    assert isinstance(fields["Email_Opt_Out"], forms.BooleanField)
+    # Every field validates through the one field model (crm.fields.Field.clean).
+    assert all(isinstance(f, ZohoFormField) for f in fields.values())
+    assert fields["Email"].widget.input_type == "email"
+    assert fields["No_of_Employees"].widget.input_type == "number"
+    assert fields["No_of_Employees"].widget.attrs["max"] == "999999999"  # 9 digits
+    assert fields["Annual_Revenue"].widget.attrs["step"] == "0.01"
+    assert isinstance(fields["Email_Opt_Out"].widget, forms.CheckboxInput)
     assert not fields["Email_Opt_Out"].required  # unchecked is a valid answer
     assert fields["Phone"].widget.input_type == "tel"
 
 
 def test_picklists_offer_exactly_zohos_values(leads, connection):
-    status_values = next(f for f in leads.fields if f["api_name"] == "Lead_Status")["picklist"]
+    status_values = leads.field("Lead_Status").picklist
     choices = [value for value, _ in record_form_class(leads)().fields["Lead_Status"].choices]
-    assert choices == ["", *status_values]
-    assert "Contacted" in status_values
+    assert choices == ["", *status_values]  # one empty choice: Zoho's "-None-" is not a value
+    assert "Contacted" in status_values and "-None-" not in status_values
 
 
 @pytest.mark.parametrize(
@@ -154,18 +157,7 @@ def test_datetime_values_round_trip_in_utc():
         "Events",
         "Events",
         "Event",
-        [
-            {
-                "api_name": "Start",
-                "label": "Start",
-                "data_type": "datetime",
-                "required": True,
-                "read_only": False,
-                "length": 120,
-                "sortable": False,
-                "picklist": [],
-            },
-        ],
+        (Field("Start", "Start", "datetime", required=True, length=120),),
     )
     initial = initial_from_record(module, {"Start": "2024-08-21T12:42:05-05:00"})
     form = record_form_class(module)(initial=initial)
@@ -181,8 +173,8 @@ def test_datetime_values_round_trip_in_utc():
 
     editing = record_form_class(module, editing=True)(initial=initial)
     rendered = str(editing["Start"])
-    assert 'name="initial-Start" value="2024-08-21 17:42:05"' in rendered
-    untouched = {"Start": "2024-08-21T17:42:05", "initial-Start": "2024-08-21 17:42:05"}
+    assert 'name="initial-Start" value="2024-08-21 17:42:05+00:00"' in rendered
+    untouched = {"Start": "2024-08-21T17:42:05", "initial-Start": "2024-08-21 17:42:05+00:00"}
     assert edit_values(record_form_class(module, editing=True)(untouched)) == {}
 
 

@@ -47,7 +47,7 @@ def create_connections(
 ) -> list[ZohoConnection]:
     """`count` active connections in one org of `dc` whose access tokens expire `expires_in`."""
     org, _ = ZohoOrg.objects.get_or_create(
-        zgid=f"8800{datacenters.KEYS.index(dc)}",
+        zgid=f"8800{datacenters.keys().index(dc)}",
         data_center=dc,
         defaults={"name": f"Bulk Org {dc.upper()}"},
     )

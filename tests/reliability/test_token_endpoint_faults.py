@@ -23,7 +23,7 @@ FAULTS = {
     "hang": ({"delay_s": 3}, 504, "did not answer in time"),
     "throttle": ({"error": "throttle"}, 429, "limiting"),
     "invalid_code": ({"error": "invalid_code"}, 400, "already used or has expired"),
-    "not-json": ({"status": 200, "body": "<html>maintenance</html>"}, 502, "could not be reached"),
+    "not-json": ({"status": 200, "body": "<html>maintenance</html>"}, 502, "does not understand"),
 }
 
 

@@ -34,19 +34,21 @@ def _user(demo_users, dc: str = "eu") -> dict:
     return demo_users["by_dc"][dc][0]
 
 
-def _redeem_out_of_band(zoho, params: dict) -> dict:
-    """Redeem a callback's code directly at the emulator, as an interceptor would."""
-    return requests.post(
-        zoho.token_url(params["location"]),
-        data={
-            "grant_type": "authorization_code",
-            "code": params["code"],
-            "client_id": zoho.client_id,
-            "client_secret": zoho.client_secret,
-            "redirect_uri": zoho.redirect_uri,
-        },
-        timeout=5,
-    ).json()
+def _redeem_out_of_band(zoho, params: dict, client=None) -> dict:
+    """Redeem a callback's code directly at the emulator, as an interceptor would; with
+    `client`, with the PKCE verifier its session holds (as only the portal could)."""
+    data = {
+        "grant_type": "authorization_code",
+        "code": params["code"],
+        "client_id": zoho.client_id,
+        "client_secret": zoho.client_secret,
+        "redirect_uri": zoho.redirect_uri,
+    }
+    if client is not None:
+        data["code_verifier"] = client.session[services.SESSION_OAUTH_KEY][params["state"]][
+            "verifier"
+        ]
+    return requests.post(zoho.token_url(params["location"]), data=data, timeout=5).json()
 
 
 # --- 1. state ---------------------------------------------------------------------------------
@@ -64,7 +66,7 @@ def _state_cases():
 
     def expired(client, params):
         session = client.session
-        session[services.SESSION_OAUTH_KEY]["created"] = time.time() - 601
+        session[services.SESSION_OAUTH_KEY][params["state"]]["created"] = time.time() - 601
         session.save()
         return client, params
 
@@ -109,14 +111,18 @@ def test_p01_state_is_256_bit_random_single_use_and_server_side(client, zoho):
         state = query_of(response["Location"])["state"]
         states.add(state)
         # Kept in the server-side session, never in a cookie of its own.
-        assert client.session[services.SESSION_OAUTH_KEY]["state"] == state
+        assert state in client.session[services.SESSION_OAUTH_KEY]
         assert all(state not in morsel.value for morsel in client.cookies.values())
     assert len(states) == 20
     assert all(len(state) >= 43 for state in states)  # token_urlsafe(32): 256 bits
     assert django_settings.SESSION_ENGINE == "django.contrib.sessions.backends.db"
-    # A failed callback uses the state up too: it cannot be retried with a guess.
-    _callback(client, {"state": "guess"})
-    assert services.SESSION_OAUTH_KEY not in client.session
+    # At most a few pending sign-ins are kept per session (several tabs), newest first.
+    pending = client.session[services.SESSION_OAUTH_KEY]
+    assert len(pending) == services.MAX_PENDING_SIGN_INS
+    assert state in pending
+    # A callback uses its own state up, whatever its outcome: it cannot be retried.
+    _callback(client, {"state": state})
+    assert state not in client.session.get(services.SESSION_OAUTH_KEY, {})
 
 
 # --- 2. mix-up defence ------------------------------------------------------------------------
@@ -236,7 +242,7 @@ def test_p02_client_secret_only_ever_goes_to_allow_listed_accounts_servers(
 # --- 3. api_domain of another data center ---------------------------------------------------
 def test_p03_token_answer_with_another_dcs_api_domain_is_refused(sign_in, client, demo_users, zoho):
     params = query_of(sign_in.authorize(_user(demo_users, "eu")["email"]))
-    answer = _redeem_out_of_band(zoho, params)
+    answer = _redeem_out_of_band(zoho, params, client)
     assert answer["api_domain"] == zoho.api_domain("eu")
     # The token endpoint answers with a genuine token, but names the US API domain.
     zoho.client.add_fault(
@@ -383,7 +389,8 @@ def test_p07_unsafe_next_lands_on_the_default_page(sign_in, demo_users, next_url
 def test_p07_next_is_kept_in_the_session_not_in_the_round_trip(sign_in, client, demo_users):
     start = client.get("/accounts/login/", {"next": "/accounts/connections/"})
     assert "connections" not in start["Location"]  # not sent to Zoho
-    assert client.session[services.SESSION_OAUTH_KEY]["next"] == "/accounts/connections/"
+    state = query_of(start["Location"])["state"]
+    assert client.session[services.SESSION_OAUTH_KEY][state]["next"] == "/accounts/connections/"
     callback = sign_in.emulator.client.authorize(
         query_of(start["Location"]), email=_user(demo_users)["email"]
     )

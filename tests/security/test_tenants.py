@@ -95,6 +95,36 @@ def test_p22_an_sdk_call_on_a_fresh_thread_fails_closed(tenants, outbound):
     assert len(outbound) == 0
 
 
+def test_p22_a_foreign_initialisation_of_the_sdk_is_undone_before_the_next_call(
+    tenants, zoho, outbound
+):
+    """Whatever re-initialises the SDK's global state with a real token (a script, a test of
+    the SDK itself), the portal checks what the SDK holds, not a flag of its own: the next
+    request puts the refusing token back, and a bare call fails closed again."""
+    from zohocrmsdk.src.com.zoho.api.authenticator.oauth_token import OAuthToken
+    from zohocrmsdk.src.com.zoho.crm.api.dc.data_center import DataCenter
+    from zohocrmsdk.src.com.zoho.crm.api.initializer import Initializer
+
+    real = OAuthToken(access_token=_active(tenants[0]).access_token)
+    api = zoho.api_domain("us")
+    Initializer.initialize(
+        environment=DataCenter.Environment(api, zoho.token_url("us"), api), token=real
+    )
+    assert not zoho_sdk._holds_ours()
+    assert tenants[1].get("/crm/api/Leads/?per_page=1").status_code == 200  # a request
+    assert zoho_sdk._holds_ours()
+    outbound.calls.clear()
+    test_p22_an_sdk_call_on_a_fresh_thread_fails_closed(tenants, outbound)
+
+
+def test_the_sdks_delete_every_token_never_wipes_every_tenant(tenants):
+    from accounts.token_store import DjangoTokenStore
+
+    before = ZohoConnection.objects.count()
+    DjangoTokenStore().delete_tokens()
+    assert ZohoConnection.objects.count() == before > 0
+
+
 # --- 23. isolation under load ---------------------------------------------------------------
 WORKERS = 16
 REQUESTS = 500  # in all, interleaved over the workers and the five sessions

@@ -308,6 +308,9 @@ def test_p15_repeat_login_whose_answer_has_no_refresh_token_keeps_the_stored_one
             "client_id": zoho.client_id,
             "client_secret": zoho.client_secret,
             "redirect_uri": zoho.redirect_uri,
+            "code_verifier": client.session[services.SESSION_OAUTH_KEY][params["state"]][
+                "verifier"
+            ],
         },
         timeout=5,
     ).json()

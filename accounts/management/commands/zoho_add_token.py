@@ -21,7 +21,7 @@ class Command(BaseCommand):
     def add_arguments(self, parser):
         parser.add_argument("--email", required=True, help="The Zoho user's email.")
         parser.add_argument(
-            "--dc", required=True, choices=datacenters.KEYS, help="Data center key."
+            "--dc", required=True, choices=datacenters.keys(), help="Data center key."
         )
         token = parser.add_mutually_exclusive_group(required=True)
         token.add_argument("--grant-token", help="A grant code from the Self Client page, or -.")

@@ -70,7 +70,7 @@ class Command(BaseCommand):
             dest="all_",
             help="Refresh every active connection, whatever its expiry.",
         )
-        parser.add_argument("--dc", choices=datacenters.KEYS, help="Only this data center.")
+        parser.add_argument("--dc", choices=datacenters.keys(), help="Only this data center.")
         parser.add_argument("--email", help="Only connections of this Zoho email.")
         parser.add_argument(
             "--workers",

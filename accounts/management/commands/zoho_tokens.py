@@ -15,7 +15,7 @@ class Command(BaseCommand):
     help = "List Zoho connections with status and access-token expiry (tokens are never shown)."
 
     def add_arguments(self, parser):
-        parser.add_argument("--dc", choices=datacenters.KEYS, help="Only this data center.")
+        parser.add_argument("--dc", choices=datacenters.keys(), help="Only this data center.")
         parser.add_argument(
             "--status", choices=ZohoConnection.Status.values, help="Only this status."
         )

@@ -7,9 +7,13 @@ from urllib.parse import parse_qs, urlsplit
 import pytest
 import requests
 
+# What a full-featured client asks for: records, users, org, the metadata it reads, and
+# search (v8 "Search Records" needs ZohoSearch.securesearch.READ besides the module scope).
 FULL_SCOPE = (
     "ZohoCRM.modules.ALL,ZohoCRM.users.READ,ZohoCRM.org.READ,"
-    "ZohoCRM.settings.fields.READ,ZohoCRM.settings.modules.READ"
+    "ZohoCRM.settings.fields.READ,ZohoCRM.settings.modules.READ,"
+    "ZohoCRM.settings.layouts.READ,ZohoCRM.settings.related_lists.READ,"
+    "ZohoSearch.securesearch.READ"
 )
 
 # Demo directory facts the tests rely on (see zoho_emulator/README.md).
@@ -18,7 +22,12 @@ MARCUS = "marcus.webb@zylker-traders.com"  # us, same first org as Patricia
 SOFIA = "sofia.lindqvist@nordwind-logistik.de"  # eu
 ARJUN = "arjun.mehta@kaveritextiles.in"  # in
 OLIVIA = "olivia.chen@banksiasolar.com.au"  # au
+DANA = "dana.ortiz@zylker-traders.com"  # us, Zylker Traders, restricted profile
+JONAS = "jonas.becker@nordwind-logistik.de"  # eu, Nordwind, restricted profile
+HARRIET = "harriet.ashworth@thamesgate-wholesale.co.uk"  # uk
+TOM = "tom.okonkwo@thamesgate-wholesale.co.uk"  # uk
 ZYLKER_TRADERS = "720019234"
+THAMESGATE = "90051762213"  # uk
 ZYLKER_LABS = "720019877"
 
 
@@ -37,7 +46,7 @@ class Zoho:
         form = {
             "grant_type": "authorization_code",
             "client_id": self.emu.client_id,
-            "client_secret": self.emu.client_secret,
+            "client_secret": self.emu.client_secret_for(dc),
             "code": code,
         }
         if redirect_uri:
@@ -58,7 +67,7 @@ class Zoho:
         form = {
             "grant_type": "refresh_token",
             "client_id": self.emu.client_id,
-            "client_secret": self.emu.client_secret,
+            "client_secret": self.emu.client_secret_for(dc),
             "refresh_token": refresh_token,
         }
         form.update(overrides)

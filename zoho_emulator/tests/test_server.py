@@ -14,7 +14,7 @@ import pytest
 import requests
 
 from zoho_emulator import Emulator, EmulatorClient, EmulatorServer
-from zoho_emulator import crm as crm_module
+from zoho_emulator.crm import users as crm_users
 
 from .conftest import ARJUN, MARCUS, PATRICIA, SOFIA
 
@@ -208,7 +208,7 @@ def test_catch_all_answers_zoho_shaped_500(emulator, zoho_http, monkeypatch):
     def boom(*args, **kwargs):
         raise RuntimeError("simulated bug")
 
-    monkeypatch.setattr(crm_module, "_org", boom)
+    monkeypatch.setattr(crm_users, "org_json", boom)
     resp = zoho_http.api("GET", "eu", "org", token)
     assert resp.status_code == 500
     assert resp.json() == {
@@ -301,3 +301,49 @@ def test_command_line_entry_point_starts_and_prints_users():
         proc.terminate()
         proc.wait(timeout=10)
         proc.stdout.close()
+
+
+def test_runtime_imports_only_the_standard_library():
+    code = (
+        "import sys\n"
+        "import zoho_emulator, zoho_emulator.__main__, zoho_emulator.crm\n"
+        "outside = sorted({n.split('.')[0] for n in sys.modules} - set(sys.stdlib_module_names)"
+        " - {'zoho_emulator', '__main__'})\n"
+        "print(','.join(outside))\n"
+    )
+    out = subprocess.run(
+        [
+            sys.executable,
+            "-I",
+            "-S",
+            "-c",
+            f"import sys; sys.path.insert(0, {str(ROOT)!r})\n" + code,
+        ],
+        capture_output=True,
+        text=True,
+        timeout=30,
+        check=True,
+    )
+    assert out.stdout.strip() == ""
+
+
+def test_installed_as_a_package_with_console_script_and_pytest_plugin():
+    from importlib.metadata import entry_points
+
+    plugins = {ep.name: ep.value for ep in entry_points(group="pytest11")}
+    # named after the module, so `pytest_plugins = ["zoho_emulator.pytest_plugin"]` elsewhere
+    # finds it registered and does not register it twice
+    assert plugins.get("zoho_emulator.pytest_plugin") == "zoho_emulator.pytest_plugin"
+    scripts = {ep.name: ep.value for ep in entry_points(group="console_scripts")}
+    assert scripts.get("zoho-emulator") == "zoho_emulator.__main__:main"
+    script = Path(sys.executable).with_name("zoho-emulator")
+    out = subprocess.run([str(script), "--help"], capture_output=True, text=True, timeout=30)
+    assert out.returncode == 0 and "--dc-client-secret" in out.stdout
+
+
+def test_crm_routes_are_one_table():
+    from zoho_emulator.crm import ROUTES
+
+    patterns = [route.pattern.pattern for route in ROUTES]
+    assert len(patterns) == len(set(patterns))
+    assert any("search" in p for p in patterns)

@@ -6,7 +6,7 @@ import json
 
 import pytest
 
-from .conftest import ARJUN, MARCUS, PATRICIA, SOFIA, ZYLKER_LABS, ZYLKER_TRADERS
+from .conftest import ARJUN, DANA, MARCUS, PATRICIA, SOFIA, ZYLKER_LABS, ZYLKER_TRADERS
 
 INVALID_TOKEN = {
     "code": "INVALID_TOKEN",
@@ -103,7 +103,7 @@ def test_current_user_and_org(zoho_http):
         zoho_http.tokens(MARCUS, "us")["access_token"],
         params={"type": "AllUsers"},
     ).json()
-    assert {u["email"] for u in all_users["users"]} == {PATRICIA, MARCUS}
+    assert {u["email"] for u in all_users["users"]} == {PATRICIA, MARCUS, DANA}
 
 
 def test_field_and_module_metadata(zoho_http, us):
@@ -124,8 +124,12 @@ def test_field_and_module_metadata(zoho_http, us):
     resp = zoho_http.api("GET", "us", "settings/fields", us, params={"module": "Potatoes"})
     assert resp.status_code == 400 and resp.json()["code"] == "INVALID_MODULE"
     modules = zoho_http.api("GET", "us", "settings/modules", us).json()["modules"]
-    assert {m["api_name"] for m in modules} == {"Leads", "Contacts", "Accounts", "Deals"}
-    assert all(m["api_supported"] and m["generated_type"] == "default" for m in modules)
+    names = {m["api_name"] for m in modules}
+    assert {"Leads", "Contacts", "Accounts", "Deals", "Tasks", "Events", "Calls"} <= names
+    by_api = {m["api_name"]: m for m in modules}
+    assert by_api["Leads"]["api_supported"] and by_api["Leads"]["generated_type"] == "default"
+    assert by_api["Shipments"]["generated_type"] == "custom"  # Zylker Traders' custom module
+    assert by_api["Home"]["api_supported"] is False
 
 
 def test_list_requires_fields_and_paginates(zoho_http, us):

@@ -55,6 +55,24 @@ def sdk_login(emulator, tmp_path, email, dc, org=None, scope=FULL_SCOPE):
     return store
 
 
+def lookup_closure(emulator, zgid: str, module: str) -> set[str]:
+    """The modules whose field metadata the SDK fetches for ``module``: the module and every
+    module its lookups (and theirs, and so on) point at; What_Id's "se_module" is not one."""
+    org = emulator.app.state.orgs[zgid]
+    seen, todo = set(), [module]
+    while todo:
+        name = todo.pop()
+        if name in seen:
+            continue
+        seen.add(name)
+        for fd in org.schema.fields(name).values():
+            if fd.data_type == "lookup" and fd.lookup_module not in (None, "se_module"):
+                todo.append(fd.lookup_module)
+            if fd.subform_module:
+                todo.append(fd.subform_module)
+    return seen
+
+
 def stored_rows(tmp_path):
     with open(tmp_path / "tokens.csv", newline="") as fh:
         return list(csv.DictReader(fh))
@@ -135,9 +153,13 @@ def test_sdk_records_crud_and_search(emulator, tmp_path, email, dc):
     assert response.get_object().get_data()[0].get_status().get_value() == "success"
     assert RecordOperations("Leads").get_record(new_id).get_status_code() == 204
 
-    # the SDK fetched the field metadata once and cached it per user
+    # the SDK fetched the field metadata once per module (Leads and the modules its lookups
+    # reach) and cached it per user
     paths = emulator.client.stats()["api_calls_by_path"]
-    assert paths[f"/api/{dc}/crm/v8/settings/fields"] == 1
+    zgid = {"us": "720019234", "eu": "20071245781"}[dc]
+    reached = lookup_closure(emulator, zgid, "Leads")
+    assert {"Leads", "Accounts", "Contacts", "Deals"} <= reached
+    assert paths[f"/api/{dc}/crm/v8/settings/fields"] == len(reached)
     assert (tmp_path / "resources").is_dir()
 
 
@@ -164,10 +186,12 @@ def test_sdk_refreshes_when_its_token_is_about_to_expire(emulator, tmp_path, mon
     assert get_leads().get_status_code() == 200
     stats = emulator.client.stats()
     refresh_token = stored_rows(tmp_path)[0]["refresh_token"]
-    # settings/fields (first records call only) + two records calls, each after its own refresh
-    assert stats["refresh_calls_by_refresh_token"] == {refresh_token: 3}
+    # settings/fields per module (first records call only) + two records calls, each after its
+    # own refresh
+    calls = len(lookup_closure(emulator, "20071245781", "Leads")) + 2
+    assert stats["refresh_calls_by_refresh_token"] == {refresh_token: calls}
     after_login = {t: n for t, n in stats["api_calls_by_access_token"].items() if t != first_access}
-    assert len(after_login) == 3 and set(after_login.values()) == {1}
+    assert len(after_login) == calls and set(after_login.values()) == {1}
     assert stored_rows(tmp_path)[0]["access_token"] in after_login
 
 

@@ -1,0 +1,436 @@
+"""One field model: a CRM field built from Zoho's metadata, and the only place values are
+checked.
+
+`Field.clean(value)` is the portal's one validation of a value the user gives, whatever it
+comes from: the JSON API passes JSON values, the server-rendered forms pass what the browser
+posted (`record_forms` delegates every field's validation here), and `Field.describe()` tells
+the browser (`/crm/api/<module>/fields/`, read by `static/js/app.js`) the same rules, so no
+list of types or limits is written twice. `Field.display(value)` is how pages show a value.
+
+Values are checked against Zoho's metadata before anything is sent: a bad value never
+reaches Zoho, and a rejected batch writes nothing.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from datetime import UTC, date, datetime
+from decimal import Decimal, InvalidOperation
+from typing import Any
+
+from django.core.exceptions import ValidationError
+from django.core.validators import DecimalValidator, EmailValidator, URLValidator
+from django.utils.dateparse import parse_date, parse_datetime
+
+from .errors import CrmError, bad_input
+
+BIGINT_DIGITS = 18  # Zoho's long integer: at most 18 digits, whatever the metadata's length
+FLOAT_DIGITS = 15  # significant digits a float (what the SDK sends) keeps exactly
+ID_DIGITS = 19  # Zoho's record and user ids are 64-bit integers (the SDK sends an int)
+WHOLE_NUMBER = re.compile(r"[+-]?[0-9]+")
+PICKLIST_NONE = "-None-"  # Zoho's label for an empty picklist: not a value of its own
+SE_MODULE = "se_module"  # a lookup's module in metadata when it may point to several
+SE_MODULE_KEY = "$se_module"  # the record key naming the module such a lookup points to
+MODULE_NAME = re.compile(r"[A-Za-z][A-Za-z0-9_]{0,99}")
+
+TEXT_TYPES = ("text", "textarea", "email", "phone", "website", "picklist")
+NUMBER_TYPES = ("double", "currency", "decimal", "percent")
+REFERENCE_TYPES = ("lookup", "ownerlookup")
+# The types the portal can write; every other field is shown, never sent.
+WRITABLE_TYPES = frozenset(
+    {*TEXT_TYPES, "multiselectpicklist", "integer", "bigint", *NUMBER_TYPES, "date", "datetime"}
+    | {"boolean", *REFERENCE_TYPES}
+)
+# What the browser's input for each writable type is (Field.describe()["input"]).
+INPUT_TYPES = {
+    "text": "text",
+    "textarea": "textarea",
+    "email": "email",
+    "phone": "tel",
+    "website": "url",
+    "picklist": "select",
+    "multiselectpicklist": "select-multiple",
+    "integer": "number",
+    "bigint": "text",  # no float rounding in browsers: 18 digits are more than a double holds
+    "date": "date",
+    "datetime": "datetime-local",
+    "boolean": "checkbox",
+    "lookup": "lookup",
+    "ownerlookup": "owner",
+    **dict.fromkeys(NUMBER_TYPES, "number"),
+}
+MAX_INTEGER = 2**31 - 1
+_email = EmailValidator()
+_url = URLValidator(schemes=["http", "https"])
+# Links a page may make of a stored value: never javascript:, data: and the like.
+SAFE_LINK = re.compile(r"^https?://", re.IGNORECASE)
+# A URL scheme ("javascript:", "ftp:"), as opposed to a host and port ("example.com:8080").
+SCHEME = re.compile(r"^[a-z][a-z0-9+.\-]*:(?![0-9])", re.IGNORECASE)
+
+
+def is_zoho_id(text) -> bool:
+    """A record's or user's id: ASCII digits of a 64-bit integer (what the SDK sends)."""
+    return (
+        isinstance(text, str)
+        and text.isascii()
+        and text.isdigit()
+        and len(text) <= ID_DIGITS
+        and int(text) < 2**63
+    )
+
+
+def encodable(text: str) -> bool:
+    """Text that can be sent and shown as UTF-8 (no lone surrogates, e.g. "x\\ud800")."""
+    try:
+        text.encode("utf-8")
+    except UnicodeEncodeError:
+        return False
+    return True
+
+
+@dataclass(frozen=True)
+class Field:
+    """A CRM field as Zoho's field metadata describes it."""
+
+    api_name: str
+    label: str
+    data_type: str
+    json_type: str = "string"
+    required: bool = False
+    read_only: bool = False
+    length: int | None = None
+    decimal_place: int | None = None
+    sortable: bool = False
+    searchable: bool = False
+    picklist: tuple[str, ...] = ()
+    lookup_module: str | None = None
+    custom: bool = False
+    unique: bool = False
+    name_field: bool = False  # Zoho's display field: the record's name
+
+    @classmethod
+    def from_metadata(cls, meta: dict) -> Field:
+        """From one entry of `settings/fields` as `crm.zoho_crm.fields` reads it."""
+        data_type = str(meta.get("data_type") or "text")
+        return cls(
+            api_name=str(meta["api_name"]),
+            label=str(meta.get("label") or meta["api_name"]),
+            data_type=data_type,
+            json_type=str(meta.get("json_type") or "string"),
+            required=bool(meta.get("required")),
+            read_only=bool(meta.get("read_only")),
+            length=_int_or_none(meta.get("length")),
+            decimal_place=_int_or_none(meta.get("decimal_place")),
+            sortable=bool(meta.get("sortable")),
+            searchable=bool(meta.get("searchable")),
+            picklist=tuple(v for v in meta.get("picklist") or () if v != PICKLIST_NONE),
+            lookup_module=meta.get("lookup_module") or None,
+            custom=bool(meta.get("custom")),
+            unique=bool(meta.get("unique")),
+            name_field=bool(meta.get("name_field")),
+        )
+
+    # --- what the portal may do with it ---------------------------------------------------
+    @property
+    def editable(self) -> bool:
+        return not self.read_only and self.data_type in WRITABLE_TYPES
+
+    @property
+    def is_reference(self) -> bool:
+        return self.data_type in REFERENCE_TYPES
+
+    @property
+    def any_module(self) -> bool:
+        """A lookup to a record of any of several modules (an activity's Related To,
+        `What_Id`): Zoho's metadata names the module `se_module`, and the record names the
+        module of each value in its `$se_module`."""
+        return self.data_type == "lookup" and self.lookup_module == SE_MODULE
+
+    @property
+    def max_digits(self) -> int | None:
+        """Digits a whole number may have."""
+        if self.data_type == "bigint":
+            return BIGINT_DIGITS
+        if self.data_type == "integer":
+            return self.length or 10
+        return None
+
+    def decimal_limits(self) -> tuple[int, int | None]:
+        """(max_digits, decimal_places) of a number field: Zoho's `decimal_place` digits
+        after the point and `length` before it, within the 15 significant digits a float
+        keeps exactly."""
+        places = self.decimal_place
+        whole = self.length or FLOAT_DIGITS
+        return min(whole + (places or 0), FLOAT_DIGITS), places
+
+    def describe(self) -> dict:
+        """What a client needs to build an input for the field and check it as the server
+        will: `/crm/api/<module>/fields/` answers a list of these."""
+        described = {
+            "api_name": self.api_name,
+            "label": self.label,
+            "data_type": self.data_type,
+            "json_type": self.json_type,
+            "required": self.required,
+            "read_only": self.read_only,
+            "editable": self.editable,
+            "length": self.length,
+            "decimal_place": self.decimal_place,
+            "sortable": self.sortable,
+            "picklist": list(self.picklist),
+            "lookup_module": self.lookup_module,
+            "custom": self.custom,
+            "input": None,
+        }
+        if self.editable:
+            described["input"] = self._input()
+        return described
+
+    def _input(self) -> dict:
+        spec: dict[str, Any] = {"type": INPUT_TYPES[self.data_type]}
+        if self.data_type in TEXT_TYPES and self.data_type != "picklist" and self.length:
+            spec["maxlength"] = self.length
+        if self.data_type in ("integer", "bigint"):
+            limit = 10 ** (self.max_digits or 10) - 1
+            limit = min(limit, MAX_INTEGER) if self.data_type == "integer" else limit
+            spec.update(min=-limit, max=limit, step=1, inputmode="numeric")
+        if self.data_type in NUMBER_TYPES:
+            places = self.decimal_place
+            if places is None:
+                spec["step"] = "any"
+            else:
+                spec["step"] = f"{10**-places:.{places}f}" if places else "1"
+            spec["inputmode"] = "decimal"
+        if self.data_type == "website":
+            spec["inputmode"] = "url"
+        return spec
+
+    # --- the one validation ---------------------------------------------------------------
+    def clean(self, value: Any) -> Any:
+        """`value` as the portal sends it to Zoho (None clears), or CrmError(400) naming
+        the field. Text is stripped; empty text is None, as an emptied form field."""
+        if value is None or (isinstance(value, str) and not value.strip()):
+            return None
+        if not self.editable:
+            raise self._bad("cannot be set from the portal")
+        if isinstance(value, str) and not encodable(value):
+            raise self._bad("contains characters that cannot be encoded (a lone surrogate)")
+        cleaner = getattr(self, f"_clean_{self.data_type}", None)
+        if cleaner is not None:
+            return cleaner(value)
+        if self.data_type in NUMBER_TYPES:
+            return float(self._decimal(value))  # the SDK sends a Python float
+        return self._text(value)
+
+    def _bad(self, reason: str, code: str = "INVALID_DATA") -> CrmError:
+        return bad_input(f"{self.label} {reason}.", field=self.api_name, code=code)
+
+    def _text(self, value) -> str:
+        if not isinstance(value, str):
+            raise self._bad("must be text")
+        value = value.strip()
+        if self.length and len(value) > self.length:
+            raise self._bad(f"is longer than {self.length} characters")
+        return value
+
+    def _clean_email(self, value) -> str:
+        value = self._text(value)
+        try:
+            _email(value)
+        except ValidationError:
+            raise self._bad("is not a valid email address") from None
+        return value
+
+    def _clean_website(self, value) -> str:
+        value = self._text(value)
+        if SCHEME.match(value) and not SAFE_LINK.match(value):
+            raise self._bad("must be a web address (http or https)")
+        candidate = value if SAFE_LINK.match(value) else f"https://{value}"
+        try:
+            _url(candidate)
+        except ValidationError:
+            raise self._bad("is not a valid web address") from None
+        return value
+
+    def _clean_picklist(self, value) -> str:
+        value = self._text(value)
+        if self.picklist and value not in self.picklist:
+            raise self._bad(f"must be one of: {', '.join(self.picklist)}")
+        return value
+
+    def _clean_multiselectpicklist(self, value) -> list[str]:
+        values = [value] if isinstance(value, str) else value
+        if not isinstance(values, list | tuple) or not all(isinstance(v, str) for v in values):
+            raise self._bad("must be a list of choices")
+        chosen = [v.strip() for v in values if v.strip() and v.strip() != PICKLIST_NONE]
+        unknown = [v for v in chosen if self.picklist and v not in self.picklist]
+        if unknown:
+            raise self._bad(f"must be chosen from: {', '.join(self.picklist)}")
+        return list(dict.fromkeys(chosen))
+
+    def _clean_integer(self, value) -> int:
+        # The SDK sends both as a Python int (JSON number); anything else is its TYPE ERROR.
+        text = _whole_number_text(value)
+        if text is None:
+            raise self._bad("must be a whole number")
+        digits = self.max_digits or 10
+        if len(text.lstrip("+-").lstrip("0")) > digits:
+            raise self._bad(f"has more than {digits} digits")
+        number = int(text)
+        if self.data_type == "integer" and not -(2**31) <= number < 2**31:
+            raise self._bad("is out of range")
+        return number
+
+    _clean_bigint = _clean_integer
+
+    def _decimal(self, value) -> Decimal:
+        if isinstance(value, bool) or not isinstance(value, int | float | str | Decimal):
+            raise self._bad("must be a number")
+        try:
+            number = Decimal(repr(value) if isinstance(value, float) else str(value).strip())
+        except InvalidOperation:
+            raise self._bad("must be a number") from None
+        if not number.is_finite():
+            raise self._bad("must be a finite number")
+        max_digits, places = self.decimal_limits()
+        try:
+            DecimalValidator(max_digits, places)(number)
+        except ValidationError as error:
+            exponent = number.as_tuple().exponent
+            if places is not None and isinstance(exponent, int) and -exponent > places:
+                raise self._bad(f"has more than {places} decimal places") from None
+            if error.code == "max_whole_digits":
+                whole = max_digits - (places or 0)
+                raise self._bad(f"has more than {whole} digits before the point") from None
+            raise self._bad(f"has more than {max_digits} digits") from None
+        return number
+
+    def _clean_boolean(self, value) -> bool:
+        if isinstance(value, bool):
+            return value
+        if isinstance(value, str) and value.lower() in ("true", "false", "on", "1", "0"):
+            return value.lower() in ("true", "on", "1")
+        raise self._bad("must be true or false")
+
+    def _clean_date(self, value) -> date:
+        if isinstance(value, date) and not isinstance(value, datetime):
+            return value
+        try:
+            parsed = parse_date(value.strip()) if isinstance(value, str) else None
+        except ValueError:  # well-formed but impossible, e.g. 2024-13-45
+            parsed = None
+        if parsed is None:
+            raise self._bad("must be a date (YYYY-MM-DD)")
+        return parsed
+
+    def _clean_datetime(self, value) -> datetime:
+        try:
+            parsed = parse_datetime(value.strip()) if isinstance(value, str) else value
+        except ValueError:
+            parsed = None
+        if not isinstance(parsed, datetime) or parsed.tzinfo is None:
+            raise self._bad("must be a date and time with a UTC offset")
+        return parsed
+
+    def _clean_lookup(self, value) -> str:
+        where = f" in {self.lookup_module}" if self.lookup_module and not self.any_module else ""
+        return self._reference_id(value, f"a record{where}")
+
+    def _clean_ownerlookup(self, value) -> str:
+        return self._reference_id(value, "a user")
+
+    def _reference_id(self, value, what: str) -> str:
+        """A lookup's or owner's id, given as Zoho's {"id": "…"} (other keys, such as the
+        "name" a read answers with, are ignored, as Zoho does) or as the id itself."""
+        ident = value.get("id") if isinstance(value, dict) else value
+        if isinstance(ident, int) and not isinstance(ident, bool):
+            ident = str(ident)
+        if isinstance(ident, str):
+            ident = ident.strip()
+        if not is_zoho_id(ident):
+            raise bad_input(
+                f"{self.label} must be the id of {what}: digits only, as in its page's "
+                'address ("123…", or {"id": "123…"} in the API).',
+                field=self.api_name,
+            )
+        return str(int(ident))
+
+    # --- how pages show it ----------------------------------------------------------------
+    def display(self, value) -> str:
+        """A value as a person reads it (the JSON API keeps Zoho's own formats)."""
+        return display(value, self.data_type)
+
+    def link(self, value) -> str | None:
+        """A safe link for an email, phone or website value, else None."""
+        if not isinstance(value, str) or not value.strip() or not encodable(value):
+            return None
+        value = value.strip()
+        if self.data_type == "email" and "@" in value and not SCHEME.match(value):
+            return f"mailto:{value}"
+        if self.data_type == "phone":
+            dialable = re.sub(r"[^0-9+]", "", value)
+            return f"tel:{dialable}" if dialable else None
+        if self.data_type == "website":
+            if SAFE_LINK.match(value):
+                return value
+            return None if SCHEME.match(value) else f"https://{value}"
+        return None
+
+
+def display(value, data_type: str = "") -> str:  # noqa: C901 - one branch per shape
+    """Any value Zoho answered with, as text for a page."""
+    if value is None or value == "" or value == PICKLIST_NONE:
+        return ""
+    if isinstance(value, str) and not encodable(value):
+        value = value.encode("utf-8", "replace").decode("utf-8")  # never a 500 on a page
+    if isinstance(value, bool):
+        return "Yes" if value else "No"
+    if isinstance(value, dict):
+        for key in ("name", "Name", "display_value", "full_name", "Product_Name", "id"):
+            if value.get(key) not in (None, ""):
+                return display(value[key])
+        return ", ".join(display(v) for v in value.values() if v not in (None, "", {}, []))
+    if isinstance(value, list):
+        return ", ".join(text for text in (display(v) for v in value) if text)
+    if data_type == "datetime" and isinstance(value, str):
+        try:
+            moment = datetime.fromisoformat(value)
+        except ValueError:
+            return value
+        offset = moment.utcoffset()
+        zone = "" if offset is None else " UTC" if not offset else f" {moment:%z}"
+        if zone.startswith((" +", " -")):
+            zone = f"{zone[:4]}:{zone[4:]}"  # +0200 -> +02:00, as Zoho writes it
+        return f"{moment:%Y-%m-%d %H:%M}{zone}"
+    if data_type in ("currency", "double", "decimal") and isinstance(value, int | float):
+        if data_type == "currency":
+            return f"{value:,.2f}"
+        return f"{value:,}"
+    if data_type == "percent" and isinstance(value, int | float):
+        return f"{value:g}%"
+    return str(value)
+
+
+def _int_or_none(value) -> int | None:
+    try:
+        return None if value in (None, "") else int(value)
+    except (TypeError, ValueError):
+        return None
+
+
+def _whole_number_text(value) -> str | None:
+    """A JSON whole number, or a string of ASCII digits (optionally signed), as text; else None."""
+    if isinstance(value, int) and not isinstance(value, bool):
+        return str(value)
+    if isinstance(value, str) and WHOLE_NUMBER.fullmatch(value.strip()):
+        return value.strip()
+    return None
+
+
+def as_utc(value: datetime) -> datetime:
+    """An aware date-time in UTC; a naive one (a `datetime-local` input) read as UTC."""
+    return value.astimezone(UTC) if value.tzinfo else value.replace(tzinfo=UTC)
+
+
+__all__ = ["CrmError", "Field", "display", "encodable", "is_zoho_id"]

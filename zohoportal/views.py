@@ -1,0 +1,76 @@
+"""Project-level views: the home page and the answers Django gives before any view runs.
+
+Errors under `/crm/api/` are JSON (`static/js/app.js` shows their message); everywhere
+else they are Django's own pages.
+"""
+
+from __future__ import annotations
+
+from django.core.exceptions import RequestDataTooBig
+from django.http import HttpRequest, JsonResponse
+from django.shortcuts import render
+from django.views import csrf, defaults
+
+from accounts import selectors
+from accounts.services import safe_next_url
+from crm import records
+from crm.errors import CrmError
+from crm.json_api import API_PREFIX, MAX_BODY
+
+
+def home(request: HttpRequest):
+    """Signed out: sign in (carrying `next` from a deep link). Signed in: the active org's
+    modules."""
+    context = {}
+    next_url = safe_next_url(
+        request.GET.get("next"), allowed_hosts={request.get_host()}, secure=request.is_secure()
+    )
+    if next_url != "/":
+        context["next_url"] = next_url
+    connection = selectors.connection_of(request)
+    if connection is not None and connection.is_active:
+        try:
+            context["modules"] = records.module_list(connection=connection)
+        except CrmError as error:
+            context["modules_error"] = error
+    return render(request, "home.html", context)
+
+
+def bad_request(request: HttpRequest, exception=None):
+    """handler400: a JSON answer under the API, Django's own page everywhere else.
+
+    Django answers here before any view runs, e.g. when the CSRF check reads a
+    form-encoded body over DATA_UPLOAD_MAX_MEMORY_SIZE (413 then, as the view would).
+    """
+    if not request.path_info.startswith(API_PREFIX):
+        return defaults.bad_request(request, exception)
+    if isinstance(exception, RequestDataTooBig):
+        error = CrmError(
+            413, "TOO_LARGE", f"The request body is too large: at most {MAX_BODY:,} bytes."
+        )
+    else:
+        error = CrmError(400, "BAD_REQUEST", "The request could not be read.")
+    return JsonResponse(error.as_json(), status=error.status)
+
+
+def server_error(request: HttpRequest):
+    """handler500: a JSON answer under the API (app.js shows its message), no details."""
+    if not request.path_info.startswith(API_PREFIX):
+        return defaults.server_error(request)
+    error = CrmError(
+        500, "INTERNAL_ERROR", "The portal failed to answer this request. Please try again."
+    )
+    return JsonResponse(error.as_json(), status=500)
+
+
+def csrf_failure(request: HttpRequest, reason: str = ""):
+    """CSRF_FAILURE_VIEW: a JSON 403 for the API, Django's own page everywhere else."""
+    if not request.path_info.startswith(API_PREFIX):
+        return csrf.csrf_failure(request, reason=reason)
+    error = CrmError(
+        403,
+        "CSRF_FAILED",
+        "The request has no valid CSRF token: send the csrftoken cookie's value in the "
+        "X-CSRFToken header. Reload the page and try again.",
+    )
+    return JsonResponse(error.as_json(), status=403)
