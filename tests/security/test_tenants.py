@@ -96,19 +96,23 @@ def test_p22_an_sdk_call_on_a_fresh_thread_fails_closed(tenants, outbound):
 
 
 def test_p22_a_foreign_initialisation_of_the_sdk_is_undone_before_the_next_call(
-    tenants, zoho, outbound
+    tenants, zoho, outbound, tmp_path
 ):
     """Whatever re-initialises the SDK's global state with a real token (a script, a test of
     the SDK itself), the portal checks what the SDK holds, not a flag of its own: the next
     request puts the refusing token back, and a bare call fails closed again."""
     from zohocrmsdk.src.com.zoho.api.authenticator.oauth_token import OAuthToken
+    from zohocrmsdk.src.com.zoho.api.authenticator.store import FileStore
     from zohocrmsdk.src.com.zoho.crm.api.dc.data_center import DataCenter
     from zohocrmsdk.src.com.zoho.crm.api.initializer import Initializer
 
     real = OAuthToken(access_token=_active(tenants[0]).access_token)
     api = zoho.api_domain("us")
     Initializer.initialize(
-        environment=DataCenter.Environment(api, zoho.token_url("us"), api), token=real
+        environment=DataCenter.Environment(api, zoho.token_url("us"), api),
+        token=real,
+        store=FileStore(str(tmp_path / "sdk_tokens.txt")),  # the SDK's default is the cwd
+        resource_path=str(tmp_path),
     )
     assert not zoho_sdk._holds_ours()
     assert tenants[1].get("/crm/api/Leads/?per_page=1").status_code == 200  # a request
