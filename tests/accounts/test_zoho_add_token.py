@@ -190,3 +190,28 @@ def test_backfill_reports_a_connection_zoho_cannot_answer_for(zoho, demo_users, 
     call_command("zoho_backfill_account_ids")
     connection.refresh_from_db()
     assert connection.zoho_account_id
+
+
+def test_a_refused_registration_leaves_no_django_user_behind(zoho, demo_users):
+    """Who owns the connection is decided inside the registration's transaction: when Zoho's
+    answer is refused (here: another data center's API domain), no new user is left over."""
+    from django.contrib.auth import get_user_model
+
+    user = demo_users["by_dc"]["eu"][0]
+    code = _self_client_code(zoho, user)
+    answer = _redeemed(
+        zoho,
+        "eu",
+        zoho.client.self_client_code(
+            email=user["email"], dc="eu", scope="ZohoCRM.users.READ,ZohoCRM.org.READ"
+        ),
+    )
+    zoho.client.add_fault(
+        "/accounts/eu/oauth/v2/token",
+        status=200,
+        body={**answer, "api_domain": zoho.api_domain("us")},
+    )
+    with pytest.raises(CommandError, match="does not belong to your data center"):
+        call_command("zoho_add_token", email=user["email"], dc="eu", grant_token=code)
+    assert not ZohoConnection.objects.exists()
+    assert not get_user_model().objects.exists()
