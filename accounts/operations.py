@@ -18,15 +18,17 @@ from __future__ import annotations
 
 import enum
 import logging
-import queue
+import multiprocessing
 import threading
 import time
 from collections import Counter
 from collections.abc import Callable
+from concurrent.futures import ProcessPoolExecutor, ThreadPoolExecutor, as_completed
 from dataclasses import asdict, dataclass, field
 from datetime import datetime, timedelta
 
 from django.db import connection as db_connection
+from django.db import connections as db_connections
 from django.db import transaction
 from django.db.models import Q, QuerySet
 from django.utils import timezone
@@ -67,8 +69,9 @@ class RefreshReport:
 
     results: list[RefreshResult] = field(default_factory=list)
     seconds: float = 0.0
-    workers: int = 1
+    workers: int = 1  # threads per process
     dry_run: bool = False
+    processes: int = 1
 
     @property
     def counts(self) -> dict[str, int]:
@@ -87,6 +90,7 @@ class RefreshReport:
         """A JSON-ready report (no token, ever)."""
         return {
             "dry_run": self.dry_run,
+            "processes": self.processes,
             "workers": self.workers,
             "seconds": round(self.seconds, 3),
             "total": len(self.results),
@@ -224,38 +228,23 @@ def connection_refresh_claimed(
     """Refresh one connection if it can be claimed without waiting and is still due.
 
     `due_before` None refreshes it whatever its expiry (--all, or the admin's "refresh now").
-    Claiming skips a row locked by another transaction (PostgreSQL) or being refreshed by
-    another thread of this process; the outcome is committed before this returns.
+    A row a request or another runner holds is skipped (`token_refresh.claimed`); the outcome
+    is committed before this returns.
     """
     started = time.monotonic()
-    # token_refresh's per-connection lock: a request of this process refreshing this row holds
-    # it before it takes the row lock. The only guard on SQLite, a cheap early skip elsewhere.
-    process_lock = token_refresh._process_lock(connection_id)
-    if not process_lock.acquire(blocking=False):
-        return _unclaimed(connection_id, started)
-    try:
-        with transaction.atomic():
-            row = (
-                ZohoConnection.objects.select_for_update(skip_locked=True, of=("self",))
-                .filter(pk=connection_id)
-                .first()
-            )
-            if row is None:
-                error, skip_reason = None, "unclaimed"
-            elif not row.is_active:
-                error, skip_reason = None, f"status is {row.get_status_display().lower()}"
-            elif due_before is not None and not _is_due(row, due_before):
-                error, skip_reason = None, "no longer due (refreshed meanwhile)"
-            elif row.refresh_not_before and row.refresh_not_before > timezone.now():
-                backing_off = f"backing off until {row.refresh_not_before:%Y-%m-%d %H:%M:%S %Z}"
-                return _result(row, Outcome.THROTTLED, backing_off, started)
-            else:
-                skip_reason = ""
-                error = token_refresh.refresh_locked(row, force=True, trigger=trigger)
-    finally:
-        process_lock.release()
-    if row is None:
-        return _unclaimed(connection_id, started)
+    skip_reason, error = "", None
+    with token_refresh.claimed(connection_id) as row:
+        if row is None:
+            return _unclaimed(connection_id, started)
+        if not row.is_active:
+            skip_reason = f"status is {row.get_status_display().lower()}"
+        elif due_before is not None and not _is_due(row, due_before):
+            skip_reason = "no longer due (refreshed meanwhile)"
+        elif row.refresh_not_before and row.refresh_not_before > timezone.now():
+            backing_off = f"backing off until {row.refresh_not_before:%Y-%m-%d %H:%M:%S %Z}"
+            return _result(row, Outcome.THROTTLED, backing_off, started)
+        else:
+            error = token_refresh.refresh_locked(row, force=True, trigger=trigger)
     if skip_reason:
         return _result(row, Outcome.SKIPPED, skip_reason, started)
     outcome, reason = _classify(error, row)
@@ -289,17 +278,18 @@ def connection_mark_needs_reconsent(
 
 
 def connection_revoke_and_disconnect(*, connection: ZohoConnection) -> bool:
-    """Delete the connection and revoke its grant at the connection's data center.
+    """The admin's and `zoho_revoke`'s disconnect: the same as the user's
+    (`services.connection_disconnect`, which holds the row lock, so a refresh in flight
+    finishes first and cannot write the row back).
 
-    Holds the row lock, so a refresh in flight finishes first and cannot write the row back.
     True when Zoho confirmed the revocation; False when it could not be reached and the
     revocation is queued for `zoho_housekeeping`. Raises services.DisconnectError (nothing
     deleted) when the stored token cannot be decrypted, and ZohoConnection.DoesNotExist
     when the connection is already gone.
     """
-    with transaction.atomic():
-        locked = ZohoConnection.objects.select_for_update(of=("self",)).get(pk=connection.pk)
-        revocation = services.connection_disconnect(connection=locked)
+    if not ZohoConnection.objects.filter(pk=connection.pk).exists():
+        raise ZohoConnection.DoesNotExist(f"connection {connection.pk} is already gone")
+    revocation = services.connection_disconnect(connection=connection)
     return revocation is None or bool(revocation.confirmed)
 
 
@@ -311,15 +301,18 @@ def tokens_refresh_due(
     email: str | None = None,
     all_: bool = False,
     workers: int = DEFAULT_WORKERS,
+    processes: int = 1,
     dry_run: bool = False,
     progress: Progress | None = None,
     trigger: str = "command",
 ) -> RefreshReport:
-    """Refresh every due active connection with `workers` threads; report each outcome.
+    """Refresh every due active connection; report each outcome.
 
-    A throttled connection is left for later (it backs off); `invalid_code` marks it as
-    needing re-consent; rows another runner or a request holds are skipped. On SQLite the
-    refresh runs with one worker (see the module docstring).
+    `processes` worker processes (every core: a refresh is mostly CPU in this process) each
+    run `workers` threads (which wait on Zoho). A throttled connection is left for later (it
+    backs off); `invalid_code` marks it as needing re-consent; rows another runner or a
+    request holds are skipped. On SQLite the refresh runs in one thread (see the module
+    docstring).
     """
     started = time.monotonic()
     now = timezone.now()
@@ -335,54 +328,133 @@ def tokens_refresh_due(
 
     ids = list(due.values_list("pk", flat=True))
     if db_connection.vendor != "postgresql":
-        workers = 1
-    workers = max(1, min(workers, len(ids) or 1))
+        workers = processes = 1
+    processes = max(1, min(processes, len(ids) or 1))
+    workers = max(1, min(workers, -(-len(ids) // processes) or 1))
     due_before = None if all_ else now + timedelta(minutes=ahead_minutes)
-    report = RefreshReport(workers=workers)
-    pending: queue.SimpleQueue[int] = queue.SimpleQueue()
-    for pk in ids:
-        pending.put(pk)
-    guard = threading.Lock()
+    report = RefreshReport(workers=workers, processes=processes)
     counts: Counter[str] = Counter()
 
-    def work() -> None:
-        while True:
-            try:
-                pk = pending.get_nowait()
-            except queue.Empty:
-                return
-            try:
-                result = connection_refresh_claimed(
-                    connection_id=pk, due_before=due_before, trigger=trigger
-                )
-            except Exception as error:  # a database error must not stop the other rows
-                logger.exception("bulk refresh of connection %s", pk)
-                result = RefreshResult(pk, "", "", Outcome.FAILED, type(error).__name__)
+    def collect(batch: list[RefreshResult]) -> None:
+        report.results.extend(batch)
+        counts.update(result.outcome.value for result in batch)
+        if progress is not None:
+            progress(len(report.results), len(ids), dict(counts))
+
+    if processes == 1:
+        guard = threading.Lock()
+
+        def collect_one(result: RefreshResult) -> None:
             with guard:
-                report.results.append(result)
-                counts[result.outcome.value] += 1
-                if progress is not None:
-                    progress(len(report.results), len(ids), dict(counts))
+                collect([result])
 
-    def thread_main() -> None:
-        try:
-            work()
-        finally:
-            db_connection.close()  # this thread's connection; the caller's stays open
-
-    if workers == 1:
-        work()
+        _refresh_batch(
+            ids, due_before=due_before, trigger=trigger, workers=workers, on_result=collect_one
+        )
     else:
-        threads = [
-            threading.Thread(target=thread_main, name=f"zoho-refresh-{n}") for n in range(workers)
-        ]
-        for thread in threads:
-            thread.start()
-        for thread in threads:
-            thread.join()
+        _refresh_in_processes(
+            ids,
+            due_before=due_before,
+            trigger=trigger,
+            processes=processes,
+            workers=workers,
+            collect=collect,
+        )
     report.results.sort(key=lambda result: result.connection_id)
     report.seconds = time.monotonic() - started
     return report
+
+
+def _refresh_one(pk: int, *, due_before: datetime | None, trigger: str) -> RefreshResult:
+    try:
+        return connection_refresh_claimed(connection_id=pk, due_before=due_before, trigger=trigger)
+    except Exception as error:  # a database error must not stop the other rows
+        logger.exception("bulk refresh of connection %s", pk)
+        return RefreshResult(pk, "", "", Outcome.FAILED, type(error).__name__)
+
+
+def _refresh_batch(
+    ids: list[int],
+    *,
+    due_before: datetime | None,
+    trigger: str,
+    workers: int,
+    on_result: Callable[[RefreshResult], None],
+) -> None:
+    """Refresh `ids` with `workers` threads (each takes the next id when it is free)."""
+    if workers == 1:
+        for pk in ids:
+            on_result(_refresh_one(pk, due_before=due_before, trigger=trigger))
+        return
+    pending = iter(ids)
+    guard = threading.Lock()
+
+    def worker() -> None:
+        try:
+            while True:
+                with guard:
+                    pk = next(pending, None)
+                if pk is None:
+                    return
+                on_result(_refresh_one(pk, due_before=due_before, trigger=trigger))
+        finally:
+            db_connection.close()  # this thread's connection; the caller's stays open
+
+    with ThreadPoolExecutor(workers, thread_name_prefix="zoho-refresh") as pool:
+        for future in [pool.submit(worker) for _ in range(workers)]:
+            future.result()
+
+
+def _refresh_in_child(
+    ids: list[int], due_before: datetime | None, trigger: str, workers: int
+) -> list[RefreshResult]:
+    """One worker process's share: its threads refresh `ids`; the results go back."""
+    results: list[RefreshResult] = []
+    guard = threading.Lock()
+
+    def keep(result: RefreshResult) -> None:
+        with guard:
+            results.append(result)
+
+    _refresh_batch(ids, due_before=due_before, trigger=trigger, workers=workers, on_result=keep)
+    return results
+
+
+def _refresh_in_processes(
+    ids: list[int],
+    *,
+    due_before: datetime | None,
+    trigger: str,
+    processes: int,
+    workers: int,
+    collect: Callable[[list[RefreshResult]], None],
+) -> None:
+    """Share `ids` out to `processes` forked worker processes, a few batches each (progress
+    is reported per batch). Forked: they inherit the configuration as it is (settings made
+    at run time included); each opens its own database connections."""
+    db_connections.close_all()  # a forked child must not share the parent's socket
+    size = max(BATCH_MIN, -(-len(ids) // (processes * BATCHES_PER_PROCESS)))
+    batches = [ids[start : start + size] for start in range(0, len(ids), size)]
+    context = multiprocessing.get_context("fork")
+    with ProcessPoolExecutor(processes, mp_context=context) as pool:
+        futures = {
+            pool.submit(_refresh_in_child, batch, due_before, trigger, workers): batch
+            for batch in batches
+        }
+        for future in as_completed(futures):
+            try:
+                batch_results = future.result()
+            except Exception as error:  # a worker process died (BrokenProcessPool, …)
+                logger.exception("bulk refresh worker process")
+                batch_results = [
+                    RefreshResult(pk, "", "", Outcome.FAILED, type(error).__name__)
+                    for pk in futures[future]
+                ]
+            collect(batch_results)
+
+
+BATCH_MIN = 50
+BATCHES_PER_PROCESS = 4
 
 
 # --- data upkeep ---------------------------------------------------------------------------

@@ -15,6 +15,8 @@ from __future__ import annotations
 import logging
 import threading
 import time
+from collections.abc import Iterator
+from contextlib import contextmanager
 from datetime import timedelta
 from weakref import WeakValueDictionary
 
@@ -95,6 +97,30 @@ def _process_lock(connection_id: int) -> threading.Lock:
             lock = threading.Lock()
             _locks[connection_id] = lock
         return lock
+
+
+@contextmanager
+def claimed(connection_id: int) -> Iterator[ZohoConnection | None]:
+    """The row of `connection_id` locked for a refresh, without waiting; None when someone
+    else holds it (a request or another runner of this process: the per-connection lock;
+    another process or host: `SELECT … FOR UPDATE SKIP LOCKED`) or it is gone.
+
+    The block runs inside the row lock's transaction: what it saves commits when it exits.
+    On SQLite (no row locks) the process lock and SQLite's single writer are the guard.
+    """
+    lock = _process_lock(connection_id)
+    if not lock.acquire(blocking=False):
+        yield None
+        return
+    try:
+        with transaction.atomic():
+            yield (
+                ZohoConnection.objects.select_for_update(skip_locked=True, of=("self",))
+                .filter(pk=connection_id)
+                .first()
+            )
+    finally:
+        lock.release()
 
 
 def _set_lock_timeout() -> None:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import multiprocessing
 import os
 import subprocess
 import sys
@@ -15,7 +16,7 @@ from django.db import connection as db_connection
 from django.db import transaction
 
 from accounts import operations, token_refresh
-from accounts.models import ZohoConnection
+from accounts.models import TokenRefreshLog, ZohoConnection
 from accounts.operations import Outcome
 
 pytestmark = [pytest.mark.postgres, pytest.mark.django_db(transaction=True)]
@@ -67,6 +68,30 @@ def test_two_processes_refresh_200_due_connections_exactly_once(zoho, connection
     )
     assert zoho.client.stats()["token_calls"]["refresh_token"] == 200
     assert all(row.access_token_is_fresh() for row in ZohoConnection.objects.all())
+
+
+def test_worker_processes_share_the_due_connections_and_refresh_each_once(zoho, connections):
+    """`--processes`: forked worker processes (every core), each with its threads."""
+    rows = connections(120)
+    refresh_tokens = {row.refresh_token for row in rows}
+    seen_pids, children = set(), []
+
+    def progress(done, total, counts):
+        seen_pids.add(os.getpid())  # the parent reports progress as batches come back
+        children.append(len(multiprocessing.active_children()))
+
+    report = operations.tokens_refresh_due(processes=2, workers=3, progress=progress)
+    assert (report.processes, report.workers) == (2, 3)
+    assert report.counts["refreshed"] == 120 and len(report.results) == 120
+    calls = zoho.client.stats()["refresh_calls_by_refresh_token"]
+    assert {token: calls.get(token, 0) for token in refresh_tokens} == dict.fromkeys(
+        refresh_tokens, 1
+    )
+    assert seen_pids == {os.getpid()} and max(children) == 2  # two worker processes
+    logs = TokenRefreshLog.objects.filter(trigger="command")
+    assert logs.count() == 120
+    # The parent's own database connection still works after the fork.
+    assert ZohoConnection.objects.count() == 120
 
 
 def _hold_row_lock(pk: int, holding: threading.Event, release: threading.Event) -> None:

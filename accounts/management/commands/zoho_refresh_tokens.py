@@ -2,6 +2,7 @@
 
 import argparse
 import json
+import os
 import time
 
 from django.core.management.base import BaseCommand, CommandError
@@ -73,10 +74,16 @@ class Command(BaseCommand):
         parser.add_argument("--dc", choices=datacenters.keys(), help="Only this data center.")
         parser.add_argument("--email", help="Only connections of this Zoho email.")
         parser.add_argument(
+            "--processes",
+            type=int_between(1, MAX_WORKERS),
+            default=os.cpu_count() or 1,
+            help="Worker processes, one per core by default (%(default)s here; SQLite: one).",
+        )
+        parser.add_argument(
             "--workers",
             type=int_between(1, MAX_WORKERS),
             default=operations.DEFAULT_WORKERS,
-            help="Concurrent refreshes (default %(default)s; SQLite always runs one).",
+            help="Concurrent refreshes per process (default %(default)s; SQLite always one).",
         )
         parser.add_argument(
             "--dry-run", action="store_true", help="List what is due; call nothing."
@@ -91,6 +98,7 @@ class Command(BaseCommand):
             email=options["email"],
             all_=options["all_"],
             workers=options["workers"],
+            processes=options["processes"],
             dry_run=options["dry_run"],
             progress=ProgressLine(self.stderr) if show_progress else None,
         )
@@ -120,7 +128,7 @@ class Command(BaseCommand):
             f"{len(report.results)} due: refreshed {counts['refreshed']}, skipped "
             f"{counts['skipped']}, throttled {counts['throttled']}, failed {counts['failed']}, "
             f"needing re-consent {counts['needs_reconsent']} in {report.seconds:.1f} s "
-            f"({report.workers} worker(s))."
+            f"({report.processes} process(es) x {report.workers} worker(s))."
         )
         style = self.style.ERROR if report.failed else self.style.SUCCESS
         self.stdout.write(style(summary))
