@@ -127,7 +127,7 @@ def fill(refresh_tokens: list[str]) -> None:
     ZohoConnection.objects.bulk_create(rows, batch_size=1000)
 
 
-def run_once(size: int, workers: int, latency_ms: float) -> dict:
+def run_once(size: int, workers: int, latency_ms: float, processes: int = 1) -> dict:
     from django.conf import settings
     from django.core.management import call_command
 
@@ -137,7 +137,13 @@ def run_once(size: int, workers: int, latency_ms: float) -> dict:
         out = io.StringIO()
         busy_before = common.machine_busy_seconds()
         started = time.monotonic()
-        call_command("zoho_refresh_tokens", "--json", f"--workers={workers}", stdout=out)
+        call_command(
+            "zoho_refresh_tokens",
+            "--json",
+            f"--workers={workers}",
+            f"--processes={processes}",
+            stdout=out,
+        )
         seconds = time.monotonic() - started
         busy_after = common.machine_busy_seconds()
         report = json.loads(out.getvalue())
@@ -146,7 +152,7 @@ def run_once(size: int, workers: int, latency_ms: float) -> dict:
     if refreshed != size or calls != size:
         raise SystemExit(f"expected {size} refreshes, got {refreshed} ({calls} calls)")
     rate = size / seconds
-    ceiling = report["workers"] / (latency_ms / 1000)
+    ceiling = report["processes"] * report["workers"] / (latency_ms / 1000)
     # What one refresh costs the machine (portal, emulator and database together), and so
     # the most refreshes per second its cores could do however many workers wait on Zoho.
     cpu_ms = (
@@ -158,6 +164,7 @@ def run_once(size: int, workers: int, latency_ms: float) -> dict:
     return {
         "size": size,
         "workers": workers,
+        "processes": report["processes"],
         "ran_with": report["workers"],
         "seconds": seconds,
         "rate": rate,
@@ -165,6 +172,7 @@ def run_once(size: int, workers: int, latency_ms: float) -> dict:
         "share": rate / ceiling,
         "cpu_ms": cpu_ms,
         "cpu_ceiling": cpu_ceiling,
+        "cpu_share": rate / cpu_ceiling if cpu_ceiling else None,
     }
 
 
@@ -176,6 +184,9 @@ def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--sizes", default="1000,10000", help="Due connections per run.")
     parser.add_argument("--workers", default="1,4,16", help="--workers values to run.")
+    parser.add_argument(
+        "--processes", default="1", help="--processes values to run (e.g. 1,2: every core)."
+    )
     parser.add_argument("--latency-ms", type=float, default=20.0, help="Injected latency.")
     parser.add_argument(
         "--database-url", help="Default: PostgreSQL bench_refresh_tokens, else SQLite."
@@ -204,23 +215,28 @@ def main() -> int:
 
     sizes = [1000] if args.quick else [int(size) for size in args.sizes.split(",")]
     workers = [int(count) for count in args.workers.split(",")]
+    process_counts = [int(count) for count in args.processes.split(",")]
     print(f"Database: {connection.vendor}; latency {args.latency_ms:g} ms; {common.machine()}")
     rows = []
     for size in sizes:
-        for count in workers:
-            result = run_once(size, count, args.latency_ms)
-            rows.append(result)
-            print(
-                f"  {size:>6} connections, {count:>2} workers: {result['seconds']:.1f} s, "
-                f"{result['rate']:.0f}/s ({result['share']:.0%} of ceiling), "
-                f"machine CPU {_opt(result['cpu_ms'], '.2f')} ms per refresh",
-                flush=True,
-            )
+        for processes in process_counts:
+            for count in workers:
+                result = run_once(size, count, args.latency_ms, processes)
+                rows.append(result)
+                print(
+                    f"  {size:>6} connections, {processes} x {count:>2} workers: "
+                    f"{result['seconds']:.1f} s, {result['rate']:.0f}/s "
+                    f"({result['share']:.0%} of ceiling, "
+                    f"{_opt(result['cpu_share'], '.0%')} of the CPU-bound ceiling), "
+                    f"machine CPU {_opt(result['cpu_ms'], '.2f')} ms per refresh",
+                    flush=True,
+                )
     print()
     print(
         common.table(
             [
                 "due",
+                "--processes",
                 "--workers",
                 "seconds",
                 "connections/s",
@@ -228,10 +244,12 @@ def main() -> int:
                 "% of ceiling",
                 "machine CPU ms/refresh",
                 "CPU-bound ceiling/s",
+                "% of CPU-bound ceiling",
             ],
             [
                 [
                     f"{r['size']:,}",
+                    r["processes"],
                     r["workers"] if r["ran_with"] == r["workers"] else f"{r['workers']} (ran 1)",
                     f"{r['seconds']:.2f}",
                     f"{r['rate']:.0f}",
@@ -239,6 +257,7 @@ def main() -> int:
                     f"{r['share']:.0%}",
                     _opt(r["cpu_ms"], ".2f"),
                     _opt(r["cpu_ceiling"], ".0f"),
+                    _opt(r["cpu_share"], ".0%"),
                 ]
                 for r in rows
             ],
