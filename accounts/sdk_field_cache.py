@@ -45,7 +45,7 @@ SHARED_TTL = 3600
 
 _cache: OrderedDict[str, tuple[tuple[int, int, int], Any]] = OrderedDict()
 _lock = threading.Lock()
-_counts = {"hits": 0, "misses": 0, "lock_free": 0, "seeded": 0, "published": 0}
+_counts = {"hits": 0, "misses": 0, "lock_free": 0, "seeded": 0, "published": 0, "prefetched": 0}
 
 
 def get_json(file_path) -> Any:
@@ -238,12 +238,84 @@ def _fetch_once(utility, initializer_class, module_api_name, fetch) -> None:
         return True if _seed_from_shared(utility, key, file_path, module) else MISSING
 
     def fetch_and_publish():
-        fetch_locked()
+        if not prefetch(utility, initializer_class, module_api_name):
+            fetch_locked()  # the SDK's own way: its errors, under its lock
         _publish(key, file_path)
         return False
 
-    if run_once(key + ":" + module, done=seeded, work=fetch_and_publish):
-        fetch_locked()  # now a read of this host's file: no call to Zoho
+    run_once(key + ":" + module, done=seeded, work=fetch_and_publish)
+
+
+# --- the first request of a connection, outside the SDK's process-wide lock ----------------------
+_prefetching = threading.local()  # .related: the modules set_data_type asked for meanwhile
+
+
+def prefetch(utility, initializer_class, module_api_name) -> bool:
+    """Add `module_api_name`, and every module its lookups and subforms reach, to this
+    connection's field file, asking Zoho *outside* `Utility.lock`; True when the module is
+    in the file afterwards.
+
+    The SDK fetches a connection's field metadata under its process-wide lock, so every
+    other request of the process, whatever its connection, waited for those round trips
+    (several: Leads reaches six modules). Here the SDK's own `get_fields_details` does the
+    fetching and converting, one module at a time, with no lock held; the modules its
+    `set_data_type` would have fetched right then, under the lock, are noted instead
+    (`_note_related`) and fetched next. Only writing the file holds the lock, briefly. A
+    failure of the module itself (no permission, say) returns False and leaves the module to
+    the SDK's own code, errors and all.
+    """
+    location = _location(utility, initializer_class)
+    if location is None:
+        return False
+    _, file_path = location
+    with utility.lock:
+        utility.fill_data_type()  # the SDK's type tables: filled once per process
+    try:
+        known = get_json(file_path)
+    except (OSError, ValueError):
+        known = {}
+    known = known if isinstance(known, dict) else {}
+    first = utility.verify_module_api_name(module_api_name)
+    fetched: dict[str, Any] = {}
+    pending = [first]
+    while pending:
+        name = pending.pop()
+        if not isinstance(name, str) or name.lower() in fetched or known.get(name.lower()):
+            continue
+        _prefetching.related = []
+        try:
+            details = utility.get_fields_details(name)
+        except Exception:  # noqa: BLE001 - the SDK's own path decides what the error means
+            details = None
+        finally:
+            related, _prefetching.related = _prefetching.related, None
+        if not details:
+            if name == first:
+                return False
+            continue  # a module a lookup reaches but this user may not see: as the SDK does
+        fetched[name.lower()] = details
+        pending.extend(related)
+    if fetched:
+        with host_lock(file_path), utility.lock:
+            try:
+                current = get_json(file_path)
+            except (OSError, ValueError):
+                current = {}
+            current = current if isinstance(current, dict) else {}
+            merged = {**current, **{k: v for k, v in fetched.items() if not current.get(k)}}
+            utility.write_to_file(file_path=file_path, file_contents=merged)
+    _counts["prefetched"] += 1
+    return True
+
+
+def _note_related(module_api_name) -> bool:
+    """Inside `prefetch`, the SDK's `get_fields_info` for a related module is noted, not run
+    (it would fetch under the lock); True when it was."""
+    related = getattr(_prefetching, "related", None)
+    if related is None:
+        return False
+    related.append(module_api_name)
+    return True
 
 
 def install() -> None:
@@ -254,6 +326,7 @@ def install() -> None:
     if getattr(Initializer.get_json, "__module__", None) == __name__:
         return
     original_get_fields = Utility.get_fields
+    original_get_fields_info = Utility.get_fields_info
 
     def get_fields(module_api_name, handler_instance=None):
         verified = _known_module(Utility, Initializer, module_api_name)
@@ -264,10 +337,18 @@ def install() -> None:
                 module_api_name,
                 lambda: original_get_fields(module_api_name, handler_instance),
             )
-            return
-        _counts["lock_free"] += 1
+            verified = _known_module(Utility, Initializer, module_api_name)
+            if verified is None:
+                return  # the SDK's own get_fields ran
+        else:
+            _counts["lock_free"] += 1
         # What the SDK's get_fields_info does for a module already in the file.
         Utility.set_handler_api_path(verified, handler_instance)
+
+    def get_fields_info(module_api_name, handler_instance=None):
+        if _note_related(module_api_name):
+            return None
+        return original_get_fields_info(module_api_name, handler_instance)
 
     def write_to_file(file_path, file_contents):
         try:
@@ -278,3 +359,4 @@ def install() -> None:
     Initializer.get_json = staticmethod(get_json)
     Utility.write_to_file = staticmethod(write_to_file)
     Utility.get_fields = staticmethod(get_fields)
+    Utility.get_fields_info = staticmethod(get_fields_info)

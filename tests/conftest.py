@@ -173,10 +173,20 @@ def connect(client, zoho, db):
 @pytest.fixture(autouse=True)
 def _portal_sdk_state():
     """Every portal test starts with the SDK's global state the portal's own (a test of the
-    SDK itself may have initialised it with a real token)."""
+    SDK itself may have initialised it with a real token), and leaves no SDK field files
+    behind: a rolled-back test database hands the same connection ids out again, and the
+    next test's connection must not find this one's files."""
+    import shutil
+    from pathlib import Path
+
+    from django.conf import settings as django_settings
+
     from accounts import zoho_sdk
 
     zoho_sdk.ensure_initialized()
+    yield
+    for entry in Path(django_settings.ZOHO_SDK_RESOURCE_DIR).glob("connection-*"):
+        shutil.rmtree(entry, ignore_errors=True)
 
 
 @dataclass

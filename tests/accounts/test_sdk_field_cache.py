@@ -131,3 +131,54 @@ def test_a_fetch_in_progress_is_waited_for_through_the_sdk_lock(connection, monk
     monkeypatch.setattr(Utility, "lock", lock)
     assert len(_lead_ids(connection)) > 3
     assert lock.acquired >= 1
+
+
+def test_a_connections_first_fetch_does_not_hold_up_another_connections(
+    connect, demo_users, zoho, settings
+):
+    """The SDK fetches a connection's field file under its process-wide lock; the portal
+    fetches it outside (`sdk_field_cache.prefetch`): while one connection's fetch hangs at
+    Zoho, another connection's first page goes through."""
+    import threading
+
+    settings.ZOHO_HTTP_TIMEOUT = 20
+    slow = connect(demo_users["by_dc"]["eu"][0]["email"], client=None)
+    quick = connect(demo_users["by_dc"]["us"][0]["email"], client=None)
+    zoho.client.add_fault("/api/eu/crm/v8/settings/fields", match="prefix", delay_s=6, count=None)
+    slow_done, errors = threading.Event(), []
+
+    def first_page_of_slow():
+        try:
+            _lead_ids(slow)
+        except Exception as error:  # noqa: BLE001 - reported below
+            errors.append(error)
+        finally:
+            slow_done.set()
+
+    worker = threading.Thread(target=first_page_of_slow)
+    worker.start()
+    try:
+        # Until the slow connection's fetch is under way at Zoho.
+        for _ in range(200):
+            if zoho.client.faults()["faults"][0]["applied"]:
+                break
+            slow_done.wait(0.05)
+        assert zoho.client.faults()["faults"][0]["applied"], errors
+        assert len(_lead_ids(quick)) > 3  # its own first page: fields fetched and all
+        assert not slow_done.is_set()  # done while the other one still waits on Zoho
+    finally:
+        zoho.client.clear_faults()
+        worker.join(30)
+    assert sdk_field_cache.stats()["prefetched"] >= 2
+
+
+def test_a_module_the_profile_may_not_see_still_fails_as_the_sdk_says(connect, zoho):
+    """A prefetch that Zoho refuses leaves the module to the SDK's own code and errors."""
+    from zohocrmsdk.src.com.zoho.crm.api.exception import SDKException
+
+    dana = connect("dana.ortiz@zylker-traders.com", org="720019234", client=None)
+    params = ParameterMap()
+    params.add(GetRecordsParam.fields, "Subject")
+    with zoho_sdk.activated(dana), pytest.raises(SDKException) as refused:
+        RecordOperations("Quotes").get_records(params)
+    assert refused.value.details["code"] == "NO_PERMISSION"
