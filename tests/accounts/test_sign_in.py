@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import time
 from urllib.parse import urlencode
 
 import pytest
@@ -10,7 +9,7 @@ from django.contrib.auth import get_user_model
 
 from accounts import services, zoho_oauth
 from accounts.models import ZohoConnection, ZohoOrg
-from tests.conftest import path_of, query_of
+from tests.conftest import query_of
 
 pytestmark = pytest.mark.django_db
 
@@ -94,22 +93,6 @@ def test_next_is_kept_through_the_flow(sign_in):
     assert response["Location"] == "/accounts/connections/"
 
 
-@pytest.mark.parametrize(
-    "next_url",
-    [
-        "//evil.example/",
-        "\\\\evil.example",
-        "https:evil.example",
-        "javascript:alert(1)",
-        "https://evil.example/x",
-        "http://testserver.evil.example/",
-    ],
-)
-def test_unsafe_next_lands_on_home(sign_in, next_url):
-    response = sign_in(_any_user(sign_in), next_url=next_url)
-    assert response["Location"] == "/"
-
-
 def _any_user(sign_in) -> str:
     return sign_in.emulator.client.users()[0]["email"]
 
@@ -169,95 +152,6 @@ def _valid_callback_params(sign_in, email):
     return query_of(sign_in.authorize(email))
 
 
-def test_wrong_state_is_refused_before_any_call(sign_in, client, zoho):
-    params = _valid_callback_params(sign_in, _any_user(sign_in))
-    before = _token_calls(zoho)
-    response = _callback(client, **{**params, "state": "forged"})
-    assert response.status_code == 400
-    assert "expired" in response.content.decode()
-    assert _token_calls(zoho) == before
-    _nothing_written()
-
-
-def test_missing_state_is_refused(sign_in, client, zoho):
-    params = _valid_callback_params(sign_in, _any_user(sign_in))
-    params.pop("state")
-    assert _callback(client, **params).status_code == 400
-    _nothing_written()
-
-
-def test_replayed_state_is_refused(sign_in, client, zoho):
-    callback_url = sign_in.authorize(_any_user(sign_in))
-    assert client.get(path_of(callback_url)).status_code == 302
-    client.post("/accounts/logout/")
-    before = _token_calls(zoho)
-    assert client.get(path_of(callback_url)).status_code == 400
-    assert _token_calls(zoho) == before
-
-
-def test_expired_state_is_refused(sign_in, client, zoho):
-    params = _valid_callback_params(sign_in, _any_user(sign_in))
-    session = client.session
-    session[services.SESSION_OAUTH_KEY][params["state"]]["created"] = time.time() - 601
-    session.save()
-    before = _token_calls(zoho)
-    assert _callback(client, **params).status_code == 400
-    assert _token_calls(zoho) == before
-    _nothing_written()
-
-
-def test_state_from_another_session_is_refused(sign_in, client, zoho, django_user_model):
-    from django.test import Client
-
-    params = _valid_callback_params(sign_in, _any_user(sign_in))
-    other = Client()
-    other.get("/accounts/login/")
-    assert _callback(other, **params).status_code == 400
-    _nothing_written()
-
-
-@pytest.mark.parametrize(
-    "server",
-    [
-        "https://evil.example",
-        "{emu}/accounts/eu.evil.example",
-        "{emu}/accounts/eu/",
-        "{emu}/accounts/us",
-        "https://accounts.zoho.eu",
-        "{emu}/accounts/eu@evil.example",
-    ],
-)
-def test_forged_accounts_server_is_refused_before_any_call(
-    sign_in, client, zoho, demo_users, server
-):
-    user = demo_users["by_dc"]["eu"][0]
-    params = query_of(sign_in.authorize(user["email"]))
-    assert params["location"] == "eu"
-    before = _token_calls(zoho)
-    response = _callback(client, **{**params, "accounts-server": server.format(emu=zoho.url)})
-    assert response.status_code == 400
-    assert "data center" in response.content.decode()
-    assert _token_calls(zoho) == before
-    _nothing_written()
-
-
-def test_unknown_location_is_refused(sign_in, client, zoho):
-    params = _valid_callback_params(sign_in, _any_user(sign_in))
-    before = _token_calls(zoho)
-    response = _callback(client, **{**params, "location": "xx"})
-    assert response.status_code == 400
-    assert _token_calls(zoho) == before
-    _nothing_written()
-
-
-def test_access_denied_shows_a_friendly_page(sign_in, client):
-    response = sign_in(_any_user(sign_in), approve=False)
-    assert response.status_code == 403
-    assert "Access not granted" in response.content.decode()
-    assert response["Referrer-Policy"] == "no-referrer"
-    _nothing_written()
-
-
 def test_reused_code_is_refused_with_nothing_written(sign_in, client, zoho):
     email = _any_user(sign_in)
     params = _valid_callback_params(sign_in, email)
@@ -307,44 +201,6 @@ def test_unreachable_zoho_is_a_clear_page(sign_in, client, settings):
     assert response.status_code == 502
     assert "could not be reached" in response.content.decode()
     _nothing_written()
-
-
-def test_logout_is_post_only_and_flushes_the_session(sign_in, client):
-    sign_in(_any_user(sign_in))
-    assert client.get("/accounts/logout/").status_code == 405
-    assert "_auth_user_id" in client.session
-    client.post("/accounts/logout/")
-    assert "_auth_user_id" not in client.session
-    assert services.SESSION_ACTIVE_KEY not in client.session
-
-
-def test_another_users_connection_cannot_be_activated(sign_in, client, demo_users):
-    a, b = demo_users["by_dc"]["us"][0], demo_users["by_dc"]["eu"][0]
-    sign_in(a["email"])
-    client.post("/accounts/logout/")
-    sign_in(b["email"])
-    mine = ZohoConnection.objects.get(email=b["email"])
-    theirs = ZohoConnection.objects.get(email=a["email"])
-    assert client.post(f"/accounts/connections/{theirs.pk}/activate/").status_code == 404
-    assert client.post(f"/accounts/connections/{theirs.pk}/disconnect/").status_code == 404
-    assert client.session[services.SESSION_ACTIVE_KEY] == mine.pk
-    assert ZohoConnection.objects.filter(pk=theirs.pk).exists()
-
-
-def test_disconnect_revokes_at_the_connections_own_dc_then_deletes(
-    sign_in, client, zoho, demo_users
-):
-    user = demo_users["by_dc"]["in"][0]
-    sign_in(user["email"])
-    connection = ZohoConnection.objects.get()
-    refresh_token = connection.refresh_token
-    assert client.get(f"/accounts/connections/{connection.pk}/disconnect/").status_code == 405
-    response = client.post(f"/accounts/connections/{connection.pk}/disconnect/")
-    assert response.status_code == 302
-    assert not ZohoConnection.objects.exists()
-    token = next(t for t in zoho.client.tokens()["refresh_tokens"] if t["token"] == refresh_token)
-    assert token["alive"] is False
-    assert token["dc"] == "in"
 
 
 def test_disconnect_keeps_a_connection_whose_token_cannot_be_decrypted(
@@ -406,16 +262,6 @@ def test_connections_page_lists_org_dc_and_status(sign_in, client, demo_users):
     for org in user["orgs"]:
         assert org["name"] in page
     assert "Active" in page
-
-
-def test_login_start_is_rate_limited_per_client_address(client, zoho, settings):
-    from django.test import Client
-
-    settings.LOGIN_RATE_LIMIT = (3, 60)
-    codes = [client.get("/accounts/login/").status_code for _ in range(4)]
-    assert codes == [302, 302, 302, 429]
-    other = Client(REMOTE_ADDR="10.9.8.7")
-    assert other.get("/accounts/login/").status_code == 302
 
 
 @pytest.mark.parametrize(

@@ -81,6 +81,7 @@ def _state_cases():
     return [wrong, missing, empty, expired, other_session, no_session]
 
 
+@pytest.mark.security(1)
 @pytest.mark.parametrize("broken", _state_cases(), ids=lambda f: f.__name__)
 def test_p01_bad_state_is_400_with_no_outbound_http_and_no_row(
     sign_in, client, demo_users, outbound, broken
@@ -94,6 +95,7 @@ def test_p01_bad_state_is_400_with_no_outbound_http_and_no_row(
     assert rows_written() == NOTHING
 
 
+@pytest.mark.security(1)
 def test_p01_replayed_state_is_400_with_no_outbound_http(sign_in, client, demo_users, outbound):
     callback_path = path_of(sign_in.authorize(_user(demo_users)["email"]))
     assert client.get(callback_path).status_code == 302
@@ -104,6 +106,7 @@ def test_p01_replayed_state_is_400_with_no_outbound_http(sign_in, client, demo_u
     assert rows_written() == before
 
 
+@pytest.mark.security(1)
 def test_p01_state_is_256_bit_random_single_use_and_server_side(client, zoho):
     states = set()
     for _ in range(20):
@@ -141,6 +144,7 @@ FORGED_ACCOUNTS_SERVERS = [
 ]
 
 
+@pytest.mark.security(2)
 @pytest.mark.parametrize("forged", FORGED_ACCOUNTS_SERVERS)
 def test_p02_forged_accounts_server_is_400_before_any_outbound_request(
     sign_in, client, demo_users, zoho, outbound, forged
@@ -162,6 +166,7 @@ def test_p02_forged_accounts_server_is_400_before_any_outbound_request(
     assert rows_written() == NOTHING
 
 
+@pytest.mark.security(2)
 @pytest.mark.parametrize("location", ["xx", "EU", "eu ", "", "https://evil.example", "us/../eu"])
 def test_p02_unknown_location_is_400_before_any_outbound_request(
     sign_in, client, demo_users, outbound, location
@@ -174,6 +179,7 @@ def test_p02_unknown_location_is_400_before_any_outbound_request(
     assert rows_written() == NOTHING
 
 
+@pytest.mark.security(2)
 @pytest.mark.parametrize(
     ("location", "server"),
     [
@@ -206,6 +212,7 @@ def test_p02_against_zohos_own_table_no_request_leaves(
     assert rows_written() == NOTHING
 
 
+@pytest.mark.security(2)
 def test_p02_client_secret_only_ever_goes_to_allow_listed_accounts_servers(
     sign_in, client, demo_users, zoho, outbound, settings
 ):
@@ -241,6 +248,7 @@ def test_p02_client_secret_only_ever_goes_to_allow_listed_accounts_servers(
 
 
 # --- 3. api_domain of another data center ---------------------------------------------------
+@pytest.mark.security(3)
 def test_p03_token_answer_with_another_dcs_api_domain_is_refused(sign_in, client, demo_users, zoho):
     params = query_of(sign_in.authorize(_user(demo_users, "eu")["email"]))
     answer = _redeem_out_of_band(zoho, params, client)
@@ -257,6 +265,7 @@ def test_p03_token_answer_with_another_dcs_api_domain_is_refused(sign_in, client
     assert rows_written() == NOTHING
 
 
+@pytest.mark.security(3)
 def test_p03_refresh_answer_with_another_dcs_api_domain_is_refused(sign_in, demo_users, zoho):
     from accounts import token_refresh
 
@@ -281,6 +290,7 @@ def test_p03_refresh_answer_with_another_dcs_api_domain_is_refused(sign_in, demo
 
 
 # --- 4. the stored DC is a key ----------------------------------------------------------------
+@pytest.mark.security(4)
 def test_p04_stored_dc_is_a_key_and_every_url_is_built_from_it(
     sign_in, client, demo_users, zoho, outbound
 ):
@@ -307,6 +317,7 @@ def test_p04_stored_dc_is_a_key_and_every_url_is_built_from_it(
 
 
 # --- 5. access denied -------------------------------------------------------------------------
+@pytest.mark.security(5)
 def test_p05_access_denied_is_a_friendly_page_with_nothing_stored(sign_in, demo_users, outbound):
     response = sign_in(_user(demo_users)["email"], approve=False)
     assert response.status_code == 403
@@ -318,6 +329,7 @@ def test_p05_access_denied_is_a_friendly_page_with_nothing_stored(sign_in, demo_
 
 
 # --- 6. clean redirect, no-referrer, nothing in the logs --------------------------------------
+@pytest.mark.security(6)
 def test_p06_callback_redirects_to_a_clean_url_with_no_referrer(sign_in, demo_users):
     response = sign_in(_user(demo_users)["email"], next_url="/accounts/connections/")
     assert response.status_code == 302
@@ -325,6 +337,7 @@ def test_p06_callback_redirects_to_a_clean_url_with_no_referrer(sign_in, demo_us
     assert response["Referrer-Policy"] == "no-referrer"
 
 
+@pytest.mark.security(6)
 @pytest.mark.parametrize("outcome", ["success", "denied", "reused_code", "bad_state", "throttled"])
 def test_p06_code_and_state_never_reach_the_logs(
     sign_in, client, demo_users, zoho, caplog, outcome
@@ -362,6 +375,7 @@ def test_p06_code_and_state_never_reach_the_logs(
 
 
 # --- 7. next -----------------------------------------------------------------------------------
+@pytest.mark.security(7)
 @pytest.mark.parametrize(
     "next_url",
     [
@@ -387,6 +401,7 @@ def test_p07_unsafe_next_lands_on_the_default_page(sign_in, demo_users, next_url
     assert response["Location"] == "/"
 
 
+@pytest.mark.security(7)
 def test_p07_next_is_kept_in_the_session_not_in_the_round_trip(sign_in, client, demo_users):
     start = client.get("/accounts/login/", {"next": "/accounts/connections/"})
     assert "connections" not in start["Location"]  # not sent to Zoho

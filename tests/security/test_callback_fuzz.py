@@ -103,6 +103,7 @@ def _one_broken(name: str, value: str) -> dict:
     return {"which": {name}, "broken": {**VALID, name: value}}
 
 
+@pytest.mark.security(8)
 @FUZZ
 @given(which=WHICH, broken=BROKEN)
 @example(**_one_broken("accounts-server", "<trailing-slash>"))
@@ -157,6 +158,7 @@ def test_p08_fuzzed_callback_is_a_redirect_or_4xx_and_writes_only_when_valid(
     _clean_up()
 
 
+@pytest.mark.security(8)
 @FUZZ
 @given(raw=st.binary(max_size=400))
 def test_p08_fuzzed_raw_query_string_is_never_a_500(fuzz_env, outbound, raw):

@@ -46,6 +46,7 @@ def _run(*args: str, env: dict[str, str]) -> subprocess.CompletedProcess:
 
 
 # --- 27. disconnect and logout ----------------------------------------------------------------
+@pytest.mark.security(27)
 @pytest.mark.django_db
 def test_p27_disconnect_is_post_only_csrf_protected_revokes_at_its_dc_then_deletes(
     sign_in, demo_users, zoho, outbound
@@ -71,6 +72,7 @@ def test_p27_disconnect_is_post_only_csrf_protected_revokes_at_its_dc_then_delet
     assert state["alive"] is False and state["dc"] == "in"
 
 
+@pytest.mark.security(27)
 @pytest.mark.django_db
 def test_p27_a_failed_revoke_is_queued_durably_and_the_connection_is_gone_for_the_user(
     sign_in, client, demo_users, zoho
@@ -98,6 +100,7 @@ def _alive(zoho, refresh_token: str) -> bool:
     return {t["token"]: t["alive"] for t in zoho.client.tokens()["refresh_tokens"]}[refresh_token]
 
 
+@pytest.mark.security(27)
 @pytest.mark.django_db
 def test_p27_logout_is_post_only_csrf_protected_and_flushes_the_session(sign_in, demo_users):
     sign_in(demo_users["by_dc"]["us"][0]["email"])
@@ -116,6 +119,7 @@ def test_p27_logout_is_post_only_csrf_protected_and_flushes_the_session(sign_in,
 
 
 # --- 28. manage.py check --deploy -------------------------------------------------------------
+@pytest.mark.security(28)
 def test_p28_check_deploy_is_clean_with_production_settings():
     result = _run(
         "manage.py", "check", "--deploy", "--fail-level", "WARNING", env=_production_env()
@@ -124,6 +128,7 @@ def test_p28_check_deploy_is_clean_with_production_settings():
     assert "no issues" in result.stdout
 
 
+@pytest.mark.security(28)
 def test_p28_check_deploy_fails_when_a_protection_is_switched_off():
     result = _run(
         "manage.py",
@@ -158,6 +163,7 @@ def _production_settings(**extra: str) -> dict:
     return json.loads(result.stdout)
 
 
+@pytest.mark.security(29)
 def test_p29_production_turns_on_https_hsts_and_secure_cookies():
     s = _production_settings()
     assert s["SESSION_COOKIE_SECURE"] and s["CSRF_COOKIE_SECURE"]
@@ -174,6 +180,7 @@ def test_p29_production_turns_on_https_hsts_and_secure_cookies():
     assert "whitenoise.middleware.WhiteNoiseMiddleware" in s["MIDDLEWARE"]
 
 
+@pytest.mark.security(29)
 def test_p29_each_switch_is_env_controlled():
     s = _production_settings(
         SECURE_SSL_REDIRECT="false",
@@ -186,6 +193,7 @@ def test_p29_each_switch_is_env_controlled():
     assert s["SECURE_PROXY_SSL_HEADER"] == ["HTTP_X_FORWARDED_PROTO", "https"]
 
 
+@pytest.mark.security(29)
 @pytest.mark.django_db
 @pytest.mark.parametrize("path", ["/", "/accounts/login/", "/accounts/callback/?state=x"])
 def test_p29_responses_carry_hsts_frame_nosniff_referrer_and_csp(client, zoho, path):
@@ -197,6 +205,7 @@ def test_p29_responses_carry_hsts_frame_nosniff_referrer_and_csp(client, zoho, p
     assert response["Content-Security-Policy"] == CSP
 
 
+@pytest.mark.security(29)
 @pytest.mark.django_db
 def test_p29_csp_allows_the_portals_own_scripts_and_styles_and_nothing_inline(
     sign_in, client, demo_users
@@ -211,6 +220,7 @@ def test_p29_csp_allows_the_portals_own_scripts_and_styles_and_nothing_inline(
     assert static.status_code == 200  # served by WhiteNoise, same origin: 'self'
 
 
+@pytest.mark.security(29)
 @pytest.mark.django_db
 def test_p29_cookies_are_secure_httponly_and_samesite_lax(sign_in, client, demo_users, settings):
     settings.SESSION_COOKIE_SECURE = True
@@ -224,6 +234,7 @@ def test_p29_cookies_are_secure_httponly_and_samesite_lax(sign_in, client, demo_
     assert csrf["secure"] and csrf["samesite"] == "Lax"
 
 
+@pytest.mark.security(29)
 @pytest.mark.django_db
 def test_p29_plain_http_is_redirected_to_https_in_production(client, settings):
     settings.SECURE_SSL_REDIRECT = True
@@ -233,6 +244,7 @@ def test_p29_plain_http_is_redirected_to_https_in_production(client, settings):
 
 
 # --- 30. rate limit -----------------------------------------------------------------------------
+@pytest.mark.security(30)
 @pytest.mark.django_db
 def test_p30_login_start_is_rate_limited_per_client_address(zoho, settings):
     settings.LOGIN_RATE_LIMIT = (3, 60)
@@ -242,6 +254,7 @@ def test_p30_login_start_is_rate_limited_per_client_address(zoho, settings):
     assert Client(REMOTE_ADDR="192.0.2.2").get("/accounts/login/").status_code == 302
 
 
+@pytest.mark.security(30)
 @pytest.mark.django_db
 def test_p30_behind_a_trusted_proxy_the_limit_is_per_client_not_per_proxy(zoho, settings):
     settings.LOGIN_RATE_LIMIT = (2, 60)

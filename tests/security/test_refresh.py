@@ -40,6 +40,7 @@ def connection(connect, demo_users) -> ZohoConnection:
 
 
 # --- 16. one refresh call however many callers (PostgreSQL row lock) ----------------------
+@pytest.mark.security(16)
 @pytest.mark.postgres
 @pytest.mark.django_db(transaction=True)
 def test_p16_eight_threads_on_one_expired_connection_make_exactly_one_refresh_call(
@@ -78,6 +79,7 @@ def _test_database_url() -> str:
     return f"postgres://{s['USER']}{password}@{s['HOST']}:{s['PORT'] or 5432}/{s['NAME']}"
 
 
+@pytest.mark.security(16)
 @pytest.mark.postgres
 @pytest.mark.django_db(transaction=True)
 def test_p16_two_processes_of_four_threads_make_exactly_one_refresh_call(connection, zoho):
@@ -120,10 +122,12 @@ def test_p16_two_processes_of_four_threads_make_exactly_one_refresh_call(connect
 
 
 # --- 17. ahead of expiry by minutes -------------------------------------------------------
+@pytest.mark.security(17)
 def test_p17_production_refreshes_minutes_ahead_not_the_sdks_five_seconds():
     assert django_settings.ZOHO_REFRESH_AHEAD >= 120
 
 
+@pytest.mark.security(17)
 @pytest.mark.django_db
 @pytest.mark.parametrize(
     ("left", "refreshed"),
@@ -142,10 +146,12 @@ def test_p17_refresh_happens_minutes_before_expiry(connection, zoho, settings, l
 
 
 # --- 18. token calls time out before the lock wait does -----------------------------------
+@pytest.mark.security(18)
 def test_p18_token_timeout_is_shorter_than_the_lock_wait():
     assert django_settings.ZOHO_HTTP_TIMEOUT < django_settings.ZOHO_REFRESH_LOCK_TIMEOUT
 
 
+@pytest.mark.security(18)
 def test_p18_start_up_refuses_a_token_timeout_longer_than_the_lock_wait():
     from tests.test_settings import PRODUCTION
 
@@ -162,6 +168,7 @@ def test_p18_start_up_refuses_a_token_timeout_longer_than_the_lock_wait():
     assert "ZOHO_HTTP_TIMEOUT (45) must be shorter than ZOHO_REFRESH_LOCK_TIMEOUT" in result.stderr
 
 
+@pytest.mark.security(18)
 @pytest.mark.django_db(transaction=True)
 def test_p18_a_hung_token_endpoint_releases_the_lock_to_the_next_caller(connection, zoho, settings):
     settings.ZOHO_HTTP_TIMEOUT = 1.0
@@ -193,6 +200,7 @@ def test_p18_a_hung_token_endpoint_releases_the_lock_to_the_next_caller(connecti
 
 
 # --- 19. the throttle answer ---------------------------------------------------------------
+@pytest.mark.security(19)
 @pytest.mark.django_db
 def test_p19_zohos_own_throttle_keeps_the_connection_tells_the_user_and_backs_off(
     connection, zoho, outbound
@@ -220,6 +228,7 @@ def test_p19_zohos_own_throttle_keeps_the_connection_tells_the_user_and_backs_of
 
 
 # --- 20. invalid_code on refresh -------------------------------------------------------------
+@pytest.mark.security(20)
 @pytest.mark.django_db
 def test_p20_revoked_grant_needs_reconsent_says_how_and_leaves_others_alone(
     sign_in, client, demo_users, zoho
@@ -251,6 +260,7 @@ def test_p20_revoked_grant_needs_reconsent_says_how_and_leaves_others_alone(
 
 
 # --- 21. the bulk refresh command skips locked and not-due rows ----------------------------
+@pytest.mark.security(21)
 @pytest.mark.postgres
 @pytest.mark.django_db(transaction=True)
 def test_p21_bulk_refresh_skips_rows_locked_by_a_request_and_rows_not_due(

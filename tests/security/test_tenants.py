@@ -58,6 +58,7 @@ def tenants(zoho, demo_users) -> list[Client]:
 
 
 # --- 22. no inherited SDK state -------------------------------------------------------------
+@pytest.mark.security(22)
 def test_p22_every_request_leaves_the_sdk_thread_local_empty(tenants):
     client = tenants[0]
     for path in ("/", "/accounts/connections/", "/crm/api/Leads/"):
@@ -66,6 +67,7 @@ def test_p22_every_request_leaves_the_sdk_thread_local_empty(tenants):
         assert zoho_sdk.sdk_thread_state() is None, path
 
 
+@pytest.mark.security(22)
 def test_p22_an_sdk_call_after_a_request_does_not_run_as_that_requests_user(
     tenants, zoho, outbound
 ):
@@ -77,6 +79,7 @@ def test_p22_an_sdk_call_after_a_request_does_not_run_as_that_requests_user(
     assert len(outbound) == 0
 
 
+@pytest.mark.security(22)
 def test_p22_an_sdk_call_on_a_fresh_thread_fails_closed(tenants, outbound):
     errors: list[BaseException] = []
 
@@ -95,6 +98,7 @@ def test_p22_an_sdk_call_on_a_fresh_thread_fails_closed(tenants, outbound):
     assert len(outbound) == 0
 
 
+@pytest.mark.security(22)
 def test_p22_a_foreign_initialisation_of_the_sdk_is_undone_before_the_next_call(
     tenants, zoho, outbound, tmp_path
 ):
@@ -134,6 +138,7 @@ WORKERS = 16
 REQUESTS = 500  # in all, interleaved over the workers and the five sessions
 
 
+@pytest.mark.security(23)
 @pytest.mark.django_db(transaction=True)
 def test_p23_sixteen_workers_500_interleaved_requests_stay_in_their_tenant(tenants, zoho):
     connections = [_active(client) for client in tenants]
@@ -187,6 +192,7 @@ def test_p23_sixteen_workers_500_interleaved_requests_stay_in_their_tenant(tenan
 
 
 # --- 24. another user's connection, another org's record -------------------------------------
+@pytest.mark.security(24)
 def test_p24_another_users_connection_cannot_be_activated_switched_or_disconnected(tenants, zoho):
     mine, theirs = tenants[3], tenants[4]  # Sofia (eu), Arjun (in)
     their_connection = _active(theirs)
@@ -203,6 +209,7 @@ def test_p24_another_users_connection_cannot_be_activated_switched_or_disconnect
     assert alive[their_connection.refresh_token] is True
 
 
+@pytest.mark.security(24)
 def test_p24_a_tampered_session_cannot_point_at_another_users_connection(tenants):
     mine, theirs = tenants[3], tenants[4]
     my_ids, their_ids = _lead_ids(mine), _lead_ids(theirs)
@@ -213,6 +220,7 @@ def test_p24_a_tampered_session_cannot_point_at_another_users_connection(tenants
     assert mine.session[services.SESSION_ACTIVE_KEY] != _active(theirs).pk
 
 
+@pytest.mark.security(24)
 def test_p24_another_orgs_record_id_cannot_be_read_or_changed(tenants):
     first_org, second_org = tenants[0], tenants[1]  # the same Django user, two orgs
     other_id = sorted(_lead_ids(second_org))[0]
@@ -228,6 +236,7 @@ def test_p24_another_orgs_record_id_cannot_be_read_or_changed(tenants):
 
 
 # --- 25. the tenant key -----------------------------------------------------------------------
+@pytest.mark.security(25)
 def test_p25_tenant_key_is_zoho_user_org_and_dc_not_the_email(tenants):
     first, second = _active(tenants[0]), _active(tenants[1])
     assert first.email == second.email and first.user_id == second.user_id
@@ -254,6 +263,7 @@ def test_p25_tenant_key_is_zoho_user_org_and_dc_not_the_email(tenants):
         duplicate.save()
 
 
+@pytest.mark.security(25)
 def test_p25_an_email_that_moved_to_another_zoho_account_inherits_nothing(
     zoho, demo_users, django_user_model
 ):
@@ -283,6 +293,7 @@ def test_p25_an_email_that_moved_to_another_zoho_account_inherits_nothing(
     assert client.post(f"/accounts/connections/{theirs.pk}/activate/").status_code == 404
 
 
+@pytest.mark.security(25)
 def test_p25_a_zoho_account_held_by_one_portal_user_cannot_be_claimed_via_another_org(
     zoho, demo_users
 ):
@@ -303,6 +314,7 @@ def test_p25_a_zoho_account_held_by_one_portal_user_cannot_be_claimed_via_anothe
     assert theirs.user_id == hers.user_id
 
 
+@pytest.mark.security(25)
 def test_p25_connections_stored_before_the_zuid_was_kept_are_found_after_a_backfill(
     zoho, demo_users
 ):
@@ -320,6 +332,7 @@ def test_p25_connections_stored_before_the_zuid_was_kept_are_found_after_a_backf
     assert other_org.user_id == legacy.user_id
 
 
+@pytest.mark.security(25)
 def test_p25_an_account_split_over_two_users_before_the_zuid_stays_usable_by_both(
     zoho, demo_users, django_user_model
 ):
@@ -351,6 +364,7 @@ def test_p25_an_account_split_over_two_users_before_the_zuid_stays_usable_by_bot
     assert {t["token"] for t in live if t["email"] == patricia["email"]} == held
 
 
+@pytest.mark.security(25)
 def test_p25_a_legacy_row_is_still_found_by_its_crm_user_id_and_gets_its_zuid(zoho, demo_users):
     patricia = demo_users["multi_org"]
     legacy = _active(_signed_in_client(zoho, patricia["email"]))
@@ -361,6 +375,7 @@ def test_p25_a_legacy_row_is_still_found_by_its_crm_user_id_and_gets_its_zuid(zo
 
 
 # --- 26. field-metadata files ----------------------------------------------------------------
+@pytest.mark.security(26)
 def test_p26_field_metadata_is_per_connection_and_carries_no_token(tenants, settings):
     for client in tenants:
         assert client.get("/crm/api/Contacts/", {"per_page": 5}).status_code == 200

@@ -41,6 +41,7 @@ def _secrets(connections) -> list[str]:
 
 
 # --- 9. encrypted at rest, keys from the environment -------------------------------------
+@pytest.mark.security(9)
 def test_p09_a_raw_read_of_every_table_shows_no_token(connections):
     dump = database_dump()
     assert connections[0].refresh_token_encrypted in dump  # the dump does see the rows
@@ -49,6 +50,7 @@ def test_p09_a_raw_read_of_every_table_shows_no_token(connections):
         assert secret.split(".", 1)[1] not in dump  # not even without the "1000." prefix
 
 
+@pytest.mark.security(9)
 def test_p09_keys_come_from_token_encryption_keys_not_secret_key(connections, settings):
     connection = connections[0]
     plaintext = connection.refresh_token
@@ -60,6 +62,7 @@ def test_p09_keys_come_from_token_encryption_keys_not_secret_key(connections, se
 
 
 # --- 10. ciphertext bound to its row -----------------------------------------------------
+@pytest.mark.security(10)
 @pytest.mark.parametrize("expired", [False, True], ids=["fresh", "needs-refresh"])
 def test_p10_ciphertext_copied_into_another_row_fails_closed_with_nothing_sent(
     connections, outbound, zoho, expired
@@ -90,6 +93,7 @@ def test_p10_ciphertext_copied_into_another_row_fails_closed_with_nothing_sent(
     assert alive[a.refresh_token] is True
 
 
+@pytest.mark.security(10)
 def test_p10_ciphertext_moved_between_columns_fails_closed(connections):
     connection = connections[0]
     ZohoConnection.objects.filter(pk=connection.pk).update(
@@ -100,6 +104,7 @@ def test_p10_ciphertext_moved_between_columns_fails_closed(connections):
 
 
 # --- 11. missing or wrong key ------------------------------------------------------------
+@pytest.mark.security(11)
 def test_p11_wrong_key_fails_closed_with_a_clear_error_and_never_returns_ciphertext(
     connections, settings, outbound
 ):
@@ -117,6 +122,7 @@ def test_p11_wrong_key_fails_closed_with_a_clear_error_and_never_returns_ciphert
     assert len(outbound) == 0
 
 
+@pytest.mark.security(11)
 @pytest.mark.parametrize("keys", [[], ["not-a-fernet-key"]], ids=["missing", "malformed"])
 def test_p11_missing_or_malformed_key_is_a_clear_configuration_error(connections, settings, keys):
     settings.TOKEN_ENCRYPTION_KEYS = keys
@@ -126,6 +132,7 @@ def test_p11_missing_or_malformed_key_is_a_clear_configuration_error(connections
 
 
 # --- 12. key rotation --------------------------------------------------------------------
+@pytest.mark.security(12)
 def test_p12_rotation_command_re_encrypts_every_row_so_old_keys_can_go(connections, settings):
     plaintext = {c.pk: (c.refresh_token, c.access_token) for c in connections}
     secrets = _secrets(connections)
@@ -142,6 +149,7 @@ def test_p12_rotation_command_re_encrypts_every_row_so_old_keys_can_go(connectio
         assert secret not in out.getvalue()
 
 
+@pytest.mark.security(12)
 def test_p12_rotation_with_an_unreadable_row_stops_with_a_clear_error(connections, settings):
     settings.TOKEN_ENCRYPTION_KEYS = [Fernet.generate_key().decode()]
     with pytest.raises(CommandError, match="TOKEN_ENCRYPTION_KEYS"):
@@ -149,6 +157,7 @@ def test_p12_rotation_with_an_unreadable_row_stops_with_a_clear_error(connection
 
 
 # --- 13. the client secret is never stored ------------------------------------------------
+@pytest.mark.security(13)
 def test_p13_client_secret_is_in_no_table_and_no_sdk_file(connections, settings):
     from pathlib import Path
 
@@ -180,6 +189,7 @@ def superuser_client(db):
     return client
 
 
+@pytest.mark.security(14)
 def test_p14_admin_never_shows_a_token_even_to_a_superuser(superuser_client, connections, zoho):
     from django.urls import reverse
 
@@ -210,6 +220,7 @@ def test_p14_admin_never_shows_a_token_even_to_a_superuser(superuser_client, con
     assert 'name="_save"' not in superuser_client.get(change).text
 
 
+@pytest.mark.security(14)
 def test_p14_str_and_repr_never_contain_a_token(connections):
     for connection in connections:
         for text in (str(connection), repr(connection), str(connection.org)):
@@ -229,6 +240,7 @@ def _frames_showing(report: str, secret: str) -> list[str]:
     return [line.strip()[:160] for line in report.splitlines() if secret in line]
 
 
+@pytest.mark.security(14)
 def test_p14_error_reports_of_a_failed_refresh_never_contain_a_token(
     connections, zoho, monkeypatch
 ):
@@ -254,6 +266,7 @@ def test_p14_error_reports_of_a_failed_refresh_never_contain_a_token(
         assert secret not in report, _frames_showing(report, secret)
 
 
+@pytest.mark.security(14)
 def test_p14_error_reports_of_a_failed_sign_in_never_contain_a_token(
     sign_in, client, demo_users, zoho, monkeypatch, caplog
 ):
@@ -290,6 +303,7 @@ def test_p14_error_reports_of_a_failed_sign_in_never_contain_a_token(
 
 
 # --- 15. a repeat login without refresh_token keeps the stored one ------------------------
+@pytest.mark.security(15)
 def test_p15_repeat_login_whose_answer_has_no_refresh_token_keeps_the_stored_one(
     sign_in, client, demo_users, zoho
 ):
@@ -326,6 +340,7 @@ def test_p15_repeat_login_whose_answer_has_no_refresh_token_keeps_the_stored_one
     assert refreshed.refresh_token == stored
 
 
+@pytest.mark.security(14)
 def test_p14_a_connection_pickled_or_shown_never_carries_a_decrypted_token(sign_in, demo_users):
     import pickle
 
