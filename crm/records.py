@@ -13,7 +13,7 @@ from dataclasses import dataclass, field
 from functools import cached_property
 
 from accounts.models import ZohoConnection
-from zohoportal.cache import cache_delete, get_or_set_once
+from zohoportal.cache import MISSING, cache_delete, cache_get, get_or_set_once
 
 from . import zoho_crm
 from .errors import CrmError, bad_input, no_permission, not_found
@@ -639,3 +639,12 @@ def record_name(*, connection: ZohoConnection, module: Module, record_id: int) -
         field_chunks=[[name.api_name] if name else ["id"]],
     )
     return None if record is None else record_title(module, record)
+
+
+def module_list_if_cached(*, connection: ZohoConnection) -> list[dict] | None:
+    """`module_list` when the shared cache holds the org's modules, else None: for the
+    page chrome (the header's module tabs), which never calls Zoho by itself."""
+    modules = cache_get(f"crm:modules:{connection.pk}")
+    if modules is MISSING or not isinstance(modules, list):
+        return None
+    return [m for m in modules if m["api_supported"] and m["viewable"]]

@@ -13,14 +13,14 @@ from django.views import csrf, defaults
 
 from accounts import selectors
 from accounts.services import safe_next_url
-from crm import records
+from crm.dashboard import dashboard
 from crm.errors import CrmError
 from crm.json_api import API_PREFIX, MAX_BODY
 
 
 def home(request: HttpRequest):
     """Signed out: sign in (carrying `next` from a deep link). Signed in: the active org's
-    modules."""
+    dashboard (count and latest records per main module) and every module."""
     context = {}
     next_url = safe_next_url(
         request.GET.get("next"), allowed_hosts={request.get_host()}, secure=request.is_secure()
@@ -30,7 +30,7 @@ def home(request: HttpRequest):
     connection = selectors.connection_of(request)
     if connection is not None and connection.is_active:
         try:
-            context["modules"] = records.module_list(connection=connection)
+            context["tiles"], context["modules"] = dashboard(connection=connection)
         except CrmError as error:
             context["modules_error"] = error
     return render(request, "home.html", context)
