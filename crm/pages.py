@@ -369,6 +369,12 @@ def _form_page(
 ):
     """A create or edit form: its fields grouped as Zoho's layout sections, an error
     summary linking to each field in error, a one-time token (creating) and Cancel."""
+    if form.is_bound:  # a lookup chosen by name keeps showing that name (static/js/app.js)
+        for name, field in form.fields.items():
+            chosen = request.POST.get(f"{name}__name", "").strip()[:200]
+            value = form.data.get(name, "")
+            if "data-lookup" in field.widget.attrs and chosen and is_zoho_id(value):
+                field.widget.attrs.update({"data-lookup-name": chosen, "data-lookup-id": value})
     if record_id is not None:
         cancel = reverse("crm:record", kwargs={"module": module.api_name, "record_id": record_id})
     else:
