@@ -189,8 +189,5 @@ def connection_disconnect(request: HttpRequest, pk: int) -> HttpResponse:
         if now is None:
             messages.info(request, "You have no Zoho connection left: connect an org to go on.")
         else:
-            messages.info(
-                request,
-                f"Now working in {now.org} ({now.data_center.upper()}) as {now.email}.",
-            )
+            messages.info(request, f"Now working in {now.org} as {now.email}.")
     return redirect("accounts:connections")
