@@ -203,7 +203,7 @@ def record_detail(request, connection, module: str, record_id: str):
     related, related_error = [], None
     try:
         related = [
-            _related(entry)
+            _related(entry, found.api_name)
             for entry in records.related_lists(connection=connection, module=found, record_id=ident)
         ]
     except CrmError as error:  # the record is shown all the same
@@ -215,17 +215,18 @@ def record_detail(request, connection, module: str, record_id: str):
             "module": found,
             "record": record,
             "sections": sections,
-            "related": related,
+            "related": [r for r in related if r["records"]],
+            "related_empty": [r["label"] for r in related if not r["records"]],
             "related_error": related_error,
             "title": records.record_title(found, record),
         },
     )
 
 
-def _related(entry: records.RelatedList) -> dict:
+def _related(entry: records.RelatedList, parent: str) -> dict:
     """A related list as the record page shows it: each record's name (a link) and the
-    first column after the name, as a hint."""
-    second = next((c for c in entry.module.list_fields[1:]), None)
+    first column after the name that does not point back to the record, as a hint."""
+    second = next((c for c in entry.module.list_fields[1:] if c.lookup_module != parent), None)
     return {
         "label": entry.label,
         "module": entry.module,

@@ -10,7 +10,7 @@ pytestmark = pytest.mark.django_db(transaction=True)
 def test_create_on_data_input_then_edit_and_delete(page, portal, demo_users):
     user = demo_users["by_dc"]["us"][1]
     sign_in_with_zoho(page, portal.url, user["email"])
-    page.get_by_role("link", name="Quick data input").click()
+    page.get_by_role("link", name="Quick input").click()
     page.wait_for_selector("#quick-Last_Name")
     page.get_by_label("Last Name").fill("Browserton")
     page.get_by_label("Company").fill("Chromium Works")
