@@ -26,14 +26,36 @@ $(STAMP): requirements.txt requirements-dev.txt zoho_emulator/pyproject.toml
 
 setup: $(STAMP)
 
+# `PORT=19000 EMULATOR_PORT=19765 make run` works end to end: the redirect URI is derived from
+# PORT (unless ZOHO_REDIRECT_URI is set) and registered with the emulator; a port already in
+# use stops here with a message instead of talking to whatever answers there.
+PORT_FREE = $(BIN)/python -c "import socket, sys; s = socket.socket(); s.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1); s.bind(('127.0.0.1', int(sys.argv[1])))"
+EMULATOR_UP = $(BIN)/python -c "import sys, urllib.request; urllib.request.urlopen(sys.argv[1] + '/_emulator/health', timeout=1)"
 run: setup
 	@mkdir -p var
+	@if ! $(PORT_FREE) $(PORT) 2>/dev/null; then \
+	  echo "make run: port $(PORT) on 127.0.0.1 is already in use (another portal or program)." >&2; \
+	  echo "Stop it, or choose another port: PORT=8001 make run" >&2; exit 1; fi
 	@export DEBUG=$${DEBUG:-true}; \
+	export ZOHO_REDIRECT_URI=$${ZOHO_REDIRECT_URI:-http://127.0.0.1:$(PORT)/accounts/callback/}; \
 	if [ -z "$$ZOHO_CLIENT_ID" ]; then \
-	  export ZOHO_EMULATOR_URL=$${ZOHO_EMULATOR_URL:-http://127.0.0.1:$(EMULATOR_PORT)}; \
-	  $(BIN)/python -m zoho_emulator --host 127.0.0.1 --port $(EMULATOR_PORT) & emulator=$$!; \
+	  if ! $(PORT_FREE) $(EMULATOR_PORT) 2>/dev/null; then \
+	    echo "make run: port $(EMULATOR_PORT) on 127.0.0.1 is already in use, so the Zoho emulator cannot start there." >&2; \
+	    echo "Stop what uses it, or choose another port: EMULATOR_PORT=8766 make run" >&2; exit 1; fi; \
+	  export ZOHO_EMULATOR_URL=http://127.0.0.1:$(EMULATOR_PORT); \
+	  $(BIN)/python -m zoho_emulator --host 127.0.0.1 --port $(EMULATOR_PORT) \
+	    --redirect-uri "$$ZOHO_REDIRECT_URI" \
+	    --redirect-uri http://127.0.0.1:$(PORT)/accounts/callback/ \
+	    --redirect-uri http://localhost:$(PORT)/accounts/callback/ > var/emulator.log 2>&1 & emulator=$$!; \
 	  trap 'kill $$emulator 2>/dev/null' EXIT INT TERM; \
+	  for i in $$(seq 1 100); do \
+	    $(EMULATOR_UP) "$$ZOHO_EMULATOR_URL" 2>/dev/null && break; \
+	    kill -0 $$emulator 2>/dev/null || break; sleep 0.2; done; \
+	  if ! $(EMULATOR_UP) "$$ZOHO_EMULATOR_URL" 2>/dev/null; then \
+	    echo "make run: the Zoho emulator did not start on port $(EMULATOR_PORT); its output:" >&2; \
+	    cat var/emulator.log >&2; exit 1; fi; \
 	  echo "Demo mode: no ZOHO_CLIENT_ID is set, so the bundled Zoho emulator ($$ZOHO_EMULATOR_URL) stands in for Zoho."; \
+	  echo "The emulator accepts the redirect URI $$ZOHO_REDIRECT_URI (its log: var/emulator.log)."; \
 	fi; \
 	$(BIN)/python manage.py migrate --noinput && \
 	echo "" && echo "  zohoportal is running: open http://127.0.0.1:$(PORT)/" && echo "" && \

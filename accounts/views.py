@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from urllib.parse import urlencode, urlsplit
+
 from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth import login, logout
@@ -10,7 +12,14 @@ from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
 from django.shortcuts import get_object_or_404, redirect, render
 from django.views.decorators.cache import never_cache
 from django.views.decorators.debug import sensitive_variables
-from django.views.decorators.http import require_GET, require_POST, require_safe
+from django.views.decorators.http import (
+    require_GET,
+    require_http_methods,
+    require_POST,
+    require_safe,
+)
+
+from crm import places
 
 from . import selectors, services
 from .models import ZohoConnection
@@ -47,7 +56,26 @@ def login_start(request: HttpRequest) -> HttpResponse:
     next_url = services.safe_next_url(
         request.GET.get("next"), allowed_hosts={request.get_host()}, secure=request.is_secure()
     )
+    elsewhere = _redirect_uri_origin_if_other(request)
+    if elsewhere:  # Zoho comes back there: the sign-in must start in that host's session
+        query = f"?{urlencode({'next': next_url})}" if next_url != "/" else ""
+        return redirect(f"{elsewhere}{request.path}{query}")
     return redirect(services.sign_in_start(request.session, next_url=next_url))
+
+
+def _redirect_uri_origin_if_other(request: HttpRequest) -> str | None:
+    """In demo mode, the origin of ZOHO_REDIRECT_URI when this request came to another host
+    (`localhost` while the emulator sends people back to `127.0.0.1`): the pending sign-in
+    lives in the session cookie of the host it started on, so it must start on the host Zoho
+    returns to. A production deployment names its own host in ZOHO_REDIRECT_URI."""
+    if not settings.ZOHO_DEMO_MODE:
+        return None
+    target = urlsplit(settings.ZOHO_REDIRECT_URI)
+    if not target.scheme or not target.netloc:
+        return None
+    if request.get_host().lower() == target.netloc.lower():
+        return None
+    return f"{target.scheme}://{target.netloc}"
 
 
 @require_GET
@@ -90,8 +118,12 @@ def callback(request: HttpRequest) -> HttpResponse:
     return response
 
 
-@require_POST
+@require_http_methods(["GET", "HEAD", "POST"])
 def logout_view(request: HttpRequest) -> HttpResponse:
+    """POST signs out (flushes the session); GET shows the button that does (a link
+    someone followed never signs anyone out)."""
+    if request.method != "POST":
+        return render(request, "accounts/logout.html")
     logout(request)  # flushes the session
     messages.info(request, "You are signed out.")
     return redirect("home")
@@ -110,7 +142,13 @@ def connection_activate(request: HttpRequest, pk: int) -> HttpResponse:
     connection = get_object_or_404(ZohoConnection, pk=pk, user=request.user)
     services.session_activate(request.session, connection)
     messages.success(request, f"Now working in {connection.org} as {connection.email}.")
-    return redirect("home")
+    # The same page in the other org when it has it (crm.places), else home.
+    came_from = services.safe_next_url(
+        request.POST.get("next"), allowed_hosts={request.get_host()}, secure=request.is_secure()
+    )
+    if came_from == "/" or not connection.is_active:
+        return redirect("home")
+    return redirect(places.place_after_switch(connection=connection, path=came_from))
 
 
 @login_required
@@ -137,7 +175,8 @@ def connection_disconnect(request: HttpRequest, pk: int) -> HttpResponse:
     except services.DisconnectError as error:
         messages.error(request, error.message)
         return redirect("accounts:connections")
-    if request.session.get(services.SESSION_ACTIVE_KEY) == pk:
+    was_active = request.session.get(services.SESSION_ACTIVE_KEY) == pk
+    if was_active:
         del request.session[services.SESSION_ACTIVE_KEY]
         selectors.forget_connection(request)
     if revocation is not None and revocation.confirmed is False:
@@ -148,4 +187,10 @@ def connection_disconnect(request: HttpRequest, pk: int) -> HttpResponse:
         )
     else:
         messages.success(request, f"Disconnected {label}; its access was revoked at Zoho.")
+    if was_active:  # say which connection the portal works with now, if any
+        now = selectors.connection_of(request)
+        if now is None:
+            messages.info(request, "You have no Zoho connection left: connect an org to go on.")
+        else:
+            messages.info(request, f"Now working in {now.org} as {now.email}.")
     return redirect("accounts:connections")

@@ -14,7 +14,7 @@ from django.http import HttpRequest, JsonResponse
 
 from zohoportal import text
 
-from . import records
+from . import records, submit_once
 from .access import connection_required
 from .errors import CrmError, bad_input
 
@@ -118,14 +118,30 @@ def record_collection(request, connection, module: str):
     if request.method == "POST":
         body = _json_body(request)
         many = isinstance(body, list)
-        results = records.records_create(
-            connection=connection, module=found, records=body if many else [body]
+        once = submit_once.claim(  # a resent request (same Idempotency-Key) writes nothing
+            user_id=request.user.pk,
+            scope=f"api:{connection.pk}:{found.api_name}",
+            token=request.headers.get("Idempotency-Key"),
         )
+        if not once.first:
+            if once.result is None:
+                raise CrmError(409, "IN_PROGRESS", "This request is still being carried out.")
+            return JsonResponse(once.result["body"], status=once.result["status"])
+        try:
+            results = records.records_create(
+                connection=connection, module=found, records=body if many else [body]
+            )
+            if not many:
+                records.raise_for_result(results[0])
+        except CrmError:
+            once.release()
+            raise
         if not many:
-            records.raise_for_result(results[0])
+            once.done({"body": {"data": results[0]}, "status": 201})
             return JsonResponse({"data": results[0]}, status=201)
         ok = sum(1 for r in results if r["status"] == "success")
         status = 201 if ok == len(results) else (207 if ok else 400)
+        once.done({"body": {"data": results}, "status": status})
         return JsonResponse({"data": results}, status=status)
     page = records.record_page(
         connection=connection,

@@ -7,8 +7,9 @@ from urllib.parse import urlencode
 from django.contrib import messages
 from django.shortcuts import redirect, render
 from django.urls import reverse
+from django.utils.html import format_html
 
-from . import records
+from . import records, submit_once
 from .access import connection_required
 from .errors import CrmError, no_permission
 from .fields import SE_MODULE_KEY, is_zoho_id
@@ -62,28 +63,30 @@ def record_list(request, connection, module: str):
         "sort_by": query["sort_by"] or "",
         "sort_order": query["sort_order"] or "",
     }
-    rows = [
-        {
-            "id": r.get("id"),
-            "cells": [c.display(r.get(c.api_name)) for c in page.columns],
-        }
-        for r in page.records
-    ]
+    first = (query["page"] - 1) * query["per_page"] + 1
+    total = _total(connection, found, query["query"])
     return render(
         request,
         "records/list.html",
         {
             "module": found,
             "page": page,
-            "rows": rows,
+            "columns": [_column(c, query, keep) for c in page.columns],
+            "rows": [_row(found, page.columns, r) for r in page.records],
             "per_page": query["per_page"],
             "query": query["query"],
             "sort_by": query["sort_by"],
             "sort_order": query["sort_order"] or "asc",
+            "sort_label": _sort_label(found, query),
             "per_page_choices": records.PER_PAGE_CHOICES,
             "previous_url": _list_url(keep, previous_link),
             "next_url": _list_url(keep, next_link),
             "notices": notices,
+            "total": total,
+            "total_text": f"{total:,}" if total is not None else "",
+            "range_text": _range_text(first, len(page.records), total),
+            "page_count": -(-total // query["per_page"]) if total else None,
+            "search_hint": search_hint(found),
         },
     )
 
@@ -96,31 +99,147 @@ def _list_url(keep: dict, link: dict | None) -> str | None:
     return "?" + urlencode(params)
 
 
+def _total(connection, module: records.Module, query: str) -> int | None:
+    """The count for "41–60 of 2,512": Zoho's count API; None (no total) when it fails."""
+    try:
+        return records.record_count(connection=connection, module=module, query=query)
+    except CrmError:
+        return None
+
+
+def _range_text(first: int, shown: int, total: int | None) -> str:
+    """ "41–60 of 2,512" (without the total when Zoho's count is not known)."""
+    text = f"{first:,}–{first + shown - 1:,}"
+    return f"{text} of {max(total, first + shown - 1):,}" if total is not None else text
+
+
+# Columns shown as numbers (right-aligned) and as dates (never wrapped).
+NUMBER_TYPES = ("integer", "bigint", "double", "currency", "decimal", "percent")
+DATE_TYPES = ("date", "datetime")
+
+
+def _kind(field) -> str:
+    if field.data_type in NUMBER_TYPES:
+        return "num"
+    if field.data_type in DATE_TYPES:
+        return "date"
+    return field.data_type
+
+
+def _column(field, query: dict, keep: dict) -> dict:
+    """A list column's header: its label, and when Zoho can sort by it, the link that sorts
+    (ascending first, then the other way), keeping page size and search."""
+    column = {"label": field.label, "kind": _kind(field), "url": None, "sorted": None}
+    if not field.sortable or query["query"]:
+        return column
+    current = query["sort_by"] == field.api_name
+    order = query["sort_order"] or "asc"
+    if current:
+        column["sorted"] = "ascending" if order == "asc" else "descending"
+    next_order = "desc" if current and order == "asc" else "asc"
+    column["url"] = _list_url(keep, {"sort_by": field.api_name, "sort_order": next_order})
+    return column
+
+
+def _row(module: records.Module, columns, record: dict) -> dict:
+    return {
+        "id": record.get("id"),
+        "cells": [
+            {
+                "text": c.display(record.get(c.api_name)),
+                "href": c.link(record.get(c.api_name)),
+                "kind": _kind(c),
+                "label": c.label,
+            }
+            for c in columns
+        ],
+    }
+
+
+def _sort_label(module: records.Module, query: dict) -> str:
+    if query["query"]:
+        return "Best matches first (Zoho's search order)"
+    if not query["sort_by"]:
+        return "Newest first (Zoho's default order)"
+    field = module.field(query["sort_by"])
+    label = field.label if field else query["sort_by"]
+    direction = "A to Z, lowest first" if query["sort_order"] != "desc" else "Z to A, highest first"
+    return f"Sorted by {label}, {direction}"
+
+
+def search_hint(module: records.Module) -> str:
+    """What the search box finds in this module (Zoho's word search covers text fields)."""
+    names = [
+        f.label.lower()
+        for f in module.list_fields
+        if f.data_type in ("text", "email", "phone") and f.searchable
+    ][:3]
+    if not names:
+        return f"Search {module.label.lower()}"
+    return f"Search by {', '.join(names[:-1]) + ' or ' if len(names) > 1 else ''}{names[-1]}"
+
+
 @page_view(["GET"])
 def record_detail(request, connection, module: str, record_id: str):
     ident = records.parse_record_id(record_id)
     found = records.module_get(connection=connection, module=module)
     record = records.record_detail(connection=connection, module=found, record_id=ident)
     shown = {m["api_name"]: m["singular_label"] for m in records.module_list(connection=connection)}
-    rows = [
-        (
-            f.label,
-            _shown_value(record, f, shown),
-            _related_url(record, f, shown) or f.link(record.get(f.api_name)),
-        )
-        for f in found.fields
-        if f.api_name != "id"
+    sections = [
+        {
+            "label": section.label,
+            "rows": [
+                {
+                    "label": f.label,
+                    "text": _shown_value(record, f, shown),
+                    "href": _related_url(record, f, shown) or f.link(record.get(f.api_name)),
+                    "kind": _kind(f),
+                }
+                for f in section.fields
+            ],
+        }
+        for section in records.module_sections(connection=connection, module=found)
     ]
+    related, related_error = [], None
+    try:
+        related = [
+            _related(entry, found.api_name)
+            for entry in records.related_lists(connection=connection, module=found, record_id=ident)
+        ]
+    except CrmError as error:  # the record is shown all the same
+        related_error = error
     return render(
         request,
         "records/detail.html",
         {
             "module": found,
             "record": record,
-            "rows": rows,
+            "sections": sections,
+            "related": [r for r in related if r["records"]],
+            "related_empty": [r["label"] for r in related if not r["records"]],
+            "related_error": related_error,
             "title": records.record_title(found, record),
         },
     )
+
+
+def _related(entry: records.RelatedList, parent: str) -> dict:
+    """A related list as the record page shows it: each record's name (a link) and the
+    first column after the name that does not point back to the record, as a hint."""
+    second = next((c for c in entry.module.list_fields[1:] if c.lookup_module != parent), None)
+    return {
+        "label": entry.label,
+        "module": entry.module,
+        "more": entry.more,
+        "records": [
+            {
+                "id": r["id"],
+                "name": records.record_title(entry.module, r),
+                "detail": second.display(r.get(second.api_name)) if second else "",
+            }
+            for r in entry.records
+        ],
+    }
 
 
 def _shown_value(record: dict, field, shown: dict[str, str]) -> str:
@@ -174,22 +293,36 @@ def record_create(request, connection, module: str):
     )
     status = None  # the status of a Zoho error shown on the form
     if request.method == "POST" and form.is_valid():
-        try:
-            results = records.records_create(
-                connection=connection, module=found, records=[form_values(form, creating=True)]
-            )
-            records.raise_for_result(results[0])
-        except CrmError as error:
-            status = _form_error(form, error)
+        once = submit_once.claim(
+            user_id=request.user.pk,
+            scope=f"{connection.pk}:{found.api_name}",
+            token=request.POST.get(submit_once.FIELD_NAME),
+        )
+        if not once.first:  # sent twice: the first submission made (or is making) it
+            if once.result:
+                messages.info(request, f"This {found.singular_label.lower()} was already saved.")
+                return redirect(once.result)
+            form.add_error(None, "This form was already sent and is still being saved.")
+            status = 409
         else:
-            messages.success(request, f"{found.singular_label} created.")
-            return redirect("crm:record", module=found.api_name, record_id=results[0]["id"])
-    return render(
-        request,
-        "records/form.html",
-        {"module": found, "form": form, "creating": True},
-        status=status or (400 if form.errors else 200),
-    )
+            try:
+                results = records.records_create(
+                    connection=connection,
+                    module=found,
+                    records=[form_values(form, creating=True)],
+                )
+                records.raise_for_result(results[0])
+            except CrmError as error:
+                once.release()
+                status = _form_error(connection, found, form, error)
+            else:
+                url = reverse(
+                    "crm:record", kwargs={"module": found.api_name, "record_id": results[0]["id"]}
+                )
+                once.done(url)
+                messages.success(request, f"{found.singular_label} created.")
+                return redirect(url)
+    return _form_page(request, connection, found, form, status=status, creating=True)
 
 
 @page_view(["GET", "POST"])
@@ -211,21 +344,96 @@ def record_edit(request, connection, module: str, record_id: str):
                     connection=connection, module=found, record_id=ident, values=values
                 )
             except CrmError as error:
-                status = _form_error(form, error)
+                status = _form_error(connection, found, form, error)
             else:
                 messages.success(request, f"{found.singular_label} saved.")
                 return redirect("crm:record", module=found.api_name, record_id=ident)
-        _describe_again(connection, found, ident, form)
+        record = _describe_again(connection, found, ident, form)
     else:
         record = records.record_detail(connection=connection, module=found, record_id=ident)
         form = edit_form(form_class, initial_from_record(found, record))
         describe_references(form, found, record)
+    title = records.record_title(found, record) if record else found.singular_label
+    return _form_page(request, connection, found, form, status=status, record_id=ident, title=title)
+
+
+def _form_page(
+    request,
+    connection,
+    module: records.Module,
+    form,
+    *,
+    status: int | None,
+    creating: bool = False,
+    record_id: int | None = None,
+    title: str = "",
+):
+    """A create or edit form: its fields grouped as Zoho's layout sections, an error
+    summary linking to each field in error, a one-time token (creating) and Cancel."""
+    if form.is_bound:  # a lookup chosen by name keeps showing that name (static/js/app.js)
+        for name, field in form.fields.items():
+            chosen = request.POST.get(f"{name}__name", "").strip()[:200]
+            value = form.data.get(name, "")
+            if "data-lookup" in field.widget.attrs and chosen and is_zoho_id(value):
+                field.widget.attrs.update({"data-lookup-name": chosen, "data-lookup-id": value})
+    if record_id is not None:
+        cancel = reverse("crm:record", kwargs={"module": module.api_name, "record_id": record_id})
+    else:
+        cancel = reverse("crm:list", kwargs={"module": module.api_name})
     return render(
         request,
         "records/form.html",
-        {"module": found, "form": form, "creating": False, "record_id": ident},
+        {
+            "module": module,
+            "form": form,
+            "groups": _form_groups(connection, module, form),
+            "errors": _error_summary(form),
+            "creating": creating,
+            "record_id": record_id,
+            "title": title,
+            "cancel_url": cancel,
+            "form_token": submit_once.issue() if creating else "",
+        },
         status=status or (400 if form.errors else 200),
     )
+
+
+def _form_groups(connection, module: records.Module, form) -> list[dict]:
+    """The form's fields in the layout's sections (a Related To's module just before it);
+    fields no section names come last."""
+    try:
+        sections = records.module_sections(connection=connection, module=module)
+    except CrmError:
+        sections = []
+    placed: set[str] = set()
+    groups = []
+    for section in sections:
+        names = []
+        for field in section.fields:
+            if field.any_module and SE_MODULE_KEY in form.fields:
+                names.append(SE_MODULE_KEY)
+            names.append(field.api_name)
+        names = [n for n in names if n in form.fields and n not in placed]
+        placed.update(names)
+        if names:
+            groups.append({"label": section.label, "fields": [form[n] for n in names]})
+    rest = [name for name in form.fields if name not in placed]
+    if rest:
+        label = records.OTHER_SECTION if groups else f"{module.singular_label} information"
+        groups.append({"label": label, "fields": [form[n] for n in rest]})
+    return groups
+
+
+def _error_summary(form) -> list[dict]:
+    """Every error on the form, each linking to its field (`#id_<name>`)."""
+    summary = [{"anchor": None, "label": "", "message": e} for e in form.non_field_errors()]
+    for name, errors in form.errors.items():
+        if name == "__all__" or name not in form.fields:
+            continue
+        bound = form[name]
+        for message in errors:
+            summary.append({"anchor": bound.id_for_label, "label": bound.label, "message": message})
+    return summary
 
 
 @page_view(["GET", "POST"])
@@ -234,8 +442,10 @@ def record_delete(request, connection, module: str, record_id: str):
     found = records.module_get(connection=connection, module=module)
     found.require("delete")
     if request.method == "POST":
+        title = request.POST.get("title", "")[:200]
         records.record_delete(connection=connection, module=found, record_id=ident)
-        messages.success(request, f"{found.singular_label} deleted.")
+        name = f" “{title}”" if title else ""
+        messages.success(request, f"{found.singular_label}{name} deleted.")
         return redirect("crm:list", module=found.api_name)
     record = records.record_detail(connection=connection, module=found, record_id=ident)
     return render(
@@ -266,16 +476,16 @@ def data_input(request, connection):
     )
 
 
-def _describe_again(connection, module: records.Module, record_id: int, form) -> None:
-    """A form shown again with errors still names each lookup's record and keeps a former
-    user selectable as the owner (else the browser would pick another owner on resubmit)."""
-    if not any(f.is_reference for f in module.editable_fields):
-        return
+def _describe_again(connection, module: records.Module, record_id: int, form) -> dict | None:
+    """A form shown again with errors still names its record and each lookup's record, and
+    keeps a former user selectable as the owner (else the browser would pick another owner
+    on resubmit). The record, or None when it cannot be read now."""
     try:
         record = records.record_detail(connection=connection, module=module, record_id=record_id)
     except CrmError:
-        return  # the form still works; only the hints are missing
+        return None  # the form still works; only the hints are missing
     describe_references(form, module, record)
+    return record
 
 
 def _owner_default(connection, module: records.Module) -> dict:
@@ -284,16 +494,40 @@ def _owner_default(connection, module: records.Module) -> dict:
     return {name: connection.zoho_user_id for name in owners}
 
 
-def _form_error(form, error: CrmError) -> int:
-    """Show `error` on the form (keeping what the user typed); its HTTP status.
+def _form_error(connection, module: records.Module, form, error: CrmError) -> int:
+    """Show `error` on the form (keeping what the user typed); its HTTP status. A duplicate
+    links to the record it duplicates.
 
     Re-consent and a vanished record are not about the form: they get the error page.
     """
     if error.status in (403, 404):
         raise error
     field = error.field if error.field in form.fields else None
-    form.add_error(field, error.message)
+    message = error.message
+    duplicate_of = getattr(error, "duplicate_of", None)
+    if error.code == "DUPLICATE_DATA" and is_zoho_id(duplicate_of):
+        message = _duplicate_message(connection, module, form, field, duplicate_of)
+    form.add_error(field, message)
     return error.status
+
+
+def _duplicate_message(connection, module: records.Module, form, field, duplicate_of: str):
+    """ "A lead with this Email already exists: <a>Its name</a>." (a link to it)."""
+    try:
+        name = records.record_name(
+            connection=connection, module=module, record_id=int(duplicate_of)
+        )
+    except CrmError:
+        name = None
+    what = form.fields[field].label if field else "these values"
+    url = reverse("crm:record", kwargs={"module": module.api_name, "record_id": duplicate_of})
+    return format_html(
+        'A {} with this {} already exists: <a href="{}">{}</a>.',
+        module.singular_label.lower(),
+        what,
+        url,
+        name or f"open the existing {module.singular_label.lower()}",
+    )
 
 
 # What the list page falls back to when Zoho's rules refuse a parameter (records.record_page

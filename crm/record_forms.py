@@ -17,7 +17,7 @@ from .errors import CrmError
 from .fields import PICKLIST_NONE, REFERENCE_TYPES, SE_MODULE_KEY, Field, as_utc
 from .records import Module
 
-EMPTY_CHOICE = ("", "—")
+EMPTY_CHOICE = ("", "-None-")  # Zoho's own label for "no value"; the only empty choice
 
 
 class ZohoFormField(forms.Field):
@@ -107,7 +107,16 @@ def _widget(field: Field, choices: list[tuple[str, str]] | None) -> forms.Widget
             attrs={"type": "datetime-local", "step": "1"}, format="%Y-%m-%dT%H:%M:%S"
         )
     if kind == "lookup":
-        return forms.TextInput(attrs={"inputmode": "numeric", "autocomplete": "off"})
+        # static/js/app.js turns it into a search-by-name picker (the id stays the value
+        # sent); without JavaScript it is the record's id.
+        return forms.TextInput(
+            attrs={
+                "inputmode": "numeric",
+                "autocomplete": "off",
+                "data-lookup": field.lookup_module or "",
+                "data-lookup-label": field.label,
+            }
+        )
     return forms.TextInput(attrs={"type": kind, **attrs})
 
 
@@ -278,6 +287,9 @@ def describe_references(form: forms.Form, module: Module, record: dict) -> None:
             current = value.get("name") or value["id"]
             form_field.help_text = f"{form_field.help_text} Now: {current} (id {value['id']})."
             form[name].help_text = form_field.help_text  # a bound field copies it once made
+            if value.get("name"):  # the picker shows the name of the record it points to
+                form_field.widget.attrs["data-lookup-name"] = str(value["name"])
+                form_field.widget.attrs["data-lookup-id"] = str(value["id"])
         elif value["id"] not in [choice for choice, _ in form_field.choices]:
             label = user_label({**value, "name": value.get("name") or value["id"]})
             form_field.choices = [*form_field.choices, (value["id"], f"{label}, not active")]

@@ -14,7 +14,7 @@ from dataclasses import dataclass, field
 from functools import cached_property
 
 from accounts.models import ZohoConnection
-from zohoportal.cache import get_or_set_once
+from zohoportal.cache import MISSING, cache_delete, cache_get, get_or_set_once
 
 from . import zoho_crm
 from .errors import CrmError, bad_input, no_permission, not_found
@@ -425,6 +425,8 @@ def records_create(*, connection: ZohoConnection, module: Module, records: list)
                 error.message = f"Record {index + 1}: {error.message}"
             raise
     results = zoho_crm.records_create(connection, module.api_name, cleaned, module.types)
+    if any(result["status"] == "success" for result in results):
+        count_forget(connection=connection, module=module.api_name)
     pairs = zip(cleaned, results, strict=False)
     return [_explain(module, values, result) for values, result in pairs]
 
@@ -464,6 +466,7 @@ def record_delete(*, connection: ZohoConnection, module: Module, record_id: int)
     module.require("delete")
     result = zoho_crm.record_delete(connection, module.api_name, record_id)
     raise_for_result(result)
+    count_forget(connection=connection, module=module.api_name)
     return result
 
 
@@ -491,9 +494,188 @@ def raise_for_result(result: dict) -> None:
     if result["code"] == "NO_PERMISSION":
         raise no_permission(result["message"] or "Your Zoho profile does not allow this.")
     status = 409 if result["code"] == "DUPLICATE_DATA" else 400
-    raise CrmError(
+    error = CrmError(
         status,
         result["code"],
         result["message"] or "Zoho CRM refused the record.",
         field=result.get("field"),
     )
+    error.duplicate_of = result.get("duplicate_of")  # the existing record a duplicate matches
+    raise error
+
+
+# --- navigation reads: counts, layout sections, related lists, lookups by name --------------
+COUNT_TTL = 60  # seconds: a count is a hint ("41–60 of 2,512"), refreshed after a write here
+RELATED_PER_PAGE = 5
+LOOKUP_RESULTS = 10
+OTHER_SECTION = "Other information"
+
+
+def _count_key(connection: ZohoConnection, module: str, query: str = "") -> str:
+    return f"crm:count:{connection.pk}:{module}:{query.casefold()}"
+
+
+def record_count(*, connection: ZohoConnection, module: Module, query: str = "") -> int:
+    """How many records the module holds, or match the search `query` (Zoho's count API,
+    cached briefly and forgotten after a create or delete made here)."""
+    query = (query or "").strip()
+    is_email = "@" in query
+
+    def load() -> int:
+        return zoho_crm.record_count(
+            connection,
+            module.api_name,
+            word=query if query and not is_email else None,
+            email=query if is_email else None,
+        )
+
+    return get_or_set_once(_count_key(connection, module.api_name, query), load, COUNT_TTL)
+
+
+def count_forget(*, connection: ZohoConnection, module: str) -> None:
+    """After a create or delete: the module's total is asked for again."""
+    cache_delete(_count_key(connection, module))
+
+
+@dataclass(frozen=True)
+class Section:
+    """A section of the module's layout, with the fields it shows."""
+
+    label: str
+    fields: tuple[Field, ...]
+
+
+def module_sections(*, connection: ZohoConnection, module: Module) -> list[Section]:
+    """The record page's sections, as Zoho's layout groups the fields (cached). Fields no
+    section names (system fields such as Created Time) come last, under "Other
+    information"; without a layout every field is in that one section."""
+    layout = _cached(
+        f"crm:layout:{connection.pk}:{module.api_name}",
+        lambda: zoho_crm.layout_sections(connection, module.api_name),
+    )
+    placed: set[str] = set()
+    sections = []
+    for entry in layout:
+        fields = [
+            module.field(name)
+            for name in entry["fields"]
+            if module.field(name) is not None and name not in placed and name != "id"
+        ]
+        placed.update(f.api_name for f in fields)
+        if fields:
+            sections.append(Section(label=entry["label"], fields=tuple(fields)))
+    rest = [f for f in module.fields if f.api_name not in placed and f.api_name != "id"]
+    if rest:
+        sections.append(Section(label=OTHER_SECTION, fields=tuple(rest)))
+    return sections
+
+
+@dataclass(frozen=True)
+class RelatedList:
+    """A related list of one record: its label, the related module and its first records."""
+
+    api_name: str
+    label: str
+    module: Module
+    records: list[dict]
+    more: bool
+    error: CrmError | None = None
+
+
+def related_list_meta(*, connection: ZohoConnection, module: Module) -> list[dict]:
+    """The module's related lists Zoho's API serves and this user may see (cached)."""
+    entries = _cached(
+        f"crm:related:{connection.pk}:{module.api_name}",
+        lambda: zoho_crm.related_lists(connection, module.api_name),
+    )
+    visible = {m["api_name"] for m in module_list(connection=connection)}
+    return [entry for entry in entries if entry["module"] in visible]
+
+
+def related_lists(
+    *, connection: ZohoConnection, module: Module, record_id: int, per_page: int = RELATED_PER_PAGE
+) -> list[RelatedList]:
+    """Every related list of a record with its first `per_page` records. A list Zoho
+    refuses (a profile that may not read that module) carries its error instead."""
+    found = []
+    for entry in related_list_meta(connection=connection, module=module):
+        try:
+            related = module_get(connection=connection, module=entry["module"])
+            records, info = zoho_crm.related_records(
+                connection,
+                module.api_name,
+                record_id,
+                entry["api_name"],
+                field_names=[f.api_name for f in related.list_fields][:MAX_FIELDS_PER_CALL],
+                per_page=per_page,
+            )
+        except CrmError as error:
+            if error.status not in (400, 403):
+                raise
+            continue  # a list this user may not read is left out, as Zoho's own UI does
+        found.append(
+            RelatedList(
+                api_name=entry["api_name"],
+                label=entry["label"],
+                module=related,
+                records=records,
+                more=bool(info.get("more_records")),
+            )
+        )
+    return found
+
+
+def lookup_search(
+    *, connection: ZohoConnection, module: Module, query: str, limit: int = LOOKUP_RESULTS
+) -> list[dict]:
+    """Records of `module` whose name (or any text Zoho searches) matches `query`, as
+    {"id", "name"}; with no query, the most recently modified. For choosing a lookup's
+    record by name (the id stays what is sent)."""
+    query = (query or "").strip()
+    names = [module.name_field.api_name] if module.name_field else []
+    names += [n for n in NAME_FALLBACKS if module.field(n) and n not in names]
+    names = names[:MAX_FIELDS_PER_CALL] or ["id"]
+    if query and len(query) >= 2:
+        records, _ = zoho_crm.record_search(
+            connection,
+            module.api_name,
+            field_names=names,
+            page=1,
+            per_page=limit,
+            email=query if "@" in query else None,
+            word=None if "@" in query else query,
+        )
+    else:
+        records, _ = zoho_crm.record_list(
+            connection,
+            module.api_name,
+            field_names=names,
+            page=1,
+            per_page=limit,
+            sort_by="Modified_Time" if "Modified_Time" in module.sortable else None,
+            sort_order="desc",
+        )
+    return [
+        {"id": r["id"], "name": record_title(module, r)} for r in records if is_zoho_id(r.get("id"))
+    ]
+
+
+def record_name(*, connection: ZohoConnection, module: Module, record_id: int) -> str | None:
+    """A record's name in one small call (its name field only); None when there is none."""
+    name = module.name_field
+    record = zoho_crm.record_get(
+        connection,
+        module.api_name,
+        record_id,
+        field_chunks=[[name.api_name] if name else ["id"]],
+    )
+    return None if record is None else record_title(module, record)
+
+
+def module_list_if_cached(*, connection: ZohoConnection) -> list[dict] | None:
+    """`module_list` when the shared cache holds the org's modules, else None: for the
+    page chrome (the header's module tabs), which never calls Zoho by itself."""
+    modules = cache_get(f"crm:modules:{connection.pk}")
+    if modules is MISSING or not isinstance(modules, list):
+        return None
+    return [m for m in modules if m["api_supported"] and m["viewable"]]

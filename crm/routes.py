@@ -1,6 +1,6 @@
 from django.urls import path, re_path
 
-from . import json_api, pages
+from . import json_api, lookups, pages
 
 app_name = "crm"
 
@@ -9,6 +9,7 @@ urlpatterns = [
     path("api/modules/", json_api.modules, name="api-modules"),
     path("api/users/", json_api.users, name="api-users"),
     path("api/<str:module>/fields/", json_api.fields, name="api-fields"),
+    path("api/<str:module>/lookup/", lookups.lookup, name="api-lookup"),
     path("api/<str:module>/", json_api.record_collection, name="api-records"),
     path("api/<str:module>/<str:record_id>/", json_api.record_item, name="api-record"),
     re_path(r"^api/(?P<rest>.*)$", json_api.unknown_endpoint),

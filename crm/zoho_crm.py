@@ -17,20 +17,34 @@ import requests
 from zohocrmsdk.src.com.zoho.crm.api.exception import SDKException
 from zohocrmsdk.src.com.zoho.crm.api.fields import FieldsOperations, GetFieldsParam
 from zohocrmsdk.src.com.zoho.crm.api.fields import ResponseWrapper as FieldsWrapper
+from zohocrmsdk.src.com.zoho.crm.api.layouts import GetLayoutsParam, LayoutsOperations
+from zohocrmsdk.src.com.zoho.crm.api.layouts import ResponseWrapper as LayoutsWrapper
 from zohocrmsdk.src.com.zoho.crm.api.modules import ModulesOperations
 from zohocrmsdk.src.com.zoho.crm.api.modules import ResponseWrapper as ModulesWrapper
 from zohocrmsdk.src.com.zoho.crm.api.parameter_map import ParameterMap
 from zohocrmsdk.src.com.zoho.crm.api.record import (
     ActionWrapper,
     BodyWrapper,
+    CountWrapper,
     DeleteRecordsParam,
     GetRecordParam,
     GetRecordsParam,
     Record,
+    RecordCountParam,
     RecordOperations,
     ResponseWrapper,
     SearchRecordsParam,
 )
+from zohocrmsdk.src.com.zoho.crm.api.related_lists import (
+    GetRelatedListsParam,
+    RelatedListsOperations,
+)
+from zohocrmsdk.src.com.zoho.crm.api.related_lists import ResponseWrapper as RelatedListsWrapper
+from zohocrmsdk.src.com.zoho.crm.api.related_records import (
+    GetRelatedRecordsParam,
+    RelatedRecordsOperations,
+)
+from zohocrmsdk.src.com.zoho.crm.api.related_records import ResponseWrapper as RelatedWrapper
 from zohocrmsdk.src.com.zoho.crm.api.users import GetUsersParam, MinifiedUser, UsersOperations
 from zohocrmsdk.src.com.zoho.crm.api.users import ResponseWrapper as UsersWrapper
 from zohocrmsdk.src.com.zoho.crm.api.util.choice import Choice
@@ -602,3 +616,133 @@ def record_delete(connection: ZohoConnection, module: str, record_id: int) -> di
         return _results(body)[0]
 
     return run(connection, call, write=True)
+
+
+# --- navigation reads: layouts, related lists, related records, counts ---------------------
+def layout_sections(connection: ZohoConnection, module: str) -> list[dict]:
+    """The sections of the module's active layout, in Zoho's order, as
+    {"label", "api_name", "subform", "fields": [api names in the section's order]}."""
+
+    def call():
+        params = ParameterMap()
+        params.add(GetLayoutsParam.module, module)
+        body = _check(LayoutsOperations().get_layouts(params))
+        if body is None:
+            return []
+        if not isinstance(body, LayoutsWrapper):
+            raise zoho_failed()
+        layouts = body.get_layouts() or []
+        active = next((lay for lay in layouts if _value(lay.get_status()) == "active"), None)
+        chosen = active or (layouts[0] if layouts else None)
+        if chosen is None:
+            return []
+        sections = sorted(chosen.get_sections() or [], key=lambda s: s.get_sequence_number() or 0)
+        return [
+            {
+                "label": s.get_display_label() or s.get_name() or "",
+                "api_name": s.get_api_name() or s.get_name() or "",
+                "subform": bool(s.get_issubformsection()),
+                "fields": [
+                    f.get_api_name()
+                    for f in sorted(
+                        s.get_fields() or [], key=lambda f: f.get_sequence_number() or 0
+                    )
+                    if f.get_api_name()
+                ],
+            }
+            for s in sections
+        ]
+
+    return run(connection, call)
+
+
+def related_lists(connection: ZohoConnection, module: str) -> list[dict]:
+    """The module's related lists that Zoho's API serves (an `href`), in Zoho's order, as
+    {"api_name", "label", "module"} (`module`: the related records' module)."""
+
+    def call():
+        params = ParameterMap()
+        params.add(GetRelatedListsParam.module, module)
+        body = _check(RelatedListsOperations().get_related_lists(params))
+        if body is None:
+            return []
+        if not isinstance(body, RelatedListsWrapper):
+            raise zoho_failed()
+        found = []
+        entries = sorted(
+            body.get_related_lists() or [], key=lambda r: int(r.get_sequence_number() or 0)
+        )
+        for entry in entries:
+            related_module = entry.get_module()
+            if (
+                not entry.get_href()
+                or related_module is None
+                or not related_module.get_api_name()
+                or entry.get_visible() is False
+            ):
+                continue
+            found.append(
+                {
+                    "api_name": entry.get_api_name(),
+                    "label": entry.get_display_label() or entry.get_api_name(),
+                    "module": related_module.get_api_name(),
+                }
+            )
+        return found
+
+    return run(connection, call)
+
+
+def related_records(
+    connection: ZohoConnection,
+    module: str,
+    record_id: int,
+    related_list: str,
+    *,
+    field_names: list[str],
+    page: int = 1,
+    per_page: int = 5,
+) -> tuple[list[dict], dict]:
+    """One page of the records a related list holds for `record_id` (204: none)."""
+
+    def call():
+        params = ParameterMap()
+        params.add(GetRelatedRecordsParam.fields, ",".join(field_names))
+        params.add(GetRelatedRecordsParam.page, page)
+        params.add(GetRelatedRecordsParam.per_page, per_page)
+        response = RelatedRecordsOperations(related_list, module).get_related_records(
+            record_id, params
+        )
+        body = _check(response)
+        empty = {"page": page, "per_page": per_page, "more_records": False, "count": 0}
+        if body is None:
+            return [], empty
+        if not isinstance(body, RelatedWrapper):
+            raise zoho_failed()
+        records = [record_dict(r) for r in body.get_data() or []]
+        info = body.get_info()
+        more = bool(info.get_more_records()) if info is not None else False
+        return records, {**empty, "more_records": more, "count": len(records)}
+
+    return run(connection, call)
+
+
+def record_count(
+    connection: ZohoConnection, module: str, *, word: str | None = None, email: str | None = None
+) -> int:
+    """How many records the module holds (or match `word`/`email`): Zoho's count API."""
+
+    def call():
+        params = ParameterMap()
+        if email:
+            params.add(RecordCountParam.email, email)
+        elif word:
+            params.add(RecordCountParam.word, word)
+        body = _check(RecordOperations(module).record_count(params))
+        if body is None:
+            return 0
+        if not isinstance(body, CountWrapper):
+            raise zoho_failed()
+        return int(body.get_count() or 0)
+
+    return run(connection, call)

@@ -144,6 +144,9 @@ if not DEBUG:
         "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
         "staticfiles": {"BACKEND": "whitenoise.storage.CompressedManifestStaticFilesStorage"},
     }
+    # A file missing from the manifest (collectstatic not run yet, say) gets its plain name
+    # instead of an exception: the 500 page must never fail for want of an icon.
+    WHITENOISE_MANIFEST_STRICT = False
 
 # --- Cache --------------------------------------------------------------------------------
 # Sign-in rate limits, CRM metadata and the SDK's field files live in this cache. In

@@ -6,21 +6,25 @@ else they are Django's own pages.
 
 from __future__ import annotations
 
+import logging
+
 from django.core.exceptions import RequestDataTooBig
-from django.http import HttpRequest, JsonResponse
+from django.http import HttpRequest, HttpResponseServerError, JsonResponse
 from django.shortcuts import render
 from django.views import csrf, defaults
 
 from accounts import selectors
 from accounts.services import safe_next_url
-from crm import records
+from crm.dashboard import dashboard
 from crm.errors import CrmError
 from crm.json_api import API_PREFIX, MAX_BODY
+
+logger = logging.getLogger("zohoportal")
 
 
 def home(request: HttpRequest):
     """Signed out: sign in (carrying `next` from a deep link). Signed in: the active org's
-    modules."""
+    dashboard (count and latest records per main module) and every module."""
     context = {}
     next_url = safe_next_url(
         request.GET.get("next"), allowed_hosts={request.get_host()}, secure=request.is_secure()
@@ -30,7 +34,7 @@ def home(request: HttpRequest):
     connection = selectors.connection_of(request)
     if connection is not None and connection.is_active:
         try:
-            context["modules"] = records.module_list(connection=connection)
+            context["tiles"], context["modules"] = dashboard(connection=connection)
         except CrmError as error:
             context["modules_error"] = error
     return render(request, "home.html", context)
@@ -53,10 +57,25 @@ def bad_request(request: HttpRequest, exception=None):
     return JsonResponse(error.as_json(), status=error.status)
 
 
+PLAIN_500 = (
+    "<!doctype html><html lang=\"en\"><head><meta charset=\"utf-8\">"
+    "<title>The portal failed to answer</title></head><body><main><h1>The portal failed to "
+    "answer</h1><p>Something went wrong inside the portal while answering this request. Try "
+    "again in a moment; if you were saving a record, open it first to check whether the change "
+    "was made.</p><p><a href=\"/\">Back to the home page</a></p></main></body></html>"
+)
+
+
 def server_error(request: HttpRequest):
-    """handler500: a JSON answer under the API (app.js shows its message), no details."""
+    """handler500: a JSON answer under the API (app.js shows its message), no details; the
+    portal's own 500 page elsewhere, and a plain one if even that cannot be made (a
+    missing static file, a broken template): a 500 page must never fail itself."""
     if not request.path_info.startswith(API_PREFIX):
-        return defaults.server_error(request)
+        try:
+            return defaults.server_error(request)
+        except Exception:  # noqa: BLE001 - the last answer there is
+            logger.exception("the 500 page itself failed")
+            return HttpResponseServerError(PLAIN_500)
     error = CrmError(
         500, "INTERNAL_ERROR", "The portal failed to answer this request. Please try again."
     )

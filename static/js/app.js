@@ -7,8 +7,9 @@
     return input ? input.value : "";
   }
 
-  function api(method, url, body) {
+  function api(method, url, body, headers) {
     var options = { method: method, credentials: "same-origin", headers: { Accept: "application/json" } };
+    Object.keys(headers || {}).forEach(function (key) { options.headers[key] = headers[key]; });
     if (body !== undefined) {
       options.headers["Content-Type"] = "application/json";
       options.headers["X-CSRFToken"] = csrfToken();
@@ -34,14 +35,51 @@
     return String(value);
   }
 
-  // The connection switcher (and any select marked data-autosubmit) submits once chosen;
-  // without JavaScript their buttons do the same.
-  var switcher = document.getElementById("switch-connection");
-  if (switcher) {
-    switcher.addEventListener("change", function () { switcher.form.submit(); });
+  function randomKey() {
+    if (window.crypto && window.crypto.randomUUID) { return window.crypto.randomUUID(); }
+    var bytes = new Uint8Array(18);
+    window.crypto.getRandomValues(bytes);
+    return Array.prototype.map.call(bytes, function (b) { return ("0" + b.toString(16)).slice(-2); }).join("");
   }
-  document.querySelectorAll("select[data-autosubmit]").forEach(function (select) {
-    select.addEventListener("change", function () { select.form.submit(); });
+
+  // --- progress: a bar at the top while the portal waits on Zoho ----------------------------
+  var progress = document.getElementById("progress");
+  var progressStatus = document.getElementById("progress-status");
+  var progressTimer = null;
+  function busy(on, text) {
+    if (!progress) { return; }
+    window.clearTimeout(progressTimer);
+    var main = document.getElementById("main");
+    if (on) {
+      // Shown after a short moment: a fast answer never flashes it.
+      progressTimer = window.setTimeout(function () {
+        progress.hidden = false;
+        if (progressStatus) { progressStatus.textContent = text || "Loading…"; }
+        if (main) { main.setAttribute("aria-busy", "true"); }
+      }, 150);
+    } else {
+      progress.hidden = true;
+      if (progressStatus) { progressStatus.textContent = ""; }
+      if (main) { main.removeAttribute("aria-busy"); }
+    }
+  }
+  window.zohoportalBusy = busy;
+  // Back/forward from the page cache: nothing is loading any more.
+  window.addEventListener("pageshow", function () {
+    busy(false);
+    document.querySelectorAll("button[data-busy-disabled]").forEach(function (button) {
+      button.disabled = false;
+      button.removeAttribute("data-busy-disabled");
+      if (button.getAttribute("data-label")) { button.textContent = button.getAttribute("data-label"); }
+    });
+  });
+
+  document.addEventListener("click", function (event) {
+    var link = event.target.closest ? event.target.closest("a[href]") : null;
+    if (!link || event.defaultPrevented || event.button !== 0 || event.metaKey || event.ctrlKey || event.shiftKey || event.altKey) { return; }
+    if (link.target || link.hasAttribute("download") || link.origin !== window.location.origin) { return; }
+    if (link.hash && link.pathname === window.location.pathname && link.search === window.location.search) { return; }
+    busy(true, "Loading…");
   });
 
   // Forms that ask before doing something irreversible (e.g. disconnect).
@@ -51,14 +89,215 @@
     });
   });
 
-  // The data input page: create records and list them through the JSON API.
+  // Every form that goes to the server: the progress bar, and its submit buttons disabled
+  // until the answer comes (a second click sends nothing; the server's one-time token
+  // covers what gets through anyway).
+  document.addEventListener("submit", function (event) {
+    var form = event.target;
+    if (event.defaultPrevented || form.id === "quick-create") { return; }
+    var text = form.getAttribute("data-busy") || "Loading…";
+    busy(true, text);
+    if (form.method.toLowerCase() !== "post") { return; }
+    var note = form.querySelector(".busy-note");
+    if (note) { note.textContent = text; }
+    window.setTimeout(function () {  // after the browser has read the clicked button
+      form.querySelectorAll("button[type=submit], button:not([type])").forEach(function (button) {
+        button.setAttribute("data-label", button.textContent);
+        button.setAttribute("data-busy-disabled", "");
+        button.disabled = true;
+      });
+    }, 0);
+  });
+  // A second submit of a form already on its way is dropped.
+  document.addEventListener("submit", function (event) {
+    var form = event.target;
+    if (form.method.toLowerCase() !== "post" || form.id === "quick-create") { return; }
+    if (form.getAttribute("data-sending") === "1") { event.preventDefault(); event.stopImmediatePropagation(); return; }
+    window.setTimeout(function () { if (!event.defaultPrevented) { form.setAttribute("data-sending", "1"); } }, 0);
+  }, true);
+  window.addEventListener("pageshow", function () {
+    document.querySelectorAll("form[data-sending]").forEach(function (form) { form.removeAttribute("data-sending"); });
+  });
+
+  // The connection switcher and any select marked data-autosubmit submit once chosen;
+  // without JavaScript their buttons do the same.
+  document.querySelectorAll("#switch-connection, select[data-autosubmit]").forEach(function (select) {
+    select.addEventListener("change", function () {
+      busy(true, "Loading…");
+      if (select.form.requestSubmit) { select.form.requestSubmit(); } else { select.form.submit(); }
+    });
+  });
+
+  // "Back" on an error page goes back in the browser's history when there is one.
+  document.querySelectorAll("a[data-back]").forEach(function (link) {
+    if (window.history.length < 2) { return; }
+    link.addEventListener("click", function (event) { event.preventDefault(); window.history.back(); });
+  });
+
+  // A form shown again with errors: the summary takes the focus, so it is read first.
+  var summary = document.getElementById("error-summary");
+  if (summary) { summary.focus(); }
+
+  // Menus (<details>) close on Escape and when clicking elsewhere.
+  document.addEventListener("keydown", function (event) {
+    if (event.key !== "Escape") { return; }
+    document.querySelectorAll("details.menu[open]").forEach(function (menu) {
+      menu.open = false;
+      var summaryNode = menu.querySelector("summary");
+      if (summaryNode && menu.contains(document.activeElement)) { summaryNode.focus(); }
+    });
+  });
+  document.addEventListener("click", function (event) {
+    document.querySelectorAll("details.menu[open]").forEach(function (menu) {
+      if (!menu.contains(event.target)) { menu.open = false; }
+    });
+  });
+
+  // --- lookups chosen by name: an ARIA 1.2 combobox over /crm/api/<module>/lookup/ ---------
+  // The server renders a text input for the related record's id (what works without
+  // JavaScript). Here it becomes a hidden input that keeps the id (still what is sent),
+  // and a visible combobox searches the related module by name.
+  var comboCount = 0;
+  function enhanceLookup(idInput) {
+    comboCount += 1;
+    var form = idInput.form;
+    var target = idInput.getAttribute("data-lookup");
+    var label = idInput.getAttribute("data-lookup-label") || "record";
+    var moduleSelect = target === "se_module" && form ? form.elements["$se_module"] : null;
+    var listId = "lookup-list-" + comboCount;
+    var wrap = el("div", { "class": "combobox" });
+    var box = el("input", {
+      type: "text", role: "combobox", "aria-autocomplete": "list", "aria-expanded": "false",
+      "aria-controls": listId, autocomplete: "off", name: idInput.name + "__name",
+      placeholder: "Type to search by name",
+    });
+    var list = el("ul", { role: "listbox", id: listId, "class": "listbox", "aria-label": label + " matches" });
+    list.hidden = true;
+    // The visible box takes the id (so the field's label names it) and the descriptions.
+    var ownId = idInput.id;
+    idInput.id = ownId + "_value";
+    box.id = ownId;
+    ["aria-describedby", "aria-invalid", "aria-required", "required"].forEach(function (attr) {
+      if (idInput.hasAttribute(attr)) { box.setAttribute(attr, idInput.getAttribute(attr)); }
+    });
+    idInput.parentNode.insertBefore(wrap, idInput);
+    wrap.appendChild(box);
+    wrap.appendChild(list);
+    wrap.appendChild(idInput);
+    idInput.type = "hidden";
+    var help = document.getElementById(ownId + "_helptext");
+    if (help) { help.textContent = "Type part of a name and choose from the list (arrow keys and Enter)."; }
+
+    var chosenId = idInput.value;
+    var chosenName = idInput.getAttribute("data-lookup-id") === idInput.value ? (idInput.getAttribute("data-lookup-name") || "") : "";
+    box.value = chosenName || chosenId;
+    var options = [];
+    var active = -1;
+    var timer = null;
+    var asked = 0;
+
+    function moduleName() {
+      if (!moduleSelect) { return target; }
+      return moduleSelect.value;
+    }
+    function close() {
+      list.hidden = true;
+      box.setAttribute("aria-expanded", "false");
+      box.removeAttribute("aria-activedescendant");
+      active = -1;
+    }
+    function open() {
+      list.hidden = false;
+      box.setAttribute("aria-expanded", "true");
+    }
+    function status(text) {
+      list.textContent = "";
+      options = [];
+      list.appendChild(el("li", { "class": "status", role: "option", "aria-disabled": "true" }, text));
+      open();
+    }
+    function highlight(index) {
+      options.forEach(function (option, i) { option.setAttribute("aria-selected", i === index ? "true" : "false"); });
+      active = index;
+      if (index >= 0 && options[index]) {
+        box.setAttribute("aria-activedescendant", options[index].id);
+        options[index].scrollIntoView({ block: "nearest" });
+      } else {
+        box.removeAttribute("aria-activedescendant");
+      }
+    }
+    function choose(option) {
+      chosenId = option.getAttribute("data-id");
+      chosenName = option.textContent;
+      idInput.value = chosenId;
+      box.value = chosenName;
+      close();
+    }
+    function search() {
+      var module = moduleName();
+      if (!module) { status("Choose the module first."); return; }
+      var query = box.value.trim();
+      if (query === chosenName) { query = ""; }
+      var ticket = ++asked;
+      status("Searching…");
+      api("GET", "/crm/api/" + encodeURIComponent(module) + "/lookup/?q=" + encodeURIComponent(query)).then(function (answer) {
+        if (ticket !== asked) { return; }  // an older answer than the one on screen
+        if (!answer.ok) { status(answer.data.error ? answer.data.error.message : "Search failed."); return; }
+        if (answer.data.hint) { status(answer.data.hint); return; }
+        list.textContent = "";
+        options = answer.data.data.map(function (item, i) {
+          var option = el("li", { role: "option", id: listId + "-" + i, "data-id": item.id, "aria-selected": "false" }, item.name || item.id);
+          option.addEventListener("mousedown", function (event) { event.preventDefault(); choose(option); });
+          list.appendChild(option);
+          return option;
+        });
+        if (!options.length) { status("No " + label.toLowerCase() + " matches “" + query + "”."); return; }
+        open();
+        highlight(-1);
+      }).catch(function () { if (ticket === asked) { status("The portal could not be reached."); } });
+    }
+    box.addEventListener("input", function () {
+      window.clearTimeout(timer);
+      timer = window.setTimeout(search, 250);
+    });
+    box.addEventListener("keydown", function (event) {
+      if (event.key === "ArrowDown" || event.key === "ArrowUp") {
+        event.preventDefault();
+        if (list.hidden || !options.length) { search(); return; }
+        var step = event.key === "ArrowDown" ? 1 : -1;
+        highlight((active + step + options.length) % options.length);
+      } else if (event.key === "Enter") {
+        if (!list.hidden && active >= 0 && options[active]) { event.preventDefault(); choose(options[active]); }
+      } else if (event.key === "Escape") {
+        if (!list.hidden) { event.preventDefault(); event.stopPropagation(); close(); }
+        else if (box.value) { box.value = ""; idInput.value = ""; chosenId = ""; chosenName = ""; }
+      }
+    });
+    box.addEventListener("blur", function () {
+      window.setTimeout(close, 100);
+      var text = box.value.trim();
+      if (text === "") { idInput.value = ""; chosenId = ""; chosenName = ""; }
+      else if (/^[0-9]{1,19}$/.test(text)) { idInput.value = text; chosenId = text; chosenName = ""; }
+      else if (text !== chosenName) { box.value = chosenName || chosenId; }
+    });
+    if (moduleSelect) {
+      moduleSelect.addEventListener("change", function () { box.value = ""; idInput.value = ""; chosenId = ""; chosenName = ""; });
+    }
+  }
+  document.querySelectorAll("input[data-lookup]").forEach(enhanceLookup);
+
+  // --- the data input page: create records and list them through the JSON API ---------------
   var form = document.getElementById("quick-create");
   if (!form) { return; }
   var apiUrl = form.getAttribute("data-api");
+  var recordBase = form.getAttribute("data-record-base");
+  var singular = form.getAttribute("data-singular") || "Record";
   var holder = document.getElementById("quick-fields");
   var statusLine = document.getElementById("quick-status");
   var table = document.getElementById("quick-list");
+  var saveButton = form.querySelector("button[type=submit]");
   var fields = [];
+  var saving = false;
 
   // The server describes each field's input (crm.fields.Field.describe): type, maxlength,
   // min/max/step, choices. The browser checks those before sending; the server checks all.
@@ -76,12 +315,17 @@
     fields.forEach(function (f) {
       var id = "quick-" + f.api_name;
       var spec = f.input;
-      var wrap = el("div", { "class": "field" });
-      var label = el("label", { "for": id }, f.label + (f.required ? " *" : ""));
+      var wrap = el("div", { "class": "field" + (spec.type === "checkbox" ? " checkbox" : "") });
+      var label = el("label", { "for": id }, f.label);
+      if (f.required) {
+        label.appendChild(document.createTextNode(" "));
+        label.appendChild(el("span", { "class": "required-mark", "aria-hidden": "true" }, "*"));
+        label.appendChild(el("span", { "class": "visually-hidden" }, " (required)"));
+      }
       var input;
       if (spec.type === "select") {
         input = el("select", { id: id, name: f.api_name });
-        input.appendChild(el("option", { value: "" }, "—"));
+        input.appendChild(el("option", { value: "" }, "-None-"));
         f.picklist.forEach(function (v) { input.appendChild(el("option", { value: v }, v)); });
       } else if (spec.type === "textarea") {
         input = el("textarea", { id: id, name: f.api_name, rows: "2" });
@@ -93,10 +337,10 @@
         if (spec[key] !== undefined && spec[key] !== null) { input.setAttribute(key, String(spec[key])); }
       });
       if (f.required && spec.type !== "checkbox") { input.setAttribute("required", ""); input.setAttribute("aria-required", "true"); }
-      var error = el("span", { "class": "field-error", id: id + "-error", role: "alert" });
+      var error = el("span", { "class": "field-error", id: id + "-error" });
       input.setAttribute("aria-describedby", id + "-error");
-      wrap.appendChild(label);
-      wrap.appendChild(input);
+      if (spec.type === "checkbox") { wrap.appendChild(input); wrap.appendChild(label); }
+      else { wrap.appendChild(label); wrap.appendChild(input); }
       wrap.appendChild(error);
       holder.appendChild(wrap);
     });
@@ -130,6 +374,14 @@
 
   function clearErrors() {
     holder.querySelectorAll(".field-error").forEach(function (span) { span.textContent = ""; });
+    holder.querySelectorAll("[aria-invalid]").forEach(function (input) { input.removeAttribute("aria-invalid"); });
+  }
+
+  function showError(fieldName, message) {
+    var span = document.getElementById("quick-" + fieldName + "-error");
+    var input = form.elements[fieldName];
+    if (span) { span.textContent = message; }
+    if (input && input.setAttribute) { input.setAttribute("aria-invalid", "true"); }
   }
 
   function loadList() {
@@ -149,10 +401,11 @@
         columns.forEach(function (f, index) {
           var td = el("td");
           if (index === 0) {
-            var link = el("a", { href: apiUrl.replace("/api/", "/") + record.id + "/" }, display(record[f.api_name]) || record.id);
-            td.appendChild(link);
+            td.className = "name";
+            td.appendChild(el("a", { href: recordBase + record.id + "/" }, display(record[f.api_name]) || "(no name)"));
           } else {
             td.textContent = display(record[f.api_name]);
+            td.setAttribute("data-label", f.label);
           }
           tr.appendChild(td);
         });
@@ -166,8 +419,7 @@
     for (var i = 0; i < fields.length; i += 1) {
       var input = form.elements[fields[i].api_name];
       if (input && input.willValidate && !input.checkValidity()) {
-        var span = document.getElementById("quick-" + fields[i].api_name + "-error");
-        if (span) { span.textContent = fields[i].label + ": " + input.validationMessage; }
+        showError(fields[i].api_name, fields[i].label + ": " + input.validationMessage);
         input.focus();
         return fields[i];
       }
@@ -175,40 +427,67 @@
     return null;
   }
 
+  function nameOf(record) {
+    var first = fields.length ? fields[0] : null;
+    var text = "";
+    ["Full_Name", "Last_Name", "Account_Name", "Deal_Name", "Subject", "Name"].some(function (key) {
+      if (record[key]) { text = record[key]; return true; }
+      return false;
+    });
+    return text || (first && record[first.api_name]) || "";
+  }
+
+  function setSaving(on) {
+    saving = on;
+    saveButton.disabled = on;
+    saveButton.textContent = on ? "Saving…" : saveButton.getAttribute("data-label");
+    form.setAttribute("aria-busy", on ? "true" : "false");
+    busy(on, "Saving to Zoho…");
+  }
+
   form.addEventListener("submit", function (event) {
     event.preventDefault();
+    if (saving) { return; }  // Save is disabled while saving; Enter in a field lands here
     clearErrors();
     var invalid = firstInvalid();
     if (invalid) { statusLine.textContent = "Please correct " + invalid.label + "."; return; }
     var built = values();
     if (built.problem) {
-      var problemSpan = document.getElementById("quick-" + built.problem.field.api_name + "-error");
-      if (problemSpan) { problemSpan.textContent = built.problem.message; }
+      showError(built.problem.field.api_name, built.problem.message);
       statusLine.textContent = "Please correct " + built.problem.field.label + ".";
       return;
     }
+    setSaving(true);
     statusLine.textContent = "Saving…";
-    api("POST", apiUrl, built.record).then(function (answer) {
+    // One key per record: if this request is sent again (a retry), Zoho gets it once.
+    api("POST", apiUrl, built.record, { "Idempotency-Key": randomKey() }).then(function (answer) {
+      setSaving(false);
       if (answer.ok) {
-        statusLine.textContent = "Created record " + answer.data.data.id + ".";
+        var id = answer.data.data.id;
+        statusLine.textContent = "";
+        statusLine.setAttribute("data-record-id", id);
+        statusLine.appendChild(document.createTextNode(singular + " created: "));
+        statusLine.appendChild(el("a", { href: recordBase + id + "/" }, nameOf(built.record) || "open it"));
+        statusLine.appendChild(document.createTextNode("."));
         form.reset();
         loadList();
         return;
       }
       var error = answer.data.error || { message: "Could not create the record." };
       statusLine.textContent = error.message;
-      if (error.field) {
-        var span = document.getElementById("quick-" + error.field + "-error");
-        if (span) { span.textContent = error.message; }
-      }
-    }).catch(function () { statusLine.textContent = "The portal could not be reached."; });
+      if (error.field) { showError(error.field, error.message); }
+    }).catch(function () {
+      setSaving(false);
+      statusLine.textContent = "The portal could not be reached.";
+    });
   });
 
   holder.textContent = "Loading fields…";
   api("GET", form.getAttribute("data-fields-api")).then(function (answer) {
     if (!answer.ok) { holder.textContent = answer.data.error ? answer.data.error.message : "Could not load fields."; return; }
     renderFields(answer.data.data, answer.data.module || {});
-    form.querySelector("button[type=submit]").hidden = false;
+    saveButton.setAttribute("data-label", saveButton.textContent);
+    saveButton.hidden = false;
     loadList();
   });
 })();

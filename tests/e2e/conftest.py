@@ -1,15 +1,18 @@
 """Browser tests: Playwright driving Debian's Chromium against live_server and the emulator.
 
 With CI=true a missing browser fails the run; locally the tests skip and say how to install it.
-Every page's console errors fail the test; a screenshot of each test's last page is saved
-under test-results/screenshots/.
+Every page's console errors fail the test, and so does a serious or critical axe-core
+violation on any kind of portal page the test visited; a screenshot of each test's last page
+is saved under test-results/screenshots/.
 """
 
 from __future__ import annotations
 
 import os
+import re
 import shutil
 from pathlib import Path
+from urllib.parse import urlsplit
 
 import pytest
 
@@ -63,29 +66,124 @@ def portal(live_server, zoho, settings):
     return live_server
 
 
-@pytest.fixture
-def page(browser, request, portal):
-    context = browser.new_context(viewport={"width": 1200, "height": 900})
+# --- accessibility: axe-core on every portal page a test visits ---------------------------
+# Serious and critical violations fail the test; moderate and minor ones are reported only.
+FAILING_IMPACTS = ("serious", "critical")
+_NUMBERS = re.compile(r"/[0-9]{6,}/")
+
+
+def axe_check(page, where: str = "") -> None:
+    """Run axe-core on the page as it is now; fail on serious or critical violations."""
+    from axe_playwright_python.sync_playwright import Axe
+
+    results = Axe().run(page)
+    violations = results.response.get("violations", [])
+    failing = [v for v in violations if v.get("impact") in FAILING_IMPACTS]
+    checked = getattr(page, "axe_checked", None)
+    if checked is not None:
+        checked.add(_shape(page.url))
+    assert not failing, f"axe on {where or page.url}:\n" + "\n".join(
+        f"- {v['impact']} {v['id']}: {v['help']} ({len(v['nodes'])} nodes: "
+        f"{', '.join(str(n.get('target')) for n in v['nodes'][:3])})"
+        for v in failing
+    )
+
+
+def _shape(url: str) -> str:
+    """A page's kind: its path with record ids as N (one axe run per kind of page)."""
+    path = urlsplit(url).path
+    return _NUMBERS.sub("/N/", path)
+
+
+def _axe_every_visited_page(page, base_url: str, visited: list[str]) -> None:
+    """Every kind of portal page the test visited (by GET), checked once with axe."""
+    seen = set(page.axe_checked)
+    for url in visited:
+        shape = _shape(url)
+        if not url.startswith(base_url) or shape in seen or shape.startswith(SKIP_AXE):
+            continue
+        seen.add(shape)
+        page.goto(url)
+        if page.url.startswith(base_url):
+            axe_check(page, url)
+
+
+# The sign-in hops (redirects to Zoho and back) are not pages; the admin is Django's own.
+SKIP_AXE = ("/accounts/login/", "/accounts/callback/", "/admin/", "/static/")
+
+
+def new_page(context, request, base_url: str):
     page = context.new_page()
     console_errors: list[str] = []
     # A test that expects an error page (e.g. 403 after denied consent) lists its text here.
     page.allowed_console_errors = []
+    page.console_errors = console_errors
+    page.axe_checked = set()
+    page.visited = []
     page.on("console", lambda msg: console_errors.append(msg.text) if msg.type == "error" else None)
     page.on("pageerror", lambda error: console_errors.append(str(error)))
+    page.on(
+        "framenavigated",
+        lambda frame: page.visited.append(frame.url) if frame == page.main_frame else None,
+    )
     page.set_default_timeout(15000)
-    yield page
+    return page
+
+
+def finish_page(page, request, base_url: str, name: str) -> None:
+    """Screenshot, axe on every kind of page visited, then no unexpected console errors."""
     ARTIFACTS.mkdir(parents=True, exist_ok=True)
     try:
-        page.screenshot(path=str(ARTIFACTS / f"{request.node.name}.png"), full_page=True)
+        page.screenshot(path=str(ARTIFACTS / f"{name}.png"), full_page=True)
     except Exception:  # noqa: BLE001, S110 - a screenshot is only an artifact
         pass
-    context.close()
+    failed = getattr(request.node, "rep_call", None)
+    if failed is None or failed.passed:
+        page.allowed_console_errors.append("status of 4")  # revisited error pages
+        page.allowed_console_errors.append("status of 5")
+        _axe_every_visited_page(page, base_url, list(page.visited))
     unexpected = [
         text
-        for text in console_errors
+        for text in page.console_errors
         if not any(allowed in text for allowed in page.allowed_console_errors)
     ]
     assert unexpected == [], f"console errors: {unexpected}"
+
+
+@pytest.hookimpl(hookwrapper=True)
+def pytest_runtest_makereport(item, call):
+    outcome = yield
+    report = outcome.get_result()
+    if report.when == "call":
+        item.rep_call = report
+
+
+@pytest.fixture
+def page(browser, request, portal):
+    context = browser.new_context(viewport={"width": 1280, "height": 900})
+    page = new_page(context, request, portal.url)
+    yield page
+    try:
+        finish_page(page, request, portal.url, request.node.name)
+    finally:
+        context.close()
+
+
+@pytest.fixture
+def phone(browser, request, portal):
+    """A phone-width page (390 x 844, touch), checked like `page`."""
+    context = browser.new_context(
+        viewport={"width": 390, "height": 844},
+        device_scale_factor=2,
+        is_mobile=True,
+        has_touch=True,
+    )
+    page = new_page(context, request, portal.url)
+    yield page
+    try:
+        finish_page(page, request, portal.url, f"{request.node.name}-phone")
+    finally:
+        context.close()
 
 
 def sign_in_with_zoho(page, base_url: str, email: str, org_zgid: str | None = None) -> None:

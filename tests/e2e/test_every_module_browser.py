@@ -35,7 +35,7 @@ def test_every_module_lists_and_opens_a_record(page, portal, dc):
             continue
         first.click()
         page.wait_for_url(f"{portal.url}/crm/{module}/*/")
-        assert page.locator("dl.record dt").count() > 3, module
+        assert page.locator("dl.fields dt").count() > 3, module
         opened.append(module)
     assert len(opened) >= len(modules) - 2, set(modules) - set(opened)
 

@@ -10,12 +10,12 @@ pytestmark = pytest.mark.django_db(transaction=True)
 def test_create_on_data_input_then_edit_and_delete(page, portal, demo_users):
     user = demo_users["by_dc"]["us"][1]
     sign_in_with_zoho(page, portal.url, user["email"])
-    page.get_by_role("link", name="Quick data input").click()
+    page.get_by_role("link", name="Quick input").click()
     page.wait_for_selector("#quick-Last_Name")
     page.get_by_label("Last Name").fill("Browserton")
     page.get_by_label("Company").fill("Chromium Works")
     page.get_by_role("button", name="Create Lead").click()
-    page.wait_for_selector("#quick-status:has-text('Created record')")
+    page.wait_for_selector("#quick-status:has-text('created')")
     page.wait_for_selector("#quick-list >> text=Browserton")
 
     # A bad value is caught next to its field before anything is sent.
@@ -35,7 +35,7 @@ def test_create_on_data_input_then_edit_and_delete(page, portal, demo_users):
     assert "Browserton-Edited" in page.inner_text("h1")
     page.get_by_role("link", name="Delete").click()
     page.get_by_role("button", name="Delete").click()
-    page.wait_for_selector("text=Lead deleted.")
+    page.wait_for_selector("text=deleted.")
     page.goto(portal.url + "/crm/Leads/?q=Browserton")
     assert "No leads match" in page.content()
 
@@ -70,8 +70,8 @@ def test_quick_input_numbers_are_read_as_the_browser_reads_them(page, portal, de
     page.get_by_label("Amount").fill("1.25e3")
     page.get_by_label("Probability (%)").fill("1e2")  # 100, not parseInt's 1
     page.get_by_role("button", name="Create Deal").click()
-    page.wait_for_selector("#quick-status:has-text('Created record')")
-    record_id = page.inner_text("#quick-status").split()[-1].rstrip(".")
+    page.wait_for_selector("#quick-status:has-text('created')")
+    record_id = page.get_attribute("#quick-status", "data-record-id")
     deal = page.evaluate(f"fetch('/crm/api/Deals/{record_id}/').then(r => r.json())")["data"]
     assert deal["Probability"] == 100
     assert deal["Amount"] == 1250.0

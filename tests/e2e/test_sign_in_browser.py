@@ -20,6 +20,7 @@ def test_eu_user_signs_in_and_signs_out(page, portal, demo_users):
     user = demo_users["by_dc"]["eu"][0]
     sign_in_with_zoho(page, portal.url, user["email"])
     assert "EU" in page.get_by_label("Active Zoho connection").inner_text()
+    page.locator("details.user-menu > summary").click()
     page.get_by_role("button", name="Sign out").click()
     page.wait_for_selector("text=You are signed out.")
     assert page.get_by_role("link", name="Sign in with Zoho").first.is_visible()

@@ -1,0 +1,67 @@
+"""The home page's dashboard: per module, how many records and the latest ones."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from accounts.models import ZohoConnection
+
+from . import records, zoho_crm
+from .errors import CrmError
+
+# The modules people open first, when the org has them (Zoho's own Home shows these);
+# then the org's custom modules. At most TILES tiles: each costs Zoho two calls.
+FIRST_MODULES = ("Leads", "Contacts", "Accounts", "Deals", "Tasks", "Events", "Calls")
+TILES = 8
+LATEST = 3
+
+
+@dataclass(frozen=True)
+class Tile:
+    module: dict
+    count: int | None
+    latest: list[dict]
+    error: str = ""
+
+
+def dashboard(*, connection: ZohoConnection) -> tuple[list[Tile], list[dict]]:
+    """The tiles (count and latest records of the main modules) and every module."""
+    modules = records.module_list(connection=connection)
+    by_name = {m["api_name"]: m for m in modules}
+    chosen = [by_name[name] for name in FIRST_MODULES if name in by_name]
+    chosen += [m for m in modules if m["custom"] and m not in chosen]
+    return [_tile(connection, m) for m in chosen[:TILES]], modules
+
+
+def _tile(connection: ZohoConnection, summary: dict) -> Tile:
+    try:
+        module = records.module_get(connection=connection, module=summary["api_name"])
+        count = records.record_count(connection=connection, module=module)
+        name = module.name_field
+        fields = [name.api_name] if name else []
+        sortable = "Modified_Time" in module.sortable
+        fields += ["Modified_Time"] if module.field("Modified_Time") else []
+        latest, _ = zoho_crm.record_list(
+            connection,
+            module.api_name,
+            field_names=fields or ["id"],
+            page=1,
+            per_page=LATEST,
+            sort_by="Modified_Time" if sortable else None,
+            sort_order="desc",
+        )
+    except CrmError as error:
+        return Tile(module=summary, count=None, latest=[], error=error.message)
+    modified = module.field("Modified_Time")
+    return Tile(
+        module=summary,
+        count=count,
+        latest=[
+            {
+                "id": r["id"],
+                "name": records.record_title(module, r),
+                "when": modified.display(r.get("Modified_Time"))[:10] if modified else "",
+            }
+            for r in latest
+        ],
+    )

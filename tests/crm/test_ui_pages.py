@@ -1,0 +1,175 @@
+"""The pages as people use them: navigation, the dashboard, counts, sort kept, record pages
+in layout sections with related lists, forms with an error summary, Cancel, duplicate links
+and one record per form however often it is sent, lookups by name, and error pages that say
+what to do. (The browser walk is tests/e2e/test_portal_walk.py.)"""
+
+from __future__ import annotations
+
+import re
+
+import pytest
+
+from accounts.models import ZohoConnection
+
+pytestmark = pytest.mark.django_db
+
+US = ("patricia.boyle@zylker-traders.com", "720019234")  # Zylker Traders: 45 leads
+
+
+@pytest.fixture
+def us(sign_in, client):
+    sign_in(*US)
+    return ZohoConnection.objects.get(email=US[0], org__zgid=US[1])
+
+
+def _first_id(client, module: str) -> str:
+    return client.get(f"/crm/api/{module}/?per_page=1").json()["data"][0]["id"]
+
+
+def test_the_header_offers_the_orgs_modules_and_home_is_a_dashboard(client, us):
+    home = client.get("/").text
+    nav = home.split('aria-label="Modules"')[1].split("</nav>")[0]
+    for module in ("Leads", "Contacts", "Accounts", "Deals"):
+        assert f'href="/crm/{module}/"' in nav
+    assert 'href="/crm/Shipments/"' in home  # the org's custom module, from metadata
+    # One tile per main module: its count (Zoho's count API) and its latest records.
+    tile = home.split('id="tile-Leads"')[1].split("</section>")[0]
+    assert 'class="tile-count" aria-label="45 leads">45<' in tile
+    assert len(re.findall(r'href="/crm/Leads/\d+/"', tile)) == 3
+    assert "4150868" not in re.sub(r'href="[^"]*"', "", tile)  # names, not ids
+
+
+def test_the_list_says_which_records_of_how_many_and_keeps_the_sort(client, us):
+    page = client.get("/crm/Leads/?per_page=20&page=3&sort_by=Full_Name&sort_order=asc").text
+    assert '<span id="list-range">41–45 of 45</span>' in page
+    assert "Page 3 of 3" in page
+    assert "Sorted by Lead Name, A to Z" in page
+    # Every control keeps the sort: the per-page form, Previous, and the column links.
+    assert '<input type="hidden" name="sort_by" value="Full_Name">' in page
+    previous = re.search(r'<a href="([^"]+)" rel="prev">', page).group(1)
+    assert "sort_by=Full_Name" in previous and "per_page=20" in previous
+    default = client.get("/crm/Leads/").text
+    assert "Newest first (Zoho&#x27;s default order)" in default
+    assert 'aria-current="page" class="current">Leads<' in default  # the tab you are in
+
+
+def test_the_uk_org_counts_past_two_thousand(client, sign_in):
+    sign_in("harriet.ashworth@thamesgate-wholesale.co.uk")
+    page = client.get("/crm/Leads/?per_page=20&page=3").text
+    assert '<span id="list-range">41–60 of 2,600</span>' in page
+
+
+def test_list_columns_do_not_repeat_the_name_and_links_are_safe(client, us):
+    page = client.get("/crm/Leads/").text
+    head = page.split("<thead>")[1].split("</thead>")[0]
+    assert "Lead Name" in head and "First Name" not in head and "Last Name" not in head
+    assert re.search(r'<td class="email" data-label="Email"><a href="mailto:[^"]+@', page)
+    assert 'href="javascript:' not in page
+
+
+def test_a_search_hint_per_module(client, us):
+    assert 'placeholder="Search by ' in client.get("/crm/Leads/").text
+
+
+def test_a_record_page_has_layout_sections_and_related_lists(client, us):
+    account = _first_id(client, "Accounts")
+    page = client.get(f"/crm/Accounts/{account}/").text
+    headings = re.findall(r'<h2 id="section-\d+">([^<]+)</h2>', page)
+    assert headings[0] == "Account Information" and "Address Information" in headings
+    related = re.findall(r'<h2 id="related-\d+">([^<]+)</h2>', page)
+    assert "Contacts" in related and "Deals" in related
+    contacts = page.split(">Contacts</h2>")[1].split("</section>")[0]
+    assert re.search(r'href="/crm/Contacts/\d+/"', contacts)
+    assert 'class="button danger"' in page and ">Delete<" in page  # delete looks like it
+    assert 'aria-label="Breadcrumb"' in page
+
+
+def test_edit_names_the_record_and_a_lookup_carries_its_name(client, us):
+    contact = _first_id(client, "Contacts")
+    record = client.get(f"/crm/api/Contacts/{contact}/").json()["data"]
+    page = client.get(f"/crm/Contacts/{contact}/edit/").text
+    title = record["Full_Name"]
+    assert f"<h1>Edit Contact: {title}</h1>" in page
+    assert f"Edit Contact {contact}" not in page
+    account = record["Account_Name"]
+    assert 'data-lookup="Accounts"' in page
+    assert f'data-lookup-name="{account["name"]}"' in page
+    assert f'href="/crm/Contacts/{contact}/">Cancel</a>' in page
+    # One empty choice in a picklist, Zoho's "-None-", whose value is empty.
+    salutation = page.split('name="Salutation"')[1].split("</select>")[0]
+    assert salutation.count('value=""') == 1 and salutation.count("None") == 1
+
+
+def test_an_error_summary_links_to_each_field(client, us):
+    response = client.post("/crm/Leads/new/", {"Email": "not-an-email"})
+    assert response.status_code == 400
+    summary = response.text.split('id="error-summary"')[1].split("</div>")[0]
+    assert 'href="#id_Last_Name">Last Name</a>' in summary
+    assert 'href="#id_Email">Email</a>' in summary
+
+
+def test_a_duplicate_links_to_the_existing_record(client, us):
+    existing = client.get("/crm/api/Leads/?per_page=1").json()["data"][0]
+    lead = client.get(f"/crm/api/Leads/{existing['id']}/").json()["data"]
+    response = client.post("/crm/Leads/new/", {"Last_Name": "Again", "Email": lead["Email"]})
+    assert response.status_code == 409
+    link = f'<a href="/crm/Leads/{existing["id"]}/">{lead["Full_Name"]}</a>'
+    assert f"A lead with this Email already exists: {link}" in response.text
+
+
+def test_a_form_sent_twice_creates_one_record(client, us):
+    form = client.get("/crm/Leads/new/").text
+    token = re.search(r'name="form_token" value="([^"]+)"', form).group(1)
+    data = {"Last_Name": "Twice", "Company": "Double Click Ltd", "form_token": token}
+    first = client.post("/crm/Leads/new/", data)
+    second = client.post("/crm/Leads/new/", data)
+    assert first.status_code == second.status_code == 302
+    assert second["Location"] == first["Location"]  # the record the first one made
+    found = client.get("/crm/api/Leads/?q=Double Click").json()["data"]
+    assert len(found) == 1
+    # A failed send gives the token back: corrected, the same form goes through once.
+    form = client.get("/crm/Leads/new/").text
+    token = re.search(r'name="form_token" value="([^"]+)"', form).group(1)
+    bad = client.post("/crm/Leads/new/", {"Company": "No name", "form_token": token})
+    assert bad.status_code == 400
+    good = client.post("/crm/Leads/new/", {"Last_Name": "Fixed", "form_token": token})
+    assert good.status_code == 302
+
+
+def test_the_api_answers_a_resent_create_with_the_first_result(client, us):
+    headers = {"HTTP_IDEMPOTENCY_KEY": "k" * 24}
+    body = '{"Last_Name": "Idempotent", "Company": "Once Only"}'
+    first = client.post("/crm/api/Leads/", body, content_type="application/json", **headers)
+    again = client.post("/crm/api/Leads/", body, content_type="application/json", **headers)
+    assert first.status_code == again.status_code == 201
+    assert first.json() == again.json()
+    assert len(client.get("/crm/api/Leads/?q=Once Only").json()["data"]) == 1
+
+
+def test_lookups_search_by_name(client, us):
+    accounts = client.get("/crm/api/Accounts/lookup/").json()["data"]
+    assert accounts and set(accounts[0]) == {"id", "name"}
+    name = accounts[0]["name"]
+    found = client.get("/crm/api/Accounts/lookup/", {"q": name[:6]}).json()["data"]
+    assert {"id": accounts[0]["id"], "name": name} in found
+    short = client.get("/crm/api/Accounts/lookup/", {"q": "K"}).json()
+    assert short["data"] == [] and "two characters" in short["hint"]
+    assert client.get("/crm/api/Nope/lookup/").status_code == 400
+
+
+def test_error_pages_say_what_happened_what_to_do_with_retry_and_back(client, us, zoho):
+    client.get("/crm/Leads/")
+    zoho.client.add_fault("/api/us/crm/v8/Leads", status=500)
+    page = client.get("/crm/Leads/", HTTP_REFERER="http://testserver/crm/Deals/").text
+    assert "<h1" in page and "Zoho is not answering" in page
+    assert "What you can do" in page
+    assert '<a class="button primary" href="/crm/Leads/">Try again</a>' in page
+    assert '<a class="button" href="http://testserver/crm/Deals/">Back</a>' in page
+    missing = client.get("/crm/Leads/1234567890123456789/").text
+    assert "Not found" in missing and "What you can do" in missing
+
+
+def test_django_error_pages_say_what_to_do(client, settings):
+    settings.DEBUG = False
+    page = client.get("/no-such-page/").text
+    assert "Page not found" in page and "What you can do" in page and "data-back" in page
