@@ -64,9 +64,12 @@ def login_start(request: HttpRequest) -> HttpResponse:
 
 
 def _redirect_uri_origin_if_other(request: HttpRequest) -> str | None:
-    """The origin of ZOHO_REDIRECT_URI when this request came to another host (e.g.
-    `localhost` while Zoho returns to `127.0.0.1`): the pending sign-in lives in the session
-    cookie of the host it started on, so it must start on the host Zoho returns to."""
+    """In demo mode, the origin of ZOHO_REDIRECT_URI when this request came to another host
+    (`localhost` while Zoho returns to `127.0.0.1`): the pending sign-in lives in the session
+    cookie of the host it started on, so it must start on the host Zoho returns to. (In
+    production the site has one public host name; a proxy may name it differently here.)"""
+    if not getattr(settings, "ZOHO_DEMO_MODE", False):
+        return None
     target = urlsplit(settings.ZOHO_REDIRECT_URI)
     if not target.scheme or not target.netloc:
         return None
