@@ -89,10 +89,14 @@ def axe_check(page, where: str = "") -> None:
     )
 
 
+_MODULE = re.compile(r"^/crm/[A-Z][A-Za-z0-9_]*/")
+
+
 def _shape(url: str) -> str:
-    """A page's kind: its path with record ids as N (one axe run per kind of page)."""
+    """A page's kind: its path with record ids as N and CRM module names as M (one axe run
+    per kind of page: every module's list is the same template)."""
     path = urlsplit(url).path
-    return _NUMBERS.sub("/N/", path)
+    return _MODULE.sub("/crm/M/", _NUMBERS.sub("/N/", path))
 
 
 def _axe_every_visited_page(page, base_url: str, visited: list[str]) -> None:
