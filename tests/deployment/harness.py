@@ -12,14 +12,17 @@ Everything talks to 127.0.0.1 only, and every process started here is stopped by
 
 from __future__ import annotations
 
+import atexit
 import hashlib
 import itertools
 import os
+import shutil
 import signal
 import socket
 import sqlite3
 import subprocess
 import sys
+import tempfile
 import time
 from pathlib import Path
 from urllib.parse import parse_qs, urlsplit
@@ -120,26 +123,60 @@ def _pg_params(url: str) -> dict:
 
 
 def fresh_database(kind: str, tmp_path: Path, env: dict[str, str]) -> str:
-    """A new, migrated database for the instances; its URL."""
+    """A new, migrated database for the instances; its URL. Migrations run once per test
+    session and kind, into a template that each database is then copied from."""
     if kind == "sqlite":
         url = f"sqlite:///{tmp_path / 'portal.sqlite3'}"
-    else:
+        shutil.copyfile(_sqlite_template(env), tmp_path / "portal.sqlite3")
+        return url
+    import psycopg2
+
+    test_url = os.environ["TEST_POSTGRES_URL"]
+    params = _pg_params(test_url)
+    name = f"{params['dbname']}_srv_{os.getpid()}_{next(_serial)}"
+    template = _postgres_template(test_url, env)
+    admin = psycopg2.connect(**{**params, "dbname": "postgres"})
+    admin.autocommit = True
+    with admin.cursor() as cursor:
+        cursor.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+        cursor.execute(f'CREATE DATABASE "{name}" TEMPLATE "{template}"')
+    admin.close()
+    return urlsplit(test_url)._replace(path=f"/{name}").geturl()
+
+
+_templates: dict[str, str] = {}
+
+
+def _sqlite_template(env: dict[str, str]) -> str:
+    if "sqlite" not in _templates:
+        path = Path(tempfile.mkdtemp(prefix="zohoportal-template-")) / "template.sqlite3"
+        _migrate({**env, "DATABASE_URL": f"sqlite:///{path}"})
+        _templates["sqlite"] = str(path)
+    return _templates["sqlite"]
+
+
+def _postgres_template(test_url: str, env: dict[str, str]) -> str:
+    if "postgres" not in _templates:
         import psycopg2
 
-        test_url = os.environ["TEST_POSTGRES_URL"]
         params = _pg_params(test_url)
-        name = f"{params['dbname']}_srv_{os.getpid()}_{next(_serial)}"
+        name = f"{params['dbname']}_srv_{os.getpid()}_template"
         admin = psycopg2.connect(**{**params, "dbname": "postgres"})
         admin.autocommit = True
         with admin.cursor() as cursor:
             cursor.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
             cursor.execute(f'CREATE DATABASE "{name}"')
         admin.close()
-        parts = urlsplit(test_url)
-        url = parts._replace(path=f"/{name}").geturl()
-    result = manage({**env, "DATABASE_URL": url}, "migrate", "--noinput")
+        url = urlsplit(test_url)._replace(path=f"/{name}").geturl()
+        _migrate({**env, "DATABASE_URL": url})
+        atexit.register(drop_database, url)
+        _templates["postgres"] = name
+    return _templates["postgres"]
+
+
+def _migrate(env: dict[str, str]) -> None:
+    result = manage(env, "migrate", "--noinput")
     assert result.returncode == 0, result.stderr
-    return url
 
 
 def drop_database(url: str) -> None:

@@ -190,6 +190,24 @@ def phone(browser, request, portal):
         context.close()
 
 
+def signed_in(page, base_url: str, zoho, email: str, org_zgid: str | None = None):
+    """`page`'s browser signed in as `email` without the sign-in flow: a connection minted
+    straight into the emulator and the database (`tests.conftest.connect_straight`), its
+    session cookie given to the browser. For every browser test that is not about sign-in
+    (those click through `sign_in_with_zoho`)."""
+    from django.conf import settings
+    from django.test import Client
+
+    from tests.conftest import connect_straight
+
+    client = Client()
+    connection = connect_straight(zoho, email, org_zgid, client)
+    name = settings.SESSION_COOKIE_NAME
+    page.context.add_cookies([{"name": name, "value": client.cookies[name].value, "url": base_url}])
+    page.goto(base_url + "/")
+    return connection
+
+
 def sign_in_with_zoho(page, base_url: str, email: str, org_zgid: str | None = None) -> None:
     """Click through "Sign in with Zoho" and the emulator's consent page."""
     page.goto(base_url + "/")

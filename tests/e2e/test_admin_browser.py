@@ -3,16 +3,14 @@
 import pytest
 from django.contrib.auth import get_user_model
 
-from tests.e2e.conftest import sign_in_with_zoho
+from tests.conftest import connect_straight
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
 
-def test_the_connections_list_shows_status_and_expiry_without_scrolling(page, portal):
+def test_the_connections_list_shows_status_and_expiry_without_scrolling(page, portal, zoho):
     page.allowed_console_errors.append("404 (Not Found)")  # /favicon.ico on the admin sign-in
-    sign_in_with_zoho(page, portal.url, "sofia.lindqvist@nordwind-logistik.de")
-    page.goto(portal.url + "/accounts/logout/")
-    page.locator("main").get_by_role("button", name="Sign out").click()
+    connect_straight(zoho, "sofia.lindqvist@nordwind-logistik.de")  # a connection to list
     get_user_model().objects.create_superuser("ops", "ops@example.org", "a-long-test-password")
     page.goto(portal.url + "/admin/login/?next=/admin/accounts/zohoconnection/")
     page.get_by_label("Username").fill("ops")

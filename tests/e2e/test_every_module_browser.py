@@ -4,7 +4,7 @@ sees a clear 403."""
 
 import pytest
 
-from tests.e2e.conftest import sign_in_with_zoho
+from tests.e2e.conftest import signed_in
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
@@ -16,9 +16,9 @@ ORGS = {
 
 
 @pytest.mark.parametrize("dc", ORGS)
-def test_every_module_lists_and_opens_a_record(page, portal, dc):
+def test_every_module_lists_and_opens_a_record(page, portal, zoho, dc):
     email, org = ORGS[dc]
-    sign_in_with_zoho(page, portal.url, email, org)
+    signed_in(page, portal.url, zoho, email, org)
     assert dc.upper() in page.get_by_label("Active Zoho connection").inner_text()
     modules = page.evaluate(
         "fetch('/crm/api/modules/').then(r => r.json()).then(j => j.data.map(m => m.api_name))"
@@ -40,9 +40,9 @@ def test_every_module_lists_and_opens_a_record(page, portal, dc):
     assert len(opened) >= len(modules) - 2, set(modules) - set(opened)
 
 
-def test_a_restricted_profile_sees_a_clear_403(page, portal):
+def test_a_restricted_profile_sees_a_clear_403(page, portal, zoho):
     page.allowed_console_errors.append("status of 403")
-    sign_in_with_zoho(page, portal.url, "dana.ortiz@zylker-traders.com", "720019234")
+    signed_in(page, portal.url, zoho, "dana.ortiz@zylker-traders.com", "720019234")
     response = page.goto(f"{portal.url}/crm/Quotes/")
     assert response.status == 403
     assert page.locator("h1").inner_text() == "Not allowed by your Zoho profile"

@@ -8,7 +8,7 @@ import re
 
 import pytest
 
-from tests.e2e.conftest import axe_check, sign_in_with_zoho
+from tests.e2e.conftest import axe_check, signed_in
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
@@ -24,8 +24,8 @@ def _consent(page, email: str, org: str | None = None) -> None:
     page.get_by_role("button", name="Approve").click()
 
 
-def test_navigation_dashboard_breadcrumbs_and_names(page, portal):
-    sign_in_with_zoho(page, portal.url, PATRICIA, TRADERS)
+def test_navigation_dashboard_breadcrumbs_and_names(page, portal, zoho):
+    signed_in(page, portal.url, zoho, PATRICIA, TRADERS)
     tabs = page.get_by_role("navigation", name="Modules")
     assert tabs.get_by_role("link", name="Leads").is_visible()
     page.locator("details.more > summary").click()  # the rest of the org's modules
@@ -45,8 +45,8 @@ def test_navigation_dashboard_breadcrumbs_and_names(page, portal):
     assert page.locator(".tabs a.current").inner_text() == "Leads"
 
 
-def test_lists_count_keep_the_sort_and_fit_a_phone(page, portal, phone):
-    sign_in_with_zoho(page, portal.url, PATRICIA, TRADERS)
+def test_lists_count_keep_the_sort_and_fit_a_phone(page, portal, phone, zoho):
+    signed_in(page, portal.url, zoho, PATRICIA, TRADERS)
     page.goto(portal.url + "/crm/Leads/")
     assert page.locator("#list-range").inner_text() == "1–20 of 45"
     assert "Zoho's default order" in page.locator("#list-order").inner_text()
@@ -67,14 +67,14 @@ def test_lists_count_keep_the_sort_and_fit_a_phone(page, portal, phone):
     assert "First Name" not in headers and "Last Name" not in headers
     assert page.get_by_label("Search leads").get_attribute("placeholder").startswith("Search by")
     # On a phone the list is one card per record, with nothing wider than the screen.
-    sign_in_with_zoho(phone, portal.url, PATRICIA, TRADERS)
+    signed_in(phone, portal.url, zoho, PATRICIA, TRADERS)
     phone.goto(portal.url + "/crm/Leads/")
     assert phone.evaluate("document.documentElement.scrollWidth - window.innerWidth") <= 1
     assert phone.locator("thead").bounding_box()["height"] <= 1
 
 
-def test_a_record_in_layout_sections_with_related_lists_and_safe_links(page, portal):
-    sign_in_with_zoho(page, portal.url, PATRICIA, TRADERS)
+def test_a_record_in_layout_sections_with_related_lists_and_safe_links(page, portal, zoho):
+    signed_in(page, portal.url, zoho, PATRICIA, TRADERS)
     page.goto(portal.url + "/crm/Accounts/")
     page.locator("td.name a").first.click()
     sections = page.locator(".record-main h2").all_inner_texts()
@@ -95,9 +95,9 @@ def test_a_record_in_layout_sections_with_related_lists_and_safe_links(page, por
     assert delete.evaluate("e => getComputedStyle(e).color") == "rgb(180, 35, 24)"
 
 
-def test_forms_lookup_by_name_cancel_summary_duplicate_and_one_record(page, portal):
+def test_forms_lookup_by_name_cancel_summary_duplicate_and_one_record(page, portal, zoho):
     page.allowed_console_errors += ["status of 400", "status of 409"]  # the forms' answers
-    sign_in_with_zoho(page, portal.url, PATRICIA, TRADERS)
+    signed_in(page, portal.url, zoho, PATRICIA, TRADERS)
     page.goto(portal.url + "/crm/Contacts/new/")
     # The lookup: type part of a name, arrows and Enter; the id is what is sent.
     box = page.get_by_role("combobox", name="Account Name")
@@ -157,7 +157,7 @@ new MutationObserver(() => {
 
 def test_feedback_while_zoho_is_slow_and_error_pages(page, portal, zoho):
     page.allowed_console_errors.append("status of 502")
-    sign_in_with_zoho(page, portal.url, PATRICIA, TRADERS)
+    signed_in(page, portal.url, zoho, PATRICIA, TRADERS)
     page.goto(portal.url + "/crm/input/?module=Leads")
     page.wait_for_selector("#quick-Last_Name")
     zoho.client.add_fault(latency_ms=1500)  # Zoho is slow

@@ -2,14 +2,14 @@
 
 import pytest
 
-from tests.e2e.conftest import sign_in_with_zoho
+from tests.e2e.conftest import sign_in_with_zoho, signed_in
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
 
-def test_create_on_data_input_then_edit_and_delete(page, portal, demo_users):
+def test_create_on_data_input_then_edit_and_delete(page, portal, zoho, demo_users):
     user = demo_users["by_dc"]["us"][1]
-    sign_in_with_zoho(page, portal.url, user["email"])
+    signed_in(page, portal.url, zoho, user["email"])
     page.get_by_role("link", name="Quick input").click()
     page.wait_for_selector("#quick-Last_Name")
     page.get_by_label("Last Name").fill("Browserton")
@@ -40,9 +40,9 @@ def test_create_on_data_input_then_edit_and_delete(page, portal, demo_users):
     assert "No leads match" in page.content()
 
 
-def test_the_latest_list_shows_the_columns_the_list_api_returns(page, portal, demo_users):
+def test_the_latest_list_shows_the_columns_the_list_api_returns(page, portal, zoho, demo_users):
     user = demo_users["by_dc"]["us"][1]
-    sign_in_with_zoho(page, portal.url, user["email"])
+    signed_in(page, portal.url, zoho, user["email"])
     page.goto(portal.url + "/crm/input/?module=Leads")
     page.wait_for_selector("#quick-list tbody tr")
     listed = page.evaluate(
@@ -56,9 +56,9 @@ def test_the_latest_list_shows_the_columns_the_list_api_returns(page, portal, de
         assert any(text.strip() for text in cells.all_inner_texts()), headers[column]
 
 
-def test_quick_input_numbers_are_read_as_the_browser_reads_them(page, portal, demo_users):
+def test_quick_input_numbers_are_read_as_the_browser_reads_them(page, portal, zoho, demo_users):
     user = demo_users["by_dc"]["us"][1]
-    sign_in_with_zoho(page, portal.url, user["email"])
+    signed_in(page, portal.url, zoho, user["email"])
     page.goto(portal.url + "/crm/input/?module=Deals")
     page.wait_for_selector("#quick-Probability")
     page.get_by_label("Deal Name").fill("Exponent deal")
