@@ -50,8 +50,7 @@ REFRESH_FIELDS = [
 class RefreshError(Exception):
     """The access token could not be made fresh; `message` is safe to show a user."""
 
-    status = 502
-    code = "ZOHO_ERROR"  # a stable code for the API's error answers
+    code = "ZOHO_ERROR"  # a stable code; the view layer's table gives it its HTTP status
     message = "Zoho could not be reached to refresh your session. Please try again."
 
     def __init__(self, message: str = "", *, connection: ZohoConnection | None = None):
@@ -62,7 +61,6 @@ class RefreshError(Exception):
 
 
 class NeedsReconsent(RefreshError):
-    status = 403
     code = "NEEDS_RECONSENT"
     message = (
         "Zoho no longer accepts this connection's grant (it was revoked or expired). "
@@ -71,17 +69,15 @@ class NeedsReconsent(RefreshError):
 
 
 class RefreshThrottled(RefreshError):
-    status = 429
     code = "THROTTLED"
     message = "Zoho is limiting token requests right now. Please try again shortly."
 
 
 class RefreshUnavailable(RefreshError):
-    status = 502
+    """Zoho's accounts server could not be reached or failed (the code stays ZOHO_ERROR)."""
 
 
 class RefreshTimedOut(RefreshError):
-    status = 504
     code = "ZOHO_TIMEOUT"
     message = "Zoho did not answer in time. Please try again."
 

@@ -1,4 +1,7 @@
-"""The portal's CRM error type: one class, an HTTP status, a stable code and a safe message."""
+"""The portal's CRM error type: one class, a stable code and a safe message.
+
+An error says what went wrong (`code`); which HTTP status that is, is decided in one place,
+the view layer's table `crm.access.HTTP_STATUS`."""
 
 from __future__ import annotations
 
@@ -6,12 +9,12 @@ from __future__ import annotations
 class CrmError(Exception):
     """A CRM request that cannot be completed; safe to show and to serialise.
 
-    `status` is the portal's HTTP answer (400 bad input, 401 not signed in, 403 re-consent,
-    404 no such record, 409 duplicate, 429 throttled, 502 Zoho failed, 504 Zoho timed out).
+    `code` is one of the portal's own (NOT_FOUND, NEEDS_RECONSENT, ZOHO_TIMEOUT, …) or the
+    code Zoho gave for bad data (INVALID_DATA, MANDATORY_NOT_FOUND, …); `field` names the
+    field it is about, when there is one.
     """
 
-    def __init__(self, status: int, code: str, message: str, *, field: str | None = None):
-        self.status = status
+    def __init__(self, code: str, message: str, *, field: str | None = None):
         self.code = code
         self.message = message
         self.field = field
@@ -22,11 +25,11 @@ class CrmError(Exception):
 
 
 def bad_input(message: str, *, field: str | None = None, code: str = "INVALID_DATA") -> CrmError:
-    return CrmError(400, code, message, field=field)
+    return CrmError(code, message, field=field)
 
 
 def not_found(message: str = "No such record in the active org.") -> CrmError:
-    return CrmError(404, "NOT_FOUND", message)
+    return CrmError("NOT_FOUND", message)
 
 
 def no_permission(
@@ -34,22 +37,21 @@ def no_permission(
 ) -> CrmError:
     """Zoho's NO_PERMISSION (or FEATURE_NOT_SUPPORTED): the user's profile, set by their
     Zoho administrator, does not allow it; signing in again changes nothing."""
-    return CrmError(403, code, message)
+    return CrmError(code, message)
 
 
 def zoho_failed(message: str = "Zoho CRM answered with an error. Please try again.") -> CrmError:
-    return CrmError(502, "ZOHO_ERROR", message)
+    return CrmError("ZOHO_ERROR", message)
 
 
 def zoho_timed_out(*, write: bool = False) -> CrmError:
     if write:  # the request reached Zoho: it may have been carried out after we gave up
         return CrmError(
-            504,
             "ZOHO_TIMEOUT",
             "Zoho CRM did not answer in time. The change may still have been saved: "
             "check the record before trying again.",
         )
-    return CrmError(504, "ZOHO_TIMEOUT", "Zoho CRM did not answer in time. Please try again.")
+    return CrmError("ZOHO_TIMEOUT", "Zoho CRM did not answer in time. Please try again.")
 
 
 def with_head(methods: list[str]) -> list[str]:

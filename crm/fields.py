@@ -208,7 +208,7 @@ class Field:
 
     # --- the one validation ---------------------------------------------------------------
     def clean(self, value: Any) -> Any:
-        """`value` as the portal sends it to Zoho (None clears), or CrmError(400) naming
+        """`value` as the portal sends it to Zoho (None clears), or the CrmError naming
         the field. Text is stripped; empty text is None, as an emptied form field."""
         if value is None or (isinstance(value, str) and not value.strip()):
             return None

@@ -15,7 +15,7 @@ from django.http import HttpRequest, JsonResponse
 from zohoportal import text
 
 from . import records, submit_once
-from .access import connection_required
+from .access import connection_required, error_json
 from .errors import CrmError, bad_input
 
 logger = logging.getLogger("zohoportal.crm")
@@ -33,16 +33,14 @@ def api_view(methods: list[str]):
 
 def unknown_endpoint(request: HttpRequest, rest: str = ""):
     """Any other URL under the API: a JSON 404, not the HTML one."""
-    error = CrmError(404, "NOT_FOUND", "No such API endpoint (URLs end with a slash).")
-    return JsonResponse(error.as_json(), status=404)
+    error = CrmError("NOT_FOUND", "No such API endpoint (URLs end with a slash).")
+    return error_json(error)
 
 
 def _json_body(request: HttpRequest):
     if request.content_type != "application/json":
-        raise CrmError(415, "UNSUPPORTED_MEDIA_TYPE", "Send the body as application/json.")
-    too_large = CrmError(
-        413, "TOO_LARGE", f"The request body is too large: at most {MAX_BODY:,} bytes."
-    )
+        raise CrmError("UNSUPPORTED_MEDIA_TYPE", "Send the body as application/json.")
+    too_large = CrmError("TOO_LARGE", f"The request body is too large: at most {MAX_BODY:,} bytes.")
     declared = request.META.get("CONTENT_LENGTH") or ""
     if declared.isdigit() and int(declared) > MAX_BODY:
         raise too_large  # not even read
@@ -125,7 +123,7 @@ def record_collection(request, connection, module: str):
         )
         if not once.first:
             if once.result is None:
-                raise CrmError(409, "IN_PROGRESS", "This request is still being carried out.")
+                raise CrmError("IN_PROGRESS", "This request is still being carried out.")
             return JsonResponse(once.result["body"], status=once.result["status"])
         try:
             results = records.records_create(

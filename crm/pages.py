@@ -10,7 +10,7 @@ from django.urls import reverse
 from django.utils.html import format_html
 
 from . import records, submit_once
-from .access import connection_required
+from .access import connection_required, status_for
 from .errors import CrmError, no_permission
 from .fields import SE_MODULE_KEY, is_zoho_id
 from .record_forms import (
@@ -500,7 +500,7 @@ def _form_error(connection, module: records.Module, form, error: CrmError) -> in
 
     Re-consent and a vanished record are not about the form: they get the error page.
     """
-    if error.status in (403, 404):
+    if status_for(error) in (403, 404):
         raise error
     field = error.field if error.field in form.fields else None
     message = error.message
@@ -508,7 +508,7 @@ def _form_error(connection, module: records.Module, form, error: CrmError) -> in
     if error.code == "DUPLICATE_DATA" and is_zoho_id(duplicate_of):
         message = _duplicate_message(connection, module, form, field, duplicate_of)
     form.add_error(field, message)
-    return error.status
+    return status_for(error)
 
 
 def _duplicate_message(connection, module: records.Module, form, field, duplicate_of: str):
@@ -552,7 +552,7 @@ def _forgiving_page(connection, module, query: dict) -> tuple[records.RecordPage
             )
             return page, notices
         except CrmError as error:
-            fallback = _LIST_FALLBACKS.get(error.field) if error.status == 400 else None
+            fallback = _LIST_FALLBACKS.get(error.field) if status_for(error) == 400 else None
             if fallback is None or all(query[k] == v for k, v in fallback[0].items()):
                 raise
             query.update(fallback[0])

@@ -258,7 +258,7 @@ def parse_page_token(raw: str | None) -> str | None:
 
 # --- validation ---------------------------------------------------------------------------
 def clean_values(module: Module, values, *, creating: bool) -> dict:
-    """`values` checked field by field (`Field.clean`); CrmError(400) names the field."""
+    """`values` checked field by field (`Field.clean`); the CrmError names the field."""
     if not isinstance(values, dict):
         raise bad_input("A record is a JSON object of field names to values.")
     cleaned = {}
@@ -493,9 +493,7 @@ def raise_for_result(result: dict) -> None:
         raise not_found()
     if result["code"] == "NO_PERMISSION":
         raise no_permission(result["message"] or "Your Zoho profile does not allow this.")
-    status = 409 if result["code"] == "DUPLICATE_DATA" else 400
     error = CrmError(
-        status,
         result["code"],
         result["message"] or "Zoho CRM refused the record.",
         field=result.get("field"),
@@ -507,6 +505,11 @@ def raise_for_result(result: dict) -> None:
 # --- navigation reads: counts, layout sections, related lists, lookups by name --------------
 COUNT_TTL = 60  # seconds: a count is a hint ("41–60 of 2,512"), refreshed after a write here
 RELATED_PER_PAGE = 5
+# Errors that stop the record page: the record itself, the connection or Zoho failed.
+# Any other (the user may not read that list, or Zoho refuses to list it) leaves the list out.
+_NOT_ABOUT_THE_LIST = frozenset(
+    {"NOT_FOUND", "NOT_SIGNED_IN", "THROTTLED", "ZOHO_ERROR", "ZOHO_TIMEOUT"}
+)
 LOOKUP_RESULTS = 10
 OTHER_SECTION = "Other information"
 
@@ -610,7 +613,7 @@ def related_lists(
                 per_page=per_page,
             )
         except CrmError as error:
-            if error.status not in (400, 403):
+            if error.code in _NOT_ABOUT_THE_LIST:
                 raise
             continue  # a list this user may not read is left out, as Zoho's own UI does
         found.append(

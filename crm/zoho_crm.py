@@ -83,14 +83,13 @@ def run(connection: ZohoConnection, call: Callable[[], T], *, write: bool = Fals
         except _InvalidToken:
             if attempt == 2:
                 raise CrmError(
-                    502, "ZOHO_ERROR", "Zoho refused a freshly refreshed token. Please try again."
+                    "ZOHO_ERROR", "Zoho refused a freshly refreshed token. Please try again."
                 ) from None
             connection = _refresh_after_rejection(connection, used_token)
         except token_refresh.RefreshError as error:
-            raise CrmError(error.status, error.code, error.message) from None
+            raise CrmError(error.code, error.message) from None
         except token_crypto.TokenDecryptionError:
             raise CrmError(
-                403,
                 "NEEDS_RECONSENT",
                 "This connection's stored tokens cannot be read. Sign in with Zoho again.",
             ) from None
@@ -105,7 +104,7 @@ def _refresh_after_rejection(connection: ZohoConnection, rejected: str) -> ZohoC
             connection=connection, force=True, stale_access_token=rejected
         )
     except token_refresh.RefreshError as error:
-        raise CrmError(error.status, error.code, error.message) from None
+        raise CrmError(error.code, error.message) from None
 
 
 def _api_exception_code(error: SDKException) -> str | None:
@@ -157,7 +156,7 @@ def _sdk_value_error(error: SDKException) -> CrmError:
         if expected
         else f"{name} has a value Zoho CRM does not accept."
     )
-    return CrmError(400, "INVALID_DATA", message, field=field)
+    return CrmError("INVALID_DATA", message, field=field)
 
 
 def _sdk_error(error: SDKException, *, write: bool) -> CrmError:
@@ -194,7 +193,6 @@ def _api_error(code: str, message: str, details: dict | None, status: int) -> Cr
         raise _InvalidToken()
     if code == "OAUTH_SCOPE_MISMATCH":
         return CrmError(
-            403,
             "NEEDS_RECONSENT",
             "This connection was not granted access to that data. Sign in with Zoho again "
             "and approve all requested permissions.",
@@ -211,16 +209,13 @@ def _api_error(code: str, message: str, details: dict | None, status: int) -> Cr
         )
     if code == "DISCRETE_PAGINATION_LIMIT_EXCEEDED":
         return CrmError(
-            400,
             code,
             "Zoho pages by number through the first 2,000 records only: continue with the "
             "page_token of the page before.",
             field="page",
         )
     if code == "DUPLICATE_DATA":
-        return CrmError(
-            409, code, message or "A record with this value already exists.", field=field
-        )
+        return CrmError(code, message or "A record with this value already exists.", field=field)
     if code in (
         "INVALID_DATA",
         "MANDATORY_NOT_FOUND",
@@ -231,12 +226,10 @@ def _api_error(code: str, message: str, details: dict | None, status: int) -> Cr
         "INVALID_QUERY",
     ):
         if code == "INVALID_DATA" and field == "id":
-            return CrmError(404, "NOT_FOUND", "No such record in the active org.")
-        return CrmError(400, code, message or "Zoho CRM did not accept the data.", field=field)
+            return CrmError("NOT_FOUND", "No such record in the active org.")
+        return CrmError(code, message or "Zoho CRM did not accept the data.", field=field)
     if status == 429 or code in ("TOO_MANY_REQUESTS", "API_LIMIT_EXCEEDED"):
-        return CrmError(
-            429, "THROTTLED", "Zoho CRM is limiting requests right now. Try again shortly."
-        )
+        return CrmError("THROTTLED", "Zoho CRM is limiting requests right now. Try again shortly.")
     return zoho_failed()
 
 
@@ -253,9 +246,7 @@ def _check(response) -> Any:
             _value(body.get_code()), _value(body.get_message()), body.get_details(), status
         )
     if status == 429:
-        raise CrmError(
-            429, "THROTTLED", "Zoho CRM is limiting requests right now. Try again shortly."
-        )
+        raise CrmError("THROTTLED", "Zoho CRM is limiting requests right now. Try again shortly.")
     if status >= 500:
         raise zoho_failed()
     if body is None:

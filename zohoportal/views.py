@@ -9,12 +9,13 @@ from __future__ import annotations
 import logging
 
 from django.core.exceptions import RequestDataTooBig
-from django.http import HttpRequest, HttpResponseServerError, JsonResponse
+from django.http import HttpRequest, HttpResponseServerError
 from django.shortcuts import render
 from django.views import csrf, defaults
 
 from accounts import selectors
 from accounts.services import safe_next_url
+from crm.access import error_json
 from crm.dashboard import dashboard
 from crm.errors import CrmError
 from crm.json_api import API_PREFIX, MAX_BODY
@@ -49,20 +50,18 @@ def bad_request(request: HttpRequest, exception=None):
     if not request.path_info.startswith(API_PREFIX):
         return defaults.bad_request(request, exception)
     if isinstance(exception, RequestDataTooBig):
-        error = CrmError(
-            413, "TOO_LARGE", f"The request body is too large: at most {MAX_BODY:,} bytes."
-        )
+        error = CrmError("TOO_LARGE", f"The request body is too large: at most {MAX_BODY:,} bytes.")
     else:
-        error = CrmError(400, "BAD_REQUEST", "The request could not be read.")
-    return JsonResponse(error.as_json(), status=error.status)
+        error = CrmError("BAD_REQUEST", "The request could not be read.")
+    return error_json(error)
 
 
 PLAIN_500 = (
-    "<!doctype html><html lang=\"en\"><head><meta charset=\"utf-8\">"
+    '<!doctype html><html lang="en"><head><meta charset="utf-8">'
     "<title>The portal failed to answer</title></head><body><main><h1>The portal failed to "
     "answer</h1><p>Something went wrong inside the portal while answering this request. Try "
     "again in a moment; if you were saving a record, open it first to check whether the change "
-    "was made.</p><p><a href=\"/\">Back to the home page</a></p></main></body></html>"
+    'was made.</p><p><a href="/">Back to the home page</a></p></main></body></html>'
 )
 
 
@@ -77,9 +76,9 @@ def server_error(request: HttpRequest):
             logger.exception("the 500 page itself failed")
             return HttpResponseServerError(PLAIN_500)
     error = CrmError(
-        500, "INTERNAL_ERROR", "The portal failed to answer this request. Please try again."
+        "INTERNAL_ERROR", "The portal failed to answer this request. Please try again."
     )
-    return JsonResponse(error.as_json(), status=500)
+    return error_json(error)
 
 
 def csrf_failure(request: HttpRequest, reason: str = ""):
@@ -87,9 +86,8 @@ def csrf_failure(request: HttpRequest, reason: str = ""):
     if not request.path_info.startswith(API_PREFIX):
         return csrf.csrf_failure(request, reason=reason)
     error = CrmError(
-        403,
         "CSRF_FAILED",
         "The request has no valid CSRF token: send the csrftoken cookie's value in the "
         "X-CSRFToken header. Reload the page and try again.",
     )
-    return JsonResponse(error.as_json(), status=403)
+    return error_json(error)

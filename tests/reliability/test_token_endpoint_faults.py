@@ -182,9 +182,9 @@ def test_after_invalid_code_signing_in_again_restores_the_connection(
         assert active.pk == row.pk
 
 
-@pytest.mark.parametrize("fault", ["http-500", "hang", "throttle"])
+@pytest.mark.parametrize(("fault", "status"), [("http-500", 502), ("hang", 504), ("throttle", 429)])
 def test_crm_api_during_a_refresh_fault_answers_a_clear_json_error(
-    sign_in, client, demo_users, zoho, fault
+    sign_in, client, demo_users, zoho, fault, status
 ):
     """The same faults as the user of the JSON API sees them: a status and a message."""
     sign_in(demo_users["by_dc"]["in"][0]["email"])
@@ -195,7 +195,8 @@ def test_crm_api_during_a_refresh_fault_answers_a_clear_json_error(
     change, error, text = REFRESH_FAULTS[fault]
     zoho.client.add_fault("/accounts/in/oauth/v2/token", count=1, **change)
     response = client.get("/crm/api/Leads/", {"per_page": 5})
-    assert response.status_code == error.status
+    assert response.status_code == status
+    assert response.json()["error"]["code"] == error.code
     assert text in response.json()["error"]["message"]
     zoho.client.clear_faults()
     ZohoConnection.objects.filter(pk=connection.pk).update(refresh_not_before=None)
