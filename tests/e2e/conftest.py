@@ -79,9 +79,7 @@ def axe_check(page, where: str = "") -> None:
     results = Axe().run(page)
     violations = results.response.get("violations", [])
     failing = [v for v in violations if v.get("impact") in FAILING_IMPACTS]
-    checked = getattr(page, "axe_checked", None)
-    if checked is not None:
-        checked.add(_shape(page.url))
+    _AXE_CHECKED.add(_axe_key(page, page.url))
     assert not failing, f"axe on {where or page.url}:\n" + "\n".join(
         f"- {v['impact']} {v['id']}: {v['help']} ({len(v['nodes'])} nodes: "
         f"{', '.join(str(n.get('target')) for n in v['nodes'][:3])})"
@@ -90,6 +88,12 @@ def axe_check(page, where: str = "") -> None:
 
 
 _MODULE = re.compile(r"^/crm/[A-Z][A-Za-z0-9_]*/")
+# Kinds of page (and viewport widths) axe has checked in this run: each is checked once.
+_AXE_CHECKED: set[tuple[str, int]] = set()
+
+
+def _axe_key(page, url: str) -> tuple[str, int]:
+    return _shape(url), (page.viewport_size or {}).get("width", 0)
 
 
 def _shape(url: str) -> str:
@@ -100,13 +104,13 @@ def _shape(url: str) -> str:
 
 
 def _axe_every_visited_page(page, base_url: str, visited: list[str]) -> None:
-    """Every kind of portal page the test visited (by GET), checked once with axe."""
-    seen = set(page.axe_checked)
+    """Every kind of portal page the test visited (by GET) that no test has had axe check
+    yet at this width, checked now."""
     for url in visited:
-        shape = _shape(url)
-        if not url.startswith(base_url) or shape in seen or shape.startswith(SKIP_AXE):
+        key = _axe_key(page, url)
+        if not url.startswith(base_url) or key in _AXE_CHECKED or key[0].startswith(SKIP_AXE):
             continue
-        seen.add(shape)
+        _AXE_CHECKED.add(key)
         page.goto(url)
         if page.url.startswith(base_url):
             axe_check(page, url)
@@ -122,7 +126,6 @@ def new_page(context, request, base_url: str):
     # A test that expects an error page (e.g. 403 after denied consent) lists its text here.
     page.allowed_console_errors = []
     page.console_errors = console_errors
-    page.axe_checked = set()
     page.visited = []
     page.on("console", lambda msg: console_errors.append(msg.text) if msg.type == "error" else None)
     page.on("pageerror", lambda error: console_errors.append(str(error)))
