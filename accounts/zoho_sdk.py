@@ -12,6 +12,8 @@
 
 from __future__ import annotations
 
+import functools
+import os
 import threading
 import time
 from collections.abc import Iterator
@@ -36,7 +38,7 @@ from zohocrmsdk.src.com.zoho.crm.api.users import ResponseWrapper as UsersRespon
 
 from . import datacenters, sdk_field_cache, token_refresh, zoho_http, zoho_oauth
 from .models import ZohoConnection
-from .token_store import DjangoTokenStore, TokenCapture, active_capture, serving
+from .token_store import DjangoTokenStore, TokenCapture, active_capture, active_token, serving
 
 _PLACEHOLDER_URL = "https://zoho-sdk-not-activated.invalid"
 _init_lock = threading.Lock()
@@ -66,12 +68,18 @@ class _RefusingToken(Token):
 
 
 def _sdk_config() -> SDKConfig:
+    return _sdk_config_for(settings.ZOHO_HTTP_TIMEOUT)
+
+
+@functools.lru_cache(maxsize=8)
+def _sdk_config_for(timeout: float) -> SDKConfig:
     # Picklists are validated by the portal (with messages next to the field), not the SDK.
+    # One object per timeout: the SDK only reads it.
     return SDKConfig(
         auto_refresh_fields=False,
         pick_list_validation=False,
-        connect_timeout=min(settings.ZOHO_HTTP_TIMEOUT, 5.0),
-        read_timeout=settings.ZOHO_HTTP_TIMEOUT,
+        connect_timeout=min(timeout, 5.0),
+        read_timeout=timeout,
     )
 
 
@@ -127,10 +135,12 @@ def resource_dir_path(connection_id: int | str) -> Path:
 
 
 def resource_dir_for(connection_id: int | str) -> str:
-    """`resource_dir_path`, created if needed."""
-    path = resource_dir_path(connection_id)
-    path.mkdir(parents=True, exist_ok=True)
-    return str(path)
+    """`resource_dir_path`, created if needed (a stat when it exists, as on every request
+    after a connection's first: `mkdir(exist_ok=True)` raises and catches inside)."""
+    path = str(resource_dir_path(connection_id))
+    if not os.path.isdir(path):
+        os.makedirs(path, exist_ok=True)
+    return path
 
 
 def sdk_thread_state() -> object | None:
@@ -140,11 +150,24 @@ def sdk_thread_state() -> object | None:
 
 @contextmanager
 def _switched(environment, token: Token, resource_path: str | None = None) -> Iterator[None]:
+    """The SDK's thread-local state for the block: `Initializer.switch_user`'s, built here.
+
+    `switch_user` sets the same six attributes, then asks the token store for the token
+    (`generate_token`) and formats a log line, on every switch; the SDK does that lookup
+    again before each API call (`authenticate`), where a missing or refused token fails the
+    call, so doing it here too only cost every request a second store lookup and merge.
+    """
     ensure_initialized()
+    shared = Initializer.initializer
+    switched = Initializer()
+    switched.environment = environment
+    switched.sdk_config = _sdk_config()
+    switched.store = shared.store
+    switched.resource_path = resource_path if resource_path is not None else shared.resource_path
+    switched.request_proxy = None
+    switched.token = token
+    Initializer.LOCAL.init = switched
     try:
-        Initializer.switch_user(environment=environment, token=token, sdk_config=_sdk_config())
-        if resource_path is not None:
-            Initializer.LOCAL.init.resource_path = resource_path
         yield
     finally:
         Initializer.LOCAL.init = None
@@ -158,15 +181,15 @@ def activated(connection: ZohoConnection) -> Iterator[ZohoConnection]:
     SDK call when the access token cannot be made fresh.
     """
     connection = token_refresh.connection_ensure_fresh(connection)
-    with (
-        serving(connection),
-        _switched(
-            environment_for(connection.data_center),
-            OAuthToken(id=str(connection.pk)),
-            resource_dir_for(connection.pk),
-        ),
-    ):
-        yield connection
+    with serving(connection):
+        # The SDK gets the token `serving` made (id, user signature, API domain and the
+        # fresh access token), as complete as its own store lookup would make it: the
+        # field-file name the SDK derives from the token is then known before the first call.
+        token = active_token.get()
+        with _switched(
+            environment_for(connection.data_center), token, resource_dir_for(connection.pk)
+        ):
+            yield connection
 
 
 @dataclass(frozen=True)
