@@ -51,6 +51,7 @@ PLAIN_HTTP = {
     "SECURE_HSTS_SECONDS": "0",
 }
 LIST_PATH = "/crm/api/Leads/"
+MODULES_PATH = "/crm/api/modules/"  # signed in, answered from the metadata cache: no Zoho call
 
 
 # --- the emulator with bulk tokens ---------------------------------------------------------
