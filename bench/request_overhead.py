@@ -44,7 +44,7 @@ BURST = 5
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
-    parser.add_argument("--quick", action="store_true", help="60 samples of each way instead of 300")
+    parser.add_argument("--quick", action="store_true", help="60 samples per way, not 300")
     parser.add_argument("--db", choices=("sqlite", "postgres", "auto"), default="sqlite")
     args = parser.parse_args()
     rounds = 60 if args.quick else 300
