@@ -10,6 +10,13 @@ PG_URL ?= postgres://postgres@127.0.0.1:5432/test
 # The PostgreSQL pass leaves out what the SQLite pass already proves (`make test-postgres
 # POSTGRES_PYTEST_ARGS=` runs everything there).
 POSTGRES_PYTEST_ARGS ?= -m "not single_database"
+SQLITE_PYTEST_ARGS ?=
+# Sets `url` to the PostgreSQL the suite runs on: TEST_POSTGRES_URL, else a postgres://
+# DATABASE_URL, else PG_URL when 127.0.0.1:5432 answers; empty when there is none.
+POSTGRES_URL_OR_EMPTY = url="$${TEST_POSTGRES_URL:-$${DATABASE_URL:-}}"; \
+	case "$$url" in postgres*) ;; *) url=""; esac; \
+	if [ -z "$$url" ] && $(BIN)/python -c "import socket; socket.create_connection(('127.0.0.1', 5432), 2)" 2>/dev/null; then \
+	  url="$(PG_URL)"; fi
 # Tests marked `redis` use their own key prefix here and delete only their own keys.
 TEST_REDIS_URL ?= redis://127.0.0.1:6379/0
 export TEST_REDIS_URL
@@ -73,9 +80,14 @@ lint: setup
 	$(BIN)/ruff check .
 
 # The SQLite and PostgreSQL passes run side by side (one core each); tests whose outcome
-# does not depend on the database (marked single_database) run in the SQLite pass only.
+# does not depend on the database run once: those marked single_database in the SQLite
+# pass, those marked postgres_pass in the PostgreSQL pass when there is one (else in the
+# SQLite pass), so that the two take about as long.
 test: setup lint check-deploy
-	@$(MAKE) --no-print-directory -j2 --output-sync=target test-sqlite test-postgres
+	@$(POSTGRES_URL_OR_EMPTY); \
+	if [ -n "$$url" ]; then sqlite_args='-m "not postgres_pass"'; else sqlite_args=''; fi; \
+	$(MAKE) --no-print-directory -j2 --output-sync=target test-sqlite test-postgres \
+	  SQLITE_PYTEST_ARGS="$$sqlite_args"
 
 # Django's deployment checklist with a production environment (DEBUG off, HTTPS, HSTS,
 # secure cookies): any warning fails. Throwaway values stand in for the real secrets.
@@ -90,17 +102,14 @@ check-deploy: setup
 	  $(BIN)/python manage.py check --deploy --fail-level WARNING
 
 test-sqlite: setup
-	DATABASE_URL=sqlite:///:memory: TEST_POSTGRES_URL= $(BIN)/pytest -q
+	DATABASE_URL=sqlite:///:memory: TEST_POSTGRES_URL= $(BIN)/pytest -q $(SQLITE_PYTEST_ARGS)
 
 # PostgreSQL when TEST_POSTGRES_URL/DATABASE_URL is given or 127.0.0.1:5432 answers.
 # With CI=true a missing PostgreSQL is a failure, not a skip.
 test-postgres: setup
-	@url="$${TEST_POSTGRES_URL:-$${DATABASE_URL:-}}"; \
-	case "$$url" in postgres*) ;; *) url=""; esac; \
+	@$(POSTGRES_URL_OR_EMPTY); \
 	if [ -z "$$url" ]; then \
-	  if $(BIN)/python -c "import socket; socket.create_connection(('127.0.0.1', 5432), 2)" 2>/dev/null; then \
-	    url="$(PG_URL)"; \
-	  elif [ "$$CI" = "true" ]; then \
+	  if [ "$$CI" = "true" ]; then \
 	    echo "FAIL: PostgreSQL is not answering on 127.0.0.1:5432 and CI=true." >&2; exit 1; \
 	  else \
 	    echo "SKIP: PostgreSQL run (nothing on 127.0.0.1:5432; set TEST_POSTGRES_URL to choose one)."; exit 0; \

@@ -15,24 +15,28 @@ pytest_plugins = ["zoho_emulator.pytest_plugin"]
 
 
 # Tests whose outcome does not depend on the database the suite runs on: the emulator's own
-# tests (no database), start-up and deployment checks run in subprocesses with their own
-# settings, pure functions, and the browser tour (every path it takes is also run through
-# the test client on both databases). `make test` runs them in the SQLite pass only.
+# tests (no database), pure functions, and the browser tour (every path it takes is also run
+# through the test client on both databases). `make test` runs them in the SQLite pass only.
 SINGLE_DATABASE = (
     "zoho_emulator/tests/",
     "tests/e2e/",
-    "tests/test_settings.py",
     "tests/deployment/test_kit.py",
-    "tests/deployment/test_deploy_files.py",
-    "tests/deployment/test_checks.py",
     "tests/deployment/test_observability.py",
     "tests/crm/test_fields.py",
+)
+# The same, for start-up and deployment checks that run in subprocesses with settings of
+# their own; `make test` runs them once too, in the PostgreSQL pass, so that the two passes
+# (side by side, one core each) take about as long.
+IN_THE_POSTGRES_PASS = (
+    "tests/test_settings.py",
+    "tests/deployment/test_deploy_files.py",
+    "tests/deployment/test_checks.py",
 )
 
 
 def pytest_collection_modifyitems(config, items):
     """Tests marked `postgres` need row locks: skip them on SQLite. Tests under
-    SINGLE_DATABASE are marked `single_database`."""
+    SINGLE_DATABASE are marked `single_database`, under IN_THE_POSTGRES_PASS `postgres_pass`."""
     from django.db import connection
 
     root = config.rootpath
@@ -40,6 +44,8 @@ def pytest_collection_modifyitems(config, items):
         path = item.path.relative_to(root).as_posix() if item.path.is_relative_to(root) else ""
         if path.startswith(SINGLE_DATABASE):
             item.add_marker(pytest.mark.single_database)
+        elif path.startswith(IN_THE_POSTGRES_PASS):
+            item.add_marker(pytest.mark.postgres_pass)
     if connection.vendor == "postgresql":
         return
     skip = pytest.mark.skip(reason="needs PostgreSQL (run with TEST_POSTGRES_URL or make test)")

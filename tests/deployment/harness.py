@@ -23,6 +23,7 @@ import sqlite3
 import subprocess
 import sys
 import tempfile
+import threading
 import time
 from pathlib import Path
 from urllib.parse import parse_qs, urlsplit
@@ -280,10 +281,16 @@ class Instance:
         self.stop()
         raise RuntimeError("gunicorn did not become ready in 90 s")
 
+    def terminate(self) -> None:
+        """Begin a graceful stop and return at once (`stop` waits for it): idle keep-alive
+        connections hold a gthread worker up to `keepalive` seconds, as in production."""
+        if self.process is not None and self.process.poll() is None:
+            self.process.send_signal(signal.SIGTERM)  # graceful: finishes requests in flight
+
     def stop(self) -> None:
         if self.process is None or self.process.poll() is not None:
             return
-        self.process.send_signal(signal.SIGTERM)  # graceful: finishes requests in flight
+        self.terminate()
         try:
             self.process.wait(timeout=40)
         except subprocess.TimeoutExpired:
@@ -351,3 +358,23 @@ class Browser:
 def collectstatic(env: dict[str, str]) -> None:
     result = manage(env, "collectstatic", "--noinput", timeout=120)
     assert result.returncode == 0, result.stderr
+
+
+def together(calls) -> list:
+    """Run every call at once (a barrier), return their results in order."""
+    results: list = [None] * len(calls)
+    barrier = threading.Barrier(len(calls))
+
+    def run(index, call):
+        barrier.wait()
+        try:
+            results[index] = call()
+        except Exception as error:  # noqa: BLE001 - reported by the test
+            results[index] = error
+
+    threads = [threading.Thread(target=run, args=(i, c)) for i, c in enumerate(calls)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(300)
+    return results

@@ -8,7 +8,6 @@ in two processes both called Zoho, then one failed to write and threw its fresh 
 
 from __future__ import annotations
 
-import threading
 from datetime import UTC, datetime, timedelta
 
 import pytest
@@ -18,7 +17,7 @@ from tests.deployment import harness
 SIGN_INS = 24
 EXPIRED_REQUESTS = 20
 DATABASES = [
-    pytest.param("sqlite", id="sqlite"),
+    pytest.param("sqlite", id="sqlite", marks=pytest.mark.single_database),
     pytest.param("postgres", id="postgres", marks=pytest.mark.postgres),
 ]
 
@@ -30,26 +29,6 @@ def _identities(demo_users) -> list[tuple[str, str | None]]:
         for org in user["orgs"]:
             found.append((user["email"], org["zgid"]))
     return found
-
-
-def _together(calls) -> list:
-    """Run every call at once (a barrier), return their results in order."""
-    results: list = [None] * len(calls)
-    barrier = threading.Barrier(len(calls))
-
-    def run(index, call):
-        barrier.wait()
-        try:
-            results[index] = call()
-        except Exception as error:  # noqa: BLE001 - reported by the test
-            results[index] = error
-
-    threads = [threading.Thread(target=run, args=(i, c)) for i, c in enumerate(calls)]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join(300)
-    return results
 
 
 @pytest.fixture(scope="module")
@@ -78,7 +57,7 @@ def test_simultaneous_sign_ins_and_expired_token_requests(
                 person.start_sign_in(portal.url, *identities[n % len(identities)])
                 for n, person in enumerate(people)
             ]
-            answers = _together(
+            answers = harness.together(
                 [
                     lambda p=person, c=callback: p.finish_sign_in(portal.url, c)
                     for person, callback in zip(people, callbacks, strict=True)
@@ -100,7 +79,7 @@ def test_simultaneous_sign_ins_and_expired_token_requests(
             before = harness.refresh_calls(zoho)
             person = people[0]
             clients = [person.cookie_copy() for _ in range(EXPIRED_REQUESTS)]
-            answers = _together(
+            answers = harness.together(
                 [lambda c=client: c.get(f"{portal.url}/crm/api/Leads/") for client in clients]
             )
             statuses = [getattr(a, "status_code", repr(a)) for a in answers]
