@@ -1,6 +1,5 @@
-"""In a real browser: at US every module of the demo org opens, lists and shows a record
-(standard, activities, inventory and the org's custom module); at EU and UK one module of each
-kind does (the test client walks every module at every data center); a restricted profile
+"""In a real browser, at US, EU and UK: every module of the demo org opens, lists and shows a
+record (standard, activities, inventory and the org's custom module); a restricted profile
 sees a clear 403."""
 
 import pytest
@@ -9,8 +8,6 @@ from tests.e2e.conftest import signed_in
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
-# One module of each kind: standard, activity, inventory.
-EACH_KIND = ("Leads", "Tasks", "Quotes")
 ORGS = {
     "us": ("patricia.boyle@zylker-traders.com", "720019234"),  # has the custom Shipments
     "eu": ("sofia.lindqvist@nordwind-logistik.de", None),
@@ -29,9 +26,8 @@ def test_every_module_lists_and_opens_a_record(page, portal, zoho, dc):
     assert {"Leads", "Tasks", "Events", "Calls", "Products", "Quotes"} <= set(modules)
     if dc == "us":
         assert "Shipments" in modules  # the org's custom module
-    walk = modules if dc == "us" else EACH_KIND
     opened = []
-    for module in walk:
+    for module in modules:
         page.goto(f"{portal.url}/crm/{module}/")
         assert page.locator("h1").inner_text(), module
         first = page.locator("table tbody tr td a").first
@@ -41,10 +37,7 @@ def test_every_module_lists_and_opens_a_record(page, portal, zoho, dc):
         page.wait_for_url(f"{portal.url}/crm/{module}/*/")
         assert page.locator("dl.fields dt").count() > 3, module
         opened.append(module)
-    if dc == "us":
-        assert len(opened) >= len(modules) - 2, set(modules) - set(opened)
-    else:
-        assert opened == list(EACH_KIND)
+    assert len(opened) >= len(modules) - 2, set(modules) - set(opened)
 
 
 def test_a_restricted_profile_sees_a_clear_403(page, portal, zoho):
