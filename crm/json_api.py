@@ -172,3 +172,38 @@ def record_item(request, connection, module: str, record_id: str):
     return JsonResponse(
         {"data": records.record_detail(connection=connection, module=found, record_id=ident)}
     )
+
+
+@api_view(["GET"])
+def related_records(request, connection, module: str, record_id: str, related: str):
+    """One page of one related list of a record (`info.more_records`: there is a next page)."""
+    found = records.module_get(connection=connection, module=module)
+    listing = records.related_page(
+        connection=connection,
+        module=found,
+        record_id=records.parse_record_id(record_id),
+        related_list=related,
+        page=_int_param(request, "page", 1),
+        per_page=_int_param(request, "per_page", 20),
+    )
+    return JsonResponse(
+        {
+            "data": listing.records,
+            "info": {
+                "page": listing.page,
+                "per_page": listing.per_page,
+                "count": len(listing.records),
+                "more_records": listing.more,
+            },
+            "related_list": {
+                "api_name": listing.api_name,
+                "label": listing.label,
+                "module": listing.module.api_name,
+            },
+            "parent": {"id": record_id, "name": listing.parent_name},
+            "columns": [
+                {"api_name": c.api_name, "label": c.label, "data_type": c.data_type}
+                for c in listing.module.list_fields
+            ],
+        }
+    )

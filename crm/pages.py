@@ -223,11 +223,68 @@ def record_detail(request, connection, module: str, record_id: str):
     )
 
 
+@page_view(["GET"])
+def record_related(request, connection, module: str, record_id: str, related: str):
+    """Every record of one related list of a record ("View all"), page by page."""
+    ident = records.parse_record_id(record_id)
+    found = records.module_get(connection=connection, module=module)
+    per_page = _choice(request.GET.get("per_page"), records.PER_PAGE_CHOICES, 20)
+    number = _positive(request.GET.get("page"), 1)
+    notices = []
+    if number * per_page > records.MAX_PAGED_RECORDS:
+        notices.append(
+            f"Zoho pages a related list through its first {records.MAX_PAGED_RECORDS:,} "
+            "records only: this is the first page."
+        )
+        number = 1
+    listing = records.related_page(
+        connection=connection,
+        module=found,
+        record_id=ident,
+        related_list=related,
+        page=number,
+        per_page=per_page,
+    )
+    columns = [c for c in listing.module.list_fields if c.lookup_module != found.api_name]
+    next_link = previous_link = None
+    if listing.more:
+        if (number + 1) * per_page <= records.MAX_PAGED_RECORDS:
+            next_link = {"page": number + 1}
+        else:
+            notices.append(
+                f"Zoho pages a related list through its first {records.MAX_PAGED_RECORDS:,} "
+                f"records only: find the others in {listing.module.label}."
+            )
+    if number > 1:
+        previous_link = {"page": number - 1}
+    keep = {"per_page": per_page}
+    first = (number - 1) * per_page + 1
+    return render(
+        request,
+        "records/related.html",
+        {
+            "module": found,
+            "record_id": ident,
+            "title": listing.parent_name,
+            "listing": listing,
+            "columns": [{"label": c.label, "kind": _kind(c)} for c in columns],
+            "rows": [_row(listing.module, columns, r) for r in listing.records],
+            "range_text": _range_text(first, len(listing.records), None),
+            "per_page": per_page,
+            "per_page_choices": records.PER_PAGE_CHOICES,
+            "previous_url": _list_url(keep, previous_link),
+            "next_url": _list_url(keep, next_link),
+            "notices": notices,
+        },
+    )
+
+
 def _related(entry: records.RelatedList, parent: str) -> dict:
     """A related list as the record page shows it: each record's name (a link) and the
     first column after the name that does not point back to the record, as a hint."""
     second = next((c for c in entry.module.list_fields[1:] if c.lookup_module != parent), None)
     return {
+        "api_name": entry.api_name,
         "label": entry.label,
         "module": entry.module,
         "more": entry.more,

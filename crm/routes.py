@@ -12,10 +12,20 @@ urlpatterns = [
     path("api/<str:module>/lookup/", lookups.lookup, name="api-lookup"),
     path("api/<str:module>/", json_api.record_collection, name="api-records"),
     path("api/<str:module>/<str:record_id>/", json_api.record_item, name="api-record"),
+    path(
+        "api/<str:module>/<str:record_id>/related/<str:related>/",
+        json_api.related_records,
+        name="api-related",
+    ),
     re_path(r"^api/(?P<rest>.*)$", json_api.unknown_endpoint),
     path("<str:module>/", pages.record_list, name="list"),
     path("<str:module>/new/", pages.record_create, name="new"),
     path("<str:module>/<str:record_id>/", pages.record_detail, name="record"),
     path("<str:module>/<str:record_id>/edit/", pages.record_edit, name="edit"),
     path("<str:module>/<str:record_id>/delete/", pages.record_delete, name="delete"),
+    path(
+        "<str:module>/<str:record_id>/related/<str:related>/",
+        pages.record_related,
+        name="related",
+    ),
 ]

@@ -173,3 +173,85 @@ def test_django_error_pages_say_what_to_do(client, settings):
     settings.DEBUG = False
     page = client.get("/no-such-page/").text
     assert "Page not found" in page and "What you can do" in page and "data-back" in page
+
+
+@pytest.fixture
+def busy_account(client, us):
+    """An account with 12 contacts: more than the record page shows (5) and than one page of
+    its related list holds at 10 a page."""
+    created = client.post(
+        "/crm/api/Accounts/", {"Account_Name": "Many Contacts Ltd"}, content_type="application/json"
+    )
+    account = created.json()["data"]["id"]
+    contacts = [{"Last_Name": f"Contact {n:02}", "Account_Name": account} for n in range(12)]
+    answer = client.post("/crm/api/Contacts/", contacts, content_type="application/json")
+    assert answer.status_code == 201, answer.json()
+    return account
+
+
+def test_view_all_pages_through_every_record_of_a_related_list(client, busy_account):
+    record = client.get(f"/crm/Accounts/{busy_account}/").text
+    contacts = record.split(">Contacts</h2>")[1].split("</section>")[0]
+    assert len(re.findall(r'href="/crm/Contacts/\d+/"', contacts)) == 5
+    view_all = f"/crm/Accounts/{busy_account}/related/Contacts/"
+    assert f'<a href="{view_all}">View all contacts</a>' in contacts
+
+    first = client.get(view_all + "?per_page=10")
+    assert first.status_code == 200
+    page = first.text
+    assert "<h1>Contacts</h1>" in page and "Many Contacts Ltd" in page
+    assert f'href="/crm/Accounts/{busy_account}/">Many Contacts Ltd</a>' in page  # breadcrumb
+    assert '<span id="list-range">1–10</span>' in page
+    names = re.findall(r'<td class="name"><a href="/crm/Contacts/\d+/">([^<]+)</a>', page)
+    assert len(names) == 10
+    head = page.split("<thead>")[1].split("</thead>")[0]
+    assert "Account Name" not in head  # the column pointing back to this account is left out
+    assert 'href="?per_page=10&amp;page=2" rel="next"' in page
+    second = client.get(view_all + "?per_page=10&page=2").text
+    rest = re.findall(r'<td class="name"><a href="/crm/Contacts/\d+/">([^<]+)</a>', second)
+    assert len(rest) == 2 and not set(rest) & set(names)
+    assert {*names, *rest} == {f"Contact {n:02}" for n in range(12)}
+    assert 'rel="next"' not in second and 'href="?per_page=10&amp;page=1" rel="prev"' in second
+
+
+def test_the_related_list_api_pages_and_says_what_it_is(client, busy_account):
+    url = f"/crm/api/Accounts/{busy_account}/related/Contacts/"
+    first = client.get(url + "?per_page=10").json()
+    assert first["info"] == {"page": 1, "per_page": 10, "count": 10, "more_records": True}
+    assert first["related_list"] == {
+        "api_name": "Contacts",
+        "label": "Contacts",
+        "module": "Contacts",
+    }
+    assert first["parent"] == {"id": busy_account, "name": "Many Contacts Ltd"}
+    assert all(r["Account_Name"]["id"] == busy_account for r in first["data"])
+    second = client.get(url + "?per_page=10&page=2").json()
+    assert second["info"]["more_records"] is False and len(second["data"]) == 2
+
+
+@pytest.mark.parametrize(
+    ("path", "status", "code"),
+    [
+        ("related/Nothing/", 404, "NOT_FOUND"),  # no such related list
+        ("related/Contacts/?page=0", 400, "INVALID_DATA"),
+        ("related/Contacts/?page=x", 400, "INVALID_DATA"),
+        ("related/Contacts/?per_page=201", 400, "INVALID_DATA"),
+        ("related/Contacts/?page=11&per_page=200", 400, "INVALID_DATA"),  # past 2,000
+    ],
+)
+def test_a_bad_related_list_request_is_a_clear_4xx(client, busy_account, path, status, code):
+    answer = client.get(f"/crm/api/Accounts/{busy_account}/{path}")
+    assert answer.status_code == status
+    assert answer.json()["error"]["code"] == code
+
+
+def test_a_related_list_of_a_record_that_is_not_there_is_a_404(client, us):
+    missing = "4150868000000999999"
+    assert client.get(f"/crm/api/Accounts/{missing}/related/Contacts/").status_code == 404
+    page = client.get(f"/crm/Accounts/{missing}/related/Contacts/")
+    assert page.status_code == 404
+    # A page number past what Zoho pages falls back to the first page, with a notice.
+    account = _first_id(client, "Accounts")
+    far = client.get(f"/crm/Accounts/{account}/related/Contacts/?page=500&per_page=200")
+    assert far.status_code == 200
+    assert "first 2,000 records only: this is the first page" in far.text

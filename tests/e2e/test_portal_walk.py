@@ -95,6 +95,35 @@ def test_a_record_in_layout_sections_with_related_lists_and_safe_links(page, por
     assert delete.evaluate("e => getComputedStyle(e).color") == "rgb(180, 35, 24)"
 
 
+def test_view_all_of_a_related_list(page, portal, zoho):
+    signed_in(page, portal.url, zoho, PATRICIA, TRADERS)
+    page.goto(portal.url + "/crm/Accounts/new/")  # a form: its CSRF token for the JSON API
+    token = page.locator("input[name=csrfmiddlewaretoken]").first.input_value()
+    account = page.evaluate(
+        """async (token) => {
+          const post = (url, body) => fetch(url, {method: "POST", body: JSON.stringify(body),
+            headers: {"Content-Type": "application/json", "X-CSRFToken": token}});
+          const made = await (await post("/crm/api/Accounts/", {Account_Name: "Seven Ltd"})).json();
+          const id = made.data.id;
+          const people = [...Array(7).keys()].map(
+            n => ({Last_Name: `Seven ${n}`, Account_Name: id}));
+          if ((await post("/crm/api/Contacts/", people)).status !== 201) throw new Error("create");
+          return id;
+        }""",
+        token,
+    )
+    page.goto(f"{portal.url}/crm/Accounts/{account}/")
+    contacts = page.locator(".related-list", has=page.get_by_role("heading", name="Contacts"))
+    assert contacts.locator("li a").count() == 5
+    contacts.get_by_role("link", name="View all contacts").click()
+    page.wait_for_url(f"{portal.url}/crm/Accounts/{account}/related/Contacts/")
+    assert page.locator("h1").inner_text() == "Contacts"
+    names = page.locator("td.name a").all_inner_texts()
+    assert sorted(names) == [f"Seven {n}" for n in range(7)]
+    page.get_by_label("Breadcrumb").get_by_role("link", name="Seven Ltd").click()
+    page.wait_for_url(f"{portal.url}/crm/Accounts/{account}/")
+
+
 def test_forms_lookup_by_name_cancel_summary_duplicate_and_one_record(page, portal, zoho):
     page.allowed_console_errors += ["status of 400", "status of 409"]  # the forms' answers
     signed_in(page, portal.url, zoho, PATRICIA, TRADERS)
