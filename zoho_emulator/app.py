@@ -181,9 +181,21 @@ class Emulator:
                 st.api_connections += 1
 
         api = _API_RE.match(path)
-        if api:
-            self._record_api_call(api.group(1), path, req)
+        if not api:
+            return self._serve(req, path, None)
+        self._record_api_call(api.group(1), path, req)
+        with st.lock:
+            stats = st.stats  # a reset meanwhile makes new stats: this request leaves these
+            stats.api_in_flight += 1
+            stats.api_in_flight_max = max(stats.api_in_flight_max, stats.api_in_flight)
+        try:
+            return self._serve(req, path, api)
+        finally:
+            with st.lock:
+                stats.api_in_flight -= 1
 
+    def _serve(self, req: Request, path: str, api) -> Response:
+        st = self.state
         # A request that sleeps (latency, a hang fault) across a reset belongs to the state
         # that is gone: it must neither take the new state's faults, change it nor count in it.
         epoch = st.epoch

@@ -138,6 +138,10 @@ class Stats:
         self.api_errors_by_code = collections.Counter()
         self.faults_applied = 0
         self.requests_total = 0
+        # CRM API calls being answered now, and the most at once (Zoho limits concurrent
+        # calls per org by edition; the emulator does not, it only counts).
+        self.api_in_flight = 0
+        self.api_in_flight_max = 0
 
     def as_json(self, connections_accepted: int, api_connections: int) -> dict:
         return {
@@ -156,6 +160,8 @@ class Stats:
             "api_errors_by_code": dict(self.api_errors_by_code),
             "faults_applied": self.faults_applied,
             "requests_total": self.requests_total,
+            "api_in_flight": self.api_in_flight,
+            "api_in_flight_max": self.api_in_flight_max,
             "connections_accepted": connections_accepted,
             "api_connections": api_connections,
         }

@@ -347,3 +347,31 @@ def test_crm_routes_are_one_table():
     patterns = [route.pattern.pattern for route in ROUTES]
     assert len(patterns) == len(set(patterns))
     assert any("search" in p for p in patterns)
+
+
+def test_stats_count_api_calls_in_flight(emulator, zoho_http):
+    """`api_in_flight_max`: the most CRM calls answered at once (Zoho caps it per org)."""
+    token = zoho_http.tokens(SOFIA, "eu")["access_token"]
+    emulator.client.add_fault("/api/eu/crm/v8/org", delay_s=1.5, count=3)
+    answers = []
+
+    def call():
+        answers.append(
+            requests.get(
+                f"{emulator.url}/api/eu/crm/v8/org",
+                headers={"Authorization": f"Zoho-oauthtoken {token}"},
+                timeout=30,
+            ).status_code
+        )
+
+    callers = [threading.Thread(target=call) for _ in range(3)]
+    for caller in callers:
+        caller.start()
+    for caller in callers:
+        caller.join(30)
+    assert answers == [200, 200, 200]
+    stats = emulator.client.stats()
+    assert stats["api_in_flight_max"] == 3  # each was held 1.5 s: they overlapped
+    assert stats["api_in_flight"] == 0
+    zoho_http.api("GET", "eu", "org", token)
+    assert emulator.client.stats()["api_in_flight_max"] == 3  # a peak, not the last
