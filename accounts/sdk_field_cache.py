@@ -5,9 +5,14 @@ The SDK keeps each connection's field metadata in a JSON file and reads it throu
 then once more for every record in the response (a 200-record page parses the same file
 200 times). `install()` replaces that static method, without editing the installed SDK,
 with one that parses a file once per (inode, size, mtime) and hands out a shallow copy: the
-SDK only ever adds or deletes top-level keys of what it read (then writes the file back), so
-nested values can be shared read-only. Writes through `Utility.write_to_file` drop the
-entry at once. The cache is a bounded LRU, so it cannot grow with the number of connections.
+SDK adds or deletes top-level keys of what it read (then writes the file back), and the one
+change it makes below them is idempotent: turning a record response into a `Record`
+(`JSONConverter.is_record_response`) adds the `Record` class's own members (`id`, `tag`,
+`created_by`, …) to the module's entry, always the same keys with the same values. So
+nested values are shared, and whatever serialises them does it in one step that no other
+thread can interleave with (`json.dumps`, `pickle`). Writes through `Utility.write_to_file`
+drop the entry at once. The cache is a bounded LRU, so it cannot grow with the number of
+connections.
 
 Every SDK record call also starts with `Utility.get_fields(module)` under `Utility.lock`, one
 re-entrant lock for the whole process. Once a connection's file holds the module, all that
@@ -17,6 +22,10 @@ request, bench/README.md). `install()` also wraps `get_fields` with a read-only 
 that answers exactly as the SDK would when the module is already in this connection's file,
 without the lock; anything else (no file yet, module missing, a refresh under way, a
 comma-separated list) goes to the SDK's own code, lock and all.
+
+`prefetch` fetches a connection's missing modules outside `Utility.lock`; several
+prefetches of one connection at once (the home page's tiles) share each module's fetch
+(`_Flight`) instead of asking Zoho for it again.
 
 The files are per host (ZOHO_SDK_RESOURCE_DIR); their contents are also shared through
 Django's cache (Redis in production), so a connection's field metadata is fetched from
@@ -37,6 +46,8 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from typing import Any
 
+from django.conf import settings
+
 from zohoportal.cache import MISSING, cache_delete, cache_get, cache_set, run_once
 
 MAX_FILES = 256
@@ -45,7 +56,15 @@ SHARED_TTL = 3600
 
 _cache: OrderedDict[str, tuple[tuple[int, int, int], Any]] = OrderedDict()
 _lock = threading.Lock()
-_counts = {"hits": 0, "misses": 0, "lock_free": 0, "seeded": 0, "published": 0, "prefetched": 0}
+_counts = {
+    "hits": 0,
+    "misses": 0,
+    "lock_free": 0,
+    "seeded": 0,
+    "published": 0,
+    "prefetched": 0,
+    "shared_fetches": 0,
+}
 
 
 def get_json(file_path) -> Any:
@@ -84,9 +103,14 @@ def write_atomically(file_path, contents: Any) -> None:
     """
     path = os.fspath(file_path)
     temporary = f"{path}.{os.getpid()}.{threading.get_ident()}.tmp"
+    # `json.dumps`, not `json.dump`: the C encoder turns the whole object into text without
+    # letting another thread run, while `dump` writes chunk by chunk and another thread's SDK
+    # call could add keys to a module's entry meanwhile ("dictionary changed size during
+    # iteration", see the module docstring).
+    text = json.dumps(contents)
     try:
         with open(temporary, "w") as handle:
-            json.dump(contents, handle)
+            handle.write(text)
         os.replace(temporary, path)
     finally:
         if os.path.exists(temporary):
@@ -278,34 +302,99 @@ def prefetch(utility, initializer_class, module_api_name) -> bool:
     first = utility.verify_module_api_name(module_api_name)
     fetched: dict[str, Any] = {}
     pending = [first]
-    while pending:
-        name = pending.pop()
-        if not isinstance(name, str) or name.lower() in fetched or known.get(name.lower()):
-            continue
-        _prefetching.related = []
-        try:
-            details = utility.get_fields_details(name)
-        except Exception:  # noqa: BLE001 - the SDK's own path decides what the error means
-            details = None
-        finally:
-            related, _prefetching.related = _prefetching.related, None
-        if not details:
-            if name == first:
-                return False
-            continue  # a module a lookup reaches but this user may not see: as the SDK does
-        fetched[name.lower()] = details
-        pending.extend(related)
-    if fetched:
-        with host_lock(file_path), utility.lock:
-            try:
-                current = get_json(file_path)
-            except (OSError, ValueError):
-                current = {}
-            current = current if isinstance(current, dict) else {}
-            merged = {**current, **{k: v for k, v in fetched.items() if not current.get(k)}}
-            utility.write_to_file(file_path=file_path, file_contents=merged)
+    mine: list = []  # the fetches this prefetch started, that others may wait for
+    try:
+        while pending:
+            name = pending.pop()
+            if not isinstance(name, str) or name.lower() in fetched or known.get(name.lower()):
+                continue
+            if _in_file(file_path, name):  # another prefetch wrote it meanwhile
+                continue
+            details, related = _fetch_details(utility, file_path, name, mine)
+            if not details:
+                if name == first:
+                    return False
+                continue  # a module a lookup reaches but this user may not see: as the SDK does
+            fetched[name.lower()] = details
+            pending.extend(related)
+        if fetched:
+            with host_lock(file_path), utility.lock:
+                try:
+                    current = get_json(file_path)
+                except (OSError, ValueError):
+                    current = {}
+                current = current if isinstance(current, dict) else {}
+                merged = {**current, **{k: v for k, v in fetched.items() if not current.get(k)}}
+                utility.write_to_file(file_path=file_path, file_contents=merged)
+    finally:
+        _land(mine)
     _counts["prefetched"] += 1
     return True
+
+
+def _in_file(file_path: str, name: str) -> bool:
+    try:
+        return _usable(get_json(file_path), name.lower())
+    except (OSError, ValueError):
+        return False
+
+
+class _Flight:
+    """One fetch of one module's fields for one connection file, and who waits for it."""
+
+    def __init__(self):
+        self.done = threading.Event()
+        self.details: Any = None
+        self.related: list = []
+
+
+# A module several prefetches of one connection reach at the same time (the home page asks
+# for its tiles a few at once, and Leads, Contacts and Deals all reach Accounts) is fetched
+# once: the others wait for that fetch and take its answer. A flight lasts until its
+# prefetch has written the file, after which the file itself has the module: nothing is
+# kept in memory past that (a forgotten file is fetched again).
+_flights: dict[tuple[str, str], _Flight] = {}
+_flights_lock = threading.Lock()
+
+
+def _fetch_details(utility, file_path: str, name: str, mine: list) -> tuple[Any, list]:
+    """The SDK's `get_fields_details(name)` for this connection's file and the related
+    modules it reaches; a fetch of the same module already under way is waited for instead.
+    The keys of the flights this call started are added to `mine` (ended by `prefetch`)."""
+    key = (file_path, name.lower())
+    with _flights_lock:
+        flight = _flights.get(key)
+        if flight is None:
+            flight = _flights[key] = _Flight()
+            mine.append(key)
+            owner = True
+        else:
+            owner = False
+    if not owner:
+        if flight.done.wait(timeout=float(settings.ZOHO_HTTP_TIMEOUT) + 5):
+            _counts["shared_fetches"] += 1
+            return flight.details, list(flight.related)
+        # That fetch is stuck: fetch it here too.
+    _prefetching.related = []
+    try:
+        details = utility.get_fields_details(name)
+    except Exception:  # noqa: BLE001 - the SDK's own path decides what the error means
+        details = None
+    finally:
+        related, _prefetching.related = _prefetching.related, None
+    if owner:
+        flight.details, flight.related = details, list(related)
+        flight.done.set()
+    return details, related
+
+
+def _land(keys: list) -> None:
+    """The flights a prefetch started end: its file is written (or it gave up)."""
+    with _flights_lock:
+        for key in keys:
+            flight = _flights.pop(key, None)
+            if flight is not None:
+                flight.done.set()  # a waiter never waits for a fetch that will not come
 
 
 def _note_related(module_api_name) -> bool:

@@ -7,13 +7,16 @@ turns SDK objects into plain dicts and SDK answers into `CrmError`. A 401 INVALI
 
 from __future__ import annotations
 
+import contextvars
 import inspect
 import logging
 from collections.abc import Callable
+from concurrent.futures import ThreadPoolExecutor
 from datetime import date, datetime
 from typing import Any, TypeVar
 
 import requests
+from django import db
 from zohocrmsdk.src.com.zoho.crm.api.exception import SDKException
 from zohocrmsdk.src.com.zoho.crm.api.fields import FieldsOperations, GetFieldsParam
 from zohocrmsdk.src.com.zoho.crm.api.fields import ResponseWrapper as FieldsWrapper
@@ -96,6 +99,48 @@ def run(connection: ZohoConnection, call: Callable[[], T], *, write: bool = Fals
         except SDKException as error:
             raise _sdk_error(error, write=write) from None
     raise AssertionError("unreachable")
+
+
+# Calls of one page fanned out at once: Zoho caps concurrent API calls per org by edition
+# (its "API Limits" page; the Free edition's cap is the smallest), so one page never takes
+# more than a few of them, leaving the rest to the org's other users.
+CONCURRENT_CALLS = 4
+
+
+def run_concurrently(
+    connection: ZohoConnection, work: Callable[[ZohoConnection, Any], T], items: list
+) -> list[T]:
+    """`work(connection, item)` for each item, at most CONCURRENT_CALLS at once, in order.
+
+    The connection is made fresh here first, on this thread, so that the threads never
+    refresh it: each then runs its calls under its own `activated()` (the SDK's state is
+    per thread) with no database work, and gives back any database connection it opened.
+    Each runs in a copy of this thread's context (the request id in log lines).
+    """
+    if len(items) < 2:
+        return [work(connection, item) for item in items]
+    try:
+        connection = token_refresh.connection_ensure_fresh(connection)
+    except token_refresh.RefreshError as error:
+        raise CrmError(error.code, error.message) from None
+    except token_crypto.TokenDecryptionError:
+        raise CrmError(
+            "NEEDS_RECONSENT",
+            "This connection's stored tokens cannot be read. Sign in with Zoho again.",
+        ) from None
+    context = contextvars.copy_context()
+
+    def one(item):
+        try:
+            return work(connection, item)
+        finally:
+            db.connections.close_all()  # this thread's own, if it opened any
+
+    with ThreadPoolExecutor(
+        max_workers=min(CONCURRENT_CALLS, len(items)), thread_name_prefix="zoho-call"
+    ) as pool:
+        futures = [pool.submit(context.copy().run, one, item) for item in items]
+        return [future.result() for future in futures]
 
 
 def _refresh_after_rejection(connection: ZohoConnection, rejected: str) -> ZohoConnection:

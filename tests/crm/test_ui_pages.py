@@ -39,6 +39,37 @@ def test_the_header_offers_the_orgs_modules_and_home_is_a_dashboard(client, us):
     assert "4150868" not in re.sub(r'href="[^"]*"', "", tile)  # names, not ids
 
 
+def test_the_dashboard_asks_zoho_for_its_tiles_a_few_at_a_time(zoho, connect, monkeypatch):
+    """Eight tiles, each its own calls: not one after another, never more than
+    CONCURRENT_CALLS at once (Zoho caps concurrent calls per org), and no module's fields
+    fetched twice because several tiles reach it at the same time."""
+    from django.test import Client
+
+    from crm import zoho_crm
+
+    def fields_calls():
+        return zoho.client.stats()["api_calls_by_path"].get("/api/us/crm/v8/settings/fields", 0)
+
+    patricia = Client()
+    connect(US[0], US[1], client=patricia)
+    zoho.client.add_fault("/api/us/crm/v8/", match="prefix", delay_s=0.3, count=None)
+    try:
+        home = patricia.get("/")
+    finally:
+        zoho.client.clear_faults()
+    assert home.status_code == 200
+    assert len(re.findall(r'id="tile-', home.text)) == 8
+    assert 'class="hint tile-foot"' not in home.text  # no tile failed
+    assert 2 <= zoho.client.stats()["api_in_flight_max"] <= zoho_crm.CONCURRENT_CALLS
+    at_once = fields_calls()
+    # Another user of the same org, first visit too, one tile at a time: as many fetches.
+    monkeypatch.setattr(zoho_crm, "CONCURRENT_CALLS", 1)
+    marcus = Client()
+    connect("marcus.webb@zylker-traders.com", US[1], client=marcus)
+    assert marcus.get("/").status_code == 200
+    assert fields_calls() - at_once == at_once
+
+
 def test_the_list_says_which_records_of_how_many_and_keeps_the_sort(client, us):
     page = client.get("/crm/Leads/?per_page=20&page=3&sort_by=Full_Name&sort_order=asc").text
     assert '<span id="list-range">41–45 of 45</span>' in page
