@@ -115,6 +115,23 @@ def test_a_record_page_has_layout_sections_and_related_lists(client, us):
     assert 'aria-label="Breadcrumb"' in page
 
 
+def test_a_records_related_lists_are_asked_for_a_few_at_a_time(client, us, zoho):
+    from crm import zoho_crm
+
+    account = _first_id(client, "Accounts")
+    client.get(f"/crm/Accounts/{account}/")  # metadata cached: what follows is the lists
+    zoho.client.add_fault(
+        f"/api/us/crm/v8/Accounts/{account}/", match="prefix", delay_s=0.3, count=None
+    )
+    try:
+        page = client.get(f"/crm/Accounts/{account}/").text
+    finally:
+        zoho.client.clear_faults()
+    related = re.findall(r'<h2 id="related-\d+">([^<]+)</h2>', page)
+    assert "Contacts" in related and "Deals" in related
+    assert 2 <= zoho.client.stats()["api_in_flight_max"] <= zoho_crm.CONCURRENT_CALLS
+
+
 def test_edit_names_the_record_and_a_lookup_carries_its_name(client, us):
     contact = _first_id(client, "Contacts")
     record = client.get(f"/crm/api/Contacts/{contact}/").json()["data"]
