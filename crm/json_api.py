@@ -42,7 +42,7 @@ def _json_body(request: HttpRequest):
         raise CrmError("UNSUPPORTED_MEDIA_TYPE", "Send the body as application/json.")
     too_large = CrmError("TOO_LARGE", f"The request body is too large: at most {MAX_BODY:,} bytes.")
     declared = request.META.get("CONTENT_LENGTH") or ""
-    if declared.isdigit() and int(declared) > MAX_BODY:
+    if declared.isascii() and declared.isdigit() and int(declared) > MAX_BODY:
         raise too_large  # not even read
     try:
         body = request.body

@@ -630,9 +630,17 @@ def _list_query(request) -> dict:
     }
 
 
+def _number(raw) -> int | None:
+    """A query-string number as people type it: ASCII digits only ("²" is a digit to
+    `str.isdigit` and not to `int`), at most six of them."""
+    return int(raw) if raw and len(raw) <= 6 and raw.isascii() and raw.isdigit() else None
+
+
 def _choice(raw, choices, default: int) -> int:
-    return int(raw) if raw and raw.isdigit() and int(raw) in choices else default
+    number = _number(raw)
+    return number if number in choices else default
 
 
 def _positive(raw, default: int) -> int:
-    return int(raw) if raw and raw.isdigit() and 0 < int(raw) <= 10_000 else default
+    number = _number(raw)
+    return number if number is not None and 0 < number <= 10_000 else default

@@ -10,6 +10,7 @@ from __future__ import annotations
 import contextvars
 import inspect
 import logging
+import threading
 from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 from datetime import date, datetime
@@ -60,6 +61,10 @@ from .errors import CrmError, no_permission, zoho_failed, zoho_timed_out
 logger = logging.getLogger("zohoportal.crm")
 T = TypeVar("T")
 MAX_USER_PAGES = 10  # 2,000 users, 200 a page
+
+
+class _NotStarted(Exception):
+    """A call `run_concurrently` dropped after an earlier one failed (never seen outside)."""
 
 
 class _InvalidToken(Exception):
@@ -129,18 +134,29 @@ def run_concurrently(
             "This connection's stored tokens cannot be read. Sign in with Zoho again.",
         ) from None
     context = contextvars.copy_context()
+    failed = threading.Event()
 
     def one(item):
+        if failed.is_set():  # an earlier item failed: its error is what the caller gets
+            raise _NotStarted
         try:
             return work(connection, item)
+        except BaseException:
+            failed.set()
+            raise
         finally:
             db.connections.close_all()  # this thread's own, if it opened any
 
-    with ThreadPoolExecutor(
+    pool = ThreadPoolExecutor(
         max_workers=min(CONCURRENT_CALLS, len(items)), thread_name_prefix="zoho-call"
-    ) as pool:
+    )
+    try:
         futures = [pool.submit(context.copy().run, one, item) for item in items]
         return [future.result() for future in futures]
+    finally:
+        # After a failure the calls not yet started are dropped (a throttled org gets no
+        # more of them, a timeout is waited for once); those under way finish.
+        pool.shutdown(wait=True, cancel_futures=True)
 
 
 def _refresh_after_rejection(connection: ZohoConnection, rejected: str) -> ZohoConnection:

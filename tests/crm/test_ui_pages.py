@@ -303,3 +303,38 @@ def test_a_related_list_of_a_record_that_is_not_there_is_a_404(client, us):
     far = client.get(f"/crm/Accounts/{account}/related/Contacts/?page=500&per_page=200")
     assert far.status_code == 200
     assert "first 2,000 records only: this is the first page" in far.text
+
+
+@pytest.mark.parametrize("value", ["²", "٣", "1" * 40])
+def test_page_numbers_that_are_not_plain_digits_fall_back(client, busy_account, value):
+    """`str.isdigit` says yes to "²" and "٣"; `int` refuses the first: never a 500."""
+    for url in ("/crm/Contacts/", f"/crm/Accounts/{busy_account}/related/Contacts/"):
+        for name in ("page", "per_page"):
+            assert client.get(url, {name: value}).status_code == 200, (url, name)
+
+
+def test_after_a_failure_the_calls_not_yet_started_are_dropped(connect):
+    """`run_concurrently`: one call fails while the others are under way; those finish,
+    the rest of the queue never goes out (a throttled org gets no more calls)."""
+    import threading
+    import time
+
+    from crm import zoho_crm
+    from crm.errors import CrmError
+
+    connection = connect(US[0], US[1], client=None)
+    started = []
+    all_at_zoho = threading.Barrier(zoho_crm.CONCURRENT_CALLS)
+
+    def work(connection, item):
+        started.append(item)
+        if item < zoho_crm.CONCURRENT_CALLS:
+            all_at_zoho.wait(10)  # the first few are all under way...
+        if item == 0:
+            raise CrmError("THROTTLED", "Zoho is busy.")  # ...when the first fails
+        time.sleep(0.5)  # the others still at Zoho meanwhile
+        return item
+
+    with pytest.raises(CrmError):
+        zoho_crm.run_concurrently(connection, work, list(range(12)))
+    assert sorted(started) == list(range(zoho_crm.CONCURRENT_CALLS))
