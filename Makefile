@@ -1,5 +1,5 @@
 # zohoportal: `make run` starts the portal with the Zoho emulator (demo mode, SQLite);
-# `make test` runs the whole suite on SQLite, then on PostgreSQL (with Redis for the shared cache).
+# `make test` runs the whole suite on SQLite and on PostgreSQL (with Redis for the shared cache), side by side.
 PYTHON ?= python3
 VENV := .venv
 BIN := $(VENV)/bin
