@@ -338,3 +338,14 @@ def test_after_a_failure_the_calls_not_yet_started_are_dropped(connect):
     with pytest.raises(CrmError):
         zoho_crm.run_concurrently(connection, work, list(range(12)))
     assert sorted(started) == list(range(zoho_crm.CONCURRENT_CALLS))
+
+
+def test_no_template_comment_spans_lines():
+    """Django's `{# … #}` ends on its line: one spanning two lines is shown on the page."""
+    from pathlib import Path
+
+    root = Path(__file__).resolve().parents[2] / "templates"
+    for template in root.rglob("*.html"):
+        for number, line in enumerate(template.read_text().splitlines(), 1):
+            if "{#" in line:
+                assert "#}" in line.split("{#", 1)[1], f"{template.relative_to(root)}:{number}"
