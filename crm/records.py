@@ -575,14 +575,14 @@ def module_sections(*, connection: ZohoConnection, module: Module) -> list[Secti
 
 @dataclass(frozen=True)
 class RelatedList:
-    """A related list of one record: its label, the related module and its first records."""
+    """One page of a related list of one record: its label, the related module, the
+    records, whether there are more, and (on its own page) the record's name."""
 
     api_name: str
     label: str
     module: Module
     records: list[dict]
     more: bool
-    error: CrmError | None = None
     page: int = 1
     per_page: int = RELATED_PER_PAGE
     parent_name: str = ""
@@ -598,6 +598,39 @@ def related_list_meta(*, connection: ZohoConnection, module: Module) -> list[dic
     return [entry for entry in entries if entry["module"] in visible]
 
 
+def _related_list(
+    connection: ZohoConnection,
+    module: Module,
+    record_id: int,
+    entry: dict,
+    *,
+    page: int = 1,
+    per_page: int = RELATED_PER_PAGE,
+    parent_name: str = "",
+) -> RelatedList:
+    """One page of the related list `entry` (from `related_list_meta`) of a record."""
+    related = module_get(connection=connection, module=entry["module"])
+    records, info = zoho_crm.related_records(
+        connection,
+        module.api_name,
+        record_id,
+        entry["api_name"],
+        field_names=[f.api_name for f in related.list_fields][:MAX_FIELDS_PER_CALL],
+        page=page,
+        per_page=per_page,
+    )
+    return RelatedList(
+        api_name=entry["api_name"],
+        label=entry["label"],
+        module=related,
+        records=records,
+        more=bool(info.get("more_records")),
+        page=page,
+        per_page=per_page,
+        parent_name=parent_name,
+    )
+
+
 def related_lists(
     *, connection: ZohoConnection, module: Module, record_id: int, per_page: int = RELATED_PER_PAGE
 ) -> list[RelatedList]:
@@ -607,26 +640,11 @@ def related_lists(
 
     def one(connection: ZohoConnection, entry: dict) -> RelatedList | None:
         try:
-            related = module_get(connection=connection, module=entry["module"])
-            records, info = zoho_crm.related_records(
-                connection,
-                module.api_name,
-                record_id,
-                entry["api_name"],
-                field_names=[f.api_name for f in related.list_fields][:MAX_FIELDS_PER_CALL],
-                per_page=per_page,
-            )
+            return _related_list(connection, module, record_id, entry, per_page=per_page)
         except CrmError as error:
             if error.code in _NOT_ABOUT_THE_LIST:
                 raise
             return None
-        return RelatedList(
-            api_name=entry["api_name"],
-            label=entry["label"],
-            module=related,
-            records=records,
-            more=bool(info.get("more_records")),
-        )
 
     entries = related_list_meta(connection=connection, module=module)
     return [found for found in zoho_crm.run_concurrently(connection, one, entries) if found]
@@ -661,25 +679,14 @@ def related_page(
             f"Zoho pages a related list through its first {MAX_PAGED_RECORDS:,} records only.",
             field="page",
         )
-    related = module_get(connection=connection, module=entry["module"])
     parent_name = record_name(connection=connection, module=module, record_id=record_id)
     if parent_name is None:
         raise not_found()
-    found, info = zoho_crm.related_records(
+    return _related_list(
         connection,
-        module.api_name,
+        module,
         record_id,
-        entry["api_name"],
-        field_names=[f.api_name for f in related.list_fields][:MAX_FIELDS_PER_CALL],
-        page=page,
-        per_page=per_page,
-    )
-    return RelatedList(
-        api_name=entry["api_name"],
-        label=entry["label"],
-        module=related,
-        records=found,
-        more=bool(info.get("more_records")),
+        entry,
         page=page,
         per_page=per_page,
         parent_name=parent_name,
