@@ -216,15 +216,4 @@ def revocations_retry(*, batch: int = BATCH) -> RetryReport:
 
 def revocations_reencrypt(*, batch_size: int = 500) -> int:
     """Re-encrypt every queued token under the newest key (with `zoho_rotate_keys`)."""
-    count = 0
-    ids = list(PendingRevocation.objects.order_by("pk").values_list("pk", flat=True))
-    for start in range(0, len(ids), batch_size):
-        with transaction.atomic():
-            rows = PendingRevocation.objects.select_for_update().filter(
-                pk__in=ids[start : start + batch_size]
-            )
-            for row in rows:
-                row.token_encrypted = token_crypto.rotate(row.token_encrypted)
-                row.save(update_fields=["token_encrypted"])
-                count += 1
-    return count
+    return token_crypto.rotate_rows(PendingRevocation, ("token_encrypted",), batch_size=batch_size)

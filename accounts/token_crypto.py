@@ -73,3 +73,25 @@ def rotate(ciphertext: str) -> str:
         return fernet().rotate(ciphertext.encode("ascii")).decode("ascii")
     except (InvalidToken, UnicodeError, ValueError):
         raise TokenDecryptionError() from None
+
+
+def rotate_rows(model, fields: tuple[str, ...], *, batch_size: int = 500) -> int:
+    """Re-encrypt `fields` (empty ones left as they are) of every `model` row under the
+    newest key, `batch_size` rows per transaction under row locks; the rows changed.
+
+    Raises TokenDecryptionError (and changes nothing further) on a value no key can read.
+    """
+    from django.db import transaction
+
+    count = 0
+    ids = list(model.objects.order_by("pk").values_list("pk", flat=True))
+    for start in range(0, len(ids), batch_size):
+        with transaction.atomic():
+            rows = model.objects.select_for_update().filter(pk__in=ids[start : start + batch_size])
+            for row in rows:
+                for name in fields:
+                    if getattr(row, name):
+                        setattr(row, name, rotate(getattr(row, name)))
+                row.save(update_fields=list(fields))
+                count += 1
+    return count

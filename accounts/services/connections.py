@@ -245,17 +245,8 @@ def connections_reencrypt(*, batch_size: int = 500) -> int:
 
     Raises TokenDecryptionError (and changes nothing further) on a row no key can read.
     """
-    count = 0
-    ids = list(ZohoConnection.objects.order_by("pk").values_list("pk", flat=True))
-    for start in range(0, len(ids), batch_size):
-        with transaction.atomic():
-            rows = ZohoConnection.objects.select_for_update().filter(
-                pk__in=ids[start : start + batch_size]
-            )
-            for row in rows:
-                row.refresh_token_encrypted = token_crypto.rotate(row.refresh_token_encrypted)
-                if row.access_token_encrypted:
-                    row.access_token_encrypted = token_crypto.rotate(row.access_token_encrypted)
-                row.save(update_fields=["refresh_token_encrypted", "access_token_encrypted"])
-                count += 1
-    return count
+    return token_crypto.rotate_rows(
+        ZohoConnection,
+        ("refresh_token_encrypted", "access_token_encrypted"),
+        batch_size=batch_size,
+    )
