@@ -130,19 +130,23 @@ def fresh_database(kind: str, tmp_path: Path, env: dict[str, str]) -> str:
         url = f"sqlite:///{tmp_path / 'portal.sqlite3'}"
         shutil.copyfile(_sqlite_template(env), tmp_path / "portal.sqlite3")
         return url
+    test_url = os.environ["TEST_POSTGRES_URL"]
+    name = f"{_pg_params(test_url)['dbname']}_srv_{os.getpid()}_{next(_serial)}"
+    _create_database(test_url, name, template=_postgres_template(test_url, env))
+    return urlsplit(test_url)._replace(path=f"/{name}").geturl()
+
+
+def _create_database(test_url: str, name: str, *, template: str | None = None) -> None:
+    """PostgreSQL database `name` (replacing one of that name), empty or a copy of `template`."""
     import psycopg2
 
-    test_url = os.environ["TEST_POSTGRES_URL"]
-    params = _pg_params(test_url)
-    name = f"{params['dbname']}_srv_{os.getpid()}_{next(_serial)}"
-    template = _postgres_template(test_url, env)
-    admin = psycopg2.connect(**{**params, "dbname": "postgres"})
+    admin = psycopg2.connect(**{**_pg_params(test_url), "dbname": "postgres"})
     admin.autocommit = True
     with admin.cursor() as cursor:
         cursor.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
-        cursor.execute(f'CREATE DATABASE "{name}" TEMPLATE "{template}"')
+        copy = f' TEMPLATE "{template}"' if template else ""
+        cursor.execute(f'CREATE DATABASE "{name}"{copy}')
     admin.close()
-    return urlsplit(test_url)._replace(path=f"/{name}").geturl()
 
 
 _templates: dict[str, str] = {}
@@ -158,16 +162,8 @@ def _sqlite_template(env: dict[str, str]) -> str:
 
 def _postgres_template(test_url: str, env: dict[str, str]) -> str:
     if "postgres" not in _templates:
-        import psycopg2
-
-        params = _pg_params(test_url)
-        name = f"{params['dbname']}_srv_{os.getpid()}_template"
-        admin = psycopg2.connect(**{**params, "dbname": "postgres"})
-        admin.autocommit = True
-        with admin.cursor() as cursor:
-            cursor.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
-            cursor.execute(f'CREATE DATABASE "{name}"')
-        admin.close()
+        name = f"{_pg_params(test_url)['dbname']}_srv_{os.getpid()}_template"
+        _create_database(test_url, name)
         url = urlsplit(test_url)._replace(path=f"/{name}").geturl()
         _migrate({**env, "DATABASE_URL": url})
         atexit.register(drop_database, url)
