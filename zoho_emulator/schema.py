@@ -15,7 +15,7 @@ import re
 from dataclasses import dataclass, field
 from datetime import date, datetime
 
-from . import catalog
+from . import catalog, zoho_keys
 
 JSON_TYPES = {
     "text": "string",
@@ -402,7 +402,7 @@ def field_json(mod: ModuleDef, fd: FieldDef, sequence: int) -> dict:
         }
     if fd.data_type == "autonumber":
         meta["auto_number"] = {"prefix": "", "suffix": "", "start_number": 1}
-    return meta
+    return zoho_keys.field(meta)
 
 
 @functools.cache
@@ -459,7 +459,7 @@ def module_json(mod: ModuleDef, access: dict | None = None) -> dict:
     }
     if access is not None:
         out.update(access)
-    return out
+    return zoho_keys.module(out)
 
 
 def module_metadata(schema: OrgSchema, access_for=None) -> list[dict]:
@@ -748,7 +748,7 @@ def related_lists(schema: OrgSchema, module: str) -> list[RelatedList]:
 
 def related_list_json(module: str, rl: RelatedList, schema: OrgSchema) -> dict:
     rel = schema.modules.get(rl.module) if rl.module else None
-    return {
+    out = {
         "id": rl.list_id,
         "sequence_number": str(rl.sequence),
         "display_label": rl.display_label,
@@ -769,3 +769,4 @@ def related_list_json(module: str, rl: RelatedList, schema: OrgSchema) -> dict:
         "sort_order": None,
         "fields": None,
     }
+    return zoho_keys.related_list(out)

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from .. import seed
+from .. import seed, zoho_keys
 from ..web import Response, json_response, no_content
 from .context import MAX_PER_PAGE, Ctx
 from .errors import invalid_param
@@ -74,7 +74,7 @@ def org(ctx: Ctx) -> Response:
 
 def org_json(org: seed.Org) -> dict:
     owner = seed.org_users(org.zgid)[0]
-    return {
+    out = {
         "id": org.org_id,
         "zgid": org.zgid,
         "company_name": org.name,
@@ -110,3 +110,4 @@ def org_json(org: seed.Org) -> dict:
         "photo_id": None,
         "zia_portal_id": None,
     }
+    return zoho_keys.org(out, org.zgid)
