@@ -476,7 +476,7 @@ ALLOWANCES: tuple[Allowance, ...] = (
         "fields.json",
         ("/components/schemas/fields",),
         without_required(*FIELD_KEYS_NOT_ALWAYS_SENT),
-        "fields.json#/components/schemas/fields/required lists every property (74 keys, "
+        "fields.json#/components/schemas/fields/required lists every property (75 keys, "
         "typo 'file_upolad_optionlist' included). Zoho's own "
         "v8.0/fields/operations/getFields/examples/response-200-fullexample.md leaves out "
         "these on every field (layout_associations and quick_sequence_number on some): "
