@@ -161,9 +161,9 @@ class ZohoSpecs:
             path, method, _ = self.find(op)
             doc = copy.deepcopy(self.document(op.file))
             item = doc["paths"][path]
+            # the one method, and what the path item shares (its parameters list)
             doc["paths"] = {
                 path: {k: v for k, v in item.items() if k == method or not isinstance(v, dict)}
-                | ({"parameters": item["parameters"]} if "parameters" in item else {})
             }
             spec = SchemaPath.from_dict(
                 doc, base_uri=CANONICAL.format(op.file), handlers=self.handlers
