@@ -10,6 +10,7 @@ import time
 from urllib.parse import urlsplit
 
 from . import accounts, crm, seed, urls
+from .crm.record_state import set_record_state
 from .state import Fault, State
 from .web import Request, Response, html_response, json_response
 
@@ -426,6 +427,8 @@ class Emulator:
                     own = sorted(self.dc_client_secrets)
                 # Secrets are not echoed back: only which data centers have their own.
                 return json_response({"dcs_with_own_secret": own})
+        if name == "record-state" and method == "POST":
+            return set_record_state(self, _control_params(req))
         if name == "expire-tokens" and method == "POST":
             return self._expire(_control_params(req))
         if name == "redirect-uris":

@@ -143,6 +143,12 @@ class EmulatorClient:
             "redirect_uris"
         ]
 
+    def set_record_state(self, zgid: str, module: str, record_id: str, **state) -> dict:
+        """Lock/unlock a record or set its approval state (``locked=True``,
+        ``approval_state="pending"``); returns what the record now says."""
+        spec = {"zgid": zgid, "module": module, "id": record_id, **state}
+        return self._json("POST", "/_emulator/record-state", json_body=spec)["record"]
+
     # ------------------------------------------------------------------ OAuth helpers
     def authorize(
         self, params: dict, email: str, org: str | None = None, approve: bool = True, dc: str = "us"

@@ -879,3 +879,22 @@ def directory() -> list[dict]:
         }
         for u in USERS
     ]
+
+
+# Record states the demo shows in every org (Leads and Deals): the oldest record is locked,
+# the next awaits approval, the third was rejected (editable again, as at Zoho).
+RECORD_STATES = (
+    {"Locked__s": True},
+    {"$approval_state": "approval_process_pending"},
+    {"$approval_state": "approval_process_rejected"},
+)
+STATEFUL_MODULES = ("Leads", "Deals")
+
+
+def mark_record_states(data: dict[str, dict[str, dict]]) -> None:
+    """Lock and put under approval a few seeded records of ``STATEFUL_MODULES`` (the oldest,
+    by id: tests that write take the newest)."""
+    for module in STATEFUL_MODULES:
+        oldest = sorted(data.get(module, {}), key=int)
+        for record_id, state in zip(oldest, RECORD_STATES, strict=False):
+            data[module][record_id].update(state)

@@ -656,6 +656,7 @@ def build_org_records(org: seed.Org) -> tuple[dict[str, dict[str, dict]], seed.I
     data, ids = seed.build_core_records(org)
     builder = _Builder(org, data, ids)
     builder.build()
+    seed.mark_record_states(data)
     for mod in builder.schema.record_modules():
         data.setdefault(mod.api_name, {})
     return data, ids

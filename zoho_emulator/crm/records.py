@@ -10,6 +10,7 @@ from ..web import Response, json_response, no_content
 from .context import MAX_FIELDS, MAX_PER_PAGE, MAX_WRITE, Ctx, int_param
 from .errors import crm_error, invalid_param, param_missing
 from .paging import page_answer
+from .record_state import refusal, state_keys
 
 
 def present(ctx: Ctx, module: str, rec: dict, fields: list[str] | None) -> dict:
@@ -184,7 +185,10 @@ def get_record(ctx: Ctx, module: str, record_id: str) -> Response:
         rec = ctx.org_data.records[module].get(record_id)
         if rec is None:
             return no_content()
-        return json_response({"data": [present(ctx, module, rec, fields)]})
+        shown = present(ctx, module, rec, fields)
+        if "Locked__s" in ctx.schema.fields(module):  # modules whose records lock and approve
+            shown.update(state_keys(rec))
+        return json_response({"data": [shown]})
 
 
 # ------------------------------------------------------------------------------ search
@@ -489,6 +493,15 @@ def update_records(ctx: Ctx, module: str, url_id: str | None = None) -> Response
                     ).as_json()
                 )
                 continue
+            refused = refusal(existing, "update", index=index, url_id=url_id)
+            if refused is not None:
+                code, message, details, top_level = refused
+                if top_level:
+                    return crm_error(code, message, 400, details)
+                results.append(
+                    {"code": code, "details": details, "message": message, "status": "error"}
+                )
+                continue
             try:
                 record = _apply(ctx, module, item, index, existing)
             except FieldError as exc:
@@ -533,6 +546,13 @@ def delete_records(ctx: Ctx, module: str, url_id: str | None = None) -> Response
                         "message": "the id given seems to be invalid",
                         "status": "error",
                     }
+                )
+                continue
+            refused = refusal(store[record_id], "delete", index=None, url_id=url_id)
+            if refused is not None:
+                code, message, details, _ = refused
+                results.append(
+                    {"code": code, "details": details, "message": message, "status": "error"}
                 )
                 continue
             del store[record_id]
