@@ -69,6 +69,9 @@ HTTP_STATUS = {
     "NOT_FOUND": 404,
     "METHOD_NOT_ALLOWED": 405,
     "DUPLICATE_DATA": 409,
+    "RECORD_LOCKED": 409,  # locked in Zoho: no change until it is unlocked there
+    "NOT_APPROVED": 409,  # awaiting approval in Zoho
+    "NOT_EDITABLE": 409,  # Zoho marks the record not editable ($editable: false)
     "IN_PROGRESS": 409,  # the same Idempotency-Key is still being carried out
     "TOO_LARGE": 413,
     "UNSUPPORTED_MEDIA_TYPE": 415,

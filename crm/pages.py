@@ -9,7 +9,7 @@ from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils.html import format_html
 
-from . import records, submit_once
+from . import record_state, records, submit_once
 from .access import connection_required, status_for
 from .errors import CrmError, no_permission
 from .fields import SE_MODULE_KEY, is_zoho_id
@@ -219,6 +219,7 @@ def record_detail(request, connection, module: str, record_id: str):
             "related_empty": [r["label"] for r in related if not r["records"]],
             "related_error": related_error,
             "title": records.record_title(found, record),
+            "blocked": record_state.blocked(record),
         },
     )
 
@@ -408,6 +409,7 @@ def record_edit(request, connection, module: str, record_id: str):
         record = _describe_again(connection, found, ident, form)
     else:
         record = records.record_detail(connection=connection, module=found, record_id=ident)
+        record_state.refuse_if_blocked(record)
         form = edit_form(form_class, initial_from_record(found, record))
         describe_references(form, found, record)
     title = records.record_title(found, record) if record else found.singular_label
@@ -505,6 +507,7 @@ def record_delete(request, connection, module: str, record_id: str):
         messages.success(request, f"{found.singular_label}{name} deleted.")
         return redirect("crm:list", module=found.api_name)
     record = records.record_detail(connection=connection, module=found, record_id=ident)
+    record_state.refuse_if_blocked(record)
     return render(
         request,
         "records/delete.html",
@@ -557,7 +560,7 @@ def _form_error(connection, module: records.Module, form, error: CrmError) -> in
 
     Re-consent and a vanished record are not about the form: they get the error page.
     """
-    if status_for(error) in (403, 404):
+    if status_for(error) in (403, 404) or error.code in record_state.CODES:
         raise error
     field = error.field if error.field in form.fields else None
     message = error.message

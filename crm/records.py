@@ -16,7 +16,7 @@ from functools import cached_property
 from accounts.models import ZohoConnection
 from zohoportal.cache import MISSING, cache_delete, cache_get, get_or_set_once
 
-from . import zoho_crm
+from . import record_state, zoho_crm
 from .errors import CrmError, bad_input, no_permission, not_found
 from .fields import MODULE_NAME, REFERENCE_TYPES, SE_MODULE_KEY, Field, is_zoho_id
 
@@ -489,6 +489,8 @@ def raise_for_result(result: dict) -> None:
     """A failed per-record result as the CrmError a single-record call answers with."""
     if result["status"] == "success":
         return
+    if result["code"] in (record_state.RECORD_LOCKED, record_state.NOT_APPROVED):
+        raise record_state.from_zoho(result["code"], result["message"])
     if result.get("field") == "id" or result["code"] == "RECORD_NOT_FOUND":
         raise not_found()
     if result["code"] == "NO_PERMISSION":

@@ -56,6 +56,7 @@ from zohocrmsdk.src.com.zoho.crm.api.util.choice import Choice
 from accounts import token_crypto, token_refresh, zoho_sdk
 from accounts.models import ZohoConnection
 
+from . import record_state
 from .errors import CrmError, no_permission, zoho_failed, zoho_timed_out
 
 logger = logging.getLogger("zohoportal.crm")
@@ -277,6 +278,8 @@ def _api_error(code: str, message: str, details: dict | None, status: int) -> Cr
         )
     if code == "DUPLICATE_DATA":
         return CrmError(code, message or "A record with this value already exists.", field=field)
+    if code in (record_state.RECORD_LOCKED, record_state.NOT_APPROVED):
+        return record_state.from_zoho(code, message)
     if code in (
         "INVALID_DATA",
         "MANDATORY_NOT_FOUND",
