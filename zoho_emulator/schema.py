@@ -425,10 +425,19 @@ def field_metadata(schema: OrgSchema, module: str) -> list[dict]:
     return [field_json(mod, fd, seq) for seq, fd in enumerate(mod.fields.values(), start=1)]
 
 
+# Module flags as Zoho's getModules example ("all modules with variations") shows them:
+# Notes are ``system_hidden`` and not a tab (Attachments likewise: reached from their
+# record), Feeds ``user_hidden``. Every other module is a visible tab.
+MODULE_STATUS = {"Notes": "system_hidden", "Attachments": "system_hidden", "Feeds": "user_hidden"}
+NOT_TABS = frozenset({"Notes", "Attachments"})
+
+
 def module_json(mod: ModuleDef, access: dict | None = None) -> dict:
     """One entry of ``GET /settings/modules``; ``access`` holds the user's per-module
     ``viewable``/``creatable``/``editable``/``deletable`` (the profile's permissions)."""
     supported = mod.api_supported
+    if mod.parent_module is not None:
+        return _subform_module_json(mod, access)
     out = {
         "api_name": mod.api_name,
         "module_name": mod.api_name,
@@ -441,12 +450,11 @@ def module_json(mod: ModuleDef, access: dict | None = None) -> dict:
         "editable": supported and mod.creatable,
         "deletable": supported and mod.creatable,
         "viewable": True,
-        "visible": True,
         "convertable": "convertable" in mod.flags,
         "global_search_supported": supported,
-        "show_as_tab": True,
+        "show_as_tab": mod.api_name not in NOT_TABS,
         "sequence_number": mod.sequence,
-        "status": "visible",
+        "status": MODULE_STATUS.get(mod.api_name, "visible"),
         "quick_create": supported and mod.creatable,
         "per_page": 200,
         "business_card_field_limit": 5,
@@ -462,9 +470,49 @@ def module_json(mod: ModuleDef, access: dict | None = None) -> dict:
     return zoho_keys.module(out)
 
 
+def _subform_module_json(mod: ModuleDef, access: dict | None) -> dict:
+    """An inventory line-item module (Quoted_Items, ...) as Zoho lists it: ``generated_type:
+    "subform"``, not a tab, its parent named; read-only here (no subform writes)."""
+    viewable = True if access is None else access["viewable"]
+    out = {
+        "api_name": mod.api_name,
+        "module_name": mod.api_name.replace("_", ""),
+        "plural_label": mod.plural,
+        "singular_label": mod.singular,
+        "id": mod.module_id,
+        "api_supported": True,
+        "generated_type": "subform",
+        "creatable": False,
+        "editable": False,
+        "deletable": False,
+        "viewable": viewable,
+        "convertable": False,
+        "global_search_supported": False,
+        "show_as_tab": False,
+        "sequence_number": mod.sequence,
+        "status": "visible",
+        "quick_create": False,
+        "visibility": 2,
+        "per_page": 200,
+        "business_card_field_limit": 5,
+        "inventory_template_supported": False,
+        "isBlueprintSupported": False,
+        "feeds_required": False,
+        "modified_time": None,
+        "modified_by": None,
+        "parent_module": {"api_name": mod.parent_module, "id": _module_id_of(mod.parent_module)},
+    }
+    return zoho_keys.module(out)
+
+
 def module_metadata(schema: OrgSchema, access_for=None) -> list[dict]:
-    """The ``modules`` array of ``GET /settings/modules``."""
-    return [module_json(m, access_for(m) if access_for else None) for m in schema.modules.values()]
+    """The ``modules`` array of ``GET /settings/modules``: the org's modules, then the
+    subform (line-item) modules, each under its parent's permissions."""
+    out = [module_json(m, access_for(m) if access_for else None) for m in schema.modules.values()]
+    for sub in schema.subforms.values():
+        parent = schema.modules[sub.parent_module]
+        out.append(module_json(sub, access_for(parent) if access_for else None))
+    return out
 
 
 # --- validation -------------------------------------------------------------------------
@@ -706,6 +754,7 @@ class RelatedList:
     href: bool  # has a related records API
     sequence: int
     list_id: str
+    status: str = "visible"  # visible, user_hidden, scheduled_for_deletion
 
 
 def related_lists(schema: OrgSchema, module: str) -> list[RelatedList]:
@@ -729,6 +778,7 @@ def related_lists(schema: OrgSchema, module: str) -> list[RelatedList]:
                 href,
                 len(out) + 1,
                 str(base + 2 * len(out)),
+                RELATED_LIST_STATUS.get((module, api_name), "visible"),
             )
         )
 
@@ -746,8 +796,23 @@ def related_lists(schema: OrgSchema, module: str) -> list[RelatedList]:
     return out
 
 
+# Related lists the demo shows in states Zoho's getRelatedLists examples have
+# ("userhiddenrelatedlist", "scheduledfordeletionrelatedlist"): still answered by the related
+# records API, not shown in Zoho's UI.
+RELATED_LIST_STATUS = {
+    ("Accounts", "Sales_Orders"): "user_hidden",
+    ("Accounts", "Cases"): "scheduled_for_deletion",
+}
+
+
 def related_list_json(module: str, rl: RelatedList, schema: OrgSchema) -> dict:
-    rel = schema.modules.get(rl.module) if rl.module else None
+    """One entry of ``settings/related_lists``. ``href`` is the related records URL of every
+    list that has one ("The href attribute in the response must be used in the URL to call
+    the related list API", Related Lists Meta Data; the SDK refuses a list whose href is
+    null), null where there is none (Emails). Notes have ``module: null``, as Zoho's
+    "allnullablefieldsnull" example shows."""
+    rel = schema.modules.get(rl.module) if rl.module and rl.api_name != "Notes" else None
+    shows_href = rl.href
     out = {
         "id": rl.list_id,
         "sequence_number": str(rl.sequence),
@@ -755,13 +820,12 @@ def related_list_json(module: str, rl: RelatedList, schema: OrgSchema) -> dict:
         "api_name": rl.api_name,
         "name": rl.api_name,
         "module": {"api_name": rel.api_name, "id": rel.module_id} if rel else None,
-        "href": f"{module}/{{ENTITYID}}/{rl.api_name}" if rl.href else None,
+        "href": f"{module}/{{ENTITYID}}/{rl.api_name}" if shows_href else None,
         "type": "default",
         "action": None,
         "connectedmodule": None,
         "linkingmodule": None,
-        "visible": True,
-        "status": "visible",
+        "status": rl.status,
         "customize_sort": False,
         "customize_fields": False,
         "customize_display_label": False,

@@ -97,6 +97,27 @@ def test_modules_metadata(zoho_http, us):
         assert modules[name]["api_supported"] is False, name
         assert modules[name]["creatable"] is False
     assert modules["Attachments"]["creatable"] is False
+    assert "visible" not in modules["Leads"]  # Zoho's getModules example has status instead
+
+
+def test_module_flags_as_zohos_getmodules_example(zoho_http, us):
+    modules = {
+        m["api_name"]: m
+        for m in zoho_http.api("GET", "us", "settings/modules", us).json()["modules"]
+    }
+    for name in ("Leads", "Contacts", "Tasks", "Shipments"):
+        assert modules[name]["show_as_tab"] is True and modules[name]["status"] == "visible"
+    for name in ("Notes", "Attachments"):
+        assert modules[name]["show_as_tab"] is False, name
+        assert modules[name]["status"] == "system_hidden", name
+        assert modules[name]["api_supported"] is True, name
+    assert modules["Feeds"]["status"] == "user_hidden"
+    for name, parent in (("Quoted_Items", "Quotes"), ("Invoiced_Items", "Invoices")):
+        item = modules[name]
+        assert item["generated_type"] == "subform" and item["show_as_tab"] is False
+        assert item["api_supported"] is True and item["status"] == "visible"
+        assert item["parent_module"] == {"api_name": parent, "id": modules[parent]["id"]}
+    assert modules["Shipments"]["generated_type"] == "custom"
 
 
 def test_custom_modules_and_fields_differ_per_org(zoho_http):
@@ -218,11 +239,18 @@ def test_related_lists_metadata(zoho_http, us):
     resp = zoho_http.api("GET", "us", "settings/related_lists", us, params={"module": "Accounts"})
     lists = {r["api_name"]: r for r in resp.json()["related_lists"]}
     for name in ("Contacts", "Deals", "Tasks", "Events", "Calls", "Notes", "Shipments"):
-        assert lists[name]["href"] == f"Accounts/{{ENTITYID}}/{name}", name
-        assert lists[name]["module"]["api_name"] == name
         assert lists[name]["display_label"]
         assert lists[name]["type"] == "default"
-    assert lists["Emails"]["href"] is None
+        assert lists[name]["status"] == "visible"
+        assert "visible" not in lists[name]  # Zoho's examples have status, no visible key
+    for name in ("Contacts", "Deals", "Tasks", "Events", "Calls", "Notes", "Shipments"):
+        assert lists[name]["href"] == f"Accounts/{{ENTITYID}}/{name}", name
+    for name in ("Contacts", "Deals", "Tasks", "Shipments", "Attachments"):
+        assert lists[name]["module"]["api_name"] == name
+    assert lists["Notes"]["module"] is None  # as Zoho's "allnullablefieldsnull" example
+    assert lists["Emails"]["href"] is None and lists["Emails"]["module"] is None
+    assert lists["Sales_Orders"]["status"] == "user_hidden"
+    assert lists["Cases"]["status"] == "scheduled_for_deletion"
     contacts = zoho_http.api(
         "GET", "us", "settings/related_lists", us, params={"module": "Contacts"}
     ).json()["related_lists"]
