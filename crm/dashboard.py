@@ -27,7 +27,7 @@ class Tile:
 
 def dashboard(*, connection: ZohoConnection) -> tuple[list[Tile], list[dict]]:
     """The tiles (count and latest records of the main modules) and every module."""
-    modules = records.module_list(connection=connection)
+    modules = records.module_tabs(connection=connection)
     by_name = {m["api_name"]: m for m in modules}
     chosen = [by_name[name] for name in FIRST_MODULES if name in by_name]
     chosen += [m for m in modules if m["custom"] and m not in chosen]

@@ -95,6 +95,7 @@ MODULE_KEYS = (
     "editable",
     "deletable",
     "custom",
+    "tab",  # shown as a tab at Zoho (show_as_tab, status, generated_type)
 )
 
 

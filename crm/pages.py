@@ -31,6 +31,7 @@ def page_view(methods: list[str]):
 @page_view(["GET"])
 def record_list(request, connection, module: str):
     found = records.module_get(connection=connection, module=module)
+    records.require_tab(connection=connection, module=found)
     query = _list_query(request)
     page, notices = _forgiving_page(connection, found, query)
     info = page.info

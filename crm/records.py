@@ -203,6 +203,23 @@ def module_list(*, connection: ZohoConnection) -> list[dict]:
     return [m for m in _org_modules(connection) if m["api_supported"] and m["viewable"]]
 
 
+def module_tabs(*, connection: ZohoConnection) -> list[dict]:
+    """The modules shown as tabs (list pages, the header, the dashboard): those of
+    `module_list` Zoho shows as tabs. Notes and Attachments (`system_hidden`), hidden ones
+    and line-item modules are reached from their records instead."""
+    return [m for m in module_list(connection=connection) if m.get("tab", True)]
+
+
+def require_tab(*, connection: ZohoConnection, module: Module) -> None:
+    """A list page exists only for a tab: other modules' records are reached from the
+    records they belong to (their related lists)."""
+    if not any(m["api_name"] == module.api_name for m in module_tabs(connection=connection)):
+        raise not_found(
+            f"{module.label} have no list of their own in Zoho: open them from the record "
+            "they belong to (its related lists)."
+        )
+
+
 def module_get(*, connection: ZohoConnection, module: str) -> Module:
     """A module with its field metadata (cached); 403 when the user's profile may not see
     it, 400 for a name the org does not have or Zoho's API does not support."""
@@ -748,4 +765,4 @@ def module_list_if_cached(*, connection: ZohoConnection) -> list[dict] | None:
     modules = cache_get(f"crm:modules:{connection.pk}")
     if modules is MISSING or not isinstance(modules, list):
         return None
-    return [m for m in modules if m["api_supported"] and m["viewable"]]
+    return [m for m in modules if m["api_supported"] and m["viewable"] and m.get("tab", True)]

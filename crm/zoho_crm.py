@@ -465,12 +465,29 @@ def modules(connection: ZohoConnection) -> list[dict]:
                 "editable": m.get_editable() is not False,
                 "deletable": m.get_deletable() is not False,
                 "custom": _value(m.get_generated_type()) == "custom",
+                "tab": _is_tab(m),
             }
             for m in body.get_modules() or []
             if m.get_api_name()
         ]
 
     return run(connection, call)
+
+
+# Modules Zoho lists that are parts of records, not modules of their own (line items,
+# subform rows) and modules that only track other records.
+NOT_TAB_TYPES = frozenset({"subform", "static_subform", "field_tracker", "linking"})
+
+
+def _is_tab(module) -> bool:
+    """Whether Zoho shows the module as a tab: `show_as_tab` not false, `status` visible
+    (not `system_hidden` as Notes and Attachments, nor `user_hidden`), and not a subform's
+    module (`generated_type` subform/static_subform). Absent flags mean a tab."""
+    if module.get_show_as_tab() is False:
+        return False
+    if (_value(module.get_status()) or "visible") != "visible":
+        return False
+    return _value(module.get_generated_type()) not in NOT_TAB_TYPES
 
 
 def fields(connection: ZohoConnection, module: str) -> list[dict]:
@@ -711,9 +728,19 @@ def layout_sections(connection: ZohoConnection, module: str) -> list[dict]:
     return run(connection, call)
 
 
+# Related lists Zoho's UI no longer shows (getRelatedLists examples): the portal skips them.
+HIDDEN_LIST_STATUSES = frozenset({"user_hidden", "scheduled_for_deletion", "system_hidden"})
+
+
 def related_lists(connection: ZohoConnection, module: str) -> list[dict]:
-    """The module's related lists that Zoho's API serves (an `href`), in Zoho's order, as
-    {"api_name", "label", "module"} (`module`: the related records' module)."""
+    """The module's shown related lists that Zoho's API serves, in Zoho's order, as
+    {"api_name", "label", "module"} (`module`: the related records' module).
+
+    A list without an `href` has no related records API (the SDK refuses it too). Zoho's
+    samples have `module: null` on Notes: such a list's module is its `api_name` when that
+    names a module (`crm.records` keeps the lists of modules this user may read). Lists
+    whose `status` is not visible (`user_hidden`, `scheduled_for_deletion`) are skipped,
+    and so is a `visible: false` of older metadata."""
 
     def call():
         params = ParameterMap()
@@ -728,19 +755,21 @@ def related_lists(connection: ZohoConnection, module: str) -> list[dict]:
             body.get_related_lists() or [], key=lambda r: int(r.get_sequence_number() or 0)
         )
         for entry in entries:
+            api_name = entry.get_api_name()
             related_module = entry.get_module()
+            module_name = related_module.get_api_name() if related_module is not None else None
             if (
-                not entry.get_href()
-                or related_module is None
-                or not related_module.get_api_name()
+                not api_name
+                or not entry.get_href()
                 or entry.get_visible() is False
+                or _value(entry.get_status()) in HIDDEN_LIST_STATUSES
             ):
                 continue
             found.append(
                 {
-                    "api_name": entry.get_api_name(),
-                    "label": entry.get_display_label() or entry.get_api_name(),
-                    "module": related_module.get_api_name(),
+                    "api_name": api_name,
+                    "label": entry.get_display_label() or api_name,
+                    "module": module_name or api_name,
                 }
             )
         return found

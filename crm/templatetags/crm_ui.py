@@ -17,8 +17,9 @@ PRIMARY_MODULES = 7  # shown as tabs; the rest are under "More"
 
 @register.simple_tag(takes_context=True)
 def nav_modules(context) -> dict:
-    """The active connection's modules (Zoho's module metadata, from the shared cache
-    only), split into the tabs and the "More" menu; empty when signed out or not cached."""
+    """The active connection's modules Zoho shows as tabs (its module metadata, from the
+    shared cache only), split into the tabs and the "More" menu; empty when signed out or
+    not cached."""
     request = context.get("request")
     connection = getattr(request, "zoho_connection", None) if request is not None else None
     if not connection or not connection.is_active:
