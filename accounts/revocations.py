@@ -106,17 +106,28 @@ def revocation_attempt(row: PendingRevocation) -> tuple[bool, str]:
     except token_crypto.TokenDecryptionError:
         error = "undecryptable: restore the TOKEN_ENCRYPTION_KEYS key it was written with"
     else:
+        dead = None
         try:
             zoho_oauth.token_revoke(data_center=row.data_center, refresh_token=refresh_token)
-        except zoho_oauth.InvalidGrant:
-            pass  # Zoho no longer knows it: revoked already, or never alive
+        except zoho_oauth.InvalidGrant as failure:
+            dead = failure  # Zoho no longer knows it: revoked already, or never alive
+            error = ""
         except zoho_oauth.ZohoOAuthError as failure:
             error = f"{type(failure).__name__}: {failure.detail or failure.message}"
         else:
             error = ""
         if not error:
             PendingRevocation.objects.filter(pk=row.pk).delete()
-            logger.info("revoked %s at Zoho (revocation %s)", row.reason, row.pk)
+            if dead is not None:
+                logger.info(
+                    "Zoho answered that %s is an invalid token (revocation %s, %s): it is "
+                    "dead, nothing left to revoke; done",
+                    row.reason,
+                    row.pk,
+                    dead.detail or type(dead).__name__,
+                )
+            else:
+                logger.info("revoked %s at Zoho (revocation %s)", row.reason, row.pk)
             return True, ""
     attempts = row.attempts + 1
     PendingRevocation.objects.filter(pk=row.pk).update(

@@ -43,6 +43,13 @@ class InvalidGrant(ZohoOAuthError):
     message = "Zoho no longer accepts this grant (it was revoked, expired or already used)."
 
 
+class InvalidToken(InvalidGrant):
+    """The revoke endpoint's HTTP 400: Zoho does not know the token (revoked already,
+    expired or never valid), so there is nothing left to revoke."""
+
+    message = "Zoho says the token is invalid: it is already dead."
+
+
 class InvalidClient(ZohoOAuthError):
     message = "Zoho did not recognise this portal's client credentials for that data center."
 
@@ -85,7 +92,7 @@ def error_for(code: str | None) -> ZohoOAuthError:
 
 
 @sensitive_variables("data")
-def _post(url: str, data: dict[str, str]) -> dict:
+def _send(url: str, data: dict[str, str]) -> requests.Response:
     try:
         response = zoho_http.request("POST", url, data=data, allow_redirects=False)
     except requests.Timeout as error:
@@ -94,6 +101,15 @@ def _post(url: str, data: dict[str, str]) -> dict:
         raise ZohoUnreachable(type(error).__name__) from None
     if response.status_code >= 500:
         raise ZohoUnreachable(f"HTTP {response.status_code}")
+    return response
+
+
+@sensitive_variables("data")
+def _post(url: str, data: dict[str, str]) -> dict:
+    return _json_of(_send(url, data))
+
+
+def _json_of(response: requests.Response) -> dict:
     try:
         body = response.json()
     except ValueError:
@@ -185,10 +201,31 @@ def token_refresh(*, data_center: str, refresh_token: str) -> TokenResponse:
     )
 
 
+# Errors that say something about this portal or the moment, not about the token: a 400
+# carrying one of them is retried rather than taken for "invalid token".
+NOT_ABOUT_THE_TOKEN = frozenset(
+    {THROTTLE_ERROR, "invalid_client", "invalid_client_secret", "invalid_redirect_uri"}
+)
+
+
 @sensitive_variables("refresh_token")
 def token_revoke(*, data_center: str, refresh_token: str) -> None:
-    """Revoke `refresh_token` (and every access token minted from it) at its data center."""
-    body = _post(datacenters.get(data_center).revoke_url, {"token": refresh_token})
+    """Revoke `refresh_token` (and every access token minted from it) at its data center.
+
+    Zoho Accounts' "Revoking a Refresh token" page: "If the refresh token is invalid, the
+    revoke token request will not be executed and you will receive an HTTP status code
+    400" (no body documented): that answer raises `InvalidToken`, the token is dead."""
+    url = datacenters.get(data_center).revoke_url
+    response = _send(url, {"token": refresh_token})
+    if response.status_code == 400:
+        try:
+            code = response.json().get("error")
+        except (ValueError, AttributeError):
+            code = None
+        if code in NOT_ABOUT_THE_TOKEN:
+            raise error_for(code)
+        raise InvalidToken(f"HTTP 400 {str(code or '')[:80]}".strip())
+    body = _json_of(response)
     if body.get("status") != "success":
         raise error_for(body.get("error"))
 

@@ -428,14 +428,17 @@ def revoke(emu, dc: str, req: Request) -> Response:
         if not value:
             return json_response({"error": "invalid_request"})
         rt = st.refresh_tokens.get(value)
-        if rt is not None and rt.dc == dc:
-            if not rt.revoked:
-                st.revoke_refresh(rt)
+        if rt is not None and rt.dc == dc and not rt.revoked:
+            st.revoke_refresh(rt)
             return json_response({"status": "success"})
         at = st.access_tokens.get(value)
-        if at is not None and at.dc == dc:
+        if at is not None and at.dc == dc and at.alive(time.time()):
             at.revoked = True
             at.revoked_reason = "revoked"
-        # Unknown or already-dead tokens: answer success (RFC 7009 section 2.2), so a client
-        # that retries a revoke after a lost response is not told it failed.
-        return json_response({"status": "success"})
+            return json_response({"status": "success"})
+        # Unknown, already revoked, expired or another DC's token: Zoho Accounts' "Revoking
+        # a Refresh token" page says the request is not executed and the answer is HTTP 400
+        # (no body documented: this one is the emulator's).
+        resp = json_response({"error": "invalid_token"})
+        resp.status = 400
+        return resp

@@ -160,6 +160,53 @@ def test_a_token_zoho_no_longer_knows_counts_as_revoked(
     assert not PendingRevocation.objects.exists()
 
 
+def test_a_queued_revocation_zoho_calls_an_invalid_token_is_finished_and_logged(
+    zoho, connections, caplog
+):
+    """Zoho answers HTTP 400 for a token it does not know ("Revoking a Refresh token"):
+    the token is dead, so the row is done (not retried forever), and the log says why."""
+    row = connections(1)[0]
+    revocations.revocation_queue(
+        data_center="us", refresh_token="1000.never.issued", reason="a stale token", failed_with="x"
+    )
+    revocations.revocation_queue(
+        data_center="us", refresh_token=row.refresh_token, reason="a live token", failed_with="x"
+    )
+    PendingRevocation.objects.update(next_attempt_at=timezone.now())
+    with caplog.at_level("INFO", logger="zohoportal.accounts"):
+        report = revocations.revocations_retry()
+    assert (report.attempted, report.revoked, report.failed, report.pending) == (2, 2, 0, 0)
+    assert "a stale token is an invalid token" in caplog.text
+    assert "revoked a live token at Zoho" in caplog.text
+    assert "1000.never.issued" not in caplog.text and row.refresh_token not in caplog.text
+    assert row.refresh_token not in _live_tokens(zoho)
+
+
+@pytest.mark.parametrize(
+    "fault",
+    [
+        {"status": 503},
+        {"status": 400, "body": {"error": "Access Denied"}},  # throttled: not about the token
+        {"status": 400, "body": {"error": "invalid_client"}},  # this portal's credentials
+        {"status": 200, "body": {"error": "something new"}},
+    ],
+)
+def test_other_revocation_failures_keep_being_retried(zoho, connections, fault):
+    row = connections(1)[0]
+    zoho.client.add_fault("/accounts/us/oauth/v2/token/revoke", count=None, **fault)
+    revocations.revocation_queue(
+        data_center="us", refresh_token=row.refresh_token, reason="kept", failed_with="x"
+    )
+    PendingRevocation.objects.update(next_attempt_at=timezone.now())
+    report = revocations.revocations_retry()
+    assert (report.attempted, report.failed, report.pending) == (1, 1, 1)
+    assert PendingRevocation.objects.get().attempts == 2
+    zoho.client.clear_faults()
+    PendingRevocation.objects.update(next_attempt_at=timezone.now())
+    assert revocations.revocations_retry().revoked == 1
+    assert row.refresh_token not in _live_tokens(zoho)
+
+
 def test_queuing_a_token_twice_keeps_one_row(zoho, connections):
     row = connections(1)[0]
     _revoke_down(zoho)

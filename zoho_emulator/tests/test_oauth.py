@@ -277,16 +277,34 @@ def test_revoke_kills_refresh_and_its_access_tokens(emulator, zoho_http):
         resp = zoho_http.api("GET", "eu", "org", token)
         assert resp.status_code == 401 and resp.json()["code"] == "INVALID_TOKEN"
     assert zoho_http.api("GET", "eu", "org", unrelated["access_token"]).status_code == 200
-    # query-string form (as in Zoho's docs) and unknown tokens are accepted too
+    # query-string form (as in Zoho's docs) is accepted too
     other = zoho_http.tokens(SOFIA, "eu")
     resp = zoho_http.http.post(
         emulator.token_url("eu") + "/revoke", params={"token": other["refresh_token"]}
     )
     assert resp.json() == {"status": "success"}
     assert zoho_http.refresh(other["refresh_token"], "eu") == {"error": "invalid_code"}
-    resp = zoho_http.http.post(emulator.token_url("eu") + "/revoke", data={"token": "1000.unknown"})
-    assert resp.json() == {"status": "success"}
-    assert emulator.client.stats()["revoke_calls"] == 3
+    assert emulator.client.stats()["revoke_calls"] == 2
+
+
+def test_revoking_an_invalid_token_is_a_400(emulator, zoho_http):
+    """Zoho Accounts, "Revoking a Refresh token": an invalid refresh token is not revoked
+    and the answer is HTTP 400 (body undocumented: the emulator's)."""
+    pair = zoho_http.tokens(SOFIA, "eu")
+    url = emulator.token_url("eu") + "/revoke"
+    assert zoho_http.http.post(url, data={"token": pair["refresh_token"]}).status_code == 200
+    us = zoho_http.tokens(PATRICIA, "us")
+    for token in (
+        "1000.unknown",  # never issued
+        pair["refresh_token"],  # revoked already
+        pair["access_token"],  # died with its refresh token
+        us["refresh_token"],  # another data center's
+    ):
+        resp = zoho_http.http.post(url, data={"token": token})
+        assert resp.status_code == 400, token
+        assert resp.json() == {"error": "invalid_token"}
+    # the US token was left alone
+    assert "access_token" in zoho_http.refresh(us["refresh_token"], "us")
 
 
 def test_self_client_validation(emulator):
