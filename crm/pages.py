@@ -438,8 +438,10 @@ def _form_page(
                 field.widget.attrs.update({"data-lookup-name": chosen, "data-lookup-id": value})
     if record_id is not None:
         cancel = reverse("crm:record", kwargs={"module": module.api_name, "record_id": record_id})
-    else:
+    elif module.tab:
         cancel = reverse("crm:list", kwargs={"module": module.api_name})
+    else:  # Notes and the like have no list page of their own
+        cancel = reverse("home")
     return render(
         request,
         "records/form.html",
@@ -506,7 +508,7 @@ def record_delete(request, connection, module: str, record_id: str):
         records.record_delete(connection=connection, module=found, record_id=ident)
         name = f" “{title}”" if title else ""
         messages.success(request, f"{found.singular_label}{name} deleted.")
-        return redirect("crm:list", module=found.api_name)
+        return redirect("crm:list", module=found.api_name) if found.tab else redirect("home")
     record = records.record_detail(connection=connection, module=found, record_id=ident)
     record_state.refuse_if_blocked(record)
     return render(

@@ -35,10 +35,11 @@ def place_after_switch(*, connection: ZohoConnection, path: str) -> str:
         return reverse(f"crm:{match.url_name}")
     try:
         available = {m["api_name"] for m in records.module_list(connection=connection)}
+        tabs = {m["api_name"] for m in records.module_tabs(connection=connection)}
     except CrmError:
         return "/"
-    if module not in available:
-        return "/"
+    if module not in available or match.url_name in (*RECORD_ROUTES, "list") and module not in tabs:
+        return "/"  # a module without a list page of its own (Notes): home
     if match.url_name in RECORD_ROUTES:
         return reverse("crm:list", kwargs={"module": module})
     if match.url_name == "list":

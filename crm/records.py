@@ -72,6 +72,7 @@ class Module:
     editable: bool = True
     deletable: bool = True
     custom: bool = False
+    tab: bool = True  # Zoho shows it as a tab (has a list page); see module_tabs
 
     @cached_property
     def _by_name(self) -> dict[str, Field]:
@@ -213,7 +214,7 @@ def module_tabs(*, connection: ZohoConnection) -> list[dict]:
 def require_tab(*, connection: ZohoConnection, module: Module) -> None:
     """A list page exists only for a tab: other modules' records are reached from the
     records they belong to (their related lists)."""
-    if not any(m["api_name"] == module.api_name for m in module_tabs(connection=connection)):
+    if not module.tab:
         raise not_found(
             f"{module.label} have no list of their own in Zoho: open them from the record "
             "they belong to (its related lists)."
@@ -250,6 +251,7 @@ def _build(found: dict, key: str, connection: ZohoConnection) -> Module:
         editable=found["editable"],
         deletable=found["deletable"],
         custom=found["custom"],
+        tab=found.get("tab", True),
     )
 
 

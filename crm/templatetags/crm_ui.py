@@ -69,6 +69,6 @@ def back_url(context) -> str:
         ):
             return referer
     module = context.get("module")
-    if getattr(module, "api_name", None):
+    if getattr(module, "api_name", None) and getattr(module, "tab", True):
         return reverse("crm:list", kwargs={"module": module.api_name})
     return reverse("home")

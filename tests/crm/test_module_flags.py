@@ -52,7 +52,11 @@ def test_notes_are_reached_from_their_record(client, us):
     page = client.get(f"/crm/Accounts/{account}/").text
     side = page.split('aria-label="Related records"')[1]
     assert re.search(r'<h2 id="related-\d+">Notes</h2>', side) or "<li>Notes</li>" in side
-    assert client.get(f"/crm/Notes/{note}/").status_code == 200
+    note_page = client.get(f"/crm/Notes/{note}/")
+    assert note_page.status_code == 200
+    assert 'href="/crm/Notes/"' not in note_page.text  # the breadcrumb names, never links it
+    deleted = client.post(f"/crm/Notes/{note}/delete/", {"title": "a note"})
+    assert deleted.status_code == 302 and deleted["Location"] == "/"  # not a 404 list
     assert re.search(r'<h2 id="related-\d+">Contacts</h2>', side) or "<li>Contacts</li>" in side
 
 
