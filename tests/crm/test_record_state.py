@@ -9,6 +9,8 @@ import json
 import pytest
 
 from accounts.models import ZohoConnection
+from crm import record_state
+from crm.errors import CrmError
 
 pytestmark = pytest.mark.django_db
 
@@ -100,3 +102,22 @@ def test_a_record_locked_after_the_page_was_read(client, us, emulator):
     assert "locked in Zoho" in client.get(f"/crm/Leads/{record_id}/").content.decode()
     emulator.client.set_record_state(US[1], "Leads", record_id, locked=False)
     assert client.get(f"/crm/Leads/{record_id}/edit/").status_code == 200
+
+
+@pytest.mark.parametrize(
+    ("record", "code"),
+    [
+        ({"Locked__s": True, "$approval_state": "approval_process_pending"}, "RECORD_LOCKED"),
+        ({"Locked__s": False, "$approval_state": "review_process_pending"}, "NOT_APPROVED"),
+        ({"Locked__s": False, "$editable": False}, "NOT_EDITABLE"),
+        ({"Locked__s": False, "$approval_state": "approval_process_rejected"}, None),
+        ({"Locked__s": None}, None),
+        (None, None),
+    ],
+)
+def test_what_blocks_a_change(record, code):
+    error = record_state.blocked(record)
+    assert (error.code if error else None) == code
+    if error is not None:
+        with pytest.raises(CrmError, match="Zoho"):
+            record_state.refuse_if_blocked(record)
