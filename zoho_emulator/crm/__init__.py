@@ -4,6 +4,7 @@
 - ``users``: ``users``, ``org``
 - ``metadata``: ``settings/modules``, ``settings/fields``
 - ``records``: list, get, create, update, delete
+- ``record_state``: locked records and records awaiting approval (and their control plane)
 - ``search``: ``{Module}/search``
 - ``errors``: Zoho-shaped error answers; ``context``: the per-request context
 """
