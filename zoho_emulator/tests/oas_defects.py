@@ -360,6 +360,24 @@ ALLOWANCES: tuple[Allowance, ...] = (
         '"modified_by": null for Home, Notes, Feeds and Stage History.',
     ),
     Allowance(
+        "modules-generated-type-enum",
+        "modules.json",
+        ("/components/schemas/modules/properties/generated_type",),
+        lambda node: {
+            **node,
+            "enum": [
+                *node["enum"],
+                *("subform", "static_subform", "field_tracker", "webtab_link"),
+            ],
+        },
+        "modules.json#/components/schemas/modules/properties/generated_type allows only "
+        "default, web, linking and custom. Evidence: getModules' "
+        "response-200-allmoduleswithvariations.md has static_subform (Subform_2), "
+        "webtab_link (webtab) and field_tracker (DealHistory); getModuleByApiName's "
+        "response-200-staticsubformmodule.md static_subform; the modules sample of Zoho's "
+        "developer docs lists Quoted_Items with subform.",
+    ),
+    Allowance(
         "related-lists-nulls",
         "related_lists.json",
         (

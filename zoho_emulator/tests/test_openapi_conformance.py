@@ -59,7 +59,8 @@ BIG_ORG = (TOM, FULL_SCOPE)  # Thamesgate: 2,600 Leads
 @dataclass(frozen=True)
 class Case:
     """One request and the answer it must get. ``path`` is below ``/crm/v8/`` and may name
-    ``{lead}``, ``{account}``, ``{contact}`` (ids of the asker's org, looked up first)."""
+    ``{lead}``, ``{account}``, ``{contact}``, ``{locked_lead}``, ``{pending_lead}`` (ids of
+    the asker's org, looked up first)."""
 
     id: str
     op: oas.Operation
@@ -585,6 +586,45 @@ CASES = [
         {"ids": "{lead},1234567890123456789"},
     ),
     Case("delete-many-no-ids", DELETE_MANY, "DELETE", "Leads", 400, "REQUIRED_PARAM_MISSING"),
+    # locked records and records awaiting approval (the demo's oldest leads)
+    Case("record-locked", GET_RECORD, "GET", "Leads/{locked_lead}", 200),
+    Case(
+        "update-one-locked",
+        UPDATE_ONE,
+        "PUT",
+        "Leads/{locked_lead}",
+        400,
+        "RECORD_LOCKED",
+        body={"data": [{"Company": "Renamed Ltd"}]},
+    ),
+    Case(
+        "update-one-not-approved",
+        UPDATE_ONE,
+        "PUT",
+        "Leads/{pending_lead}",
+        400,
+        "NOT_APPROVED",
+        body={"data": [{"Company": "Renamed Ltd"}]},
+    ),
+    Case(
+        "update-many-locked",
+        UPDATE_MANY,
+        "PUT",
+        "Leads",
+        400,
+        "RECORD_LOCKED",
+        body={"data": [{"id": "{locked_lead}", "Company": "Renamed Ltd"}]},
+    ),
+    Case("delete-one-locked", DELETE_ONE, "DELETE", "Leads/{locked_lead}", 400, "RECORD_LOCKED"),
+    Case(
+        "delete-many-not-approved",
+        DELETE_MANY,
+        "DELETE",
+        "Leads",
+        400,
+        "NOT_APPROVED",
+        {"ids": "{pending_lead}"},
+    ),
     Case(
         "delete-no-permission",
         DELETE_MANY,
@@ -635,6 +675,15 @@ def _ids(zoho_http, emulator, who) -> dict[str, str]:
         ids[name] = first["id"]
         if module == "Leads":
             ids["lead_email"] = first["Email"]
+    oldest = zoho_http.api(  # the demo locks the oldest lead, the next awaits approval
+        "GET",
+        "us" if email != TOM else "uk",
+        "Leads",
+        token,
+        params={"fields": "Last_Name", "per_page": 2, "sort_order": "asc"},
+    )
+    assert oldest.status_code == 200, oldest.text
+    ids["locked_lead"], ids["pending_lead"] = (r["id"] for r in oldest.json()["data"])
     return ids
 
 
