@@ -121,7 +121,7 @@ def _throttle_retried(call: Callable[[], T]) -> T:
     try:
         return call()
     except CrmError as error:
-        if error.code != "THROTTLED" or getattr(error, "reason", None) != "concurrency":
+        if error.code != "THROTTLED" or error.reason != "concurrency":
             raise
         logger.info("Zoho: too many calls in flight for the org; trying once more")
     time.sleep(CONCURRENCY_RETRY_DELAY)
@@ -678,7 +678,7 @@ def record_list_ordered(
     order = "desc" if sort_order == "desc" else "asc"
     query = (
         f"select id from {module} where id is not null "  # noqa: S608 - API names, checked
-        f"order by {sort_by} {order}, id asc limit {int(offset)}, {int(limit)}"
+        f"order by {sort_by} {order}, id asc limit {int(limit)} offset {int(offset)}"
     )
 
     def call():
