@@ -114,3 +114,11 @@ def test_calls_past_the_concurrency_cap_are_429(emulator, zoho_http, us):
     assert org(zoho_http, us).status_code == 200  # the slot is free again
     emulator.client.set_credits(ZYLKER_TRADERS, concurrency=None)
     assert emulator.client.credits()[ZYLKER_TRADERS]["concurrency"] == 25
+
+
+def test_coql_has_its_own_lower_cap(emulator, zoho_http, us, monkeypatch):
+    monkeypatch.setitem(limits.SUB_CONCURRENCY, "coql", 0)  # 10 at Zoho: none fit now
+    query = {"select_query": "select Last_Name from Leads"}
+    refused = zoho_http.api("POST", "us", "coql", us, json=query)
+    assert refused.status_code == 429 and refused.json()["code"] == "TOO_MANY_REQUESTS"
+    assert org(zoho_http, us).status_code == 200  # other calls are not held up
