@@ -225,9 +225,7 @@ def test_paging_goes_on_past_2000_records_with_zohos_page_token(client, sign_in,
     """Thamesgate Wholesale (UK) has 2,600 leads: page 12 of 200 is past what Zoho pages to
     by number; Next carries the page_token Zoho gave, and nothing is a dead end."""
     sign_in(demo_users["by_dc"]["uk"][0]["email"])
-    page = client.get(
-        "/crm/Leads/?per_page=200&page=10&sort_by=Modified_Time&sort_order=asc"
-    ).text
+    page = client.get("/crm/Leads/?per_page=200&page=10&sort_by=Modified_Time&sort_order=asc").text
     seen = _record_ids(page)
     assert len(seen) == 200
     for number in (11, 12, 13):

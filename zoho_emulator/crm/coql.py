@@ -67,10 +67,16 @@ class QueryError(Exception):
         self.response = response
 
 
-def syntax_error(near: str) -> QueryError:
+def syntax_error(near: str, line: int = 1, column: int = 1) -> QueryError:
+    """Where parsing stopped: ``line``, ``column`` (1-based) and the text ``near`` it, the
+    Parse_Error_Details shape of coql.json (the example response-400-syntaxerrornear shows
+    ``near`` alone; the spec requires all three)."""
     return QueryError(
         crm_error(
-            "SYNTAX_ERROR", "error occured while parsing the query", 400, {"near": near[:1000]}
+            "SYNTAX_ERROR",
+            "error occured while parsing the query",
+            400,
+            {"line": line, "column": column, "near": near[:1000]},
         )
     )
 
@@ -86,28 +92,48 @@ def limit_exceeded(message: str, details: dict) -> QueryError:
     return QueryError(crm_error("LIMIT_EXCEEDED", message, 400, details))
 
 
-def tokenize(text: str) -> list[tuple[str, str]]:
+def _where(text: str, pos: int) -> tuple[int, int]:
+    """1-based line and column of ``pos`` in ``text``."""
+    line = text.count("\n", 0, pos) + 1
+    return line, pos - (text.rfind("\n", 0, pos) + 1) + 1
+
+
+def tokenize(text: str) -> tuple[list[tuple[str, str]], list[tuple[int, int]]]:
+    """The query's tokens ``(kind, value)`` and where each starts ``(line, column)``."""
     tokens, pos = [], 0
     text = text.rstrip().rstrip(";")
+    positions = []
     while pos < len(text):
         if text[pos:].strip() == "":
             break
         match = _TOKEN.match(text, pos)
         if match is None:
-            raise syntax_error(text[pos:].strip()[:40])
+            start = pos + len(text[pos:]) - len(text[pos:].lstrip())
+            raise syntax_error(text[start : start + 40], *_where(text, start))
         kind = match.lastgroup
         value = match.group(kind)
+        positions.append(_where(text, match.start(kind)))
         if kind == "word" and value.lower() in KEYWORDS:
             kind, value = "kw", value.lower()
         tokens.append((kind, value))
         pos = match.end()
-    return tokens
+    return tokens, positions
 
 
 class Parser:
-    def __init__(self, tokens):
+    def __init__(self, tokens, positions):
         self.tokens = tokens
+        self.positions = positions
         self.i = 0
+
+    def error(self, near: str) -> QueryError:
+        """A SYNTAX_ERROR at the token being read (the last one past the end)."""
+        if not self.positions:
+            return syntax_error(near)
+        at = min(self.i, len(self.positions) - 1)
+        if at > 0 and self.tokens[at - 1][1] == near and self.tokens[at][1] != near:
+            at -= 1  # the token just taken is the wrong one
+        return syntax_error(near, *self.positions[at])
 
     def peek(self, offset: int = 0):
         j = self.i + offset
@@ -129,7 +155,7 @@ class Parser:
 
     def expect_kw(self, word: str):
         if not self.keyword(word):
-            raise syntax_error(self.near() or word)
+            raise self.error(self.near() or word)
 
     def name(self) -> str:
         kind, value = self.take()
@@ -137,7 +163,7 @@ class Parser:
             return value
         if kind == "str":  # reserved words as column names go in quotes
             return value[1:-1]
-        raise syntax_error(value or "end of query")
+        raise self.error(value or "end of query")
 
     def number(self) -> int:
         kind, value = self.take()
@@ -185,7 +211,7 @@ class Parser:
         elif self.keyword("offset"):
             offset = self.number()
         if self.peek()[0] != "end":
-            raise syntax_error(self.near())
+            raise self.error(self.near())
         return {
             "columns": columns,
             "module": module,
@@ -207,7 +233,7 @@ class Parser:
             self.take()
             node = self.expr()
             if self.take() != ("punct", ")"):
-                raise syntax_error(self.near() or ")")
+                raise self.error(self.near() or ")")
             return node
         column = self.name()
         kind, value = self.take()
@@ -225,19 +251,19 @@ class Parser:
             return ("like", column, self.value(), negate)
         if (kind, value) == ("kw", "in"):
             if self.take() != ("punct", "("):
-                raise syntax_error(self.near())
+                raise self.error(self.near())
             values = [self.value()]
             while self.peek() == ("punct", ","):
                 self.take()
                 values.append(self.value())
             if self.take() != ("punct", ")"):
-                raise syntax_error(self.near())
+                raise self.error(self.near())
             return ("in", column, values, negate)
         if (kind, value) == ("kw", "between") and not negate:
             low = self.value()
             self.expect_kw("and")
             return ("between", column, low, self.value())
-        raise syntax_error(value or "end of query")
+        raise self.error(value or "end of query")
 
     def value(self):
         kind, value = self.take()
@@ -250,7 +276,7 @@ class Parser:
             return None
         if kind == "word" and value.lower() in ("true", "false"):
             return value.lower() == "true"
-        raise syntax_error(value or "end of query")
+        raise self.error(value or "end of query")
 
 
 # ------------------------------------------------------------------------------ evaluation
@@ -365,7 +391,7 @@ def run_query(ctx: Ctx) -> Response:
             "MANDATORY_NOT_FOUND", "required field not found", 400, {"api_name": "select_query"}
         )
     try:
-        return _answer(ctx, Parser(tokenize(text)).parse())
+        return _answer(ctx, Parser(*tokenize(text)).parse())
     except QueryError as error:
         return error.response
 
@@ -409,8 +435,17 @@ def _answer(ctx: Ctx, query: dict) -> Response:
         )
     ordered = set()
     for name, _direction in order:
-        if name != "id" and (name not in fdefs or not fdefs[name].sortable):
+        if name != "id" and name not in fdefs:
             raise invalid_column(name, "order by")
+        if name != "id" and not fdefs[name].sortable:
+            raise QueryError(
+                crm_error(
+                    "INVALID_QUERY",
+                    "unsupported column",
+                    400,
+                    {"column_name": name, "clause": "order by"},
+                )
+            )
         if name in ordered:
             raise QueryError(
                 crm_error("DUPLICATE_DATA", "duplicate data", 400, {"column_name": name})

@@ -51,8 +51,13 @@ def test_where_criteria_and_empty_answers(zoho_http, us):
 @pytest.mark.parametrize(
     ("query", "status", "code", "details"),
     [
-        ("select from Leads", 400, "SYNTAX_ERROR", {"near": "from"}),
-        ("select Last_Name Leads", 400, "SYNTAX_ERROR", {"near": "Leads"}),
+        ("select from Leads", 400, "SYNTAX_ERROR", {"line": 1, "column": 8, "near": "from"}),
+        (
+            "select Last_Name Leads",
+            400,
+            "SYNTAX_ERROR",
+            {"line": 1, "column": 18, "near": "Leads"},
+        ),
         ("select Last_Name from Potatoes", 400, "INVALID_MODULE", {}),
         ("select Nope from Leads", 400, "INVALID_QUERY", {"column_name": "Nope"}),
         (
@@ -60,6 +65,12 @@ def test_where_criteria_and_empty_answers(zoho_http, us):
             400,
             "INVALID_QUERY",
             {"column_name": "Description", "clause": "order by"},
+        ),
+        (
+            "select Last_Name\nfrom Leads\nwhere Last_Name = 'x' limit 5 junk",
+            400,
+            "SYNTAX_ERROR",
+            {"line": 3, "column": 31, "near": "junk"},
         ),
         (f"{QUERY} limit 2001", 400, "LIMIT_EXCEEDED", {"limit": 2000}),
         (f"{QUERY} limit 99990, 20", 400, "INVALID_QUERY", {"offset": "99990"}),

@@ -47,6 +47,7 @@ UPDATE_MANY = Op("record.json", "Update Records")
 DELETE_ONE = Op("record.json", "Delete Record")
 DELETE_MANY = Op("record.json", "Delete Records")
 RELATED = Op("related_records.json", "Get Related Records")
+COQL = Op("coql.json", "Get Records")
 
 # Who asks: a demo user and the scopes of the token (None: no Authorization header at all).
 FULL = (PATRICIA, FULL_SCOPE)
@@ -218,6 +219,62 @@ CASES = [
         400,
         "INVALID_DATA",
         {"fields": "Last_Name", "sort_order": "sideways"},
+    ),
+    Case(
+        "records-sort-by-other-field",
+        GET_RECORDS,
+        "GET",
+        "Leads",
+        400,
+        "INVALID_DATA",
+        {"fields": "Last_Name", "sort_by": "Company"},
+    ),
+    # COQL: how the portal sorts by any other column
+    Case(
+        "coql-order-by",
+        COQL,
+        "POST",
+        "coql",
+        200,
+        body={
+            "select_query": "select id from Leads where id is not null "
+            "order by Company desc, id asc limit 20 offset 0"
+        },
+    ),
+    Case(
+        "coql-none",
+        COQL,
+        "POST",
+        "coql",
+        204,
+        body={"select_query": "select id from Leads where Last_Name = 'No such lead'"},
+    ),
+    Case(
+        "coql-syntax-error",
+        COQL,
+        "POST",
+        "coql",
+        400,
+        "SYNTAX_ERROR",
+        body={"select_query": "select from Leads"},
+    ),
+    Case(
+        "coql-not-sortable",
+        COQL,
+        "POST",
+        "coql",
+        400,
+        "INVALID_QUERY",
+        body={"select_query": "select id from Leads order by Description"},
+    ),
+    Case(
+        "coql-limit-exceeded",
+        COQL,
+        "POST",
+        "coql",
+        400,
+        "LIMIT_EXCEEDED",
+        body={"select_query": "select id from Leads limit 2001"},
     ),
     Case(
         "records-bad-page-token",
