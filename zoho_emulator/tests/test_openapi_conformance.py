@@ -748,6 +748,34 @@ def test_answer_conforms_to_zohos_spec(case, specs, emulator, zoho_http):
     )
 
 
+def test_expired_and_exhausted_page_tokens_conform(specs, emulator, zoho_http, monkeypatch):
+    """EXPIRED_VALUE and PAGINATION_LIMIT_EXCEEDED need a token first: not a static row."""
+    from zoho_emulator.crm import paging
+
+    token = _token(emulator, BIG_ORG)
+    params = {"fields": "Last_Name", "per_page": 200}
+    first = zoho_http.api("GET", "uk", "Leads", token, params=params).json()["info"]
+    emulator.client.expire_page_tokens()
+    expired = zoho_http.api(
+        "GET", "uk", "Leads", token, params={**params, "page_token": first["next_page_token"]}
+    )
+    assert expired.status_code == 400 and expired.json()["code"] == "EXPIRED_VALUE"
+    monkeypatch.setattr(paging, "TOKEN_RECORD_LIMIT", 200)
+    fresh = zoho_http.api("GET", "uk", "Leads", token, params=params).json()["info"]
+    spent = zoho_http.api(
+        "GET", "uk", "Leads", token, params={**params, "page_token": fresh["next_page_token"]}
+    )
+    assert spent.status_code == 400 and spent.json()["code"] == "PAGINATION_LIMIT_EXCEEDED"
+    for resp in (expired, spent):
+        specs.validate(
+            GET_RECORDS,
+            status=resp.status_code,
+            body=resp.content,
+            content_type=resp.headers.get("Content-Type"),
+            headers=dict(resp.headers),
+        )
+
+
 # ------------------------------------------------------------------------------ the checker
 
 
