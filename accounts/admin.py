@@ -21,7 +21,7 @@ from django.utils.decorators import method_decorator
 from django.utils.html import format_html, format_html_join
 from django.views.decorators.debug import sensitive_post_parameters
 
-from . import operations, revocations, services, token_crypto
+from . import api_credits, operations, revocations, services, token_crypto
 from .models import PendingRevocation, TokenRefreshLog, ZohoConnection, ZohoOrg
 
 QUEUED = (
@@ -275,10 +275,17 @@ class ZohoConnectionAdmin(NoTokenLookups, DeletedOnlyWithTheirUser, admin.ModelA
 
 @admin.register(ZohoOrg)
 class ZohoOrgAdmin(admin.ModelAdmin):
-    list_display = ["name", "zgid", "data_center", "connection_count", "created_at"]
+    list_display = [
+        "name",
+        "zgid",
+        "data_center",
+        "connection_count",
+        "api_credits_today",
+        "created_at",
+    ]
     list_filter = ["data_center"]
     search_fields = ["name", "zgid"]
-    readonly_fields = ["zgid", "data_center", "created_at"]
+    readonly_fields = ["zgid", "data_center", "api_credits_today", "created_at"]
 
     def get_queryset(self, request):
         return super().get_queryset(request).annotate(connection_total=Count("connections"))
@@ -286,6 +293,13 @@ class ZohoOrgAdmin(admin.ModelAdmin):
     @admin.display(description="connections", ordering="connection_total")
     def connection_count(self, org: ZohoOrg) -> int:
         return org.connection_total
+
+    @admin.display(description="API credits used today (UTC)")
+    def api_credits_today(self, org: ZohoOrg) -> str:
+        """What the portal spent of the org's Zoho API credits since midnight UTC, by
+        Zoho's weights (`accounts.api_credits`); the org's other apps spend from the same
+        allowance."""
+        return f"{api_credits.used_today(org.pk):,}"
 
     def has_add_permission(self, request) -> bool:
         return False  # orgs come from sign-ins

@@ -20,6 +20,8 @@ from django.conf import settings
 
 from zohoportal.text import json_without_lone_surrogates
 
+from . import api_credits
+
 _local = threading.local()
 
 
@@ -53,6 +55,7 @@ def request(method: str, url: str, **kwargs: Any) -> requests.Response:
         response = session().request(method, url, **kwargs)
     else:
         response = requests.request(method, url, **kwargs)  # noqa: S113 - timeout set above
+    api_credits.spent(method, url, kwargs.get("data", kwargs.get("json")), response.status_code)
     # A value stored at Zoho with a lone surrogate ("x\ud800") must not fail every page
     # that shows it: it arrives with U+FFFD in its place.
     cleaned = json_without_lone_surrogates(response.content)

@@ -94,10 +94,13 @@ def error_json(error: CrmError, **kwargs) -> JsonResponse:
 def error_response(request, error: CrmError, *, api: bool, allowed: list[str] | None = None):
     status = status_for(error)
     if not api:
-        return render(
+        response = render(
             request, "records/error.html", {"error": error, "status": status}, status=status
         )
-    response = error_json(error)
-    if status == 405 and allowed:
+    else:
+        response = error_json(error)
+    if status == 405 and allowed and api:
         response["Allow"] = ", ".join(allowed)
+    if error.retry_after is not None:
+        response["Retry-After"] = str(error.retry_after)
     return response

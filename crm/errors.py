@@ -14,6 +14,11 @@ class CrmError(Exception):
     field it is about, when there is one.
     """
 
+    # THROTTLED only: why Zoho refused ("credits" or "concurrency") and the seconds after
+    # which trying again makes sense (the Retry-After header and the JSON's `retry_after`).
+    reason: str | None = None
+    retry_after: int | None = None
+
     def __init__(self, code: str, message: str, *, field: str | None = None):
         self.code = code
         self.message = message
@@ -21,7 +26,10 @@ class CrmError(Exception):
         super().__init__(message)
 
     def as_json(self) -> dict:
-        return {"error": {"code": self.code, "message": self.message, "field": self.field}}
+        error = {"code": self.code, "message": self.message, "field": self.field}
+        if self.retry_after is not None:
+            error["retry_after"] = self.retry_after
+        return {"error": error}
 
 
 def bad_input(message: str, *, field: str | None = None, code: str = "INVALID_DATA") -> CrmError:

@@ -36,7 +36,18 @@ def record_list(request, connection, module: str):
     page, notices = _forgiving_page(connection, found, query)
     info = page.info
     next_link = previous_link = None
-    if info.get("more_records"):
+    ordered = _ordered(query)
+    if ordered and info.get("more_records"):  # sorted through COQL: by offset, no tokens
+        next_number = query["page"] + 1
+        if next_number * query["per_page"] <= records.COQL_MAX_RECORDS:
+            next_link = {"page": next_number}
+        else:
+            notices.append(
+                f"Sorted by a column, Zoho lists the first {records.COQL_MAX_RECORDS:,} "
+                "records only: search, or sort by Created Time or Modified Time, to find the "
+                "others."
+            )
+    elif info.get("more_records"):
         next_number = query["page"] + 1
         if next_number * query["per_page"] <= records.MAX_PAGED_RECORDS and not query["page_token"]:
             next_link = {"page": next_number}
@@ -54,7 +65,7 @@ def record_list(request, connection, module: str):
             )
     if query["page"] > 1:
         previous_number = query["page"] - 1
-        if previous_number * query["per_page"] <= records.MAX_PAGED_RECORDS:
+        if ordered or previous_number * query["per_page"] <= records.MAX_PAGED_RECORDS:
             previous_link = {"page": previous_number}
         elif info.get("previous_page_token"):
             previous_link = {"page": previous_number, "page_token": info["previous_page_token"]}
@@ -72,7 +83,7 @@ def record_list(request, connection, module: str):
         {
             "module": found,
             "page": page,
-            "columns": [_column(c, query, keep) for c in page.columns],
+            "columns": [_column(c, query, keep, found.sortable) for c in page.columns],
             "rows": [_row(found, page.columns, r) for r in page.records],
             "per_page": query["per_page"],
             "query": query["query"],
@@ -127,11 +138,20 @@ def _kind(field) -> str:
     return field.data_type
 
 
-def _column(field, query: dict, keep: dict) -> dict:
-    """A list column's header: its label, and when Zoho can sort by it, the link that sorts
-    (ascending first, then the other way), keeping page size and search."""
+def _ordered(query: dict) -> bool:
+    """The list is sorted by a column Get Records cannot sort by (through COQL)."""
+    return (
+        bool(query["sort_by"])
+        and query["sort_by"] not in records.ALWAYS_SORTABLE
+        and not (query["query"])
+    )
+
+
+def _column(field, query: dict, keep: dict, sortable=()) -> dict:
+    """A list column's header: its label, and when Zoho can sort by it (`Module.sortable`),
+    the link that sorts (ascending first, then the other way), keeping page size and search."""
     column = {"label": field.label, "kind": _kind(field), "url": None, "sorted": None}
-    if not field.sortable or query["query"]:
+    if field.api_name not in sortable or query["query"]:
         return column
     current = query["sort_by"] == field.api_name
     order = query["sort_order"] or "asc"

@@ -10,7 +10,9 @@ from __future__ import annotations
 import contextvars
 import inspect
 import logging
+import re
 import threading
+import time
 from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 from datetime import date, datetime
@@ -18,6 +20,9 @@ from typing import Any, TypeVar
 
 import requests
 from django import db
+from zohocrmsdk.src.com.zoho.crm.api.coql import BodyWrapper as CoqlBody
+from zohocrmsdk.src.com.zoho.crm.api.coql import CoqlOperations
+from zohocrmsdk.src.com.zoho.crm.api.coql import ResponseWrapper as CoqlWrapper
 from zohocrmsdk.src.com.zoho.crm.api.exception import SDKException
 from zohocrmsdk.src.com.zoho.crm.api.fields import FieldsOperations, GetFieldsParam
 from zohocrmsdk.src.com.zoho.crm.api.fields import ResponseWrapper as FieldsWrapper
@@ -53,7 +58,7 @@ from zohocrmsdk.src.com.zoho.crm.api.users import GetUsersParam, MinifiedUser, U
 from zohocrmsdk.src.com.zoho.crm.api.users import ResponseWrapper as UsersWrapper
 from zohocrmsdk.src.com.zoho.crm.api.util.choice import Choice
 
-from accounts import token_crypto, token_refresh, zoho_sdk
+from accounts import api_credits, token_crypto, token_refresh, zoho_sdk
 from accounts.models import ZohoConnection
 
 from . import record_state
@@ -81,10 +86,10 @@ def run(connection: ZohoConnection, call: Callable[[], T], *, write: bool = Fals
     """
     for attempt in (1, 2):
         try:
-            with zoho_sdk.activated(connection) as active:
+            with zoho_sdk.activated(connection) as active, api_credits.counting(connection):
                 used_token = active.access_token
                 try:
-                    return call()
+                    return _throttle_retried(call)
                 except SDKException as error:
                     if _api_exception_code(error) == "INVALID_TOKEN":
                         raise _InvalidToken() from None
@@ -105,6 +110,23 @@ def run(connection: ZohoConnection, call: Callable[[], T], *, write: bool = Fals
         except SDKException as error:
             raise _sdk_error(error, write=write) from None
     raise AssertionError("unreachable")
+
+
+# A 429 for too many calls in flight at once clears as soon as one of them is answered: it
+# is tried again once, after this many seconds. Zoho carried out nothing it refused, so a
+# write is safe to send again. Out of credits is not retried (nothing frees them soon).
+CONCURRENCY_RETRY_DELAY = 1.0
+
+
+def _throttle_retried(call: Callable[[], T]) -> T:
+    try:
+        return call()
+    except CrmError as error:
+        if error.code != "THROTTLED" or error.reason != "concurrency":
+            raise
+        logger.info("Zoho: too many calls in flight for the org; trying once more")
+    time.sleep(CONCURRENCY_RETRY_DELAY)
+    return call()
 
 
 # Calls of one page fanned out at once: Zoho caps concurrent API calls per org by edition
@@ -293,8 +315,50 @@ def _api_error(code: str, message: str, details: dict | None, status: int) -> Cr
             return CrmError("NOT_FOUND", "No such record in the active org.")
         return CrmError(code, message or "Zoho CRM did not accept the data.", field=field)
     if status == 429 or code in ("TOO_MANY_REQUESTS", "API_LIMIT_EXCEEDED"):
-        return CrmError("THROTTLED", "Zoho CRM is limiting requests right now. Try again shortly.")
+        return throttled(message)
+    if code == "EXPIRED_VALUE" and field == "page_token":
+        return CrmError(
+            code,
+            "This list was opened more than a day ago, and Zoho no longer goes on from where "
+            "it was.",
+            field="page_token",
+        )
+    if code == "PAGINATION_LIMIT_EXCEEDED":
+        return CrmError(
+            code,
+            "Zoho goes page by page through the first 100,000 records of a list only: search "
+            "or sort differently to find the others.",
+            field="page_token",
+        )
     return zoho_failed()
+
+
+CREDITS_RETRY_AFTER = 3600  # seconds: credits come back as the calls that spent them age out
+CONCURRENCY_RETRY_AFTER = 5
+
+
+def throttled(zoho_message: str = "") -> CrmError:
+    """Zoho's 429: out of API credits for the rolling day, or too many calls at once.
+
+    Zoho answers both with TOO_MANY_REQUESTS; only its message tells them apart (one that
+    speaks of credits or a limit for the day). Anything else is taken for the concurrency
+    cap, which clears in seconds."""
+    text = (zoho_message or "").lower()
+    if "credit" in text or "per day" in text or "limit reached" in text:
+        error = CrmError(
+            "THROTTLED",
+            "Your Zoho org has used up its API credits for now. Zoho gives them back over a "
+            "rolling day: please try again later today.",
+        )
+        error.reason, error.retry_after = "credits", CREDITS_RETRY_AFTER
+    else:
+        error = CrmError(
+            "THROTTLED",
+            "Zoho CRM is busy with other requests from your org right now. Please try again "
+            f"in {CONCURRENCY_RETRY_AFTER} seconds.",
+        )
+        error.reason, error.retry_after = "concurrency", CONCURRENCY_RETRY_AFTER
+    return error
 
 
 def _check(response) -> Any:
@@ -310,7 +374,7 @@ def _check(response) -> Any:
             _value(body.get_code()), _value(body.get_message()), body.get_details(), status
         )
     if status == 429:
-        raise CrmError("THROTTLED", "Zoho CRM is limiting requests right now. Try again shortly.")
+        raise throttled()
     if status >= 500:
         raise zoho_failed()
     if body is None:
@@ -606,6 +670,70 @@ def record_search(
         params.add(SearchRecordsParam.page, page)
         params.add(SearchRecordsParam.per_page, per_page)
         return _page(RecordOperations(module).search_records(params), page, per_page)
+
+    return run(connection, call)
+
+
+# A name put into a COQL query: Zoho's own API names only (they come from its metadata).
+_COQL_NAME = re.compile(r"[A-Za-z][A-Za-z0-9_]{0,99}")
+IDS_PER_CALL = 100  # Get Records takes at most 100 ids
+
+
+def record_list_ordered(
+    connection: ZohoConnection,
+    module: str,
+    *,
+    field_names: list[str],
+    sort_by: str,
+    sort_order: str | None,
+    offset: int,
+    limit: int,
+) -> tuple[list[dict], dict]:
+    """One page sorted by a field Get Records cannot sort by (its `sort_by` takes id,
+    Created_Time and Modified_Time only): COQL's ORDER BY names the page's ids in order (the
+    id breaks ties, so pages neither repeat nor skip a record), then Get Records with those
+    ids brings their values in Zoho's usual shape (COQL answers a lookup as its id alone)."""
+    if not _COQL_NAME.fullmatch(module) or not _COQL_NAME.fullmatch(sort_by):
+        raise zoho_failed("The portal cannot ask Zoho for this order.")
+    order = "desc" if sort_order == "desc" else "asc"
+    query = (
+        f"select id from {module} where id is not null "  # noqa: S608 - API names, checked
+        f"order by {sort_by} {order}, id asc limit {int(limit)} offset {int(offset)}"
+    )
+
+    def call():
+        body = CoqlBody()
+        body.set_select_query(query)
+        answer = _check(CoqlOperations().get_records(body))
+        empty = {
+            "page": offset // limit + 1,
+            "per_page": limit,
+            "more_records": False,
+            "count": 0,
+            "next_page_token": None,
+            "previous_page_token": None,
+        }
+        if answer is None:  # 204: no records this far
+            return [], empty
+        if not isinstance(answer, CoqlWrapper):
+            raise zoho_failed()
+        ids = [str(r.get_id()) for r in answer.get_data() or [] if r.get_id() is not None]
+        info = answer.get_info()
+        more = bool(info.get_more_records()) if info is not None else False
+        found: dict[str, dict] = {}
+        for start in range(0, len(ids), IDS_PER_CALL):
+            params = ParameterMap()
+            params.add(GetRecordsParam.fields, ",".join(field_names))
+            params.add(GetRecordsParam.ids, ",".join(ids[start : start + IDS_PER_CALL]))
+            params.add(GetRecordsParam.per_page, IDS_PER_CALL)
+            body = _check(RecordOperations(module).get_records(params))
+            if body is None:  # deleted meanwhile
+                continue
+            if not isinstance(body, ResponseWrapper):
+                raise zoho_failed()
+            found.update((r["id"], r) for r in (record_dict(x) for x in body.get_data() or []))
+        records = [found[i] for i in ids if i in found]
+        return records, {**empty, "more_records": more, "count": len(records)}
 
     return run(connection, call)
 

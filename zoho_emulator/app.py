@@ -9,7 +9,7 @@ import threading
 import time
 from urllib.parse import urlsplit
 
-from . import accounts, crm, seed, urls
+from . import accounts, crm, limits, seed, urls
 from .crm.record_state import set_record_state
 from .state import Fault, State
 from .web import Request, Response, html_response, json_response
@@ -185,6 +185,11 @@ class Emulator:
         if not api:
             return self._serve(req, path, None)
         self._record_api_call(api.group(1), path, req)
+        refused, release = self._admit(api, req)
+        if refused is not None:
+            with st.lock:
+                st.stats.api_errors_by_code[refused.crm_code] += 1
+            return refused
         with st.lock:
             stats = st.stats  # a reset meanwhile makes new stats: this request leaves these
             stats.api_in_flight += 1
@@ -194,6 +199,27 @@ class Emulator:
         finally:
             with st.lock:
                 stats.api_in_flight -= 1
+            if release is not None:
+                release()
+
+    def _admit(self, api, req: Request):
+        """The org's concurrency cap and credits (``limits.admit``) for a CRM call made with
+        a live token; anything else is left to the handler (it costs nothing)."""
+        dc, rest = api.group(1), api.group(2) or ""
+        if not rest.startswith(crm.router.API_PREFIX):
+            return None, None
+        with self.state.lock:
+            at = crm.router.authenticate(self, dc, req)
+        if at is None:
+            return None, None
+        return limits.admit(
+            self.state,
+            at.zgid,
+            rest[len(crm.router.API_PREFIX) :],
+            req.method,
+            req.body,
+            time.time(),
+        )
 
     def _serve(self, req: Request, path: str, api) -> Response:
         st = self.state
@@ -429,6 +455,13 @@ class Emulator:
                 return json_response({"dcs_with_own_secret": own})
         if name == "record-state" and method == "POST":
             return set_record_state(self, _control_params(req))
+        if name == "expire-page-tokens" and method == "POST":
+            with self.state.lock:
+                self.state.page_tokens_expired_before = time.time()
+                count = len(self.state.page_tokens)
+            return json_response({"status": "success", "expired": count})
+        if name == "credits" and method in ("GET", "POST"):
+            return self._credits(_control_params(req) if method == "POST" else None)
         if name == "expire-tokens" and method == "POST":
             return self._expire(_control_params(req))
         if name == "redirect-uris":
@@ -529,6 +562,52 @@ class Emulator:
             )
         self.state.add_fault(fault)
         return json_response({"status": "success", "fault": fault.describe()})
+
+    def _credits(self, params: dict | None) -> Response:
+        """GET: every org's edition, allowance, credits used and concurrency cap. POST
+        ``{"zgid", "limit": n|null, "concurrency": n|null}``: ``limit`` leaves the org ``n``
+        credits for the rolling day (null: its edition's allowance again); ``concurrency``
+        lowers or raises its cap on calls in flight (null: the edition's)."""
+        st = self.state
+        if params is not None:
+            zgid = params.get("zgid")
+            if zgid not in seed.org_by_zgid():
+                return json_response({"error": "unknown zgid"}, 400)
+            for key in ("limit", "concurrency"):
+                value = params.get(key)
+                if (
+                    key in params
+                    and value is not None
+                    and (isinstance(value, bool) or not isinstance(value, int) or value < 0)
+                ):
+                    return json_response({"error": f"{key} must be a whole number or null"}, 400)
+            now = time.time()
+            with st.lock:
+                if "limit" in params:
+                    if params["limit"] is None:
+                        st.credit_allowance.pop(zgid, None)
+                    else:
+                        st.credit_allowance[zgid] = limits.used(st, zgid, now) + params["limit"]
+                if "concurrency" in params:
+                    if params["concurrency"] is None:
+                        st.concurrency_cap.pop(zgid, None)
+                    else:
+                        st.concurrency_cap[zgid] = params["concurrency"]
+        now = time.time()
+        with st.lock:
+            orgs = {}
+            for org in seed.ORGS:
+                spent = limits.used(st, org.zgid, now)
+                allowed = limits.org_allowance(st, org.zgid)
+                orgs[org.zgid] = {
+                    "edition": limits.edition_of(org.zgid).name,
+                    "allowance": allowed,
+                    "used": spent,
+                    "remaining": max(0, allowed - spent),
+                    "concurrency": limits.org_concurrency(st, org.zgid),
+                    "in_flight": st.in_flight_by_org[org.zgid],
+                }
+        return json_response({"orgs": orgs})
 
     def _expire(self, params: dict) -> Response:
         email = params.get("email")

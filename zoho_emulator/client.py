@@ -130,6 +130,20 @@ class EmulatorClient:
         spec = {k: v for k, v in {"email": email, "dc": dc, "token": token}.items() if v}
         return self._json("POST", "/_emulator/expire-tokens", json_body=spec)["expired"]
 
+    def expire_page_tokens(self) -> int:
+        """Every page token issued so far expires now (``EXPIRED_VALUE``)."""
+        return self._json("POST", "/_emulator/expire-page-tokens", json_body={})["expired"]
+
+    def credits(self) -> dict:
+        """Per org: edition, allowance, used, remaining, concurrency, in_flight."""
+        return self._json("GET", "/_emulator/credits")["orgs"]
+
+    def set_credits(self, zgid: str, **limits) -> dict:
+        """``limit=n`` leaves the org n credits for the rolling day, ``concurrency=n`` caps
+        its calls in flight; ``None`` for either: the edition's again."""
+        body = {"zgid": zgid, **limits}
+        return self._json("POST", "/_emulator/credits", json_body=body)["orgs"][zgid]
+
     def set_dc_client_secret(self, dc: str, secret: str | None) -> list[str]:
         """Give ``dc`` its own client secret (``None``: the global one again); returns the
         data centers that now have their own."""

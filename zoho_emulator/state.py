@@ -138,10 +138,11 @@ class Stats:
         self.api_errors_by_code = collections.Counter()
         self.faults_applied = 0
         self.requests_total = 0
-        # CRM API calls being answered now, and the most at once (Zoho limits concurrent
-        # calls per org by edition; the emulator does not, it only counts).
+        # CRM API calls being answered now, and the most at once (the cap per org by edition
+        # is enforced in limits.py / app.py).
         self.api_in_flight = 0
         self.api_in_flight_max = 0
+        self.credits_used_by_org = collections.Counter()  # zgid -> credits spent (limits.py)
 
     def as_json(self, connections_accepted: int, api_connections: int) -> dict:
         return {
@@ -162,6 +163,7 @@ class Stats:
             "requests_total": self.requests_total,
             "api_in_flight": self.api_in_flight,
             "api_in_flight_max": self.api_in_flight_max,
+            "credits_used_by_org": dict(self.credits_used_by_org),
             "connections_accepted": connections_accepted,
             "api_connections": api_connections,
         }
@@ -242,6 +244,13 @@ class State:
             self.latency_ms = 0.0
             self.orgs: dict[str, OrgData] = OrgDataMap()
             self.page_tokens: dict = {}  # page_token -> crm.paging.PageToken
+            self.page_tokens_expired_before = 0.0  # expire-page-tokens: issued before it, dead
+            # API credits and concurrency (limits.py): per org, the rolling day's spending as
+            # (time, credits), the control plane's overrides, the calls in flight now.
+            self.credit_log: dict[str, collections.deque] = {}
+            self.credit_allowance: dict[str, int] = {}
+            self.concurrency_cap: dict[str, int] = {}
+            self.in_flight_by_org = collections.Counter()
 
     # ---- grant codes -------------------------------------------------------------------
     def new_grant(

@@ -5,7 +5,10 @@ A list answer carries ``info.next_page_token`` whenever more records follow. The
 bound to what it was issued for (org, user, module, fields, sort, per_page, filters): used
 with anything else it is ``TOKEN_BOUND_DATA_MISMATCH``. It remembers the last record it
 served by its sort key (keyset paging), so records added or deleted meanwhile neither repeat
-nor skip a page. Tokens live 24 hours (``page_token_expiry``) and die with a reset.
+nor skip a page. Tokens live 24 hours (``page_token_expiry``; ``EXPIRED_VALUE`` after) and die
+with a reset or ``POST /_emulator/expire-page-tokens``; they reach 100,000 records, past which
+``PAGINATION_LIMIT_EXCEEDED`` (getRecords examples response-400-expiredvalue and
+response-400-paginationlimitexceeded in zoho/crm-oas v8.0).
 """
 
 from __future__ import annotations
@@ -22,6 +25,7 @@ from .errors import crm_error
 
 DISCRETE_LIMIT = 2000
 TOKEN_TTL = 24 * 3600.0
+TOKEN_RECORD_LIMIT = 100_000  # records reachable through consecutive page tokens
 
 
 @dataclass
@@ -32,6 +36,7 @@ class PageToken:
     page: int  # the page number this token opens
     previous: str | None  # the token that opened the page before (None: the first page)
     expires: float
+    issued: float = 0.0
 
 
 def discrete_limit_exceeded() -> Response:
@@ -45,6 +50,24 @@ def discrete_limit_exceeded() -> Response:
 
 def _invalid_token() -> Response:
     return crm_error("INVALID_DATA", "invalid data", 400, {"param_name": "page_token"})
+
+
+def _expired_token() -> Response:
+    return crm_error(
+        "EXPIRED_VALUE",
+        "Page token expired",
+        400,
+        {"api_name": "page_token", "json_path": "$.query.page_token"},
+    )
+
+
+def _pagination_limit() -> Response:
+    return crm_error(
+        "PAGINATION_LIMIT_EXCEEDED",
+        f"You can only get upto {TOKEN_RECORD_LIMIT} records using page_token param",
+        400,
+        {"param_name": "page_token"},
+    )
 
 
 def _token_mismatch() -> Response:
@@ -90,10 +113,15 @@ def page_answer(
         st = ctx.emu.state
         with st.lock:
             entry = st.page_tokens.get(token_value)
-        if entry is None or entry.expires <= time.time():
+            expired_before = st.page_tokens_expired_before
+        if entry is None:
             return _invalid_token()
+        if entry.expires <= time.time() or entry.issued <= expired_before:
+            return _expired_token()
         if entry.binding != binding:
             return _token_mismatch()
+        if (entry.page - 1) * per_page >= TOKEN_RECORD_LIMIT:
+            return _pagination_limit()
         after = entry.after
         start = next(
             (i for i, k in enumerate(keys) if (k < after if descending else k > after)),
@@ -127,6 +155,7 @@ def page_answer(
             page=page + 1,
             previous=token_value if token_value is not None else None,
             expires=now + TOKEN_TTL,
+            issued=now,
         )
         with ctx.emu.state.lock:
             ctx.emu.state.page_tokens[entry.token] = entry

@@ -124,6 +124,7 @@ def paginate(
 
 
 # ------------------------------------------------------------------------------ entry point
+SORT_BY_VALUES = ("id", "Created_Time", "Modified_Time")
 
 
 def list_records(ctx: Ctx, module: str) -> Response:
@@ -141,10 +142,10 @@ def list_records(ctx: Ctx, module: str) -> Response:
     if err:
         return err
     sort_by = req.arg("sort_by") or "id"
-    if sort_by not in ("id", "Created_Time", "Modified_Time"):
-        fd = ctx.schema.fields(module).get(sort_by)
-        if fd is None or not fd.sortable:
-            return invalid_param("sort_by")
+    if sort_by not in SORT_BY_VALUES:
+        # getRecords' sort_by enum (zoho/crm-oas v8.0 record operation getRecords): any other
+        # field is sorted through COQL's ORDER BY, never here.
+        return invalid_param("sort_by", supported_values=list(SORT_BY_VALUES))
     sort_order = (req.arg("sort_order") or "desc").lower()
     if sort_order not in ("asc", "desc"):
         return invalid_param("sort_order")

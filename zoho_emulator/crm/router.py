@@ -13,7 +13,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 
 from ..web import Request, Response
-from . import metadata, records, related, search, users
+from . import coql, metadata, records, related, search, users
 from .context import MODULE_OPS, Ctx, has_scope, module_scope_ok
 from .errors import (
     invalid_method,
@@ -122,6 +122,8 @@ ROUTES: list[Route] = [
         any_scope(*SETTINGS_RELATED_LISTS),
     ),
     _route("settings/{rest:.*}", {}, any_scope()),  # other settings: unknown URL
+    # COQL: the query's module (its READ scope, the profile) is checked by the handler.
+    _route("coql", {"POST": coql.run_query}, any_scope("ZohoCRM.coql.READ")),
     _route(
         "{module}/search", {"GET": search.search_records}, search_scope(), module=True, op="READ"
     ),

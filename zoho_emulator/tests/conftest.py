@@ -13,7 +13,7 @@ FULL_SCOPE = (
     "ZohoCRM.modules.ALL,ZohoCRM.users.READ,ZohoCRM.org.READ,"
     "ZohoCRM.settings.fields.READ,ZohoCRM.settings.modules.READ,"
     "ZohoCRM.settings.layouts.READ,ZohoCRM.settings.related_lists.READ,"
-    "ZohoSearch.securesearch.READ"
+    "ZohoSearch.securesearch.READ,ZohoCRM.coql.READ"
 )
 
 # Demo directory facts the tests rely on (see zoho_emulator/README.md).

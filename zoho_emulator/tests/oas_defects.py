@@ -547,6 +547,15 @@ ALLOWANCES: tuple[Allowance, ...] = (
         "sort_order and fields; none of them is in Zoho's getRelatedLists examples "
         "(response-200-successresponse.md, response-200-allnullablefieldsnull.md).",
     ),
+    Allowance(
+        "coql-no-content",
+        "coql.json",
+        (_responses("/crm/v8/coql", "post"),),
+        with_statuses({"204": {"description": "no content"}}),
+        "coql.json lists 200 and 400 only; a query that matches nothing answers 204. "
+        "Evidence: the same repository's v8.0/coql/operations/executeCOQLQuery/operation.md "
+        "(204: the query executed successfully but returned no matching records).",
+    ),
 )
 
 # The emulator's own gaps: keys the spec requires that the emulator does not send yet, each

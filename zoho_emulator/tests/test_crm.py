@@ -185,15 +185,27 @@ def test_sorting(zoho_http, us):
         "us",
         "Accounts",
         us,
-        params={"fields": "Account_Name", "sort_by": "Account_Name", "sort_order": "asc"},
+        params={"fields": "Account_Name", "sort_by": "Created_Time", "sort_order": "asc"},
     )
-    names = [r["Account_Name"] for r in resp.json()["data"]]
-    assert names == sorted(names, key=str.lower)
-    assert resp.json()["info"]["sort_by"] == "Account_Name"
-    resp = zoho_http.api(
-        "GET", "us", "Accounts", us, params={"fields": "Account_Name", "sort_by": "Phone"}
-    )
-    assert resp.status_code == 400
+    rows = resp.json()["data"]
+    assert resp.json()["info"]["sort_by"] == "Created_Time"
+    assert len(rows) > 1
+    # getRecords sorts by id, Created_Time or Modified_Time only; any other field is refused
+    # the way Zoho's spec shows (InvalidDataSortByError): COQL's ORDER BY sorts by the others
+    for other in ("Account_Name", "Phone", "Nope"):
+        resp = zoho_http.api(
+            "GET", "us", "Accounts", us, params={"fields": "Account_Name", "sort_by": other}
+        )
+        assert resp.status_code == 400
+        assert resp.json() == {
+            "code": "INVALID_DATA",
+            "details": {
+                "param_name": "sort_by",
+                "supported_values": ["id", "Created_Time", "Modified_Time"],
+            },
+            "message": "invalid data",
+            "status": "error",
+        }
 
 
 def test_unknown_module_and_urls(zoho_http, us):

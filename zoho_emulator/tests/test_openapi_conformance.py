@@ -47,6 +47,7 @@ UPDATE_MANY = Op("record.json", "Update Records")
 DELETE_ONE = Op("record.json", "Delete Record")
 DELETE_MANY = Op("record.json", "Delete Records")
 RELATED = Op("related_records.json", "Get Related Records")
+COQL = Op("coql.json", "Get Records")
 
 # Who asks: a demo user and the scopes of the token (None: no Authorization header at all).
 FULL = (PATRICIA, FULL_SCOPE)
@@ -219,6 +220,62 @@ CASES = [
         400,
         "INVALID_DATA",
         {"fields": "Last_Name", "sort_order": "sideways"},
+    ),
+    Case(
+        "records-sort-by-other-field",
+        GET_RECORDS,
+        "GET",
+        "Leads",
+        400,
+        "INVALID_DATA",
+        {"fields": "Last_Name", "sort_by": "Company"},
+    ),
+    # COQL: how the portal sorts by any other column
+    Case(
+        "coql-order-by",
+        COQL,
+        "POST",
+        "coql",
+        200,
+        body={
+            "select_query": "select id from Leads where id is not null "
+            "order by Company desc, id asc limit 20 offset 0"
+        },
+    ),
+    Case(
+        "coql-none",
+        COQL,
+        "POST",
+        "coql",
+        204,
+        body={"select_query": "select id from Leads where Last_Name = 'No such lead'"},
+    ),
+    Case(
+        "coql-syntax-error",
+        COQL,
+        "POST",
+        "coql",
+        400,
+        "SYNTAX_ERROR",
+        body={"select_query": "select from Leads"},
+    ),
+    Case(
+        "coql-not-sortable",
+        COQL,
+        "POST",
+        "coql",
+        400,
+        "INVALID_QUERY",
+        body={"select_query": "select id from Leads order by Description"},
+    ),
+    Case(
+        "coql-limit-exceeded",
+        COQL,
+        "POST",
+        "coql",
+        400,
+        "LIMIT_EXCEEDED",
+        body={"select_query": "select id from Leads limit 2001"},
     ),
     Case(
         "records-bad-page-token",
@@ -738,6 +795,34 @@ def test_answer_conforms_to_zohos_spec(case, specs, emulator, zoho_http):
         content_type=resp.headers.get("Content-Type"),
         headers=dict(resp.headers),
     )
+
+
+def test_expired_and_exhausted_page_tokens_conform(specs, emulator, zoho_http, monkeypatch):
+    """EXPIRED_VALUE and PAGINATION_LIMIT_EXCEEDED need a token first: not a static row."""
+    from zoho_emulator.crm import paging
+
+    token = _token(emulator, BIG_ORG)
+    params = {"fields": "Last_Name", "per_page": 200}
+    first = zoho_http.api("GET", "uk", "Leads", token, params=params).json()["info"]
+    emulator.client.expire_page_tokens()
+    expired = zoho_http.api(
+        "GET", "uk", "Leads", token, params={**params, "page_token": first["next_page_token"]}
+    )
+    assert expired.status_code == 400 and expired.json()["code"] == "EXPIRED_VALUE"
+    monkeypatch.setattr(paging, "TOKEN_RECORD_LIMIT", 200)
+    fresh = zoho_http.api("GET", "uk", "Leads", token, params=params).json()["info"]
+    spent = zoho_http.api(
+        "GET", "uk", "Leads", token, params={**params, "page_token": fresh["next_page_token"]}
+    )
+    assert spent.status_code == 400 and spent.json()["code"] == "PAGINATION_LIMIT_EXCEEDED"
+    for resp in (expired, spent):
+        specs.validate(
+            GET_RECORDS,
+            status=resp.status_code,
+            body=resp.content,
+            content_type=resp.headers.get("Content-Type"),
+            headers=dict(resp.headers),
+        )
 
 
 # ------------------------------------------------------------------------------ the checker

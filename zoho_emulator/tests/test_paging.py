@@ -15,6 +15,13 @@ DISCRETE = {
     "status": "error",
 }
 
+EXPIRED = {
+    "status": "error",
+    "code": "EXPIRED_VALUE",
+    "message": "Page token expired",
+    "details": {"api_name": "page_token", "json_path": "$.query.page_token"},
+}
+
 
 @pytest.fixture
 def uk(zoho_http):
@@ -70,16 +77,16 @@ def test_page_token_walks_every_record_once(zoho_http, uk):
 
 
 def test_page_token_is_stable_when_records_change(zoho_http, uk):
-    first = leads(zoho_http, uk, per_page=100, sort_by="Last_Name", sort_order="asc").json()
+    first = leads(zoho_http, uk, per_page=100, sort_by="Modified_Time", sort_order="desc").json()
     token = first["info"]["next_page_token"]
     expected = leads(
-        zoho_http, uk, per_page=100, sort_by="Last_Name", sort_order="asc", page_token=token
+        zoho_http, uk, per_page=100, sort_by="Modified_Time", sort_order="desc", page_token=token
     ).json()["data"]
     # a record from the first page goes away and a new one sorts before everything
     zoho_http.api("DELETE", "uk", f"Leads/{first['data'][0]['id']}", uk)
     zoho_http.api("POST", "uk", "Leads", uk, json={"data": [{"Last_Name": "Aardvark"}]})
     again = leads(
-        zoho_http, uk, per_page=100, sort_by="Last_Name", sort_order="asc", page_token=token
+        zoho_http, uk, per_page=100, sort_by="Modified_Time", sort_order="desc", page_token=token
     ).json()["data"]
     assert [r["id"] for r in again] == [r["id"] for r in expected]
 
@@ -88,7 +95,7 @@ def test_page_token_is_stable_when_records_change(zoho_http, uk):
     "change",
     [
         {"fields": "Last_Name,Email"},
-        {"sort_by": "Last_Name"},
+        {"sort_by": "Created_Time"},
         {"sort_order": "asc"},
         {"per_page": 50},
     ],
@@ -123,7 +130,7 @@ def test_bad_page_tokens(emulator, zoho_http, uk):
     resp = leads(zoho_http, uk, page_token=token, page=2)
     assert resp.status_code == 400 and resp.json()["code"] == "INVALID_REQUEST"
     emulator.app.state.page_tokens[token].expires = 0  # a day later
-    assert leads(zoho_http, uk, page_token=token).json()["code"] == "INVALID_DATA"
+    assert leads(zoho_http, uk, page_token=token).json() == EXPIRED
     # another user of the same org cannot use it
     token = leads(zoho_http, uk).json()["info"]["next_page_token"]
     tom = zoho_http.tokens("tom.okonkwo@thamesgate-wholesale.co.uk", "uk", scope=SCOPE)
@@ -249,3 +256,34 @@ def test_related_records_page_past_2000(zoho_http, us):
         params={"fields": "Last_Name", "page": 11, "per_page": 200},
     )
     assert resp.status_code == 400 and resp.json() == DISCRETE
+
+
+def test_page_tokens_carry_their_expiry_and_the_control_plane_expires_them(emulator, zoho_http, uk):
+    first = leads(zoho_http, uk, per_page=200).json()["info"]
+    assert first["next_page_token"] and first["page_token_expiry"]
+    second = leads(zoho_http, uk, per_page=200, page_token=first["next_page_token"])
+    assert second.status_code == 200
+    assert emulator.client.expire_page_tokens() >= 2
+    for token in (first["next_page_token"], second.json()["info"]["next_page_token"]):
+        resp = leads(zoho_http, uk, per_page=200, page_token=token)
+        assert resp.status_code == 400 and resp.json() == EXPIRED
+    # tokens issued afterwards work
+    fresh = leads(zoho_http, uk, per_page=200).json()["info"]["next_page_token"]
+    assert leads(zoho_http, uk, per_page=200, page_token=fresh).status_code == 200
+
+
+def test_page_tokens_stop_at_the_pagination_limit(monkeypatch, zoho_http, uk):
+    from zoho_emulator.crm import paging
+
+    monkeypatch.setattr(paging, "TOKEN_RECORD_LIMIT", 400)  # 100,000 at Zoho
+    token = leads(zoho_http, uk, per_page=200).json()["info"]["next_page_token"]
+    second = leads(zoho_http, uk, per_page=200, page_token=token)
+    assert second.status_code == 200  # records 201-400
+    resp = leads(zoho_http, uk, per_page=200, page_token=second.json()["info"]["next_page_token"])
+    assert resp.status_code == 400
+    assert resp.json() == {
+        "code": "PAGINATION_LIMIT_EXCEEDED",
+        "message": "You can only get upto 400 records using page_token param",
+        "status": "error",
+        "details": {"param_name": "page_token"},
+    }
