@@ -284,7 +284,12 @@ def with_layout(*, connection: ZohoConnection, module: Module, layout: str | Non
     """`module` as a record in `layout` (an id; None: the default, Zoho's first) sees it:
     each field required as that layout makes it (Zoho flags layout-mandatory fields in the
     layout, not in the field metadata). A layout the module does not have is a 400."""
-    found = module_layouts(connection=connection, module=module.api_name)
+    try:
+        found = module_layouts(connection=connection, module=module.api_name)
+    except CrmError as error:
+        if error.code in _NOT_ABOUT_THE_LIST:  # the connection or Zoho failed: say so
+            raise
+        found = []  # Zoho describes no layout of this module: its field metadata counts
     if not found:
         if layout:
             raise bad_input(f"{module.label} have no layout {str(layout)[:30]!r}.", field="layout")
