@@ -129,8 +129,11 @@ class Field:
         ]
         permission = _permission(meta.get("profiles"), profile)
         # Owner is `field_read_only` yet Zoho's API updates it (`operation_type.api_update`):
-        # only a field both say no to is read-only by nature.
-        fixed = bool(meta.get("field_read_only")) and meta.get("api_update") is not True
+        # `api_update` decides; without it, `field_read_only` does.
+        api_update = meta.get("api_update")
+        fixed = api_update is False or (
+            bool(meta.get("field_read_only")) and api_update is not True
+        )
         return cls(
             api_name=str(meta["api_name"]),
             label=str(meta.get("label") or meta["api_name"]),

@@ -227,3 +227,21 @@ def test_owner_can_be_changed(client, admin, zoho):
     saved = api(client, "patch", f"/crm/api/Leads/{lead['id']}/", {"Owner": other["id"]})
     assert saved.status_code == 200, saved.content
     assert first_lead(client)["Owner"]["id"] == other["id"]
+
+
+def test_operation_type_api_update_decides_what_may_be_changed():
+    from crm.fields import Field
+
+    owner = {"api_name": "Owner", "data_type": "ownerlookup", "field_read_only": True}
+    assert Field.from_metadata({**owner, "api_update": True}).editable
+    assert not Field.from_metadata(owner).editable  # no operation_type: field_read_only counts
+    text = {"api_name": "Code", "data_type": "text"}
+    assert Field.from_metadata(text).editable
+    assert not Field.from_metadata({**text, "api_update": False}).editable
+    profiles = [
+        {"id": "1", "name": "Administrator", "permission": "read_write"},
+        {"id": "2", "name": "Field Sales", "permission": "hidden"},
+    ]
+    assert Field.from_metadata({**text, "profiles": profiles}, {"id": "2"}).hidden
+    assert Field.from_metadata({**text, "profiles": profiles}, {"name": "Field Sales"}).hidden
+    assert Field.from_metadata({**text, "profiles": profiles}, {"id": "1"}).editable

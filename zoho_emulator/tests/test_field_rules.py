@@ -184,6 +184,16 @@ def test_hidden_fields_are_never_answered(zoho_http, us, dana):
     assert found.status_code in (200, 204)
     if found.status_code == 200:
         assert all("Annual_Revenue" not in r for r in found.json()["data"])
+    # nor can it be searched on: for that profile the module has no such field
+    by_hidden = zoho_http.api(
+        "GET", "us", "Leads/search", dana, params={"criteria": "(Annual_Revenue:greater_than:0)"}
+    )
+    assert by_hidden.status_code == 400
+    assert by_hidden.json()["code"] == "INVALID_QUERY"
+    by_admin = zoho_http.api(
+        "GET", "us", "Leads/search", us, params={"criteria": "(Annual_Revenue:greater_than:0)"}
+    )
+    assert by_admin.status_code == 200
 
 
 @pytest.mark.parametrize(
