@@ -108,23 +108,46 @@ class Field:
     custom: bool = False
     unique: bool = False
     name_field: bool = False  # Zoho's display field: the record's name
+    # What Zoho shows for each picklist value (its `display_value`), in the same order as
+    # `picklist` (the `actual_value`s records hold and Zoho's API takes).
+    picklist_labels: tuple[str, ...] = ()
+    # The signed-in user's profile's access: "read_write", "read_only" or "hidden".
+    permission: str = "read_write"
 
     @classmethod
-    def from_metadata(cls, meta: dict) -> Field:
-        """From one entry of `settings/fields` as `crm.zoho_crm.fields` reads it."""
+    def from_metadata(cls, meta: dict, profile: dict | None = None) -> Field:
+        """From one entry of `settings/fields` as `crm.zoho_crm.fields` reads it; `profile`
+        ({"id", "name"}) is the signed-in user's, whose entry in the field's `profiles`
+        says whether they may see and change it."""
         data_type = str(meta.get("data_type") or "text")
+        actual = list(meta.get("picklist") or ())
+        labels = list(meta.get("picklist_labels") or ())
+        if len(labels) != len(actual):
+            labels = actual
+        options = [
+            (v, label) for v, label in zip(actual, labels, strict=True) if v != PICKLIST_NONE
+        ]
+        permission = _permission(meta.get("profiles"), profile)
+        # Owner is `field_read_only` yet Zoho's API updates it (`operation_type.api_update`):
+        # `api_update` decides; without it, `field_read_only` does.
+        api_update = meta.get("api_update")
+        fixed = api_update is False or (
+            bool(meta.get("field_read_only")) and api_update is not True
+        )
         return cls(
             api_name=str(meta["api_name"]),
             label=str(meta.get("label") or meta["api_name"]),
             data_type=data_type,
             json_type=str(meta.get("json_type") or "string"),
             required=bool(meta.get("required")),
-            read_only=bool(meta.get("read_only")),
+            read_only=bool(meta.get("read_only")) or fixed or permission != "read_write",
             length=_int_or_none(meta.get("length")),
             decimal_place=_int_or_none(meta.get("decimal_place")),
             sortable=bool(meta.get("sortable")),
             searchable=bool(meta.get("searchable")),
-            picklist=tuple(v for v in meta.get("picklist") or () if v != PICKLIST_NONE),
+            picklist=tuple(v for v, _ in options),
+            picklist_labels=tuple(label for _, label in options),
+            permission=permission,
             lookup_module=meta.get("lookup_module") or None,
             custom=bool(meta.get("custom")),
             unique=bool(meta.get("unique")),
@@ -132,6 +155,11 @@ class Field:
         )
 
     # --- what the portal may do with it ---------------------------------------------------
+    @property
+    def hidden(self) -> bool:
+        """The user's profile hides the field: never shown, listed or sent."""
+        return self.permission == "hidden"
+
     @property
     def editable(self) -> bool:
         return not self.read_only and self.data_type in WRITABLE_TYPES
@@ -179,6 +207,8 @@ class Field:
             "decimal_place": self.decimal_place,
             "sortable": self.sortable,
             "picklist": list(self.picklist),
+            "picklist_labels": list(self.picklist_labels),
+            "permission": self.permission,
             "lookup_module": self.lookup_module,
             "custom": self.custom,
             "input": None,
@@ -253,20 +283,42 @@ class Field:
             raise self._bad("is not a valid web address") from None
         return value
 
+    def actual_value(self, value: str) -> str | None:
+        """The value Zoho stores for a picklist choice given as its value or as the label
+        Zoho shows (`display_value`); None when it is neither."""
+        if value in self.picklist:
+            return value
+        by_label = dict(zip(self.picklist_labels, self.picklist, strict=False))
+        return by_label.get(value)
+
+    def label_of(self, value):
+        """What Zoho shows for a stored picklist value (its own text when not an option)."""
+        if not isinstance(value, str):
+            return value
+        return dict(zip(self.picklist, self.picklist_labels, strict=False)).get(value, value)
+
+    def _choices_text(self) -> str:
+        return ", ".join(self.picklist_labels or self.picklist)
+
     def _clean_picklist(self, value) -> str:
         value = self._text(value)
-        if self.picklist and value not in self.picklist:
-            raise self._bad(f"must be one of: {', '.join(self.picklist)}")
-        return value
+        if not self.picklist:
+            return value
+        actual = self.actual_value(value)
+        if actual is None:
+            raise self._bad(f"must be one of: {self._choices_text()}")
+        return actual
 
     def _clean_multiselectpicklist(self, value) -> list[str]:
         values = [value] if isinstance(value, str) else value
         if not isinstance(values, list | tuple) or not all(isinstance(v, str) for v in values):
             raise self._bad("must be a list of choices")
         chosen = [v.strip() for v in values if v.strip() and v.strip() != PICKLIST_NONE]
-        unknown = [v for v in chosen if self.picklist and v not in self.picklist]
-        if unknown:
-            raise self._bad(f"must be chosen from: {', '.join(self.picklist)}")
+        if self.picklist:
+            actual = [self.actual_value(v) for v in chosen]
+            if None in actual:
+                raise self._bad(f"must be chosen from: {self._choices_text()}")
+            chosen = actual
         return list(dict.fromkeys(chosen))
 
     def _clean_integer(self, value) -> int:
@@ -358,7 +410,12 @@ class Field:
 
     # --- how pages show it ----------------------------------------------------------------
     def display(self, value) -> str:
-        """A value as a person reads it (the JSON API keeps Zoho's own formats)."""
+        """A value as a person reads it (the JSON API keeps Zoho's own formats); a picklist
+        value as the label Zoho shows for it."""
+        if self.data_type == "picklist":
+            value = self.label_of(value)
+        elif self.data_type == "multiselectpicklist" and isinstance(value, list):
+            value = [self.label_of(v) for v in value]
         return display(value, self.data_type)
 
     def link(self, value) -> str | None:
@@ -410,6 +467,20 @@ def display(value, data_type: str = "") -> str:  # noqa: C901 - one branch per s
     if data_type == "percent" and isinstance(value, int | float):
         return f"{value:g}%"
     return str(value)
+
+
+def _permission(profiles, profile: dict | None) -> str:
+    """The user's profile's `permission_type` in a field's `profiles` (by id, else by name);
+    read_write when Zoho does not say."""
+    if not profile or not isinstance(profiles, list):
+        return "read_write"
+    for key in ("id", "name"):
+        wanted = profile.get(key)
+        for entry in profiles:
+            if wanted and isinstance(entry, dict) and entry.get(key) == wanted:
+                kind = entry.get("permission")
+                return kind if kind in ("read_write", "read_only", "hidden") else "read_write"
+    return "read_write"
 
 
 def _int_or_none(value) -> int | None:

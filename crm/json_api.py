@@ -102,12 +102,17 @@ MODULE_KEYS = (
 @api_view(["GET"])
 def users(request, connection):
     """Who may own a record: the org's active users (the values Owner accepts)."""
-    return JsonResponse({"data": records.user_list(connection=connection)})
+    users = records.user_list(connection=connection)
+    return JsonResponse({"data": [{k: u[k] for k in ("id", "name", "email")} for u in users]})
 
 
 @api_view(["GET"])
 def fields(request, connection, module: str):
     found = records.module_get(connection=connection, module=module)
+    # required as the layout makes it: the default one, or ?layout=<id>
+    found = records.with_layout(
+        connection=connection, module=found, layout=request.GET.get("layout") or None
+    )
     return JsonResponse({"module": found.describe(), "data": [f.describe() for f in found.fields]})
 
 

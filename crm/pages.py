@@ -367,6 +367,10 @@ def _form_class(connection, module: records.Module, *, editing: bool):
 def record_create(request, connection, module: str):
     found = records.module_get(connection=connection, module=module)
     found.require("create")
+    # the layout the record is created in: the default, or the one chosen (?layout=<id>)
+    found = records.with_layout(
+        connection=connection, module=found, layout=request.GET.get("layout") or None
+    )
     form = _form_class(connection, found, editing=False)(
         request.POST or None, initial=_owner_default(connection, found)
     )
@@ -409,6 +413,13 @@ def record_edit(request, connection, module: str, record_id: str):
     ident = records.parse_record_id(record_id)
     found = records.module_get(connection=connection, module=module)
     found.require("edit")
+    record = None
+    layout = request.GET.get("layout") or None  # the record's layout, kept by the form
+    if request.method != "POST":
+        record = records.record_detail(connection=connection, module=found, record_id=ident)
+        record_state.refuse_if_blocked(record)
+        layout = layout or (record.get("Layout") or {}).get("id")
+    found = _in_layout(connection, found, layout)
     form_class = _form_class(connection, found, editing=True)
     status = None  # the status of a Zoho error shown on the form
     if request.method == "POST":
@@ -419,7 +430,7 @@ def record_edit(request, connection, module: str, record_id: str):
             return redirect("crm:record", module=found.api_name, record_id=ident)
         if values is not None:
             try:
-                records.record_update(
+                records.record_update(  # `found` is in the record's layout already
                     connection=connection, module=found, record_id=ident, values=values
                 )
             except CrmError as error:
@@ -429,12 +440,27 @@ def record_edit(request, connection, module: str, record_id: str):
                 return redirect("crm:record", module=found.api_name, record_id=ident)
         record = _describe_again(connection, found, ident, form)
     else:
-        record = records.record_detail(connection=connection, module=found, record_id=ident)
-        record_state.refuse_if_blocked(record)
         form = edit_form(form_class, initial_from_record(found, record))
         describe_references(form, found, record)
     title = records.record_title(found, record) if record else found.singular_label
-    return _form_page(request, connection, found, form, status=status, record_id=ident, title=title)
+    return _form_page(
+        request,
+        connection,
+        found,
+        form,
+        status=status,
+        record_id=ident,
+        title=title,
+        record=record,
+    )
+
+
+def _in_layout(connection, module: records.Module, layout) -> records.Module:
+    """`module` in a record's layout; the default one when Zoho no longer has that one."""
+    try:
+        return records.with_layout(connection=connection, module=module, layout=layout)
+    except CrmError:
+        return records.with_layout(connection=connection, module=module, layout=None)
 
 
 def _form_page(
@@ -447,9 +473,11 @@ def _form_page(
     creating: bool = False,
     record_id: int | None = None,
     title: str = "",
+    record: dict | None = None,
 ):
     """A create or edit form: its fields grouped as Zoho's layout sections, an error
-    summary linking to each field in error, a one-time token (creating) and Cancel."""
+    summary linking to each field in error, a one-time token (creating) and Cancel; a
+    choice of layout when a new record may be made in several."""
     if form.is_bound:  # a lookup chosen by name keeps showing that name (static/js/app.js)
         for name, field in form.fields.items():
             chosen = request.POST.get(f"{name}__name", "").strip()[:200]
@@ -468,8 +496,11 @@ def _form_page(
         {
             "module": module,
             "form": form,
-            "groups": _form_groups(connection, module, form),
+            "groups": _form_groups(connection, module, form, record),
             "errors": _error_summary(form),
+            "layouts": module.layouts if creating and len(module.layouts) > 1 else (),
+            "layout_id": module.layout_id,
+            "form_action": f"?layout={module.layout_id}" if len(module.layouts) > 1 else "",
             "creating": creating,
             "record_id": record_id,
             "title": title,
@@ -480,9 +511,10 @@ def _form_page(
     )
 
 
-def _form_groups(connection, module: records.Module, form) -> list[dict]:
+def _form_groups(connection, module: records.Module, form, record=None) -> list[dict]:
     """The form's fields in the layout's sections (a Related To's module just before it);
-    fields no section names come last."""
+    fields no section names come last. A field the user's profile makes read-only is shown
+    in its section, as text (`read_only`), never as an input: it is never sent."""
     try:
         sections = records.module_sections(connection=connection, module=module)
     except CrmError:
@@ -497,8 +529,15 @@ def _form_groups(connection, module: records.Module, form) -> list[dict]:
             names.append(field.api_name)
         names = [n for n in names if n in form.fields and n not in placed]
         placed.update(names)
-        if names:
-            groups.append({"label": section.label, "fields": [form[n] for n in names]})
+        fixed = [
+            {"label": f.label, "text": f.display((record or {}).get(f.api_name))}
+            for f in section.fields
+            if f.permission == "read_only" and f.api_name not in form.fields
+        ]
+        if names or fixed:
+            groups.append(
+                {"label": section.label, "fields": [form[n] for n in names], "read_only": fixed}
+            )
     rest = [name for name in form.fields if name not in placed]
     if rest:
         label = records.OTHER_SECTION if groups else f"{module.singular_label} information"

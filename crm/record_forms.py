@@ -128,11 +128,11 @@ def _form_field(field: Field, *, editing: bool, users: list[dict] | None) -> Zoh
         if not editing:
             choices = [("", "— Me (Zoho's default) —"), *choices]
         form_class = OwnerField
-    elif field.data_type == "picklist":
-        choices = [EMPTY_CHOICE, *((v, v) for v in field.picklist)]
+    elif field.data_type == "picklist":  # Zoho's value is sent, its display value shown
+        choices = [EMPTY_CHOICE, *_options(field)]
         form_class = ZohoFormField
     elif field.data_type == "multiselectpicklist":
-        choices = [(v, v) for v in field.picklist]
+        choices = _options(field)
         form_class = MultipleChoiceField
     elif field.data_type == "boolean":
         form_class = BooleanField
@@ -153,6 +153,11 @@ def _form_field(field: Field, *, editing: bool, users: list[dict] | None) -> Zoh
     )
     form_field.choices = choices
     return form_field
+
+
+def _options(field: Field) -> list[tuple[str, str]]:
+    labels = field.picklist_labels if len(field.picklist_labels) == len(field.picklist) else ()
+    return list(zip(field.picklist, labels or field.picklist, strict=True))
 
 
 def user_label(user: dict) -> str:

@@ -10,7 +10,7 @@ before any write is sent.
 from __future__ import annotations
 
 import time
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from functools import cached_property
 
 from accounts.models import ZohoConnection
@@ -91,6 +91,12 @@ class Module:
     deletable: bool = True
     custom: bool = False
     tab: bool = True  # Zoho shows it as a tab (has a list page); see module_tabs
+    # Fields the user's Zoho profile hides: never shown, listed or sent (not in `fields`).
+    hidden: frozenset[str] = frozenset()
+    # The module's layouts ({"id", "name", "sections"}, `zoho_crm.layouts`) once
+    # `with_layout` chose one (`layout_id`): its sections and its required fields.
+    layouts: tuple[dict, ...] = ()
+    layout_id: str | None = None
 
     @cached_property
     def _by_name(self) -> dict[str, Field]:
@@ -182,7 +188,19 @@ class Module:
             "deletable": self.deletable,
             "custom": self.custom,
             "quick_fields": [f.api_name for f in self.quick_fields],
+            "layouts": [{"id": lay["id"], "name": lay["name"]} for lay in self.layouts],
+            "layout": self.layout_id,
         }
+
+    @property
+    def layout(self) -> dict | None:
+        return next((lay for lay in self.layouts if lay["id"] == self.layout_id), None)
+
+    @property
+    def sends_layout(self) -> bool:
+        """A record is created in a chosen layout (`Layout: {id}`) when the module has
+        several; with one, Zoho's default is that one."""
+        return len(self.layouts) > 1 and self.layout_id is not None
 
 
 # --- metadata -----------------------------------------------------------------------------
@@ -265,17 +283,72 @@ def module_get(*, connection: ZohoConnection, module: str) -> Module:
 def _build(found: dict, key: str, connection: ZohoConnection) -> Module:
     module = found["api_name"]
     metadata = _cached(key, lambda: zoho_crm.fields(connection, module))
+    # Whose permissions count only matters when some profile is restricted on a field.
+    restricted = any(
+        entry.get("permission") not in (None, "read_write")
+        for meta in metadata
+        for entry in meta.get("profiles") or ()
+    )
+    profile = user_profile(connection=connection) if restricted else None
+    fields = [Field.from_metadata(meta, profile) for meta in metadata]
     return Module(
         api_name=module,
         label=found["label"],
         singular_label=found["singular_label"],
-        fields=tuple(Field.from_metadata(meta) for meta in metadata),
+        fields=tuple(f for f in fields if not f.hidden),
         creatable=found["creatable"],
         editable=found["editable"],
         deletable=found["deletable"],
         custom=found["custom"],
         tab=found.get("tab", True),
+        hidden=frozenset(f.api_name for f in fields if f.hidden),
     )
+
+
+def user_profile(*, connection: ZohoConnection) -> dict | None:
+    """The signed-in user's Zoho profile ({"id", "name"}), from the org's users (cached)."""
+    me = next(
+        (u for u in user_list(connection=connection) if u["id"] == connection.zoho_user_id),
+        None,
+    )
+    return (me or {}).get("profile")
+
+
+def module_layouts(*, connection: ZohoConnection, module: str) -> list[dict]:
+    """The module's active layouts, the default one first (cached)."""
+    return _cached(
+        f"crm:layouts:{connection.pk}:{module}",
+        lambda: zoho_crm.layouts(connection, module),
+    )
+
+
+def with_layout(*, connection: ZohoConnection, module: Module, layout: str | None) -> Module:
+    """`module` as a record in `layout` (an id; None: the default, Zoho's first) sees it:
+    each field required as that layout makes it (Zoho flags layout-mandatory fields in the
+    layout, not in the field metadata). A layout the module does not have is a 400."""
+    try:
+        found = module_layouts(connection=connection, module=module.api_name)
+    except CrmError as error:
+        if error.code in _NOT_ABOUT_THE_LIST:  # the connection or Zoho failed: say so
+            raise
+        found = []  # Zoho describes no layout of this module: its field metadata counts
+    if not found:
+        if layout:
+            raise bad_input(f"{module.label} have no layout {str(layout)[:30]!r}.", field="layout")
+        return module
+    if layout in (None, ""):
+        chosen = found[0]
+    else:
+        chosen = next((lay for lay in found if lay["id"] == str(layout)), None)
+        if chosen is None:
+            names = ", ".join(f"{lay['name']} ({lay['id']})" for lay in found)
+            raise bad_input(
+                f"{module.label} have no layout {str(layout)[:30]!r}: choose one of {names}.",
+                field="layout",
+            )
+    required = {name for section in chosen["sections"] for name in section.get("required", ())}
+    fields = tuple(replace(f, required=f.required or f.api_name in required) for f in module.fields)
+    return replace(module, fields=fields, layouts=tuple(found), layout_id=chosen["id"])
 
 
 def user_list(*, connection: ZohoConnection) -> list[dict]:
@@ -311,6 +384,10 @@ def clean_values(module: Module, values, *, creating: bool) -> dict:
         field = module.field(name) if isinstance(name, str) else None
         if field is None or not field.editable:
             reason = "is read-only" if field is not None else "is not a field of this module"
+            if field is not None and field.permission == "read_only":
+                reason = "is read-only for your Zoho profile"
+            if name in module.hidden:
+                reason = "is hidden from your Zoho profile"
             raise bad_input(f"{str(name)[:60]} {reason}.", field=str(name)[:100])
         cleaned[name] = field.clean(value)
     if related_module is not None:
@@ -488,20 +565,50 @@ def records_create(*, connection: ZohoConnection, module: Module, records: list)
     cleaned = []
     for index, values in enumerate(records):
         try:
-            cleaned.append(clean_values(module, values, creating=True))
+            values, layout = _layout_given(values, module)
+            in_layout = with_layout(connection=connection, module=module, layout=layout)
+            one = clean_values(in_layout, values, creating=True)
+            if in_layout.sends_layout:
+                one["Layout"] = in_layout.layout_id
+            cleaned.append(one)
         except CrmError as error:
             if len(records) > 1:
                 error.message = f"Record {index + 1}: {error.message}"
             raise
-    results = zoho_crm.records_create(connection, module.api_name, cleaned, module.types)
+    types = {**module.types, "Layout": "layout"}
+    results = zoho_crm.records_create(connection, module.api_name, cleaned, types)
     if any(result["status"] == "success" for result in results):
         count_forget(connection=connection, module=module.api_name)
     pairs = zip(cleaned, results, strict=False)
     return [_explain(module, values, result) for values, result in pairs]
 
 
-def record_update(*, connection: ZohoConnection, module: Module, record_id: int, values) -> dict:
+def _layout_given(values, module: Module) -> tuple:
+    """A record's `Layout` (Zoho's {"id": …}, or the id) taken out of its values: the
+    layout it is created in; else the one `module` was chosen in (None: the default)."""
+    if not isinstance(values, dict) or "Layout" not in values:
+        return values, module.layout_id
+    values = dict(values)
+    given = values.pop("Layout")
+    ident = given.get("id") if isinstance(given, dict) else given
+    if isinstance(ident, int) and not isinstance(ident, bool):
+        ident = str(ident)
+    if ident is not None and not is_zoho_id(ident):
+        raise bad_input('Layout is a layout\'s id ({"id": "…"}).', field="Layout")
+    return values, ident
+
+
+def record_update(
+    *,
+    connection: ZohoConnection,
+    module: Module,
+    record_id: int,
+    values,
+    layout: str | None = None,
+) -> dict:
     module.require("edit")
+    if layout is not None:  # the record's layout: what clearing a field may not leave empty
+        module = with_layout(connection=connection, module=module, layout=layout)
     cleaned = clean_values(module, values, creating=False)
     result = zoho_crm.record_update(connection, module.api_name, record_id, cleaned, module.types)
     result = _explain(module, cleaned, result)
@@ -623,10 +730,13 @@ def module_sections(*, connection: ZohoConnection, module: Module) -> list[Secti
     """The record page's sections, as Zoho's layout groups the fields (cached). Fields no
     section names (system fields such as Created Time) come last, under "Other
     information"; without a layout every field is in that one section."""
-    layout = _cached(
-        f"crm:layout:{connection.pk}:{module.api_name}",
-        lambda: zoho_crm.layout_sections(connection, module.api_name),
-    )
+    if module.layout is not None:  # the layout chosen for this record (`with_layout`)
+        layout = module.layout["sections"]
+    else:
+        layout = _cached(
+            f"crm:layout:{connection.pk}:{module.api_name}",
+            lambda: zoho_crm.layout_sections(connection, module.api_name),
+        )
     placed: set[str] = set()
     sections = []
     for entry in layout:

@@ -26,7 +26,7 @@ from zohocrmsdk.src.com.zoho.crm.api.coql import ResponseWrapper as CoqlWrapper
 from zohocrmsdk.src.com.zoho.crm.api.exception import SDKException
 from zohocrmsdk.src.com.zoho.crm.api.fields import FieldsOperations, GetFieldsParam
 from zohocrmsdk.src.com.zoho.crm.api.fields import ResponseWrapper as FieldsWrapper
-from zohocrmsdk.src.com.zoho.crm.api.layouts import GetLayoutsParam, LayoutsOperations
+from zohocrmsdk.src.com.zoho.crm.api.layouts import GetLayoutsParam, Layouts, LayoutsOperations
 from zohocrmsdk.src.com.zoho.crm.api.layouts import ResponseWrapper as LayoutsWrapper
 from zohocrmsdk.src.com.zoho.crm.api.modules import ModulesOperations
 from zohocrmsdk.src.com.zoho.crm.api.modules import ResponseWrapper as ModulesWrapper
@@ -467,6 +467,10 @@ def _sdk_value(value: Any, data_type: str) -> Any:
         owner = MinifiedUser()
         owner.set_id(int(value))
         return owner
+    if data_type == "layout":  # the layout a record is created in, by id
+        layout = Layouts()
+        layout.set_id(int(value))
+        return layout
     return value
 
 
@@ -565,7 +569,9 @@ def fields(connection: ZohoConnection, module: str) -> list[dict]:
             raise zoho_failed()
         result = []
         for f in body.get_fields() or []:
-            picklist = [_value(p.get_actual_value()) for p in (f.get_pick_list_values() or [])]
+            options = f.get_pick_list_values() or []
+            picklist = [_value(p.get_actual_value()) for p in options]
+            operations = f.get_operation_type()
             lookup = f.get_lookup() if f.get_data_type() == "lookup" else None
             lookup_module = lookup.get_module() if lookup is not None else None
             result.append(
@@ -575,7 +581,21 @@ def fields(connection: ZohoConnection, module: str) -> list[dict]:
                     "data_type": f.get_data_type() or "text",
                     "json_type": f.get_json_type() or "string",
                     "required": bool(f.get_system_mandatory()),
-                    "read_only": bool(f.get_read_only() or f.get_field_read_only()),
+                    "read_only": bool(f.get_read_only()),  # for this user
+                    "field_read_only": bool(f.get_field_read_only()),
+                    # Owner: field_read_only, yet Zoho's API updates it (operation_type)
+                    "api_update": None if operations is None else operations.get_api_update(),
+                    "profiles": [
+                        {
+                            "id": str(p.get_id() or ""),
+                            "name": p.get_name() or "",
+                            "permission": p.get_permission_type() or "read_write",
+                        }
+                        for p in f.get_profiles() or []
+                    ],
+                    "picklist_labels": [
+                        _value(p.get_display_value() or p.get_actual_value()) for p in options
+                    ],
                     "length": f.get_length(),
                     "decimal_place": f.get_decimal_place(),
                     "sortable": bool(f.get_sortable()),
@@ -608,7 +628,12 @@ def users(connection: ZohoConnection) -> list[dict]:
             if not isinstance(body, UsersWrapper):
                 raise zoho_failed()
             found += [
-                {"id": str(u.get_id()), "name": u.get_full_name() or "", "email": u.get_email()}
+                {
+                    "id": str(u.get_id()),
+                    "name": u.get_full_name() or "",
+                    "email": u.get_email(),
+                    "profile": _profile_of(u),
+                }
                 for u in body.get_users() or []
                 if u.get_id() is not None
             ]
@@ -619,6 +644,14 @@ def users(connection: ZohoConnection) -> list[dict]:
         return found
 
     return run(connection, call)
+
+
+def _profile_of(user) -> dict | None:
+    """A user's CRM profile as {"id", "name"} (what a field's `profiles` names)."""
+    profile = user.get_profile()
+    if profile is None:
+        return None
+    return {"id": str(profile.get_id() or ""), "name": profile.get_name() or ""}
 
 
 def record_list(
@@ -858,6 +891,45 @@ def layout_sections(connection: ZohoConnection, module: str) -> list[dict]:
 
 # Related lists Zoho's UI no longer shows (getRelatedLists examples): the portal skips them.
 HIDDEN_LIST_STATUSES = frozenset({"user_hidden", "scheduled_for_deletion", "system_hidden"})
+def layouts(connection: ZohoConnection, module: str) -> list[dict]:
+    """The module's active layouts, in Zoho's order, as {"id", "name", "sections": [{"label",
+    "api_name", "subform", "fields": [api names], "required": [api names]}]}: `required`
+    is what the layout makes mandatory (Zoho flags it there, not in the field metadata)."""
+
+    def call():
+        params = ParameterMap()
+        params.add(GetLayoutsParam.module, module)
+        body = _check(LayoutsOperations().get_layouts(params))
+        if body is None:
+            return []
+        if not isinstance(body, LayoutsWrapper):
+            raise zoho_failed()
+        found = []
+        for lay in body.get_layouts() or []:
+            if _value(lay.get_status()) not in ("active", "") or lay.get_id() is None:
+                continue
+            sections = sorted(lay.get_sections() or [], key=lambda s: s.get_sequence_number() or 0)
+            found.append(
+                {
+                    "id": str(lay.get_id()),
+                    "name": lay.get_display_label() or lay.get_name() or str(lay.get_id()),
+                    "sections": [_section(s) for s in sections],
+                }
+            )
+        return found
+
+    return run(connection, call)
+
+
+def _section(section) -> dict:
+    fields = sorted(section.get_fields() or [], key=lambda f: f.get_sequence_number() or 0)
+    return {
+        "label": section.get_display_label() or section.get_name() or "",
+        "api_name": section.get_api_name() or section.get_name() or "",
+        "subform": bool(section.get_issubformsection()),
+        "fields": [f.get_api_name() for f in fields if f.get_api_name()],
+        "required": [f.get_api_name() for f in fields if f.get_api_name() and f.get_required()],
+    }
 
 
 def related_lists(connection: ZohoConnection, module: str) -> list[dict]:

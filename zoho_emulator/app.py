@@ -9,7 +9,7 @@ import threading
 import time
 from urllib.parse import urlsplit
 
-from . import accounts, crm, limits, seed, urls
+from . import accounts, crm, field_rules, limits, seed, urls
 from .crm.record_state import set_record_state
 from .state import Fault, State
 from .web import Request, Response, html_response, json_response
@@ -462,6 +462,8 @@ class Emulator:
             return json_response({"status": "success", "expired": count})
         if name == "credits" and method in ("GET", "POST"):
             return self._credits(_control_params(req) if method == "POST" else None)
+        if name == "layout-required" and method == "POST":
+            return self._layout_required(_control_params(req))
         if name == "expire-tokens" and method == "POST":
             return self._expire(_control_params(req))
         if name == "redirect-uris":
@@ -608,6 +610,39 @@ class Emulator:
                     "in_flight": st.in_flight_by_org[org.zgid],
                 }
         return json_response({"orgs": orgs})
+    def _layout_required(self, params: dict) -> Response:
+        """Make a field mandatory in a layout (or not): ``{"zgid", "module", "field",
+        "required": bool, "layout": id}`` (``layout`` optional: the module's default)."""
+        zgid, module, name = params.get("zgid"), params.get("module"), params.get("field")
+        required, lid = params.get("required"), params.get("layout")
+        if zgid not in seed.org_by_zgid():
+            return json_response({"error": "unknown zgid"}, 400)
+        if not isinstance(required, bool):
+            return json_response({"error": "required must be true or false"}, 400)
+        with self.state.lock:
+            org_data = self.state.orgs[zgid]
+            mod = org_data.schema.record_module(module if isinstance(module, str) else None)
+            if mod is None or "Layout" not in mod.fields:
+                return json_response({"error": "unknown module, or one without layouts"}, 400)
+            fd = mod.fields.get(name) if isinstance(name, str) else None
+            if fd is None or fd.read_only:
+                return json_response(
+                    {"error": f"{mod.api_name} has no writable field {name!r}"}, 400
+                )
+            if fd.mandatory:
+                return json_response({"error": f"{name} is system mandatory"}, 400)
+            ids = field_rules.layout_ids(mod)
+            lid = ids[0] if lid is None else str(lid)
+            if lid not in ids:
+                return json_response({"error": "unknown layout", "layouts": ids}, 400)
+            org_data.layout_required.setdefault((mod.api_name, lid), {})[fd.api_name] = required
+            now = sorted(
+                field_rules.required_fields(mod, lid, org_data.layout_required),
+                key=list(mod.fields).index,
+            )
+        return json_response(
+            {"status": "success", "module": mod.api_name, "layout": lid, "required": now}
+        )
 
     def _expire(self, params: dict) -> Response:
         email = params.get("email")

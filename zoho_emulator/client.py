@@ -84,6 +84,15 @@ class EmulatorClient:
             form["client_id"] = client_id
         return self._json("POST", "/_emulator/self-client", form=form)["code"]
 
+    def layout_required(
+        self, zgid: str, module: str, field: str, required: bool, layout: str | None = None
+    ) -> dict:
+        """Make ``field`` mandatory (or not) in a layout of ``module`` (default layout)."""
+        body = {"zgid": zgid, "module": module, "field": field, "required": required}
+        if layout is not None:
+            body["layout"] = layout
+        return self._json("POST", "/_emulator/layout-required", json_body=body)
+
     def add_fault(
         self,
         path: str | None = None,

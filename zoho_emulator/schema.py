@@ -15,7 +15,7 @@ import re
 from dataclasses import dataclass, field
 from datetime import date, datetime
 
-from . import catalog, zoho_keys
+from . import catalog, field_rules, zoho_keys
 
 JSON_TYPES = {
     "text": "string",
@@ -365,7 +365,7 @@ def field_json(mod: ModuleDef, fd: FieldDef, sequence: int) -> dict:
     if fd.picklist:
         meta["pick_list_values"] = [
             {
-                "display_value": value,
+                "display_value": field_rules.display_value(mod.api_name, fd.api_name, value),
                 "actual_value": value,
                 "sequence_number": seq + 1,
                 "reference_value": value,
@@ -374,6 +374,11 @@ def field_json(mod: ModuleDef, fd: FieldDef, sequence: int) -> dict:
             }
             for seq, value in enumerate(fd.picklist)
         ]
+    if fd.data_type == "ownerlookup" and fd.api_name == "Owner":
+        # As Zoho's getFields example: "field_read_only": true (no one edits it in the
+        # field's own way) yet "read_only": false and every operation_type true (an owner
+        # is changed by giving another user).
+        meta["field_read_only"] = True
     if fd.lookup_module == SE_MODULE:
         # Zoho describes What_Id's target as the pseudo-module "se_module"; the record names
         # the actual module in "$se_module".

@@ -203,6 +203,8 @@ class OrgData:
         self.records = ModuleStores(pristine)
         self.ids = seed.IdAllocator(org.id_prefix, start=counter)
         self.version = 0  # bumped by every write (page tokens and caches key on it)
+        # POST /_emulator/layout-required: {(module, layout id): {field: required}}
+        self.layout_required: dict[tuple[str, str], dict[str, bool]] = {}
 
 
 class OrgDataMap(dict):

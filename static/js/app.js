@@ -326,7 +326,11 @@
       if (spec.type === "select") {
         input = el("select", { id: id, name: f.api_name });
         input.appendChild(el("option", { value: "" }, "-None-"));
-        f.picklist.forEach(function (v) { input.appendChild(el("option", { value: v }, v)); });
+        // Zoho's value is sent; the label shown is its display value.
+        f.picklist.forEach(function (v, i) {
+          var labels = f.picklist_labels || [];
+          input.appendChild(el("option", { value: v }, labels[i] || v));
+        });
       } else if (spec.type === "textarea") {
         input = el("textarea", { id: id, name: f.api_name, rows: "2" });
       } else {

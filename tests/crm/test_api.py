@@ -184,7 +184,9 @@ def test_deal_values_of_every_type_are_checked(client, signed_in, values, field)
 
 def test_a_batch_with_one_invalid_record_writes_nothing(client, signed_in, zoho):
     before = client.get("/crm/api/Leads/?per_page=1").json()["info"]
-    batch = [{"Last_Name": f"Batch {i}"} for i in range(5)] + [{"Email": "x@example.org"}]
+    batch = [{"Company": "Co", "Last_Name": f"Batch {i}"} for i in range(5)] + [
+        {"Email": "x@example.org"}
+    ]
     response = api(client, "post", "/crm/api/Leads/", batch)
     assert response.status_code == 400
     assert "Record 6" in response.json()["error"]["message"]
@@ -197,8 +199,8 @@ def test_batch_create_reports_zohos_per_record_results(client, signed_in):
     existing = client.get("/crm/api/Leads/?per_page=1").json()["data"][0]
     full = client.get(f"/crm/api/Leads/{existing['id']}/").json()["data"]
     batch = [
-        {"Last_Name": "Fresh One", "Email": "fresh.one@example.org"},
-        {"Last_Name": "Copycat", "Email": full["Email"]},
+        {"Company": "Co", "Last_Name": "Fresh One", "Email": "fresh.one@example.org"},
+        {"Company": "Co", "Last_Name": "Copycat", "Email": full["Email"]},
     ]
     response = api(client, "post", "/crm/api/Leads/", batch)
     assert response.status_code == 207
@@ -212,7 +214,9 @@ def test_batch_create_reports_zohos_per_record_results(client, signed_in):
 def test_single_duplicate_is_a_409_naming_the_field(client, signed_in):
     existing = client.get("/crm/api/Leads/?per_page=1").json()["data"][0]
     email = client.get(f"/crm/api/Leads/{existing['id']}/").json()["data"]["Email"]
-    response = api(client, "post", "/crm/api/Leads/", {"Last_Name": "Dup", "Email": email})
+    response = api(
+        client, "post", "/crm/api/Leads/", {"Company": "Co", "Last_Name": "Dup", "Email": email}
+    )
     assert response.status_code == 409
     assert response.json()["error"]["field"] == "Email"
 
@@ -379,7 +383,7 @@ def test_writes_need_csrf(signed_in, zoho):
     token = strict.get("/crm/input/").cookies["csrftoken"].value
     with_token = strict.post(
         "/crm/api/Leads/",
-        data=json.dumps({"Last_Name": "Tokened"}),
+        data=json.dumps({"Company": "Co", "Last_Name": "Tokened"}),
         content_type="application/json",
         headers={"X-CSRFToken": token},
     )
@@ -422,7 +426,7 @@ def test_a_write_that_times_out_says_it_may_have_been_saved(client, signed_in, z
     settings.ZOHO_HTTP_TIMEOUT = 1.0
     client.get("/crm/api/Leads/?per_page=1")  # metadata cached
     zoho.client.add_fault(f"/api/{signed_in['dc']}/crm/v8/Leads", method="POST", delay_s=1.5)
-    response = api(client, "post", "/crm/api/Leads/", {"Last_Name": "Slowpoke"})
+    response = api(client, "post", "/crm/api/Leads/", {"Company": "Co", "Last_Name": "Slowpoke"})
     assert response.status_code == 504
     assert "may still have been saved" in response.json()["error"]["message"]
     # It was: Zoho finished the write after the portal stopped waiting, so "try again" was wrong.
@@ -447,14 +451,19 @@ def test_a_write_answer_the_portal_cannot_read_is_a_502(client, signed_in, zoho,
     zoho.client.add_fault(
         f"/api/{signed_in['dc']}/crm/v8/Leads", method="POST", status=201, body=answer
     )
-    response = api(client, "post", "/crm/api/Leads/", {"Last_Name": "Garbled"})
+    response = api(client, "post", "/crm/api/Leads/", {"Company": "Co", "Last_Name": "Garbled"})
     assert response.status_code == 502
     assert response.json()["error"]["code"] == "ZOHO_ERROR"
 
 
 # --- Zoho's own per-record refusals (values the portal cannot judge, e.g. phone format) ---
 def test_zohos_per_record_error_on_a_single_create_names_the_field(client, signed_in, zoho):
-    response = api(client, "post", "/crm/api/Leads/", {"Last_Name": "Dialtone", "Phone": "ring!"})
+    response = api(
+        client,
+        "post",
+        "/crm/api/Leads/",
+        {"Company": "Co", "Last_Name": "Dialtone", "Phone": "ring!"},
+    )
     assert response.status_code == 400
     assert response.json()["error"] == {
         "code": "INVALID_DATA",
@@ -466,8 +475,8 @@ def test_zohos_per_record_error_on_a_single_create_names_the_field(client, signe
 
 def test_a_batch_zoho_refuses_entirely_is_a_400_with_every_result(client, signed_in):
     batch = [
-        {"Last_Name": "Bad Phone", "Phone": "ring!"},
-        {"Last_Name": "Bad Mobile", "Mobile": "call me!"},
+        {"Company": "Co", "Last_Name": "Bad Phone", "Phone": "ring!"},
+        {"Company": "Co", "Last_Name": "Bad Mobile", "Mobile": "call me!"},
     ]
     response = api(client, "post", "/crm/api/Leads/", batch)
     assert response.status_code == 400
@@ -485,7 +494,10 @@ def test_a_duplicate_in_a_batch_points_at_the_existing_record(client, signed_in)
         client,
         "post",
         "/crm/api/Leads/",
-        [{"Last_Name": "Twin", "Email": existing["Email"]}, {"Last_Name": "Solo"}],
+        [
+            {"Company": "Co", "Last_Name": "Twin", "Email": existing["Email"]},
+            {"Company": "Co", "Last_Name": "Solo"},
+        ],
     )
     assert response.status_code == 207
     assert response.json()["data"][0]["duplicate_of"] == existing["id"]
@@ -672,7 +684,7 @@ def test_a_revoked_grant_found_by_the_sdks_own_fields_call_is_a_403(
     zoho_oauth.token_revoke(
         data_center=connection.data_center, refresh_token=connection.refresh_token
     )
-    response = api(client, "post", "/crm/api/Leads/", {"Last_Name": "Revoked"})
+    response = api(client, "post", "/crm/api/Leads/", {"Company": "Co", "Last_Name": "Revoked"})
     assert response.status_code == 403, response.content
     assert response.json()["error"]["code"] == "NEEDS_RECONSENT"
     connection.refresh_from_db()
@@ -685,7 +697,7 @@ def test_a_token_rejected_at_the_sdks_own_fields_call_is_refreshed_once(
     assert client.get("/crm/api/Leads/fields/").status_code == 200
     zoho.client.expire_tokens()
     refreshes = zoho.client.stats()["token_calls"].get("refresh_token", 0)
-    response = api(client, "post", "/crm/api/Leads/", {"Last_Name": "Refreshed"})
+    response = api(client, "post", "/crm/api/Leads/", {"Company": "Co", "Last_Name": "Refreshed"})
     assert response.status_code == 201, response.content
     assert zoho.client.stats()["token_calls"].get("refresh_token", 0) == refreshes + 1
 
@@ -723,11 +735,19 @@ def test_a_bigint_that_is_not_a_whole_number_of_18_digits_is_a_400(client, signe
 def test_integer_strings_must_be_plain_ascii_digits(client, signed_in):
     for value in ("1_000", "٣", "1e3", "1.0"):
         response = api(
-            client, "post", "/crm/api/Leads/", {"Last_Name": "X", "No_of_Employees": value}
+            client,
+            "post",
+            "/crm/api/Leads/",
+            {"Company": "Co", "Last_Name": "X", "No_of_Employees": value},
         )
         assert response.status_code == 400, (value, response.content)
         assert response.json()["error"]["field"] == "No_of_Employees"
-    ok = api(client, "post", "/crm/api/Leads/", {"Last_Name": "Digits", "No_of_Employees": "+25"})
+    ok = api(
+        client,
+        "post",
+        "/crm/api/Leads/",
+        {"Company": "Co", "Last_Name": "Digits", "No_of_Employees": "+25"},
+    )
     assert ok.status_code == 201
 
 
@@ -789,7 +809,13 @@ def test_a_number_with_more_decimals_or_digits_than_the_field_holds_is_a_400(
 
 
 def test_a_whitespace_only_value_is_empty_as_in_the_form(client, signed_in):
-    body = {"Last_Name": "Blank Email", "Email": "   ", "No_of_Employees": " ", "City": "\t"}
+    body = {
+        "Company": "Co",
+        "Last_Name": "Blank Email",
+        "Email": "   ",
+        "No_of_Employees": " ",
+        "City": "\t",
+    }
     created = api(client, "post", "/crm/api/Leads/", body)
     assert created.status_code == 201, created.content
     url = f"/crm/api/Leads/{created.json()['data']['id']}/"
@@ -798,7 +824,7 @@ def test_a_whitespace_only_value_is_empty_as_in_the_form(client, signed_in):
     assert api(client, "patch", url, {"Email": "blank@example.org"}).status_code == 200
     assert api(client, "patch", url, {"Email": " \n "}).status_code == 200
     assert client.get(url).json()["data"]["Email"] is None  # cleared, as an emptied form field
-    refused = api(client, "patch", url, {"Last_Name": "  "})
+    refused = api(client, "patch", url, {"Company": "Co", "Last_Name": "  "})
     assert refused.status_code == 400
     assert refused.json()["error"]["code"] == "MANDATORY_NOT_FOUND"
     assert client.get(url).json()["data"]["Last_Name"] == "Blank Email"

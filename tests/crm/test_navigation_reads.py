@@ -33,7 +33,9 @@ def test_counts_come_from_zohos_count_api_and_are_cached(us, outbound):
 def test_a_create_or_delete_forgets_the_count(us):
     leads = records.module_get(connection=us, module="Leads")
     assert records.record_count(connection=us, module=leads) == 45
-    created = records.records_create(connection=us, module=leads, records=[{"Last_Name": "Count"}])
+    created = records.records_create(
+        connection=us, module=leads, records=[{"Company": "Co", "Last_Name": "Count"}]
+    )
     assert records.record_count(connection=us, module=leads) == 46
     records.record_delete(connection=us, module=leads, record_id=int(created[0]["id"]))
     assert records.record_count(connection=us, module=leads) == 45

@@ -86,7 +86,9 @@ def test_form_errors_are_shown_next_to_the_field(client, signed_in):
 def test_zohos_per_record_error_is_shown_next_to_the_field(client, signed_in):
     lead = client.get("/crm/api/Leads/?per_page=1").json()["data"][0]
     email = client.get(f"/crm/api/Leads/{lead['id']}/").json()["data"]["Email"]
-    response = client.post("/crm/Leads/new/", {"Last_Name": "Copy", "Email": email})
+    response = client.post(
+        "/crm/Leads/new/", {"Company": "Co", "Last_Name": "Copy", "Email": email}
+    )
     assert response.status_code == 409  # as the API answers a duplicate
     page = response.content.decode()
     email_block = page.split('for="id_Email"')[1].split('class="field"')[0]
@@ -117,7 +119,9 @@ def test_data_input_page_loads_app_js(client, signed_in):
 def test_a_zoho_failure_on_a_form_keeps_what_was_typed(client, signed_in, zoho):
     client.get("/crm/Leads/new/")  # metadata cached
     zoho.client.add_fault("/api/eu/crm/v8/Leads", method="POST", status=500)
-    response = client.post("/crm/Leads/new/", {"Last_Name": "Keepme", "City": "Tallinn"})
+    response = client.post(
+        "/crm/Leads/new/", {"Company": "Co", "Last_Name": "Keepme", "City": "Tallinn"}
+    )
     assert response.status_code == 502
     page = response.content.decode()
     assert 'value="Keepme"' in page and 'value="Tallinn"' in page
@@ -133,7 +137,7 @@ def test_a_revoked_grant_on_a_form_post_is_the_reconnect_page(client, signed_in,
     zoho_oauth.token_revoke(
         data_center=connection.data_center, refresh_token=connection.refresh_token
     )
-    response = client.post("/crm/Leads/new/", {"Last_Name": "Nobody"})
+    response = client.post("/crm/Leads/new/", {"Company": "Co", "Last_Name": "Nobody"})
     assert response.status_code == 403
     page = response.content.decode()
     assert "Reconnect needed" in page
@@ -303,7 +307,8 @@ def test_zohos_refusal_on_edit_is_shown_next_to_the_field(client, signed_in):
     lead = client.get("/crm/api/Leads/?per_page=1").json()["data"][0]
     lead = client.get(f"/crm/api/Leads/{lead['id']}/").json()["data"]
     response = client.post(
-        f"/crm/Leads/{lead['id']}/edit/", {"Last_Name": lead["Last_Name"], "Phone": "ring!"}
+        f"/crm/Leads/{lead['id']}/edit/",
+        {"Last_Name": lead["Last_Name"], "Company": lead["Company"], "Phone": "ring!"},
     )
     assert response.status_code == 400  # the portal sent it; Zoho refused the phone number
     phone = response.content.decode().split('for="id_Phone"')[1].split('class="field"')[0]

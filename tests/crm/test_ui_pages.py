@@ -159,7 +159,9 @@ def test_an_error_summary_links_to_each_field(client, us):
 def test_a_duplicate_links_to_the_existing_record(client, us):
     existing = client.get("/crm/api/Leads/?per_page=1").json()["data"][0]
     lead = client.get(f"/crm/api/Leads/{existing['id']}/").json()["data"]
-    response = client.post("/crm/Leads/new/", {"Last_Name": "Again", "Email": lead["Email"]})
+    response = client.post(
+        "/crm/Leads/new/", {"Company": "Co", "Last_Name": "Again", "Email": lead["Email"]}
+    )
     assert response.status_code == 409
     link = f'<a href="/crm/Leads/{existing["id"]}/">{lead["Full_Name"]}</a>'
     assert f"A lead with this Email already exists: {link}" in response.text
@@ -180,7 +182,9 @@ def test_a_form_sent_twice_creates_one_record(client, us):
     token = re.search(r'name="form_token" value="([^"]+)"', form).group(1)
     bad = client.post("/crm/Leads/new/", {"Company": "No name", "form_token": token})
     assert bad.status_code == 400
-    good = client.post("/crm/Leads/new/", {"Last_Name": "Fixed", "form_token": token})
+    good = client.post(
+        "/crm/Leads/new/", {"Company": "Co", "Last_Name": "Fixed", "form_token": token}
+    )
     assert good.status_code == 302
 
 

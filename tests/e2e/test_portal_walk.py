@@ -191,6 +191,7 @@ def test_feedback_while_zoho_is_slow_and_error_pages(page, portal, zoho):
     page.wait_for_selector("#quick-Last_Name")
     zoho.client.add_fault(latency_ms=1500)  # Zoho is slow
     page.get_by_label("Last Name").fill("Slowpoke")
+    page.get_by_label("Company").fill("Slowpoke Ltd")  # the Leads layout requires it
     save = page.get_by_role("button", name="Create Lead")
     save.click()
     page.wait_for_selector("#progress:not([hidden])")

@@ -20,6 +20,7 @@ def test_create_on_data_input_then_edit_and_delete(page, portal, zoho, demo_user
 
     # A bad value is caught next to its field before anything is sent.
     page.get_by_label("Last Name").fill("Second")
+    page.get_by_label("Company").fill("Second Works")  # the Leads layout requires it
     page.get_by_label("Email").fill("not-an-email")
     page.get_by_role("button", name="Create Lead").click()
     page.wait_for_selector("#quick-Email-error:has-text('Email')")

@@ -22,7 +22,7 @@ from tests.conftest import path_of, query_of
 
 pytestmark = pytest.mark.django_db
 
-LONE_SURROGATE_BODY = '{"Last_Name": "x\\ud800", "Email": "lone@example.com"}'
+LONE_SURROGATE_BODY = '{"Company": "Co", "Last_Name": "x\\ud800", "Email": "lone@example.com"}'
 
 
 @pytest.fixture
@@ -69,7 +69,7 @@ def test_a_lone_surrogate_in_an_update_is_refused(signed_in, zoho):
 
 def test_a_well_formed_pair_is_text_like_any_other(signed_in):
     client, _ = signed_in
-    body = '{"Last_Name": "Smile \\ud83d\\ude00"}'  # an emoji, as JSON escapes it
+    body = '{"Company": "Co", "Last_Name": "Smile \\ud83d\\ude00"}'  # an emoji, as JSON escapes it
     response = client.post("/crm/api/Leads/", body, content_type="application/json")
     assert response.status_code == 201
     lead_id = response.json()["data"]["id"]

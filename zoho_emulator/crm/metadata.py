@@ -3,7 +3,7 @@
 
 from __future__ import annotations
 
-from .. import schema
+from .. import field_rules, schema
 from ..web import Response, json_response
 from .context import Ctx
 from .errors import invalid_module, param_missing
@@ -31,14 +31,36 @@ def fields(ctx: Ctx) -> Response:
     mod, err = _module_param(ctx, ctx.schema.fields_module)
     if err:
         return err
-    return json_response({"fields": schema.field_metadata(ctx.schema, mod.api_name)})
+    entries = schema.field_metadata(ctx.schema, mod.api_name)
+    for entry in entries:
+        _with_permissions(ctx, mod.parent_module or mod.api_name, entry)
+    return json_response({"fields": entries})
+
+
+def _with_permissions(ctx: Ctx, module: str, entry: dict) -> None:
+    """A field's ``profiles`` (every profile's ``permission_type``), and ``read_only``
+    true when the field is read-only "for the current user" (getFields) by their profile."""
+    zgid = ctx.org.zgid
+    entry["profiles"] = field_rules.profiles_json(zgid, module, entry["api_name"])
+    if field_rules.permission(ctx.user.profile, module, entry["api_name"]) != "read_write":
+        entry["read_only"] = True
 
 
 def layouts(ctx: Ctx) -> Response:
     mod, err = _module_param(ctx, ctx.schema.record_module)
     if err:
         return err
-    return json_response({"layouts": [schema.layout_json(mod)]})
+    layouts = field_rules.layouts_json(mod, ctx.org_data.layout_required)
+    zgid = ctx.org.zgid
+    for layout in layouts:
+        layout["profiles"] = [
+            {"name": name, "id": field_rules.profile_id(zgid, name), "default": True}
+            for name in field_rules.org_profiles(zgid)
+        ]
+        for section in layout["sections"]:
+            for entry in section["fields"]:
+                _with_permissions(ctx, mod.api_name, entry)
+    return json_response({"layouts": layouts})
 
 
 def related_lists(ctx: Ctx) -> Response:

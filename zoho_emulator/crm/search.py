@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import re
 
-from .. import schema
+from .. import field_rules, schema
 from ..web import Response, json_response
 from .context import MAX_PER_PAGE, Ctx, int_param
 from .errors import crm_error, invalid_param, param_missing
@@ -347,7 +347,9 @@ def count_records(ctx: Ctx, module: str) -> Response:
 def build_predicate(ctx: Ctx, module: str):
     """(predicate, None) for the request's criteria/email/phone/word, or (None, error)."""
     req = ctx.req
-    fdefs = ctx.schema.fields(module)
+    # a field the user's profile hides is searched as if the module had none by that name
+    hidden = field_rules.hidden_fields(ctx.user.profile, module)
+    fdefs = {k: fd for k, fd in ctx.schema.fields(module).items() if k not in hidden}
     criteria, email, phone, word = (
         req.arg("criteria"),
         req.arg("email"),

@@ -563,11 +563,10 @@ ALLOWANCES: tuple[Allowance, ...] = (
 # listed in zoho_emulator/README.md under "Known differences from real Zoho", not as defects.
 EMULATOR_GAPS: tuple[Allowance, ...] = (
     Allowance(
-        "gap-field-profiles-ui-type",
+        "gap-field-ui-type",
         "fields.json",
         ("/components/schemas/fields",),
-        without_required("profiles", "ui_type"),
-        "Field profiles[] (per-profile permission_type) is another slice of issue 20; "
+        without_required("ui_type"),
         "ui_type is Zoho's internal UI widget number, undocumented per data type.",
     ),
     Allowance(

@@ -283,13 +283,13 @@ def test_create_per_record_errors_and_status_codes(zoho_http, us):
         us,
         json={
             "data": [
-                {"Last_Name": "Fine"},
-                {"First_Name": "No last name"},
-                {"Last_Name": "Bad email", "Email": "not-an-email"},
-                {"Last_Name": "Bad type", "No_of_Employees": "many"},
-                {"Last_Name": "x" * 81},
-                {"Last_Name": "Bad pick", "Lead_Source": "Carrier pigeon"},
-                {"Last_Name": "Dup", "Email": existing["Email"].upper()},
+                {"Last_Name": "Fine", "Company": "Co"},
+                {"First_Name": "No last name", "Company": "Co"},
+                {"Last_Name": "Bad email", "Email": "not-an-email", "Company": "Co"},
+                {"Last_Name": "Bad type", "No_of_Employees": "many", "Company": "Co"},
+                {"Last_Name": "x" * 81, "Company": "Co"},
+                {"Last_Name": "Bad pick", "Lead_Source": "Carrier pigeon", "Company": "Co"},
+                {"Last_Name": "Dup", "Email": existing["Email"].upper(), "Company": "Co"},
             ]
         },
     )
@@ -507,7 +507,7 @@ def test_orgs_never_see_each_others_records(zoho_http):
         "us",
         "Leads",
         labs,
-        json={"data": [{"Last_Name": "Secret", "Email": "secret@labs.example"}]},
+        json={"data": [{"Last_Name": "Secret", "Email": "secret@labs.example", "Company": "Co"}]},
     ).json()["data"][0]["details"]["id"]
     assert zoho_http.api("GET", "us", f"Leads/{created}", traders).status_code == 204
     assert (
@@ -537,7 +537,7 @@ def test_orgs_never_see_each_others_records(zoho_http):
         "us",
         "Leads",
         traders,
-        json={"data": [{"Last_Name": "Secret", "Email": "secret@labs.example"}]},
+        json={"data": [{"Last_Name": "Secret", "Email": "secret@labs.example", "Company": "Co"}]},
     )
     assert resp.status_code == 201
     assert zoho_http.api("GET", "us", f"Leads/{created}", labs).status_code == 200

@@ -103,7 +103,9 @@ def test_restricted_profile_reads_what_it_may(zoho_http, dana):
     for module in ("Accounts", "Deals", "Leads", "Contacts", "Tasks"):
         resp = zoho_http.api("GET", "us", module, dana, params={"fields": "id"})
         assert resp.status_code == 200, module
-    made = zoho_http.api("POST", "us", "Leads", dana, json={"data": [{"Last_Name": "Ortiz lead"}]})
+    made = zoho_http.api(
+        "POST", "us", "Leads", dana, json={"data": [{"Last_Name": "Ortiz lead", "Company": "Co"}]}
+    )
     assert made.status_code == 201
     account = zoho_http.api("GET", "us", "Accounts", dana, params={"fields": "id"}).json()["data"][
         0

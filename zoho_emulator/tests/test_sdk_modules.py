@@ -25,7 +25,7 @@ from zohocrmsdk.src.com.zoho.crm.api.record import (
 from zohocrmsdk.src.com.zoho.crm.api.users import MinifiedUser
 from zohocrmsdk.src.com.zoho.crm.api.util import Choice
 
-from zoho_emulator import schema
+from zoho_emulator import field_rules, schema
 
 from .conftest import PATRICIA, ZYLKER_TRADERS
 from .test_sdk import sdk_login
@@ -95,7 +95,10 @@ def payload(emulator, module: str, salt: str) -> Record:
     mod = ORG.modules[module]
     record = Record()
     for fd in mod.fields.values():
-        if fd.read_only or not (fd.mandatory or fd.is_name or fd.custom):
+        required = fd.mandatory or fd.api_name in field_rules.DEFAULT_LAYOUT_REQUIRED.get(
+            module, ()
+        )
+        if fd.read_only or not (required or fd.is_name or fd.custom):
             continue
         value = write_value(emulator, module, fd, salt)
         if value is None:
