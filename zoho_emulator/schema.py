@@ -12,10 +12,11 @@ from __future__ import annotations
 
 import functools
 import re
+import sys
 from dataclasses import dataclass, field
 from datetime import date, datetime
 
-from . import catalog, zoho_keys
+from . import catalog, field_types, zoho_keys
 
 JSON_TYPES = {
     "text": "string",
@@ -249,6 +250,7 @@ class OrgSchema:
                 fields={f.api_name: f for f in _parse_fields(mid, text, currency)},
                 parent_module=parent,
             )
+        field_types.extend(sys.modules[__name__], self, currency)
         self._by_lower = {name.lower(): name for name in self.modules}
         self._sub_by_lower = {name.lower(): name for name in self.subforms}
 
@@ -402,6 +404,7 @@ def field_json(mod: ModuleDef, fd: FieldDef, sequence: int) -> dict:
         }
     if fd.data_type == "autonumber":
         meta["auto_number"] = {"prefix": "", "suffix": "", "start_number": 1}
+    meta.update(field_types.field_meta(fd, _module_id_of))
     return zoho_keys.field(meta)
 
 
