@@ -9,7 +9,7 @@ from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils.html import format_html
 
-from . import records, submit_once
+from . import record_files, record_values, records, submit_once
 from .access import connection_required, status_for
 from .errors import CrmError, no_permission
 from .fields import SE_MODULE_KEY, is_zoho_id
@@ -185,6 +185,7 @@ def record_detail(request, connection, module: str, record_id: str):
     found = records.module_get(connection=connection, module=module)
     record = records.record_detail(connection=connection, module=found, record_id=ident)
     shown = {m["api_name"]: m["singular_label"] for m in records.module_list(connection=connection)}
+    values = _values_context(connection, found, record, shown)
     sections = [
         {
             "label": section.label,
@@ -194,6 +195,7 @@ def record_detail(request, connection, module: str, record_id: str):
                     "text": _shown_value(record, f, shown),
                     "href": _related_url(record, f, shown) or f.link(record.get(f.api_name)),
                     "kind": _kind(f),
+                    "value": record_values.shown(f, record, values),
                 }
                 for f in section.fields
             ],
@@ -220,6 +222,35 @@ def record_detail(request, connection, module: str, record_id: str):
             "related_error": related_error,
             "title": records.record_title(found, record),
         },
+    )
+
+
+def _values_context(
+    connection, module: records.Module, record: dict, shown
+) -> record_values.Context:
+    """What the record page needs to show rich field types: the org's currency symbol (when
+    the module has a currency field) and the fields of its subforms (when it has one)."""
+    symbol = ""
+    if any(f.data_type == "currency" for f in module.fields):
+        try:
+            symbol = record_files.org_currency(connection=connection)["symbol"]
+        except CrmError:  # the amounts are shown all the same, without the symbol
+            symbol = ""
+    subforms = {}
+    for f in module.fields:
+        if f.data_type == "subform" and f.subform_module and record.get(f.api_name):
+            try:
+                subforms[f.subform_module] = record_files.subform_fields(
+                    connection=connection, module=f.subform_module
+                )
+            except CrmError:
+                subforms[f.subform_module] = ()
+    return record_values.Context(
+        module=module.api_name,
+        record_id=str(record.get("id")),
+        shown_modules=shown,
+        currency_symbol=symbol,
+        subform_fields=subforms,
     )
 
 

@@ -13,18 +13,22 @@ import logging
 import threading
 from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass
 from datetime import date, datetime
 from typing import Any, TypeVar
 
 import requests
 from django import db
 from zohocrmsdk.src.com.zoho.crm.api.exception import SDKException
+from zohocrmsdk.src.com.zoho.crm.api.field_attachments import FieldAttachmentsOperations
 from zohocrmsdk.src.com.zoho.crm.api.fields import FieldsOperations, GetFieldsParam
 from zohocrmsdk.src.com.zoho.crm.api.fields import ResponseWrapper as FieldsWrapper
 from zohocrmsdk.src.com.zoho.crm.api.layouts import GetLayoutsParam, LayoutsOperations
 from zohocrmsdk.src.com.zoho.crm.api.layouts import ResponseWrapper as LayoutsWrapper
 from zohocrmsdk.src.com.zoho.crm.api.modules import ModulesOperations
 from zohocrmsdk.src.com.zoho.crm.api.modules import ResponseWrapper as ModulesWrapper
+from zohocrmsdk.src.com.zoho.crm.api.org import OrgOperations
+from zohocrmsdk.src.com.zoho.crm.api.org import ResponseWrapper as OrgWrapper
 from zohocrmsdk.src.com.zoho.crm.api.parameter_map import ParameterMap
 from zohocrmsdk.src.com.zoho.crm.api.record import (
     ActionWrapper,
@@ -396,7 +400,7 @@ def _sdk_value(value: Any, data_type: str) -> Any:
         related = Record()
         related.set_id(int(value))
         return related
-    if data_type == "ownerlookup":  # a user of the org, by id
+    if data_type in ("ownerlookup", "userlookup"):  # a user of the org, by id
         owner = MinifiedUser()
         owner.set_id(int(value))
         return owner
@@ -501,9 +505,97 @@ def fields(connection: ZohoConnection, module: str) -> list[dict]:
                     "custom": bool(f.get_custom_field()),
                     "unique": bool(f.get_unique()),
                     "name_field": bool(f.get_display_field()),
+                    **_type_details(f),
                 }
             )
         return result
+
+    return run(connection, call)
+
+
+def _type_details(f) -> dict:
+    """What a field's type block adds (`crm.fields.Field` reads these keys): a textarea's
+    `textarea.type` (rich text), a currency's own `currency.precision`, a subform's module,
+    and the connected field and module of a multi-select or multi-user lookup."""
+    details: dict[str, Any] = {}
+    textarea = f.get_textarea()
+    if textarea is not None and textarea.get_type() is not None:
+        details["rich_text"] = _value(textarea.get_type()) == "rich_text"
+    currency = f.get_currency()
+    if currency is not None and currency.get_precision() is not None:
+        details["precision"] = currency.get_precision()
+    associated = f.get_associated_module()
+    kind = f.get_data_type()
+    if kind == "subform" and associated is not None:
+        details["subform_module"] = associated.get_module()
+    linked = {
+        "multiselectlookup": f.get_multiselectlookup(),
+        "multiuserlookup": f.get_multiuserlookup(),
+    }.get(kind)
+    if linked is not None:
+        link = linked.get_linking_details()
+        connected = link.get_connected_lookup_field() if link is not None else None
+        target = linked.get_connected_details()
+        target_module = target.get_module() if target is not None else None
+        details["connected_field"] = connected.get_api_name() if connected else None
+        details["connected_module"] = target_module.get_api_name() if target_module else None
+    return details
+
+
+def org_currency(connection: ZohoConnection) -> dict:
+    """The org's currency: {"symbol", "iso_code"} (Zoho's `GET /org`)."""
+
+    def call():
+        body = _check(OrgOperations().get_organization())
+        if not isinstance(body, OrgWrapper) or not body.get_org():
+            raise zoho_failed()
+        org = body.get_org()[0]
+        return {"symbol": org.get_currency_symbol() or "", "iso_code": org.get_iso_code() or ""}
+
+    return run(connection, call)
+
+
+# --- downloads: record photos and the files of file and image fields -----------------------
+MAX_DOWNLOAD_BYTES = 25 * 1024 * 1024  # Zoho takes files of at most 20 MB
+
+
+@dataclass(frozen=True)
+class Download:
+    name: str
+    data: bytes
+
+
+def _download(response) -> Download | None:
+    """The file of a download answer (None for 204: no photo)."""
+    body = _check(response)
+    if body is None:
+        return None
+    stream = body.get_file() if hasattr(body, "get_file") else None
+    if stream is None or stream.get_stream() is None:
+        raise zoho_failed("Zoho CRM gave an answer the portal does not understand.")
+    data = stream.get_stream().content
+    if len(data) > MAX_DOWNLOAD_BYTES:
+        raise zoho_failed("The file is larger than the portal passes on.")
+    return Download(name=stream.get_name() or "file", data=data)
+
+
+def record_photo(connection: ZohoConnection, module: str, record_id: int) -> Download | None:
+    """The record's photo (`GET /{module}/{id}/photo`), None when it has none."""
+    return run(connection, lambda: _download(RecordOperations(module).get_photo(record_id)))
+
+
+def field_attachment(
+    connection: ZohoConnection, module: str, record_id: int, attachment_id: int
+) -> Download:
+    """One file of a file or image field of a record
+    (`GET /{module}/{id}/actions/download_fields_attachment`)."""
+
+    def call():
+        operations = FieldAttachmentsOperations(module, record_id, attachment_id)
+        found = _download(operations.get_field_attachments())
+        if found is None:
+            raise CrmError("NOT_FOUND", "No such file on this record.")
+        return found
 
     return run(connection, call)
 
