@@ -360,7 +360,7 @@ def _related_url(record: dict, field, shown) -> str | None:
 def _form_class(connection, module: records.Module, *, editing: bool):
     """The module's form; with an owner field, its choices are the org's active users; with
     an activity's Related To, the modules a record it points to may live in."""
-    has_owner = any(f.data_type == "ownerlookup" for f in module.editable_fields)
+    has_owner = any(f.data_type in ("ownerlookup", "userlookup") for f in module.editable_fields)
     users = records.user_list(connection=connection) if has_owner else None
     related = None
     if any(f.any_module for f in module.editable_fields):
@@ -481,6 +481,7 @@ def _form_page(
             "title": title,
             "cancel_url": cancel,
             "form_token": submit_once.issue() if creating else "",
+            "kept_fields": record_values.kept_on_forms(module),
         },
         status=status or (400 if form.errors else 200),
     )

@@ -27,6 +27,23 @@ class Context:
     subform_fields: dict[str, tuple[Field, ...]]  # subform module -> its fields
 
 
+# Types the record page shows that the portal does not write: a form leaves them out (never
+# an empty input that would wipe them) and names them, so nobody wonders where they went.
+KEPT_TYPES = (
+    *FILE_TYPES,
+    "profileimage",
+    "multiselectlookup",
+    "multiuserlookup",
+    "subform",
+    "address",
+)
+
+
+def kept_on_forms(module) -> list[str]:
+    """The labels of the module's fields of `KEPT_TYPES` (changed in Zoho CRM itself)."""
+    return [f.label for f in module.fields if f.data_type in KEPT_TYPES]
+
+
 def money(field: Field, value, symbol: str) -> str:
     """A currency value with its own precision and the org's symbol."""
     text = field.display(value)

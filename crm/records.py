@@ -453,7 +453,7 @@ def _explain(module: Module, values: dict, result: dict) -> dict:
     ):
         return result
     ident = values[field.api_name]
-    if field.data_type == "ownerlookup":
+    if field.data_type in ("ownerlookup", "userlookup"):
         reason = f"{field.label}: user {ident} is not an active user of this org."
     else:
         where = field.lookup_module or "the related module"

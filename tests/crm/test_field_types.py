@@ -137,6 +137,27 @@ def test_userlookup_and_currency_are_editable_files_and_links_are_read_only(clie
     form = client.get(f"/crm/Leads/{lead['id']}/edit/").content.decode()
     assert 'name="Proposal"' not in form and 'name="Visit_Log"' not in form
     assert 'name="Sales_Engineer"' in form and 'name="Call_Notes"' in form
+    kept = form.split("Kept as they are (change them in Zoho CRM): ", 1)[1].split("</p>")[0]
+    assert "Proposal" in kept and "Visit Log" in kept and "Account Team" in kept
+
+
+def test_edit_form_sets_a_user_lookup_and_sends_rich_text_sanitised(client, lead, zoho):
+    other = seed.org_users(TRADERS)[1].crm_ids[TRADERS]
+    form = client.get(f"/crm/Leads/{lead['id']}/edit/").content.decode()
+    assert f'<option value="{other}"' in form
+    assert '<option value="">— Nobody —</option>' in form
+    # the rich text is in its textarea escaped, as text to edit, never as markup
+    assert "&lt;script&gt;" in form and "<script>alert" not in form
+    # post what the browser would: every initial value, with two changes
+    posted = dict(re.findall(r'name="initial-([^"]+)" value="([^"]*)"', form))
+    posted.update({f"initial-{k}": v for k, v in list(posted.items())})
+    posted["Sales_Engineer"] = other
+    posted["Call_Notes"] = "<p>New <b>notes</b></p><img src=x onerror=alert(1)>"
+    response = client.post(f"/crm/Leads/{lead['id']}/edit/", posted)
+    assert response.status_code == 302, response.content.decode()[-2000:]
+    stored = zoho.app.state.orgs[TRADERS].records["Leads"][lead["id"]]
+    assert stored["Sales_Engineer"]["id"] == other
+    assert stored["Call_Notes"] == "<p>New <b>notes</b></p>"
 
 
 def test_file_and_photo_downloads_for_the_owner(client, lead):
