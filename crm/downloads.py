@@ -9,11 +9,14 @@ sniffed into another type, never run as a page (a sandboxing CSP)."""
 
 from __future__ import annotations
 
+from django.contrib import messages
 from django.http import HttpResponse
+from django.shortcuts import redirect
 from django.utils.http import content_disposition_header
 
 from . import record_files, records
 from .access import connection_required
+from .errors import CrmError
 
 
 def _file_response(found: record_files.FileDownload) -> HttpResponse:
@@ -49,3 +52,28 @@ def field_file(request, connection, module: str, record_id: str, field: str, fil
             file_id=file_id,
         )
     )
+
+
+@connection_required(["POST"])
+def field_file_add(request, connection, module: str, record_id: str, field: str):
+    """The record page's "Add" form of a file or image field (multipart POST)."""
+    found = records.module_get(connection=connection, module=module)
+    ident = records.parse_record_id(record_id)
+    back = redirect("crm:record", module=found.api_name, record_id=ident)
+    upload = request.FILES.get("file")
+    try:
+        stored_as = record_files.field_file_add(
+            connection=connection,
+            module=found,
+            record_id=ident,
+            field_name=field,
+            name=upload.name if upload else "",
+            data=upload.read(record_files.MAX_UPLOAD_BYTES + 1) if upload else b"",
+        )
+    except CrmError as error:
+        if error.field is None:  # not about the file: the error page
+            raise
+        messages.error(request, error.message)
+        return back
+    messages.success(request, f"“{stored_as}” added.")
+    return back

@@ -251,6 +251,7 @@ def _values_context(
         shown_modules=shown,
         currency_symbol=symbol,
         subform_fields=subforms,
+        can_edit=module.editable,
     )
 
 

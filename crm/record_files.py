@@ -14,9 +14,9 @@ from dataclasses import dataclass
 from accounts.models import ZohoConnection
 
 from . import zoho_crm
-from .errors import CrmError, not_found
+from .errors import CrmError, bad_input, not_found
 from .fields import FILE_TYPES, Field, file_name, is_zoho_id
-from .records import Module, _cached
+from .records import Module, _cached, raise_for_result
 
 IMAGE_SIGNATURES = (
     (b"\x89PNG\r\n\x1a\n", "image/png"),
@@ -109,6 +109,56 @@ def field_file_get(
             raise not_found("No such file on this record.") from None
         raise
     return _typed(file_name(entry) or found.name, found.data)
+
+
+MAX_UPLOAD_BYTES = 20 * 1024 * 1024  # Zoho's Files API: 20 MB a file
+
+
+def upload_name(name: str) -> str:
+    """A file name as sent to Zoho: no folders (some browsers send them), printable, short."""
+    base = (name or "").replace("\\", "/").rsplit("/", 1)[-1]
+    base = "".join(c for c in base if c.isprintable() and c not in '"<>|:*?').strip()
+    return base[-200:] or "file"
+
+
+def field_file_add(
+    *,
+    connection: ZohoConnection,
+    module: Module,
+    record_id: int,
+    field_name: str,
+    name: str,
+    data: bytes,
+) -> str:
+    """Add a file to a file or image field of the record: upload it through Zoho's Files
+    API, then update the record with its id (Zoho adds it to the field's files). The name
+    the file was stored under."""
+    module.require("edit")
+    field = module.field(field_name)
+    if field is None or field.data_type not in FILE_TYPES or field.read_only:
+        raise not_found("No such file field on this record.")
+    if not data:
+        raise bad_input("Choose a file to add: this one is empty.", field=field.api_name)
+    if len(data) > MAX_UPLOAD_BYTES:
+        raise CrmError(
+            "TOO_LARGE", f"{field.label}: Zoho takes files of at most 20 MB.", field=field.api_name
+        )
+    if field.data_type == "imageupload" and image_type(data) is None:
+        raise bad_input(
+            f"{field.label} takes images only (PNG, JPEG, GIF or WebP).", field=field.api_name
+        )
+    _field_value(connection, module, record_id, field)  # the record is in the active org
+    stored_as = upload_name(name)
+    file_id = zoho_crm.file_upload(connection, stored_as, data)
+    result = zoho_crm.record_update(
+        connection,
+        module.api_name,
+        record_id,
+        {field.api_name: [{"File_Id__s": file_id}]},
+        module.types,
+    )
+    raise_for_result(result)
+    return stored_as
 
 
 def org_currency(*, connection: ZohoConnection) -> dict:

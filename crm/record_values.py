@@ -25,6 +25,7 @@ class Context:
     shown_modules: dict[str, str]  # modules the portal shows: api name -> singular label
     currency_symbol: str
     subform_fields: dict[str, tuple[Field, ...]]  # subform module -> its fields
+    can_edit: bool = False  # the user's profile may edit the record (files may be added)
 
 
 # Types the record page shows that the portal does not write: a form leaves them out (never
@@ -72,26 +73,11 @@ def _record_link(target: str | None, value, ctx: Context) -> dict | None:
 
 def shown(field: Field, record: dict, ctx: Context) -> dict | None:  # noqa: C901 - per type
     value = record.get(field.api_name)
+    kind = field.data_type
+    if kind in FILE_TYPES:
+        return _files(field, value if isinstance(value, list) else [], ctx)
     if value in (None, "", [], {}):
         return None
-    kind = field.data_type
-    if kind in FILE_TYPES and isinstance(value, list):
-        files = []
-        for entry in value:
-            name, ident = file_name(entry), entry.get("id") if isinstance(entry, dict) else None
-            if not name or not is_zoho_id(ident):
-                continue
-            url = reverse(
-                "crm:field-file",
-                kwargs={
-                    "module": ctx.module,
-                    "record_id": ctx.record_id,
-                    "field": field.api_name,
-                    "file_id": ident,
-                },
-            )
-            files.append({"name": name, "url": url, "image": kind == "imageupload"})
-        return {"kind": "files", "files": files} if files else None
     if kind == "profileimage":
         url = reverse("crm:photo", kwargs={"module": ctx.module, "record_id": ctx.record_id})
         return {"kind": "photo", "url": url}
@@ -119,6 +105,43 @@ def shown(field: Field, record: dict, ctx: Context) -> dict | None:  # noqa: C90
     if kind == "currency":
         return {"kind": "text", "text": money(field, value, ctx.currency_symbol)}
     return None
+
+
+def _files(field: Field, value: list, ctx: Context) -> dict | None:
+    """A file or image field: its files (links, or thumbnails for images), and the form
+    that adds one where the user may edit the record."""
+    image = field.data_type == "imageupload"
+    files = []
+    for entry in value:
+        name, ident = file_name(entry), entry.get("id") if isinstance(entry, dict) else None
+        if not name or not is_zoho_id(ident):
+            continue
+        url = reverse(
+            "crm:field-file",
+            kwargs={
+                "module": ctx.module,
+                "record_id": ctx.record_id,
+                "field": field.api_name,
+                "file_id": ident,
+            },
+        )
+        files.append({"name": name, "url": url, "image": image})
+    add_url = None
+    if ctx.can_edit and not field.read_only:
+        add_url = reverse(
+            "crm:field-file-add",
+            kwargs={"module": ctx.module, "record_id": ctx.record_id, "field": field.api_name},
+        )
+    if not files and add_url is None:
+        return None
+    return {
+        "kind": "files",
+        "files": files,
+        "add_url": add_url,
+        "accept": "image/png,image/jpeg,image/gif,image/webp" if image else "",
+        "field": field.api_name,
+        "label": field.label,
+    }
 
 
 def _table(field: Field, rows: list, ctx: Context) -> dict | None:

@@ -24,6 +24,11 @@ urlpatterns = [
     path("<str:module>/<str:record_id>/edit/", pages.record_edit, name="edit"),
     path("<str:module>/<str:record_id>/photo/", downloads.record_photo, name="photo"),
     path(
+        "<str:module>/<str:record_id>/files/<str:field>/",
+        downloads.field_file_add,
+        name="field-file-add",
+    ),
+    path(
         "<str:module>/<str:record_id>/files/<str:field>/<str:file_id>/",
         downloads.field_file,
         name="field-file",

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import contextvars
 import inspect
+import io
 import logging
 import threading
 from collections.abc import Callable
@@ -23,6 +24,10 @@ from zohocrmsdk.src.com.zoho.crm.api.exception import SDKException
 from zohocrmsdk.src.com.zoho.crm.api.field_attachments import FieldAttachmentsOperations
 from zohocrmsdk.src.com.zoho.crm.api.fields import FieldsOperations, GetFieldsParam
 from zohocrmsdk.src.com.zoho.crm.api.fields import ResponseWrapper as FieldsWrapper
+from zohocrmsdk.src.com.zoho.crm.api.files import ActionWrapper as FilesActionWrapper
+from zohocrmsdk.src.com.zoho.crm.api.files import BodyWrapper as FilesBodyWrapper
+from zohocrmsdk.src.com.zoho.crm.api.files import FilesOperations
+from zohocrmsdk.src.com.zoho.crm.api.files import SuccessResponse as FilesSuccess
 from zohocrmsdk.src.com.zoho.crm.api.layouts import GetLayoutsParam, LayoutsOperations
 from zohocrmsdk.src.com.zoho.crm.api.layouts import ResponseWrapper as LayoutsWrapper
 from zohocrmsdk.src.com.zoho.crm.api.modules import ModulesOperations
@@ -35,8 +40,10 @@ from zohocrmsdk.src.com.zoho.crm.api.record import (
     BodyWrapper,
     CountWrapper,
     DeleteRecordsParam,
+    FileDetails,
     GetRecordParam,
     GetRecordsParam,
+    ImageUpload,
     Record,
     RecordCountParam,
     RecordOperations,
@@ -55,6 +62,7 @@ from zohocrmsdk.src.com.zoho.crm.api.related_records import (
 from zohocrmsdk.src.com.zoho.crm.api.related_records import ResponseWrapper as RelatedWrapper
 from zohocrmsdk.src.com.zoho.crm.api.users import GetUsersParam, MinifiedUser, UsersOperations
 from zohocrmsdk.src.com.zoho.crm.api.users import ResponseWrapper as UsersWrapper
+from zohocrmsdk.src.com.zoho.crm.api.util import StreamWrapper
 from zohocrmsdk.src.com.zoho.crm.api.util.choice import Choice
 
 from accounts import token_crypto, token_refresh, zoho_sdk
@@ -400,6 +408,14 @@ def _sdk_value(value: Any, data_type: str) -> Any:
         related = Record()
         related.set_id(int(value))
         return related
+    if data_type in ("fileupload", "imageupload"):  # files to add, by their Files API id
+        kind = FileDetails if data_type == "fileupload" else ImageUpload
+        added = []
+        for item in value:
+            entry = kind()
+            entry.set_file_id__s(item["File_Id__s"])
+            added.append(entry)
+        return added
     if data_type in ("ownerlookup", "userlookup"):  # a user of the org, by id
         owner = MinifiedUser()
         owner.set_id(int(value))
@@ -577,6 +593,32 @@ def _download(response) -> Download | None:
     if len(data) > MAX_DOWNLOAD_BYTES:
         raise zoho_failed("The file is larger than the portal passes on.")
     return Download(name=stream.get_name() or "file", data=data)
+
+
+def file_upload(connection: ZohoConnection, name: str, data: bytes) -> str:
+    """Upload one file through Zoho's Files API (`POST /files`); its encrypted id, the
+    `File_Id__s` a file or image field takes."""
+
+    def call():
+        stream = io.BytesIO(data)
+        stream.name = name  # the file name the multipart part carries
+        body = FilesBodyWrapper()
+        body.set_file([StreamWrapper(name=name, stream=stream)])
+        answer = _check(FilesOperations().upload_files(body))
+        items = answer.get_data() if isinstance(answer, FilesActionWrapper) else None
+        if not items:
+            raise zoho_failed("Zoho CRM gave an answer the portal does not understand.")
+        item = items[0]
+        if not isinstance(item, FilesSuccess):
+            raise _api_error(
+                _value(item.get_code()), _value(item.get_message()), item.get_details(), 400
+            )
+        ident = (item.get_details() or {}).get("id")
+        if not ident:
+            raise zoho_failed("Zoho CRM gave an answer the portal does not understand.")
+        return str(ident)
+
+    return run(connection, call, write=True)
 
 
 def record_photo(connection: ZohoConnection, module: str, record_id: int) -> Download | None:

@@ -221,3 +221,59 @@ def test_every_demo_org_shows_the_types(client, connect):
         assert '<table class="subform">' in page and "<address>" in page
         assert f"/crm/Leads/{rec['id']}/photo/" in page
         assert "<script" not in page.split('<div class="rich-text">', 1)[1].split("</div>")[0]
+
+
+def test_adding_a_file_and_an_image_through_zohos_files_api(client, lead, zoho):
+    from django.core.files.uploadedfile import SimpleUploadedFile
+
+    from zoho_emulator import field_types
+
+    page = _page(client, lead)
+    add = f"/crm/Leads/{lead['id']}/files/Proposal/"
+    assert f'action="{add}" enctype="multipart/form-data"' in page
+    assert '<label for="add-Site_Photos">Add an image to Site Photos</label>' in page
+    response = client.post(
+        add, {"file": SimpleUploadedFile("../../quote v2.txt", b"Quote text", "text/plain")}
+    )
+    assert response.status_code == 302 and response["Location"] == f"/crm/Leads/{lead['id']}/"
+    stored = zoho.app.state.orgs[TRADERS].records["Leads"][lead["id"]]["Proposal"]
+    assert [f["File_Name__s"] for f in stored] == [
+        lead["Proposal"][0]["File_Name__s"],
+        "quote v2.txt",
+    ]
+    page = client.get(response["Location"]).content.decode()
+    assert "“quote v2.txt” added." in page
+    download = client.get(f"/crm/Leads/{lead['id']}/files/Proposal/{stored[-1]['id']}/")
+    assert download.content == b"Quote text"
+    assert download["Content-Type"] == "text/plain; charset=utf-8"
+    assert download["Content-Disposition"].startswith("attachment;")
+    # an image field takes images only; the refusal is a message on the record page
+    photos = f"/crm/Leads/{lead['id']}/files/Site_Photos/"
+    response = client.post(photos, {"file": SimpleUploadedFile("x.png", b"not a png")})
+    assert response.status_code == 302
+    assert "Site Photos takes images only" in client.get(response["Location"]).content.decode()
+    png = field_types.png((10, 200, 30), 8)
+    client.post(photos, {"file": SimpleUploadedFile("new.png", png, "image/png")})
+    stored = zoho.app.state.orgs[TRADERS].records["Leads"][lead["id"]]["Site_Photos"]
+    assert stored[-1]["File_Name__s"] == "new.png"
+    image = client.get(f"/crm/Leads/{lead['id']}/files/Site_Photos/{stored[-1]['id']}/")
+    assert image.content == png and image["Content-Type"] == "image/png"
+    # no file, a field that takes none, GET: refused without touching the record
+    response = client.post(add, {})
+    assert "Choose a file" in client.get(response["Location"]).content.decode()
+    last_name = f"/crm/Leads/{lead['id']}/files/Last_Name/"
+    assert client.post(last_name, {"file": SimpleUploadedFile("a.txt", b"a")}).status_code == 404
+    assert client.get(add).status_code == 405
+
+
+def test_adding_a_file_is_for_the_records_own_org_and_signed_in_users(client, connect, zoho):
+    from django.core.files.uploadedfile import SimpleUploadedFile
+
+    rec = showcase_lead()
+    add = f"/crm/Leads/{rec['id']}/files/Proposal/"
+    response = client.post(add, {"file": SimpleUploadedFile("a.txt", b"a")})
+    assert response.status_code == 302 and response["Location"].startswith("/?next=")
+    connect(SOFIA)
+    assert client.post(add, {"file": SimpleUploadedFile("a.txt", b"a")}).status_code == 404
+    stored = zoho.app.state.orgs[TRADERS].records["Leads"][rec["id"]]["Proposal"]
+    assert len(stored) == len(rec["Proposal"])
