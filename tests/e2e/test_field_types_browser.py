@@ -49,6 +49,11 @@ def test_record_page_shows_files_images_and_safe_rich_text(page, portal, zoho):
     with page.expect_download() as download:
         page.get_by_role("link", name=doc["File_Name__s"]).click()
     assert download.value.suggested_filename == doc["File_Name__s"]
+    brief = {"name": "brief.txt", "mimeType": "text/plain", "buffer": b"brief"}
+    page.set_input_files("#add-Proposal", files=[brief])
+    page.get_by_role("button", name="Upload").first.click()
+    page.wait_for_selector("text=“brief.txt” added.")
+    assert page.get_by_role("link", name="brief.txt").count() == 1
     product = lead["Interested_Products"][0]["Product"]
     page.get_by_role("link", name=product["name"], exact=True).first.click()
     page.wait_for_url(f"**/crm/Products/{product['id']}/")
