@@ -72,7 +72,10 @@ def record_list(request, connection, module: str):
             "module": found,
             "page": page,
             "columns": [_column(c, query, keep) for c in page.columns],
-            "rows": [_row(found, page.columns, r) for r in page.records],
+            "rows": [
+                _row(found, page.columns, r, _currency_symbol(connection, page.columns))
+                for r in page.records
+            ],
             "per_page": query["per_page"],
             "query": query["query"],
             "sort_by": query["sort_by"],
@@ -141,12 +144,24 @@ def _column(field, query: dict, keep: dict) -> dict:
     return column
 
 
-def _row(module: records.Module, columns, record: dict) -> dict:
+def _currency_symbol(connection, columns) -> str:
+    """The org's currency symbol when a column is a currency (cached; "" if Zoho fails)."""
+    if not any(c.data_type == "currency" for c in columns):
+        return ""
+    try:
+        return record_files.org_currency(connection=connection)["symbol"]
+    except CrmError:
+        return ""
+
+
+def _row(module: records.Module, columns, record: dict, symbol: str = "") -> dict:
     return {
         "id": record.get("id"),
         "cells": [
             {
-                "text": c.display(record.get(c.api_name)),
+                "text": record_values.money(c, record.get(c.api_name), symbol)
+                if c.data_type == "currency"
+                else c.display(record.get(c.api_name)),
                 "href": c.link(record.get(c.api_name)),
                 "kind": _kind(c),
                 "label": c.label,
@@ -300,7 +315,10 @@ def record_related(request, connection, module: str, record_id: str, related: st
             "title": listing.parent_name,
             "listing": listing,
             "columns": [{"label": c.label, "kind": _kind(c)} for c in columns],
-            "rows": [_row(listing.module, columns, r) for r in listing.records],
+            "rows": [
+                _row(listing.module, columns, r, _currency_symbol(connection, columns))
+                for r in listing.records
+            ],
             "range_text": _range_text(first, len(listing.records), None),
             "per_page": per_page,
             "per_page_choices": records.PER_PAGE_CHOICES,

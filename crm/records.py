@@ -120,7 +120,7 @@ class Module:
         simple = [
             f
             for f in self.editable_fields
-            if f.data_type not in ("lookup", "ownerlookup", "multiselectpicklist")
+            if f.data_type not in ("lookup", "ownerlookup", "userlookup", "multiselectpicklist")
         ]
         columns = [f for f in self.list_fields if f in simple]
         ordered = [f for f in simple if f.required] + columns + simple

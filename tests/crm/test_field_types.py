@@ -277,3 +277,10 @@ def test_adding_a_file_is_for_the_records_own_org_and_signed_in_users(client, co
     assert client.post(add, {"file": SimpleUploadedFile("a.txt", b"a")}).status_code == 404
     stored = zoho.app.state.orgs[TRADERS].records["Leads"][rec["id"]]["Proposal"]
     assert len(stored) == len(rec["Proposal"])
+
+
+def test_list_rows_show_currency_with_the_orgs_symbol(client, connect):
+    connect(SOFIA)  # Nordwind: EUR
+    deal = next(iter(state.pristine_records("20071245781")[0]["Deals"].values()))
+    page = client.get("/crm/Deals/?per_page=200").content.decode()
+    assert f"€{deal['Amount']:,.2f}" in page
