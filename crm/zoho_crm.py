@@ -353,6 +353,8 @@ def plain(value: Any) -> Any:
             "name": value.get_name(),
             "email": value.get_email(),
         }
+    if isinstance(value, FileDetails | ImageUpload):  # one file of a file or image field
+        return _zoho_keys(_sdk_object(value))
     if hasattr(value, "get_key_values"):  # a lookup or a subform row
         answer = {str(k): plain(v) for k, v in (value.get_key_values() or {}).items()}
         ident = value.get_id() if hasattr(value, "get_id") else answer.get("id")
@@ -389,6 +391,19 @@ def _sdk_object(value: Any) -> Any:
 
 
 _GETTERS: dict[type, list[str]] = {}
+
+
+def _zoho_keys(answer: dict) -> dict:
+    """A file's keys as Zoho names them (`File_Name__s`, `Created_By__s`, `id`), not as the
+    SDK's getters do (`file_name__s`); the SDK's write-only `delete` flag left out."""
+    out = {}
+    for key, value in answer.items():
+        if key.endswith("__s"):
+            key = "_".join(part.capitalize() for part in key[:-3].split("_")) + "__s"
+        elif key == "delete":
+            continue
+        out[key] = value
+    return out
 
 
 def record_dict(record: Record) -> dict:

@@ -128,6 +128,9 @@ def test_userlookup_and_currency_are_editable_files_and_links_are_read_only(clie
         assert response.status_code == 400 and response.json()["error"]["field"] == name
     # the JSON API answers every type without trouble, in Zoho's own shapes
     data = client.get(f"/crm/api/Leads/{lead['id']}/").json()["data"]
+    assert data["Proposal"][0]["File_Name__s"] == lead["Proposal"][0]["File_Name__s"]
+    assert data["Site_Photos"][0]["Preview_Id__s"] == lead["Site_Photos"][0]["Preview_Id__s"]
+    assert data["Proposal"][0]["Created_By__s"]["name"]
     assert data["Visit_Address"]["city"] == lead["Visit_Address"]["city"]
     assert (
         data["Interested_Products"][0]["Product"]["id"]
