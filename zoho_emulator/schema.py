@@ -398,8 +398,9 @@ def field_json(mod: ModuleDef, fd: FieldDef, sequence: int) -> dict:
     if fd.data_type == "formula":
         meta["formula"] = {"return_type": fd.return_type or "double", "expression": "0"}
     if fd.subform_module:
-        meta["associated_module"] = {
+        meta["associated_module"] = {  # api_name: the spec's Minified_Module; module: the SDK's
             "module": fd.subform_module,
+            "api_name": fd.subform_module,
             "id": _module_id_of(fd.subform_module),
         }
     if fd.data_type == "autonumber":
@@ -695,7 +696,10 @@ def _section(mod, title, fields, sequence, base, subform) -> dict:
         "type": "used",
         "generated_type": "default",
         "isSubformSection": subform,
-        "properties": {"reorder_rows": True, "maximum_rows": 200} if subform else None,
+        # layouts.json requires a tooltip object here (`{}`: no tooltip set)
+        "properties": {"reorder_rows": True, "maximum_rows": 200, "tooltip": {}}
+        if subform
+        else None,
         "fields": entries,
     }
 
