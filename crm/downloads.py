@@ -77,3 +77,15 @@ def field_file_add(request, connection, module: str, record_id: str, field: str)
         return back
     messages.success(request, f"“{stored_as}” added.")
     return back
+
+
+@connection_required(["POST"])
+def field_file_remove(request, connection, module: str, record_id: str, field: str, file_id: str):
+    """A file's "Remove" button on the record page."""
+    found = records.module_get(connection=connection, module=module)
+    ident = records.parse_record_id(record_id)
+    removed = record_files.field_file_remove(
+        connection=connection, module=found, record_id=ident, field_name=field, file_id=file_id
+    )
+    messages.success(request, f"“{removed}” removed.")
+    return redirect("crm:record", module=found.api_name, record_id=ident)

@@ -161,6 +161,30 @@ def field_file_add(
     return stored_as
 
 
+def field_file_remove(
+    *, connection: ZohoConnection, module: Module, record_id: int, field_name: str, file_id: str
+) -> str:
+    """Remove one file from a file or image field of the record (Zoho's `_delete`); the
+    name of the file removed."""
+    module.require("edit")
+    field = module.field(field_name)
+    if field is None or field.data_type not in FILE_TYPES or field.read_only:
+        raise not_found("No such file on this record.")
+    entries = _field_value(connection, module, record_id, field) or []
+    entry = next((e for e in entries if isinstance(e, dict) and str(e.get("id")) == file_id), None)
+    if entry is None or not is_zoho_id(file_id):
+        raise not_found("No such file on this record.")
+    result = zoho_crm.record_update(
+        connection,
+        module.api_name,
+        record_id,
+        {field.api_name: [{"id": file_id, "_delete": None}]},
+        module.types,
+    )
+    raise_for_result(result)
+    return file_name(entry) or "The file"
+
+
 def org_currency(*, connection: ZohoConnection) -> dict:
     """The org's currency {"symbol", "iso_code"} (cached like the other metadata)."""
     return _cached(f"crm:org-currency:{connection.pk}", lambda: zoho_crm.org_currency(connection))

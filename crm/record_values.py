@@ -125,7 +125,18 @@ def _files(field: Field, value: list, ctx: Context) -> dict | None:
                 "file_id": ident,
             },
         )
-        files.append({"name": name, "url": url, "image": image})
+        remove_url = None
+        if ctx.can_edit and not field.read_only:
+            remove_url = reverse(
+                "crm:field-file-remove",
+                kwargs={
+                    "module": ctx.module,
+                    "record_id": ctx.record_id,
+                    "field": field.api_name,
+                    "file_id": ident,
+                },
+            )
+        files.append({"name": name, "url": url, "image": image, "remove_url": remove_url})
     add_url = None
     if ctx.can_edit and not field.read_only:
         add_url = reverse(

@@ -33,6 +33,11 @@ urlpatterns = [
         downloads.field_file,
         name="field-file",
     ),
+    path(
+        "<str:module>/<str:record_id>/files/<str:field>/<str:file_id>/remove/",
+        downloads.field_file_remove,
+        name="field-file-remove",
+    ),
     path("<str:module>/<str:record_id>/delete/", pages.record_delete, name="delete"),
     path(
         "<str:module>/<str:record_id>/related/<str:related>/",

@@ -428,7 +428,11 @@ def _sdk_value(value: Any, data_type: str) -> Any:
         added = []
         for item in value:
             entry = kind()
-            entry.set_file_id__s(item["File_Id__s"])
+            if "_delete" in item:  # Zoho's way to remove one: {"id": …, "_delete": null}
+                entry.set_id(str(item["id"]))
+                entry.set_delete(None)
+            else:
+                entry.set_file_id__s(item["File_Id__s"])
             added.append(entry)
         return added
     if data_type in ("ownerlookup", "userlookup"):  # a user of the org, by id

@@ -287,3 +287,26 @@ def test_list_rows_show_currency_with_the_orgs_symbol(client, connect):
     deal = next(iter(state.pristine_records("20071245781")[0]["Deals"].values()))
     page = client.get("/crm/Deals/?per_page=200").content.decode()
     assert f"€{deal['Amount']:,.2f}" in page
+
+
+def test_removing_a_file_from_the_record_page(client, connect, lead, zoho):
+    doc = lead["Proposal"][0]
+    remove = f"/crm/Leads/{lead['id']}/files/Proposal/{doc['id']}/remove/"
+    page = _page(client, lead)
+    assert f'action="{remove}"' in page
+    assert f'aria-label="Remove {doc["File_Name__s"]}"' in page
+    assert client.get(remove).status_code == 405
+    wrong_field = f"/crm/Leads/{lead['id']}/files/Site_Photos/{doc['id']}/remove/"
+    assert client.post(wrong_field).status_code == 404
+    client.logout()
+    connect(SOFIA)  # another org: the record is not there
+    assert client.post(remove).status_code == 404
+    assert zoho.app.state.orgs[TRADERS].records["Leads"][lead["id"]]["Proposal"]
+    client.logout()
+    connect(PATRICIA)
+    response = client.post(remove)
+    assert response.status_code == 302 and response["Location"] == f"/crm/Leads/{lead['id']}/"
+    assert zoho.app.state.orgs[TRADERS].records["Leads"][lead["id"]]["Proposal"] == []
+    page = client.get(response["Location"]).content.decode()
+    assert f"“{doc['File_Name__s']}” removed." in page
+    assert client.get(f"/crm/Leads/{lead['id']}/files/Proposal/{doc['id']}/").status_code == 404

@@ -54,6 +54,9 @@ def test_record_page_shows_files_images_and_safe_rich_text(page, portal, zoho):
     page.get_by_role("button", name="Upload").first.click()
     page.wait_for_selector("text=“brief.txt” added.")
     assert page.get_by_role("link", name="brief.txt").count() == 1
+    page.get_by_role("button", name="Remove brief.txt").click()
+    page.wait_for_selector("text=“brief.txt” removed.")
+    assert page.get_by_role("link", name="brief.txt").count() == 0
     product = lead["Interested_Products"][0]["Product"]
     page.get_by_role("link", name=product["name"], exact=True).first.click()
     page.wait_for_url(f"**/crm/Products/{product['id']}/")
