@@ -23,6 +23,7 @@ from django.core.exceptions import ValidationError
 from django.core.validators import DecimalValidator, EmailValidator, URLValidator
 from django.utils.dateparse import parse_date, parse_datetime
 
+from . import rich_text
 from .errors import CrmError, bad_input
 
 BIGINT_DIGITS = 18  # Zoho's long integer: at most 18 digits, whatever the metadata's length
@@ -36,7 +37,7 @@ MODULE_NAME = re.compile(r"[A-Za-z][A-Za-z0-9_]{0,99}")
 
 TEXT_TYPES = ("text", "textarea", "email", "phone", "website", "picklist")
 NUMBER_TYPES = ("double", "currency", "decimal", "percent")
-REFERENCE_TYPES = ("lookup", "ownerlookup")
+REFERENCE_TYPES = ("lookup", "ownerlookup", "userlookup")
 # The types the portal can write; every other field is shown, never sent.
 WRITABLE_TYPES = frozenset(
     {*TEXT_TYPES, "multiselectpicklist", "integer", "bigint", *NUMBER_TYPES, "date", "datetime"}
@@ -58,6 +59,7 @@ INPUT_TYPES = {
     "boolean": "checkbox",
     "lookup": "lookup",
     "ownerlookup": "owner",
+    "userlookup": "owner",
     **dict.fromkeys(NUMBER_TYPES, "number"),
 }
 MAX_INTEGER = 2**31 - 1
@@ -113,6 +115,11 @@ class Field:
     picklist_labels: tuple[str, ...] = ()
     # The signed-in user's profile's access: "read_write", "read_only" or "hidden".
     permission: str = "read_write"
+    rich_text: bool = False  # a textarea whose `textarea.type` is "rich_text" (HTML)
+    precision: int | None = None  # a currency's own `currency.precision`
+    subform_module: str | None = None  # a subform's rows' module
+    connected_field: str | None = None  # a multi-select/multi-user lookup's key in each item
+    connected_module: str | None = None  # the module (or "users") those items point to
 
     @classmethod
     def from_metadata(cls, meta: dict, profile: dict | None = None) -> Field:
@@ -152,6 +159,11 @@ class Field:
             custom=bool(meta.get("custom")),
             unique=bool(meta.get("unique")),
             name_field=bool(meta.get("name_field")),
+            rich_text=bool(meta.get("rich_text")),
+            precision=_int_or_none(meta.get("precision")),
+            subform_module=meta.get("subform_module") or None,
+            connected_field=meta.get("connected_field") or None,
+            connected_module=meta.get("connected_module") or None,
         )
 
     # --- what the portal may do with it ---------------------------------------------------
@@ -385,6 +397,15 @@ class Field:
             raise self._bad("must be a date and time with a UTC offset")
         return parsed
 
+    def _clean_textarea(self, value) -> str:
+        """Text; rich text (HTML) is sent sanitised: no script, event handler or unsafe link
+        ever reaches Zoho from the portal."""
+        text = self._text(value)
+        return rich_text.sanitise(text) if self.rich_text else text
+
+    def _clean_userlookup(self, value) -> str:
+        return self._reference_id(value, "a user")
+
     def _clean_lookup(self, value) -> str:
         where = f" in {self.lookup_module}" if self.lookup_module and not self.any_module else ""
         return self._reference_id(value, f"a record{where}")
@@ -416,6 +437,17 @@ class Field:
             value = self.label_of(value)
         elif self.data_type == "multiselectpicklist" and isinstance(value, list):
             value = [self.label_of(v) for v in value]
+        if self.rich_text and isinstance(value, str):
+            return rich_text.plain_text(value)
+        if (
+            self.data_type == "currency"
+            and isinstance(value, int | float)
+            and not isinstance(value, bool)
+        ):
+            places = self.precision if self.precision is not None else self.decimal_place
+            return f"{value:,.{2 if places is None else places}f}"
+        if self.connected_field and isinstance(value, list):
+            return display([v.get(self.connected_field) for v in value if isinstance(v, dict)])
         return display(value, self.data_type)
 
     def link(self, value) -> str | None:
@@ -443,6 +475,17 @@ def display(value, data_type: str = "") -> str:  # noqa: C901 - one branch per s
         value = value.encode("utf-8", "replace").decode("utf-8")  # never a 500 on a page
     if isinstance(value, bool):
         return "Yes" if value else "No"
+    if data_type in FILE_TYPES and isinstance(value, list):
+        return ", ".join(display(file_name(v)) for v in value if file_name(v))
+    if data_type == "profileimage":
+        return "Photo" if value else ""
+    if data_type == "subform" and isinstance(value, list):
+        return f"{len(value)} row{'s' if len(value) != 1 else ''}" if value else ""
+    if data_type == "address" and isinstance(value, dict):
+        return ", ".join(str(p) for p in address_lines(value))
+    if data_type in LINKED_TYPES and isinstance(value, list):  # the linked names, never ids
+        linked = [v for item in value if isinstance(item, dict) for v in item.values()]
+        return display([v for v in linked if isinstance(v, dict) and v.get("name")])
     if isinstance(value, dict):
         for key in ("name", "Name", "display_value", "full_name", "Product_Name", "id"):
             if value.get(key) not in (None, ""):
@@ -481,6 +524,34 @@ def _permission(profiles, profile: dict | None) -> str:
                 kind = entry.get("permission")
                 return kind if kind in ("read_write", "read_only", "hidden") else "read_write"
     return "read_write"
+FILE_TYPES = ("fileupload", "imageupload")
+LINKED_TYPES = ("multiselectlookup", "multiuserlookup")
+# The parts of a compound address, one line each as a letter shows them.
+ADDRESS_LINES = (
+    ("address_line_1",),
+    ("address_line_2",),
+    ("city", "state", "postal_code"),
+    ("country",),
+)
+
+
+def file_name(entry) -> str | None:
+    """The name of one file of a file or image field (the SDK's `file_name__s`, Zoho's
+    `File_Name__s`)."""
+    if not isinstance(entry, dict):
+        return None
+    name = entry.get("file_name__s") or entry.get("File_Name__s")
+    return name if isinstance(name, str) and name else None
+
+
+def address_lines(value: dict) -> list[str]:
+    """A compound address as the lines of a letter (empty parts left out)."""
+    lines = []
+    for parts in ADDRESS_LINES:
+        words = [str(value[p]).strip() for p in parts if value.get(p) not in (None, "")]
+        if words:
+            lines.append(" ".join(words) if parts[0] == "city" else ", ".join(words))
+    return lines
 
 
 def _int_or_none(value) -> int | None:

@@ -9,7 +9,7 @@ from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils.html import format_html
 
-from . import record_state, records, submit_once
+from . import record_files, record_state, record_values, records, submit_once
 from .access import connection_required, status_for
 from .errors import CrmError, no_permission
 from .fields import SE_MODULE_KEY, is_zoho_id
@@ -84,7 +84,10 @@ def record_list(request, connection, module: str):
             "module": found,
             "page": page,
             "columns": [_column(c, query, keep, found.sortable) for c in page.columns],
-            "rows": [_row(found, page.columns, r) for r in page.records],
+            "rows": [
+                _row(found, page.columns, r, _currency_symbol(connection, page.columns))
+                for r in page.records
+            ],
             "per_page": query["per_page"],
             "query": query["query"],
             "sort_by": query["sort_by"],
@@ -162,12 +165,24 @@ def _column(field, query: dict, keep: dict, sortable=()) -> dict:
     return column
 
 
-def _row(module: records.Module, columns, record: dict) -> dict:
+def _currency_symbol(connection, columns) -> str:
+    """The org's currency symbol when a column is a currency (cached; "" if Zoho fails)."""
+    if not any(c.data_type == "currency" for c in columns):
+        return ""
+    try:
+        return record_files.org_currency(connection=connection)["symbol"]
+    except CrmError:
+        return ""
+
+
+def _row(module: records.Module, columns, record: dict, symbol: str = "") -> dict:
     return {
         "id": record.get("id"),
         "cells": [
             {
-                "text": c.display(record.get(c.api_name)),
+                "text": record_values.money(c, record.get(c.api_name), symbol)
+                if c.data_type == "currency"
+                else c.display(record.get(c.api_name)),
                 "href": c.link(record.get(c.api_name)),
                 "kind": _kind(c),
                 "label": c.label,
@@ -206,6 +221,7 @@ def record_detail(request, connection, module: str, record_id: str):
     found = records.module_get(connection=connection, module=module)
     record = records.record_detail(connection=connection, module=found, record_id=ident)
     shown = {m["api_name"]: m["singular_label"] for m in records.module_list(connection=connection)}
+    values = _values_context(connection, found, record, shown)
     sections = [
         {
             "label": section.label,
@@ -215,6 +231,7 @@ def record_detail(request, connection, module: str, record_id: str):
                     "text": _shown_value(record, f, shown),
                     "href": _related_url(record, f, shown) or f.link(record.get(f.api_name)),
                     "kind": _kind(f),
+                    "value": record_values.shown(f, record, values),
                 }
                 for f in section.fields
             ],
@@ -242,6 +259,36 @@ def record_detail(request, connection, module: str, record_id: str):
             "title": records.record_title(found, record),
             "blocked": record_state.blocked(record),
         },
+    )
+
+
+def _values_context(
+    connection, module: records.Module, record: dict, shown
+) -> record_values.Context:
+    """What the record page needs to show rich field types: the org's currency symbol (when
+    the module has a currency field) and the fields of its subforms (when it has one)."""
+    symbol = ""
+    if any(f.data_type == "currency" for f in module.fields):
+        try:
+            symbol = record_files.org_currency(connection=connection)["symbol"]
+        except CrmError:  # the amounts are shown all the same, without the symbol
+            symbol = ""
+    subforms = {}
+    for f in module.fields:
+        if f.data_type == "subform" and f.subform_module and record.get(f.api_name):
+            try:
+                subforms[f.subform_module] = record_files.subform_fields(
+                    connection=connection, module=f.subform_module
+                )
+            except CrmError:
+                subforms[f.subform_module] = ()
+    return record_values.Context(
+        module=module.api_name,
+        record_id=str(record.get("id")),
+        shown_modules=shown,
+        currency_symbol=symbol,
+        subform_fields=subforms,
+        can_edit=module.editable,
     )
 
 
@@ -290,7 +337,10 @@ def record_related(request, connection, module: str, record_id: str, related: st
             "title": listing.parent_name,
             "listing": listing,
             "columns": [{"label": c.label, "kind": _kind(c)} for c in columns],
-            "rows": [_row(listing.module, columns, r) for r in listing.records],
+            "rows": [
+                _row(listing.module, columns, r, _currency_symbol(connection, columns))
+                for r in listing.records
+            ],
             "range_text": _range_text(first, len(listing.records), None),
             "per_page": per_page,
             "per_page_choices": records.PER_PAGE_CHOICES,
@@ -351,7 +401,7 @@ def _related_url(record: dict, field, shown) -> str | None:
 def _form_class(connection, module: records.Module, *, editing: bool):
     """The module's form; with an owner field, its choices are the org's active users; with
     an activity's Related To, the modules a record it points to may live in."""
-    has_owner = any(f.data_type == "ownerlookup" for f in module.editable_fields)
+    has_owner = any(f.data_type in ("ownerlookup", "userlookup") for f in module.editable_fields)
     users = records.user_list(connection=connection) if has_owner else None
     related = None
     if any(f.any_module for f in module.editable_fields):
@@ -506,6 +556,7 @@ def _form_page(
             "title": title,
             "cancel_url": cancel,
             "form_token": submit_once.issue() if creating else "",
+            "kept_fields": record_values.kept_on_forms(module),
         },
         status=status or (400 if form.errors else 200),
     )

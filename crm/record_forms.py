@@ -128,6 +128,9 @@ def _form_field(field: Field, *, editing: bool, users: list[dict] | None) -> Zoh
         if not editing:
             choices = [("", "— Me (Zoho's default) —"), *choices]
         form_class = OwnerField
+    elif field.data_type == "userlookup":  # a user field other than the owner: may be empty
+        choices = [("", "— Nobody —"), *((u["id"], user_label(u)) for u in users or [])]
+        form_class = OwnerField
     elif field.data_type == "picklist":  # Zoho's value is sent, its display value shown
         choices = [EMPTY_CHOICE, *_options(field)]
         form_class = ZohoFormField
@@ -181,7 +184,7 @@ def record_form_class(
     """
     form_fields = {}
     for field in module.editable_fields:
-        if field.data_type == "ownerlookup" and users is None:
+        if field.data_type in ("ownerlookup", "userlookup") and users is None:
             continue
         if field.any_module:
             if related_modules is None:

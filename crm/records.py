@@ -145,7 +145,7 @@ class Module:
         simple = [
             f
             for f in self.editable_fields
-            if f.data_type not in ("lookup", "ownerlookup", "multiselectpicklist")
+            if f.data_type not in ("lookup", "ownerlookup", "userlookup", "multiselectpicklist")
         ]
         columns = [f for f in self.list_fields if f in simple]
         ordered = [f for f in simple if f.required] + columns + simple
@@ -629,7 +629,7 @@ def _explain(module: Module, values: dict, result: dict) -> dict:
     ):
         return result
     ident = values[field.api_name]
-    if field.data_type == "ownerlookup":
+    if field.data_type in ("ownerlookup", "userlookup"):
         reason = f"{field.label}: user {ident} is not an active user of this org."
     else:
         where = field.lookup_module or "the related module"

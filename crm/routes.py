@@ -1,6 +1,6 @@
 from django.urls import path, re_path
 
-from . import json_api, lookups, pages
+from . import downloads, json_api, lookups, pages
 
 app_name = "crm"
 
@@ -22,6 +22,22 @@ urlpatterns = [
     path("<str:module>/new/", pages.record_create, name="new"),
     path("<str:module>/<str:record_id>/", pages.record_detail, name="record"),
     path("<str:module>/<str:record_id>/edit/", pages.record_edit, name="edit"),
+    path("<str:module>/<str:record_id>/photo/", downloads.record_photo, name="photo"),
+    path(
+        "<str:module>/<str:record_id>/files/<str:field>/",
+        downloads.field_file_add,
+        name="field-file-add",
+    ),
+    path(
+        "<str:module>/<str:record_id>/files/<str:field>/<str:file_id>/",
+        downloads.field_file,
+        name="field-file",
+    ),
+    path(
+        "<str:module>/<str:record_id>/files/<str:field>/<str:file_id>/remove/",
+        downloads.field_file_remove,
+        name="field-file-remove",
+    ),
     path("<str:module>/<str:record_id>/delete/", pages.record_delete, name="delete"),
     path(
         "<str:module>/<str:record_id>/related/<str:related>/",

@@ -9,12 +9,14 @@ from __future__ import annotations
 
 import contextvars
 import inspect
+import io
 import logging
 import re
 import threading
 import time
 from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass
 from datetime import date, datetime
 from typing import Any, TypeVar
 
@@ -24,20 +26,29 @@ from zohocrmsdk.src.com.zoho.crm.api.coql import BodyWrapper as CoqlBody
 from zohocrmsdk.src.com.zoho.crm.api.coql import CoqlOperations
 from zohocrmsdk.src.com.zoho.crm.api.coql import ResponseWrapper as CoqlWrapper
 from zohocrmsdk.src.com.zoho.crm.api.exception import SDKException
+from zohocrmsdk.src.com.zoho.crm.api.field_attachments import FieldAttachmentsOperations
 from zohocrmsdk.src.com.zoho.crm.api.fields import FieldsOperations, GetFieldsParam
 from zohocrmsdk.src.com.zoho.crm.api.fields import ResponseWrapper as FieldsWrapper
+from zohocrmsdk.src.com.zoho.crm.api.files import ActionWrapper as FilesActionWrapper
+from zohocrmsdk.src.com.zoho.crm.api.files import BodyWrapper as FilesBodyWrapper
+from zohocrmsdk.src.com.zoho.crm.api.files import FilesOperations
+from zohocrmsdk.src.com.zoho.crm.api.files import SuccessResponse as FilesSuccess
 from zohocrmsdk.src.com.zoho.crm.api.layouts import GetLayoutsParam, Layouts, LayoutsOperations
 from zohocrmsdk.src.com.zoho.crm.api.layouts import ResponseWrapper as LayoutsWrapper
 from zohocrmsdk.src.com.zoho.crm.api.modules import ModulesOperations
 from zohocrmsdk.src.com.zoho.crm.api.modules import ResponseWrapper as ModulesWrapper
+from zohocrmsdk.src.com.zoho.crm.api.org import OrgOperations
+from zohocrmsdk.src.com.zoho.crm.api.org import ResponseWrapper as OrgWrapper
 from zohocrmsdk.src.com.zoho.crm.api.parameter_map import ParameterMap
 from zohocrmsdk.src.com.zoho.crm.api.record import (
     ActionWrapper,
     BodyWrapper,
     CountWrapper,
     DeleteRecordsParam,
+    FileDetails,
     GetRecordParam,
     GetRecordsParam,
+    ImageUpload,
     Record,
     RecordCountParam,
     RecordOperations,
@@ -56,6 +67,7 @@ from zohocrmsdk.src.com.zoho.crm.api.related_records import (
 from zohocrmsdk.src.com.zoho.crm.api.related_records import ResponseWrapper as RelatedWrapper
 from zohocrmsdk.src.com.zoho.crm.api.users import GetUsersParam, MinifiedUser, UsersOperations
 from zohocrmsdk.src.com.zoho.crm.api.users import ResponseWrapper as UsersWrapper
+from zohocrmsdk.src.com.zoho.crm.api.util import StreamWrapper
 from zohocrmsdk.src.com.zoho.crm.api.util.choice import Choice
 
 from accounts import api_credits, token_crypto, token_refresh, zoho_sdk
@@ -408,6 +420,8 @@ def plain(value: Any) -> Any:
             "name": value.get_name(),
             "email": value.get_email(),
         }
+    if isinstance(value, FileDetails | ImageUpload):  # one file of a file or image field
+        return _zoho_keys(_sdk_object(value))
     if hasattr(value, "get_key_values"):  # a lookup or a subform row
         answer = {str(k): plain(v) for k, v in (value.get_key_values() or {}).items()}
         ident = value.get_id() if hasattr(value, "get_id") else answer.get("id")
@@ -446,6 +460,19 @@ def _sdk_object(value: Any) -> Any:
 _GETTERS: dict[type, list[str]] = {}
 
 
+def _zoho_keys(answer: dict) -> dict:
+    """A file's keys as Zoho names them (`File_Name__s`, `Created_By__s`, `id`), not as the
+    SDK's getters do (`file_name__s`); the SDK's write-only `delete` flag left out."""
+    out = {}
+    for key, value in answer.items():
+        if key.endswith("__s"):
+            key = "_".join(part.capitalize() for part in key[:-3].split("_")) + "__s"
+        elif key == "delete":
+            continue
+        out[key] = value
+    return out
+
+
 def record_dict(record: Record) -> dict:
     data = {key: plain(value) for key, value in record.get_key_values().items()}
     if record.get_id() is not None:
@@ -463,7 +490,19 @@ def _sdk_value(value: Any, data_type: str) -> Any:
         related = Record()
         related.set_id(int(value))
         return related
-    if data_type == "ownerlookup":  # a user of the org, by id
+    if data_type in ("fileupload", "imageupload"):  # files to add, by their Files API id
+        kind = FileDetails if data_type == "fileupload" else ImageUpload
+        added = []
+        for item in value:
+            entry = kind()
+            if "_delete" in item:  # Zoho's way to remove one: {"id": …, "_delete": null}
+                entry.set_id(str(item["id"]))
+                entry.set_delete(None)
+            else:
+                entry.set_file_id__s(item["File_Id__s"])
+            added.append(entry)
+        return added
+    if data_type in ("ownerlookup", "userlookup"):  # a user of the org, by id
         owner = MinifiedUser()
         owner.set_id(int(value))
         return owner
@@ -605,9 +644,123 @@ def fields(connection: ZohoConnection, module: str) -> list[dict]:
                     "custom": bool(f.get_custom_field()),
                     "unique": bool(f.get_unique()),
                     "name_field": bool(f.get_display_field()),
+                    **_type_details(f),
                 }
             )
         return result
+
+    return run(connection, call)
+
+
+def _type_details(f) -> dict:
+    """What a field's type block adds (`crm.fields.Field` reads these keys): a textarea's
+    `textarea.type` (rich text), a currency's own `currency.precision`, a subform's module,
+    and the connected field and module of a multi-select or multi-user lookup."""
+    details: dict[str, Any] = {}
+    textarea = f.get_textarea()
+    if textarea is not None and textarea.get_type() is not None:
+        details["rich_text"] = _value(textarea.get_type()) == "rich_text"
+    currency = f.get_currency()
+    if currency is not None and currency.get_precision() is not None:
+        details["precision"] = currency.get_precision()
+    associated = f.get_associated_module()
+    kind = f.get_data_type()
+    if kind == "subform" and associated is not None:
+        details["subform_module"] = associated.get_module()
+    linked = {
+        "multiselectlookup": f.get_multiselectlookup(),
+        "multiuserlookup": f.get_multiuserlookup(),
+    }.get(kind)
+    if linked is not None:
+        link = linked.get_linking_details()
+        connected = link.get_connected_lookup_field() if link is not None else None
+        target = linked.get_connected_details()
+        target_module = target.get_module() if target is not None else None
+        details["connected_field"] = connected.get_api_name() if connected else None
+        details["connected_module"] = target_module.get_api_name() if target_module else None
+    return details
+
+
+def org_currency(connection: ZohoConnection) -> dict:
+    """The org's currency: {"symbol", "iso_code"} (Zoho's `GET /org`)."""
+
+    def call():
+        body = _check(OrgOperations().get_organization())
+        if not isinstance(body, OrgWrapper) or not body.get_org():
+            raise zoho_failed()
+        org = body.get_org()[0]
+        return {"symbol": org.get_currency_symbol() or "", "iso_code": org.get_iso_code() or ""}
+
+    return run(connection, call)
+
+
+# --- downloads: record photos and the files of file and image fields -----------------------
+MAX_DOWNLOAD_BYTES = 25 * 1024 * 1024  # Zoho takes files of at most 20 MB
+
+
+@dataclass(frozen=True)
+class Download:
+    name: str
+    data: bytes
+
+
+def _download(response) -> Download | None:
+    """The file of a download answer (None for 204: no photo)."""
+    body = _check(response)
+    if body is None:
+        return None
+    stream = body.get_file() if hasattr(body, "get_file") else None
+    if stream is None or stream.get_stream() is None:
+        raise zoho_failed("Zoho CRM gave an answer the portal does not understand.")
+    data = stream.get_stream().content
+    if len(data) > MAX_DOWNLOAD_BYTES:
+        raise zoho_failed("The file is larger than the portal passes on.")
+    return Download(name=stream.get_name() or "file", data=data)
+
+
+def file_upload(connection: ZohoConnection, name: str, data: bytes) -> str:
+    """Upload one file through Zoho's Files API (`POST /files`); its encrypted id, the
+    `File_Id__s` a file or image field takes."""
+
+    def call():
+        stream = io.BytesIO(data)
+        stream.name = name  # the file name the multipart part carries
+        body = FilesBodyWrapper()
+        body.set_file([StreamWrapper(name=name, stream=stream)])
+        answer = _check(FilesOperations().upload_files(body))
+        items = answer.get_data() if isinstance(answer, FilesActionWrapper) else None
+        if not items:
+            raise zoho_failed("Zoho CRM gave an answer the portal does not understand.")
+        item = items[0]
+        if not isinstance(item, FilesSuccess):
+            raise _api_error(
+                _value(item.get_code()), _value(item.get_message()), item.get_details(), 400
+            )
+        ident = (item.get_details() or {}).get("id")
+        if not ident:
+            raise zoho_failed("Zoho CRM gave an answer the portal does not understand.")
+        return str(ident)
+
+    return run(connection, call, write=True)
+
+
+def record_photo(connection: ZohoConnection, module: str, record_id: int) -> Download | None:
+    """The record's photo (`GET /{module}/{id}/photo`), None when it has none."""
+    return run(connection, lambda: _download(RecordOperations(module).get_photo(record_id)))
+
+
+def field_attachment(
+    connection: ZohoConnection, module: str, record_id: int, attachment_id: int
+) -> Download:
+    """One file of a file or image field of a record
+    (`GET /{module}/{id}/actions/download_fields_attachment`)."""
+
+    def call():
+        operations = FieldAttachmentsOperations(module, record_id, attachment_id)
+        found = _download(operations.get_field_attachments())
+        if found is None:
+            raise CrmError("NOT_FOUND", "No such file on this record.")
+        return found
 
     return run(connection, call)
 

@@ -12,10 +12,11 @@ from __future__ import annotations
 
 import functools
 import re
+import sys
 from dataclasses import dataclass, field
 from datetime import date, datetime
 
-from . import catalog, field_rules, zoho_keys
+from . import catalog, field_rules, field_types, zoho_keys
 
 JSON_TYPES = {
     "text": "string",
@@ -249,6 +250,7 @@ class OrgSchema:
                 fields={f.api_name: f for f in _parse_fields(mid, text, currency)},
                 parent_module=parent,
             )
+        field_types.extend(sys.modules[__name__], self, currency)
         self._by_lower = {name.lower(): name for name in self.modules}
         self._sub_by_lower = {name.lower(): name for name in self.subforms}
 
@@ -401,12 +403,14 @@ def field_json(mod: ModuleDef, fd: FieldDef, sequence: int) -> dict:
     if fd.data_type == "formula":
         meta["formula"] = {"return_type": fd.return_type or "double", "expression": "0"}
     if fd.subform_module:
-        meta["associated_module"] = {
+        meta["associated_module"] = {  # api_name: the spec's Minified_Module; module: the SDK's
             "module": fd.subform_module,
+            "api_name": fd.subform_module,
             "id": _module_id_of(fd.subform_module),
         }
     if fd.data_type == "autonumber":
         meta["auto_number"] = {"prefix": "", "suffix": "", "start_number": 1}
+    meta.update(field_types.field_meta(fd, _module_id_of))
     return zoho_keys.field(meta)
 
 
@@ -745,7 +749,10 @@ def _section(mod, title, fields, sequence, base, subform) -> dict:
         "type": "used",
         "generated_type": "default",
         "isSubformSection": subform,
-        "properties": {"reorder_rows": True, "maximum_rows": 200} if subform else None,
+        # layouts.json requires a tooltip object here (`{}`: no tooltip set)
+        "properties": {"reorder_rows": True, "maximum_rows": 200, "tooltip": {}}
+        if subform
+        else None,
         "fields": entries,
     }
 

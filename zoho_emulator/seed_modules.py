@@ -12,7 +12,7 @@ from __future__ import annotations
 import random
 from datetime import timedelta
 
-from . import schema, seed
+from . import field_types, schema, seed
 from .catalog import PICKLISTS
 
 LAYOUT_IDS = {"Leads": "3652397000000091055"}
@@ -509,6 +509,7 @@ class _Builder:
             )
         self._custom_modules(accounts, deals)
         self._custom_fields()
+        field_types.seed(self)
 
     def _inventory(
         self, module, items_field, i, accounts, contacts, deals, vendors, products, inventory
@@ -614,7 +615,11 @@ class _Builder:
         for module, mod in self.schema.modules.items():
             if mod.generated_type == "custom" or not mod.api_supported:
                 continue
-            custom = [fd for fd in mod.fields.values() if fd.custom and not fd.read_only]
+            custom = [
+                fd
+                for fd in mod.fields.values()
+                if fd.custom and not fd.read_only and not fd.extra.get("showcase")
+            ]
             if not custom:
                 continue
             for i, (rid, rec) in enumerate(list(self.data.get(module, {}).items())):

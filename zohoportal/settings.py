@@ -278,6 +278,7 @@ ZOHO_SCOPES = env.list(
         "ZohoCRM.settings.related_lists.READ",  # related records of a record
         "ZohoSearch.securesearch.READ",  # search, as the v8 Search Records page lists it
         "ZohoCRM.coql.READ",  # lists sorted by a column (COQL's ORDER BY)
+        "ZohoCRM.files.CREATE",  # files added to file and image fields (Zoho's Files API)
     ],
 )
 # Seconds for every HTTP call to Zoho (connect, read). Shorter than ZOHO_REFRESH_LOCK_TIMEOUT,

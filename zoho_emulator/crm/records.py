@@ -7,6 +7,7 @@ import json
 from .. import field_rules, schema, seed
 from ..schema import FieldError
 from ..web import Response, json_response, no_content
+from . import field_values
 from .context import MAX_FIELDS, MAX_PER_PAGE, MAX_WRITE, Ctx, int_param
 from .errors import crm_error, invalid_param, param_missing
 from .paging import page_answer
@@ -289,6 +290,11 @@ def _apply(ctx: Ctx, module: str, item, index: int, existing: dict | None) -> di
             continue  # Zoho ignores unknown and read-only keys
         if fd.lookup_module == schema.SE_MODULE:
             _apply_se_lookup(ctx, module, fd, item, record, path, resolve_lookup)
+            continue
+        if fd.data_type in field_values.TYPES:
+            record[key] = field_values.apply_value(
+                ctx, module, fd, value, f"{path}.{key}", existing, (resolve_lookup, resolve_user)
+            )
             continue
         record[key] = schema.validate_value(
             fd, value, f"{path}.{key}", resolve_lookup, resolve_user

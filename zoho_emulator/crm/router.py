@@ -13,7 +13,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 
 from ..web import Request, Response
-from . import coql, metadata, records, related, search, users
+from . import coql, files, metadata, records, related, search, users
 from .context import MODULE_OPS, Ctx, has_scope, module_scope_ok
 from .errors import (
     invalid_method,
@@ -88,6 +88,13 @@ def _route(
     return Route(re.compile(regex + "$"), handlers, scopes, module, op)
 
 
+def files_scope(scopes, method: str, module: str | None, req=None) -> bool:
+    """``files.json``: Upload Files needs ``ZohoCRM.files.CREATE``, Get File
+    ``ZohoCRM.files.READ`` (``ZohoCRM.files.ALL`` covers both)."""
+    op = "CREATE" if method == "POST" else "READ"
+    return has_scope(scopes, f"ZohoCRM.files.{op}", "ZohoCRM.files.ALL")
+
+
 SETTINGS_FIELDS = (
     "ZohoCRM.settings.ALL",
     "ZohoCRM.settings.fields.READ",
@@ -139,6 +146,21 @@ ROUTES: list[Route] = [
         {"GET": records.get_record, "PUT": records.update_record, "DELETE": records.delete_record},
         module_scope(),
         module=True,
+    ),
+    _route("files", {"GET": files.get_file, "POST": files.upload_files}, files_scope),
+    _route(
+        "{module}/{record_id:\\d+}/photo",
+        {"GET": files.get_photo},
+        module_scope("READ"),
+        module=True,
+        op="READ",
+    ),
+    _route(
+        "{module}/{record_id:\\d+}/actions/download_fields_attachment",
+        {"GET": files.download_field_attachment},
+        module_scope("READ"),
+        module=True,
+        op="READ",
     ),
     _route(
         "{module}/{record_id:\\d+}/{related}",

@@ -20,6 +20,8 @@ from dataclasses import dataclass, field
 
 import pytest
 
+from zoho_emulator.state import pristine_records
+
 from .conftest import DANA, FULL_SCOPE, PATRICIA, THAMESGATE, TOM
 
 oas = pytest.importorskip("zoho_emulator.tests.oas", reason="openapi-core is not installed")
@@ -48,6 +50,8 @@ DELETE_ONE = Op("record.json", "Delete Record")
 DELETE_MANY = Op("record.json", "Delete Records")
 RELATED = Op("related_records.json", "Get Related Records")
 COQL = Op("coql.json", "Get Records")
+GET_PHOTO = Op("record_photo.json", "Get Photo")
+GET_FILE = Op("files.json", "Get File")
 
 # Who asks: a demo user and the scopes of the token (None: no Authorization header at all).
 FULL = (PATRICIA, FULL_SCOPE)
@@ -55,6 +59,9 @@ NO_TOKEN = None
 LEADS_READ_ONLY = (PATRICIA, "ZohoCRM.modules.leads.READ")
 RESTRICTED = (DANA, FULL_SCOPE)  # Dana's profile: no Quotes at all, Accounts read only
 BIG_ORG = (TOM, FULL_SCOPE)  # Thamesgate: 2,600 Leads
+FILES = (PATRICIA, FULL_SCOPE + ",ZohoCRM.files.READ")
+# The first seeded lead: it has a value of every field type (zoho_emulator/field_types.py).
+SHOWCASE = next(iter(pristine_records("720019234")[0]["Leads"]))
 
 
 @dataclass(frozen=True)
@@ -79,6 +86,20 @@ def lead(**values) -> dict:
 
 
 CASES = [
+    # the field types real orgs use, the record photo and the Files API
+    Case("record-every-type", GET_RECORD, "GET", f"Leads/{SHOWCASE}", 200),
+    Case(
+        "fields-visit-log",
+        GET_FIELDS,
+        "GET",
+        "settings/fields",
+        200,
+        params={"module": "Visit_Log"},
+    ),
+    Case("photo", GET_PHOTO, "GET", f"Leads/{SHOWCASE}/photo", 200),
+    Case("photo-none", GET_PHOTO, "GET", "Leads/{lead}/photo", 204),
+    Case("photo-unknown", GET_PHOTO, "GET", "Leads/1234567890123456789/photo", 400, "INVALID_DATA"),
+    Case("file-unknown", GET_FILE, "GET", "files", 400, "INVALID_DATA", {"id": "nope"}, who=FILES),
     # users and org (sign-in reads both)
     Case("current-user", GET_USERS, "GET", "users", 200, params={"type": "CurrentUser"}),
     Case("active-users", GET_USERS, "GET", "users", 200, params={"type": "ActiveUsers"}),
@@ -779,7 +800,8 @@ def _send(case: Case, emulator, zoho_http):
     resp = zoho_http.api(
         case.method, dc, _fill(case.path, ids), _token(emulator, case.who), **kwargs
     )
-    payload = resp.json() if resp.content else None
+    is_json = "json" in resp.headers.get("Content-Type", "")  # a photo is an image
+    payload = resp.json() if resp.content and is_json else None
     assert resp.status_code == case.status, resp.text
     assert _code(payload) == case.code, resp.text
     return resp
