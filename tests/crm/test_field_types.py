@@ -21,8 +21,10 @@ LABS = "720019877"
 
 
 def showcase_lead(zgid: str = TRADERS) -> dict:
-    """The first seeded lead of the org: it has a value of every type (emulator's seed)."""
-    return next(iter(state.pristine_records(zgid)[0]["Leads"].values()))
+    """The first seeded lead with a value of every type (emulator's seed: after the leads
+    the demo locks or holds for approval)."""
+    leads = state.pristine_records(zgid)[0]["Leads"].values()
+    return next(rec for rec in leads if rec.get("Proposal"))
 
 
 @pytest.fixture

@@ -132,7 +132,7 @@ def test_record_photo(zoho_http, us):
     assert resp.headers["Content-Type"] == "image/png"
     assert resp.content.startswith(PNG_MAGIC)
     created = zoho_http.api(
-        "POST", "us", "Leads", us, json={"data": [{"Last_Name": "No Photo"}]}
+        "POST", "us", "Leads", us, json={"data": [{"Last_Name": "No Photo", "Company": "Zylker"}]}
     ).json()["data"][0]["details"]["id"]
     assert zoho_http.api("GET", "us", f"Leads/{created}/photo", us).status_code == 204
     deal = zoho_http.api("GET", "us", "Deals", us, params={"fields": "Deal_Name"}).json()
