@@ -197,7 +197,9 @@ def test_a_concurrency_429_is_tried_once_more(client, us, zoho, monkeypatch):
         "/api/us/crm/v8/Leads", method="POST", crm_code="TOO_MANY_REQUESTS", count=1
     )
     created = client.post(
-        "/crm/api/Leads/", data={"Last_Name": "Retried", "Company": "Zylker"}, content_type="application/json"
+        "/crm/api/Leads/",
+        data={"Last_Name": "Retried", "Company": "Zylker"},
+        content_type="application/json",
     )
     assert created.status_code == 201
     found = client.get("/crm/api/Leads/lookup/?q=Retried").json()["data"]
