@@ -524,6 +524,8 @@ def _permission(profiles, profile: dict | None) -> str:
                 kind = entry.get("permission")
                 return kind if kind in ("read_write", "read_only", "hidden") else "read_write"
     return "read_write"
+
+
 FILE_TYPES = ("fileupload", "imageupload")
 LINKED_TYPES = ("multiselectlookup", "multiuserlookup")
 # The parts of a compound address, one line each as a letter shows them.

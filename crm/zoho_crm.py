@@ -1044,6 +1044,8 @@ def layout_sections(connection: ZohoConnection, module: str) -> list[dict]:
 
 # Related lists Zoho's UI no longer shows (getRelatedLists examples): the portal skips them.
 HIDDEN_LIST_STATUSES = frozenset({"user_hidden", "scheduled_for_deletion", "system_hidden"})
+
+
 def layouts(connection: ZohoConnection, module: str) -> list[dict]:
     """The module's active layouts, in Zoho's order, as {"id", "name", "sections": [{"label",
     "api_name", "subform", "fields": [api names], "required": [api names]}]}: `required`

@@ -610,6 +610,7 @@ class Emulator:
                     "in_flight": st.in_flight_by_org[org.zgid],
                 }
         return json_response({"orgs": orgs})
+
     def _layout_required(self, params: dict) -> Response:
         """Make a field mandatory in a layout (or not): ``{"zgid", "module", "field",
         "required": bool, "layout": id}`` (``layout`` optional: the module's default)."""

@@ -906,6 +906,8 @@ def mark_record_states(data: dict[str, dict[str, dict]]) -> None:
         oldest = sorted(data.get(module, {}), key=int)
         for record_id, state in zip(oldest, RECORD_STATES, strict=False):
             data[module][record_id].update(state)
+
+
 def _field_permissions(profile: str) -> dict:
     from .field_rules import restricted_fields  # field_rules imports this module
 
