@@ -149,7 +149,7 @@ class FaultTolerantRedisCache(RedisCache):
         try:
             return self._call(operation, call, *args)
         except CacheUnavailable:
-            self.breaker.remember_stale([self.make_and_validate_key(k, version) for k in keys])
+            self.breaker.remember_stale([self.make_key(k, version) for k in keys])
             return None
 
     # These raise CacheUnavailable: their callers need to know nothing was stored or counted.

@@ -159,6 +159,24 @@ def test_the_portal_serves_without_its_cache(portal, outage, zoho, demo_users):
     leads = person.get(f"{url}/crm/api/Leads/").json()
     assert isinstance(leads["data"], list)
 
+    # A resent create (same Idempotency-Key, to either worker) still makes one record: the
+    # claim is in the database while the cache is away.
+    name = f"Outage {uuid.uuid4().hex[:8]}"
+    headers = {
+        "X-CSRFToken": person.http.cookies.get("csrftoken", ""),
+        "Idempotency-Key": uuid.uuid4().hex,
+    }
+    created = [
+        person.http.post(
+            f"{url}/crm/api/Leads/", json={"Last_Name": name}, headers=headers, timeout=60
+        )
+        for _ in range(3)
+    ]
+    assert [answer.status_code for answer in created] == [201] * 3, created[0].text[:300]
+    assert len({answer.json()["data"]["id"] for answer in created}) == 1
+    found = person.get(f"{url}/crm/api/Leads/", params={"q": name}).json()["data"]
+    assert len(found) == 1, found
+
     # Signing out ends the session for good (the database is the truth, not the cache).
     twin = person.cookie_copy()
     assert person.post(f"{url}/accounts/logout/").status_code == 302
