@@ -11,12 +11,15 @@ from __future__ import annotations
 import os
 import subprocess
 import sys
+import time
 import uuid
 from urllib.parse import urlsplit
 
 import pytest
 
-from .harness import ROOT, _create_database, base_env, drop_database
+from zohoportal.management.commands.migrate import LOCK_KEY
+
+from .harness import ROOT, _create_database, _pg_params, base_env, drop_database
 
 pytestmark = [pytest.mark.postgres, pytest.mark.postgres_pass]
 
@@ -46,13 +49,40 @@ def _migrate(env: dict[str, str], *args: str) -> subprocess.Popen:
     )
 
 
+def _waiting_for_the_lock(cursor) -> int:
+    cursor.execute(
+        "SELECT count(*) FROM pg_locks WHERE locktype = 'advisory' AND NOT granted"
+        " AND database = (SELECT oid FROM pg_database WHERE datname = current_database())"
+    )
+    return cursor.fetchone()[0]
+
+
 def test_three_migrates_at_once_on_an_empty_database_all_succeed(empty_database):
+    import psycopg2
+
     env = {**base_env(), "DEBUG": "true", "DATABASE_URL": empty_database}
-    runs = [_migrate(env) for _ in range(3)]
+    # The test holds the lock while the three start, so that they all begin migrating at the
+    # same moment however slowly each process starts on a loaded machine.
+    holder = psycopg2.connect(**_pg_params(empty_database))
+    holder.autocommit = True
+    try:
+        with holder.cursor() as cursor:
+            cursor.execute("SELECT pg_advisory_lock(%s)", [LOCK_KEY])
+            runs = [_migrate(env) for _ in range(3)]
+            deadline = time.monotonic() + 300
+            waiting = 0
+            while time.monotonic() < deadline and any(run.poll() is None for run in runs):
+                waiting = _waiting_for_the_lock(cursor)
+                if waiting == 3:
+                    break
+                time.sleep(0.1)
+            cursor.execute("SELECT pg_advisory_unlock(%s)", [LOCK_KEY])
+    finally:
+        holder.close()
     outputs = [run.communicate(timeout=300)[0] for run in runs]
     for run, output in zip(runs, outputs, strict=True):
         assert run.returncode == 0, output[-3000:]
-    assert any("Another migrate is running; waiting for it" in output for output in outputs)
+    assert waiting == 3  # each took its turn
     # The schema is complete: nothing left to apply.
     check = subprocess.run(
         [sys.executable, "manage.py", "migrate", "--check"],
