@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import hashlib
 import logging
+import threading
 import time
 
 from django.conf import settings
@@ -39,8 +40,9 @@ def rate_limited(
 
     The bucket is the client address (or `key`, e.g. a user name) within `scope`; `limit`
     is (requests, window seconds), LOGIN_RATE_LIMIT by default. The count lives in the
-    shared cache, so it holds across workers and hosts; a cache that does not answer lets
-    the request through (logged) rather than failing it.
+    shared cache, so it holds across workers and hosts; while the cache does not answer,
+    each process counts on its own (`_count_here`): the limit then holds per process, a
+    little looser across the fleet, but never fully open and never a failed request.
     """
     count_limit, window = limit or settings.LOGIN_RATE_LIMIT
     if count_limit <= 0:
@@ -57,9 +59,30 @@ def rate_limited(
             cache.add(cache_key, 1, timeout=window + 1)
             return False
     except CACHE_ERRORS as error:
-        logger.warning("rate limit %s not counted: cache failed (%s)", scope, type(error).__name__)
-        return False
+        logger.debug("rate limit %s counted in this process: cache failed (%r)", scope, error)
+        count = _count_here(cache_key, window)
     return count > count_limit
+
+
+# Counts for the rate limits while the shared cache does not answer: {key: (count, expiry)}.
+_here: dict[str, tuple[int, float]] = {}
+_here_lock = threading.Lock()
+MAX_KEYS_HERE = 10_000
+
+
+def _count_here(cache_key: str, window: int) -> int:
+    now = time.monotonic()
+    with _here_lock:
+        if len(_here) >= MAX_KEYS_HERE:  # drop expired windows; if all are live, the oldest
+            for key in [k for k, (_, expiry) in _here.items() if expiry <= now]:
+                del _here[key]
+            while len(_here) >= MAX_KEYS_HERE:
+                del _here[next(iter(_here))]
+        count, expiry = _here.get(cache_key, (0, now + window + 1))
+        if expiry <= now:
+            count, expiry = 0, now + window + 1
+        _here[cache_key] = (count + 1, expiry)
+        return count + 1
 
 
 def _safe_key_part(text: str) -> str:

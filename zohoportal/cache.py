@@ -7,8 +7,9 @@ in Redis and in Django's memory cache), held at most `HOLD_SECONDS`: a worker th
 while loading only delays the others until then. A waiter gives up after `WAIT_SECONDS`
 and loads by itself, so a slow loader never turns into an error.
 
-A cache that does not answer (Redis down) degrades to no cache: the loader runs, the
-request is served, and a warning is logged; it never fails a request.
+A cache that does not answer (Redis down or hanging) degrades to no cache: the loader runs,
+the request is served, and the outage is logged once (zohoportal/cache_backend.py); it never
+fails a request.
 """
 
 from __future__ import annotations
@@ -20,6 +21,8 @@ from collections.abc import Callable
 from typing import Any, TypeVar
 
 from django.core.cache import cache
+
+from .cache_backend import CacheUnavailable
 
 logger = logging.getLogger("zohoportal.cache")
 T = TypeVar("T")
@@ -62,8 +65,10 @@ def cache_delete(*keys: str) -> None:
 
 
 def _unavailable(operation: str, error: BaseException) -> None:
-    logger.warning(
-        "cache %s failed (%s): going on without the cache", operation, type(error).__name__
+    # The portal's own Redis backend has logged the outage once already: not again per call.
+    level = logging.DEBUG if isinstance(error, CacheUnavailable) else logging.WARNING
+    logger.log(
+        level, "cache %s failed (%s): going on without the cache", operation, type(error).__name__
     )
 
 

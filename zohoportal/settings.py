@@ -159,10 +159,13 @@ CACHES["default"].pop("key_prefix", None)  # django-environ's spelling, which Dj
 # Keeps this portal's keys apart from anything else in the same Redis database.
 CACHES["default"]["KEY_PREFIX"] = env.str("CACHE_KEY_PREFIX", default="zohoportal")
 if CACHES["default"]["BACKEND"] == "django.core.cache.backends.redis.RedisCache":
-    # A Redis that stops answering fails a request in seconds, not after the OS's timeout.
+    # Redis down or hanging never fails a request (zohoportal/cache_backend.py): each call
+    # waits at most CACHE_TIMEOUT, and after a failure Redis is skipped for CACHE_RETRY_SECONDS.
+    CACHES["default"]["BACKEND"] = "zohoportal.cache_backend.FaultTolerantRedisCache"
     CACHES["default"].setdefault("OPTIONS", {}).update(
-        socket_connect_timeout=env.float("CACHE_TIMEOUT", default=2.0),
-        socket_timeout=env.float("CACHE_TIMEOUT", default=2.0),
+        socket_connect_timeout=env.float("CACHE_TIMEOUT", default=0.5),
+        socket_timeout=env.float("CACHE_TIMEOUT", default=0.5),
+        retry_seconds=env.float("CACHE_RETRY_SECONDS", default=5.0),
     )
 # True when exactly one portal process serves the site (one gunicorn worker, one host): only
 # then are a per-process cache and SQLite acceptable with DEBUG off (the deploy check).

@@ -231,8 +231,17 @@ def refresh_calls(emulator) -> int:
 class Instance:
     """The portal under gunicorn (deploy/gunicorn.conf.py) on a free port."""
 
-    def __init__(self, env: dict[str, str], *, workers: int = 2, threads: int = 4, log_dir: Path):
+    def __init__(
+        self,
+        env: dict[str, str],
+        *,
+        workers: int = 2,
+        threads: int = 4,
+        log_dir: Path,
+        probe: str = "/readyz",  # "/healthz" for an instance that must start unready
+    ):
         self.env = env
+        self.probe = probe
         self.port = free_port()
         self.url = f"http://127.0.0.1:{self.port}"
         self.access_log = log_dir / f"access-{self.port}.log"
@@ -269,7 +278,7 @@ class Instance:
             if self.process.poll() is not None:
                 raise RuntimeError(f"gunicorn stopped: {self.error_log.read_text()[-3000:]}")
             try:
-                if requests.get(f"{self.url}/readyz", timeout=2).status_code == 200:
+                if requests.get(f"{self.url}{self.probe}", timeout=2).status_code == 200:
                     return self
             except requests.RequestException:
                 pass
