@@ -3,11 +3,12 @@
 Both carry the time (UTC, ISO 8601 with milliseconds), the level, the logger and the
 request id (`zohoportal.request_id`). The portal's own code never writes a token, a code or
 a state; what Django, runserver and gunicorn write about a request can hold them (a query
-string, a request's repr, an `Authorization` or `Cookie` header), so both formatters pass
-every line through `scrub()` last, and the JSON one writes a request as its method and path
-only. `ScrubFilter` does the same to a record's message for handlers with a format of their
-own. Used by Django's LOGGING (zohoportal/settings.py) and by gunicorn's access and error
-logs (zohoportal/gunicorn_logging.py).
+string, a request's repr, an `Authorization` or `Cookie` header), so the text formatter
+passes every line through `scrub()` last, the JSON one every field (a field named like a
+secret is blanked whole), and the JSON one writes a request as its method and path only.
+`ScrubFilter` does the same to a record's message for handlers with a format of their own.
+Used by Django's LOGGING (zohoportal/settings.py) and by gunicorn's access and error logs
+(zohoportal/gunicorn_logging.py).
 """
 
 from __future__ import annotations
@@ -131,10 +132,38 @@ class JsonLinesFormatter(JsonFormatter):
                 del log_data["request"]
             else:
                 log_data["request"] = described
-        return log_data
+        return {key: _clean(key, value) for key, value in log_data.items()}
 
-    def format(self, record):
-        return scrub(super().format(record))
+
+_SECRET_KEYS = {
+    "access_token",
+    "refresh_token",
+    "id_token",
+    "token",
+    "client_secret",
+    "password",
+    "authorization",
+    "http_authorization",
+    "cookie",
+    "http_cookie",
+}
+
+
+def _clean(key, value):
+    """A JSON field's value scrubbed before it is serialised (scrubbing the serialised line
+    could turn `"password": 123` into invalid JSON): strings through `scrub()`, a field
+    named like a secret blanked, anything not JSON-native written as its scrubbed str()."""
+    if isinstance(key, str) and key.lower() in _SECRET_KEYS and value:
+        return FILTERED
+    if value is None or isinstance(value, bool | int | float):
+        return value
+    if isinstance(value, str):
+        return scrub(value)
+    if isinstance(value, dict):
+        return {str(k): _clean(k, v) for k, v in value.items()}
+    if isinstance(value, list | tuple | set):
+        return [_clean(None, v) for v in value]
+    return scrub(str(value))
 
 
 class ScrubFilter(logging.Filter):

@@ -179,6 +179,27 @@ def test_scrub(line, expected):
     assert scrub(line) == expected
 
 
+def test_a_json_line_stays_json_whatever_its_fields_hold():
+    record = logging.makeLogRecord(
+        {
+            "name": "some.library",
+            "levelname": "WARNING",
+            "msg": "token=%s",
+            "args": ("SECRETTOKEN",),
+            "password": 123,
+            "headers": {"Authorization": "Bearer SECRETBEARER", "Accept": "*/*"},
+            "seen": ["state=SECRETSTATE", 7, None],
+            "peer": object(),
+        }
+    )
+    line = JsonLinesFormatter().format(record)
+    _assert_no_secret(line)
+    data = json.loads(line)
+    assert data["message"] == "token=[Filtered]" and data["password"] == "[Filtered]"
+    assert data["headers"] == {"Authorization": "[Filtered]", "Accept": "*/*"}
+    assert data["seen"] == ["state=[Filtered]", 7, None]
+
+
 # --- through gunicorn, LOG_FORMAT=json ------------------------------------------------------------
 @pytest.fixture
 def json_instance(zoho, tmp_path):
