@@ -369,8 +369,9 @@ LOGGING = {
             "formatter": LOG_FORMAT,
             "filters": ["request_id"],
         },
-        # Django's own (DEFAULT_LOGGING), named here so that "django" has only these two:
-        # otherwise Django's plain, unscrubbed console handler stays on it as well.
+        # Django's own (DEFAULT_LOGGING), named here so that "django" has only this one (its
+        # lines reach the console through the root): otherwise Django's plain, unscrubbed
+        # console handler (DEBUG on) stays on it too and writes every line twice.
         "mail_admins": {
             "level": "ERROR",
             "filters": ["require_debug_false"],
