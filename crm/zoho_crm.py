@@ -89,6 +89,21 @@ class _InvalidToken(Exception):
     """Zoho answered 401 INVALID_TOKEN: refresh once and retry."""
 
 
+def _unreadable_tokens(connection: ZohoConnection, error: Exception) -> CrmError:
+    """The 403 "Reconnect needed" for tokens this host cannot decrypt, with a WARNING that
+    says why (the error's own text: which keys or which row, never token material); the
+    request's own line would only say "Forbidden"."""
+    logger.warning(
+        "connection %s: answering Reconnect needed: its stored tokens cannot be decrypted (%s)",
+        connection.pk,
+        error,
+    )
+    return CrmError(
+        "NEEDS_RECONSENT",
+        "This connection's stored tokens cannot be read. Sign in with Zoho again.",
+    )
+
+
 # --- running calls ------------------------------------------------------------------------
 def run(connection: ZohoConnection, call: Callable[[], T], *, write: bool = False) -> T:
     """`call()` as `connection`; one forced refresh and retry on 401 INVALID_TOKEN.
@@ -114,11 +129,8 @@ def run(connection: ZohoConnection, call: Callable[[], T], *, write: bool = Fals
             connection = _refresh_after_rejection(connection, used_token)
         except token_refresh.RefreshError as error:
             raise CrmError(error.code, error.message) from None
-        except token_crypto.TokenDecryptionError:
-            raise CrmError(
-                "NEEDS_RECONSENT",
-                "This connection's stored tokens cannot be read. Sign in with Zoho again.",
-            ) from None
+        except token_crypto.TokenDecryptionError as error:
+            raise _unreadable_tokens(connection, error) from None
         except SDKException as error:
             raise _sdk_error(error, write=write) from None
     raise AssertionError("unreachable")
@@ -163,11 +175,8 @@ def run_concurrently(
         connection = token_refresh.connection_ensure_fresh(connection)
     except token_refresh.RefreshError as error:
         raise CrmError(error.code, error.message) from None
-    except token_crypto.TokenDecryptionError:
-        raise CrmError(
-            "NEEDS_RECONSENT",
-            "This connection's stored tokens cannot be read. Sign in with Zoho again.",
-        ) from None
+    except token_crypto.TokenDecryptionError as error:
+        raise _unreadable_tokens(connection, error) from None
     context = contextvars.copy_context()
     failed = threading.Event()
 

@@ -35,3 +35,7 @@ access_log_format = (
 )
 errorlog = "-"
 loglevel = os.environ.get("GUNICORN_LOG_LEVEL", "info")
+# gunicorn's own lines in the portal's format (LOG_FORMAT: text, or one JSON object per line),
+# with the request id, and scrubbed of secrets like every other line
+# (zohoportal/gunicorn_logging.py).
+logger_class = "zohoportal.gunicorn_logging.Logger"

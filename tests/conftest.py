@@ -196,6 +196,17 @@ def _portal_sdk_state():
         shutil.rmtree(entry, ignore_errors=True)
 
 
+@pytest.fixture(autouse=True)
+def _readiness_state():
+    """Each test's /readyz starts from "ready, nothing reported yet" in this process (its
+    state-change alerts and the token check's cached verdict, zohoportal/health.py)."""
+    from accounts import token_readiness
+    from zohoportal import health
+
+    health.forget_state()
+    token_readiness.forget()
+
+
 @dataclass
 class Outbound:
     """Every HTTP request the portal (or the SDK through it) sent, in order."""

@@ -1,15 +1,22 @@
-"""`/healthz` (the process answers) and `/readyz` (its database and cache answer).
+"""`/healthz` (the process answers) and `/readyz` (its database and cache answer, and its
+TOKEN_ENCRYPTION_KEYS read the stored tokens).
 
 Served by `HealthCheckMiddleware`, placed before everything else: a load balancer probes
 over plain HTTP with whatever Host header it likes, so these answers come before the HTTPS
 redirect, the ALLOWED_HOSTS check, sessions and CSRF. They carry no secret and no detail
 beyond "ok" or the name of what failed (the reason goes to the log).
+
+The log hears of state changes only, per process: a WARNING naming the check and why when
+one starts failing, an INFO when it passes again. A failing probe repeated every few seconds
+writes nothing more (DEBUG), is never an ERROR and never an e-mail to ADMINS (Django would
+log a 503 as an ERROR: readiness answers are marked as logged already).
 """
 
 from __future__ import annotations
 
 import logging
 import secrets
+import threading
 
 from django.core.cache import cache
 from django.db import connections
@@ -37,21 +44,70 @@ def _cache() -> None:
     cache.delete(key)
 
 
-CHECKS = {"database": _database, "cache": _cache}
+class NotReady(Exception):
+    """A check's failure whose message is meant for the log (it names no secret); any other
+    exception is logged by its class only (a driver's message can hold a DSN)."""
+
+
+def _tokens() -> None:
+    from accounts import token_readiness
+
+    try:
+        token_readiness.check()
+    except token_readiness.TokensUnreadable as error:
+        raise NotReady(str(error)) from None
+
+
+CHECKS = {"database": _database, "cache": _cache, "tokens": _tokens}
+
+_state_lock = threading.Lock()
+_failing: dict[str, str] = {}  # this process's last verdict: {check: reason}
+
+
+def _reason(error: Exception) -> str:
+    if isinstance(error, NotReady):
+        return str(error)
+    return type(error).__name__
+
+
+def _report(failing: dict[str, str]) -> None:
+    """Log what changed since this process's previous probe (module docstring)."""
+    global _failing
+    with _state_lock:
+        previous, _failing = _failing, failing
+    for name, reason in failing.items():
+        if name not in previous:
+            logger.warning("readiness: %s unavailable (%s)", name, reason)
+    for name in previous:
+        if name not in failing:
+            logger.info("readiness: %s ok again", name)
+    if previous and not failing:
+        logger.info("readiness: ready again")
+    if failing and failing.keys() == previous.keys():
+        logger.debug("readiness: still unavailable: %s", ", ".join(failing))
+
+
+def forget_state() -> None:
+    """Back to "ready, nothing reported" (tests)."""
+    global _failing
+    with _state_lock:
+        _failing = {}
 
 
 def readiness() -> tuple[bool, dict[str, str]]:
     """Run every check; (all passed, {name: "ok" | "unavailable"})."""
-    results = {}
+    results, failing = {}, {}
     for name, check in CHECKS.items():
         try:
             check()
         except Exception as error:  # noqa: BLE001 - any failure means "not ready"
-            cause = error.__cause__ or error  # the cache's own error, not its wrapper
-            logger.warning("readiness: %s unavailable (%s)", name, type(cause).__name__)
+            # the cache's own error, not its wrapper (zohoportal/cache_backend.py)
+            cause = error if isinstance(error, NotReady) else (error.__cause__ or error)
+            failing[name] = _reason(cause)
             results[name] = "unavailable"
         else:
             results[name] = "ok"
+    _report(failing)
     return all(value == "ok" for value in results.values()), results
 
 
@@ -79,4 +135,6 @@ class HealthCheckMiddleware:
             return _answer(200, {"status": "ok"}, request.method)
         ready, checks = readiness()
         body = {"status": "ok" if ready else "unavailable", "checks": checks}
-        return _answer(200 if ready else 503, body, request.method)
+        response = _answer(200 if ready else 503, body, request.method)
+        response._has_been_logged = True  # see the module docstring: no ERROR, no e-mail
+        return response

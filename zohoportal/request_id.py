@@ -4,7 +4,9 @@
 proxy or the load balancer: letters, digits and `._:-`, at most 128 characters), else makes
 one, keeps it in a context variable for the duration of the request and echoes it in the
 response. `RequestIdFilter`, on the log handlers, writes it into every record as
-`request_id` ("-" outside a request: commands, start-up).
+`request_id` ("-" outside a request: commands, start-up). Django logs a 4xx or 5xx answer
+(`django.request`) after the middleware has returned, so the filter also reads the id from
+the record's `request`, which the middleware marked.
 """
 
 from __future__ import annotations
@@ -49,5 +51,9 @@ class RequestIdFilter(logging.Filter):
 
     def filter(self, record: logging.LogRecord) -> bool:
         if not hasattr(record, "request_id"):
-            record.request_id = current_request_id.get() or "-"
+            record.request_id = (
+                current_request_id.get()
+                or getattr(getattr(record, "request", None), "request_id", None)
+                or "-"
+            )
         return True

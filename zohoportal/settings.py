@@ -5,6 +5,7 @@ Every setting an operator may change is listed in `.env.example` and in the READ
 the variable; nothing falls back to a development value in production.
 """
 
+import logging
 import secrets
 import sys
 from pathlib import Path
@@ -349,14 +350,20 @@ DEFAULT_EXCEPTION_REPORTER_FILTER = "zohoportal.error_reports.SafeExceptionRepor
 
 # --- Logs and errors ------------------------------------------------------------------------
 # Every line has the time (UTC), level, logger and request id; LOG_FORMAT=json writes one JSON
-# object per line for a log collector. Nothing the portal logs holds a token, code or state.
+# object per line for a log collector. Nothing the portal logs holds a token, code or state,
+# and every line is scrubbed of query values, Authorization and Cookie values that could
+# (zohoportal/logs.py): Django's and runserver's lines go through the same handler here,
+# gunicorn's through the same formatters (zohoportal/gunicorn_logging.py).
 LOG_FORMAT = env.str("LOG_FORMAT", default="text")
 if LOG_FORMAT not in ("text", "json"):
     raise ImproperlyConfigured(f"LOG_FORMAT must be text or json, not {LOG_FORMAT!r}.")
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
-    "filters": {"request_id": {"()": "zohoportal.request_id.RequestIdFilter"}},
+    "filters": {
+        "request_id": {"()": "zohoportal.request_id.RequestIdFilter"},
+        "require_debug_false": {"()": "django.utils.log.RequireDebugFalse"},
+    },
     "formatters": {
         "text": {"()": "zohoportal.logs.TextFormatter"},
         "json": {"()": "zohoportal.logs.JsonLinesFormatter"},
@@ -366,15 +373,29 @@ LOGGING = {
             "class": "logging.StreamHandler",
             "formatter": LOG_FORMAT,
             "filters": ["request_id"],
-        }
+        },
+        # Django's own (DEFAULT_LOGGING), named here so that "django" has only this one (its
+        # lines reach the console through the root): otherwise Django's plain, unscrubbed
+        # console handler (DEBUG on) stays on it too and writes every line twice.
+        "mail_admins": {
+            "level": "ERROR",
+            "filters": ["require_debug_false"],
+            "class": "django.utils.log.AdminEmailHandler",
+        },
     },
     "root": {"handlers": ["console"], "level": "WARNING"},
     "loggers": {
         "zohoportal": {"level": env.str("LOG_LEVEL", default="INFO")},
+        "django": {"handlers": ["mail_admins"], "level": "INFO"},
+        # runserver's request lines (`make run`): the scrubbed console, not Django's own.
+        "django.server": {"handlers": ["console"], "level": "INFO", "propagate": False},
         # The SDK logs request details; keep it quiet so nothing sensitive reaches the logs.
         "SDKLogger": {"level": "CRITICAL", "propagate": False},
     },
 }
+# Python's warnings (a library's UserWarning at start-up) as log lines too ("py.warnings"),
+# not as bare text in the middle of the JSON stream.
+logging.captureWarnings(True)
 
 # Unhandled errors are e-mailed to ADMINS (comma-separated addresses) with DEBUG off, through
 # EMAIL_URL (e.g. smtp+tls://user:password@smtp.example.com:587); the report blanks the

@@ -36,7 +36,7 @@ def test_liveness_says_ok_and_nothing_else(production_like):
 
 def test_readiness_names_what_it_checked(production_like):
     body = json.loads(Client(HTTP_HOST="x").get("/readyz").content)
-    assert body == {"status": "ok", "checks": {"database": "ok", "cache": "ok"}}
+    assert body == {"status": "ok", "checks": {"database": "ok", "cache": "ok", "tokens": "ok"}}
 
 
 def test_readiness_is_503_when_the_cache_does_not_answer(production_like, caplog):
@@ -50,7 +50,10 @@ def test_readiness_is_503_when_the_cache_does_not_answer(production_like, caplog
     response = Client(HTTP_HOST="x").get("/readyz")
     assert response.status_code == 503
     body = json.loads(response.content)
-    assert body == {"status": "unavailable", "checks": {"database": "ok", "cache": "unavailable"}}
+    assert body == {
+        "status": "unavailable",
+        "checks": {"database": "ok", "cache": "unavailable", "tokens": "ok"},
+    }
     assert "127.0.0.1:9" not in response.text  # the reason is logged, not answered
     assert "readiness: cache unavailable" in caplog.text
     # Liveness does not depend on the cache: the process is alive, just not ready.

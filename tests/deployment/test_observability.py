@@ -3,9 +3,7 @@
 from __future__ import annotations
 
 import gzip
-import io
 import json
-import logging
 import re
 import threading
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
@@ -42,19 +40,7 @@ def test_an_odd_incoming_request_id_is_replaced(incoming):
     assert re.fullmatch(r"[0-9a-f]{32}", request_id_from(incoming))
 
 
-# --- log lines ------------------------------------------------------------------------------------
-@pytest.fixture
-def console_lines():
-    """What the configured console handler writes, as lines."""
-    handler = next(h for h in logging.getLogger().handlers if getattr(h, "name", "") == "console")
-    stream = io.StringIO()
-    previous = handler.setStream(stream)
-    try:
-        yield lambda: stream.getvalue().splitlines()
-    finally:
-        handler.setStream(previous)
-
-
+# --- log lines (console_lines: tests/deployment/conftest.py) -------------------------------------
 @pytest.mark.django_db
 def test_a_log_line_has_utc_time_level_logger_and_the_request_id(console_lines, settings):
     settings.CACHES = {

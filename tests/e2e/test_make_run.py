@@ -102,8 +102,23 @@ def test_make_run_with_other_ports_signs_in_end_to_end(tmp_path):
             f"http://localhost:{port}/accounts/login/", allow_redirects=False, timeout=10
         )
         assert other.headers["Location"] == f"{portal}/accounts/login/"
+        # A refused callback, and a token in a query string: runserver logs every request.
+        refused = session.get(portal + "/accounts/callback/?code=1000.SECRETCODE&state=SECRETSTATE")
+        assert refused.status_code == 400
+        assert session.get(portal + "/nowhere/?access_token=SECRETTOKEN").status_code == 404
     finally:
-        _stop(process)
+        output = _stop(process)
+    # runserver's request lines are there, scrubbed: no code, state, token or session id.
+    assert '"GET /accounts/callback/?code=[Filtered]&state=[Filtered]' in output, output
+    for secret in (
+        params["state"],
+        parse_qs(urlsplit(callback).query)["code"][0],
+        session.cookies["sessionid"],
+        "SECRETCODE",
+        "SECRETSTATE",
+        "SECRETTOKEN",
+    ):
+        assert secret not in output, [line for line in output.splitlines() if secret in line]
 
 
 @pytest.mark.parametrize("taken", ["PORT", "EMULATOR_PORT"])
