@@ -184,3 +184,31 @@ def test_the_periodic_tasks_call_the_command_services(db, monkeypatch):
 
     assert set(tasks.housekeeping_run.apply().get()) >= {"revocations", "sessions_deleted"}
     assert set(tasks.tokens_refresh_due.apply().get()) >= {"refreshed", "failed"}
+
+
+@pytest.mark.parametrize("unit", ["zohoportal-worker.service", "zohoportal-beat.service"])
+def test_the_worker_and_beat_units_run_celery_with_options_it_accepts(unit):
+    """deploy/'s units start `celery -A zohoportal worker|beat` with options Celery knows
+    (an unknown option exits 2 before --help is shown)."""
+    import subprocess
+    import sys
+    from pathlib import Path
+
+    root = Path(__file__).resolve().parents[2]
+    exec_start = next(
+        line.split("=", 1)[1]
+        for line in (root / "deploy" / unit).read_text().splitlines()
+        if line.startswith("ExecStart=")
+    )
+    program, *args = exec_start.replace("%%", "%").split()
+    assert program.endswith("/celery")
+    assert args[:2] == ["-A", "zohoportal"] and args[2] in ("worker", "beat")
+    done = subprocess.run(
+        [sys.executable, "-m", "celery", *args, "--help"],
+        cwd=root,
+        env={"PATH": "/usr/bin:/bin", "DEBUG": "true", "DATABASE_URL": "sqlite:///:memory:"},
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+    assert done.returncode == 0, done.stderr
