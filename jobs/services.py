@@ -58,8 +58,6 @@ def job_enqueue(job_id: int) -> bool:
 
     try:
         task.delay(job_id)
-    except TRANSIENT:
-        raise
     except Exception as error:  # noqa: BLE001 - the broker is down: the job waits, queued
         logger.warning("job %s could not be queued (%s); it stays queued", job_id, error)
         return False
