@@ -44,6 +44,7 @@ run: setup
 	  echo "make run: port $(PORT) on 127.0.0.1 is already in use (another portal or program)." >&2; \
 	  echo "Stop it, or choose another port: PORT=8001 make run" >&2; exit 1; fi
 	@export DEBUG=$${DEBUG:-true}; \
+	export CELERY_BROKER_URL=$${CELERY_BROKER_URL:-filesystem://}; \
 	export ZOHO_REDIRECT_URI=$${ZOHO_REDIRECT_URI:-http://127.0.0.1:$(PORT)/accounts/callback/}; \
 	if [ -z "$$ZOHO_CLIENT_ID" ]; then \
 	  if ! $(PORT_FREE) $(EMULATOR_PORT) 2>/dev/null; then \
@@ -65,6 +66,11 @@ run: setup
 	  echo "The emulator accepts the redirect URI $$ZOHO_REDIRECT_URI (its log: var/emulator.log)."; \
 	fi; \
 	$(BIN)/python manage.py migrate --noinput && \
+	{ $(BIN)/celery -A zohoportal worker --beat --pool=solo --loglevel=INFO \
+	    --schedule var/celerybeat-schedule --without-mingle --without-gossip \
+	    > var/celery.log 2>&1 & worker=$$!; \
+	  trap 'kill $$worker $${emulator:-} 2>/dev/null' EXIT INT TERM; } && \
+	echo "A Celery worker (with beat) runs the background work on $$CELERY_BROKER_URL (its log: var/celery.log)." && \
 	echo "" && echo "  zohoportal is running: open http://127.0.0.1:$(PORT)/" && echo "" && \
 	$(BIN)/python manage.py runserver 127.0.0.1:$(PORT)
 

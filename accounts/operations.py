@@ -289,7 +289,8 @@ def connection_revoke_and_disconnect(*, connection: ZohoConnection) -> bool:
     """
     if not ZohoConnection.objects.filter(pk=connection.pk).exists():
         raise ZohoConnection.DoesNotExist(f"connection {connection.pk} is already gone")
-    revocation = services.connection_disconnect(connection=connection)
+    # An operator's disconnect waits for Zoho's answer, to report it.
+    revocation = services.connection_disconnect(connection=connection, background=False)
     return revocation is None or bool(revocation.confirmed)
 
 

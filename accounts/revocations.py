@@ -86,8 +86,31 @@ def revocation_queue(
     if failed_with is not None:
         handle.confirmed, handle.error = False, failed_with
     elif attempt_on_commit:
-        transaction.on_commit(lambda: revocation_attempt_queued(handle))
+        transaction.on_commit(lambda: revocation_dispatch(handle))
     return handle
+
+
+def revocation_dispatch(handle: Revocation, *, background: bool = True) -> None:
+    """The first attempt at a just-queued (and committed) revocation: by a Celery worker
+    (`accounts.tasks.revocation_attempt`), so no request waits on Zoho; `handle.confirmed`
+    stays None meanwhile. Inline when no broker is configured (Celery runs eagerly) or
+    `background` is False (the operator's commands want Zoho's answer). A broker that cannot
+    be reached leaves the row for `zoho_housekeeping`; the token is never lost.
+    """
+    from zohoportal.celery_app import runs_eagerly
+
+    if not background or runs_eagerly():
+        revocation_attempt_queued(handle)
+        return
+    from .tasks import revocation_attempt as task
+
+    try:
+        task.delay(handle.token_digest)
+    except Exception as error:  # noqa: BLE001 - the broker is down: housekeeping retries
+        logger.warning(
+            "could not queue the revocation attempt (%s); zoho_housekeeping retries it",
+            type(error).__name__,
+        )
 
 
 def revocation_attempt_queued(handle: Revocation) -> None:

@@ -42,8 +42,9 @@ def revoke_deleted_connection(sender, instance: ZohoConnection, **kwargs) -> Non
     """Queue the revocation of a deleted connection's refresh token, however it was deleted
     (a disconnect, the admin, its Django user deleted), in the delete's own transaction.
 
-    Once the delete commits, Zoho is asked at once; if it cannot be reached the queued row
-    stays and `zoho_housekeeping` retries it (`accounts.revocations`). Without this the
+    Once the delete commits, a Celery worker asks Zoho (inline when no broker is set); if it
+    cannot be reached the queued row stays and `zoho_housekeeping` retries it
+    (`accounts.revocations`). Without this the
     grant would stay alive at Zoho, held by nothing, counting toward Zoho's 20 per user.
     The queued revocation is left on the instance (`REVOCATION`) for the caller to report.
     """

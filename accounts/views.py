@@ -185,6 +185,10 @@ def connection_disconnect(request: HttpRequest, pk: int) -> HttpResponse:
             f"Disconnected {label}. Zoho could not be reached to revoke its access just now; "
             "the portal keeps trying until Zoho confirms.",
         )
+    elif revocation is not None and revocation.confirmed is None:
+        messages.success(
+            request, f"Disconnected {label}; the portal is revoking its access at Zoho."
+        )
     else:
         messages.success(request, f"Disconnected {label}; its access was revoked at Zoho.")
     if was_active:  # say which connection the portal works with now, if any

@@ -237,7 +237,19 @@ def token_revoke_quietly(*, data_center: str, refresh_token: str, what: str) -> 
     When Zoho cannot be reached the token is kept, encrypted, and retried by
     `zoho_housekeeping` until Zoho confirms (`accounts.revocations`). `what` names the token
     in the log line and the queue, e.g. "the replaced refresh token of connection 7".
+    With a Celery broker the token is queued at once and a worker revokes it (no request
+    waits on Zoho); without one the attempt is made here.
     """
+    from zohoportal.celery_app import runs_eagerly
+
+    if not runs_eagerly():
+        from .revocations import revocation_queue
+
+        try:
+            revocation_queue(data_center=data_center, refresh_token=refresh_token, reason=what)
+            return
+        except DatabaseError:
+            logger.exception("could not queue the revocation of %s; trying it now", what)
     try:
         token_revoke(data_center=data_center, refresh_token=refresh_token)
     except InvalidGrant:

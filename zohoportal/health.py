@@ -1,5 +1,6 @@
-"""`/healthz` (the process answers) and `/readyz` (its database and cache answer, and its
-TOKEN_ENCRYPTION_KEYS read the stored tokens).
+"""`/healthz` (the process answers) and `/readyz` (its database and cache answer, its
+TOKEN_ENCRYPTION_KEYS read the stored tokens and, when CELERY_BROKER_URL is set, its Celery
+broker answers).
 
 Served by `HealthCheckMiddleware`, placed before everything else: a load balancer probes
 over plain HTTP with whatever Host header it likes, so these answers come before the HTTPS
@@ -58,7 +59,6 @@ def _tokens() -> None:
         raise NotReady(str(error)) from None
 
 
-CHECKS = {"database": _database, "cache": _cache, "tokens": _tokens}
 
 _state_lock = threading.Lock()
 _failing: dict[str, str] = {}  # this process's last verdict: {check: reason}
@@ -94,10 +94,47 @@ def forget_state() -> None:
         _failing = {}
 
 
+BROKER_TIMEOUT = 0.5  # seconds: a dead or hanging broker costs the probe at most this
+
+
+def broker_configured() -> bool:
+    """A Celery broker is configured (CELERY_BROKER_URL); without one, tasks run eagerly
+    and readiness has no broker check."""
+    from .celery_app import runs_eagerly
+
+    return not runs_eagerly()
+
+
+def _broker() -> None:
+    """Connect to the Celery broker (and, for Redis, PING it) within BROKER_TIMEOUT."""
+    from .celery_app import app
+
+    with app.connection_for_write() as connection:
+        connection.connect_timeout = BROKER_TIMEOUT
+        connection.transport_options = {
+            **connection.transport_options,
+            "socket_timeout": BROKER_TIMEOUT,
+            "socket_connect_timeout": BROKER_TIMEOUT,
+        }
+        connection.ensure_connection(
+            max_retries=1, interval_start=0, interval_step=0, timeout=BROKER_TIMEOUT
+        )
+        client = getattr(connection.default_channel, "client", None)
+        if hasattr(client, "ping"):
+            client.ping()
+
+
+CHECKS = {"database": _database, "cache": _cache, "tokens": _tokens, "broker": _broker}
+# Checks that apply only when their service is configured.
+CONFIGURED = {"broker": broker_configured}
+
+
 def readiness() -> tuple[bool, dict[str, str]]:
     """Run every check; (all passed, {name: "ok" | "unavailable"})."""
     results, failing = {}, {}
     for name, check in CHECKS.items():
+        if name in CONFIGURED and not CONFIGURED[name]():
+            continue
         try:
             check()
         except Exception as error:  # noqa: BLE001 - any failure means "not ready"

@@ -205,7 +205,9 @@ class DisconnectError(Exception):
         super().__init__(message)
 
 
-def connection_disconnect(*, connection: ZohoConnection) -> revocations.Revocation | None:
+def connection_disconnect(
+    *, connection: ZohoConnection, background: bool = True
+) -> revocations.Revocation | None:
     """Delete the connection; its refresh token is revoked at its own data center.
 
     The revocation is queued in the delete's transaction (`signals.revoke_deleted_connection`)
@@ -214,6 +216,10 @@ def connection_disconnect(*, connection: ZohoConnection) -> revocations.Revocati
     the token is never lost. Returns the queued revocation (`confirmed` tells whether Zoho
     has confirmed it yet; None when the connection was already gone). A connection whose
     stored token no configured key can decrypt is kept (it could never be revoked).
+
+    The first attempt is a Celery task (`background`, the default): the caller answers at
+    once whatever Zoho does, and `confirmed` stays None. With a broker-less setup (Celery
+    eager) or `background=False` it is made here and `confirmed` says how it went.
     """
     with transaction.atomic():
         current = ZohoConnection.objects.select_for_update().filter(pk=connection.pk).first()
@@ -231,7 +237,7 @@ def connection_disconnect(*, connection: ZohoConnection) -> revocations.Revocati
         current.delete()
     revocation = getattr(current, signals.REVOCATION, None)
     if revocation is not None:
-        revocations.revocation_attempt_queued(revocation)  # the delete has committed
+        revocations.revocation_dispatch(revocation, background=background)  # committed
     return revocation
 
 

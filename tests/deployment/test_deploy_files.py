@@ -19,6 +19,8 @@ UNITS = [
     "zohoportal-housekeeping.timer",
     "zohoportal-refresh.service",
     "zohoportal-refresh.timer",
+    "zohoportal-worker.service",
+    "zohoportal-beat.service",
 ]
 
 

@@ -1,0 +1,31 @@
+"""Celery tasks for jobs: each calls `jobs.services.job_run`, which tests call directly."""
+
+from __future__ import annotations
+
+import logging
+
+from celery import shared_task
+
+from . import services
+
+logger = logging.getLogger("zohoportal.jobs")
+
+MAX_RETRIES = 8
+
+
+@shared_task(bind=True, acks_late=True, reject_on_worker_lost=True, max_retries=MAX_RETRIES)
+def job_run(self, job_id: int) -> None:
+    """Run or resume job `job_id`. Acknowledged only once it has finished: a worker killed
+    mid-job leaves the task queued and the next worker resumes from the job's checkpoint.
+    Transient errors are retried with exponential backoff, then the job fails."""
+    try:
+        services.job_run(job_id)
+    except services.TRANSIENT as error:
+        if self.request.retries >= self.max_retries:
+            services.job_fail(
+                job_id, error=f"gave up after {self.request.retries + 1} tries: {error}"
+            )
+            return
+        delay = services.retry_delay(self.request.retries)
+        logger.warning("job %s: %s; retried in %.0f s", job_id, type(error).__name__, delay)
+        raise self.retry(exc=error, countdown=delay) from error

@@ -1,0 +1,81 @@
+"""A real Celery worker for the tests: the `zohoportal` app on kombu's filesystem transport
+(in a temporary folder of the test's own), consumed by Celery's own test worker in a thread
+of this process (so it shares the test database). Not `task_always_eager`: a task goes
+through the broker and a worker picks it up."""
+
+from __future__ import annotations
+
+import time
+import uuid
+
+import pytest
+
+
+def filesystem_broker_conf(folder) -> dict:
+    for name in ("queue", "processed", "control"):
+        (folder / name).mkdir(parents=True, exist_ok=True)
+    return {
+        "broker_url": "filesystem://",
+        "broker_transport_options": {
+            "data_folder_in": str(folder / "queue"),
+            "data_folder_out": str(folder / "queue"),
+            "processed_folder": str(folder / "processed"),
+            "control_folder": str(folder / "control"),
+            "store_processed": False,
+        },
+        "task_always_eager": False,
+        "task_default_queue": f"zp-test-{uuid.uuid4().hex[:8]}",
+    }
+
+
+def reset_connections(app) -> None:
+    """Drop the app's broker connections and producers: the next task uses the new broker."""
+    if app._pool is not None:
+        app._pool.force_close_all()
+    app._pool = None
+    app.amqp._producer_pool = None
+
+
+@pytest.fixture
+def celery_broker(tmp_path):
+    """Celery configured with a broker (the filesystem transport), no worker yet: tasks
+    queued now wait in the folder."""
+    from zohoportal.celery_app import app
+
+    changed = filesystem_broker_conf(tmp_path / "broker")
+    saved = {key: app.conf[key] for key in changed}
+    app.conf.update(changed)
+    reset_connections(app)
+    try:
+        yield app
+    finally:
+        app.conf.update(saved)
+        reset_connections(app)
+
+
+@pytest.fixture
+def celery_worker(celery_broker):
+    """A worker consuming the test's broker, in a thread (solo pool)."""
+    from celery.contrib.testing.worker import start_worker
+    from django.db import connections
+
+    with start_worker(
+        celery_broker,
+        pool="solo",
+        concurrency=1,
+        perform_ping_check=False,
+        queues=[celery_broker.conf.task_default_queue],
+    ) as worker:
+        yield worker
+    connections.close_all()
+
+
+def wait_until(condition, *, seconds: float = 30.0, what: str = "the condition"):
+    """Poll `condition` until it is true; fail (not hang) after `seconds`."""
+    deadline = time.monotonic() + seconds
+    while time.monotonic() < deadline:
+        value = condition()
+        if value:
+            return value
+        time.sleep(0.05)
+    pytest.fail(f"timed out waiting for {what}")
