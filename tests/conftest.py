@@ -31,6 +31,7 @@ IN_THE_POSTGRES_PASS = (
     "tests/test_settings.py",
     "tests/deployment/test_deploy_files.py",
     "tests/deployment/test_checks.py",
+    "tests/deployment/test_sdk_compat.py",
 )
 
 

@@ -7,3 +7,9 @@ from django.core.wsgi import get_wsgi_application
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "zohoportal.settings")
 
 application = get_wsgi_application()
+
+# Stop here (gunicorn's master, with preload_app) rather than serve with SDK internals the
+# portal was not written for (accounts/sdk_compat.py; `manage.py check` says the same).
+from accounts.sdk_compat import require_compatible_once  # noqa: E402 - needs Django set up
+
+require_compatible_once()
