@@ -70,6 +70,7 @@ HTTP_STATUS = {
     "METHOD_NOT_ALLOWED": 405,
     "DUPLICATE_DATA": 409,
     "IN_PROGRESS": 409,  # the same Idempotency-Key is still being carried out
+    "LENGTH_REQUIRED": 411,  # a chunked body the server cannot end for the portal
     "TOO_LARGE": 413,
     "UNSUPPORTED_MEDIA_TYPE": 415,
     "THROTTLED": 429,
