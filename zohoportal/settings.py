@@ -64,6 +64,8 @@ MIDDLEWARE = [
     "zohoportal.middleware.ContentSecurityPolicyMiddleware",
     # Static files from the app server itself (gunicorn), compressed and cache-busted.
     "whitenoise.middleware.WhiteNoiseMiddleware",
+    # A NUL (%00) in an admin filter or search: a clear 400, not PostgreSQL's 500.
+    "zohoportal.admin_query.AdminQueryMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
