@@ -22,6 +22,7 @@ SINGLE_DATABASE = (
     "tests/e2e/",
     "tests/deployment/test_kit.py",
     "tests/deployment/test_observability.py",
+    "tests/deployment/test_static_files.py",
     "tests/crm/test_fields.py",
 )
 # The same, for start-up and deployment checks that run in subprocesses with settings of
