@@ -33,6 +33,7 @@ IN_THE_POSTGRES_PASS = (
     "tests/deployment/test_deploy_files.py",
     "tests/deployment/test_checks.py",
     "tests/deployment/test_sdk_compat.py",
+    "tests/deployment/test_deploy_operations.py",
 )
 
 
