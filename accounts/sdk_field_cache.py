@@ -48,6 +48,7 @@ from typing import Any
 
 from django.conf import settings
 
+from accounts import sdk_compat
 from zohoportal.cache import MISSING, cache_delete, cache_get, cache_set, run_once
 
 MAX_FILES = 256
@@ -445,7 +446,8 @@ def install() -> None:
         finally:
             forget(file_path)
 
-    Initializer.get_json = staticmethod(get_json)
-    Utility.write_to_file = staticmethod(write_to_file)
-    Utility.get_fields = staticmethod(get_fields)
-    Utility.get_fields_info = staticmethod(get_fields_info)
+    # Through sdk_compat, which keeps the SDK's own methods for its version check.
+    sdk_compat.replace(Initializer, "get_json", staticmethod(get_json))
+    sdk_compat.replace(Utility, "write_to_file", staticmethod(write_to_file))
+    sdk_compat.replace(Utility, "get_fields", staticmethod(get_fields))
+    sdk_compat.replace(Utility, "get_fields_info", staticmethod(get_fields_info))

@@ -87,5 +87,7 @@ def install_sdk_transport() -> None:
     from zohocrmsdk.src.com.zoho.api.authenticator import oauth_token
     from zohocrmsdk.src.com.zoho.crm.api.util import api_http_connector
 
-    oauth_token.requests = sdk_requests
-    api_http_connector.requests = sdk_requests
+    from . import sdk_compat
+
+    sdk_compat.replace(oauth_token, "requests", sdk_requests)
+    sdk_compat.replace(api_http_connector, "requests", sdk_requests)

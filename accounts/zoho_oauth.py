@@ -206,6 +206,27 @@ def token_refresh(*, data_center: str, refresh_token: str) -> TokenResponse:
 NOT_ABOUT_THE_TOKEN = frozenset(
     {THROTTLE_ERROR, "invalid_client", "invalid_client_secret", "invalid_redirect_uri"}
 )
+# A refresh token nobody can hold: a token endpoint that accepts the portal's client answers
+# it `invalid_code`; one that does not, `invalid_client`.
+_CLIENT_CHECK_TOKEN = "1000.zohoportal-client-check"  # noqa: S105 - not a secret
+
+
+def client_accepted(*, data_center: str) -> bool | None:
+    """Whether `data_center`'s token endpoint accepts this portal's client id and secret;
+    None when its answer does not tell (unreachable, throttled, anything unexpected).
+
+    Zoho answers `invalid_client` both to a wrong client and to a code or token from
+    another data center; this tells the two apart with one refresh call that cannot
+    succeed."""
+    try:
+        token_refresh(data_center=data_center, refresh_token=_CLIENT_CHECK_TOKEN)
+    except InvalidGrant:
+        return True
+    except InvalidClient:
+        return False
+    except ZohoOAuthError:
+        return None
+    return None
 
 
 @sensitive_variables("refresh_token")

@@ -36,7 +36,7 @@ from zohocrmsdk.src.com.zoho.crm.api.user_signature import UserSignature
 from zohocrmsdk.src.com.zoho.crm.api.users import GetUsersParam, UsersOperations
 from zohocrmsdk.src.com.zoho.crm.api.users import ResponseWrapper as UsersResponseWrapper
 
-from . import datacenters, sdk_field_cache, token_refresh, zoho_http, zoho_oauth
+from . import datacenters, sdk_compat, sdk_field_cache, token_refresh, zoho_http, zoho_oauth
 from .models import ZohoConnection
 from .token_store import DjangoTokenStore, TokenCapture, active_capture, active_token, serving
 
@@ -107,6 +107,7 @@ def ensure_initialized() -> None:
     with _init_lock:
         if _holds_ours():
             return
+        sdk_compat.require_compatible_once()  # before replacing anything in the SDK
         zoho_http.install_sdk_transport()
         sdk_field_cache.install()
         resource_dir = Path(settings.ZOHO_SDK_RESOURCE_DIR)

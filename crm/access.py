@@ -73,6 +73,7 @@ HTTP_STATUS = {
     "NOT_APPROVED": 409,  # awaiting approval in Zoho
     "NOT_EDITABLE": 409,  # Zoho marks the record not editable ($editable: false)
     "IN_PROGRESS": 409,  # the same Idempotency-Key is still being carried out
+    "LENGTH_REQUIRED": 411,  # a chunked body the server cannot end for the portal
     "TOO_LARGE": 413,
     "UNSUPPORTED_MEDIA_TYPE": 415,
     "THROTTLED": 429,

@@ -45,7 +45,9 @@ def _json_body(request: HttpRequest):
     if declared.isascii() and declared.isdigit() and int(declared) > MAX_BODY:
         raise too_large  # not even read
     try:
-        body = request.body
+        body = _chunked_body(request, limit=MAX_BODY)
+        if body is None:
+            body = request.body
     except RequestDataTooBig:  # over DATA_UPLOAD_MAX_MEMORY_SIZE, however it was sent
         raise too_large from None
     if len(body) > MAX_BODY:
@@ -63,6 +65,26 @@ def _json_body(request: HttpRequest):
             field=field,
         )
     return data
+
+
+def _chunked_body(request: HttpRequest, *, limit: int) -> bytes | None:
+    """The body of a request sent `Transfer-Encoding: chunked` without a Content-Length
+    (at most `limit` + 1 bytes, enough to tell it is too large); None for any other request.
+
+    Django reads no body without a Content-Length (it would arrive empty: "not valid
+    JSON"), so it is read here from the server's input, which gunicorn has de-chunked and
+    ends (`wsgi.input_terminated`, a WSGI extension). A server that does not say so may
+    hand over the raw chunks or block: such a request is asked for a Content-Length.
+    """
+    meta = request.META
+    chunked = "chunked" in meta.get("HTTP_TRANSFER_ENCODING", "").lower()
+    if meta.get("CONTENT_LENGTH") or not chunked:
+        return None
+    if not meta.get("wsgi.input_terminated"):
+        raise CrmError(
+            "LENGTH_REQUIRED", "Send the body with a Content-Length header (not chunked)."
+        )
+    return meta["wsgi.input"].read(limit + 1)
 
 
 def _int_param(request: HttpRequest, name: str, default: int) -> int:

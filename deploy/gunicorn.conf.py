@@ -21,9 +21,22 @@ keepalive = 5
 # Recycle workers now and then (bounded memory), not all at once.
 max_requests = 2000
 max_requests_jitter = 200
-# Load the app before forking: a broken configuration stops the master at once, with the
-# message naming the setting, instead of workers failing one by one.
-preload_app = True
+# Each worker loads the app itself (no preload): then `systemctl reload zohoportal` (HUP)
+# starts new workers with the code now on disk and retires the old ones gracefully. With
+# preload_app the master would hand the new workers the code it loaded at start, so a
+# reload would change nothing. A broken configuration still stops the service at once:
+# the first worker fails to boot with the message naming the setting, and gunicorn exits.
+preload_app = False
+# gunicorn's control socket (`gunicornc`, gunicorn 25.1 and later) is off unless
+# GUNICORN_CONTROL_SOCKET names a path for this instance alone (e.g.
+# /run/zohoportal/gunicorn.ctl: the unit's RuntimeDirectory). Its default,
+# $XDG_RUNTIME_DIR or $HOME/.gunicorn/gunicorn.ctl, is not writable under the unit
+# (ProtectHome=) and would be shared by every instance one user runs.
+_control_socket = os.environ.get("GUNICORN_CONTROL_SOCKET", "")
+if _control_socket:
+    control_socket = _control_socket
+else:
+    control_socket_disable = True
 # Which addresses may set X-Forwarded-* for gunicorn itself (the proxy on this host).
 forwarded_allow_ips = os.environ.get("GUNICORN_FORWARDED_ALLOW_IPS", "127.0.0.1")
 

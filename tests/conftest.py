@@ -23,6 +23,7 @@ SINGLE_DATABASE = (
     "tests/deployment/test_kit.py",
     "tests/deployment/test_observability.py",
     "tests/deployment/test_cache_outage.py",
+    "tests/deployment/test_static_files.py",
     "tests/crm/test_fields.py",
 )
 # The same, for start-up and deployment checks that run in subprocesses with settings of
@@ -32,6 +33,8 @@ IN_THE_POSTGRES_PASS = (
     "tests/test_settings.py",
     "tests/deployment/test_deploy_files.py",
     "tests/deployment/test_checks.py",
+    "tests/deployment/test_sdk_compat.py",
+    "tests/deployment/test_deploy_operations.py",
 )
 
 

@@ -65,7 +65,10 @@ MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
     "zohoportal.middleware.ContentSecurityPolicyMiddleware",
     # Static files from the app server itself (gunicorn), compressed and cache-busted.
-    "whitenoise.middleware.WhiteNoiseMiddleware",
+    # (zohoportal/static.py: also while collectstatic has not been run, with a warning.)
+    "zohoportal.static.StaticFilesMiddleware",
+    # A NUL (%00) in an admin filter or search: a clear 400, not PostgreSQL's 500.
+    "zohoportal.admin_query.AdminQueryMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
@@ -144,10 +147,11 @@ if not DEBUG:
     # Hashed, compressed file names from `manage.py collectstatic`, served by WhiteNoise.
     STORAGES = {
         "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
-        "staticfiles": {"BACKEND": "whitenoise.storage.CompressedManifestStaticFilesStorage"},
+        "staticfiles": {"BACKEND": "zohoportal.static.ManifestStaticFilesStorage"},
     }
     # A file missing from the manifest (collectstatic not run yet, say) gets its plain name
-    # instead of an exception: the 500 page must never fail for want of an icon.
+    # instead of an exception: no page, not even the 500 page, fails for want of an icon
+    # (zohoportal/static.py serves plain names, with a warning, until collectstatic runs).
     WHITENOISE_MANIFEST_STRICT = False
 
 # --- Cache --------------------------------------------------------------------------------

@@ -4,6 +4,7 @@ explicit path for a known user. Registration and disconnect are `connections`' j
 from __future__ import annotations
 
 import dataclasses
+import logging
 import secrets
 import time
 from collections.abc import Iterator
@@ -21,6 +22,7 @@ from .connections import SignInResult, connection_register
 from .errors import InvalidState, SignInError, UnknownDataCenterError, ZohoRefused
 
 SESSION_OAUTH_KEY = "zoho_oauth_pending"
+logger = logging.getLogger("zohoportal.accounts")
 
 
 # --- the authorization request ------------------------------------------------------------
@@ -142,6 +144,8 @@ def sign_in_complete(
             redirect_uri=settings.ZOHO_REDIRECT_URI,
             code_verifier=code_verifier or None,
         )
+    except zoho_oauth.InvalidClient as error:
+        raise _refused_client(data_center, error) from None
     except zoho_oauth.ZohoOAuthError as error:
         raise _sign_in_error(error) from None
     with _revoked_if_refused(data_center.key, tokens.refresh_token):
@@ -151,6 +155,45 @@ def sign_in_complete(
             user=current_user,
             scopes=_granted_scopes(exchanged),
         )
+
+
+def _refused_client(
+    data_center: datacenters.DataCenter, error: zoho_oauth.InvalidClient
+) -> SignInError:
+    """The callback's data center answered the code exchange `invalid_client`.
+
+    The state was valid, so the sign-in is this browser's own, and the data center came
+    from the callback (checked against the table): Zoho says `invalid_client` both for a
+    code issued by another data center (a sign-in link replayed, or its `location` and
+    `accounts-server` changed on the way back) and for a wrong client id or secret. One
+    call that cannot succeed tells which: if Zoho accepts the client there, the code was
+    the problem, and the person can simply sign in again (400); if not, the operator must
+    fix the configuration (502, logged as an error naming the settings).
+    """
+    if error.detail == "invalid_client" and zoho_oauth.client_accepted(
+        data_center=data_center.key
+    ) is not False:
+        logger.warning(
+            "sign-in code refused by Zoho's %s accounts server (invalid_client) although it "
+            "accepts the portal's client: a code issued by another data center (a replayed "
+            "or altered callback); the person was asked to sign in again",
+            data_center.key,
+        )
+        return SignInError(
+            f"Zoho's {data_center.label} data center did not accept this sign-in code: it "
+            "was issued for another Zoho data center, or the sign-in link was used again. "
+            "Nothing was stored. Please sign in again.",
+            title="This sign-in code is not valid here",
+        )
+    logger.error(
+        "Zoho's %s accounts server refused the portal's client (%s): check ZOHO_CLIENT_ID, "
+        "the client secret for %s (ZOHO_CLIENT_SECRETS, else ZOHO_CLIENT_SECRET), "
+        "ZOHO_REDIRECT_URI and that Multi-DC is enabled for that data center",
+        data_center.key,
+        error.detail or "invalid_client",
+        data_center.key,
+    )
+    return _sign_in_error(error)
 
 
 def _identify(data_center: str, tokens, email: str | None = None) -> zoho_sdk.ExchangedToken:

@@ -79,4 +79,6 @@ def test_the_default_secret_at_a_data_center_with_its_own_is_refused_clearly(
     assert response.status_code == 502
     assert "client credentials for your data center" in response.text
     assert not ZohoConnection.objects.exists()
-    assert zoho.client.stats()["token_errors"].get("invalid_client") == 1
+    # The code exchange, then the check that tells a wrong client from a code of another
+    # data center (accounts/services/sign_in.py: `_refused_client`).
+    assert zoho.client.stats()["token_errors"].get("invalid_client") == 2

@@ -187,6 +187,44 @@ def test_wrong_client_secret_is_refused(sign_in, client, settings):
     _nothing_written()
 
 
+def test_a_us_code_replayed_with_an_eu_pair_is_a_400_asking_to_sign_in_again(
+    sign_in, client, demo_users, zoho, caplog
+):
+    """The state is valid and the pair is a real one (EU's), so the portal goes to EU's
+    accounts server, which answers `invalid_client` for a live US code (as Zoho does). The
+    portal's client is fine there: the code is what is wrong, and signing in again fixes it."""
+    params = _valid_callback_params(sign_in, demo_users["by_dc"]["us"][0]["email"])
+    assert params["location"] == "us"
+    params.update({"location": "eu", "accounts-server": zoho.accounts_server("eu")})
+    with caplog.at_level("WARNING", logger="zohoportal.accounts"):
+        response = _callback(client, **params)
+    assert response.status_code == 400
+    page = response.content.decode()
+    assert "not valid here" in page
+    assert "issued for another Zoho data center" in page
+    assert "client credentials" not in page
+    assert "another data center" in caplog.text
+    assert params["code"] not in caplog.text
+    _nothing_written()
+
+
+def test_a_wrong_client_secret_for_one_data_center_is_logged_for_the_operator(
+    sign_in, client, demo_users, settings, caplog
+):
+    params = _valid_callback_params(sign_in, demo_users["by_dc"]["eu"][0]["email"])
+    settings.ZOHO_CLIENT_SECRETS = {"eu": "wrong"}
+    with caplog.at_level("ERROR", logger="zohoportal.accounts"):
+        response = _callback(client, **params)
+    assert response.status_code == 502
+    assert "client credentials" in response.content.decode()
+    (record,) = [
+        r for r in caplog.records if r.levelname == "ERROR" and r.name == "zohoportal.accounts"
+    ]
+    assert "refused the portal's client" in record.getMessage()
+    assert "ZOHO_CLIENT_SECRETS" in record.getMessage()
+    _nothing_written()
+
+
 def test_unreachable_zoho_is_a_clear_page(sign_in, client, settings):
     params = _valid_callback_params(sign_in, _any_user(sign_in))
     # Point the table at a closed port: the same check-then-call path, nothing answers.
@@ -269,7 +307,9 @@ def test_connections_page_lists_org_dc_and_status(sign_in, client, demo_users):
     [
         ({"status": 500, "body": "Internal Server Error"}, 502, "could not be reached"),
         ({"error": "throttle"}, 429, "limiting"),
-        ({"error": "invalid_client"}, 502, "client credentials"),
+        # Twice: the code exchange, then the call that tells a wrong client from a code of
+        # another data center.
+        ({"error": "invalid_client", "count": 2}, 502, "client credentials"),
         ({"delay_s": 2.5}, 504, "did not answer in time"),
     ],
 )
@@ -278,7 +318,8 @@ def test_token_endpoint_failures_each_get_a_clear_page(
 ):
     settings.ZOHO_HTTP_TIMEOUT = 1.0
     params = query_of(sign_in.authorize(_any_user(sign_in)))
-    zoho.client.add_fault(f"/accounts/{params['location']}/oauth/v2/token", count=1, **fault)
+    fault = {"count": 1, **fault}
+    zoho.client.add_fault(f"/accounts/{params['location']}/oauth/v2/token", **fault)
     response = _callback(client, **params)
     assert response.status_code == status
     assert text in response.content.decode()

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import io
 import json
 import time
 
@@ -563,6 +564,40 @@ def test_413_for_a_body_over_the_limit(client, signed_in, zoho):
     assert response.status_code == 413
     assert response.json()["error"]["code"] == "TOO_LARGE"
     assert _emulator_count(zoho, "/crm/v8/Leads") == 0
+
+
+def _chunked(client, body: bytes, *, terminated: bool = True):
+    """A POST as gunicorn hands over a `Transfer-Encoding: chunked` body: no Content-Length,
+    the de-chunked body on `wsgi.input`, ended (`wsgi.input_terminated`)."""
+    return client.generic(
+        "POST",
+        "/crm/api/Leads/",
+        CONTENT_TYPE="application/json",
+        HTTP_TRANSFER_ENCODING="chunked",
+        **{"wsgi.input": io.BytesIO(body), "wsgi.input_terminated": terminated},
+    )
+
+
+def test_413_for_a_chunked_body_over_the_limit(client, signed_in, zoho):
+    before = _emulator_count(zoho, "/crm/v8/Leads")
+    body = json.dumps({"Last_Name": "x", "Description": "y" * 3_000_000}).encode()
+    response = _chunked(client, body)
+    assert response.status_code == 413
+    assert response.json()["error"]["code"] == "TOO_LARGE"
+    assert _emulator_count(zoho, "/crm/v8/Leads") == before
+
+
+def test_a_small_chunked_body_is_read(client, signed_in):
+    response = _chunked(client, json.dumps({"Last_Name": "Chunked"}).encode())
+    assert response.status_code == 201, response.content
+    created = client.get(f"/crm/api/Leads/{response.json()['data']['id']}/")
+    assert created.json()["data"]["Last_Name"] == "Chunked"
+
+
+def test_411_for_a_chunked_body_the_server_does_not_end(client, signed_in):
+    response = _chunked(client, b'{"Last_Name": "x"}', terminated=False)
+    assert response.status_code == 411
+    assert "Content-Length" in response.json()["error"]["message"]
 
 
 @pytest.mark.parametrize("method", ["post", "patch"])

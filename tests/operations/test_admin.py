@@ -303,3 +303,23 @@ def test_deleting_a_django_user_in_the_admin_revokes_its_connections(
     assert not ZohoConnection.objects.exists()
     alive = {t["token"]: t["alive"] for t in zoho.client.tokens()["refresh_tokens"]}
     assert alive[token] is False
+
+
+@pytest.mark.parametrize(
+    ("url", "query"),
+    [
+        (CHANGELIST, {"q": "a\x00b"}),
+        (CHANGELIST, {"email": "\x00"}),
+        (CHANGELIST, {"data_center__exact": "eu\x00"}),
+        (CHANGELIST, {"email\x00": "x"}),
+        (reverse("admin:accounts_pendingrevocation_changelist"), {"q": "\x00"}),
+        (reverse("admin:auth_user_changelist"), {"username__startswith": "\x00"}),
+        (reverse("admin:auth_user_changelist"), {"q": "\x00"}),
+    ],
+)
+def test_a_nul_character_in_an_admin_filter_or_search_is_a_clear_400(admin_client, url, query):
+    """PostgreSQL refuses text with NUL (psycopg2: "A string literal cannot contain NUL");
+    the admin used to pass it on and answer 500 (this test runs in both passes)."""
+    response = admin_client.get(url, query)
+    assert response.status_code == 400
+    assert "NUL character" in response.text

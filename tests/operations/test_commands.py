@@ -197,3 +197,12 @@ def test_zoho_revoke_queues_the_revocation_when_zoho_cannot_revoke(zoho, connect
 def test_zoho_revoke_needs_exactly_one_connection(zoho, db, args):
     with pytest.raises(CommandError):
         call_command("zoho_revoke", *args)
+
+
+def test_refresh_tokens_json_reports_are_json_lines(zoho, connections, capsys):
+    connections(2)
+    call_command("zoho_refresh_tokens", "--json", "--all")
+    call_command("zoho_refresh_tokens", "--json", "--all")
+    lines = capsys.readouterr().out.splitlines()
+    assert len(lines) == 2  # one object per run, one line each: refresh.jsonl
+    assert [json.loads(line)["total"] for line in lines] == [2, 2]

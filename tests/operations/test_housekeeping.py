@@ -371,3 +371,14 @@ def test_two_hosts_running_housekeeping_at_once_revoke_each_token_once(zoho, con
     assert all(r["attempted"] > 0 for r in reports)  # both took part
     assert zoho.client.stats()["revoke_calls"] - before == 40  # none attempted twice
     assert not PendingRevocation.objects.exists()
+
+
+def test_json_reports_appended_run_after_run_are_json_lines(zoho, connections, capsys):
+    """Cron appends each run's report to one file (README: housekeeping.jsonl): each
+    report is exactly one line, one JSON object."""
+    connections(1)
+    for _ in range(2):
+        call_command("zoho_housekeeping", "--json")
+    lines = capsys.readouterr().out.splitlines()
+    assert len(lines) == 2
+    assert all(set(json.loads(line)) >= {"revocations", "seconds"} for line in lines)

@@ -167,3 +167,18 @@ def test_showing_the_admin_sign_in_form_is_not_counted(settings):
     assert _admin_attempt("192.0.2.7", "nobody", "x") == 429
     page = Client(REMOTE_ADDR="192.0.2.7").post("/admin/login/", {"username": "a"})
     assert "Too many sign-in attempts" in page.text
+
+
+def test_the_admin_user_name_counter_reads_the_name_as_djangos_form_does(settings):
+    """`ｒtadmin` (a fullwidth r) signs in as `rtadmin`: Django's form NFKC-normalises the
+    name. It must count against `rtadmin`'s attempts, not open a fresh counter."""
+    settings.ADMIN_LOGIN_RATE_LIMIT = (3, 60)
+    get_user_model().objects.create_superuser("rtadmin", "rt@example.com", "right-password")
+    # The premise: Django itself takes the fullwidth spelling for the account.
+    assert _admin_attempt("192.0.2.20", "\uff52tadmin", "right-password") == 302
+    guesses = ["rtadmin", "\uff52tadmin", " RTADMIN ", "\uff32\uff34admin"]
+    answers = [_admin_attempt(f"192.0.2.{30 + i}", name, "guess") for i, name in enumerate(guesses)]
+    # Four addresses, four spellings, one account: the first attempt above plus two guesses
+    # reach the limit of 3, the rest are refused without a password check.
+    assert answers == [200, 200, 429, 429]
+    assert _admin_attempt("192.0.2.40", "\uff52tadmin", "right-password") == 429

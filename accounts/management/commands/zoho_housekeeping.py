@@ -30,7 +30,7 @@ class Command(BaseCommand):
             raise CommandError("--refresh-log-days must be from 0 to 36500.")
         report = housekeeping.housekeeping_run(refresh_log_days=days)
         if options["json"]:
-            self.stdout.write(json.dumps(report.as_dict(), indent=2))
+            self.stdout.write(json.dumps(report.as_dict()))  # one line: JSON Lines in a log
         else:
             revoked = report.revocations
             self.stdout.write(

@@ -103,7 +103,7 @@ class Command(BaseCommand):
             progress=ProgressLine(self.stderr) if show_progress else None,
         )
         if options["json"]:
-            self.stdout.write(json.dumps(report.as_dict(), indent=2))
+            self.stdout.write(json.dumps(report.as_dict()))  # one line: JSON Lines in a log
         else:
             self.write_summary(report, verbose=options["verbosity"] > 1)
         if report.failed:
