@@ -13,7 +13,9 @@ PATRICIA = "patricia.boyle@zylker-traders.com"
 
 
 def _showcase():
-    return next(iter(state.pristine_records("720019234")[0]["Leads"].values()))
+    """The first seeded lead with a value of every type (after the locked and pending ones)."""
+    leads = state.pristine_records("720019234")[0]["Leads"].values()
+    return next(rec for rec in leads if rec.get("Proposal"))
 
 
 def _loaded_images(page) -> list[int]:

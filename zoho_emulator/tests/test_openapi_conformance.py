@@ -60,8 +60,10 @@ LEADS_READ_ONLY = (PATRICIA, "ZohoCRM.modules.leads.READ")
 RESTRICTED = (DANA, FULL_SCOPE)  # Dana's profile: no Quotes at all, Accounts read only
 BIG_ORG = (TOM, FULL_SCOPE)  # Thamesgate: 2,600 Leads
 FILES = (PATRICIA, FULL_SCOPE + ",ZohoCRM.files.READ")
-# The first seeded lead: it has a value of every field type (zoho_emulator/field_types.py).
-SHOWCASE = next(iter(pristine_records("720019234")[0]["Leads"]))
+# The first lead with a value of every field type (zoho_emulator/field_types.py), with a photo.
+SHOWCASE = next(
+    rid for rid, rec in pristine_records("720019234")[0]["Leads"].items() if rec.get("Proposal")
+)
 
 
 @dataclass(frozen=True)
