@@ -28,7 +28,7 @@ def test_an_unreachable_broker_fails_readiness_by_name(celery_broker):
     assert status == 503
     assert body == {
         "status": "unavailable",
-        "checks": {"database": "ok", "cache": "ok", "broker": "unavailable"},
+        "checks": {"database": "ok", "cache": "ok", "tokens": "ok", "broker": "unavailable"},
     }
 
 

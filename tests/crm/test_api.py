@@ -588,7 +588,7 @@ def test_413_for_a_chunked_body_over_the_limit(client, signed_in, zoho):
 
 
 def test_a_small_chunked_body_is_read(client, signed_in):
-    response = _chunked(client, json.dumps({"Last_Name": "Chunked"}).encode())
+    response = _chunked(client, json.dumps({"Last_Name": "Chunked", "Company": "Zylker"}).encode())
     assert response.status_code == 201, response.content
     created = client.get(f"/crm/api/Leads/{response.json()['data']['id']}/")
     assert created.json()["data"]["Last_Name"] == "Chunked"

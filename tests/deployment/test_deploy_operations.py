@@ -155,7 +155,7 @@ def _gunicorn(app_dir: Path, tmp_path: Path, **env: str) -> tuple[subprocess.Pop
     port = harness.free_port()
     process = subprocess.Popen(
         [harness.GUNICORN, "-c", str(DEPLOY / "gunicorn.conf.py"), "--bind",
-         f"127.0.0.1:{port}", "--workers", "2", "--pythonpath", str(app_dir),
+         f"127.0.0.1:{port}", "--workers", "2", "--pythonpath", f"{app_dir},{ROOT}",
          "--error-logfile", str(tmp_path / "error.log"), "--access-logfile", "-",
          "reload_probe:application"],
         cwd=tmp_path,
