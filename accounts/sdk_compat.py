@@ -52,27 +52,45 @@ class Internal:
 # What the portal replaces.
 REPLACED = (
     Internal(
-        "zohocrmsdk.src.com.zoho.api.authenticator.oauth_token", "", "requests", None,
+        "zohocrmsdk.src.com.zoho.api.authenticator.oauth_token",
+        "",
+        "requests",
+        None,
         "accounts/zoho_http.py routes the SDK's token calls through pooled sessions with timeouts",
     ),
     Internal(
-        "zohocrmsdk.src.com.zoho.crm.api.util.api_http_connector", "", "requests", None,
+        "zohocrmsdk.src.com.zoho.crm.api.util.api_http_connector",
+        "",
+        "requests",
+        None,
         "accounts/zoho_http.py routes the SDK's API calls through pooled sessions with timeouts",
     ),
     Internal(
-        _INITIALIZER, "Initializer", "get_json", ("file_path",),
+        _INITIALIZER,
+        "Initializer",
+        "get_json",
+        ("file_path",),
         "accounts/sdk_field_cache.py parses each field file once per version",
     ),
     Internal(
-        _UTILITY, "Utility", "write_to_file", ("file_path", "file_contents"),
+        _UTILITY,
+        "Utility",
+        "write_to_file",
+        ("file_path", "file_contents"),
         "accounts/sdk_field_cache.py writes field files atomically",
     ),
     Internal(
-        _UTILITY, "Utility", "get_fields", ("module_api_name", "handler_instance=None"),
+        _UTILITY,
+        "Utility",
+        "get_fields",
+        ("module_api_name", "handler_instance=None"),
         "accounts/sdk_field_cache.py reads known modules without the SDK's global lock",
     ),
     Internal(
-        _UTILITY, "Utility", "get_fields_info", ("module_api_name", "handler_instance=None"),
+        _UTILITY,
+        "Utility",
+        "get_fields_info",
+        ("module_api_name", "handler_instance=None"),
         "accounts/sdk_field_cache.py fetches related modules' fields outside the lock",
     ),
 )
@@ -83,7 +101,9 @@ RELIED_ON = (
     Internal(_INITIALIZER, "Initializer", "initializer", None, "accounts/zoho_sdk.py"),
     Internal(_INITIALIZER, "Initializer", "get_initializer", (), "accounts/token_store.py"),
     Internal(
-        _INITIALIZER, "Initializer", "switch_user",
+        _INITIALIZER,
+        "Initializer",
+        "switch_user",
         ("environment=None", "token=None", "sdk_config=None", "proxy=None"),
         "accounts/zoho_sdk.py builds the same thread-local state (`_switched`)",
     ),
@@ -94,15 +114,24 @@ RELIED_ON = (
     Internal(_UTILITY, "Utility", "get_file_name", (), "accounts/sdk_field_cache.py"),
     Internal(_UTILITY, "Utility", "fill_data_type", (), "accounts/sdk_field_cache.py"),
     Internal(
-        _UTILITY, "Utility", "verify_module_api_name", ("module_api_name",),
+        _UTILITY,
+        "Utility",
+        "verify_module_api_name",
+        ("module_api_name",),
         "accounts/sdk_field_cache.py",
     ),
     Internal(
-        _UTILITY, "Utility", "set_handler_api_path", ("module_api_name", "handler_instance"),
+        _UTILITY,
+        "Utility",
+        "set_handler_api_path",
+        ("module_api_name", "handler_instance"),
         "accounts/sdk_field_cache.py",
     ),
     Internal(
-        _UTILITY, "Utility", "get_fields_details", ("module_api_name",),
+        _UTILITY,
+        "Utility",
+        "get_fields_details",
+        ("module_api_name",),
         "accounts/sdk_field_cache.py",
     ),
 )
@@ -131,8 +160,10 @@ def version_problem() -> str | None:
     version = installed_version()
     if version == EXPECTED_VERSION:
         return None
-    found = f"{SDK_DISTRIBUTION} {version} is installed" if version else (
-        f"{SDK_DISTRIBUTION} is not installed"
+    found = (
+        f"{SDK_DISTRIBUTION} {version} is installed"
+        if version
+        else (f"{SDK_DISTRIBUTION} is not installed")
     )
     return (
         f"{found}, but the portal replaces SDK internals written for "
@@ -195,7 +226,7 @@ def problems() -> list[str]:
 
 HINT = (
     f"Install the release the portal was written for (pip install -r requirements.txt: "
-    f"{SDK_DISTRIBUTION}=={EXPECTED_VERSION}), or follow README \"Upgrading the Zoho SDK\"."
+    f'{SDK_DISTRIBUTION}=={EXPECTED_VERSION}), or follow README "Upgrading the Zoho SDK".'
 )
 
 

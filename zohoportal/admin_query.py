@@ -28,7 +28,7 @@ class AdminQueryMiddleware:
         if request.path_info.startswith(reverse("admin:index")) and _has_nul(request.GET):
             return HttpResponseBadRequest(
                 f"<!doctype html><title>Bad request</title><h1>Bad request</h1>"
-                f"<p>{escape(MESSAGE)}</p><p><a href=\"{escape(request.path)}\">Without "
+                f'<p>{escape(MESSAGE)}</p><p><a href="{escape(request.path)}">Without '
                 "filters</a></p>",
                 content_type="text/html; charset=utf-8",
             )

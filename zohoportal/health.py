@@ -59,7 +59,6 @@ def _tokens() -> None:
         raise NotReady(str(error)) from None
 
 
-
 _state_lock = threading.Lock()
 _failing: dict[str, str] = {}  # this process's last verdict: {check: reason}
 

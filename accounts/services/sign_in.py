@@ -170,9 +170,10 @@ def _refused_client(
     the problem, and the person can simply sign in again (400); if not, the operator must
     fix the configuration (502, logged as an error naming the settings).
     """
-    if error.detail == "invalid_client" and zoho_oauth.client_accepted(
-        data_center=data_center.key
-    ) is not False:
+    if (
+        error.detail == "invalid_client"
+        and zoho_oauth.client_accepted(data_center=data_center.key) is not False
+    ):
         logger.warning(
             "sign-in code refused by Zoho's %s accounts server (invalid_client) although it "
             "accepts the portal's client: a code issued by another data center (a replayed "

@@ -93,9 +93,7 @@ def test_a_disconnect_with_the_broker_down_keeps_the_revocation(
     assert _alive(zoho, connection.refresh_token)
 
 
-def test_without_a_broker_the_revocation_is_tried_in_the_request(
-    client, zoho, demo_users, connect
-):
+def test_without_a_broker_the_revocation_is_tried_in_the_request(client, zoho, demo_users, connect):
     """No CELERY_BROKER_URL (the test settings): Celery runs eagerly, as before."""
     user = demo_users["by_dc"]["us"][0]
     connection = connect(user["email"])

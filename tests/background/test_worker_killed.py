@@ -60,10 +60,20 @@ def _manage(env: dict, *args: str) -> str:
 def _worker(env: dict, log: Path) -> subprocess.Popen:
     return subprocess.Popen(
         [
-            sys.executable, "-m", "celery", "-A", "zohoportal", "worker",
-            "--pool=prefork", "--concurrency=1", "--loglevel=INFO",
-            "--without-mingle", "--without-gossip", "--without-heartbeat",
-            "--hostname", f"killed-test-{uuid.uuid4().hex[:6]}@%h",
+            sys.executable,
+            "-m",
+            "celery",
+            "-A",
+            "zohoportal",
+            "worker",
+            "--pool=prefork",
+            "--concurrency=1",
+            "--loglevel=INFO",
+            "--without-mingle",
+            "--without-gossip",
+            "--without-heartbeat",
+            "--hostname",
+            f"killed-test-{uuid.uuid4().hex[:6]}@%h",
         ],
         cwd=ROOT,
         env=env,
@@ -117,7 +127,9 @@ def test_a_worker_killed_mid_job_loses_nothing(tmp_path):
                 "job = services.job_create(owner=owner, kind='demo.steps',\n"
                 f"    params={{'steps': {STEPS}, 'step_seconds': 0.5}})\n"
                 "print(job.pk)",
-            ).strip().splitlines()[-1]
+            )
+            .strip()
+            .splitlines()[-1]
         )
         assert _job(db, job_id)[0] == "queued"
 

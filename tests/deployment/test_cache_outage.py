@@ -168,7 +168,10 @@ def test_the_portal_serves_without_its_cache(portal, outage, zoho, demo_users):
     }
     created = [
         person.http.post(
-            f"{url}/crm/api/Leads/", json={"Last_Name": name, "Company": "Zylker"}, headers=headers, timeout=60
+            f"{url}/crm/api/Leads/",
+            json={"Last_Name": name, "Company": "Zylker"},
+            headers=headers,
+            timeout=60,
         )
         for _ in range(3)
     ]

@@ -141,14 +141,14 @@ def test_nginx_keeps_a_sane_incoming_request_id_and_replaces_anything_else(nginx
 
 
 # --- gunicorn -----------------------------------------------------------------------------------
-PROBE_APP = '''
+PROBE_APP = """
 VERSION = {version!r}
 
 
 def application(environ, start_response):
     start_response("200 OK", [("Content-Type", "text/plain")])
     return [VERSION.encode()]
-'''
+"""
 
 
 def _gunicorn(app_dir: Path, tmp_path: Path, **env: str) -> tuple[subprocess.Popen, str]:

@@ -118,6 +118,7 @@ def test_planted_secrets_never_reach_the_portals_log(
     zoho_oauth.token_revoke_quietly(
         data_center="us", refresh_token=PLANTED_REVOKE, what="the planted refresh token"
     )
+
     # An error whose message holds a callback URL, logged with its traceback (a 500).
     def broken(session, *, state):
         raise RuntimeError(f"cannot use /accounts/callback/?code={PLANTED_CODE}&state={state}")
@@ -162,8 +163,7 @@ def test_planted_secrets_never_reach_the_portals_log(
     [
         (
             '"GET /accounts/callback/?code=1000.abc&state=xyz&location=eu HTTP/1.1" 302 0',
-            '"GET /accounts/callback/?code=[Filtered]&state=[Filtered]&location=eu HTTP/1.1" '
-            "302 0",
+            '"GET /accounts/callback/?code=[Filtered]&state=[Filtered]&location=eu HTTP/1.1" 302 0',
         ),
         ("Authorization: Bearer abc.def", "Authorization: [Filtered]"),
         ("{'HTTP_COOKIE': 'sessionid=a; csrftoken=b'}", "{'HTTP_COOKIE': '[Filtered]'}"),
@@ -259,9 +259,7 @@ def test_through_gunicorn_every_line_is_json_with_a_request_id_and_no_secret(jso
         django_line = next(r for r in records if r["message"] == message)
         assert (django_line["level"], django_line["request_id"]) == ("WARNING", request_id)
         access_line = next(
-            r
-            for r in records
-            if r["logger"] == "gunicorn.access" and r["request_id"] == request_id
+            r for r in records if r["logger"] == "gunicorn.access" and r["request_id"] == request_id
         )
         assert access_line["status"] == response.status_code
         assert access_line["path"] == message.split(": ", 1)[1]

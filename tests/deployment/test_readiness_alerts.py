@@ -31,14 +31,10 @@ def _probe() -> tuple[int, dict]:
 
 
 def _health_lines(caplog) -> list[tuple[str, str]]:
-    return [
-        (r.levelname, r.getMessage()) for r in caplog.records if r.name == "zohoportal.health"
-    ]
+    return [(r.levelname, r.getMessage()) for r in caplog.records if r.name == "zohoportal.health"]
 
 
-def test_a_failing_probe_mails_nobody_logs_no_error_and_alerts_on_changes_only(
-    settings, caplog
-):
+def test_a_failing_probe_mails_nobody_logs_no_error_and_alerts_on_changes_only(settings, caplog):
     settings.ADMINS = [("Ops", "ops@example.com")]
     caplog.set_level(logging.INFO)
     settings.CACHES = BROKEN_CACHE
@@ -75,9 +71,7 @@ def stored(connect, demo_users):
     return [connect(user["email"], client=None) for user in users]
 
 
-def test_readiness_fails_naming_tokens_when_the_keys_cannot_read_them(
-    stored, settings, caplog
-):
+def test_readiness_fails_naming_tokens_when_the_keys_cannot_read_them(stored, settings, caplog):
     caplog.set_level(logging.INFO)
     assert _probe() == (
         200,
