@@ -288,7 +288,8 @@ def _values_context(
         shown_modules=shown,
         currency_symbol=symbol,
         subform_fields=subforms,
-        can_edit=module.editable,
+        # no file added or removed where Zoho would refuse it (a locked or unapproved record)
+        can_edit=module.editable and not record_state.blocked(record),
     )
 
 

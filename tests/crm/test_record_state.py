@@ -49,6 +49,7 @@ def test_the_record_page_says_why_and_offers_no_edit_or_delete(
     assert words in text and f'data-code="{code}"' in text
     assert f"/crm/{module}/{record_id}/edit/" not in text
     assert f"/crm/{module}/{record_id}/delete/" not in text
+    assert f"/crm/{module}/{record_id}/files/" not in text  # no file to add or remove either
     for action in ("edit", "delete"):
         refused = client.get(f"/crm/{module}/{record_id}/{action}/")
         assert refused.status_code == 409, action
@@ -63,6 +64,7 @@ def test_an_ordinary_record_still_offers_edit_and_delete(client, us):
         assert "record-blocked" not in text
         assert f"/crm/Leads/{record_id}/edit/" in text
         assert f"/crm/Leads/{record_id}/delete/" in text
+        assert f"/crm/Leads/{record_id}/files/" in text  # a file may be added (Leads have file fields)
 
 
 @pytest.mark.parametrize(("index", "code"), [(0, "RECORD_LOCKED"), (1, "NOT_APPROVED")])
