@@ -60,6 +60,8 @@ MIDDLEWARE = [
     "zohoportal.request_id.RequestIdMiddleware",
     # /healthz and /readyz: before the HTTPS redirect, ALLOWED_HOSTS, sessions and CSRF.
     "zohoportal.health.HealthCheckMiddleware",
+    # /metrics (to the METRICS_TOKEN holder only) and the request counts (zohoportal/metrics.py).
+    "zohoportal.metrics.MetricsMiddleware",
     "django.middleware.security.SecurityMiddleware",
     "zohoportal.middleware.ContentSecurityPolicyMiddleware",
     # Static files from the app server itself (gunicorn), compressed and cache-busted.
@@ -393,3 +395,8 @@ if SENTRY_DSN:
         release=env.str("SENTRY_RELEASE", default=""),
         traces_sample_rate=env.float("SENTRY_TRACES_SAMPLE_RATE", default=0.0),
     )
+
+# Prometheus metrics at /metrics, only for `Authorization: Bearer <METRICS_TOKEN>` (anyone
+# else gets the normal 404); unset, /metrics is off. Several gunicorn workers: set
+# PROMETHEUS_MULTIPROC_DIR too (README "Metrics", zohoportal/metrics.py).
+METRICS_TOKEN = env.str("METRICS_TOKEN", default="")
