@@ -24,6 +24,7 @@ from typing import Any
 
 from django.core.cache import cache
 
+from zohoportal import metrics
 from zohoportal.cache import CACHE_ERRORS, _unavailable
 
 KEEP_SECONDS = 2 * 24 * 3600  # today's and yesterday's counts
@@ -86,6 +87,7 @@ def spent(method: str, url: str, body: Any, status: int) -> None:
     credits = weight(method, url, body)
     if not credits:
         return
+    metrics.credits_used(credits)  # the /metrics counter, by data center
     key = _key(org_pk)
     try:
         try:

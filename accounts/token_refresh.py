@@ -25,6 +25,8 @@ from django.db import OperationalError, transaction
 from django.db import connection as db_connection
 from django.utils import timezone
 
+from zohoportal import metrics
+
 from . import datacenters, zoho_oauth
 from .models import TokenRefreshLog, ZohoConnection
 
@@ -253,6 +255,7 @@ def refresh_locked(
         duration_ms=int((time.monotonic() - started) * 1000),
         trigger=trigger,
     )
+    metrics.refresh_observe(locked.data_center, trigger, str(outcome))
     if error is not None:
         logger.warning("refresh of connection %s: %s (%s)", locked.pk, outcome, reason)
     return error

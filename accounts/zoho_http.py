@@ -11,6 +11,7 @@ drops the pooling.
 from __future__ import annotations
 
 import threading
+import time
 import types
 import urllib.request
 from typing import Any
@@ -18,6 +19,7 @@ from typing import Any
 import requests
 from django.conf import settings
 
+from zohoportal import metrics
 from zohoportal.text import json_without_lone_surrogates
 
 from . import api_credits
@@ -51,10 +53,19 @@ def request(method: str, url: str, **kwargs: Any) -> requests.Response:
     kwargs.setdefault("timeout", timeout())
     if kwargs["timeout"] is None:  # the SDK passes timeout=None when none is configured
         kwargs["timeout"] = timeout()
-    if getattr(settings, "ZOHO_HTTP_KEEPALIVE", True):
-        response = session().request(method, url, **kwargs)
-    else:
-        response = requests.request(method, url, **kwargs)  # noqa: S113 - timeout set above
+    started = time.monotonic()
+    try:
+        if getattr(settings, "ZOHO_HTTP_KEEPALIVE", True):
+            response = session().request(method, url, **kwargs)
+        else:
+            response = requests.request(method, url, **kwargs)  # noqa: S113 - timeout set above
+    except requests.Timeout:
+        metrics.zoho_call_observe("timeout", time.monotonic() - started)
+        raise
+    except requests.RequestException:
+        metrics.zoho_call_observe("error", time.monotonic() - started)
+        raise
+    metrics.zoho_call_observe(str(response.status_code), time.monotonic() - started)
     api_credits.spent(method, url, kwargs.get("data", kwargs.get("json")), response.status_code)
     # A value stored at Zoho with a lone surrogate ("x\ud800") must not fail every page
     # that shows it: it arrives with U+FFFD in its place.

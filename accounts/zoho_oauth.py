@@ -23,6 +23,8 @@ from django.conf import settings
 from django.db import DatabaseError
 from django.views.decorators.debug import sensitive_variables
 
+from zohoportal import metrics
+
 from . import datacenters, zoho_http
 
 THROTTLE_ERROR = "Access Denied"
@@ -181,7 +183,8 @@ def token_exchange(
         fields["redirect_uri"] = redirect_uri
     if code_verifier:
         fields["code_verifier"] = code_verifier
-    return _token_response(_token_request(data_center, fields))
+    with metrics.zoho_call(data_center, "token_exchange"):
+        return _token_response(_token_request(data_center, fields))
 
 
 @sensitive_variables("refresh_token", "body")
@@ -190,9 +193,12 @@ def token_refresh(*, data_center: str, refresh_token: str) -> TokenResponse:
 
     The answer carries no refresh token: Zoho's refresh tokens never change.
     """
-    answer = _token_response(
-        _token_request(data_center, {"grant_type": "refresh_token", "refresh_token": refresh_token})
-    )
+    with metrics.zoho_call(data_center, "token_refresh"):
+        answer = _token_response(
+            _token_request(
+                data_center, {"grant_type": "refresh_token", "refresh_token": refresh_token}
+            )
+        )
     return TokenResponse(
         access_token=answer.access_token,
         expires_in=answer.expires_in,
@@ -237,7 +243,8 @@ def token_revoke(*, data_center: str, refresh_token: str) -> None:
     revoke token request will not be executed and you will receive an HTTP status code
     400" (no body documented): that answer raises `InvalidToken`, the token is dead."""
     url = datacenters.get(data_center).revoke_url
-    response = _send(url, {"token": refresh_token})
+    with metrics.zoho_call(data_center, "token_revoke"):
+        response = _send(url, {"token": refresh_token})
     if response.status_code == 400:
         try:
             code = response.json().get("error")

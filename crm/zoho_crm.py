@@ -72,6 +72,7 @@ from zohocrmsdk.src.com.zoho.crm.api.util.choice import Choice
 
 from accounts import api_credits, token_crypto, token_refresh, zoho_sdk
 from accounts.models import ZohoConnection
+from zohoportal import metrics
 
 from . import record_state
 from .errors import CrmError, no_permission, zoho_failed, zoho_timed_out
@@ -110,10 +111,17 @@ def run(connection: ZohoConnection, call: Callable[[], T], *, write: bool = Fals
 
     `write` marks a call that changes records: if Zoho does not answer in time the change
     may still have been made, so the error says to check before trying again.
+    Every HTTP call made inside is counted under the name of the function that defined
+    `call` (`record_list`, ...; zohoportal/metrics.py).
     """
+    operation = _operation(call)
     for attempt in (1, 2):
         try:
-            with zoho_sdk.activated(connection) as active, api_credits.counting(connection):
+            with (
+                metrics.zoho_call(connection.data_center, operation),
+                zoho_sdk.activated(connection) as active,
+                api_credits.counting(connection),
+            ):
                 used_token = active.access_token
                 try:
                     return _throttle_retried(call)
@@ -151,6 +159,12 @@ def _throttle_retried(call: Callable[[], T]) -> T:
         logger.info("Zoho: too many calls in flight for the org; trying once more")
     time.sleep(CONCURRENCY_RETRY_DELAY)
     return call()
+
+
+def _operation(call: Callable) -> str:
+    """`record_list` for the `call` defined in `record_list` (a bounded metrics label)."""
+    name = getattr(call, "__qualname__", "") or ""
+    return name.split(".", 1)[0] if ".<locals>." in name else "other"
 
 
 # Calls of one page fanned out at once: Zoho caps concurrent API calls per org by edition

@@ -52,3 +52,25 @@ loglevel = os.environ.get("GUNICORN_LOG_LEVEL", "info")
 # with the request id, and scrubbed of secrets like every other line
 # (zohoportal/gunicorn_logging.py).
 logger_class = "zohoportal.gunicorn_logging.Logger"
+
+# Prometheus metrics from every worker (README "Metrics"): with PROMETHEUS_MULTIPROC_DIR set
+# (in the environment, e.g. the unit's EnvironmentFile), each worker writes its counts to
+# files there and /metrics adds them all up. The directory is emptied when gunicorn starts
+# (one directory per instance: never share it between two instances), and a worker that
+# exits is marked dead; its counts stay in the sums, as a counter's should.
+_metrics_dir = os.environ.get("PROMETHEUS_MULTIPROC_DIR", "")
+
+
+def on_starting(server):
+    if _metrics_dir:
+        os.makedirs(_metrics_dir, exist_ok=True)
+        for name in os.listdir(_metrics_dir):
+            if name.endswith(".db"):
+                os.remove(os.path.join(_metrics_dir, name))
+
+
+def child_exit(server, worker):
+    if _metrics_dir:
+        from prometheus_client import multiprocess
+
+        multiprocess.mark_process_dead(worker.pid, _metrics_dir)

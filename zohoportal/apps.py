@@ -9,3 +9,6 @@ class PortalConfig(AppConfig):
 
     def ready(self) -> None:
         from . import checks  # noqa: F401 - registers the deployment checks
+        from .metrics import connect_celery_signals
+
+        connect_celery_signals()  # task outcomes, when Celery is installed

@@ -62,6 +62,8 @@ MIDDLEWARE = [
     "zohoportal.request_id.RequestIdMiddleware",
     # /healthz and /readyz: before the HTTPS redirect, ALLOWED_HOSTS, sessions and CSRF.
     "zohoportal.health.HealthCheckMiddleware",
+    # /metrics (to the METRICS_TOKEN holder only) and the request counts (zohoportal/metrics.py).
+    "zohoportal.metrics.MetricsMiddleware",
     "django.middleware.security.SecurityMiddleware",
     "zohoportal.middleware.ContentSecurityPolicyMiddleware",
     # Static files from the app server itself (gunicorn), compressed and cache-busted.
@@ -485,3 +487,7 @@ CELERY_BEAT_SCHEDULE = {
         "schedule": env.float("CELERY_HOUSEKEEPING_EVERY", default=300.0),
     },
 }
+# Prometheus metrics at /metrics, only for `Authorization: Bearer <METRICS_TOKEN>` (anyone
+# else gets the normal 404); unset, /metrics is off. Several gunicorn workers: set
+# PROMETHEUS_MULTIPROC_DIR too (README "Metrics", zohoportal/metrics.py).
+METRICS_TOKEN = env.str("METRICS_TOKEN", default="")
