@@ -64,7 +64,7 @@ def test_an_ordinary_record_still_offers_edit_and_delete(client, us):
         assert "record-blocked" not in text
         assert f"/crm/Leads/{record_id}/edit/" in text
         assert f"/crm/Leads/{record_id}/delete/" in text
-        assert f"/crm/Leads/{record_id}/files/" in text  # a file may be added (Leads have file fields)
+        assert f"/crm/Leads/{record_id}/files/" in text  # Leads have file fields
 
 
 @pytest.mark.parametrize(("index", "code"), [(0, "RECORD_LOCKED"), (1, "NOT_APPROVED")])
