@@ -187,4 +187,9 @@ def _table(field: Field, rows: list, ctx: Context) -> dict | None:
                 href = link["href"] if link else None
             cells.append({"text": text, "href": href})
         body.append(cells)
-    return {"kind": "table", "columns": [c.label for c in columns], "rows": body}
+    return {
+        "kind": "table",
+        "label": field.label,
+        "columns": [c.label for c in columns],
+        "rows": body,
+    }

@@ -461,6 +461,13 @@ if CELERY_BROKER_URL.startswith(("redis://", "rediss://")):
     CELERY_BROKER_TRANSPORT_OPTIONS.update(
         socket_timeout=CELERY_BROKER_CONNECTION_TIMEOUT,
         socket_connect_timeout=CELERY_BROKER_CONNECTION_TIMEOUT,
+        # kombu looks for unacknowledged tasks past the visibility timeout every 10 s but
+        # scans Redis only every 10th time (about every 100 s): scan each time, at most every
+        # visibility timeout, so a killed worker's task is handed out again soon after it.
+        unacked_restore_throttle=1,
+        unacked_restore_interval=max(
+            1, min(10, CELERY_BROKER_TRANSPORT_OPTIONS["visibility_timeout"])
+        ),
     )
     if env.str("CELERY_KEY_PREFIX", default=""):  # several portals on one Redis database
         CELERY_BROKER_TRANSPORT_OPTIONS["global_keyprefix"] = env.str("CELERY_KEY_PREFIX")
