@@ -733,10 +733,8 @@ def module_sections(*, connection: ZohoConnection, module: Module) -> list[Secti
     if module.layout is not None:  # the layout chosen for this record (`with_layout`)
         layout = module.layout["sections"]
     else:
-        layout = _cached(
-            f"crm:layout:{connection.pk}:{module.api_name}",
-            lambda: zoho_crm.layout_sections(connection, module.api_name),
-        )
+        found = module_layouts(connection=connection, module=module.api_name)
+        layout = found[0]["sections"] if found else []  # the default layout
     placed: set[str] = set()
     sections = []
     for entry in layout:

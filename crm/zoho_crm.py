@@ -1028,43 +1028,6 @@ def record_delete(connection: ZohoConnection, module: str, record_id: int) -> di
 
 
 # --- navigation reads: layouts, related lists, related records, counts ---------------------
-def layout_sections(connection: ZohoConnection, module: str) -> list[dict]:
-    """The sections of the module's active layout, in Zoho's order, as
-    {"label", "api_name", "subform", "fields": [api names in the section's order]}."""
-
-    def call():
-        params = ParameterMap()
-        params.add(GetLayoutsParam.module, module)
-        body = _check(LayoutsOperations().get_layouts(params))
-        if body is None:
-            return []
-        if not isinstance(body, LayoutsWrapper):
-            raise zoho_failed()
-        layouts = body.get_layouts() or []
-        active = next((lay for lay in layouts if _value(lay.get_status()) == "active"), None)
-        chosen = active or (layouts[0] if layouts else None)
-        if chosen is None:
-            return []
-        sections = sorted(chosen.get_sections() or [], key=lambda s: s.get_sequence_number() or 0)
-        return [
-            {
-                "label": s.get_display_label() or s.get_name() or "",
-                "api_name": s.get_api_name() or s.get_name() or "",
-                "subform": bool(s.get_issubformsection()),
-                "fields": [
-                    f.get_api_name()
-                    for f in sorted(
-                        s.get_fields() or [], key=lambda f: f.get_sequence_number() or 0
-                    )
-                    if f.get_api_name()
-                ],
-            }
-            for s in sections
-        ]
-
-    return run(connection, call)
-
-
 # Related lists Zoho's UI no longer shows (getRelatedLists examples): the portal skips them.
 HIDDEN_LIST_STATUSES = frozenset({"user_hidden", "scheduled_for_deletion", "system_hidden"})
 
