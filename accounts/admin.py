@@ -21,8 +21,9 @@ from django.utils.decorators import method_decorator
 from django.utils.html import format_html, format_html_join
 from django.views.decorators.debug import sensitive_post_parameters
 
-from . import api_credits, operations, revocations, services, token_crypto
-from .models import PendingRevocation, TokenRefreshLog, ZohoConnection, ZohoOrg
+from accounts import operations, revocations, services, token_crypto
+from accounts.models import PendingRevocation, TokenRefreshLog, ZohoConnection, ZohoOrg
+from zoho import credits as api_credits
 
 QUEUED = (
     "disconnected; Zoho could not be reached to revoke it, so the revocation is queued and "
@@ -297,7 +298,7 @@ class ZohoOrgAdmin(admin.ModelAdmin):
     @admin.display(description="API credits used today (UTC)")
     def api_credits_today(self, org: ZohoOrg) -> str:
         """What the portal spent of the org's Zoho API credits since midnight UTC, by
-        Zoho's weights (`accounts.api_credits`); the org's other apps spend from the same
+        Zoho's weights (`zoho.credits`); the org's other apps spend from the same
         allowance."""
         return f"{api_credits.used_today(org.pk):,}"
 

@@ -7,6 +7,7 @@ class AccountsConfig(AppConfig):
     default_auto_field = "django.db.models.BigAutoField"
 
     def ready(self) -> None:
-        from . import datacenters, signals  # noqa: F401 - connects the receivers
+        from accounts import signals  # noqa: F401 - connects the receivers
+        from zoho import datacenters
 
         datacenters.check_configuration()  # at start-up, gunicorn included

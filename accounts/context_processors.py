@@ -2,7 +2,7 @@
 
 from django.conf import settings
 
-from . import selectors
+from accounts import selectors
 
 
 def zoho(request) -> dict:

@@ -24,8 +24,9 @@ from django.conf import settings
 from django.contrib.sessions.models import Session
 from django.utils import timezone
 
-from . import revocations, sdk_field_cache
-from .models import TokenRefreshLog, ZohoConnection
+from accounts import revocations
+from accounts.models import TokenRefreshLog, ZohoConnection
+from zoho import field_cache as sdk_field_cache
 
 DELETE_BATCH = 1000
 _CONNECTION_DIR = re.compile(r"connection-([0-9]{1,19})")

@@ -5,13 +5,13 @@ from __future__ import annotations
 from django.utils.functional import SimpleLazyObject
 from zohocrmsdk.src.com.zoho.crm.api.initializer import Initializer
 
-from . import selectors
+from accounts import selectors
 
 
 class ClearZohoSDKStateMiddleware:
     """Clears `Initializer.LOCAL.init` before and after every request.
 
-    `accounts.zoho_sdk.activated` already clears it on the way out; this makes a pooled
+    `zoho.sdk.activated` already clears it on the way out; this makes a pooled
     worker thread start each request clean even if some code path forgot to.
     """
 

@@ -9,7 +9,8 @@ from django.conf import settings
 from django.db import models
 from django.utils import timezone
 
-from . import datacenters, token_crypto
+from accounts import token_crypto
+from zoho import datacenters
 
 
 def token_digest(token: str) -> str:

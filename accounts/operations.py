@@ -33,8 +33,8 @@ from django.db import transaction
 from django.db.models import Q, QuerySet
 from django.utils import timezone
 
-from . import services, token_refresh
-from .models import TokenRefreshLog, ZohoConnection
+from accounts import services, token_refresh
+from accounts.models import TokenRefreshLog, ZohoConnection
 
 logger = logging.getLogger("zohoportal.accounts")
 
@@ -475,7 +475,8 @@ def connections_backfill_account_ids() -> BackfillReport:
     """
     from zohocrmsdk.src.com.zoho.crm.api.exception import SDKException
 
-    from . import token_crypto, zoho_sdk
+    from accounts import token_crypto
+    from zoho import sdk as zoho_sdk
 
     report = BackfillReport()
     for connection in ZohoConnection.objects.filter(zoho_account_id="").order_by("pk"):

@@ -27,8 +27,9 @@ from django.db.models import Min, Q
 from django.utils import timezone
 from django.views.decorators.debug import sensitive_variables
 
-from . import token_crypto, zoho_oauth
-from .models import PendingRevocation
+from accounts import token_crypto
+from accounts.models import PendingRevocation
+from zoho import oauth as zoho_oauth
 
 logger = logging.getLogger("zohoportal.accounts")
 
@@ -102,7 +103,7 @@ def revocation_dispatch(handle: Revocation, *, background: bool = True) -> None:
     if not background or runs_eagerly():
         revocation_attempt_queued(handle)
         return
-    from .tasks import revocation_attempt as task
+    from accounts.tasks import revocation_attempt as task
 
     try:
         task.delay(handle.token_digest)

@@ -12,7 +12,7 @@ from django.db import connection as db_connection
 from django.db.models import QuerySet
 from django.utils.crypto import constant_time_compare
 
-from .models import ZohoConnection, ZohoOrg
+from accounts.models import ZohoConnection, ZohoOrg
 
 SESSION_ACTIVE_KEY = "zoho_active_connection"
 

@@ -10,8 +10,10 @@ from django.db import transaction
 from django.db.models.signals import post_delete
 from django.dispatch import receiver
 
-from . import revocations, sdk_field_cache, zoho_sdk
-from .models import ZohoConnection
+from accounts import revocations
+from accounts.models import ZohoConnection
+from zoho import field_cache as sdk_field_cache
+from zoho import sdk as zoho_sdk
 
 logger = logging.getLogger("zohoportal.accounts")
 

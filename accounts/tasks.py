@@ -15,7 +15,7 @@ from celery import shared_task
 
 @shared_task(acks_late=True, reject_on_worker_lost=True, ignore_result=True)
 def revocation_attempt(token_digest: str) -> bool | None:
-    from . import revocations
+    from accounts import revocations
 
     handle = revocations.Revocation(token_digest=token_digest)
     revocations.revocation_attempt_queued(handle)
@@ -24,7 +24,7 @@ def revocation_attempt(token_digest: str) -> bool | None:
 
 @shared_task(acks_late=True, reject_on_worker_lost=True, ignore_result=True)
 def tokens_refresh_due() -> dict:
-    from . import operations
+    from accounts import operations
 
     report = operations.tokens_refresh_due(trigger="beat")
     return report.counts
@@ -32,6 +32,6 @@ def tokens_refresh_due() -> dict:
 
 @shared_task(acks_late=True, reject_on_worker_lost=True, ignore_result=True)
 def housekeeping_run() -> dict:
-    from . import housekeeping
+    from accounts import housekeeping
 
     return housekeeping.housekeeping_run().as_dict()

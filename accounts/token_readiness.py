@@ -20,7 +20,7 @@ import threading
 from cryptography.fernet import InvalidToken
 from django.conf import settings
 
-from . import token_crypto
+from accounts import token_crypto
 
 SAMPLE_SIZE = 5
 
@@ -44,7 +44,7 @@ def _readable(ciphertext: str) -> bool:
 
 def check() -> None:
     """Raises TokensUnreadable naming the connections whose tokens no configured key reads."""
-    from .models import ZohoConnection  # the health module loads before the apps are ready
+    from accounts.models import ZohoConnection  # the health module loads before the apps are ready
 
     global _last
     rows = list(

@@ -25,10 +25,10 @@ from django.db import OperationalError, transaction
 from django.db import connection as db_connection
 from django.utils import timezone
 
-from zohoportal import metrics
-
-from . import datacenters, zoho_oauth
-from .models import TokenRefreshLog, ZohoConnection
+from accounts.models import TokenRefreshLog, ZohoConnection
+from core import metrics
+from zoho import datacenters
+from zoho import oauth as zoho_oauth
 
 logger = logging.getLogger("zohoportal.accounts")
 

@@ -33,8 +33,8 @@ from zohocrmsdk.src.com.zoho.api.authenticator.store.token_store import TokenSto
 from zohocrmsdk.src.com.zoho.crm.api.initializer import Initializer
 from zohocrmsdk.src.com.zoho.crm.api.user_signature import UserSignature
 
-from . import datacenters
-from .models import ZohoConnection, token_digest
+from accounts.models import ZohoConnection, token_digest
+from zoho import datacenters
 
 logger = logging.getLogger("zohoportal.accounts")
 

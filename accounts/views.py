@@ -19,11 +19,10 @@ from django.views.decorators.http import (
     require_safe,
 )
 
+from accounts import selectors, services
+from accounts.models import ZohoConnection
+from core.ratelimit import rate_limited
 from crm import places
-
-from . import selectors, services
-from .models import ZohoConnection
-from .ratelimit import rate_limited
 
 
 def _error_page(request: HttpRequest, error: services.SignInError) -> HttpResponse:

@@ -127,7 +127,7 @@ def sdk_calls(connection, calls: int) -> tuple[list[float], list[list[str]]]:
     from zohocrmsdk.src.com.zoho.crm.api.parameter_map import ParameterMap
     from zohocrmsdk.src.com.zoho.crm.api.record import GetRecordsParam, RecordOperations
 
-    from accounts import zoho_sdk
+    from zoho import sdk as zoho_sdk
 
     timings, pages = [], []
     with zoho_sdk.activated(connection):
@@ -145,7 +145,7 @@ def sdk_calls(connection, calls: int) -> tuple[list[float], list[list[str]]]:
 def run_mode(emulator, connection, *, keepalive: bool, calls: int):
     from django.conf import settings
 
-    from accounts import zoho_http
+    from zoho import transport as zoho_http
 
     settings.ZOHO_HTTP_KEEPALIVE = keepalive
     # Start every keep-alive run with a fresh pool, so its one connection is counted.

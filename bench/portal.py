@@ -220,9 +220,9 @@ def seed_users(tokens: list[list[str]]) -> list[dict]:
     from django.contrib.sessions.backends.db import SessionStore
     from django.utils import timezone
 
-    from accounts import datacenters
     from accounts.models import ZohoConnection, ZohoOrg
     from accounts.services import SESSION_ACTIVE_KEY
+    from zoho import datacenters
 
     user_model = get_user_model()
     start = user_model.objects.count()

@@ -99,8 +99,8 @@ def fill(refresh_tokens: list[str]) -> None:
     from django.db import connection
     from django.utils import timezone
 
-    from accounts import datacenters
     from accounts.models import TokenRefreshLog, ZohoConnection, ZohoOrg
+    from zoho import datacenters
 
     with connection.cursor() as cursor:
         for model in (TokenRefreshLog, ZohoConnection):

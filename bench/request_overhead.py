@@ -68,9 +68,10 @@ def report(emulator, server, user, rounds: int, db_label: str) -> None:  # noqa:
     from zohocrmsdk.src.com.zoho.crm.api.parameter_map import ParameterMap
     from zohocrmsdk.src.com.zoho.crm.api.record import GetRecordsParam, RecordOperations
 
-    from accounts import datacenters, zoho_sdk
     from accounts.models import ZohoConnection
     from crm import records
+    from zoho import datacenters
+    from zoho import sdk as zoho_sdk
 
     def api_calls() -> int:
         return emulator.stats()["api_calls"]

@@ -7,7 +7,7 @@ One process, N threads, each a Django test client sending `GET /crm/api/Leads/` 
 signed-in users (emulator in its own process, `--latency-ms`, default 20). `Utility.lock`
 is wrapped to measure, per request, the time spent waiting for it and holding it. Rounds
 alternate between the SDK's own `Utility.get_fields` (always under the lock) and the
-portal's lock-free fast path (`accounts.sdk_field_cache`), same process, same users, warm
+portal's lock-free fast path (`zoho.field_cache`), same process, same users, warm
 metadata; then new users (no metadata file yet) show the cold path, which stays under the
 SDK's lock either way.
 """
@@ -115,7 +115,7 @@ def main() -> None:
         portal.setup_portal(portal.portal_env(url, emulator.url))
         from zohocrmsdk.src.com.zoho.crm.api.util.utility import Utility
 
-        from accounts import zoho_sdk
+        from zoho import sdk as zoho_sdk
 
         sdk_get_fields = Utility.__dict__["get_fields"]  # before the portal wraps it
         zoho_sdk.ensure_initialized()

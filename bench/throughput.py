@@ -4,7 +4,7 @@
     .venv/bin/python bench/throughput.py --quick
 
 Each thread plays signed-in users: it loads a connection row, enters
-`accounts.zoho_sdk.activated(connection)` and fetches one Leads page (45 records) with the
+`zoho.sdk.activated(connection)` and fetches one Leads page (45 records) with the
 SDK's `get_records`, as a list view would, against the emulator in its own process. This
 is the part of a portal request the fixes in accounts/ change; the full portal under
 gunicorn (`/crm/api/Leads/`) waits for the crm app's JSON API (see bench/README.md).
@@ -35,8 +35,8 @@ def list_page(connection_id: int) -> int:
     from zohocrmsdk.src.com.zoho.crm.api.parameter_map import ParameterMap
     from zohocrmsdk.src.com.zoho.crm.api.record import GetRecordsParam, RecordOperations
 
-    from accounts import zoho_sdk
     from accounts.models import ZohoConnection
+    from zoho import sdk as zoho_sdk
 
     connection = ZohoConnection.objects.select_related("org").get(pk=connection_id)
     with zoho_sdk.activated(connection):

@@ -81,8 +81,8 @@ def fill_django(start: int, stop: int, expires_at) -> None:
     from django.conf import settings
     from django.contrib.auth import get_user_model
 
-    from accounts import datacenters
     from accounts.models import ZohoConnection, ZohoOrg
+    from zoho import datacenters
 
     user_model = get_user_model()
     batch = 5000
@@ -129,8 +129,8 @@ def time_django(size: int, quick: bool) -> dict:
     from zohocrmsdk.src.com.zoho.api.authenticator.oauth_token import OAuthToken
     from zohocrmsdk.src.com.zoho.crm.api.user_signature import UserSignature
 
-    from accounts import zoho_sdk
     from accounts.token_store import DjangoTokenStore
+    from zoho import sdk as zoho_sdk
 
     store = DjangoTokenStore()
     rounds, per_round = rounds_for(size, quick, filestore=False)

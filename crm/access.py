@@ -18,8 +18,7 @@ from django.http import HttpResponseNotAllowed, JsonResponse
 from django.shortcuts import redirect, render
 
 from accounts import selectors
-
-from .errors import CrmError, with_head
+from crm.errors import CrmError, with_head
 
 
 def connection_required(methods: list[str], *, api: bool = False):

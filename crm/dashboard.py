@@ -5,9 +5,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from accounts.models import ZohoConnection
-
-from . import records, zoho_crm
-from .errors import CrmError
+from crm import records, zoho_crm
+from crm.errors import CrmError
 
 # The modules people open first, when the org has them (Zoho's own Home shows these);
 # then the org's custom modules. At most TILES tiles: each costs Zoho two calls, made

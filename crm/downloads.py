@@ -14,9 +14,9 @@ from django.http import HttpResponse
 from django.shortcuts import redirect
 from django.utils.http import content_disposition_header
 
-from . import record_files, records
-from .access import connection_required
-from .errors import CrmError
+from crm import record_files, records
+from crm.access import connection_required
+from crm.errors import CrmError
 
 
 def _file_response(found: record_files.FileDownload) -> HttpResponse:

@@ -23,8 +23,8 @@ from django.core.exceptions import ValidationError
 from django.core.validators import DecimalValidator, EmailValidator, URLValidator
 from django.utils.dateparse import parse_date, parse_datetime
 
-from . import rich_text
-from .errors import CrmError, bad_input
+from crm import rich_text
+from crm.errors import CrmError, bad_input
 
 BIGINT_DIGITS = 18  # Zoho's long integer: at most 18 digits, whatever the metadata's length
 FLOAT_DIGITS = 15  # significant digits a float (what the SDK sends) keeps exactly

@@ -12,11 +12,10 @@ import logging
 from django.core.exceptions import RequestDataTooBig
 from django.http import HttpRequest, JsonResponse
 
-from zohoportal import text
-
-from . import records, submit_once
-from .access import connection_required, error_json
-from .errors import CrmError, bad_input
+from core import text
+from crm import records, submit_once
+from crm.access import connection_required, error_json
+from crm.errors import CrmError, bad_input
 
 logger = logging.getLogger("zohoportal.crm")
 MAX_BODY = 1_000_000

@@ -10,9 +10,9 @@ from __future__ import annotations
 
 from django.http import JsonResponse
 
-from . import records
-from .access import connection_required
-from .errors import bad_input
+from crm import records
+from crm.access import connection_required
+from crm.errors import bad_input
 
 
 @connection_required(["GET"], api=True)

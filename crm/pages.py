@@ -9,11 +9,11 @@ from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils.html import format_html
 
-from . import record_files, record_state, record_values, records, submit_once
-from .access import connection_required, status_for
-from .errors import CrmError, no_permission
-from .fields import SE_MODULE_KEY, is_zoho_id
-from .record_forms import (
+from crm import record_files, record_state, record_values, records, submit_once
+from crm.access import connection_required, status_for
+from crm.errors import CrmError, no_permission
+from crm.fields import SE_MODULE_KEY, is_zoho_id
+from crm.record_forms import (
     describe_references,
     edit_form,
     edit_values,

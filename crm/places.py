@@ -13,9 +13,8 @@ from urllib.parse import urlsplit
 from django.urls import Resolver404, resolve, reverse
 
 from accounts.models import ZohoConnection
-
-from . import records
-from .errors import CrmError
+from crm import records
+from crm.errors import CrmError
 
 # Routes that belong to one record; the rest of a module's pages exist in every org.
 RECORD_ROUTES = ("record", "edit", "delete")

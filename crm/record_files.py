@@ -12,11 +12,10 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from accounts.models import ZohoConnection
-
-from . import zoho_crm
-from .errors import CrmError, bad_input, not_found
-from .fields import FILE_TYPES, Field, file_name, is_zoho_id
-from .records import Module, _cached, raise_for_result
+from crm import zoho_crm
+from crm.errors import CrmError, bad_input, not_found
+from crm.fields import FILE_TYPES, Field, file_name, is_zoho_id
+from crm.records import Module, _cached, raise_for_result
 
 IMAGE_SIGNATURES = (
     (b"\x89PNG\r\n\x1a\n", "image/png"),

@@ -13,9 +13,9 @@ from decimal import Decimal, InvalidOperation
 from django import forms
 from django.utils.dateparse import parse_datetime
 
-from .errors import CrmError
-from .fields import PICKLIST_NONE, REFERENCE_TYPES, SE_MODULE_KEY, Field, as_utc
-from .records import Module
+from crm.errors import CrmError
+from crm.fields import PICKLIST_NONE, REFERENCE_TYPES, SE_MODULE_KEY, Field, as_utc
+from crm.records import Module
 
 EMPTY_CHOICE = ("", "-None-")  # Zoho's own label for "no value"; the only empty choice
 

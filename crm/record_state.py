@@ -9,7 +9,7 @@ of such a record answer 409 with the same words; a write sent anyway gets Zoho's
 
 from __future__ import annotations
 
-from .errors import CrmError
+from crm.errors import CrmError
 
 RECORD_LOCKED = "RECORD_LOCKED"
 NOT_APPROVED = "NOT_APPROVED"

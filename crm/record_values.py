@@ -14,8 +14,8 @@ from dataclasses import dataclass
 from django.urls import reverse
 from django.utils.safestring import mark_safe
 
-from . import rich_text
-from .fields import FILE_TYPES, Field, address_lines, file_name, is_zoho_id
+from crm import rich_text
+from crm.fields import FILE_TYPES, Field, address_lines, file_name, is_zoho_id
 
 
 @dataclass(frozen=True)

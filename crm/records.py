@@ -14,11 +14,10 @@ from dataclasses import dataclass, field, replace
 from functools import cached_property
 
 from accounts.models import ZohoConnection
-from zohoportal.cache import MISSING, cache_delete, cache_get, get_or_set_once
-
-from . import record_state, zoho_crm
-from .errors import CrmError, bad_input, no_permission, not_found
-from .fields import MODULE_NAME, REFERENCE_TYPES, SE_MODULE_KEY, Field, is_zoho_id
+from core.cache import MISSING, cache_delete, cache_get, get_or_set_once
+from crm import record_state, zoho_crm
+from crm.errors import CrmError, bad_input, no_permission, not_found
+from crm.fields import MODULE_NAME, REFERENCE_TYPES, SE_MODULE_KEY, Field, is_zoho_id
 
 METADATA_TTL = 300  # seconds; field and module metadata change rarely
 PER_PAGE_CHOICES = (10, 20, 50, 100, 200)

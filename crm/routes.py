@@ -1,6 +1,6 @@
 from django.urls import path, re_path
 
-from . import downloads, json_api, lookups, pages
+from crm import downloads, json_api, lookups, pages
 
 app_name = "crm"
 

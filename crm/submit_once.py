@@ -29,9 +29,8 @@ from django.core.cache import cache
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 
-from zohoportal.cache import CACHE_ERRORS, MISSING, cache_delete, cache_get, cache_set
-
-from .models import SubmitClaim
+from core.cache import CACHE_ERRORS, MISSING, cache_delete, cache_get, cache_set
+from crm.models import SubmitClaim
 
 FIELD_NAME = "form_token"
 TOKEN = re.compile(r"[A-Za-z0-9_-]{16,64}")

@@ -1,6 +1,6 @@
 """Zoho CRM through the SDK: the only crm module that imports `zohocrmsdk`.
 
-Every function here runs one connection's SDK calls inside `accounts.zoho_sdk.activated`,
+Every function here runs one connection's SDK calls inside `zoho.sdk.activated`,
 turns SDK objects into plain dicts and SDK answers into `CrmError`. A 401 INVALID_TOKEN
 (the token was revoked or expired early at Zoho) is retried once after a forced refresh.
 """
@@ -70,12 +70,13 @@ from zohocrmsdk.src.com.zoho.crm.api.users import ResponseWrapper as UsersWrappe
 from zohocrmsdk.src.com.zoho.crm.api.util import StreamWrapper
 from zohocrmsdk.src.com.zoho.crm.api.util.choice import Choice
 
-from accounts import api_credits, token_crypto, token_refresh, zoho_sdk
+from accounts import token_crypto, token_refresh
 from accounts.models import ZohoConnection
-from zohoportal import metrics
-
-from . import record_state
-from .errors import CrmError, no_permission, zoho_failed, zoho_timed_out
+from core import metrics
+from crm import record_state
+from crm.errors import CrmError, no_permission, zoho_failed, zoho_timed_out
+from zoho import credits as api_credits
+from zoho import sdk as zoho_sdk
 
 logger = logging.getLogger("zohoportal.crm")
 T = TypeVar("T")
@@ -112,7 +113,7 @@ def run(connection: ZohoConnection, call: Callable[[], T], *, write: bool = Fals
     `write` marks a call that changes records: if Zoho does not answer in time the change
     may still have been made, so the error says to check before trying again.
     Every HTTP call made inside is counted under the name of the function that defined
-    `call` (`record_list`, ...; zohoportal/metrics.py).
+    `call` (`record_list`, ...; core/metrics.py).
     """
     operation = _operation(call)
     for attempt in (1, 2):

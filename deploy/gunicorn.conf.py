@@ -50,8 +50,8 @@ errorlog = "-"
 loglevel = os.environ.get("GUNICORN_LOG_LEVEL", "info")
 # gunicorn's own lines in the portal's format (LOG_FORMAT: text, or one JSON object per line),
 # with the request id, and scrubbed of secrets like every other line
-# (zohoportal/gunicorn_logging.py).
-logger_class = "zohoportal.gunicorn_logging.Logger"
+# (core/gunicorn_logging.py).
+logger_class = "core.gunicorn_logging.Logger"
 
 # Prometheus metrics from every worker (README "Metrics"): with PROMETHEUS_MULTIPROC_DIR set
 # (in the environment, e.g. the unit's EnvironmentFile), each worker writes its counts to

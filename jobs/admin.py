@@ -1,6 +1,6 @@
 from django.contrib import admin
 
-from .models import Job
+from jobs.models import Job
 
 
 @admin.register(Job)

@@ -17,7 +17,7 @@ from collections.abc import Callable
 from django.db import OperationalError, transaction
 from django.utils import timezone
 
-from .models import Job
+from jobs.models import Job
 
 logger = logging.getLogger("zohoportal.jobs")
 
@@ -54,7 +54,7 @@ def job_create(*, owner, kind: str, connection=None, params: dict | None = None)
 def job_enqueue(job_id: int) -> bool:
     """Ask a worker to run the job; False (logged, the job stays queued) when the broker
     cannot be reached."""
-    from .tasks import job_run as task
+    from jobs.tasks import job_run as task
 
     try:
         task.delay(job_id)

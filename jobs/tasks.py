@@ -6,7 +6,7 @@ import logging
 
 from celery import shared_task
 
-from . import services
+from jobs import services
 
 logger = logging.getLogger("zohoportal.jobs")
 

@@ -130,7 +130,8 @@ def connect_straight(zoho, email: str, org: str | None = None, client=None):
     sign-in: no consent page, no code exchange, no who-is-this calls."""
     from django.conf import settings as django_settings
 
-    from accounts import services, zoho_sdk
+    from accounts import services
+    from zoho import sdk as zoho_sdk
     from zoho_emulator import seed
 
     person = next(u for u in seed.USERS if u.email == email)
@@ -191,7 +192,7 @@ def _portal_sdk_state():
 
     from django.conf import settings as django_settings
 
-    from accounts import zoho_sdk
+    from zoho import sdk as zoho_sdk
 
     zoho_sdk.ensure_initialized()
     yield
@@ -202,9 +203,9 @@ def _portal_sdk_state():
 @pytest.fixture(autouse=True)
 def _readiness_state():
     """Each test's /readyz starts from "ready, nothing reported yet" in this process (its
-    state-change alerts and the token check's cached verdict, zohoportal/health.py)."""
+    state-change alerts and the token check's cached verdict, core/health.py)."""
     from accounts import token_readiness
-    from zohoportal import health
+    from core import health
 
     health.forget_state()
     token_readiness.forget()

@@ -51,26 +51,26 @@ INSTALLED_APPS = [
     "django.contrib.sessions",
     "django.contrib.messages",
     "django.contrib.staticfiles",
-    "zohoportal",
+    "core",
     "accounts",
     "crm",
     "jobs",
 ]
 
 MIDDLEWARE = [
-    # An X-Request-ID on every response and log line (zohoportal/request_id.py).
-    "zohoportal.request_id.RequestIdMiddleware",
+    # An X-Request-ID on every response and log line (core/request_id.py).
+    "core.request_id.RequestIdMiddleware",
     # /healthz and /readyz: before the HTTPS redirect, ALLOWED_HOSTS, sessions and CSRF.
-    "zohoportal.health.HealthCheckMiddleware",
-    # /metrics (to the METRICS_TOKEN holder only) and the request counts (zohoportal/metrics.py).
-    "zohoportal.metrics.MetricsMiddleware",
+    "core.health.HealthCheckMiddleware",
+    # /metrics (to the METRICS_TOKEN holder only) and the request counts (core/metrics.py).
+    "core.metrics.MetricsMiddleware",
     "django.middleware.security.SecurityMiddleware",
-    "zohoportal.middleware.ContentSecurityPolicyMiddleware",
+    "core.middleware.ContentSecurityPolicyMiddleware",
     # Static files from the app server itself (gunicorn), compressed and cache-busted.
-    # (zohoportal/static.py: also while collectstatic has not been run, with a warning.)
-    "zohoportal.static.StaticFilesMiddleware",
+    # (core/static.py: also while collectstatic has not been run, with a warning.)
+    "core.static.StaticFilesMiddleware",
     # A NUL (%00) in an admin filter or search: a clear 400, not PostgreSQL's 500.
-    "zohoportal.admin_query.AdminQueryMiddleware",
+    "core.admin_query.AdminQueryMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
@@ -79,7 +79,7 @@ MIDDLEWARE = [
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     # Cache-Control: no-store on every signed-in page and on the JSON API.
-    "zohoportal.middleware.NoStoreMiddleware",
+    "core.middleware.NoStoreMiddleware",
     "accounts.middleware.ClearZohoSDKStateMiddleware",
 ]
 
@@ -149,11 +149,11 @@ if not DEBUG:
     # Hashed, compressed file names from `manage.py collectstatic`, served by WhiteNoise.
     STORAGES = {
         "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
-        "staticfiles": {"BACKEND": "zohoportal.static.ManifestStaticFilesStorage"},
+        "staticfiles": {"BACKEND": "core.static.ManifestStaticFilesStorage"},
     }
     # A file missing from the manifest (collectstatic not run yet, say) gets its plain name
     # instead of an exception: no page, not even the 500 page, fails for want of an icon
-    # (zohoportal/static.py serves plain names, with a warning, until collectstatic runs).
+    # (core/static.py serves plain names, with a warning, until collectstatic runs).
     WHITENOISE_MANIFEST_STRICT = False
 
 # --- Cache --------------------------------------------------------------------------------
@@ -167,9 +167,9 @@ CACHES["default"].pop("key_prefix", None)  # django-environ's spelling, which Dj
 # Keeps this portal's keys apart from anything else in the same Redis database.
 CACHES["default"]["KEY_PREFIX"] = env.str("CACHE_KEY_PREFIX", default="zohoportal")
 if CACHES["default"]["BACKEND"] == "django.core.cache.backends.redis.RedisCache":
-    # Redis down or hanging never fails a request (zohoportal/cache_backend.py): each call
+    # Redis down or hanging never fails a request (core/cache_backend.py): each call
     # waits at most CACHE_TIMEOUT, and after a failure Redis is skipped for CACHE_RETRY_SECONDS.
-    CACHES["default"]["BACKEND"] = "zohoportal.cache_backend.FaultTolerantRedisCache"
+    CACHES["default"]["BACKEND"] = "core.cache_backend.FaultTolerantRedisCache"
     CACHES["default"].setdefault("OPTIONS", {}).update(
         socket_connect_timeout=env.float("CACHE_TIMEOUT", default=0.5),
         socket_timeout=env.float("CACHE_TIMEOUT", default=0.5),
@@ -196,7 +196,7 @@ CSRF_COOKIE_HTTPONLY = env.bool("CSRF_COOKIE_HTTPONLY", default=False)
 SESSION_COOKIE_SAMESITE = "Lax"  # Strict would drop the session on the OAuth callback.
 CSRF_COOKIE_SAMESITE = "Lax"
 # The crm JSON API answers a CSRF failure in its own error format; other pages keep Django's.
-CSRF_FAILURE_VIEW = "zohoportal.views.csrf_failure"
+CSRF_FAILURE_VIEW = "core.views.csrf_failure"
 SECURE_SSL_REDIRECT = env.bool("SECURE_SSL_REDIRECT", default=not DEBUG)
 SECURE_HSTS_SECONDS = env.int("SECURE_HSTS_SECONDS", default=0 if DEBUG else 31536000)
 SECURE_HSTS_INCLUDE_SUBDOMAINS = env.bool("SECURE_HSTS_INCLUDE_SUBDOMAINS", default=True)
@@ -209,7 +209,7 @@ SECURE_PROXY_SSL_HEADER = (_proxy_ssl_header, "https") if _proxy_ssl_header else
 X_FRAME_OPTIONS = "DENY"
 SECURE_CONTENT_TYPE_NOSNIFF = True
 SECURE_REFERRER_POLICY = "same-origin"
-# Sent on every response by zohoportal.middleware.ContentSecurityPolicyMiddleware. The
+# Sent on every response by core.middleware.ContentSecurityPolicyMiddleware. The
 # templates hold no inline script or style: everything comes from /static/.
 CONTENT_SECURITY_POLICY = (
     "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; "
@@ -351,16 +351,16 @@ def _token_encryption_keys() -> list[str]:
 
 TOKEN_ENCRYPTION_KEYS = _token_encryption_keys()
 
-# Error reports blank the sign-in callback's `code` and `state` (zohoportal/error_reports.py).
-DEFAULT_EXCEPTION_REPORTER = "zohoportal.error_reports.ExceptionReporter"
-DEFAULT_EXCEPTION_REPORTER_FILTER = "zohoportal.error_reports.SafeExceptionReporterFilter"
+# Error reports blank the sign-in callback's `code` and `state` (core/error_reports.py).
+DEFAULT_EXCEPTION_REPORTER = "core.error_reports.ExceptionReporter"
+DEFAULT_EXCEPTION_REPORTER_FILTER = "core.error_reports.SafeExceptionReporterFilter"
 
 # --- Logs and errors ------------------------------------------------------------------------
 # Every line has the time (UTC), level, logger and request id; LOG_FORMAT=json writes one JSON
 # object per line for a log collector. Nothing the portal logs holds a token, code or state,
 # and every line is scrubbed of query values, Authorization and Cookie values that could
-# (zohoportal/logs.py): Django's and runserver's lines go through the same handler here,
-# gunicorn's through the same formatters (zohoportal/gunicorn_logging.py).
+# (core/logs.py): Django's and runserver's lines go through the same handler here,
+# gunicorn's through the same formatters (core/gunicorn_logging.py).
 LOG_FORMAT = env.str("LOG_FORMAT", default="text")
 if LOG_FORMAT not in ("text", "json"):
     raise ImproperlyConfigured(f"LOG_FORMAT must be text or json, not {LOG_FORMAT!r}.")
@@ -368,12 +368,12 @@ LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
     "filters": {
-        "request_id": {"()": "zohoportal.request_id.RequestIdFilter"},
+        "request_id": {"()": "core.request_id.RequestIdFilter"},
         "require_debug_false": {"()": "django.utils.log.RequireDebugFalse"},
     },
     "formatters": {
-        "text": {"()": "zohoportal.logs.TextFormatter"},
-        "json": {"()": "zohoportal.logs.JsonLinesFormatter"},
+        "text": {"()": "core.logs.TextFormatter"},
+        "json": {"()": "core.logs.JsonLinesFormatter"},
     },
     "handlers": {
         "console": {
@@ -413,10 +413,10 @@ SERVER_EMAIL = env.str("SERVER_EMAIL", default="zohoportal@localhost")
 DEFAULT_FROM_EMAIL = SERVER_EMAIL
 
 # Sentry, when SENTRY_DSN is set: exceptions without local variables, personal data or the
-# callback's code and state (zohoportal/sentry.py).
+# callback's code and state (core/sentry.py).
 SENTRY_DSN = env.str("SENTRY_DSN", default="")
 if SENTRY_DSN:
-    from zohoportal import sentry as _sentry
+    from core import sentry as _sentry
 
     _sentry.init(
         dsn=SENTRY_DSN,
@@ -496,5 +496,5 @@ CELERY_BEAT_SCHEDULE = {
 }
 # Prometheus metrics at /metrics, only for `Authorization: Bearer <METRICS_TOKEN>` (anyone
 # else gets the normal 404); unset, /metrics is off. Several gunicorn workers: set
-# PROMETHEUS_MULTIPROC_DIR too (README "Metrics", zohoportal/metrics.py).
+# PROMETHEUS_MULTIPROC_DIR too (README "Metrics", core/metrics.py).
 METRICS_TOKEN = env.str("METRICS_TOKEN", default="")

@@ -27,7 +27,7 @@ os.environ.setdefault("DATABASE_URL", "sqlite:///:memory:")
 # own Redis keys (tests/conftest.py: `redis_cache`).
 os.environ["CACHE_URL"] = "locmemcache://"
 
-from .settings import *  # noqa: E402,F403
+from zohoportal.settings import *  # noqa: E402,F403
 
 PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
 ZOHO_HTTP_TIMEOUT = 3.0

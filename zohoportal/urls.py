@@ -1,17 +1,17 @@
 from django.contrib import admin
 from django.urls import include, path
 
-from . import admin_login, views
+from core import admin_login, views
 
 urlpatterns = [
     path("", views.home, name="home"),
     path("accounts/", include("accounts.urls")),
     path("crm/", include("crm.routes")),
-    # Before the admin's own URLs: its sign-in form, throttled (zohoportal/admin_login.py).
+    # Before the admin's own URLs: its sign-in form, throttled (core/admin_login.py).
     path("admin/login/", admin_login.login, name="admin-login-throttled"),
     path("admin/", admin.site.urls),
 ]
 
 # Errors Django answers before (or instead of) a view: JSON under /crm/api/.
-handler400 = "zohoportal.views.bad_request"
-handler500 = "zohoportal.views.server_error"
+handler400 = "core.views.bad_request"
+handler500 = "core.views.server_error"

@@ -2,8 +2,8 @@
 path), `connections` (registration, disconnect, the active connection, key rotation) and
 `errors`. Reads are in `accounts.selectors`. The names below are the package's interface."""
 
-from ..selectors import SESSION_ACTIVE_KEY
-from .connections import (
+from accounts.selectors import SESSION_ACTIVE_KEY
+from accounts.services.connections import (
     DisconnectError,
     SignInResult,
     connection_disconnect,
@@ -13,8 +13,14 @@ from .connections import (
     session_activate,
     zoho_account_lock_key,
 )
-from .errors import AccessDenied, InvalidState, SignInError, UnknownDataCenterError, ZohoRefused
-from .sign_in import (
+from accounts.services.errors import (
+    AccessDenied,
+    InvalidState,
+    SignInError,
+    UnknownDataCenterError,
+    ZohoRefused,
+)
+from accounts.services.sign_in import (
     MAX_PENDING_SIGN_INS,
     SESSION_OAUTH_KEY,
     PendingSignIn,

@@ -13,10 +13,13 @@ from django.db import connection as db_connection
 from django.db.models import Q
 from django.views.decorators.debug import sensitive_variables
 
-from .. import datacenters, revocations, signals, token_crypto, zoho_oauth, zoho_sdk
-from ..models import ZohoConnection, ZohoOrg
-from ..selectors import SESSION_ACTIVE_KEY
-from .errors import SignInError, ZohoRefused
+from accounts import revocations, signals, token_crypto
+from accounts.models import ZohoConnection, ZohoOrg
+from accounts.selectors import SESSION_ACTIVE_KEY
+from accounts.services.errors import SignInError, ZohoRefused
+from zoho import datacenters
+from zoho import oauth as zoho_oauth
+from zoho import sdk as zoho_sdk
 
 
 @dataclass(frozen=True)

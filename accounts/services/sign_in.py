@@ -17,9 +17,11 @@ from django.contrib.auth.models import AbstractBaseUser
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.views.decorators.debug import sensitive_variables
 
-from .. import datacenters, zoho_oauth, zoho_sdk
-from .connections import SignInResult, connection_register
-from .errors import InvalidState, SignInError, UnknownDataCenterError, ZohoRefused
+from accounts.services.connections import SignInResult, connection_register
+from accounts.services.errors import InvalidState, SignInError, UnknownDataCenterError, ZohoRefused
+from zoho import datacenters
+from zoho import oauth as zoho_oauth
+from zoho import sdk as zoho_sdk
 
 SESSION_OAUTH_KEY = "zoho_oauth_pending"
 logger = logging.getLogger("zohoportal.accounts")

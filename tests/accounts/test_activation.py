@@ -10,8 +10,9 @@ from django.utils import timezone
 from zohocrmsdk.src.com.zoho.crm.api.exception import SDKException
 from zohocrmsdk.src.com.zoho.crm.api.org import OrgOperations
 
-from accounts import token_refresh, zoho_sdk
+from accounts import token_refresh
 from accounts.models import TokenRefreshLog, ZohoConnection
+from zoho import sdk as zoho_sdk
 
 pytestmark = pytest.mark.django_db
 
@@ -99,7 +100,7 @@ def test_refresh_keeps_the_stored_refresh_token(two_connections):
 
 def test_revoked_grant_flips_to_needs_reconsent_and_leaves_others_alone(two_connections, zoho):
     us, eu = two_connections
-    from accounts import zoho_oauth
+    from zoho import oauth as zoho_oauth
 
     zoho_oauth.token_revoke(data_center="us", refresh_token=us.refresh_token)
     with pytest.raises(token_refresh.NeedsReconsent):

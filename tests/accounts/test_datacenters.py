@@ -1,6 +1,6 @@
 import pytest
 
-from accounts import datacenters
+from zoho import datacenters
 
 
 def test_every_dc_maps_to_zohos_own_servers(settings):

@@ -9,8 +9,9 @@ import pytest
 from django.db import connection as db_connection
 from django.utils import timezone
 
-from accounts import token_refresh, zoho_sdk
+from accounts import token_refresh
 from accounts.models import ZohoConnection
+from zoho import sdk as zoho_sdk
 
 pytestmark = [pytest.mark.postgres, pytest.mark.django_db(transaction=True)]
 

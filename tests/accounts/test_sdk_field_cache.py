@@ -10,7 +10,8 @@ from zohocrmsdk.src.com.zoho.crm.api.parameter_map import ParameterMap
 from zohocrmsdk.src.com.zoho.crm.api.record import GetRecordsParam, RecordOperations
 from zohocrmsdk.src.com.zoho.crm.api.util.utility import Utility
 
-from accounts import sdk_field_cache, zoho_sdk
+from zoho import field_cache as sdk_field_cache
+from zoho import sdk as zoho_sdk
 
 pytestmark = pytest.mark.django_db
 

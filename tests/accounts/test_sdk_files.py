@@ -4,8 +4,8 @@ from pathlib import Path
 
 import pytest
 
-from accounts import zoho_sdk
 from accounts.models import ZohoConnection
+from zoho import sdk as zoho_sdk
 
 pytestmark = pytest.mark.django_db
 

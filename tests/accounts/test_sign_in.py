@@ -7,9 +7,10 @@ from urllib.parse import urlencode
 import pytest
 from django.contrib.auth import get_user_model
 
-from accounts import services, zoho_oauth
+from accounts import services
 from accounts.models import ZohoConnection, ZohoOrg
 from tests.conftest import query_of
+from zoho import oauth as zoho_oauth
 
 pytestmark = pytest.mark.django_db
 
@@ -271,7 +272,7 @@ def test_a_sign_in_racing_a_disconnect_leaves_no_live_token_unheld(
 ):
     """A repeat sign-in that stores a new refresh token while the disconnect is revoking the
     old one: the disconnect must not then delete the row that holds the new, live token."""
-    from accounts import zoho_oauth
+    from zoho import oauth as zoho_oauth
 
     user = demo_users["by_dc"]["au"][0]
     sign_in(user["email"])

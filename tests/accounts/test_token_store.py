@@ -12,9 +12,10 @@ from django.db import connection as db
 from zohocrmsdk.src.com.zoho.api.authenticator.oauth_token import OAuthToken
 from zohocrmsdk.src.com.zoho.crm.api.user_signature import UserSignature
 
-from accounts import services, token_crypto, zoho_sdk
+from accounts import services, token_crypto
 from accounts.models import ZohoConnection
 from accounts.token_store import DjangoTokenStore
+from zoho import sdk as zoho_sdk
 
 pytestmark = pytest.mark.django_db
 

@@ -18,8 +18,9 @@ from zohocrmsdk.src.com.zoho.crm.api.record import (
 )
 from zohocrmsdk.src.com.zoho.crm.api.record import ResponseWrapper as RecordsResponseWrapper
 
-from accounts import zoho_http, zoho_sdk
 from accounts.models import ZohoConnection
+from zoho import sdk as zoho_sdk
+from zoho import transport as zoho_http
 
 pytestmark = pytest.mark.django_db
 

@@ -129,8 +129,8 @@ def test_a_zoho_failure_on_a_form_keeps_what_was_typed(client, signed_in, zoho):
 
 
 def test_a_revoked_grant_on_a_form_post_is_the_reconnect_page(client, signed_in, zoho):
-    from accounts import zoho_oauth
     from accounts.models import ZohoConnection
+    from zoho import oauth as zoho_oauth
 
     client.get("/crm/Leads/new/")  # metadata cached
     connection = ZohoConnection.objects.get()

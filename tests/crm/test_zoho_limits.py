@@ -209,8 +209,8 @@ def test_a_concurrency_429_is_tried_once_more(client, us, zoho, monkeypatch):
 def test_the_admin_shows_each_orgs_credits_from_the_portals_own_count(
     client, us, zoho, admin_client
 ):
-    from accounts import api_credits
     from accounts.models import ZohoConnection
+    from zoho import credits as api_credits
 
     client.get("/crm/Leads/")
     client.get("/crm/Leads/?sort_by=Company")  # COQL: 1 credit for LIMIT 20

@@ -17,10 +17,11 @@ import re
 import pytest
 from django.test import Client
 
-from accounts import services, zoho_oauth
+from accounts import services
+from core.logs import JsonLinesFormatter, TextFormatter, scrub
 from tests.conftest import path_of, query_of
 from tests.deployment import harness
-from zohoportal.logs import JsonLinesFormatter, TextFormatter, scrub
+from zoho import oauth as zoho_oauth
 
 PLANTED_CODE = "1000.SECRETCODE0123456789abcdef.0123456789abcdef0123456789abcdef"
 PLANTED = (

@@ -17,8 +17,8 @@ from django.utils import timezone
 from prometheus_client.parser import text_string_to_metric_families
 
 from accounts.models import ZohoConnection
+from core import metrics
 from tests.conftest import redis_or_skip
-from zohoportal import metrics
 
 pytestmark = pytest.mark.django_db
 
@@ -210,7 +210,7 @@ def test_task_outcomes_are_counted_by_task_name_and_outcome(metrics_on):
 
 def test_task_outcomes_come_from_celerys_signals(metrics_on):
     signals = pytest.importorskip("celery.signals")
-    assert metrics.connect_celery_signals()  # what PortalConfig.ready did (idempotent)
+    assert metrics.connect_celery_signals()  # what CoreConfig.ready did (idempotent)
     before = scrape()
     signals.task_success.send(sender=_Task(), result=None)
     signals.task_failure.send(sender=_Task(), task_id="x", exception=RuntimeError())

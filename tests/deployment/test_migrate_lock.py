@@ -17,7 +17,7 @@ from urllib.parse import urlsplit
 
 import pytest
 
-from zohoportal.management.commands.migrate import LOCK_KEY
+from core.management.commands.migrate import LOCK_KEY
 
 from .harness import ROOT, _create_database, _pg_params, base_env, drop_database
 

@@ -12,8 +12,8 @@ import pytest
 from django.test import Client
 
 from accounts.models import ZohoConnection
+from core.request_id import request_id_from
 from tests.security.test_deployment import _production_env, _run
-from zohoportal.request_id import request_id_from
 
 BROKEN_CACHE = "redis://127.0.0.1:9/0"  # discard port: nothing listens
 

@@ -1,5 +1,5 @@
 """The portal stops at start-up when the installed Zoho SDK is not the release whose internals
-it replaces (accounts/sdk_compat.py): `manage.py check` fails, gunicorn does not start.
+it replaces (zoho/sdk_compat.py): `manage.py check` fails, gunicorn does not start.
 
 Another release is simulated by answering `importlib.metadata.version` differently (in this
 process, or in a subprocess before Django starts): the SDK itself is never patched."""
@@ -17,9 +17,10 @@ import pytest
 from django.core import checks
 from django.core.exceptions import ImproperlyConfigured
 
-from accounts import sdk_compat, zoho_sdk
 from tests.deployment.harness import ROOT
 from tests.security.test_deployment import _production_env
+from zoho import sdk as zoho_sdk
+from zoho import sdk_compat
 
 OTHER_RELEASE = "8.1.0"
 # Runs `argv` as a program after making importlib.metadata report another SDK release.
@@ -74,7 +75,7 @@ def test_every_internal_the_portal_uses_has_the_signature_it_expects():
     zoho_sdk.ensure_initialized()
     from zohocrmsdk.src.com.zoho.crm.api.util.utility import Utility
 
-    assert Utility.__dict__["get_fields"].__func__.__module__ == "accounts.sdk_field_cache"
+    assert Utility.__dict__["get_fields"].__func__.__module__ == "zoho.field_cache"
     assert sdk_compat.internal_problems() == []
 
 

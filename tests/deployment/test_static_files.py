@@ -1,4 +1,4 @@
-"""With DEBUG off and `collectstatic` not run, pages still work (zohoportal/static.py): plain
+"""With DEBUG off and `collectstatic` not run, pages still work (core/static.py): plain
 static URLs served from the source folders, and a warning in the log saying why. Also, under
 real gunicorn, a chunked JSON body over the limit is a 413."""
 
@@ -21,12 +21,12 @@ def not_collected(settings, tmp_path):
     settings.STATIC_ROOT = str(tmp_path / "staticfiles")
     settings.STORAGES = {
         **settings.STORAGES,
-        "staticfiles": {"BACKEND": "zohoportal.static.ManifestStaticFilesStorage"},
+        "staticfiles": {"BACKEND": "core.static.ManifestStaticFilesStorage"},
     }
     settings.WHITENOISE_USE_FINDERS = False
     settings.WHITENOISE_AUTOREFRESH = False
     settings.WHITENOISE_MANIFEST_STRICT = False
-    from zohoportal.static import ManifestStaticFilesStorage
+    from core.static import ManifestStaticFilesStorage
 
     ManifestStaticFilesStorage._warned = False
     return settings

@@ -11,8 +11,8 @@ from django.contrib.auth.models import Permission
 from django.test import Client
 from django.utils import timezone
 
-from accounts import datacenters
 from accounts.models import ZohoConnection, ZohoOrg
+from zoho import datacenters
 
 _serial = itertools.count(1)
 

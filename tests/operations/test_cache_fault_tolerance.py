@@ -1,4 +1,4 @@
-"""The portal's Redis cache backend when Redis does not answer (zohoportal/cache_backend.py),
+"""The portal's Redis cache backend when Redis does not answer (core/cache_backend.py),
 and what each user of the cache falls back to: sessions, rate limits, submit-once tokens.
 
 The outage end to end, through gunicorn, is tests/deployment/test_cache_outage.py.
@@ -18,16 +18,16 @@ import pytest
 from django.core.cache import cache
 from django.test import RequestFactory
 
-from accounts import ratelimit
+from core import cache as shared
+from core import ratelimit
+from core.cache_backend import CacheUnavailable, FaultTolerantRedisCache
 from crm import submit_once
 from crm.models import SubmitClaim
 from tests.conftest import redis_or_skip
 from tests.deployment.harness import free_port
-from zohoportal import cache as shared
-from zohoportal.cache_backend import CacheUnavailable, FaultTolerantRedisCache
 
 ROOT = Path(__file__).resolve().parents[2]
-BACKEND = "zohoportal.cache_backend.FaultTolerantRedisCache"
+BACKEND = "core.cache_backend.FaultTolerantRedisCache"
 
 
 @pytest.fixture

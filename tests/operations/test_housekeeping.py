@@ -21,10 +21,11 @@ from django.db import connection as db_connection
 from django.test import Client
 from django.utils import timezone
 
-from accounts import housekeeping, revocations, zoho_sdk
+from accounts import housekeeping, revocations
 from accounts.models import PendingRevocation, TokenRefreshLog, ZohoConnection
 from tests.conftest import SignIn
 from tests.security.conftest import database_dump
+from zoho import sdk as zoho_sdk
 
 pytestmark = pytest.mark.django_db
 ROOT = Path(__file__).resolve().parents[2]
@@ -149,7 +150,7 @@ def test_an_outage_costs_one_call_per_data_center_per_run(zoho, connections):
 def test_a_token_zoho_no_longer_knows_counts_as_revoked(
     zoho, connections, django_capture_on_commit_callbacks
 ):
-    from accounts import zoho_oauth
+    from zoho import oauth as zoho_oauth
 
     row = connections(1)[0]
     token = row.refresh_token

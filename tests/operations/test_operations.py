@@ -9,9 +9,10 @@ import pytest
 from django.db import connection as db_connection
 from django.utils import timezone
 
-from accounts import operations, services, token_refresh, zoho_oauth
+from accounts import operations, services, token_refresh
 from accounts.models import PendingRevocation, TokenRefreshLog, ZohoConnection
 from accounts.operations import Outcome
+from zoho import oauth as zoho_oauth
 
 from .conftest import refresh_calls
 

@@ -13,9 +13,9 @@ import pytest
 from django.core.cache import cache
 from django.test import RequestFactory
 
-from accounts import ratelimit
 from accounts.models import ZohoConnection
-from zohoportal import cache as shared
+from core import cache as shared
+from core import ratelimit
 
 FIELD_CALLS = "/crm/v8/settings/fields"
 

@@ -12,9 +12,10 @@ from datetime import timedelta
 import pytest
 from django.utils import timezone
 
-from accounts import token_refresh, zoho_sdk
+from accounts import token_refresh
 from accounts.models import TokenRefreshLog, ZohoConnection
 from tests.conftest import query_of
+from zoho import sdk as zoho_sdk
 
 pytestmark = pytest.mark.django_db
 

@@ -20,8 +20,8 @@ def main(connection_id: int, threads: int, start_at: float) -> None:
     django.setup()
     from django.db import connection as db_connection
 
-    from accounts import zoho_sdk
     from accounts.models import ZohoConnection
+    from zoho import sdk as zoho_sdk
 
     results: list[str] = []
 

@@ -178,8 +178,8 @@ def test_p29_production_turns_on_https_hsts_and_secure_cookies():
     assert s["CONTENT_SECURITY_POLICY"] == CSP
     assert s["SECURE_PROXY_SSL_HEADER"] is None
     # WhiteNoise's hashed, compressed files, kept working before collectstatic (static.py).
-    assert s["STORAGES"]["staticfiles"]["BACKEND"] == "zohoportal.static.ManifestStaticFilesStorage"
-    assert "zohoportal.static.StaticFilesMiddleware" in s["MIDDLEWARE"]
+    assert s["STORAGES"]["staticfiles"]["BACKEND"] == "core.static.ManifestStaticFilesStorage"
+    assert "core.static.StaticFilesMiddleware" in s["MIDDLEWARE"]
 
 
 @pytest.mark.security(29)

@@ -17,9 +17,11 @@ from django.db import connection as db_connection
 from django.db import transaction
 from django.utils import timezone
 
-from accounts import operations, token_refresh, zoho_oauth, zoho_sdk
+from accounts import operations, token_refresh
 from accounts.models import TokenRefreshLog, ZohoConnection
 from accounts.operations import Outcome
+from zoho import oauth as zoho_oauth
+from zoho import sdk as zoho_sdk
 
 ROOT = Path(__file__).resolve().parents[2]
 

@@ -19,9 +19,10 @@ from zohocrmsdk.src.com.zoho.crm.api.exception import SDKException
 from zohocrmsdk.src.com.zoho.crm.api.initializer import Initializer
 from zohocrmsdk.src.com.zoho.crm.api.org import OrgOperations
 
-from accounts import services, zoho_sdk
+from accounts import services
 from accounts.models import ZohoConnection, ZohoOrg
 from tests.conftest import SignIn
+from zoho import sdk as zoho_sdk
 
 pytestmark = pytest.mark.django_db
 

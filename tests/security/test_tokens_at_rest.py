@@ -13,9 +13,10 @@ from django.core.management import call_command
 from django.core.management.base import CommandError
 from django.views.debug import ExceptionReporter, get_exception_reporter_class
 
-from accounts import services, token_crypto, token_refresh, zoho_sdk
+from accounts import services, token_crypto, token_refresh
 from accounts.models import ZohoConnection
 from tests.conftest import query_of
+from zoho import sdk as zoho_sdk
 
 from .conftest import database_dump
 

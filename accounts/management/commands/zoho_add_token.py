@@ -5,7 +5,8 @@ import sys
 from django.contrib.auth import get_user_model
 from django.core.management.base import BaseCommand, CommandError
 
-from accounts import datacenters, services
+from accounts import services
+from zoho import datacenters
 
 FROM_STDIN = "-"  # the token argument that means "read it from standard input"
 

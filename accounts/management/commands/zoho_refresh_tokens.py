@@ -7,7 +7,8 @@ import time
 
 from django.core.management.base import BaseCommand, CommandError
 
-from accounts import datacenters, operations
+from accounts import operations
+from zoho import datacenters
 
 
 def int_between(low: int, high: int, hint: str = ""):

@@ -5,8 +5,9 @@ import json
 from django.core.management.base import BaseCommand
 from django.utils import timezone
 
-from accounts import datacenters, operations
+from accounts import operations
 from accounts.models import ZohoConnection
+from zoho import datacenters
 
 COLUMNS = ("id", "email", "org", "dc", "status", "access token", "last refresh", "failures")
 

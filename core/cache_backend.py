@@ -12,7 +12,7 @@
   and write the database, metadata is loaded from Zoho again;
 - `add` and `incr` (so `decr`) raise `CacheUnavailable` instead: their callers (locks, rate
   limits, submit-once tokens) must know that nothing was counted or claimed, and choose their
-  own fallback (zohoportal/cache.py, accounts/ratelimit.py, crm/submit_once.py).
+  own fallback (core/cache.py, core/ratelimit.py, crm/submit_once.py).
 
 A key whose write or delete was skipped may be stale in Redis (a session signed out during
 the outage, say): the process remembers it (up to MAX_STALE keys) and deletes it as soon as

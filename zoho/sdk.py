@@ -36,9 +36,19 @@ from zohocrmsdk.src.com.zoho.crm.api.user_signature import UserSignature
 from zohocrmsdk.src.com.zoho.crm.api.users import GetUsersParam, UsersOperations
 from zohocrmsdk.src.com.zoho.crm.api.users import ResponseWrapper as UsersResponseWrapper
 
-from . import datacenters, sdk_compat, sdk_field_cache, token_refresh, zoho_http, zoho_oauth
-from .models import ZohoConnection
-from .token_store import DjangoTokenStore, TokenCapture, active_capture, active_token, serving
+from accounts import token_refresh
+from accounts.models import ZohoConnection
+from accounts.token_store import (
+    DjangoTokenStore,
+    TokenCapture,
+    active_capture,
+    active_token,
+    serving,
+)
+from zoho import datacenters, sdk_compat
+from zoho import field_cache as sdk_field_cache
+from zoho import oauth as zoho_oauth
+from zoho import transport as zoho_http
 
 _PLACEHOLDER_URL = "https://zoho-sdk-not-activated.invalid"
 _init_lock = threading.Lock()
@@ -50,7 +60,7 @@ class NoActiveConnection(RuntimeError):
     def __init__(self) -> None:
         super().__init__(
             "Zoho SDK call outside an activated connection: wrap it in "
-            "accounts.zoho_sdk.activated(connection)."
+            "zoho.sdk.activated(connection)."
         )
 
 

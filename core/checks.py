@@ -56,9 +56,9 @@ def check_shared_database(app_configs=None, **kwargs) -> list[checks.CheckMessag
 
 @checks.register()
 def check_zoho_sdk(app_configs=None, **kwargs) -> list[checks.CheckMessage]:
-    """The SDK internals the portal replaces are those it was written for (accounts/sdk_compat.py):
+    """The SDK internals the portal replaces are those it was written for (zoho/sdk_compat.py):
     `manage.py check`, `migrate` and `runserver` stop here, gunicorn in zohoportal/wsgi.py."""
-    from accounts import sdk_compat
+    from zoho import sdk_compat
 
     messages: list[checks.CheckMessage] = []
     version = sdk_compat.version_problem()

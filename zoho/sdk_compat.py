@@ -2,12 +2,12 @@
 what the portal was written for.
 
 The portal never edits the installed SDK, but it swaps some of its internals at run time
-(`accounts/zoho_http.py`: the `requests` module of the SDK's two HTTP-calling modules;
-`accounts/sdk_field_cache.py`: four static methods of `Initializer` and `Utility`) and builds
-the SDK's thread-local state itself (`accounts/zoho_sdk.py`, as `Initializer.switch_user`
+(`zoho/transport.py`: the `requests` module of the SDK's two HTTP-calling modules;
+`zoho/field_cache.py`: four static methods of `Initializer` and `Utility`) and builds
+the SDK's thread-local state itself (`zoho/sdk.py`, as `Initializer.switch_user`
 does). Written against one SDK release (`EXPECTED_VERSION`, pinned in requirements.txt), that
 is safe only on that release: another one may rename, re-sign or stop calling what is
-replaced. `problems()` says what differs; `zohoportal/checks.py` turns it into errors of
+replaced. `problems()` says what differs; `core/checks.py` turns it into errors of
 `manage.py check` (and `migrate`, `runserver`), `zohoportal/wsgi.py` stops gunicorn with them,
 and `zoho_sdk.ensure_initialized()` refuses to install anything on a mismatch.
 
@@ -56,83 +56,83 @@ REPLACED = (
         "",
         "requests",
         None,
-        "accounts/zoho_http.py routes the SDK's token calls through pooled sessions with timeouts",
+        "zoho/transport.py routes the SDK's token calls through pooled sessions with timeouts",
     ),
     Internal(
         "zohocrmsdk.src.com.zoho.crm.api.util.api_http_connector",
         "",
         "requests",
         None,
-        "accounts/zoho_http.py routes the SDK's API calls through pooled sessions with timeouts",
+        "zoho/transport.py routes the SDK's API calls through pooled sessions with timeouts",
     ),
     Internal(
         _INITIALIZER,
         "Initializer",
         "get_json",
         ("file_path",),
-        "accounts/sdk_field_cache.py parses each field file once per version",
+        "zoho/field_cache.py parses each field file once per version",
     ),
     Internal(
         _UTILITY,
         "Utility",
         "write_to_file",
         ("file_path", "file_contents"),
-        "accounts/sdk_field_cache.py writes field files atomically",
+        "zoho/field_cache.py writes field files atomically",
     ),
     Internal(
         _UTILITY,
         "Utility",
         "get_fields",
         ("module_api_name", "handler_instance=None"),
-        "accounts/sdk_field_cache.py reads known modules without the SDK's global lock",
+        "zoho/field_cache.py reads known modules without the SDK's global lock",
     ),
     Internal(
         _UTILITY,
         "Utility",
         "get_fields_info",
         ("module_api_name", "handler_instance=None"),
-        "accounts/sdk_field_cache.py fetches related modules' fields outside the lock",
+        "zoho/field_cache.py fetches related modules' fields outside the lock",
     ),
 )
 
 # What the portal reads, calls or sets without replacing it.
 RELIED_ON = (
-    Internal(_INITIALIZER, "Initializer", "LOCAL", None, "accounts/zoho_sdk.py, middleware.py"),
-    Internal(_INITIALIZER, "Initializer", "initializer", None, "accounts/zoho_sdk.py"),
+    Internal(_INITIALIZER, "Initializer", "LOCAL", None, "zoho/sdk.py, middleware.py"),
+    Internal(_INITIALIZER, "Initializer", "initializer", None, "zoho/sdk.py"),
     Internal(_INITIALIZER, "Initializer", "get_initializer", (), "accounts/token_store.py"),
     Internal(
         _INITIALIZER,
         "Initializer",
         "switch_user",
         ("environment=None", "token=None", "sdk_config=None", "proxy=None"),
-        "accounts/zoho_sdk.py builds the same thread-local state (`_switched`)",
+        "zoho/sdk.py builds the same thread-local state (`_switched`)",
     ),
-    Internal(_UTILITY, "Utility", "lock", None, "accounts/sdk_field_cache.py"),
-    Internal(_UTILITY, "Utility", "force_refresh", None, "accounts/sdk_field_cache.py"),
-    Internal(_UTILITY, "Utility", "get_modified_modules", None, "accounts/sdk_field_cache.py"),
-    Internal(_UTILITY, "Utility", "new_file", None, "accounts/sdk_field_cache.py"),
-    Internal(_UTILITY, "Utility", "get_file_name", (), "accounts/sdk_field_cache.py"),
-    Internal(_UTILITY, "Utility", "fill_data_type", (), "accounts/sdk_field_cache.py"),
+    Internal(_UTILITY, "Utility", "lock", None, "zoho/field_cache.py"),
+    Internal(_UTILITY, "Utility", "force_refresh", None, "zoho/field_cache.py"),
+    Internal(_UTILITY, "Utility", "get_modified_modules", None, "zoho/field_cache.py"),
+    Internal(_UTILITY, "Utility", "new_file", None, "zoho/field_cache.py"),
+    Internal(_UTILITY, "Utility", "get_file_name", (), "zoho/field_cache.py"),
+    Internal(_UTILITY, "Utility", "fill_data_type", (), "zoho/field_cache.py"),
     Internal(
         _UTILITY,
         "Utility",
         "verify_module_api_name",
         ("module_api_name",),
-        "accounts/sdk_field_cache.py",
+        "zoho/field_cache.py",
     ),
     Internal(
         _UTILITY,
         "Utility",
         "set_handler_api_path",
         ("module_api_name", "handler_instance"),
-        "accounts/sdk_field_cache.py",
+        "zoho/field_cache.py",
     ),
     Internal(
         _UTILITY,
         "Utility",
         "get_fields_details",
         ("module_api_name",),
-        "accounts/sdk_field_cache.py",
+        "zoho/field_cache.py",
     ),
 )
 

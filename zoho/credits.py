@@ -5,7 +5,7 @@ org's admin sees the total in Zoho. This count is the portal's share, shown in t
 admin beside each org. Weights as Zoho documents them: 1 credit a call, Convert Lead 5,
 a COQL query by its LIMIT (1-200: 1, 201-1000: 2, 1001-2000: 3).
 
-Every CRM call the SDK makes goes through `accounts.zoho_http.request`, which calls
+Every CRM call the SDK makes goes through `zoho.transport.request`, which calls
 `spent()` with the call's answer; `counting(connection)` (around the SDK calls of one
 connection, `crm.zoho_crm.run`) says whose org it is. A call Zoho refused with 429 or 401
 (no valid token) spent nothing. The count is one cache increment a call, in the shared cache
@@ -24,8 +24,8 @@ from typing import Any
 
 from django.core.cache import cache
 
-from zohoportal import metrics
-from zohoportal.cache import CACHE_ERRORS, _unavailable
+from core import metrics
+from core.cache import CACHE_ERRORS, _unavailable
 
 KEEP_SECONDS = 2 * 24 * 3600  # today's and yesterday's counts
 _org: contextvars.ContextVar[int | None] = contextvars.ContextVar("api_credits_org", default=None)
@@ -80,7 +80,7 @@ def _key(org_pk: int, day: str | None = None) -> str:
 
 
 def spent(method: str, url: str, body: Any, status: int) -> None:
-    """Count a call Zoho answered (`accounts.zoho_http.request`)."""
+    """Count a call Zoho answered (`zoho.transport.request`)."""
     org_pk = _org.get()
     if org_pk is None or status in (401, 429):
         return

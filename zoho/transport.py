@@ -19,10 +19,9 @@ from typing import Any
 import requests
 from django.conf import settings
 
-from zohoportal import metrics
-from zohoportal.text import json_without_lone_surrogates
-
-from . import api_credits
+from core import metrics
+from core.text import json_without_lone_surrogates
+from zoho import credits as api_credits
 
 _local = threading.local()
 
@@ -98,7 +97,7 @@ def install_sdk_transport() -> None:
     from zohocrmsdk.src.com.zoho.api.authenticator import oauth_token
     from zohocrmsdk.src.com.zoho.crm.api.util import api_http_connector
 
-    from . import sdk_compat
+    from zoho import sdk_compat
 
     sdk_compat.replace(oauth_token, "requests", sdk_requests)
     sdk_compat.replace(api_http_connector, "requests", sdk_requests)

@@ -38,7 +38,7 @@ def _database() -> None:
 
 def _cache() -> None:
     # `add` on a key of its own: a fault-tolerant cache skips a failed `set` without a word,
-    # but says when `add` could not reach the cache (zohoportal/cache_backend.py).
+    # but says when `add` could not reach the cache (core/cache_backend.py).
     key, value = f"health:readyz:{secrets.token_hex(8)}", "ok"
     if not cache.add(key, value, 10) or cache.get(key) != value:
         raise RuntimeError("the cache did not return what was just stored")
@@ -99,14 +99,14 @@ BROKER_TIMEOUT = 0.5  # seconds: a dead or hanging broker costs the probe at mos
 def broker_configured() -> bool:
     """A Celery broker is configured (CELERY_BROKER_URL); without one, tasks run eagerly
     and readiness has no broker check."""
-    from .celery_app import runs_eagerly
+    from zohoportal.celery_app import runs_eagerly
 
     return not runs_eagerly()
 
 
 def _broker() -> None:
     """Connect to the Celery broker (and, for Redis, PING it) within BROKER_TIMEOUT."""
-    from .celery_app import app
+    from zohoportal.celery_app import app
 
     with app.connection_for_write() as connection:
         connection.connect_timeout = BROKER_TIMEOUT
@@ -137,7 +137,7 @@ def readiness() -> tuple[bool, dict[str, str]]:
         try:
             check()
         except Exception as error:  # noqa: BLE001 - any failure means "not ready"
-            # the cache's own error, not its wrapper (zohoportal/cache_backend.py)
+            # the cache's own error, not its wrapper (core/cache_backend.py)
             cause = error if isinstance(error, NotReady) else (error.__cause__ or error)
             failing[name] = _reason(cause)
             results[name] = "unavailable"

@@ -4,7 +4,7 @@ JSON lets a string carry half of a surrogate pair; Python decodes it into a `str
 cannot be encoded, so the first page that prints it fails. Coming in, such text is refused
 with the field it is in (`first_unencodable`); coming from Zoho (a value stored before the
 portal refused it, or by another client), it is shown with U+FFFD in its place
-(`json_without_lone_surrogates`, applied to every answer from Zoho in `accounts.zoho_http`).
+(`json_without_lone_surrogates`, applied to every answer from Zoho in `zoho.transport`).
 """
 
 from __future__ import annotations

@@ -8,7 +8,7 @@ while loading only delays the others until then. A waiter gives up after `WAIT_S
 and loads by itself, so a slow loader never turns into an error.
 
 A cache that does not answer (Redis down or hanging) degrades to no cache: the loader runs,
-the request is served, and the outage is logged once (zohoportal/cache_backend.py); it never
+the request is served, and the outage is logged once (core/cache_backend.py); it never
 fails a request.
 """
 
@@ -22,7 +22,7 @@ from typing import Any, TypeVar
 
 from django.core.cache import cache
 
-from .cache_backend import CacheUnavailable
+from core.cache_backend import CacheUnavailable
 
 logger = logging.getLogger("zohoportal.cache")
 T = TypeVar("T")

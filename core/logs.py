@@ -1,14 +1,14 @@
 """Log formats: a readable line, or one JSON object per line (LOG_FORMAT=json).
 
 Both carry the time (UTC, ISO 8601 with milliseconds), the level, the logger and the
-request id (`zohoportal.request_id`). The portal's own code never writes a token, a code or
+request id (`core.request_id`). The portal's own code never writes a token, a code or
 a state; what Django, runserver and gunicorn write about a request can hold them (a query
 string, a request's repr, an `Authorization` or `Cookie` header), so the text formatter
 passes every line through `scrub()` last, the JSON one every field (a field named like a
 secret is blanked whole), and the JSON one writes a request as its method and path only.
 `ScrubFilter` does the same to a record's message for handlers with a format of their own.
 Used by Django's LOGGING (zohoportal/settings.py) and by gunicorn's access and error logs
-(zohoportal/gunicorn_logging.py).
+(core/gunicorn_logging.py).
 """
 
 from __future__ import annotations

@@ -23,9 +23,9 @@ from django.conf import settings
 from django.db import DatabaseError
 from django.views.decorators.debug import sensitive_variables
 
-from zohoportal import metrics
-
-from . import datacenters, zoho_http
+from core import metrics
+from zoho import datacenters
+from zoho import transport as zoho_http
 
 THROTTLE_ERROR = "Access Denied"
 logger = logging.getLogger("zohoportal.accounts")
@@ -271,7 +271,7 @@ def token_revoke_quietly(*, data_center: str, refresh_token: str, what: str) -> 
     from zohoportal.celery_app import runs_eagerly
 
     if not runs_eagerly():
-        from .revocations import revocation_queue
+        from accounts.revocations import revocation_queue
 
         try:
             revocation_queue(data_center=data_center, refresh_token=refresh_token, reason=what)
@@ -285,7 +285,7 @@ def token_revoke_quietly(*, data_center: str, refresh_token: str, what: str) -> 
     except ZohoOAuthError as error:
         reason = error.detail or error.message
         logger.warning("could not revoke %s: %s; queued for a retry", what, reason)
-        from .revocations import revocation_queue  # models import this module's callers
+        from accounts.revocations import revocation_queue  # models import this module's callers
 
         try:
             revocation_queue(

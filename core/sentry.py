@@ -1,6 +1,6 @@
 """Error tracking with Sentry when SENTRY_DSN is set: exceptions, never a secret.
 
-What the admins' error e-mail blanks (`zohoportal/error_reports.py`) is blanked here too:
+What the admins' error e-mail blanks (`core/error_reports.py`) is blanked here too:
 the sign-in callback's `code` and `state` and any token in a query string, in the request
 and in breadcrumbs' URLs. Frames are sent without their local variables (a token may sit in
 any of them), no personal data is sent (`send_default_pii=False`: no cookies, no user
@@ -11,7 +11,7 @@ from __future__ import annotations
 
 from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
 
-from .error_reports import HIDDEN_QUERY_PARAMETERS
+from core.error_reports import HIDDEN_QUERY_PARAMETERS
 
 FILTERED = "[Filtered]"
 EXTRA_DENYLIST = [

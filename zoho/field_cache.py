@@ -31,7 +31,7 @@ The files are per host (ZOHO_SDK_RESOURCE_DIR); their contents are also shared t
 Django's cache (Redis in production), so a connection's field metadata is fetched from
 Zoho once for every worker on every host: before the SDK fetches a module missing from
 this host's file, `install()`'s `get_fields` copies it from the shared entry, and one worker
-at a time (a cache lock, `zohoportal.cache.run_once`) fetches what nobody has yet and
+at a time (a cache lock, `core.cache.run_once`) fetches what nobody has yet and
 publishes it. The entry is named by the connection's directory and dropped with it.
 """
 
@@ -48,8 +48,8 @@ from typing import Any
 
 from django.conf import settings
 
-from accounts import sdk_compat
-from zohoportal.cache import MISSING, cache_delete, cache_get, cache_set, run_once
+from core.cache import MISSING, cache_delete, cache_get, cache_set, run_once
+from zoho import sdk_compat
 
 MAX_FILES = 256
 # How long the shared copy of a connection's file lives; a host that has the file keeps it.

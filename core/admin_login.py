@@ -22,7 +22,7 @@ from django.core.exceptions import ValidationError
 from django.shortcuts import render
 from django.views.decorators.debug import sensitive_post_parameters
 
-from accounts.ratelimit import rate_limited
+from core.ratelimit import rate_limited
 
 
 @sensitive_post_parameters("password")

@@ -4,7 +4,7 @@ deploy/gunicorn.conf.py).
 Every line gunicorn writes (its error log: start-up, workers, timeouts, tracebacks; its access
 log: one line per request) goes through the formatter LOG_FORMAT chooses, as the portal's own
 lines do: the same time, level, logger and request id, one JSON object per line with
-LOG_FORMAT=json, and scrubbed of anything secret-looking (zohoportal/logs.py). An access line
+LOG_FORMAT=json, and scrubbed of anything secret-looking (core/logs.py). An access line
 carries the request id the portal answered with (`X-Request-ID`), and in JSON the method, path
 (never the query string), status, size and duration as fields of their own.
 
@@ -18,8 +18,8 @@ import os
 
 from gunicorn import glogging
 
-from zohoportal.logs import FILTERED, JsonLinesFormatter, ScrubFilter, TextFormatter
-from zohoportal.request_id import RequestIdFilter
+from core.logs import FILTERED, JsonLinesFormatter, ScrubFilter, TextFormatter
+from core.request_id import RequestIdFilter
 
 
 def _formatter() -> logging.Formatter:

@@ -10,7 +10,7 @@ import time
 from django.conf import settings
 from django.core.cache import cache
 
-from zohoportal.cache import CACHE_ERRORS
+from core.cache import CACHE_ERRORS
 
 logger = logging.getLogger("zohoportal.accounts")
 

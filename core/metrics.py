@@ -3,9 +3,9 @@
 What is counted, and where:
 - requests, by view (the resolved URL name, never the path), method and status: `MetricsMiddleware`;
 - every HTTP call to Zoho (CRM API and the accounts server's token endpoints), by data center,
-  operation and status: `accounts.zoho_http.request`, labelled by `zoho_call()` around it
-  (`crm.zoho_crm.run`, `accounts.zoho_oauth`);
-- API credits by data center, as `accounts.api_credits` weighs them (`credits_used`);
+  operation and status: `zoho.transport.request`, labelled by `zoho_call()` around it
+  (`crm.zoho_crm.run`, `zoho.oauth`);
+- API credits by data center, as `zoho.credits` weighs them (`credits_used`);
 - token refreshes by data center, trigger and outcome: `accounts.token_refresh`;
 - Celery task outcomes by task name (`connect_celery_signals`, only if Celery is installed) and
   the broker's queue depth, read at scrape time when CELERY_BROKER_URL is a redis:// URL.
@@ -76,7 +76,7 @@ ZOHO_CALL_SECONDS = Histogram(
 )
 CREDITS = Counter(
     "zohoportal_zoho_credits_used",
-    "Zoho CRM API credits spent, by data center (Zoho's weights, as accounts.api_credits).",
+    "Zoho CRM API credits spent, by data center (Zoho's weights, as zoho.credits).",
     ["data_center"],
 )
 REFRESHES = Counter(
@@ -127,7 +127,7 @@ def zoho_call_observe(status: str, seconds: float) -> None:
 def credits_used(credits: int) -> None:
     """`credits` spent by the CRM call just answered, in the current call's data center.
 
-    Called by `accounts.api_credits.spent`, the portal's per-org count (Zoho's weights: 1 a
+    Called by `zoho.credits.spent`, the portal's per-org count (Zoho's weights: 1 a
     call, Convert Lead 5, COQL by its LIMIT; nothing for a 401 or 429). The org is not a label
     (unbounded); the per-org figures are in the admin."""
     data_center, _ = _zoho_call.get() or (UNKNOWN, "other")
