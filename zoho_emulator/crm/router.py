@@ -13,7 +13,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 
 from ..web import Request, Response
-from . import coql, files, metadata, records, related, search, users
+from . import coql, files, metadata, photos, records, related, search, users
 from .context import MODULE_OPS, Ctx, has_scope, module_scope_ok
 from .errors import (
     invalid_method,
@@ -150,10 +150,10 @@ ROUTES: list[Route] = [
     _route("files", {"GET": files.get_file, "POST": files.upload_files}, files_scope),
     _route(
         "{module}/{record_id:\\d+}/photo",
-        {"GET": files.get_photo},
-        module_scope("READ"),
+        # Upload and Delete Photo also need the profile's Edit (photos.py checks it).
+        {"GET": photos.get_photo, "POST": photos.upload_photo, "DELETE": photos.delete_photo},
+        module_scope(),
         module=True,
-        op="READ",
     ),
     _route(
         "{module}/{record_id:\\d+}/actions/download_fields_attachment",
