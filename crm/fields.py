@@ -23,7 +23,7 @@ from django.core.exceptions import ValidationError
 from django.core.validators import DecimalValidator, EmailValidator, URLValidator
 from django.utils.dateparse import parse_date, parse_datetime
 
-from crm import rich_text
+from crm import compound_values, rich_text
 from crm.errors import CrmError, bad_input
 
 BIGINT_DIGITS = 18  # Zoho's long integer: at most 18 digits, whatever the metadata's length
@@ -42,6 +42,7 @@ REFERENCE_TYPES = ("lookup", "ownerlookup", "userlookup")
 WRITABLE_TYPES = frozenset(
     {*TEXT_TYPES, "multiselectpicklist", "integer", "bigint", *NUMBER_TYPES, "date", "datetime"}
     | {"boolean", *REFERENCE_TYPES}
+    | compound_values.TYPES  # addresses, multi lookups, subforms: crm/compound_values.py
 )
 # What the browser's input for each writable type is (Field.describe()["input"]).
 INPUT_TYPES = {
@@ -120,6 +121,7 @@ class Field:
     subform_module: str | None = None  # a subform's rows' module
     connected_field: str | None = None  # a multi-select/multi-user lookup's key in each item
     connected_module: str | None = None  # the module (or "users") those items point to
+    subform_fields: tuple[Field, ...] = ()  # a subform's own fields (records.module_get)
 
     @classmethod
     def from_metadata(cls, meta: dict, profile: dict | None = None) -> Field:
@@ -174,6 +176,8 @@ class Field:
 
     @property
     def editable(self) -> bool:
+        if self.data_type == "subform" and not self.subform_fields:
+            return False  # its rows cannot be checked without the subform's fields
         return not self.read_only and self.data_type in WRITABLE_TYPES
 
     @property
@@ -230,6 +234,8 @@ class Field:
         return described
 
     def _input(self) -> dict:
+        if self.data_type in compound_values.TYPES:
+            return compound_values.input_spec(self)
         spec: dict[str, Any] = {"type": INPUT_TYPES[self.data_type]}
         if self.data_type in TEXT_TYPES and self.data_type != "picklist" and self.length:
             spec["maxlength"] = self.length
@@ -258,6 +264,8 @@ class Field:
             raise self._bad("cannot be set from the portal")
         if isinstance(value, str) and not encodable(value):
             raise self._bad("contains characters that cannot be encoded (a lone surrogate)")
+        if self.data_type in compound_values.TYPES:
+            return compound_values.clean(self, value)
         cleaner = getattr(self, f"_clean_{self.data_type}", None)
         if cleaner is not None:
             return cleaner(value)

@@ -28,8 +28,8 @@ class Context:
     can_edit: bool = False  # the user's profile may edit the record (files may be added)
 
 
-# Types the record page shows that the portal does not write: a form leaves them out (never
-# an empty input that would wipe them) and names them, so nobody wonders where they went.
+# Types a form may not change: when not editable there, a form leaves them out (never an
+# empty input that would wipe them) and names them, so nobody wonders where they went.
 KEPT_TYPES = (
     *FILE_TYPES,
     "profileimage",
@@ -41,8 +41,10 @@ KEPT_TYPES = (
 
 
 def kept_on_forms(module) -> list[str]:
-    """The labels of the module's fields of `KEPT_TYPES` (changed in Zoho CRM itself)."""
-    return [f.label for f in module.fields if f.data_type in KEPT_TYPES]
+    """The labels of the module's fields of `KEPT_TYPES` a form does not change: files,
+    images and the photo (changed on the record page), and what the user's profile or Zoho
+    keeps read-only."""
+    return [f.label for f in module.fields if f.data_type in KEPT_TYPES and not f.editable]
 
 
 def money(field: Field, value, symbol: str) -> str:

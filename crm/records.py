@@ -15,7 +15,7 @@ from functools import cached_property
 
 from accounts.models import ZohoConnection
 from core.cache import MISSING, cache_delete, cache_get, get_or_set_once
-from crm import record_state, zoho_crm
+from crm import compound_values, record_state, zoho_crm
 from crm.errors import CrmError, bad_input, no_permission, not_found
 from crm.fields import MODULE_NAME, REFERENCE_TYPES, SE_MODULE_KEY, Field, is_zoho_id
 
@@ -290,6 +290,15 @@ def _build(found: dict, key: str, connection: ZohoConnection) -> Module:
     )
     profile = user_profile(connection=connection) if restricted else None
     fields = [Field.from_metadata(meta, profile) for meta in metadata]
+    fields = compound_values.with_subform_fields(  # a subform's rows are checked by its fields
+        fields,
+        lambda sub: [
+            Field.from_metadata(meta, profile)
+            for meta in _cached(
+                f"crm:fields:{connection.pk}:{sub}", lambda: zoho_crm.fields(connection, sub)
+            )
+        ],
+    )
     return Module(
         api_name=module,
         label=found["label"],

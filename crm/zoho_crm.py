@@ -73,7 +73,7 @@ from zohocrmsdk.src.com.zoho.crm.api.util.choice import Choice
 from accounts import token_crypto, token_refresh
 from accounts.models import ZohoConnection
 from core import metrics
-from crm import record_state
+from crm import compound_values, record_state
 from crm.errors import CrmError, no_permission, zoho_failed, zoho_timed_out
 from zoho import credits as api_credits
 from zoho import sdk as zoho_sdk
@@ -508,6 +508,8 @@ def _sdk_value(value: Any, data_type: str) -> Any:
     """A cleaned value as the SDK's type for the field: its field cache checks them."""
     if value is None:
         return None
+    if isinstance(value, compound_values.Rows):  # subform rows, multi-lookup changes
+        return [_sdk_row(row, value.types) for row in value]
     if data_type == "picklist":
         return Choice(value)
     if data_type == "lookup":  # the related record, by id: Zoho's {"id": …}
@@ -535,6 +537,18 @@ def _sdk_value(value: Any, data_type: str) -> Any:
         layout.set_id(int(value))
         return layout
     return value
+
+
+def _sdk_row(values: dict, types: dict[str, str]) -> Record:
+    """One subform row or multi-lookup change as the SDK's `Record` (its keys as their
+    types; Zoho's `_delete` kept as null)."""
+    row = Record()
+    for key, value in values.items():
+        if key == "id":
+            row.set_id(int(value))
+        else:
+            row.add_key_value(key, _sdk_value(value, types.get(key, "")))
+    return row
 
 
 def _records_body(records: list[dict], types: dict[str, str]) -> BodyWrapper:
