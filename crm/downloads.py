@@ -14,7 +14,7 @@ from django.http import HttpResponse
 from django.shortcuts import redirect
 from django.utils.http import content_disposition_header
 
-from crm import record_files, records
+from crm import photo, record_files, records
 from crm.access import connection_required
 from crm.errors import CrmError
 
@@ -88,4 +88,37 @@ def field_file_remove(request, connection, module: str, record_id: str, field: s
         connection=connection, module=found, record_id=ident, field_name=field, file_id=file_id
     )
     messages.success(request, f"“{removed}” removed.")
+    return redirect("crm:record", module=found.api_name, record_id=ident)
+
+
+@connection_required(["POST"])
+def photo_upload(request, connection, module: str, record_id: str):
+    """The record page's photo form: upload or replace the photo (multipart POST)."""
+    found = records.module_get(connection=connection, module=module)
+    ident = records.parse_record_id(record_id)
+    upload = request.FILES.get("file")
+    try:
+        photo.photo_upload(
+            connection=connection,
+            module=found,
+            record_id=ident,
+            name=upload.name if upload else "",
+            data=upload.read(photo.MAX_PHOTO_BYTES + 1) if upload else b"",
+        )
+    except CrmError as error:
+        if error.field is None:  # not about the image: the error page
+            raise
+        messages.error(request, error.message)
+    else:
+        messages.success(request, "Photo saved.")
+    return redirect("crm:record", module=found.api_name, record_id=ident)
+
+
+@connection_required(["POST"])
+def photo_remove(request, connection, module: str, record_id: str):
+    """The record page's "Remove photo" button."""
+    found = records.module_get(connection=connection, module=module)
+    ident = records.parse_record_id(record_id)
+    photo.photo_remove(connection=connection, module=found, record_id=ident)
+    messages.success(request, "Photo removed.")
     return redirect("crm:record", module=found.api_name, record_id=ident)

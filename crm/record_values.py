@@ -14,7 +14,7 @@ from dataclasses import dataclass
 from django.urls import reverse
 from django.utils.safestring import mark_safe
 
-from crm import rich_text
+from crm import photo, rich_text
 from crm.fields import FILE_TYPES, Field, address_lines, file_name, is_zoho_id
 
 
@@ -78,11 +78,10 @@ def shown(field: Field, record: dict, ctx: Context) -> dict | None:  # noqa: C90
     kind = field.data_type
     if kind in FILE_TYPES:
         return _files(field, value if isinstance(value, list) else [], ctx)
+    if kind == "profileimage":  # the photo, with its upload and remove forms
+        return photo.shown(field, value, ctx)
     if value in (None, "", [], {}):
         return None
-    if kind == "profileimage":
-        url = reverse("crm:photo", kwargs={"module": ctx.module, "record_id": ctx.record_id})
-        return {"kind": "photo", "url": url}
     if kind == "userlookup":
         user = _user(value)
         return {"kind": "links", "items": [user]} if user else None

@@ -1,6 +1,6 @@
 from django.urls import path, re_path
 
-from crm import downloads, json_api, lookups, pages
+from crm import downloads, json_api, lookups, pages, photo_api
 
 app_name = "crm"
 
@@ -17,12 +17,15 @@ urlpatterns = [
         json_api.related_records,
         name="api-related",
     ),
+    path("api/<str:module>/<str:record_id>/photo/", photo_api.record_photo, name="api-photo"),
     re_path(r"^api/(?P<rest>.*)$", json_api.unknown_endpoint),
     path("<str:module>/", pages.record_list, name="list"),
     path("<str:module>/new/", pages.record_create, name="new"),
     path("<str:module>/<str:record_id>/", pages.record_detail, name="record"),
     path("<str:module>/<str:record_id>/edit/", pages.record_edit, name="edit"),
     path("<str:module>/<str:record_id>/photo/", downloads.record_photo, name="photo"),
+    path("<str:module>/<str:record_id>/photo/upload/", downloads.photo_upload, name="photo-upload"),
+    path("<str:module>/<str:record_id>/photo/remove/", downloads.photo_remove, name="photo-remove"),
     path(
         "<str:module>/<str:record_id>/files/<str:field>/",
         downloads.field_file_add,

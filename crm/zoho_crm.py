@@ -55,6 +55,8 @@ from zohocrmsdk.src.com.zoho.crm.api.record import (
     ResponseWrapper,
     SearchRecordsParam,
 )
+from zohocrmsdk.src.com.zoho.crm.api.record import FileBodyWrapper as PhotoBody
+from zohocrmsdk.src.com.zoho.crm.api.record import SuccessResponse as PhotoSuccess
 from zohocrmsdk.src.com.zoho.crm.api.related_lists import (
     GetRelatedListsParam,
     RelatedListsOperations,
@@ -785,6 +787,37 @@ def file_upload(connection: ZohoConnection, name: str, data: bytes) -> str:
 def record_photo(connection: ZohoConnection, module: str, record_id: int) -> Download | None:
     """The record's photo (`GET /{module}/{id}/photo`), None when it has none."""
     return run(connection, lambda: _download(RecordOperations(module).get_photo(record_id)))
+
+
+def _photo_done(response) -> None:
+    """Upload or Delete Photo's answer: Zoho's `success` object, else its error."""
+    body = response.get_object() if response is not None else None
+    if isinstance(body, PhotoSuccess) and _value(body.get_status()) == "success":
+        return
+    _check(response)  # raises Zoho's error (an APIException's code and details)
+    raise zoho_failed("Zoho CRM gave an answer the portal does not understand.")
+
+
+def photo_upload(connection: ZohoConnection, module: str, record_id: int, name: str, data: bytes):
+    """Set or replace the record's photo (`POST /{module}/{id}/photo`, Upload Photo)."""
+
+    def call():
+        stream = io.BytesIO(data)
+        stream.name = name
+        body = PhotoBody()
+        body.set_file(StreamWrapper(name=name, stream=stream))
+        _photo_done(RecordOperations(module).upload_photo(record_id, body))
+
+    run(connection, call, write=True)
+
+
+def photo_delete(connection: ZohoConnection, module: str, record_id: int) -> None:
+    """Remove the record's photo (`DELETE /{module}/{id}/photo`, Delete Photo)."""
+    run(
+        connection,
+        lambda: _photo_done(RecordOperations(module).delete_photo(record_id)),
+        write=True,
+    )
 
 
 def field_attachment(
