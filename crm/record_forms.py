@@ -13,6 +13,7 @@ from decimal import Decimal, InvalidOperation
 from django import forms
 from django.utils.dateparse import parse_datetime
 
+from crm.compound_values import TYPES as COMPOUND_TYPES
 from crm.errors import CrmError
 from crm.fields import PICKLIST_NONE, REFERENCE_TYPES, SE_MODULE_KEY, Field, as_utc
 from crm.records import Module
@@ -77,10 +78,16 @@ class BooleanField(ZohoFormField):
 
 class MultipleChoiceField(ZohoFormField):
     widget = forms.SelectMultiple
+    hidden_widget = forms.MultipleHiddenInput  # the initial choices, each of them
 
     def to_python(self, value):
         values = value if isinstance(value, list | tuple) else ([value] if value else [])
         return [v.strip() for v in values if isinstance(v, str) and v.strip()]
+
+    def has_changed(self, initial, data) -> bool:
+        """The same choices in another order (the browser sends them in the options'
+        order) are no change."""
+        return set(self.to_python(initial)) != set(self.to_python(data))
 
 
 class OwnerField(ZohoFormField):
@@ -196,7 +203,14 @@ def record_form_class(
                 help_text=f"Where the record {field.label} points to lives.",
             )
             form_fields[SE_MODULE_KEY].show_hidden_initial = editing
-        form_field = _form_field(field, editing=editing, users=users)
+        if field.data_type in COMPOUND_TYPES:  # addresses, multi lookups, subforms
+            from crm import compound_forms  # noqa: PLC0415 - it builds on this module
+
+            form_field = compound_forms.form_field(field, users=users)
+            if form_field is None:
+                continue
+        else:
+            form_field = _form_field(field, editing=editing, users=users)
         form_field.show_hidden_initial = editing
         form_fields[field.api_name] = form_field
     return type(f"{module.api_name}Form", (forms.Form,), form_fields)

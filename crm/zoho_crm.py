@@ -514,6 +514,8 @@ def _sdk_value(value: Any, data_type: str) -> Any:
         return [_sdk_row(row, value.types) for row in value]
     if data_type == "picklist":
         return Choice(value)
+    if data_type == "multiselectpicklist":  # the SDK checks each choice is a Choice
+        return [Choice(item) for item in value]
     if data_type == "lookup":  # the related record, by id: Zoho's {"id": …}
         related = Record()
         related.set_id(int(value))

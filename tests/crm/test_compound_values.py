@@ -140,3 +140,154 @@ def test_fields_api_describes_the_compound_inputs(client, lead):
         "Outcome",
         "Travel_Cost",
     ]
+
+
+def form_data(page: str) -> dict[str, list[str]]:
+    """What a browser submits for the record form on `page`, untouched (every value of a
+    name kept: ticked checkboxes with their value, every selected option)."""
+    from html.parser import HTMLParser
+
+    class Inputs(HTMLParser):
+        def __init__(self):
+            super().__init__()
+            self.data: dict[str, list[str]] = {}
+            self.select, self.textarea, self.in_form = None, None, False
+
+        def add(self, name, value):
+            self.data.setdefault(name, []).append(value)
+
+        def handle_starttag(self, tag, attrs):
+            attrs = dict(attrs)
+            if tag == "form" and "record-form" in (attrs.get("class") or ""):
+                self.in_form = True
+            if not self.in_form:
+                return
+            if tag == "input" and attrs.get("type") == "checkbox":
+                if "checked" in attrs:
+                    self.add(attrs["name"], attrs.get("value") or "on")
+            elif tag == "input" and attrs.get("name"):
+                self.add(attrs["name"], attrs.get("value") or "")
+            elif tag == "select":
+                self.select = attrs["name"]
+            elif tag == "option" and self.select and "selected" in attrs:
+                self.add(self.select, attrs.get("value") or "")
+            elif tag == "textarea":
+                self.textarea = attrs["name"]
+                self.add(self.textarea, "")
+
+        def handle_endtag(self, tag):
+            if tag == "form":
+                self.in_form = False
+            elif tag == "select":
+                self.select = None
+            elif tag == "textarea":
+                self.textarea = None
+
+        def handle_data(self, data):
+            if self.textarea:
+                self.data[self.textarea][-1] += data
+
+    parser = Inputs()
+    parser.feed(page)
+    parser.data.pop("csrfmiddlewaretoken", None)
+    return parser.data
+
+
+def _edit_page(client, lead) -> str:
+    response = client.get(f"/crm/Leads/{lead['id']}/edit/")
+    assert response.status_code == 200
+    return response.content.decode()
+
+
+def test_edit_form_offers_every_part_and_an_untouched_form_changes_nothing(client, lead, zoho):
+    page = _edit_page(client, lead)
+    assert 'name="Visit_Address.city"' in page and 'name="Visit_Address.postal_code"' in page
+    assert 'name="Interested_Products.keep"' in page and 'data-lookup="Products"' in page
+    assert 'name="Account_Team.add"' in page
+    assert 'name="Visit_Log.0.Outcome"' in page and 'name="Visit_Log.1.Outcome"' in page
+    kept = page.split("Kept as they are here", 1)[1].split("</p>")[0]
+    assert "Proposal" in kept and "Visit Log" not in kept and "Visit Address" not in kept
+    before = dict(_stored(zoho, lead))
+    response = client.post(f"/crm/Leads/{lead['id']}/edit/", form_data(page))
+    assert response.status_code == 302, response.content.decode()[-3000:]
+    assert "Nothing was changed." in client.get(response["Location"]).content.decode()
+    assert _stored(zoho, lead)["Modified_Time"] == before["Modified_Time"]
+
+
+def test_edit_form_changes_the_address_links_and_rows(client, lead, zoho):
+    page = _edit_page(client, lead)
+    data = form_data(page)
+    data["Visit_Address.city"] = ["Grenoble"]
+    stored = _stored(zoho, lead)
+    first_link = stored["Interested_Products"][0]
+    data["Interested_Products.keep"] = [
+        v for v in data.get("Interested_Products.keep", []) if v != first_link["id"]
+    ]
+    products = list(zoho.app.state.orgs[TRADERS].records["Products"])
+    linked = {item["Product"]["id"] for item in stored["Interested_Products"]}
+    new_product = next(p for p in products if p not in linked)
+    data["Interested_Products.add"] = [new_product, "", ""]
+    team = {item["Team_Member"]["id"] for item in stored["Account_Team"]}
+    user = next(
+        u.crm_ids[TRADERS] for u in seed.org_users(TRADERS) if u.crm_ids[TRADERS] not in team
+    )
+    data["Account_Team.add"] = [user]
+    data["Visit_Log.0.Outcome"] = ["Signed the order"]
+    data["Visit_Log.1.Visit_Date"] = ["2026-12-01"]
+    data["Visit_Log.1.Outcome"] = ["Follow-up"]
+    data["Visit_Log.1.Travel_Cost"] = ["30.25"]
+    response = client.post(f"/crm/Leads/{lead['id']}/edit/", data)
+    assert response.status_code == 302, response.content.decode()[-3000:]
+    stored = _stored(zoho, lead)
+    assert stored["Visit_Address"]["city"] == "Grenoble"
+    products_now = {item["Product"]["id"] for item in stored["Interested_Products"]}
+    assert products_now == (linked - {first_link["Product"]["id"]}) | {new_product}
+    assert user in {item["Team_Member"]["id"] for item in stored["Account_Team"]}
+    assert [r["Outcome"] for r in stored["Visit_Log"]] == ["Signed the order", "Follow-up"]
+    assert stored["Visit_Log"][1]["Travel_Cost"] == 30.25
+    # removing a row: tick Remove
+    data = form_data(_edit_page(client, lead))
+    data["Visit_Log.0.remove"] = ["on"]
+    response = client.post(f"/crm/Leads/{lead['id']}/edit/", data)
+    assert response.status_code == 302
+    assert [r["Outcome"] for r in _stored(zoho, lead)["Visit_Log"]] == ["Follow-up"]
+
+
+def test_edit_form_shows_each_rows_problem_next_to_the_subform(client, lead, zoho):
+    data = form_data(_edit_page(client, lead))
+    data["Visit_Log.1.Outcome"] = ["Too dear"]
+    data["Visit_Log.1.Travel_Cost"] = ["1.234"]
+    response = client.post(f"/crm/Leads/{lead['id']}/edit/", data)
+    assert response.status_code == 400
+    page = response.content.decode()
+    assert "Visit Log row 2: Travel Cost has more than 2 decimal places." in page
+    assert 'value="1.234"' in page  # what was typed is kept
+    assert len(_stored(zoho, lead)["Visit_Log"]) == 1
+
+
+def test_new_record_form_takes_an_address_links_and_rows(client, lead, zoho):
+    page = client.get("/crm/Leads/new/").content.decode()
+    data = form_data(page)
+    data.update(
+        {
+            "Last_Name": ["Parts"],
+            "Company": ["Zylker"],
+            "Visit_Address.city": ["Porto"],
+            "Visit_Address.country": ["Portugal"],
+            "Visit_Log.0.Outcome": ["First call"],
+        }
+    )
+    data["Account_Team.add"] = [seed.org_users(TRADERS)[1].crm_ids[TRADERS]]
+    response = client.post("/crm/Leads/new/", data)
+    assert response.status_code == 302, response.content.decode()[-3000:]
+    ident = response["Location"].rstrip("/").rsplit("/", 1)[1]
+    stored = zoho.app.state.orgs[TRADERS].records["Leads"][ident]
+    assert stored["Visit_Address"]["city"] == "Porto"
+    assert [r["Outcome"] for r in stored["Visit_Log"]] == ["First call"]
+    assert len(stored["Account_Team"]) == 1
+
+
+def test_a_multi_select_picklist_is_sent_as_zohos_choices(client, lead, zoho):
+    response = _patch(client, lead, {"Preferred_Channel": ["Phone", "Email"]})
+    assert response.status_code == 200, response.content
+    assert _stored(zoho, lead)["Preferred_Channel"] == ["Phone", "Email"]
