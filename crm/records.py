@@ -145,6 +145,7 @@ class Module:
             f
             for f in self.editable_fields
             if f.data_type not in ("lookup", "ownerlookup", "userlookup", "multiselectpicklist")
+            and f.data_type not in compound_values.TYPES  # parts, links and rows: not short
         ]
         columns = [f for f in self.list_fields if f in simple]
         ordered = [f for f in simple if f.required] + columns + simple
