@@ -71,10 +71,10 @@ def test_edit_form_changes_an_address_links_and_subform_rows(page, portal, zoho)
     team = {item["Team_Member"]["id"] for item in before["Account_Team"]}
     user = next(u for u in seed.org_users(TRADERS) if u.crm_ids[TRADERS] not in team)
     page.goto(f"{portal.url}/crm/Leads/{lead['id']}/edit/")
-    page.get_by_label("City").fill("Grenoble")
+    page.get_by_role("group", name="Visit Address").get_by_label("City").fill("Grenoble")
     first = before["Interested_Products"][0]["Product"]["name"]
     page.get_by_role("checkbox", name=first, exact=True).uncheck()
-    box = page.get_by_role("combobox", name="Add a record", exact=True)
+    box = page.get_by_role("combobox", name="Add a record").first
     box.fill(product["Product_Name"][:6])
     option = page.locator(f"[role=listbox]:not([hidden]) [role=option][data-id='{product['id']}']")
     option.wait_for()
