@@ -291,3 +291,39 @@ def test_a_multi_select_picklist_is_sent_as_zohos_choices(client, lead, zoho):
     response = _patch(client, lead, {"Preferred_Channel": ["Phone", "Email"]})
     assert response.status_code == 200, response.content
     assert _stored(zoho, lead)["Preferred_Channel"] == ["Phone", "Email"]
+
+
+def _meta(api_name, data_type, **extra):
+    return {
+        "api_name": api_name,
+        "label": api_name.replace("_", " "),
+        "data_type": data_type,
+        **extra,
+    }
+
+
+ME = {"id": "1", "name": "Sales"}
+
+
+@pytest.mark.single_database
+def test_profile_permissions_hold_for_compound_fields_and_subform_rows():
+    from crm.fields import Field
+
+    read_only = [{"id": "1", "permission": "read_only"}]
+    for kind in ("address", "multiselectlookup", "multiuserlookup", "subform"):
+        field = Field.from_metadata(_meta("X", kind, profiles=read_only), ME)
+        assert not field.editable, kind
+    outcome = Field.from_metadata(_meta("Outcome", "text", length=10))
+    cost = Field.from_metadata(_meta("Cost", "currency", profiles=read_only), ME)
+    subform = Field.from_metadata(_meta("Visit_Log", "subform", subform_module="Visit_Log"))
+    assert not subform.editable  # its rows cannot be checked without the subform's fields
+    from dataclasses import replace
+
+    subform = replace(subform, subform_fields=(outcome, cost))
+    assert subform.editable
+    with pytest.raises(Exception, match="row 1: Cost is read-only for your Zoho profile"):
+        subform.clean([{"Outcome": "ok", "Cost": 3}])
+    with pytest.raises(Exception, match="row 1: Outcome is longer than 10 characters"):
+        subform.clean([{"Outcome": "x" * 11}])
+    rows = subform.clean([{"id": "42", "Outcome": " ok ", "Parent_Id": {"id": "9"}, "$x": 1}])
+    assert rows == [{"id": "42", "Outcome": "ok"}] and rows.types["Outcome"] == "text"
