@@ -129,7 +129,9 @@ def upload_photo(ctx: Ctx, module: str, record_id: str) -> Response:
             f"upload-photo:{ctx.org.zgid}:{record_id}:{ctx.org_data.ids.next()}".encode()
         ).hexdigest()[:70]
         _uploaded(ctx)[pid] = (name, data, content_type)
-        rec["Record_Image"] = pid
+        # a new dict, never a change in place: a reset shares the pristine records
+        ctx.org_data.records[module][record_id] = {**rec, "Record_Image": pid}
+        ctx.org_data.version += 1
     return _success("photo uploaded successfully")
 
 
@@ -142,7 +144,8 @@ def delete_photo(ctx: Ctx, module: str, record_id: str) -> Response:
         if not pid:
             return crm_error("INVALID_DATA", "there is no photo for this record", 400, {})
         _uploaded(ctx).pop(pid, None)
-        rec["Record_Image"] = None
+        ctx.org_data.records[module][record_id] = {**rec, "Record_Image": None}
+        ctx.org_data.version += 1
     return _success("photo deleted successfully")
 
 

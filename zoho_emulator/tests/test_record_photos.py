@@ -127,3 +127,13 @@ def test_locked_records_and_read_only_profiles(emulator, zoho_http, us):
 )
 def test_image_kind(data, kind):
     assert image_kind(data) == kind
+
+
+def test_a_reset_brings_the_seeded_photo_back(emulator, zoho_http, us):
+    """Writes never change a record in place: the pristine records a reset shares stay."""
+    leads = zoho_http.api("GET", "us", "Leads", us, params={"fields": "Record_Image"}).json()
+    lead = next(r for r in leads["data"] if r.get("Record_Image"))
+    assert zoho_http.api("DELETE", "us", f"Leads/{lead['id']}/photo", us).status_code == 200
+    emulator.app.reset()
+    token = zoho_http.tokens(PATRICIA, "us", scope=FULL_SCOPE)["access_token"]
+    assert zoho_http.api("GET", "us", f"Leads/{lead['id']}/photo", token).status_code == 200
