@@ -4,10 +4,9 @@ addresses, currency precision) and the Files, photo and field-attachment downloa
 from __future__ import annotations
 
 import pytest
+from emulator_support import FULL_SCOPE, MARCUS, PATRICIA, SOFIA, ZYLKER_LABS
 
 from zoho_emulator import seed
-
-from .conftest import FULL_SCOPE, MARCUS, PATRICIA, SOFIA, ZYLKER_LABS
 
 FILES_SCOPE = FULL_SCOPE + ",ZohoCRM.files.READ,ZohoCRM.files.CREATE"
 PNG_MAGIC = b"\x89PNG\r\n\x1a\n"

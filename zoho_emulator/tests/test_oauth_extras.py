@@ -11,12 +11,12 @@ from pathlib import Path
 
 import pytest
 import requests
+from emulator_support import FULL_SCOPE, HARRIET, OLIVIA, SOFIA, THAMESGATE, query_of
 
 from zoho_emulator import Emulator, EmulatorClient, EmulatorServer, urls
 
-from .conftest import FULL_SCOPE, HARRIET, OLIVIA, SOFIA, THAMESGATE, query_of
-
-ROOT = Path(__file__).resolve().parents[2]
+PACKAGE = Path(__file__).resolve().parents[1]  # zoho_emulator/: pyproject.toml, src/, tests/
+SRC = PACKAGE / "src"
 VERIFIER = "dBjftJeZ4CVP-mB92K27uhbUJU1p1r_wW1gFWFOEjXk"  # RFC 7636 appendix B
 CHALLENGE = "E9Melhoa2OwvFrEMTJguCHaoeK1t8URWbuGJSstw-cM"
 
@@ -152,8 +152,8 @@ def test_configured_dc_secrets_survive_reset():
 def test_command_line_rejects_bad_dc_secrets(flag):
     proc = subprocess.run(
         [sys.executable, "-m", "zoho_emulator", "--port", "0", "--dc-client-secret", flag],
-        cwd=ROOT,
-        env={**os.environ, "PYTHONPATH": str(ROOT)},
+        cwd=PACKAGE,
+        env={**os.environ, "PYTHONPATH": str(SRC)},
         capture_output=True,
         text=True,
         timeout=30,
@@ -173,8 +173,8 @@ def test_command_line_dc_secret_applies_to_that_dc():
             "--dc-client-secret",
             "uk=cli-uk-secret",
         ],
-        cwd=ROOT,
-        env={**os.environ, "PYTHONPATH": str(ROOT)},
+        cwd=PACKAGE,
+        env={**os.environ, "PYTHONPATH": str(SRC)},
         stdout=subprocess.PIPE,
         stderr=subprocess.STDOUT,
         text=True,

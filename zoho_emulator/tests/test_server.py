@@ -12,13 +12,13 @@ from pathlib import Path
 
 import pytest
 import requests
+from emulator_support import ARJUN, MARCUS, PATRICIA, SOFIA
 
 from zoho_emulator import Emulator, EmulatorClient, EmulatorServer
 from zoho_emulator.crm import users as crm_users
 
-from .conftest import ARJUN, MARCUS, PATRICIA, SOFIA
-
-ROOT = Path(__file__).resolve().parents[2]
+PACKAGE = Path(__file__).resolve().parents[1]  # zoho_emulator/: pyproject.toml, src/, tests/
+SRC = PACKAGE / "src"
 
 
 def test_keep_alive_one_connection_for_many_requests(emulator, zoho_http):
@@ -280,10 +280,10 @@ def test_standalone_server_with_explicit_public_url():
 
 
 def test_command_line_entry_point_starts_and_prints_users():
-    env = {**os.environ, "PYTHONPATH": str(ROOT)}
+    env = {**os.environ, "PYTHONPATH": str(SRC)}
     proc = subprocess.Popen(
         [sys.executable, "-m", "zoho_emulator", "--port", "0", "--latency-ms", "1"],
-        cwd=ROOT,
+        cwd=PACKAGE,
         env=env,
         stdout=subprocess.PIPE,
         stderr=subprocess.STDOUT,
@@ -317,7 +317,7 @@ def test_runtime_imports_only_the_standard_library():
             "-I",
             "-S",
             "-c",
-            f"import sys; sys.path.insert(0, {str(ROOT)!r})\n" + code,
+            f"import sys; sys.path.insert(0, {str(SRC)!r})\n" + code,
         ],
         capture_output=True,
         text=True,
@@ -339,6 +339,17 @@ def test_installed_as_a_package_with_console_script_and_pytest_plugin():
     script = Path(sys.executable).with_name("zoho-emulator")
     out = subprocess.run([str(script), "--help"], capture_output=True, text=True, timeout=30)
     assert out.returncode == 0 and "--dc-client-secret" in out.stdout
+
+
+def test_the_installed_package_is_imported_not_the_folder_around_it():
+    """From a project that holds this package's folder (the portal's repo root is on the path
+    under pytest), ``zoho_emulator`` is still the installed src/ package, not the bare
+    ``zoho_emulator/`` folder as a namespace package (which has no ``__file__``)."""
+    import zoho_emulator
+
+    assert zoho_emulator.__file__ is not None
+    assert Path(zoho_emulator.__file__).name == "__init__.py"
+    assert hasattr(zoho_emulator, "Emulator")
 
 
 def test_crm_routes_are_one_table():

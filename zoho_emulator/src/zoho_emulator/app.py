@@ -9,7 +9,7 @@ import threading
 import time
 from urllib.parse import urlsplit
 
-from . import accounts, crm, field_rules, limits, seed, urls
+from . import crm, layouts, limits, seed, urls, zoho_accounts
 from .crm.record_state import set_record_state
 from .state import Fault, State
 from .web import Request, Response, html_response, json_response
@@ -76,7 +76,7 @@ class Emulator:
         zgid = org or user.orgs[0]
         if zgid not in user.orgs:
             raise ValueError(f"{email} is not in org {zgid}")
-        scopes = accounts.split_scopes(scopes if isinstance(scopes, str) else ",".join(scopes))
+        scopes = zoho_accounts.split_scopes(scopes if isinstance(scopes, str) else ",".join(scopes))
         with self.state.lock:
             grant = {
                 "client_id": client_id or self.client_id,
@@ -92,7 +92,7 @@ class Emulator:
                 refresh=refresh,
                 grant_type="authorization_code",
             )
-            return accounts.token_body(self, access, refresh)
+            return zoho_accounts.token_body(self, access, refresh)
 
     def reset(self) -> None:
         """Restore seed data and the configured per-DC client secrets; drop codes, tokens,
@@ -251,11 +251,11 @@ class Emulator:
             if rest in ("/oauth/v2/auth", "/oauth/v2/auth/"):
                 if req.method not in ("GET", "POST"):
                     return html_response("Method not allowed", 405)
-                return accounts.authorize(self, dc, req)
+                return zoho_accounts.authorize(self, dc, req)
             if rest == "/oauth/v2/token":
-                return accounts.token(self, dc, req)
+                return zoho_accounts.token(self, dc, req)
             if rest == "/oauth/v2/token/revoke":
-                return accounts.revoke(self, dc, req)
+                return zoho_accounts.revoke(self, dc, req)
             return _not_found()
         if api:
             dc, rest = api.group(1), api.group(2) or ""
@@ -290,7 +290,7 @@ class Emulator:
 
     def _fault_response(self, fault: Fault, path: str) -> Response | None:
         if fault.error:
-            resp = accounts.oauth_error(fault.error)
+            resp = zoho_accounts.oauth_error(fault.error)
             resp.status = fault.status or 200
         elif fault.crm_code:
             default_status = {
@@ -494,8 +494,8 @@ class Emulator:
         client_id = params.get("client_id") or self.client_id
         if client_id != self.client_id:
             return json_response({"error": "invalid_client"}, 400)
-        scopes = accounts.split_scopes(params.get("scope"))
-        if not scopes or not all(accounts.SCOPE_RE.match(s) for s in scopes):
+        scopes = zoho_accounts.split_scopes(params.get("scope"))
+        if not scopes or not all(zoho_accounts.SCOPE_RE.match(s) for s in scopes):
             return json_response({"error": "invalid_scope"}, 400)
         grant = self.state.new_grant(
             client_id=client_id,
@@ -632,13 +632,13 @@ class Emulator:
                 )
             if fd.mandatory:
                 return json_response({"error": f"{name} is system mandatory"}, 400)
-            ids = field_rules.layout_ids(mod)
+            ids = layouts.layout_ids(mod)
             lid = ids[0] if lid is None else str(lid)
             if lid not in ids:
                 return json_response({"error": "unknown layout", "layouts": ids}, 400)
             org_data.layout_required.setdefault((mod.api_name, lid), {})[fd.api_name] = required
             now = sorted(
-                field_rules.required_fields(mod, lid, org_data.layout_required),
+                layouts.required_fields(mod, lid, org_data.layout_required),
                 key=list(mod.fields).index,
             )
         return json_response(

@@ -704,9 +704,9 @@ def layout_json(mod: ModuleDef) -> dict:
     for key, title in titles.items():
         if not groups[key]:
             continue
-        sections.append(_section(mod, title, groups[key], len(sections) + 1, base, False))
+        sections.append(section_json(mod, title, groups[key], len(sections) + 1, base, False))
     for fd in groups["sub"]:
-        sections.append(_section(mod, fd.label, [fd], len(sections) + 1, base, True))
+        sections.append(section_json(mod, fd.label, [fd], len(sections) + 1, base, True))
     return {
         "id": layout_id(mod),
         "name": "Standard",
@@ -731,7 +731,7 @@ def layout_json(mod: ModuleDef) -> dict:
     }
 
 
-def _section(mod, title, fields, sequence, base, subform) -> dict:
+def section_json(mod, title, fields, sequence, base, subform) -> dict:
     api = re.sub(r"[^A-Za-z0-9]+", "_", title).strip("_")
     entries = []
     for seq, fd in enumerate(fields, start=1):
