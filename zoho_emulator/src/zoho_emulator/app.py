@@ -16,12 +16,11 @@ from .web import Request, Response, html_response, json_response
 
 log = logging.getLogger("zoho_emulator")
 
-DEFAULT_CLIENT_ID = "1000.ZOHOPORTALDEMO"
-DEFAULT_CLIENT_SECRET = "zohoportal-demo-secret"
-DEFAULT_REDIRECT_URIS = (
-    "http://127.0.0.1:8000/accounts/callback/",
-    "http://localhost:8000/accounts/callback/",
-)
+# The one OAuth client an emulator knows unless it is given another (``--client-id``,
+# ``Emulator(client_id=…)``): public demo values, named for the emulator. No redirect URI is
+# registered unless one is given: an app registers its own, as at Zoho's API console.
+DEFAULT_CLIENT_ID = "1000.ZOHOEMULATORDEMO"
+DEFAULT_CLIENT_SECRET = "zoho-emulator-demo-secret"
 
 _ACCOUNTS_RE = urls.ACCOUNTS_PATH_RE
 _API_RE = urls.API_PATH_RE
@@ -36,7 +35,7 @@ class Emulator:
         *,
         client_id: str = DEFAULT_CLIENT_ID,
         client_secret: str = DEFAULT_CLIENT_SECRET,
-        redirect_uris=DEFAULT_REDIRECT_URIS,
+        redirect_uris=(),
         public_url: str | None = None,
         access_token_ttl: float = 3600,
         dc_client_secrets: dict[str, str] | None = None,
@@ -58,6 +57,14 @@ class Emulator:
         self._local = threading.local()
 
     # ------------------------------------------------------------------ public helpers
+    def configure_client(self, *, client_id: str, client_secret: str, redirect_uris) -> None:
+        """Make ``client_id`` the registered client (its secret and exact redirect URIs),
+        as a new emulator given them would have; per data center secrets stay as they are."""
+        with self.state.lock:
+            self.client_id = client_id
+            self.client_secret = client_secret
+            self.redirect_uris = list(redirect_uris)
+
     def register_redirect_uri(self, uri: str) -> None:
         with self.state.lock:
             if uri not in self.redirect_uris:

@@ -1,6 +1,9 @@
 """pytest fixtures: a session-wide emulator server and a per-test, freshly reset handle on it.
 
-Load with ``pytest_plugins = ["zoho_emulator.pytest_plugin"]``.
+Loaded by the package's pytest11 entry point (or ``pytest_plugins =
+["zoho_emulator.pytest_plugin"]``). The emulator knows one OAuth client, ``emulator_oauth_client``
+(a session fixture): a neutral test client by default; a project overrides the fixture in its
+conftest to make the emulator know its own client id, secret and redirect URI.
 """
 
 from __future__ import annotations
@@ -14,9 +17,14 @@ from .app import Emulator
 from .client import EmulatorClient
 from .server import EmulatorServer
 
-TEST_CLIENT_ID = "1000.TESTCLIENT"
-TEST_CLIENT_SECRET = "test-client-secret"
-TEST_REDIRECT_URI = "http://testserver/accounts/callback/"
+
+@dataclass(frozen=True)
+class OAuthClient:
+    """The client the emulator knows: id, secret and its one redirect URI (exact match)."""
+
+    client_id: str = "1000.EMULATORTESTCLIENT"
+    client_secret: str = "emulator-test-client-secret"
+    redirect_uri: str = "http://127.0.0.1/oauth/callback"
 
 
 @dataclass
@@ -25,10 +33,19 @@ class EmulatorHandle:
     app: Emulator
     client: EmulatorClient
     server: EmulatorServer
+    oauth_client: OAuthClient
 
-    client_id: str = TEST_CLIENT_ID
-    client_secret: str = TEST_CLIENT_SECRET
-    redirect_uri: str = TEST_REDIRECT_URI
+    @property
+    def client_id(self) -> str:
+        return self.oauth_client.client_id
+
+    @property
+    def client_secret(self) -> str:
+        return self.oauth_client.client_secret
+
+    @property
+    def redirect_uri(self) -> str:
+        return self.oauth_client.redirect_uri
 
     def accounts_server(self, dc: str) -> str:
         return urls.accounts_server(self.url, dc)
@@ -58,13 +75,23 @@ class EmulatorHandle:
 
 
 @pytest.fixture(scope="session")
-def emulator_server():
-    app = Emulator(
-        client_id=TEST_CLIENT_ID,
-        client_secret=TEST_CLIENT_SECRET,
-        redirect_uris=[TEST_REDIRECT_URI],
-        public_url=None,
+def emulator_oauth_client() -> OAuthClient:
+    """The client the emulator knows; override it (session scope) to give your own."""
+    return OAuthClient()
+
+
+def _configure(app: Emulator, oauth_client: OAuthClient) -> None:
+    app.configure_client(
+        client_id=oauth_client.client_id,
+        client_secret=oauth_client.client_secret,
+        redirect_uris=[oauth_client.redirect_uri],
     )
+
+
+@pytest.fixture(scope="session")
+def emulator_server(emulator_oauth_client):
+    app = Emulator(public_url=None)
+    _configure(app, emulator_oauth_client)
     server = EmulatorServer(app, host="127.0.0.1", port=0).start()
     try:
         yield server
@@ -73,12 +100,16 @@ def emulator_server():
 
 
 @pytest.fixture
-def emulator(emulator_server):
+def emulator(emulator_server, emulator_oauth_client):
+    """The session's emulator, reset, knowing ``emulator_oauth_client`` (set again for every
+    test: the server is shared by the session, and a folder may override the client)."""
     app = emulator_server.emulator
     app.reset()
+    _configure(app, emulator_oauth_client)
     return EmulatorHandle(
         url=emulator_server.url,
         app=app,
         client=EmulatorClient(emulator_server.url),
         server=emulator_server,
+        oauth_client=emulator_oauth_client,
     )
