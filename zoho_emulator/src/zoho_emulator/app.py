@@ -39,12 +39,15 @@ class Emulator:
         public_url: str | None = None,
         access_token_ttl: float = 3600,
         dc_client_secrets: dict[str, str] | None = None,
+        sleep=time.sleep,
     ):
         self.client_id = client_id
         self.client_secret = client_secret
         self.redirect_uris = list(redirect_uris or [])
         self.public_url = public_url.rstrip("/") if public_url else None
         self.access_token_ttl = access_token_ttl
+        # How latency and delay faults wait (a test may put a recorder or an event here).
+        self.sleep = sleep
         configured = dict(dc_client_secrets or {})
         unknown = sorted(set(configured) - set(urls.DCS))
         if unknown:
@@ -235,13 +238,13 @@ class Emulator:
         epoch = st.epoch
         latency = st.latency_ms
         if latency > 0:
-            time.sleep(latency / 1000.0)
+            self.sleep(latency / 1000.0)
             if st.epoch != epoch:
                 return _reset_meanwhile()
         fault = st.take_fault(req.method, path)
         if fault is not None:
             if fault.delay_s > 0:
-                time.sleep(fault.delay_s)
+                self.sleep(fault.delay_s)
                 if st.epoch != epoch:
                     return _reset_meanwhile()
             faulted = self._fault_response(fault, path)
