@@ -360,6 +360,8 @@ def test_a_new_emulator_knows_a_demo_client_named_for_it_and_no_redirect_uri():
         assert EmulatorClient(server.url).register_redirect_uri(callback) == [callback]
         page = requests.get(urls.auth_url(server.url, "us"), params=params, timeout=5)
         assert page.status_code == 200
+    # a URI given twice (make run passes ZOHO_REDIRECT_URI and its default) is listed once
+    assert Emulator(redirect_uris=[callback, callback]).redirect_uris == [callback]
 
 
 def test_configure_client_replaces_the_known_client(emulator):

@@ -43,7 +43,7 @@ class Emulator:
     ):
         self.client_id = client_id
         self.client_secret = client_secret
-        self.redirect_uris = list(redirect_uris or [])
+        self.redirect_uris = list(dict.fromkeys(redirect_uris or []))  # each once
         self.public_url = public_url.rstrip("/") if public_url else None
         self.access_token_ttl = access_token_ttl
         # How latency and delay faults wait (a test may put a recorder or an event here).
@@ -66,7 +66,7 @@ class Emulator:
         with self.state.lock:
             self.client_id = client_id
             self.client_secret = client_secret
-            self.redirect_uris = list(redirect_uris)
+            self.redirect_uris = list(dict.fromkeys(redirect_uris))
 
     def register_redirect_uri(self, uri: str) -> None:
         with self.state.lock:
