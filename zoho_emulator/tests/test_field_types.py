@@ -299,7 +299,8 @@ def test_the_static_subform_module_is_listed_as_zoho_lists_one(zoho_http, email,
     assert parent_field["associated_module"]["module"] == "Qualification_Checklist"
     # only the static one says so: line items stay "subform"
     kinds = {m["api_name"]: m["generated_type"] for m in modules}
-    assert kinds["Quoted_Items"] == "subform"
+    assert kinds["Quoted_Items"] == kinds["Visit_Log"] == "subform"
+    assert kinds["Leads_X_Products"] == kinds["Leads_X_Users"] == "linking"
     assert [n for n, k in kinds.items() if k == "static_subform"] == ["Qualification_Checklist"]
 
 

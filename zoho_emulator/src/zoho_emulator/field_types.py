@@ -127,7 +127,13 @@ def extend(schema_mod, org_schema, currency: str) -> None:
             name.replace("_", " "),
             name.replace("_", " "),
             module_id,
-            generated_type="static_subform" if name in STATIC_SUBFORMS else "default",
+            generated_type=(
+                "static_subform"
+                if name in STATIC_SUBFORMS
+                else "linking"
+                if name in LINKING_FIELDS
+                else "subform"
+            ),
             fields={f.api_name: f for f in schema_mod._parse_fields(module_id, text, currency)},
             parent_module="Leads",
         )

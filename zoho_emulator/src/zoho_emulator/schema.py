@@ -498,10 +498,10 @@ def _subform_module_json(mod: ModuleDef, access: dict | None) -> dict:
             "recycle_bin_on_delete": True,
         }
         kind = "static_subform"
-    else:
+    else:  # line items, the Visit Log subform ("subform") and linking modules ("linking")
         writable = dict.fromkeys(_WRITE_FLAGS, False)
         extra = {}
-        kind = "subform"
+        kind = "linking" if mod.generated_type == "linking" else "subform"
     out = {
         "api_name": mod.api_name,
         "module_name": mod.api_name.replace("_", ""),
