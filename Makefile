@@ -37,6 +37,11 @@ setup: $(STAMP)
 # PORT (unless ZOHO_REDIRECT_URI is set) and registered with the emulator; a port already in
 # use stops here with a message instead of talking to whatever answers there.
 PORT_FREE = $(BIN)/python -c "import socket, sys; s = socket.socket(); s.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1); s.bind(('127.0.0.1', int(sys.argv[1])))"
+# The portal's demo client (zohoportal/settings.py: ZOHO_DEMO_CLIENT_ID and _SECRET) and its
+# local redirect URIs: the emulator knows no client of any app until it is told one.
+DEMO_CLIENT = --client-id 1000.ZOHOPORTALDEMO --client-secret zohoportal-demo-secret \
+	--redirect-uri http://127.0.0.1:$(PORT)/accounts/callback/ \
+	--redirect-uri http://localhost:$(PORT)/accounts/callback/
 EMULATOR_UP = $(BIN)/python -c "import sys, urllib.request; urllib.request.urlopen(sys.argv[1] + '/_emulator/health', timeout=1)"
 run: setup
 	@mkdir -p var
@@ -51,10 +56,8 @@ run: setup
 	    echo "make run: port $(EMULATOR_PORT) on 127.0.0.1 is already in use, so the Zoho emulator cannot start there." >&2; \
 	    echo "Stop what uses it, or choose another port: EMULATOR_PORT=8766 make run" >&2; exit 1; fi; \
 	  export ZOHO_EMULATOR_URL=http://127.0.0.1:$(EMULATOR_PORT); \
-	  $(BIN)/python -m zoho_emulator --host 127.0.0.1 --port $(EMULATOR_PORT) \
-	    --redirect-uri "$$ZOHO_REDIRECT_URI" \
-	    --redirect-uri http://127.0.0.1:$(PORT)/accounts/callback/ \
-	    --redirect-uri http://localhost:$(PORT)/accounts/callback/ > var/emulator.log 2>&1 & emulator=$$!; \
+	  $(BIN)/python -m zoho_emulator --host 127.0.0.1 --port $(EMULATOR_PORT) $(DEMO_CLIENT) \
+	    --redirect-uri "$$ZOHO_REDIRECT_URI" > var/emulator.log 2>&1 & emulator=$$!; \
 	  trap 'kill $$emulator 2>/dev/null' EXIT INT TERM; \
 	  for i in $$(seq 1 100); do \
 	    $(EMULATOR_UP) "$$ZOHO_EMULATOR_URL" 2>/dev/null && break; \
@@ -79,8 +82,10 @@ admin: setup
 	DEBUG=$${DEBUG:-true} $(BIN)/python manage.py migrate --noinput
 	DEBUG=$${DEBUG:-true} $(BIN)/python manage.py createsuperuser
 
+# The emulator alone, knowing the portal's demo client (a portal started on its own with
+# ZOHO_EMULATOR_URL=http://127.0.0.1:$(EMULATOR_PORT) and no ZOHO_CLIENT_ID signs in with it).
 emulator: setup
-	$(BIN)/python -m zoho_emulator --host 127.0.0.1 --port $(EMULATOR_PORT)
+	$(BIN)/python -m zoho_emulator --host 127.0.0.1 --port $(EMULATOR_PORT) $(DEMO_CLIENT)
 
 lint: setup
 	$(BIN)/ruff check .

@@ -221,8 +221,8 @@ CONTENT_SECURITY_POLICY = (
 # Zoho client is configured). Without it, the portal talks to Zoho's real servers.
 ZOHO_EMULATOR_URL = env.str("ZOHO_EMULATOR_URL", default="").rstrip("/")
 
-# The emulator's documented demo client (zoho_emulator/README.md); used only when the
-# emulator is configured and no client of your own is.
+# The portal's demo client, which `make run` registers with the emulator (Makefile
+# DEMO_CLIENT); used only when the emulator is configured and no client of your own is.
 ZOHO_DEMO_CLIENT_ID = "1000.ZOHOPORTALDEMO"
 ZOHO_DEMO_CLIENT_SECRET = "zohoportal-demo-secret"  # noqa: S105 - public demo value
 ZOHO_DEMO_MODE = bool(ZOHO_EMULATOR_URL) and not env.str("ZOHO_CLIENT_ID", default="")

@@ -25,7 +25,7 @@ def us(connect):
 
 def _oldest(client, module: str) -> list[str]:
     """The module's oldest record ids: the demo locks the first and puts the second under
-    approval (zoho_emulator/seed.py, RECORD_STATES)."""
+    approval (zoho_emulator/src/zoho_emulator/seed.py, RECORD_STATES)."""
     listing = client.get(f"/crm/api/{module}/?per_page=200&sort_by=id&sort_order=asc")
     assert listing.status_code == 200, listing.content
     return [r["id"] for r in listing.json()["data"]]

@@ -9,19 +9,18 @@ import threading
 import time
 from urllib.parse import urlsplit
 
-from . import accounts, crm, field_rules, limits, seed, urls
+from . import crm, layouts, limits, seed, urls, zoho_accounts
 from .crm.record_state import set_record_state
 from .state import Fault, State
 from .web import Request, Response, html_response, json_response
 
 log = logging.getLogger("zoho_emulator")
 
-DEFAULT_CLIENT_ID = "1000.ZOHOPORTALDEMO"
-DEFAULT_CLIENT_SECRET = "zohoportal-demo-secret"
-DEFAULT_REDIRECT_URIS = (
-    "http://127.0.0.1:8000/accounts/callback/",
-    "http://localhost:8000/accounts/callback/",
-)
+# The one OAuth client an emulator knows unless it is given another (``--client-id``,
+# ``Emulator(client_id=…)``): public demo values, named for the emulator. No redirect URI is
+# registered unless one is given: an app registers its own, as at Zoho's API console.
+DEFAULT_CLIENT_ID = "1000.ZOHOEMULATORDEMO"
+DEFAULT_CLIENT_SECRET = "zoho-emulator-demo-secret"
 
 _ACCOUNTS_RE = urls.ACCOUNTS_PATH_RE
 _API_RE = urls.API_PATH_RE
@@ -36,16 +35,19 @@ class Emulator:
         *,
         client_id: str = DEFAULT_CLIENT_ID,
         client_secret: str = DEFAULT_CLIENT_SECRET,
-        redirect_uris=DEFAULT_REDIRECT_URIS,
+        redirect_uris=(),
         public_url: str | None = None,
         access_token_ttl: float = 3600,
         dc_client_secrets: dict[str, str] | None = None,
+        sleep=time.sleep,
     ):
         self.client_id = client_id
         self.client_secret = client_secret
-        self.redirect_uris = list(redirect_uris or [])
+        self.redirect_uris = list(dict.fromkeys(redirect_uris or []))  # each once
         self.public_url = public_url.rstrip("/") if public_url else None
         self.access_token_ttl = access_token_ttl
+        # How latency and delay faults wait (a test may put a recorder or an event here).
+        self.sleep = sleep
         configured = dict(dc_client_secrets or {})
         unknown = sorted(set(configured) - set(urls.DCS))
         if unknown:
@@ -58,6 +60,14 @@ class Emulator:
         self._local = threading.local()
 
     # ------------------------------------------------------------------ public helpers
+    def configure_client(self, *, client_id: str, client_secret: str, redirect_uris) -> None:
+        """Make ``client_id`` the registered client (its secret and exact redirect URIs),
+        as a new emulator given them would have; per data center secrets stay as they are."""
+        with self.state.lock:
+            self.client_id = client_id
+            self.client_secret = client_secret
+            self.redirect_uris = list(dict.fromkeys(redirect_uris))
+
     def register_redirect_uri(self, uri: str) -> None:
         with self.state.lock:
             if uri not in self.redirect_uris:
@@ -76,7 +86,7 @@ class Emulator:
         zgid = org or user.orgs[0]
         if zgid not in user.orgs:
             raise ValueError(f"{email} is not in org {zgid}")
-        scopes = accounts.split_scopes(scopes if isinstance(scopes, str) else ",".join(scopes))
+        scopes = zoho_accounts.split_scopes(scopes if isinstance(scopes, str) else ",".join(scopes))
         with self.state.lock:
             grant = {
                 "client_id": client_id or self.client_id,
@@ -92,7 +102,7 @@ class Emulator:
                 refresh=refresh,
                 grant_type="authorization_code",
             )
-            return accounts.token_body(self, access, refresh)
+            return zoho_accounts.token_body(self, access, refresh)
 
     def reset(self) -> None:
         """Restore seed data and the configured per-DC client secrets; drop codes, tokens,
@@ -228,13 +238,13 @@ class Emulator:
         epoch = st.epoch
         latency = st.latency_ms
         if latency > 0:
-            time.sleep(latency / 1000.0)
+            self.sleep(latency / 1000.0)
             if st.epoch != epoch:
                 return _reset_meanwhile()
         fault = st.take_fault(req.method, path)
         if fault is not None:
             if fault.delay_s > 0:
-                time.sleep(fault.delay_s)
+                self.sleep(fault.delay_s)
                 if st.epoch != epoch:
                     return _reset_meanwhile()
             faulted = self._fault_response(fault, path)
@@ -251,11 +261,11 @@ class Emulator:
             if rest in ("/oauth/v2/auth", "/oauth/v2/auth/"):
                 if req.method not in ("GET", "POST"):
                     return html_response("Method not allowed", 405)
-                return accounts.authorize(self, dc, req)
+                return zoho_accounts.authorize(self, dc, req)
             if rest == "/oauth/v2/token":
-                return accounts.token(self, dc, req)
+                return zoho_accounts.token(self, dc, req)
             if rest == "/oauth/v2/token/revoke":
-                return accounts.revoke(self, dc, req)
+                return zoho_accounts.revoke(self, dc, req)
             return _not_found()
         if api:
             dc, rest = api.group(1), api.group(2) or ""
@@ -290,7 +300,7 @@ class Emulator:
 
     def _fault_response(self, fault: Fault, path: str) -> Response | None:
         if fault.error:
-            resp = accounts.oauth_error(fault.error)
+            resp = zoho_accounts.oauth_error(fault.error)
             resp.status = fault.status or 200
         elif fault.crm_code:
             default_status = {
@@ -494,8 +504,8 @@ class Emulator:
         client_id = params.get("client_id") or self.client_id
         if client_id != self.client_id:
             return json_response({"error": "invalid_client"}, 400)
-        scopes = accounts.split_scopes(params.get("scope"))
-        if not scopes or not all(accounts.SCOPE_RE.match(s) for s in scopes):
+        scopes = zoho_accounts.split_scopes(params.get("scope"))
+        if not scopes or not all(zoho_accounts.SCOPE_RE.match(s) for s in scopes):
             return json_response({"error": "invalid_scope"}, 400)
         grant = self.state.new_grant(
             client_id=client_id,
@@ -632,13 +642,13 @@ class Emulator:
                 )
             if fd.mandatory:
                 return json_response({"error": f"{name} is system mandatory"}, 400)
-            ids = field_rules.layout_ids(mod)
+            ids = layouts.layout_ids(mod)
             lid = ids[0] if lid is None else str(lid)
             if lid not in ids:
                 return json_response({"error": "unknown layout", "layouts": ids}, 400)
             org_data.layout_required.setdefault((mod.api_name, lid), {})[fd.api_name] = required
             now = sorted(
-                field_rules.required_fields(mod, lid, org_data.layout_required),
+                layouts.required_fields(mod, lid, org_data.layout_required),
                 key=list(mod.fields).index,
             )
         return json_response(

@@ -7,7 +7,7 @@ import logging
 import sys
 
 from . import seed, urls
-from .app import DEFAULT_CLIENT_ID, DEFAULT_CLIENT_SECRET, DEFAULT_REDIRECT_URIS, Emulator
+from .app import DEFAULT_CLIENT_ID, DEFAULT_CLIENT_SECRET, Emulator
 from .server import EmulatorServer
 
 
@@ -36,8 +36,16 @@ def main(argv=None) -> int:
         default=None,
         help="URL clients reach the server at (default http://HOST:PORT)",
     )
-    parser.add_argument("--client-id", default=DEFAULT_CLIENT_ID)
-    parser.add_argument("--client-secret", default=DEFAULT_CLIENT_SECRET)
+    parser.add_argument(
+        "--client-id",
+        default=DEFAULT_CLIENT_ID,
+        help=f"the registered client (default {DEFAULT_CLIENT_ID})",
+    )
+    parser.add_argument(
+        "--client-secret",
+        default=DEFAULT_CLIENT_SECRET,
+        help=f"its secret (default {DEFAULT_CLIENT_SECRET})",
+    )
     parser.add_argument(
         "--dc-client-secret",
         action="append",
@@ -52,7 +60,11 @@ def main(argv=None) -> int:
         action="append",
         dest="redirect_uris",
         default=None,
-        help="registered redirect URI (repeatable; default: the portal's two local URIs)",
+        help=(
+            "a registered redirect URI, matched exactly (repeatable; default none: the consent"
+            " page refuses every redirect URI until one is registered, here or with"
+            " POST /_emulator/redirect-uris)"
+        ),
     )
     parser.add_argument("--access-token-ttl", type=float, default=3600, help="seconds")
     parser.add_argument(
@@ -68,7 +80,7 @@ def main(argv=None) -> int:
     emulator = Emulator(
         client_id=args.client_id,
         client_secret=args.client_secret,
-        redirect_uris=args.redirect_uris or list(DEFAULT_REDIRECT_URIS),
+        redirect_uris=args.redirect_uris or [],
         public_url=args.public_url,
         access_token_ttl=args.access_token_ttl,
         dc_client_secrets=dict(args.dc_client_secrets or []),
@@ -85,7 +97,9 @@ def main(argv=None) -> int:
     print(f"  client id {emulator.client_id}, secret {emulator.client_secret}", file=out)
     for dc, secret in sorted(emulator.dc_client_secrets.items()):
         print(f"  client secret for {dc}: {secret}", file=out)
-    print(f"  redirect URIs: {', '.join(emulator.redirect_uris)}", file=out)
+    print(
+        f"  redirect URIs: {', '.join(emulator.redirect_uris) or 'none registered yet'}", file=out
+    )
     print(
         f"  accounts server: {base}/accounts/<dc>   API domain: {base}/api/<dc>   "
         f"control plane: {base}/_emulator/",

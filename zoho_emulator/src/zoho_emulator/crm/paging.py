@@ -22,6 +22,7 @@ from .. import seed
 from ..web import Response, json_response, no_content
 from .context import Ctx
 from .errors import crm_error
+from .presentation import present
 
 DISCRETE_LIMIT = 2000
 TOKEN_TTL = 24 * 3600.0
@@ -97,8 +98,6 @@ def page_answer(
     """One page of ``records`` (already sorted; ``keys`` their sort keys, same order).
 
     ``tokens`` False (search): no ``page_token``, only the first 2,000 records."""
-    from .records import present  # records imports this module
-
     descending = sort_order == "desc"
     token_value = ctx.req.arg("page_token")
     previous = None

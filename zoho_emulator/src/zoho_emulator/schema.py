@@ -480,9 +480,28 @@ def module_json(mod: ModuleDef, access: dict | None = None) -> dict:
 
 
 def _subform_module_json(mod: ModuleDef, access: dict | None) -> dict:
-    """An inventory line-item module (Quoted_Items, ...) as Zoho lists it: ``generated_type:
-    "subform"``, not a tab, its parent named; read-only here (no subform writes)."""
+    """A subform module as Zoho lists it: not a tab, its parent named. An inventory line-item
+    module (Quoted_Items, ...) is ``generated_type: "subform"``, read-only here; a static
+    subform is ``generated_type: "static_subform"`` with ``static_subform_properties`` and,
+    as in Zoho's getModules example (Subform_2), as creatable, editable and deletable as its
+    parent is for the user (its rows are written through the parent's records)."""
     viewable = True if access is None else access["viewable"]
+    if mod.generated_type == "static_subform":
+        writable = {k: True if access is None else access[k] for k in _WRITE_FLAGS}
+        static = field_types.STATIC_SUBFORMS[mod.api_name]
+        properties = {"fields": [{"api_name": n, "id": mod.fields[n].field_id} for n in static]}
+        extra = {
+            "static_subform_properties": properties,
+            "lookupable": False,
+            "presence_sub_menu": False,  # as the example: creatable, yet no sub-menu
+            "global_search_supported": True,
+            "recycle_bin_on_delete": True,
+        }
+        kind = "static_subform"
+    else:  # line items, the Visit Log subform ("subform") and linking modules ("linking")
+        writable = dict.fromkeys(_WRITE_FLAGS, False)
+        extra = {}
+        kind = "linking" if mod.generated_type == "linking" else "subform"
     out = {
         "api_name": mod.api_name,
         "module_name": mod.api_name.replace("_", ""),
@@ -490,10 +509,8 @@ def _subform_module_json(mod: ModuleDef, access: dict | None) -> dict:
         "singular_label": mod.singular,
         "id": mod.module_id,
         "api_supported": True,
-        "generated_type": "subform",
-        "creatable": False,
-        "editable": False,
-        "deletable": False,
+        "generated_type": kind,
+        **writable,
         "viewable": viewable,
         "convertable": False,
         "global_search_supported": False,
@@ -510,8 +527,12 @@ def _subform_module_json(mod: ModuleDef, access: dict | None) -> dict:
         "modified_time": None,
         "modified_by": None,
         "parent_module": {"api_name": mod.parent_module, "id": _module_id_of(mod.parent_module)},
+        **extra,
     }
     return zoho_keys.module(out)
+
+
+_WRITE_FLAGS = ("creatable", "editable", "deletable")
 
 
 def module_metadata(schema: OrgSchema, access_for=None) -> list[dict]:
@@ -704,9 +725,9 @@ def layout_json(mod: ModuleDef) -> dict:
     for key, title in titles.items():
         if not groups[key]:
             continue
-        sections.append(_section(mod, title, groups[key], len(sections) + 1, base, False))
+        sections.append(section_json(mod, title, groups[key], len(sections) + 1, base, False))
     for fd in groups["sub"]:
-        sections.append(_section(mod, fd.label, [fd], len(sections) + 1, base, True))
+        sections.append(section_json(mod, fd.label, [fd], len(sections) + 1, base, True))
     return {
         "id": layout_id(mod),
         "name": "Standard",
@@ -731,7 +752,7 @@ def layout_json(mod: ModuleDef) -> dict:
     }
 
 
-def _section(mod, title, fields, sequence, base, subform) -> dict:
+def section_json(mod, title, fields, sequence, base, subform) -> dict:
     api = re.sub(r"[^A-Za-z0-9]+", "_", title).strip("_")
     entries = []
     for seq, fd in enumerate(fields, start=1):

@@ -3,14 +3,13 @@
 See README.md in this package for URLs, demo users, endpoints, limits and fault injection.
 """
 
-from .app import DEFAULT_CLIENT_ID, DEFAULT_CLIENT_SECRET, DEFAULT_REDIRECT_URIS, Emulator
+from .app import DEFAULT_CLIENT_ID, DEFAULT_CLIENT_SECRET, Emulator
 from .client import EmulatorClient, EmulatorError
 from .server import EmulatorServer
 
 __all__ = [
     "DEFAULT_CLIENT_ID",
     "DEFAULT_CLIENT_SECRET",
-    "DEFAULT_REDIRECT_URIS",
     "Emulator",
     "EmulatorClient",
     "EmulatorError",

@@ -3,7 +3,8 @@
 
 from __future__ import annotations
 
-from .. import field_rules, schema
+from .. import field_rules, profiles, schema
+from ..layouts import layouts_json
 from ..web import Response, json_response
 from .context import Ctx
 from .errors import invalid_module, param_missing
@@ -41,7 +42,7 @@ def _with_permissions(ctx: Ctx, module: str, entry: dict) -> None:
     """A field's ``profiles`` (every profile's ``permission_type``), and ``read_only``
     true when the field is read-only "for the current user" (getFields) by their profile."""
     zgid = ctx.org.zgid
-    entry["profiles"] = field_rules.profiles_json(zgid, module, entry["api_name"])
+    entry["profiles"] = profiles.profiles_json(zgid, module, entry["api_name"])
     if field_rules.permission(ctx.user.profile, module, entry["api_name"]) != "read_write":
         entry["read_only"] = True
 
@@ -50,17 +51,17 @@ def layouts(ctx: Ctx) -> Response:
     mod, err = _module_param(ctx, ctx.schema.record_module)
     if err:
         return err
-    layouts = field_rules.layouts_json(mod, ctx.org_data.layout_required)
+    answer = layouts_json(mod, ctx.org_data.layout_required)
     zgid = ctx.org.zgid
-    for layout in layouts:
+    for layout in answer:
         layout["profiles"] = [
-            {"name": name, "id": field_rules.profile_id(zgid, name), "default": True}
-            for name in field_rules.org_profiles(zgid)
+            {"name": name, "id": profiles.profile_id(zgid, name), "default": True}
+            for name in profiles.org_profiles(zgid)
         ]
         for section in layout["sections"]:
             for entry in section["fields"]:
                 _with_permissions(ctx, mod.api_name, entry)
-    return json_response({"layouts": layouts})
+    return json_response({"layouts": answer})
 
 
 def related_lists(ctx: Ctx) -> Response:

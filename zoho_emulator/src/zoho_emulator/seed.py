@@ -11,6 +11,7 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta, timezone
 
 from .catalog import PICKLISTS
+from .field_rules import restricted_fields
 from .urls import DCS  # noqa: F401 - re-exported: the data centers live in urls.py
 
 
@@ -909,6 +910,4 @@ def mark_record_states(data: dict[str, dict[str, dict]]) -> None:
 
 
 def _field_permissions(profile: str) -> dict:
-    from .field_rules import restricted_fields  # field_rules imports this module
-
     return restricted_fields(profile)

@@ -214,6 +214,8 @@ PICKLISTS: dict[str, tuple[str, ...]] = {
     "service_status": ("Active", "Inactive"),
     "availability_type": ("Business Hours", "Custom"),
     "shipment_status": ("Booked", "In Transit", "Delivered", "Returned"),
+    # The rows of the Leads' static subform Qualification_Checklist (field_types.py).
+    "qualification_criterion": ("Budget", "Authority", "Need", "Timeline"),
     "shipment_carrier": ("DHL", "FedEx", "UPS", "Royal Mail", "Blue Dart", "Australia Post"),
     "installation_status": ("Surveyed", "Scheduled", "Installed", "Commissioned"),
     "experiment_phase": ("Design", "Running", "Analysis", "Concluded"),

@@ -6,7 +6,9 @@
 - ``multiselectlookup`` / ``multiuserlookup``: a list; ``{"<connected field>": {"id"}}`` adds a
   link, ``{"id": "<link id>", "_delete": null}`` removes one.
 - ``subform``: the list of rows the record keeps; a row with an ``id`` updates that row, a row
-  without adds one, a row left out is deleted.
+  without adds one, a row left out is deleted. A static subform's rows are fixed (one per
+  value of its static field): the first write gives each once, without ids; later writes
+  give every row by ``id`` and may change only its other columns.
 - ``address``: an object of the address parts (``field_types.ADDRESS_PARTS``).
 """
 
@@ -50,6 +52,9 @@ def apply_value(ctx: Ctx, module: str, fd, value, path: str, existing: dict | No
     """The value to store for ``fd``, or FieldError. ``None`` clears the field."""
     resolve_lookup, resolve_user = resolvers
     if value is None:
+        if fd.data_type == "subform" and field_types.STATIC_SUBFORMS.get(fd.subform_module):
+            if (existing or {}).get(fd.api_name):
+                raise _invalid(fd, path)  # a static subform's rows are never dropped
         return None
     t = fd.data_type
     if t == "userlookup":
@@ -145,7 +150,30 @@ def _subform(ctx: Ctx, fd, rows: list, path: str, existing: dict | None, resolve
                     sub, value, f"{where}.{key}", resolve_lookup, resolve_user
                 )
         out.append(stored)
+    static = field_types.STATIC_SUBFORMS.get(fd.subform_module)
+    if static:
+        _check_static_rows(fd, fields, static, rows, out, before, path)
     return out
+
+
+def _check_static_rows(fd, fields, static, rows, out, before, path) -> None:
+    """The stricter reading of a static subform (Zoho documents the module type, not its
+    writes): no row is added or dropped once the rows exist, a static field's value never
+    changes, and the first rows are exactly one per value of the first static field."""
+    if before:
+        for index, (row, stored) in enumerate(zip(rows, out, strict=True)):
+            if row.get("id") is None:
+                raise _invalid(fd, f"{path}[{index}].id")
+            for name in static:
+                if name in row and stored.get(name) != before[stored["id"]].get(name):
+                    raise _invalid(fd, f"{path}[{index}].{name}")
+        if sorted(r["id"] for r in out) != sorted(before):
+            raise _invalid(fd, path)
+        return
+    first = fields[static[0]]
+    given = [r.get(static[0]) for r in out]
+    if sorted(map(str, given)) != sorted(first.picklist):
+        raise _invalid(fd, path)
 
 
 __all__ = ["TYPES", "FieldError", "apply_value"]

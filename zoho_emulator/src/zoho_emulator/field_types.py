@@ -4,9 +4,10 @@ Every demo org's Leads get one custom field of each type Zoho's ``settings/field
 for them: ``fileupload``, ``imageupload``, ``multiselectlookup`` (through a linking module to
 Products), ``multiuserlookup`` (through a linking module to users), a rich-text ``textarea``
 (``textarea.type: "rich_text"``), ``userlookup``, ``address`` (one compound value) and a
-``subform`` (Visit Log), plus a currency field with a precision of its own (``Deposit``,
-``currency.precision: 0``). Leads, Contacts and Accounts get record photos
-(``Record_Image``, the photo's id).
+``subform`` (Visit Log), a static subform (Qualification Checklist: its module is
+``generated_type: "static_subform"``, one fixed row per criterion), plus a currency field with
+a precision of its own (``Deposit``, ``currency.precision: 0``). Leads, Contacts and Accounts
+get record photos (``Record_Image``, the photo's id).
 
 The bytes behind file, image and photo values are small and made here (a PNG of one colour,
 a one-page PDF): the same ids give the same bytes after every reset. Files uploaded through
@@ -21,6 +22,8 @@ import struct
 import zlib
 from dataclasses import dataclass
 
+from .catalog import PICKLISTS
+
 LEADS_FIELDS = """
 Proposal | Proposal | fileupload | C NS
 Site_Photos | Site Photos | imageupload | C NS
@@ -31,6 +34,7 @@ Sales_Engineer | Sales Engineer | userlookup | C NS
 Visit_Address | Visit Address | address | C NS
 Visit_Log | Visit Log | subform | C NS sub=Visit_Log
 Deposit | Deposit | currency | C dp=0
+Qualification_Checklist | Qualification Checklist | subform | C NS sub=Qualification_Checklist
 """
 RICH_TEXT = {"Call_Notes"}
 VISIT_LOG = """
@@ -39,6 +43,22 @@ Visited_By | Visited By | userlookup | NS
 Outcome | Outcome | text | len=255
 Travel_Cost | Travel Cost | currency | dp=2
 """
+# A static subform (``settings/modules``: ``generated_type: "static_subform"`` and
+# ``static_subform_properties.fields``, as Zoho's getModules example "all modules with
+# variations" lists Subform_2): its static field names the rows, one per criterion, and the
+# rows are fixed (crm/field_values.py refuses adding, dropping or renaming one).
+QUALIFICATION_CHECKLIST = """
+Criterion | Criterion | picklist | pick=qualification_criterion
+Met | Met | boolean |
+Evidence | Evidence | text | len=255
+"""
+STATIC_SUBFORMS: dict[str, tuple[str, ...]] = {"Qualification_Checklist": ("Criterion",)}
+EVIDENCE = {
+    "Budget": "Budget approved for this quarter",
+    "Authority": "Talked to the buyer who signs",
+    "Need": "Current supplier cannot deliver in time",
+    "Timeline": "Wants delivery before the season",
+}
 # Linking modules: (module, lookup field to the parent, connected field, connected module)
 LINKING = {
     "Interested_Products": ("Leads_X_Products", "Lead", "Product", "Products"),
@@ -80,8 +100,8 @@ IMAGE_TYPES = {"png": "image/png", "jpg": "image/jpeg", "jpeg": "image/jpeg", "g
 
 
 def extend(schema_mod, org_schema, currency: str) -> None:
-    """Add the fields above to the org's Leads, and the Visit Log subform and the linking
-    modules to what ``settings/fields`` describes."""
+    """Add the fields above to the org's Leads, and the Visit Log and Qualification Checklist
+    subforms and the linking modules to what ``settings/fields`` describes."""
     leads = org_schema.modules["Leads"]
     added = schema_mod._parse_fields(
         leads.module_id, LEADS_FIELDS, currency, start=len(leads.fields)
@@ -94,7 +114,12 @@ def extend(schema_mod, org_schema, currency: str) -> None:
             extra["linking"] = LINKING[fd.api_name]
         leads.fields[fd.api_name] = dataclasses.replace(fd, extra=extra)
     next_id = 10**6 - 2
-    for name, text in (("Visit_Log", VISIT_LOG), *LINKING_FIELDS.items()):
+    subforms = (
+        ("Visit_Log", VISIT_LOG),
+        *LINKING_FIELDS.items(),
+        ("Qualification_Checklist", QUALIFICATION_CHECKLIST),
+    )
+    for name, text in subforms:
         module_id = f"3652397000000{next_id:06d}"
         next_id -= 2
         org_schema.subforms[name] = schema_mod.ModuleDef(
@@ -102,6 +127,13 @@ def extend(schema_mod, org_schema, currency: str) -> None:
             name.replace("_", " "),
             name.replace("_", " "),
             module_id,
+            generated_type=(
+                "static_subform"
+                if name in STATIC_SUBFORMS
+                else "linking"
+                if name in LINKING_FIELDS
+                else "subform"
+            ),
             fields={f.api_name: f for f in schema_mod._parse_fields(module_id, text, currency)},
             parent_module="Leads",
         )
@@ -333,6 +365,19 @@ def seed(builder) -> None:
             "Deposit": float(rng.choice([500, 1250, 4000, 9999])),
         }
         builder.data["Leads"][rec["id"]] = {**rec, **values}
+    # Every lead's checklist has its fixed rows (after the rest, so no other id moves).
+    criteria = PICKLISTS["qualification_criterion"]
+    for i, rec in enumerate(leads):
+        rec = builder.data["Leads"][rec["id"]]
+        rec["Qualification_Checklist"] = [
+            {
+                "id": builder.ids.next(),
+                "Criterion": criterion,
+                "Met": (i + n) % 3 != 0,
+                "Evidence": EVIDENCE[criterion] if (i + n) % 3 != 0 else None,
+            }
+            for n, criterion in enumerate(criteria)
+        ]
     for module, count in (("Leads", 4), ("Contacts", 3), ("Accounts", 3)):
         for rec in list(builder.data[module].values())[:count]:
             builder.data[module][rec["id"]] = {**rec, "Record_Image": photo_id(zgid, rec["id"])}

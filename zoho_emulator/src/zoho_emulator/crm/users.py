@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from .. import field_rules, seed, zoho_keys
+from .. import profiles, seed, zoho_keys
 from ..web import Response, json_response, no_content
 from .context import MAX_PER_PAGE, Ctx
 from .errors import invalid_param
@@ -19,7 +19,7 @@ def _user_json(user: seed.User, org: seed.Org) -> dict:
         "status": "active",
         "confirm": True,
         "role": {"name": user.role, "id": str(int(user.crm_ids[org.zgid]) - 12000)},
-        "profile": {"name": user.profile, "id": field_rules.profile_id(org.zgid, user.profile)},
+        "profile": {"name": user.profile, "id": profiles.profile_id(org.zgid, user.profile)},
         "time_zone": org.tz_name,
         "locale": "en_US",
         "country_locale": "en_US",

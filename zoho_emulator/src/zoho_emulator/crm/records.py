@@ -4,35 +4,15 @@ from __future__ import annotations
 
 import json
 
-from .. import field_rules, schema, seed
+from .. import field_rules, layouts, schema, seed
 from ..schema import FieldError
 from ..web import Response, json_response, no_content
 from . import field_values
 from .context import MAX_FIELDS, MAX_PER_PAGE, MAX_WRITE, Ctx, int_param
 from .errors import crm_error, invalid_param, param_missing
 from .paging import page_answer
+from .presentation import present
 from .record_state import refusal, state_keys
-
-
-def present(ctx: Ctx, module: str, rec: dict, fields: list[str] | None) -> dict:
-    """The record as the API shows it: the asked ``fields`` (all when ``None``) and ``id``;
-    ``$se_module`` beside a What_Id/Parent_Id, ``$line_tax`` on full inventory records."""
-    out = {}
-    fdefs = ctx.schema.fields(module)
-    names = fields if fields is not None else list(fdefs.keys())
-    hidden = field_rules.hidden_fields(ctx.user.profile, module)
-    for name in names:
-        if name in hidden:
-            continue  # a field the user's profile hides is never answered
-        value = rec.get(name)
-        out[name] = json.loads(json.dumps(value)) if isinstance(value, (dict, list)) else value
-        fd = fdefs.get(name)
-        if fd is not None and fd.lookup_module == schema.SE_MODULE:
-            out["$se_module"] = rec.get("$se_module") if value is not None else None
-    if fields is None and "$line_tax" in rec:
-        out["$line_tax"] = json.loads(json.dumps(rec["$line_tax"]))
-    out["id"] = rec["id"]
-    return out
 
 
 def parse_fields(ctx: Ctx, module: str, raw: str | None):
@@ -365,7 +345,7 @@ def _layout_of(ctx: Ctx, module: str, item: dict, existing: dict | None, path: s
     mod = ctx.schema.modules[module]
     if "Layout" not in mod.fields:
         return None
-    ids = field_rules.layout_ids(mod)
+    ids = layouts.layout_ids(mod)
     given = item.get("Layout")
     if given is None:
         current = (existing or {}).get("Layout") or {}
@@ -380,7 +360,7 @@ def _layout_of(ctx: Ctx, module: str, item: dict, existing: dict | None, path: s
                 "invalid data",
                 {"api_name": "Layout", "json_path": f"{path}.Layout.id"},
             )
-    return {"name": field_rules.layout_name(mod, lid), "id": lid}
+    return {"name": layouts.layout_name(mod, lid), "id": lid}
 
 
 def _check_layout_required(ctx, module, item, existing, layout, path) -> None:
@@ -388,7 +368,7 @@ def _check_layout_required(ctx, module, item, existing, layout, path) -> None:
     create when the body lacks it, on update when neither the body nor the record has it
     (v8 updateRecord example "mandatorynotfoundlayoutrule")."""
     mod = ctx.schema.modules[module]
-    required = field_rules.required_fields(mod, layout["id"], ctx.org_data.layout_required)
+    required = layouts.required_fields(mod, layout["id"], ctx.org_data.layout_required)
     for name in sorted(required, key=list(mod.fields).index):
         if mod.fields[name].mandatory:
             continue  # system mandatory: checked above
