@@ -12,6 +12,7 @@ import os
 from pathlib import Path
 
 from celery import Celery, signals
+from django.core.exceptions import ImproperlyConfigured
 
 from core.checks import require_valid_configuration
 
@@ -42,4 +43,7 @@ def _make_filesystem_broker_folders(sender, **kwargs) -> None:
 @signals.worker_init.connect
 @signals.beat_init.connect
 def _check_configuration(**kwargs) -> None:
-    require_valid_configuration()
+    try:
+        require_valid_configuration()
+    except ImproperlyConfigured as error:  # Celery would log a signal's exception, and go on
+        raise SystemExit(str(error)) from None

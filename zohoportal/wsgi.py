@@ -14,5 +14,5 @@ application = get_wsgi_application()
 from core.checks import require_valid_configuration  # noqa: E402 - needs Django set up
 from zoho.sdk_compat import require_compatible_once  # noqa: E402 - needs Django set up
 
-require_valid_configuration()
 require_compatible_once()
+require_valid_configuration()

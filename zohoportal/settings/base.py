@@ -9,25 +9,9 @@ to a development value in production.
 
 from pathlib import Path
 
-import environ
+from .environment import BASE_DIR, DEBUG, env, required
 
-BASE_DIR = Path(__file__).resolve().parent.parent.parent
-
-env = environ.Env()
-if (BASE_DIR / ".env").is_file():
-    environ.Env.read_env(BASE_DIR / ".env")
-
-DEBUG = env.bool("DEBUG", default=False)
-
-
-def required(name: str, dev_default: str = "") -> str:
-    """A value production must provide (core/checks.py names it when it is missing, and
-    `manage.py collectstatic`, a build step, runs without it); DEBUG falls back to
-    `dev_default`."""
-    return env.str(name, default="") or (dev_default if DEBUG else "")
-
-
-# Names of the values above that DEBUG off requires (core/checks.py, zohoportal.E010).
+# Values DEBUG off requires (core/checks.py, zohoportal.E010; TOKEN_ENCRYPTION_KEYS: E011).
 REQUIRED_SETTINGS = [
     "SECRET_KEY",
     "DATABASE_URL",
@@ -382,75 +366,10 @@ SENTRY_ENVIRONMENT = env.str("SENTRY_ENVIRONMENT", default="production")
 SENTRY_RELEASE = env.str("SENTRY_RELEASE", default="")
 SENTRY_TRACES_SAMPLE_RATE = env.float("SENTRY_TRACES_SAMPLE_RATE", default=0.0)
 
-# --- Background work (Celery) ---------------------------------------------------------------
-# The Celery app is `zohoportal` (zohoportal/celery_app.py): `celery -A zohoportal worker` and
-# `celery -A zohoportal beat`. CELERY_BROKER_URL is the broker: Redis in production
-# (redis://127.0.0.1:6379/1, a database of its own), `filesystem://` under `make run` (kombu's
-# file transport in CELERY_FILESYSTEM_DIR, no server). Without it, tasks run eagerly inside
-# the process that queues them (as before Celery: a disconnect waits for Zoho) and `/readyz`
-# has no broker check. Results live in the database (jobs.Job), not in a result backend.
-CELERY_BROKER_URL = env.str("CELERY_BROKER_URL", default="")
-CELERY_TASK_ALWAYS_EAGER = not CELERY_BROKER_URL
-CELERY_TASK_EAGER_PROPAGATES = True
-CELERY_TASK_DEFAULT_QUEUE = env.str("CELERY_QUEUE", default="zohoportal")
-CELERY_TASK_IGNORE_RESULT = True
-# A task is acknowledged once it has finished: a worker killed mid-task leaves it queued, and
-# the broker hands it out again after the visibility timeout (Redis) or at the next start.
-CELERY_TASK_ACKS_LATE = True
-CELERY_TASK_REJECT_ON_WORKER_LOST = True
-CELERY_WORKER_PREFETCH_MULTIPLIER = 1
-CELERY_WORKER_HIJACK_ROOT_LOGGER = False
-CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
-# Queuing from a request waits at most about a second on a dead or hanging broker; what was
-# not queued is left to the periodic work (a queued revocation stays in the database).
-CELERY_BROKER_CONNECTION_TIMEOUT = env.float("CELERY_BROKER_TIMEOUT", default=0.5)
-CELERY_TASK_PUBLISH_RETRY_POLICY = {
-    "max_retries": 1,
-    "interval_start": 0,
-    "interval_step": 0.2,
-    "interval_max": 0.2,
-}
-CELERY_BROKER_TRANSPORT_OPTIONS = {
-    # Longer than any task runs: an unacknowledged task is handed out again after this.
-    "visibility_timeout": env.int("CELERY_VISIBILITY_TIMEOUT", default=3600),
-}
-if CELERY_BROKER_URL.startswith(("redis://", "rediss://")):
-    CELERY_BROKER_TRANSPORT_OPTIONS.update(
-        socket_timeout=CELERY_BROKER_CONNECTION_TIMEOUT,
-        socket_connect_timeout=CELERY_BROKER_CONNECTION_TIMEOUT,
-        # kombu looks for unacknowledged tasks past the visibility timeout every 10 s but
-        # scans Redis only every 10th time (about every 100 s): scan each time, at most every
-        # visibility timeout, so a killed worker's task is handed out again soon after it.
-        unacked_restore_throttle=1,
-        unacked_restore_interval=max(
-            1, min(10, CELERY_BROKER_TRANSPORT_OPTIONS["visibility_timeout"])
-        ),
-    )
-    if env.str("CELERY_KEY_PREFIX", default=""):  # several portals on one Redis database
-        CELERY_BROKER_TRANSPORT_OPTIONS["global_keyprefix"] = env.str("CELERY_KEY_PREFIX")
-elif CELERY_BROKER_URL.startswith("filesystem://"):
-    # (zohoportal/celery_app.py creates the folders when the Celery app is configured)
-    _celery_dir = Path(env.str("CELERY_FILESYSTEM_DIR", default=str(BASE_DIR / "var" / "celery")))
-    CELERY_BROKER_TRANSPORT_OPTIONS.update(
-        data_folder_in=str(_celery_dir / "queue"),
-        data_folder_out=str(_celery_dir / "queue"),
-        processed_folder=str(_celery_dir / "processed"),
-        control_folder=str(_celery_dir / "control"),
-        store_processed=False,
-    )
-# Celery beat: the periodic work the cron/systemd timers in deploy/ also do (run one or the
-# other). Every 5 minutes each, as the timers.
-CELERY_BEAT_SCHEDULE = {
-    "zoho-refresh-tokens": {
-        "task": "accounts.tasks.tokens_refresh_due",
-        "schedule": env.float("CELERY_REFRESH_EVERY", default=300.0),
-    },
-    "zoho-housekeeping": {
-        "task": "accounts.tasks.housekeeping_run",
-        "schedule": env.float("CELERY_HOUSEKEEPING_EVERY", default=300.0),
-    },
-}
 # Prometheus metrics at /metrics, only for `Authorization: Bearer <METRICS_TOKEN>` (anyone
 # else gets the normal 404); unset, /metrics is off. Several gunicorn workers: set
 # PROMETHEUS_MULTIPROC_DIR too (README "Metrics", core/metrics.py).
 METRICS_TOKEN = env.str("METRICS_TOKEN", default="")
+
+# Background work (Celery): CELERY_*, in a file of their own.
+from .background import *  # noqa: E402,F403

@@ -11,7 +11,8 @@ import tempfile
 from pathlib import Path
 
 from .base import *  # noqa: F403
-from .base import database, env
+from .base import database
+from .environment import env
 
 SECRET_KEY = "test-secret-key-not-for-production"  # noqa: S105 - a test value
 ALLOWED_HOSTS = ["testserver", "127.0.0.1", "localhost"]
