@@ -59,8 +59,8 @@ _state_lock = threading.Lock()
 _failing: dict[str, str] = {}  # this process's last verdict: {check: reason}
 
 
-def _reason(error: Exception, explained: tuple[type[Exception], ...] = ()) -> str:
-    if isinstance(error, (NotReady, *explained)):
+def _reason(error: Exception, explained: tuple[type[Exception], ...]) -> str:
+    if isinstance(error, explained):
         return str(error)
     return type(error).__name__
 

@@ -1,5 +1,6 @@
-"""Settings: `base` reads everything from the environment; `production` (manage.py, wsgi,
-asgi, Celery, the deploy units) and `test` (pytest) add their overrides on top.
+"""Settings: `base` (with `environment`, where values come from, and `background`, Celery's)
+reads everything from the environment; `production` (manage.py, wsgi, asgi, Celery, the
+deploy units, `make run`) and `test` (pytest) add their overrides on top.
 
 Importing a settings module only reads values: no file is written, no service started, no
 value checked. The checks (a missing secret with DEBUG off, a malformed data-center entry,
