@@ -21,7 +21,7 @@ POSTGRES_URL_OR_EMPTY = url="$${TEST_POSTGRES_URL:-$${DATABASE_URL:-}}"; \
 TEST_REDIS_URL ?= redis://127.0.0.1:6379/0
 export TEST_REDIS_URL
 
-.PHONY: setup run emulator admin test test-sqlite test-postgres lint check-deploy clean
+.PHONY: setup dev-key run emulator admin test test-sqlite test-postgres lint check-deploy clean
 
 # requirements.txt is what production installs; requirements-dev.txt adds tests and tools
 # (and the Zoho emulator as a package of its own, for demo mode and the tests).
@@ -43,7 +43,12 @@ DEMO_CLIENT = --client-id 1000.ZOHOPORTALDEMO --client-secret zohoportal-demo-se
 	--redirect-uri http://127.0.0.1:$(PORT)/accounts/callback/ \
 	--redirect-uri http://localhost:$(PORT)/accounts/callback/
 EMULATOR_UP = $(BIN)/python -c "import sys, urllib.request; urllib.request.urlopen(sys.argv[1] + '/_emulator/health', timeout=1)"
-run: setup
+# The development key for tokens at rest (DEBUG on, no TOKEN_ENCRYPTION_KEYS): a git-ignored
+# file that the settings read; created once, never overwritten.
+dev-key: setup
+	@test -s .token-encryption-key || { umask 077; $(BIN)/python -c "from cryptography.fernet import Fernet; print(Fernet.generate_key().decode())" > .token-encryption-key; }
+
+run: setup dev-key
 	@mkdir -p var
 	@if ! $(PORT_FREE) $(PORT) 2>/dev/null; then \
 	  echo "make run: port $(PORT) on 127.0.0.1 is already in use (another portal or program)." >&2; \
@@ -78,7 +83,7 @@ run: setup
 	$(BIN)/python manage.py runserver 127.0.0.1:$(PORT)
 
 # A staff account for /admin/ on the `make run` database (asks for a password).
-admin: setup
+admin: setup dev-key
 	DEBUG=$${DEBUG:-true} $(BIN)/python manage.py migrate --noinput
 	DEBUG=$${DEBUG:-true} $(BIN)/python manage.py createsuperuser
 
@@ -109,7 +114,7 @@ check-deploy: setup
 	  ALLOWED_HOSTS=portal.example ZOHO_CLIENT_ID=1000.CHECK ZOHO_CLIENT_SECRET=check \
 	  ZOHO_REDIRECT_URI=https://portal.example/accounts/callback/ \
 	  TOKEN_ENCRYPTION_KEYS="$$($(BIN)/python -c 'from cryptography.fernet import Fernet; print(Fernet.generate_key().decode())')" \
-	  DJANGO_SETTINGS_MODULE=zohoportal.settings \
+	  DJANGO_SETTINGS_MODULE=zohoportal.settings.production \
 	  $(BIN)/python manage.py check --deploy --fail-level WARNING
 
 test-sqlite: setup

@@ -75,7 +75,7 @@ def bench_env(
         DATABASE_URL=database_url,
         ZOHO_HTTP_KEEPALIVE="true" if keepalive else "false",
         ZOHO_SDK_RESOURCE_DIR=resource_dir or tempfile.mkdtemp(prefix="zohoportal-bench-sdk-"),
-        DJANGO_SETTINGS_MODULE="zohoportal.settings",
+        DJANGO_SETTINGS_MODULE="zohoportal.settings.production",
         LOG_LEVEL="WARNING",
         PYTHONPATH=str(ROOT),
     )

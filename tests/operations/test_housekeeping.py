@@ -347,7 +347,7 @@ def test_two_hosts_running_housekeeping_at_once_revoke_each_token_once(zoho, con
     before = zoho.client.stats()["revoke_calls"]
     env = {
         **__import__("os").environ,
-        "DJANGO_SETTINGS_MODULE": "zohoportal.settings_test",
+        "DJANGO_SETTINGS_MODULE": "zohoportal.settings.test",
         "TEST_POSTGRES_URL": _test_database_url(),
         "ZOHO_EMULATOR_URL": zoho.url,
     }

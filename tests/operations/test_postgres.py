@@ -34,7 +34,7 @@ def _test_database_url() -> str:
 def _start_command(zoho, *args: str) -> subprocess.Popen:
     env = {
         **os.environ,
-        "DJANGO_SETTINGS_MODULE": "zohoportal.settings_test",
+        "DJANGO_SETTINGS_MODULE": "zohoportal.settings.test",
         "TEST_POSTGRES_URL": _test_database_url(),
         "ZOHO_EMULATOR_URL": zoho.url,
     }

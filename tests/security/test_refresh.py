@@ -90,7 +90,7 @@ def test_p16_two_processes_of_four_threads_make_exactly_one_refresh_call(connect
     before = _refresh_calls(zoho)
     env = {
         **os.environ,
-        "DJANGO_SETTINGS_MODULE": "zohoportal.settings_test",
+        "DJANGO_SETTINGS_MODULE": "zohoportal.settings.test",
         "TEST_POSTGRES_URL": _test_database_url(),
         "ZOHO_EMULATOR_URL": zoho.url,
     }

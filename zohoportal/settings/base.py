@@ -1,46 +1,26 @@
 """Settings for zohoportal, read from the environment (django-environ).
 
 Every setting an operator may change is listed in `.env.example` and in the README's
-"Settings" section. With DEBUG off, a missing secret stops start-up with a message naming
-the variable; nothing falls back to a development value in production.
+"Settings" section. Importing this module only reads: whether the values make sense (a
+secret missing with DEBUG off, a malformed data-center entry, …) is checked by
+core/checks.py, which stops start-up with a message naming the variable; nothing falls back
+to a development value in production.
 """
 
-import logging
-import secrets
-import sys
 from pathlib import Path
 
-import environ
-from django.core.exceptions import ImproperlyConfigured
+from .environment import BASE_DIR, DEBUG, env, required
 
-BASE_DIR = Path(__file__).resolve().parent.parent
+# Values DEBUG off requires (core/checks.py, zohoportal.E010; TOKEN_ENCRYPTION_KEYS: E011).
+REQUIRED_SETTINGS = [
+    "SECRET_KEY",
+    "DATABASE_URL",
+    "ZOHO_CLIENT_ID",
+    "ZOHO_CLIENT_SECRET",
+    "ZOHO_REDIRECT_URI",
+]
 
-env = environ.Env()
-if (BASE_DIR / ".env").is_file():
-    environ.Env.read_env(BASE_DIR / ".env")
-
-DEBUG = env.bool("DEBUG", default=False)
-# `manage.py collectstatic` is a build step (an image build, a CI job): it reads no secret,
-# so it runs without them; every other command and the app server still stop without them.
-COLLECTING_STATIC = sys.argv[1:2] == ["collectstatic"]
-
-
-def _required(name: str, dev_default: str | None = None) -> str:
-    """A setting that production must provide; DEBUG may fall back to `dev_default`."""
-    value = env.str(name, default="")
-    if value:
-        return value
-    if DEBUG and dev_default is not None:
-        return dev_default
-    if COLLECTING_STATIC:
-        return secrets.token_urlsafe(50) if name == "SECRET_KEY" else ""
-    raise ImproperlyConfigured(
-        f"{name} is not set. Set it in the environment (see .env.example); "
-        "it is required when DEBUG is off."
-    )
-
-
-SECRET_KEY = _required("SECRET_KEY", dev_default="django-insecure-development-only-key")
+SECRET_KEY = required("SECRET_KEY", dev_default="django-insecure-development-only-key")
 ALLOWED_HOSTS = env.list("ALLOWED_HOSTS", default=["127.0.0.1", "localhost"] if DEBUG else [])
 CSRF_TRUSTED_ORIGINS = env.list("CSRF_TRUSTED_ORIGINS", default=[])
 
@@ -52,6 +32,7 @@ INSTALLED_APPS = [
     "django.contrib.messages",
     "django.contrib.staticfiles",
     "core",
+    "zoho",
     "accounts",
     "crm",
     "jobs",
@@ -104,30 +85,36 @@ TEMPLATES = [
 
 # With DEBUG off the database must be named: a missing DATABASE_URL used to give each host
 # its own SQLite file, silently. (`make run`, DEBUG on, keeps the embedded file.)
-DATABASES = {
-    "default": env.db_url_config(
-        _required("DATABASE_URL", dev_default=f"sqlite:///{BASE_DIR / 'db.sqlite3'}")
-        or "sqlite://:memory:"
-    ),
-}
-# Keep each worker thread's database connection open between requests (with a health check
-# before reuse) instead of connecting anew for every request: under gunicorn with PostgreSQL a
-# fresh connection per request halved list-page throughput (bench/README.md). A
-# `conn_max_age` in DATABASE_URL wins.
-if "conn_max_age" not in env.str("DATABASE_URL", default=""):
-    DATABASES["default"]["CONN_MAX_AGE"] = env.int("DATABASE_CONN_MAX_AGE", default=60)
-    DATABASES["default"]["CONN_HEALTH_CHECKS"] = True
-if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
-    # The embedded default (`make run`, several threads or workers on one file): writers wait
-    # for each other instead of failing with "database is locked". Every transaction takes
-    # the write lock when it begins (IMMEDIATE), so none has to upgrade a read lock mid-way
-    # (which SQLite refuses at once, whatever the timeout); WAL lets reads go on meanwhile;
-    # a writer waits up to SQLITE_BUSY_TIMEOUT seconds, longer than a token refresh can take.
-    DATABASES["default"].setdefault("OPTIONS", {}).update(
-        timeout=env.float("SQLITE_BUSY_TIMEOUT", default=30.0),
-        transaction_mode="IMMEDIATE",
-        init_command="PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL",
-    )
+# (Unset with DEBUG off, an in-memory database stands in until the check stops start-up.)
+DATABASE_URL = required("DATABASE_URL", dev_default=f"sqlite:///{BASE_DIR / 'db.sqlite3'}")
+
+
+def database(url: str) -> dict:
+    """DATABASES["default"] for `url`, with the connection settings below."""
+    config = env.db_url_config(url or "sqlite://:memory:")
+    # Keep each worker thread's database connection open between requests (with a health
+    # check before reuse) instead of connecting anew for every request: under gunicorn with
+    # PostgreSQL a fresh connection per request halved list-page throughput
+    # (bench/README.md). A `conn_max_age` in DATABASE_URL wins.
+    if "conn_max_age" not in url:
+        config["CONN_MAX_AGE"] = env.int("DATABASE_CONN_MAX_AGE", default=60)
+        config["CONN_HEALTH_CHECKS"] = True
+    if config["ENGINE"] == "django.db.backends.sqlite3":
+        # The embedded default (`make run`, several threads or workers on one file): writers
+        # wait for each other instead of failing with "database is locked". Every
+        # transaction takes the write lock when it begins (IMMEDIATE), so none has to upgrade
+        # a read lock mid-way (which SQLite refuses at once, whatever the timeout); WAL lets
+        # reads go on meanwhile; a writer waits up to SQLITE_BUSY_TIMEOUT seconds, longer
+        # than a token refresh can take.
+        config.setdefault("OPTIONS", {}).update(
+            timeout=env.float("SQLITE_BUSY_TIMEOUT", default=30.0),
+            transaction_mode="IMMEDIATE",
+            init_command="PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL",
+        )
+    return config
+
+
+DATABASES = {"default": database(DATABASE_URL)}
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 AUTH_PASSWORD_VALIDATORS = [
@@ -145,16 +132,7 @@ USE_TZ = True
 STATIC_URL = "static/"
 STATICFILES_DIRS = [BASE_DIR / "static"]
 STATIC_ROOT = Path(env.str("STATIC_ROOT", default=str(BASE_DIR / "staticfiles")))
-if not DEBUG:
-    # Hashed, compressed file names from `manage.py collectstatic`, served by WhiteNoise.
-    STORAGES = {
-        "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
-        "staticfiles": {"BACKEND": "core.static.ManifestStaticFilesStorage"},
-    }
-    # A file missing from the manifest (collectstatic not run yet, say) gets its plain name
-    # instead of an exception: no page, not even the 500 page, fails for want of an icon
-    # (core/static.py serves plain names, with a warning, until collectstatic runs).
-    WHITENOISE_MANIFEST_STRICT = False
+# (production.py: hashed, compressed names from `collectstatic` with DEBUG off.)
 
 # --- Cache --------------------------------------------------------------------------------
 # Sign-in rate limits, CRM metadata and the SDK's field files live in this cache. In
@@ -234,9 +212,9 @@ if ZOHO_DEMO_MODE:
         "ZOHO_REDIRECT_URI", default="http://127.0.0.1:8000/accounts/callback/"
     )
 else:
-    ZOHO_CLIENT_ID = _required("ZOHO_CLIENT_ID", dev_default="")
-    ZOHO_CLIENT_SECRET = _required("ZOHO_CLIENT_SECRET", dev_default="")
-    ZOHO_REDIRECT_URI = _required(
+    ZOHO_CLIENT_ID = required("ZOHO_CLIENT_ID")
+    ZOHO_CLIENT_SECRET = required("ZOHO_CLIENT_SECRET")
+    ZOHO_REDIRECT_URI = required(
         "ZOHO_REDIRECT_URI", dev_default="http://127.0.0.1:8000/accounts/callback/"
     )
 
@@ -246,30 +224,15 @@ else:
 ZOHO_CLIENT_SECRETS = env.dict("ZOHO_CLIENT_SECRETS", default={})
 
 
-def _extra_data_centers() -> dict[str, tuple[str, str, str]]:
-    """ZOHO_EXTRA_DATA_CENTERS: "key|Label|https://accounts…|https://api…", comma-separated."""
-    table = {}
-    for entry in env.list("ZOHO_EXTRA_DATA_CENTERS", default=[]):
-        parts = [part.strip() for part in entry.split("|")]
-        if (
-            len(parts) != 4
-            or not parts[0].isascii()
-            or not parts[0].isalpha()
-            or not parts[0].islower()
-            or len(parts[0]) > 8
-            or not all(url.startswith("https://") and "/" not in url[8:] for url in parts[2:])
-        ):
-            raise ImproperlyConfigured(
-                f"ZOHO_EXTRA_DATA_CENTERS entry {entry!r} is not "
-                '"key|Label|https://accounts-server|https://api-domain" (key: up to 8 '
-                "lower-case letters; URLs: https, host only)."
-            )
-        table[parts[0]] = (parts[1], parts[2], parts[3])
-    return table
-
-
 # Data centers Zoho adds after this release: one entry each, no code change needed.
-ZOHO_EXTRA_DATA_CENTERS = _extra_data_centers()
+# "key|Label|https://accounts…|https://api…", comma-separated; read as {key: (label,
+# accounts server, API domain)} (core/checks.py refuses an entry not of that form).
+ZOHO_EXTRA_DATA_CENTERS = {
+    key.strip(): tuple(part.strip() for part in rest)
+    for key, *rest in (
+        entry.split("|") for entry in env.list("ZOHO_EXTRA_DATA_CENTERS", default=[])
+    )
+}
 # Only these data centers may sign in (default: all). A deployment for China, a separate
 # Zoho, sets ZOHO_DATA_CENTERS=cn and ZOHO_SIGN_IN_DC=cn.
 ZOHO_DATA_CENTERS = env.list("ZOHO_DATA_CENTERS", default=[])
@@ -298,12 +261,6 @@ ZOHO_HTTP_TIMEOUT = env.float("ZOHO_HTTP_TIMEOUT", default=10.0)
 # Reuse TCP/TLS connections to Zoho (one pooled session per thread).
 ZOHO_HTTP_KEEPALIVE = env.bool("ZOHO_HTTP_KEEPALIVE", default=True)
 ZOHO_REFRESH_LOCK_TIMEOUT = env.float("ZOHO_REFRESH_LOCK_TIMEOUT", default=30.0)
-if ZOHO_HTTP_TIMEOUT >= ZOHO_REFRESH_LOCK_TIMEOUT:
-    raise ImproperlyConfigured(
-        f"ZOHO_HTTP_TIMEOUT ({ZOHO_HTTP_TIMEOUT:g}) must be shorter than "
-        f"ZOHO_REFRESH_LOCK_TIMEOUT ({ZOHO_REFRESH_LOCK_TIMEOUT:g}): a hung token call must "
-        "give up before the requests waiting for its refresh lock do."
-    )
 # Refresh an access token when less than this many seconds of life remain.
 ZOHO_REFRESH_AHEAD = env.int("ZOHO_REFRESH_AHEAD", default=300)
 # Where the SDK keeps its field-metadata cache, one directory per connection.
@@ -324,32 +281,15 @@ TRUSTED_PROXY_COUNT = env.int("TRUSTED_PROXY_COUNT", default=0)
 # Seconds a sign-in `state` stays valid.
 ZOHO_STATE_MAX_AGE = 600
 
-# Token encryption: comma-separated Fernet keys, newest first. In DEBUG a development key is
-# generated into a git-ignored file; in production a missing key stops start-up.
+# Token encryption: comma-separated Fernet keys, newest first. In DEBUG, without them, the
+# development key in a git-ignored file (`make run` creates it: `make dev-key`); a missing
+# key stops start-up with DEBUG off (core/checks.py).
 TOKEN_ENCRYPTION_KEY_FILE = BASE_DIR / ".token-encryption-key"
-
-
-def _token_encryption_keys() -> list[str]:
-    keys = env.list("TOKEN_ENCRYPTION_KEYS", default=[])
-    if keys:
-        return keys
-    if COLLECTING_STATIC:
-        return []
-    if not DEBUG:
-        raise ImproperlyConfigured(
-            "TOKEN_ENCRYPTION_KEYS is not set. Generate a key with `python -c 'from "
-            "cryptography.fernet import Fernet; print(Fernet.generate_key().decode())'` and set "
-            "it in the environment; it is required when DEBUG is off."
-        )
-    if not TOKEN_ENCRYPTION_KEY_FILE.is_file():
-        from cryptography.fernet import Fernet
-
-        TOKEN_ENCRYPTION_KEY_FILE.write_text(Fernet.generate_key().decode() + "\n")
-        TOKEN_ENCRYPTION_KEY_FILE.chmod(0o600)
-    return [TOKEN_ENCRYPTION_KEY_FILE.read_text().strip()]
-
-
-TOKEN_ENCRYPTION_KEYS = _token_encryption_keys()
+TOKEN_ENCRYPTION_KEYS = env.list("TOKEN_ENCRYPTION_KEYS", default=[]) or (
+    [TOKEN_ENCRYPTION_KEY_FILE.read_text().strip()]
+    if DEBUG and TOKEN_ENCRYPTION_KEY_FILE.is_file()
+    else []
+)
 
 # Error reports blank the sign-in callback's `code` and `state` (core/error_reports.py).
 DEFAULT_EXCEPTION_REPORTER = "core.error_reports.ExceptionReporter"
@@ -362,8 +302,9 @@ DEFAULT_EXCEPTION_REPORTER_FILTER = "core.error_reports.SafeExceptionReporterFil
 # (core/logs.py): Django's and runserver's lines go through the same handler here,
 # gunicorn's through the same formatters (core/gunicorn_logging.py).
 LOG_FORMAT = env.str("LOG_FORMAT", default="text")
-if LOG_FORMAT not in ("text", "json"):
-    raise ImproperlyConfigured(f"LOG_FORMAT must be text or json, not {LOG_FORMAT!r}.")
+# Django's dictConfig, and Python's warnings (a library's UserWarning at start-up) as log
+# lines too ("py.warnings"), not as bare text in the middle of the JSON stream.
+LOGGING_CONFIG = "core.logs.configure"
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
@@ -378,7 +319,8 @@ LOGGING = {
     "handlers": {
         "console": {
             "class": "logging.StreamHandler",
-            "formatter": LOG_FORMAT,
+            # (another LOG_FORMAT stops start-up in core/checks.py)
+            "formatter": "json" if LOG_FORMAT == "json" else "text",
             "filters": ["request_id"],
         },
         # Django's own (DEFAULT_LOGGING), named here so that "django" has only this one (its
@@ -400,101 +342,34 @@ LOGGING = {
         "SDKLogger": {"level": "CRITICAL", "propagate": False},
     },
 }
-# Python's warnings (a library's UserWarning at start-up) as log lines too ("py.warnings"),
-# not as bare text in the middle of the JSON stream.
-logging.captureWarnings(True)
-
 # Unhandled errors are e-mailed to ADMINS (comma-separated addresses) with DEBUG off, through
 # EMAIL_URL (e.g. smtp+tls://user:password@smtp.example.com:587); the report blanks the
 # callback's code and state (above).
 ADMINS = [(address, address) for address in env.list("ADMINS", default=[])]
-globals().update(env.email_url("EMAIL_URL", default="smtp://localhost:25"))
+_email = env.email_url("EMAIL_URL", default="smtp://localhost:25")
+EMAIL_BACKEND = _email["EMAIL_BACKEND"]
+EMAIL_HOST = _email["EMAIL_HOST"]
+EMAIL_PORT = _email["EMAIL_PORT"]
+EMAIL_HOST_USER = _email["EMAIL_HOST_USER"]
+EMAIL_HOST_PASSWORD = _email["EMAIL_HOST_PASSWORD"]
+EMAIL_USE_TLS = _email.get("EMAIL_USE_TLS", False)
+EMAIL_USE_SSL = _email.get("EMAIL_USE_SSL", False)
+EMAIL_TIMEOUT = _email.get("EMAIL_TIMEOUT")
+EMAIL_FILE_PATH = _email["EMAIL_FILE_PATH"]
 SERVER_EMAIL = env.str("SERVER_EMAIL", default="zohoportal@localhost")
 DEFAULT_FROM_EMAIL = SERVER_EMAIL
 
 # Sentry, when SENTRY_DSN is set: exceptions without local variables, personal data or the
-# callback's code and state (core/sentry.py).
+# callback's code and state (core/sentry.py, started by core's AppConfig.ready).
 SENTRY_DSN = env.str("SENTRY_DSN", default="")
-if SENTRY_DSN:
-    from core import sentry as _sentry
+SENTRY_ENVIRONMENT = env.str("SENTRY_ENVIRONMENT", default="production")
+SENTRY_RELEASE = env.str("SENTRY_RELEASE", default="")
+SENTRY_TRACES_SAMPLE_RATE = env.float("SENTRY_TRACES_SAMPLE_RATE", default=0.0)
 
-    _sentry.init(
-        dsn=SENTRY_DSN,
-        environment=env.str("SENTRY_ENVIRONMENT", default="production"),
-        release=env.str("SENTRY_RELEASE", default=""),
-        traces_sample_rate=env.float("SENTRY_TRACES_SAMPLE_RATE", default=0.0),
-    )
-
-# --- Background work (Celery) ---------------------------------------------------------------
-# The Celery app is `zohoportal` (zohoportal/celery_app.py): `celery -A zohoportal worker` and
-# `celery -A zohoportal beat`. CELERY_BROKER_URL is the broker: Redis in production
-# (redis://127.0.0.1:6379/1, a database of its own), `filesystem://` under `make run` (kombu's
-# file transport in CELERY_FILESYSTEM_DIR, no server). Without it, tasks run eagerly inside
-# the process that queues them (as before Celery: a disconnect waits for Zoho) and `/readyz`
-# has no broker check. Results live in the database (jobs.Job), not in a result backend.
-CELERY_BROKER_URL = env.str("CELERY_BROKER_URL", default="")
-CELERY_TASK_ALWAYS_EAGER = not CELERY_BROKER_URL
-CELERY_TASK_EAGER_PROPAGATES = True
-CELERY_TASK_DEFAULT_QUEUE = env.str("CELERY_QUEUE", default="zohoportal")
-CELERY_TASK_IGNORE_RESULT = True
-# A task is acknowledged once it has finished: a worker killed mid-task leaves it queued, and
-# the broker hands it out again after the visibility timeout (Redis) or at the next start.
-CELERY_TASK_ACKS_LATE = True
-CELERY_TASK_REJECT_ON_WORKER_LOST = True
-CELERY_WORKER_PREFETCH_MULTIPLIER = 1
-CELERY_WORKER_HIJACK_ROOT_LOGGER = False
-CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
-# Queuing from a request waits at most about a second on a dead or hanging broker; what was
-# not queued is left to the periodic work (a queued revocation stays in the database).
-CELERY_BROKER_CONNECTION_TIMEOUT = env.float("CELERY_BROKER_TIMEOUT", default=0.5)
-CELERY_TASK_PUBLISH_RETRY_POLICY = {
-    "max_retries": 1,
-    "interval_start": 0,
-    "interval_step": 0.2,
-    "interval_max": 0.2,
-}
-CELERY_BROKER_TRANSPORT_OPTIONS = {
-    # Longer than any task runs: an unacknowledged task is handed out again after this.
-    "visibility_timeout": env.int("CELERY_VISIBILITY_TIMEOUT", default=3600),
-}
-if CELERY_BROKER_URL.startswith(("redis://", "rediss://")):
-    CELERY_BROKER_TRANSPORT_OPTIONS.update(
-        socket_timeout=CELERY_BROKER_CONNECTION_TIMEOUT,
-        socket_connect_timeout=CELERY_BROKER_CONNECTION_TIMEOUT,
-        # kombu looks for unacknowledged tasks past the visibility timeout every 10 s but
-        # scans Redis only every 10th time (about every 100 s): scan each time, at most every
-        # visibility timeout, so a killed worker's task is handed out again soon after it.
-        unacked_restore_throttle=1,
-        unacked_restore_interval=max(
-            1, min(10, CELERY_BROKER_TRANSPORT_OPTIONS["visibility_timeout"])
-        ),
-    )
-    if env.str("CELERY_KEY_PREFIX", default=""):  # several portals on one Redis database
-        CELERY_BROKER_TRANSPORT_OPTIONS["global_keyprefix"] = env.str("CELERY_KEY_PREFIX")
-elif CELERY_BROKER_URL.startswith("filesystem://"):
-    _celery_dir = Path(env.str("CELERY_FILESYSTEM_DIR", default=str(BASE_DIR / "var" / "celery")))
-    for _folder in ("queue", "processed", "control"):
-        (_celery_dir / _folder).mkdir(parents=True, exist_ok=True)
-    CELERY_BROKER_TRANSPORT_OPTIONS.update(
-        data_folder_in=str(_celery_dir / "queue"),
-        data_folder_out=str(_celery_dir / "queue"),
-        processed_folder=str(_celery_dir / "processed"),
-        control_folder=str(_celery_dir / "control"),
-        store_processed=False,
-    )
-# Celery beat: the periodic work the cron/systemd timers in deploy/ also do (run one or the
-# other). Every 5 minutes each, as the timers.
-CELERY_BEAT_SCHEDULE = {
-    "zoho-refresh-tokens": {
-        "task": "accounts.tasks.tokens_refresh_due",
-        "schedule": env.float("CELERY_REFRESH_EVERY", default=300.0),
-    },
-    "zoho-housekeeping": {
-        "task": "accounts.tasks.housekeeping_run",
-        "schedule": env.float("CELERY_HOUSEKEEPING_EVERY", default=300.0),
-    },
-}
 # Prometheus metrics at /metrics, only for `Authorization: Bearer <METRICS_TOKEN>` (anyone
 # else gets the normal 404); unset, /metrics is off. Several gunicorn workers: set
 # PROMETHEUS_MULTIPROC_DIR too (README "Metrics", core/metrics.py).
 METRICS_TOKEN = env.str("METRICS_TOKEN", default="")
+
+# Background work (Celery): CELERY_*, in a file of their own.
+from .background import *  # noqa: E402,F403
