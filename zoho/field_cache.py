@@ -3,7 +3,7 @@
 The SDK keeps each connection's field metadata in a JSON file and reads it through
 `Initializer.get_json(path)`: three times per call under its process-wide `Utility.lock`,
 then once more for every record in the response (a 200-record page parses the same file
-200 times). `install()` replaces that static method, without editing the installed SDK,
+200 times). `zoho.sdk_patches` replaces that static method, without editing the installed SDK,
 with one that parses a file once per (inode, size, mtime) and hands out a shallow copy: the
 SDK adds or deletes top-level keys of what it read (then writes the file back), and the one
 change it makes below them is idempotent: turning a record response into a `Record`
@@ -18,7 +18,7 @@ Every SDK record call also starts with `Utility.get_fields(module)` under `Utili
 re-entrant lock for the whole process. Once a connection's file holds the module, all that
 does is read the file; but the lock is held across GIL switches, so under threads the
 requests queue behind whoever holds it (8 threads: 4.8 ms held and 7.6 ms waited per
-request, bench/README.md). `install()` also wraps `get_fields` with a read-only fast path
+request, bench/README.md). `zoho.sdk_patches` also wraps `get_fields` with a read-only fast path
 that answers exactly as the SDK would when the module is already in this connection's file,
 without the lock; anything else (no file yet, module missing, a refresh under way, a
 comma-separated list) goes to the SDK's own code, lock and all.
@@ -30,7 +30,7 @@ prefetches of one connection at once (the home page's tiles) share each module's
 The files are per host (ZOHO_SDK_RESOURCE_DIR); their contents are also shared through
 Django's cache (Redis in production), so a connection's field metadata is fetched from
 Zoho once for every worker on every host: before the SDK fetches a module missing from
-this host's file, `install()`'s `get_fields` copies it from the shared entry, and one worker
+this host's file, the patched `get_fields` copies it from the shared entry, and one worker
 at a time (a cache lock, `core.cache.run_once`) fetches what nobody has yet and
 publishes it. The entry is named by the connection's directory and dropped with it.
 """
@@ -49,7 +49,6 @@ from typing import Any
 from django.conf import settings
 
 from core.cache import MISSING, cache_delete, cache_get, cache_set, run_once
-from zoho import sdk_compat
 
 MAX_FILES = 256
 # How long the shared copy of a connection's file lives; a host that has the file keeps it.
@@ -408,46 +407,37 @@ def _note_related(module_api_name) -> bool:
     return True
 
 
-def install() -> None:
-    """Route the SDK's metadata reads through the cache (idempotent)."""
-    from zohocrmsdk.src.com.zoho.crm.api.initializer import Initializer
-    from zohocrmsdk.src.com.zoho.crm.api.util.utility import Utility
-
-    if getattr(Initializer.get_json, "__module__", None) == __name__:
-        return
-    original_get_fields = Utility.get_fields
-    original_get_fields_info = Utility.get_fields_info
-
-    def get_fields(module_api_name, handler_instance=None):
-        verified = _known_module(Utility, Initializer, module_api_name)
+def get_fields(utility, initializer_class, sdk_get_fields, module_api_name, handler_instance):
+    """What `Utility.get_fields` becomes (`zoho.sdk_patches`): the lock-free read of a module
+    already in this connection's file, else the shared copy or one fetch for the fleet, else
+    the SDK's own `sdk_get_fields`."""
+    verified = _known_module(utility, initializer_class, module_api_name)
+    if verified is None:
+        _fetch_once(
+            utility,
+            initializer_class,
+            module_api_name,
+            lambda: sdk_get_fields(module_api_name, handler_instance),
+        )
+        verified = _known_module(utility, initializer_class, module_api_name)
         if verified is None:
-            _fetch_once(
-                Utility,
-                Initializer,
-                module_api_name,
-                lambda: original_get_fields(module_api_name, handler_instance),
-            )
-            verified = _known_module(Utility, Initializer, module_api_name)
-            if verified is None:
-                return  # the SDK's own get_fields ran
-        else:
-            _counts["lock_free"] += 1
-        # What the SDK's get_fields_info does for a module already in the file.
-        Utility.set_handler_api_path(verified, handler_instance)
+            return  # the SDK's own get_fields ran
+    else:
+        _counts["lock_free"] += 1
+    # What the SDK's get_fields_info does for a module already in the file.
+    utility.set_handler_api_path(verified, handler_instance)
 
-    def get_fields_info(module_api_name, handler_instance=None):
-        if _note_related(module_api_name):
-            return None
-        return original_get_fields_info(module_api_name, handler_instance)
 
-    def write_to_file(file_path, file_contents):
-        try:
-            write_atomically(file_path, file_contents)
-        finally:
-            forget(file_path)
+def get_fields_info(sdk_get_fields_info, module_api_name, handler_instance):
+    """What `Utility.get_fields_info` becomes: noted, not run, inside `prefetch`."""
+    if _note_related(module_api_name):
+        return None
+    return sdk_get_fields_info(module_api_name, handler_instance)
 
-    # Through sdk_compat, which keeps the SDK's own methods for its version check.
-    sdk_compat.replace(Initializer, "get_json", staticmethod(get_json))
-    sdk_compat.replace(Utility, "write_to_file", staticmethod(write_to_file))
-    sdk_compat.replace(Utility, "get_fields", staticmethod(get_fields))
-    sdk_compat.replace(Utility, "get_fields_info", staticmethod(get_fields_info))
+
+def write_to_file(file_path, file_contents) -> None:
+    """What `Utility.write_to_file` becomes: atomic, and the cached parse dropped."""
+    try:
+        write_atomically(file_path, file_contents)
+    finally:
+        forget(file_path)

@@ -9,8 +9,8 @@ os.environ.setdefault("DJANGO_SETTINGS_MODULE", "zohoportal.settings")
 application = get_wsgi_application()
 
 # Stop here rather than serve with SDK internals the portal was not written for
-# (zoho/sdk_compat.py; `manage.py check` says the same): the worker fails to boot and
+# (zoho/sdk_patches.py; `manage.py check` says the same): the worker fails to boot and
 # gunicorn exits with the message.
-from zoho.sdk_compat import require_compatible_once  # noqa: E402 - needs Django set up
+from zoho.sdk_patches import require_compatible_once  # noqa: E402 - needs Django set up
 
 require_compatible_once()
