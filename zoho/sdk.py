@@ -45,6 +45,7 @@ from zohocrmsdk.src.com.zoho.crm.api.user_signature import UserSignature
 from zohocrmsdk.src.com.zoho.crm.api.users import GetUsersParam, UsersOperations
 from zohocrmsdk.src.com.zoho.crm.api.users import ResponseWrapper as UsersResponseWrapper
 
+from core.errors import AppError
 from zoho import datacenters, sdk_patches
 from zoho import oauth as zoho_oauth
 
@@ -258,12 +259,14 @@ class ExchangedToken:
     scopes: str = ""  # as Zoho granted them (space-separated), when it said
 
 
-class ExchangeFailed(Exception):
-    """Zoho could not say who a token belongs to; `error` is the portal's classified error."""
+class ExchangeFailed(AppError):
+    """Zoho could not say who a token belongs to; `error` is the classified token-endpoint
+    error (`zoho.oauth`), whose code and message this one carries."""
 
     def __init__(self, error: zoho_oauth.ZohoOAuthError):
         self.error = error
-        super().__init__(str(error))
+        super().__init__(error.code, error.message)
+        self.args = (str(error),)
 
 
 def _classify(error: SDKException) -> zoho_oauth.ZohoOAuthError:
