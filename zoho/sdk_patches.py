@@ -4,8 +4,9 @@ still the release those changes were written for.
 The portal never edits the installed SDK, but `apply()` swaps some of its internals:
 - the `requests` module of the SDK's two HTTP-calling modules, for `zoho.transport`'s pooled
   sessions with a timeout on every call;
-- four static methods of `Initializer` and `Utility`, for `zoho.field_cache` (each field file
-  parsed once per version, written atomically, known modules read without the SDK's lock);
+- four static methods of `Initializer` and `Utility`, for `zoho.field_cache` and
+  `zoho.field_fetch` (each field file parsed once per version, written atomically, known
+  modules read without the SDK's lock, missing ones fetched outside it);
 and `zoho/sdk.py` builds the SDK's thread-local state itself (as `Initializer.switch_user`
 does). Written against one SDK release (`EXPECTED_VERSION`, pinned in requirements.txt),
 that is safe only on that release: another one may rename, re-sign or stop calling what is
@@ -89,14 +90,14 @@ REPLACED = (
         "Utility",
         "get_fields",
         ("module_api_name", "handler_instance=None"),
-        "zoho/field_cache.py reads known modules without the SDK's global lock",
+        "zoho/field_fetch.py reads known modules without the SDK's global lock",
     ),
     Internal(
         _UTILITY,
         "Utility",
         "get_fields_info",
         ("module_api_name", "handler_instance=None"),
-        "zoho/field_cache.py fetches related modules' fields outside the lock",
+        "zoho/field_fetch.py fetches related modules' fields outside the lock",
     ),
 )
 
@@ -316,18 +317,18 @@ def _patch_field_cache() -> None:
     from zohocrmsdk.src.com.zoho.crm.api.initializer import Initializer
     from zohocrmsdk.src.com.zoho.crm.api.util.utility import Utility
 
-    from zoho import field_cache
+    from zoho import field_cache, field_fetch
 
     sdk_get_fields = Utility.get_fields
     sdk_get_fields_info = Utility.get_fields_info
 
     def get_fields(module_api_name, handler_instance=None):
-        return field_cache.get_fields(
+        return field_fetch.get_fields(
             Utility, Initializer, sdk_get_fields, module_api_name, handler_instance
         )
 
     def get_fields_info(module_api_name, handler_instance=None):
-        return field_cache.get_fields_info(sdk_get_fields_info, module_api_name, handler_instance)
+        return field_fetch.get_fields_info(sdk_get_fields_info, module_api_name, handler_instance)
 
     replace(Initializer, "get_json", staticmethod(field_cache.get_json))
     replace(Utility, "write_to_file", staticmethod(field_cache.write_to_file))

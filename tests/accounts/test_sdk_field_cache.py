@@ -139,7 +139,7 @@ def test_a_connections_first_fetch_does_not_hold_up_another_connections(
     connect, demo_users, zoho, settings
 ):
     """The SDK fetches a connection's field file under its process-wide lock; the portal
-    fetches it outside (`sdk_field_cache.prefetch`): while one connection's fetch hangs at
+    fetches it outside (`zoho.field_fetch.prefetch`): while one connection's fetch hangs at
     Zoho, another connection's first page goes through."""
     import threading
 
