@@ -173,11 +173,6 @@ def resource_dir_for(connection_id: int | str) -> str:
     return path
 
 
-def sdk_thread_state() -> object | None:
-    """The SDK's thread-local initializer (None outside `switched`)."""
-    return getattr(Initializer.LOCAL, "init", None)
-
-
 def clear_thread_state() -> None:
     """Drop this thread's SDK state (the per-request middleware, before and after)."""
     Initializer.LOCAL.init = None

@@ -12,6 +12,7 @@ from zohocrmsdk.src.com.zoho.crm.api.org import OrgOperations
 
 from accounts import activation, refresh
 from accounts.models import TokenRefreshLog, ZohoConnection
+from tests.accounts.sdk_state import sdk_thread_state
 from zoho import sdk as zoho_sdk
 
 pytestmark = pytest.mark.django_db
@@ -41,10 +42,10 @@ def test_activated_runs_as_that_connection_and_clears_the_thread_local(two_conne
     for _ in range(3):  # interleaved on one thread
         with activation.activated(us):
             assert _org_zgid() == us.org.zgid
-        assert zoho_sdk.sdk_thread_state() is None
+        assert sdk_thread_state() is None
         with activation.activated(eu):
             assert _org_zgid() == eu.org.zgid
-        assert zoho_sdk.sdk_thread_state() is None
+        assert sdk_thread_state() is None
 
 
 def test_upstream_calls_carry_the_activated_users_token(two_connections, zoho):
@@ -62,7 +63,7 @@ def test_thread_local_is_cleared_even_when_the_block_raises(two_connections):
     us, _ = two_connections
     with pytest.raises(RuntimeError), activation.activated(us):
         raise RuntimeError("boom")
-    assert zoho_sdk.sdk_thread_state() is None
+    assert sdk_thread_state() is None
 
 
 def test_sdk_call_outside_an_activation_fails_closed(two_connections, zoho):
@@ -153,7 +154,7 @@ def test_two_threads_two_users_never_mix(two_connections):
                     got = _org_zgid()
                 if got != expected:
                     errors.append(f"{connection.email} saw {got}")
-                if zoho_sdk.sdk_thread_state() is not None:
+                if sdk_thread_state() is not None:
                     errors.append("thread-local left behind")
         finally:
             db.close()
@@ -174,4 +175,4 @@ def test_every_request_leaves_the_sdk_thread_local_empty(client, db):
 
     Initializer.LOCAL.init = object()  # as if some code path forgot to clean up
     client.get("/")
-    assert zoho_sdk.sdk_thread_state() is None
+    assert sdk_thread_state() is None
