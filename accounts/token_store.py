@@ -13,11 +13,11 @@ Mapping between the SDK's `OAuthToken` and a `ZohoConnection`:
 - api domain            <- built from the connection's data-center key
 
 Two things the SDK does not do and this store adds:
-- Inside `accounts.activation.activated(connection)` (see `serving`), lookups of that connection are
-  served from memory, its tokens decrypted once: an SDK call costs no query and no
-  decryption.
-- Inside `zoho.sdk.identify(...)` (sign-in, `zoho_add_token`), the store serves the tokens the
-  portal's token client has just obtained, and captures anything the SDK saves instead of
+- Inside `accounts.activation.activated(connection)` (see `serving`), lookups of that
+  connection are served from memory, its tokens decrypted once: an SDK call costs no query
+  and no decryption.
+- Inside `zoho.sdk.identify(...)` (sign-in, `zoho_add_token`; `zoho.sdk.current_capture`),
+  the store serves the tokens the portal's token client has just obtained, and captures anything the SDK saves instead of
   writing it: the sign-in service writes the row itself, in one transaction, once it knows
   which Django user and org the token is for.
 """

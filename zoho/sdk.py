@@ -54,12 +54,12 @@ _init_lock = threading.Lock()
 
 
 class NoActiveConnection(RuntimeError):
-    """An SDK call was made outside `activated(...)`."""
+    """An SDK call was made outside `switched(...)` (the portal: `activated(connection)`)."""
 
     def __init__(self) -> None:
         super().__init__(
             "Zoho SDK call outside an activated connection: wrap it in "
-            "zoho.sdk.activated(connection)."
+            "accounts.activation.activated(connection) (zoho.sdk.switched underneath)."
         )
 
 
@@ -89,7 +89,7 @@ class _EmptyStore(TokenStore):
         return []
 
     def save_token(self, token):
-        raise NoActiveConnection()
+        return None
 
     def delete_token(self, id):  # noqa: A002 - the SDK's parameter name
         return None
@@ -117,7 +117,7 @@ def _sdk_config_for(timeout: float) -> SDKConfig:
 def _holds_ours() -> bool:
     """Whether the SDK's process-wide initializer is the portal's refusing one, with the
     placeholder store (anything else, e.g. a test or script that initialised the SDK with
-    a real token, would let an SDK call outside `activated` run as that token)."""
+    a real token, would let an SDK call outside `switched` run as that token)."""
     current = getattr(Initializer, "initializer", None)
     return (
         current is not None

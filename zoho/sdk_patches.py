@@ -111,7 +111,7 @@ RELIED_ON = (
         "Initializer",
         "switch_user",
         ("environment=None", "token=None", "sdk_config=None", "proxy=None"),
-        "zoho/sdk.py builds the same thread-local state (`_switched`)",
+        "zoho/sdk.py builds the same thread-local state (`switched`)",
     ),
     Internal(_UTILITY, "Utility", "lock", None, "zoho/field_cache.py"),
     Internal(_UTILITY, "Utility", "force_refresh", None, "zoho/field_cache.py"),
