@@ -21,8 +21,9 @@ from django.utils.decorators import method_decorator
 from django.utils.html import format_html, format_html_join
 from django.views.decorators.debug import sensitive_post_parameters
 
-from accounts import revocations, selectors, services, token_crypto
+from accounts import selectors, services, token_crypto
 from accounts.models import PendingRevocation, TokenRefreshLog, ZohoConnection, ZohoOrg
+from accounts.services import revocations
 from zoho import credits as api_credits
 
 QUEUED = (

@@ -16,8 +16,8 @@ from django.db import transaction
 from django.db.models.signals import post_delete
 from django.dispatch import receiver
 
-from accounts import revocations
 from accounts.models import ZohoConnection
+from accounts.services import revocations
 from zoho import field_cache as sdk_field_cache
 from zoho import sdk as zoho_sdk
 
@@ -45,7 +45,7 @@ def revoke_deleted_connection(sender, instance: ZohoConnection, **kwargs) -> Non
 
     Once the delete commits, a Celery worker asks Zoho (inline when no broker is set); if it
     cannot be reached the queued row stays and `zoho_housekeeping` retries it
-    (`accounts.revocations`). Without this the grant would stay alive at Zoho, held by
+    (`accounts.services.revocations`). Without this the grant would stay alive at Zoho, held by
     nothing, counting toward Zoho's 20 per user.
     """
     refresh_token = instance.refresh_token_or_none()

@@ -13,7 +13,8 @@ from __future__ import annotations
 
 from celery import shared_task
 
-from accounts import housekeeping, revocations, services
+from accounts import services
+from accounts.services import housekeeping, revocations
 
 
 @shared_task(acks_late=True, reject_on_worker_lost=True, ignore_result=True)

@@ -17,9 +17,9 @@ Two things the SDK does not do and this store adds:
   connection are served from memory, its tokens decrypted once: an SDK call costs no query
   and no decryption.
 - Inside `zoho.sdk.identify(...)` (sign-in, `zoho_add_token`; `zoho.sdk.current_capture`),
-  the store serves the tokens the portal's token client has just obtained, and captures anything the SDK saves instead of
-  writing it: the sign-in service writes the row itself, in one transaction, once it knows
-  which Django user and org the token is for.
+  the store serves the tokens the portal's token client has just obtained, and captures
+  anything the SDK saves instead of writing it: the sign-in service writes the row itself,
+  in one transaction, once it knows which Django user and org the token is for.
 """
 
 from __future__ import annotations

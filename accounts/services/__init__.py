@@ -1,7 +1,10 @@
 """The accounts app's write paths, by job: `sign_in` (state, PKCE, the callback, the explicit
 path), `connections` (registration, disconnect, the active connection, operators' actions,
-key rotation), `bulk_refresh` (every due access token) and `errors`. Reads are in
-`accounts.selectors`. The names below are the package's interface."""
+key rotation), `bulk_refresh` (every due access token), `revocations` (the durable
+revocation queue), `housekeeping` (`zoho_housekeeping`) and `errors`. Reads are in
+`accounts.selectors`; one connection's refresh and activation, which every Zoho call needs,
+are `accounts.refresh` and `accounts.activation`, below the services. The names below are
+the package's interface (`revocations` and `housekeeping` are used as modules)."""
 
 from accounts.selectors import SESSION_ACTIVE_KEY
 from accounts.services.bulk_refresh import (

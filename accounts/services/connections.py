@@ -15,9 +15,10 @@ from django.db.models import Q
 from django.views.decorators.debug import sensitive_variables
 from zohocrmsdk.src.com.zoho.crm.api.exception import SDKException
 
-from accounts import activation, refresh, revocations, token_crypto
+from accounts import activation, refresh, token_crypto
 from accounts.models import TokenRefreshLog, ZohoConnection, ZohoOrg
 from accounts.selectors import SESSION_ACTIVE_KEY
+from accounts.services import revocations
 from accounts.services.errors import DisconnectError, SignInError, ZohoRefused
 from core.errors import ErrorCode
 from zoho import datacenters

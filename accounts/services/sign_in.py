@@ -17,7 +17,8 @@ from django.contrib.auth.models import AbstractBaseUser
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.views.decorators.debug import sensitive_variables
 
-from accounts import activation, revocations
+from accounts import activation
+from accounts.services import revocations
 from accounts.services.connections import SignInResult, connection_register
 from accounts.services.errors import InvalidState, SignInError, UnknownDataCenterError, ZohoRefused
 from core.errors import ErrorCode

@@ -17,7 +17,8 @@ import re
 import pytest
 from django.test import Client
 
-from accounts import revocations, services
+from accounts import services
+from accounts.services import revocations
 from core.logs import JsonLinesFormatter, TextFormatter, scrub
 from tests.conftest import path_of, query_of
 from tests.deployment import harness

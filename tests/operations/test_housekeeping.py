@@ -21,8 +21,8 @@ from django.db import connection as db_connection
 from django.test import Client
 from django.utils import timezone
 
-from accounts import housekeeping, revocations
 from accounts.models import PendingRevocation, TokenRefreshLog, ZohoConnection
+from accounts.services import housekeeping, revocations
 from tests.conftest import SignIn
 from tests.security.conftest import database_dump
 from zoho import sdk as zoho_sdk
