@@ -3,7 +3,7 @@ from django.apps import AppConfig
 
 class AccountsConfig(AppConfig):
     name = "accounts"
-    verbose_name = "Zoho accounts"
+    verbose_name = "Zoho connections"
     default_auto_field = "django.db.models.BigAutoField"
 
     def ready(self) -> None:

@@ -119,10 +119,10 @@ def sdk_calls(connection, calls: int) -> tuple[list[float], list[list[str]]]:
     from zohocrmsdk.src.com.zoho.crm.api.parameter_map import ParameterMap
     from zohocrmsdk.src.com.zoho.crm.api.record import GetRecordsParam, RecordOperations
 
-    from zoho import sdk as zoho_sdk
+    from accounts import activation
 
     timings, pages = [], []
-    with zoho_sdk.activated(connection):
+    with activation.activated(connection):
         for _ in range(calls):
             params = ParameterMap()
             params.add(GetRecordsParam.fields, "Last_Name,Email,Company")

@@ -194,20 +194,3 @@ def check_shared_database(app_configs=None, **kwargs) -> list[checks.CheckMessag
             id="zohoportal.E002",
         )
     ]
-
-
-@checks.register()
-def check_zoho_sdk(app_configs=None, **kwargs) -> list[checks.CheckMessage]:
-    """The SDK internals the portal replaces are those it was written for (zoho/sdk_compat.py):
-    `manage.py check`, `migrate` and `runserver` stop here, gunicorn in zohoportal/wsgi.py."""
-    from zoho import sdk_compat
-
-    messages: list[checks.CheckMessage] = []
-    version = sdk_compat.version_problem()
-    if version:
-        messages.append(checks.Error(version, hint=sdk_compat.HINT, id="zohoportal.E201"))
-    messages.extend(
-        checks.Error(problem, hint=sdk_compat.HINT, id="zohoportal.E202")
-        for problem in sdk_compat.internal_problems()
-    )
-    return messages

@@ -40,6 +40,8 @@ class ErrorCode(StrEnum):
     WRONG_ZOHO_USER = "WRONG_ZOHO_USER"  # a token of another Zoho user than expected
     ALREADY_CONNECTED = "ALREADY_CONNECTED"  # that Zoho account belongs to another portal user
     ZOHO_REFUSED = "ZOHO_REFUSED"  # Zoho's sign-in service said no (bad client, bad code)
+    SIGN_IN_CONFLICT = "SIGN_IN_CONFLICT"  # another sign-in of that account won the race
+    TOKEN_UNREADABLE = "TOKEN_UNREADABLE"  # noqa: S105 - a stored token no key decrypts
     # the record
     NOT_FOUND = "NOT_FOUND"
     DUPLICATE_DATA = "DUPLICATE_DATA"
@@ -50,6 +52,7 @@ class ErrorCode(StrEnum):
     # Zoho or the portal cannot do it now
     THROTTLED = "THROTTLED"  # Zoho's credits or concurrency cap, or the portal's rate limit
     UNAVAILABLE = "UNAVAILABLE"  # a service the portal needs (database, cache) is down
+    NOT_CONFIGURED = "NOT_CONFIGURED"  # the operator has not configured it (Zoho client)
     INTERNAL_ERROR = "INTERNAL_ERROR"
     ZOHO_ERROR = "ZOHO_ERROR"
     ZOHO_TIMEOUT = "ZOHO_TIMEOUT"
@@ -76,6 +79,8 @@ HTTP_STATUS: dict[ErrorCode, int] = {
     ErrorCode.WRONG_ZOHO_USER: 400,
     ErrorCode.ALREADY_CONNECTED: 409,
     ErrorCode.ZOHO_REFUSED: 502,
+    ErrorCode.SIGN_IN_CONFLICT: 409,
+    ErrorCode.TOKEN_UNREADABLE: 409,
     ErrorCode.NOT_FOUND: 404,
     ErrorCode.DUPLICATE_DATA: 409,
     ErrorCode.RECORD_LOCKED: 409,
@@ -84,6 +89,7 @@ HTTP_STATUS: dict[ErrorCode, int] = {
     ErrorCode.IN_PROGRESS: 409,
     ErrorCode.THROTTLED: 429,
     ErrorCode.UNAVAILABLE: 503,
+    ErrorCode.NOT_CONFIGURED: 503,
     ErrorCode.INTERNAL_ERROR: 500,
     ErrorCode.ZOHO_ERROR: 502,
     ErrorCode.ZOHO_TIMEOUT: 504,

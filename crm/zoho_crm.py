@@ -70,13 +70,12 @@ from zohocrmsdk.src.com.zoho.crm.api.users import ResponseWrapper as UsersWrappe
 from zohocrmsdk.src.com.zoho.crm.api.util import StreamWrapper
 from zohocrmsdk.src.com.zoho.crm.api.util.choice import Choice
 
-from accounts import token_crypto, token_refresh
+from accounts import activation, refresh, token_crypto
 from accounts.models import ZohoConnection
 from core import metrics
 from crm import record_state
 from crm.errors import CrmError, no_permission, zoho_failed, zoho_timed_out
 from zoho import credits as api_credits
-from zoho import sdk as zoho_sdk
 
 logger = logging.getLogger("zohoportal.crm")
 T = TypeVar("T")
@@ -120,7 +119,7 @@ def run(connection: ZohoConnection, call: Callable[[], T], *, write: bool = Fals
         try:
             with (
                 metrics.zoho_call(connection.data_center, operation),
-                zoho_sdk.activated(connection) as active,
+                activation.activated(connection) as active,
                 api_credits.counting(connection),
             ):
                 used_token = active.access_token
@@ -136,7 +135,7 @@ def run(connection: ZohoConnection, call: Callable[[], T], *, write: bool = Fals
                     "ZOHO_ERROR", "Zoho refused a freshly refreshed token. Please try again."
                 ) from None
             connection = _refresh_after_rejection(connection, used_token)
-        except token_refresh.RefreshError as error:
+        except refresh.RefreshError as error:
             raise CrmError(error.code, error.message) from None
         except token_crypto.TokenDecryptionError as error:
             raise _unreadable_tokens(connection, error) from None
@@ -187,8 +186,8 @@ def run_concurrently(
     if len(items) < 2:
         return [work(connection, item) for item in items]
     try:
-        connection = token_refresh.connection_ensure_fresh(connection)
-    except token_refresh.RefreshError as error:
+        connection = refresh.connection_ensure_fresh(connection)
+    except refresh.RefreshError as error:
         raise CrmError(error.code, error.message) from None
     except token_crypto.TokenDecryptionError as error:
         raise _unreadable_tokens(connection, error) from None
@@ -220,10 +219,10 @@ def run_concurrently(
 
 def _refresh_after_rejection(connection: ZohoConnection, rejected: str) -> ZohoConnection:
     try:
-        return token_refresh.connection_refresh(
+        return refresh.connection_refresh(
             connection=connection, force=True, stale_access_token=rejected
         )
-    except token_refresh.RefreshError as error:
+    except refresh.RefreshError as error:
         raise CrmError(error.code, error.message) from None
 
 

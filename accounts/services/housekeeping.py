@@ -24,8 +24,8 @@ from django.conf import settings
 from django.contrib.sessions.models import Session
 from django.utils import timezone
 
-from accounts import revocations
 from accounts.models import TokenRefreshLog, ZohoConnection
+from accounts.services import revocations
 from zoho import field_cache as sdk_field_cache
 
 DELETE_BATCH = 1000

@@ -1,15 +1,19 @@
-"""The Zoho SDK internals the portal replaces or relies on, and the check that they are still
-what the portal was written for.
+"""Every change the portal makes to the Zoho SDK at run time, and the check that the SDK is
+still the release those changes were written for.
 
-The portal never edits the installed SDK, but it swaps some of its internals at run time
-(`zoho/transport.py`: the `requests` module of the SDK's two HTTP-calling modules;
-`zoho/field_cache.py`: four static methods of `Initializer` and `Utility`) and builds
-the SDK's thread-local state itself (`zoho/sdk.py`, as `Initializer.switch_user`
-does). Written against one SDK release (`EXPECTED_VERSION`, pinned in requirements.txt), that
-is safe only on that release: another one may rename, re-sign or stop calling what is
-replaced. `problems()` says what differs; `core/checks.py` turns it into errors of
-`manage.py check` (and `migrate`, `runserver`), `zohoportal/wsgi.py` stops gunicorn with them,
-and `zoho_sdk.ensure_initialized()` refuses to install anything on a mismatch.
+The portal never edits the installed SDK, but `apply()` swaps some of its internals:
+- the `requests` module of the SDK's two HTTP-calling modules, for `zoho.transport`'s pooled
+  sessions with a timeout on every call;
+- four static methods of `Initializer` and `Utility`, for `zoho.field_cache` and
+  `zoho.field_fetch` (each field file parsed once per version, written atomically, known
+  modules read without the SDK's lock, missing ones fetched outside it);
+and `zoho/sdk.py` builds the SDK's thread-local state itself (as `Initializer.switch_user`
+does). Written against one SDK release (`EXPECTED_VERSION`, pinned in requirements.txt),
+that is safe only on that release: another one may rename, re-sign or stop calling what is
+replaced. `problems()` says what differs; `check_sdk` (registered by `zoho.apps`) turns it
+into errors of `manage.py check` (and `migrate`, `runserver`), `zohoportal/wsgi.py` stops
+gunicorn with them, and `apply()` / `zoho.sdk.ensure_initialized()` refuse to install
+anything on a mismatch (`zoho.apps` applies the patches at start-up only when they fit).
 
 Every replacement goes through `replace()`, which keeps the SDK's own attribute so that the
 check still sees the SDK's signature after the portal's stand-in took its place.
@@ -20,8 +24,10 @@ from __future__ import annotations
 import importlib
 import importlib.metadata
 import inspect
+import threading
 from dataclasses import dataclass
 
+from django.core import checks
 from django.core.exceptions import ImproperlyConfigured
 
 SDK_DISTRIBUTION = "zohocrmsdk8_0"
@@ -84,28 +90,28 @@ REPLACED = (
         "Utility",
         "get_fields",
         ("module_api_name", "handler_instance=None"),
-        "zoho/field_cache.py reads known modules without the SDK's global lock",
+        "zoho/field_fetch.py reads known modules without the SDK's global lock",
     ),
     Internal(
         _UTILITY,
         "Utility",
         "get_fields_info",
         ("module_api_name", "handler_instance=None"),
-        "zoho/field_cache.py fetches related modules' fields outside the lock",
+        "zoho/field_fetch.py fetches related modules' fields outside the lock",
     ),
 )
 
 # What the portal reads, calls or sets without replacing it.
 RELIED_ON = (
-    Internal(_INITIALIZER, "Initializer", "LOCAL", None, "zoho/sdk.py, middleware.py"),
+    Internal(_INITIALIZER, "Initializer", "LOCAL", None, "zoho/sdk.py"),
     Internal(_INITIALIZER, "Initializer", "initializer", None, "zoho/sdk.py"),
-    Internal(_INITIALIZER, "Initializer", "get_initializer", (), "accounts/token_store.py"),
+    Internal(_INITIALIZER, "Initializer", "get_initializer", (), "zoho/sdk.py"),
     Internal(
         _INITIALIZER,
         "Initializer",
         "switch_user",
         ("environment=None", "token=None", "sdk_config=None", "proxy=None"),
-        "zoho/sdk.py builds the same thread-local state (`_switched`)",
+        "zoho/sdk.py builds the same thread-local state (`switched`)",
     ),
     Internal(_UTILITY, "Utility", "lock", None, "zoho/field_cache.py"),
     Internal(_UTILITY, "Utility", "force_refresh", None, "zoho/field_cache.py"),
@@ -251,3 +257,80 @@ def require_compatible_once() -> None:
     if not _checked:
         require_compatible()
         _checked = True
+
+
+# --- the checks -------------------------------------------------------------------------------
+def check_sdk(app_configs=None, **kwargs) -> list[checks.CheckMessage]:
+    """The SDK internals the portal replaces are those it was written for: `manage.py
+    check`, `migrate` and `runserver` stop here, gunicorn in zohoportal/wsgi.py."""
+    messages: list[checks.CheckMessage] = []
+    version = version_problem()
+    if version:
+        messages.append(checks.Error(version, hint=HINT, id="zohoportal.E201"))
+    messages.extend(
+        checks.Error(problem, hint=HINT, id="zohoportal.E202") for problem in internal_problems()
+    )
+    return messages
+
+
+# --- the patches ------------------------------------------------------------------------------
+_applied = False
+_apply_lock = threading.Lock()
+
+
+def apply() -> None:
+    """Install every replacement (idempotent, thread-safe); ImproperlyConfigured, with
+    nothing replaced, when the installed SDK is not the expected one."""
+    global _applied
+    require_compatible_once()  # before replacing anything in the SDK (cheap once it passed)
+    if _applied:
+        return
+    with _apply_lock:
+        if _applied:
+            return
+        _patch_transport()
+        _patch_field_cache()
+        _applied = True
+
+
+def apply_if_compatible() -> bool:
+    """`apply()` at start-up when the SDK fits; else nothing (the checks say why)."""
+    if problems():
+        return False
+    apply()
+    return True
+
+
+def _patch_transport() -> None:
+    """Route the SDK's HTTP through `zoho.transport.request`."""
+    from zohocrmsdk.src.com.zoho.api.authenticator import oauth_token
+    from zohocrmsdk.src.com.zoho.crm.api.util import api_http_connector
+
+    from zoho import transport
+
+    replace(oauth_token, "requests", transport.sdk_requests)
+    replace(api_http_connector, "requests", transport.sdk_requests)
+
+
+def _patch_field_cache() -> None:
+    """Route the SDK's field-metadata reads and writes through `zoho.field_cache`."""
+    from zohocrmsdk.src.com.zoho.crm.api.initializer import Initializer
+    from zohocrmsdk.src.com.zoho.crm.api.util.utility import Utility
+
+    from zoho import field_cache, field_fetch
+
+    sdk_get_fields = Utility.get_fields
+    sdk_get_fields_info = Utility.get_fields_info
+
+    def get_fields(module_api_name, handler_instance=None):
+        return field_fetch.get_fields(
+            Utility, Initializer, sdk_get_fields, module_api_name, handler_instance
+        )
+
+    def get_fields_info(module_api_name, handler_instance=None):
+        return field_fetch.get_fields_info(sdk_get_fields_info, module_api_name, handler_instance)
+
+    replace(Initializer, "get_json", staticmethod(field_cache.get_json))
+    replace(Utility, "write_to_file", staticmethod(field_cache.write_to_file))
+    replace(Utility, "get_fields", staticmethod(get_fields))
+    replace(Utility, "get_fields_info", staticmethod(get_fields_info))

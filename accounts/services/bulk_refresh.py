@@ -1,17 +1,16 @@
-"""Operating the portal's Zoho connections: bulk refresh, revoke, re-consent, overviews.
-
-The management commands (`zoho_refresh_tokens`, `zoho_tokens`, `zoho_revoke`) and the
-Django admin's actions call these functions; nothing here prints or returns a token.
+"""Bulk refresh of access tokens (`zoho_refresh_tokens`, Celery beat, the admin's "refresh
+now"): every due connection refreshed once, however many runners there are.
 
 Bulk refresh is safe to run on several hosts at once. Each worker claims one row at a time
 with `SELECT ... FOR UPDATE SKIP LOCKED` in a short transaction, re-checks that the row is
-still due once it holds the lock, refreshes it through `token_refresh.refresh_locked` and
+still due once it holds the lock, refreshes it through `refresh.refresh_locked` and
 commits. A row locked by another runner, or by a request refreshing it through
-`token_refresh.connection_refresh`, is skipped, never waited on and never refreshed twice.
+`refresh.connection_refresh`, is skipped, never waited on and never refreshed twice.
 
 SQLite has no row locks and a single writer: there the refresh runs serially (one worker,
-whatever was asked), and only the in-process lock of `token_refresh` keeps it apart from
+whatever was asked), and only the in-process lock of `accounts.refresh` keeps it apart from
 requests in the same process. Use PostgreSQL for concurrent runs and for several hosts.
+Nothing here prints or returns a token.
 """
 
 from __future__ import annotations
@@ -29,16 +28,14 @@ from datetime import datetime, timedelta
 
 from django.db import connection as db_connection
 from django.db import connections as db_connections
-from django.db import transaction
-from django.db.models import Q, QuerySet
 from django.utils import timezone
 
-from accounts import services, token_refresh
-from accounts.models import TokenRefreshLog, ZohoConnection
+from accounts import refresh
+from accounts.models import ZohoConnection
+from accounts.selectors import DEFAULT_AHEAD_MINUTES, connections_due
 
 logger = logging.getLogger("zohoportal.accounts")
 
-DEFAULT_AHEAD_MINUTES = 10
 DEFAULT_WORKERS = 4
 
 
@@ -105,15 +102,7 @@ class RefreshReport:
 Progress = Callable[[int, int, dict[str, int]], None]
 
 
-# --- selectors -----------------------------------------------------------------------------
-def _due_filter(due_before: datetime) -> Q:
-    return (
-        Q(access_token_expires_at__isnull=True)
-        | Q(access_token_expires_at__lte=due_before)
-        | Q(access_token_encrypted="")
-    )
-
-
+# --- one connection ------------------------------------------------------------------------
 def _is_due(row: ZohoConnection, due_before: datetime) -> bool:
     """The same test as `_due_filter`, on a row already read (the re-check after the lock)."""
     return (
@@ -123,74 +112,6 @@ def _is_due(row: ZohoConnection, due_before: datetime) -> bool:
     )
 
 
-def connections_due(
-    *,
-    ahead_minutes: int = DEFAULT_AHEAD_MINUTES,
-    data_center: str | None = None,
-    email: str | None = None,
-    all_: bool = False,
-    now: datetime | None = None,
-) -> QuerySet[ZohoConnection]:
-    """Active connections whose access token expires within `ahead_minutes` (or all, `all_`)."""
-    due = ZohoConnection.objects.filter(status=ZohoConnection.Status.ACTIVE)
-    if not all_:
-        due = due.filter(_due_filter((now or timezone.now()) + timedelta(minutes=ahead_minutes)))
-    if data_center:
-        due = due.filter(data_center=data_center)
-    if email:
-        due = due.filter(email__iexact=email)
-    return due
-
-
-def connections_overview(
-    *, data_center: str | None = None, status: str | None = None, email: str | None = None
-) -> QuerySet[ZohoConnection]:
-    """Connections for a quick look, soonest expiry first (tokens stay encrypted)."""
-    rows = ZohoConnection.objects.select_related("org", "user").order_by(
-        "access_token_expires_at", "pk"
-    )
-    if data_center:
-        rows = rows.filter(data_center=data_center)
-    if status:
-        rows = rows.filter(status=status)
-    if email:
-        rows = rows.filter(email__iexact=email)
-    return rows
-
-
-def expiry_description(expires_at: datetime | None, *, now: datetime | None = None) -> str:
-    """'expired', 'expires in N min' or 'no access token', for people reading a list."""
-    if expires_at is None:
-        return "no access token"
-    seconds = (expires_at - (now or timezone.now())).total_seconds()
-    if seconds <= 0:
-        return "expired"
-    if seconds < 60:
-        return "expires in <1 min"
-    return f"expires in {int(seconds // 60)} min"
-
-
-def connection_summary(connection: ZohoConnection, *, now: datetime | None = None) -> dict:
-    """What `zoho_tokens` shows of one connection: status and expiry, never a token."""
-    return {
-        "id": connection.pk,
-        "email": connection.email,
-        "org": str(connection.org),
-        "zgid": connection.org.zgid,
-        "dc": connection.data_center,
-        "status": connection.status,
-        "access_token_expires_at": _iso(connection.access_token_expires_at),
-        "expiry": expiry_description(connection.access_token_expires_at, now=now),
-        "last_refreshed_at": _iso(connection.last_refreshed_at),
-        "refresh_failures": connection.refresh_failure_count,
-    }
-
-
-def _iso(value: datetime | None) -> str | None:
-    return value.isoformat(timespec="seconds") if value else None
-
-
-# --- one connection ------------------------------------------------------------------------
 def _result(row: ZohoConnection, outcome: Outcome, reason: str, started: float) -> RefreshResult:
     return RefreshResult(
         connection_id=row.pk,
@@ -202,14 +123,14 @@ def _result(row: ZohoConnection, outcome: Outcome, reason: str, started: float) 
     )
 
 
-def _classify(error: token_refresh.RefreshError | None, row: ZohoConnection) -> tuple[Outcome, str]:
+def _classify(error: refresh.RefreshError | None, row: ZohoConnection) -> tuple[Outcome, str]:
     if error is None:
         return Outcome.REFRESHED, ""
     # last_refresh_error is "<outcome>: <Zoho's answer>"; the outcome is reported apart.
     reason = row.last_refresh_error.partition(": ")[2] or error.message
-    if isinstance(error, token_refresh.NeedsReconsent):
+    if isinstance(error, refresh.NeedsReconsent):
         return Outcome.NEEDS_RECONSENT, reason
-    if isinstance(error, token_refresh.RefreshThrottled):
+    if isinstance(error, refresh.RefreshThrottled):
         return Outcome.THROTTLED, reason
     return Outcome.FAILED, reason
 
@@ -228,12 +149,12 @@ def connection_refresh_claimed(
     """Refresh one connection if it can be claimed without waiting and is still due.
 
     `due_before` None refreshes it whatever its expiry (--all, or the admin's "refresh now").
-    A row a request or another runner holds is skipped (`token_refresh.claimed`); the outcome
+    A row a request or another runner holds is skipped (`refresh.claimed`); the outcome
     is committed before this returns.
     """
     started = time.monotonic()
     skip_reason, error = "", None
-    with token_refresh.claimed(connection_id) as row:
+    with refresh.claimed(connection_id) as row:
         if row is None:
             return _unclaimed(connection_id, started)
         if not row.is_active:
@@ -244,7 +165,7 @@ def connection_refresh_claimed(
             backing_off = f"backing off until {row.refresh_not_before:%Y-%m-%d %H:%M:%S %Z}"
             return _result(row, Outcome.THROTTLED, backing_off, started)
         else:
-            error = token_refresh.refresh_locked(row, force=True, trigger=trigger)
+            error = refresh.refresh_locked(row, force=True, trigger=trigger)
     if skip_reason:
         return _result(row, Outcome.SKIPPED, skip_reason, started)
     outcome, reason = _classify(error, row)
@@ -254,44 +175,6 @@ def connection_refresh_claimed(
 def connection_refresh_now(*, connection: ZohoConnection, trigger: str = "admin") -> RefreshResult:
     """Refresh `connection` now, whatever its expiry (the admin's action)."""
     return connection_refresh_claimed(connection_id=connection.pk, due_before=None, trigger=trigger)
-
-
-def connection_mark_needs_reconsent(
-    *, connection: ZohoConnection, reason: str = "marked by an administrator", trigger="admin"
-) -> ZohoConnection:
-    """Stop refreshing `connection` until its user signs in with Zoho again.
-
-    The refresh token is kept (a new sign-in revokes it); the change is in the refresh log.
-    """
-    with transaction.atomic():
-        locked = ZohoConnection.objects.select_for_update(of=("self",)).get(pk=connection.pk)
-        locked.status = ZohoConnection.Status.NEEDS_RECONSENT
-        locked.last_refresh_error = f"needs_reconsent: {reason}"[:255]
-        locked.save(update_fields=["status", "last_refresh_error", "updated_at"])
-        TokenRefreshLog.objects.create(
-            connection=locked,
-            outcome=TokenRefreshLog.Outcome.NEEDS_RECONSENT,
-            reason=reason[:255],
-            trigger=trigger,
-        )
-    return locked
-
-
-def connection_revoke_and_disconnect(*, connection: ZohoConnection) -> bool:
-    """The admin's and `zoho_revoke`'s disconnect: the same as the user's
-    (`services.connection_disconnect`, which holds the row lock, so a refresh in flight
-    finishes first and cannot write the row back).
-
-    True when Zoho confirmed the revocation; False when it could not be reached and the
-    revocation is queued for `zoho_housekeeping`. Raises services.DisconnectError (nothing
-    deleted) when the stored token cannot be decrypted, and ZohoConnection.DoesNotExist
-    when the connection is already gone.
-    """
-    if not ZohoConnection.objects.filter(pk=connection.pk).exists():
-        raise ZohoConnection.DoesNotExist(f"connection {connection.pk} is already gone")
-    # An operator's disconnect waits for Zoho's answer, to report it.
-    revocation = services.connection_disconnect(connection=connection, background=False)
-    return revocation is None or bool(revocation.confirmed)
 
 
 # --- many connections ----------------------------------------------------------------------
@@ -456,46 +339,3 @@ def _refresh_in_processes(
 
 BATCH_MIN = 50
 BATCHES_PER_PROCESS = 4
-
-
-# --- data upkeep ---------------------------------------------------------------------------
-@dataclass
-class BackfillReport:
-    filled: int = 0
-    failed: list[tuple[int, str]] = field(default_factory=list)  # (connection id, reason)
-
-
-def connections_backfill_account_ids() -> BackfillReport:
-    """Ask Zoho for the ZUID of every connection stored before the portal kept it.
-
-    Sign-in finds the Django user of a Zoho account by its ZUID; a row without one is only
-    found by its own org's CRM user id, so that account's first sign-in to another org would
-    get a new Django user. One users call per such connection; a connection Zoho cannot
-    answer for (needs re-consent, unreachable) is reported and left as it is.
-    """
-    from zohocrmsdk.src.com.zoho.crm.api.exception import SDKException
-
-    from accounts import token_crypto
-    from zoho import sdk as zoho_sdk
-
-    report = BackfillReport()
-    for connection in ZohoConnection.objects.filter(zoho_account_id="").order_by("pk"):
-        zuid, reason = "", ""
-        try:
-            zuid = zoho_sdk.zoho_account_id_of(connection)
-        except token_refresh.RefreshError as error:
-            reason = error.message
-        except zoho_sdk.ExchangeFailed as error:
-            reason = error.error.message
-        except SDKException as error:
-            reason = f"Zoho answered {getattr(error, 'code', None) or 'an error'}"
-        except token_crypto.TokenDecryptionError:
-            reason = "its token cannot be decrypted"
-        if not zuid:
-            report.failed.append((connection.pk, reason or "Zoho did not say the user's ZUID"))
-            continue
-        ZohoConnection.objects.filter(pk=connection.pk, zoho_account_id="").update(
-            zoho_account_id=zuid
-        )
-        report.filled += 1
-    return report

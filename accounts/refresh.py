@@ -27,6 +27,7 @@ from django.utils import timezone
 
 from accounts.models import TokenRefreshLog, ZohoConnection
 from core import metrics
+from core.errors import AppError, ErrorCode
 from zoho import datacenters
 from zoho import oauth as zoho_oauth
 
@@ -49,21 +50,20 @@ REFRESH_FIELDS = [
 ]
 
 
-class RefreshError(Exception):
-    """The access token could not be made fresh; `message` is safe to show a user."""
+class RefreshError(AppError):
+    """The access token could not be made fresh; `message` is safe to show a user, `code`
+    gives its status (`core.errors.status_for`)."""
 
-    code = "ZOHO_ERROR"  # a stable code; the view layer's table gives it its HTTP status
+    code = ErrorCode.ZOHO_ERROR
     message = "Zoho could not be reached to refresh your session. Please try again."
 
     def __init__(self, message: str = "", *, connection: ZohoConnection | None = None):
         self.connection = connection
-        if message:
-            self.message = message
-        super().__init__(self.message)
+        super().__init__(type(self).code, message or type(self).message)
 
 
 class NeedsReconsent(RefreshError):
-    code = "NEEDS_RECONSENT"
+    code = ErrorCode.NEEDS_RECONSENT
     message = (
         "Zoho no longer accepts this connection's grant (it was revoked or expired). "
         "Sign in with Zoho again to reconnect."
@@ -71,7 +71,7 @@ class NeedsReconsent(RefreshError):
 
 
 class RefreshThrottled(RefreshError):
-    code = "THROTTLED"
+    code = ErrorCode.THROTTLED
     message = "Zoho is limiting token requests right now. Please try again shortly."
 
 
@@ -80,7 +80,7 @@ class RefreshUnavailable(RefreshError):
 
 
 class RefreshTimedOut(RefreshError):
-    code = "ZOHO_TIMEOUT"
+    code = ErrorCode.ZOHO_TIMEOUT
     message = "Zoho did not answer in time. Please try again."
 
 

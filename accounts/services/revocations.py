@@ -22,13 +22,14 @@ import logging
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
-from django.db import transaction
+from celery import current_app
+from django.db import DatabaseError, transaction
 from django.db.models import Min, Q
 from django.utils import timezone
 from django.views.decorators.debug import sensitive_variables
 
 from accounts import token_crypto
-from accounts.models import PendingRevocation
+from accounts.models import PendingRevocation, token_digest
 from zoho import oauth as zoho_oauth
 
 logger = logging.getLogger("zohoportal.accounts")
@@ -91,6 +92,21 @@ def revocation_queue(
     return handle
 
 
+@sensitive_variables("refresh_token")
+def revocation_is_queued(refresh_token: str) -> bool:
+    """Whether `refresh_token` already waits in the queue (one indexed lookup by digest)."""
+    return PendingRevocation.objects.filter(token_digest=token_digest(refresh_token)).exists()
+
+
+def runs_eagerly() -> bool:
+    """True when no broker is configured: tasks run inside the caller (tests, plain setups)."""
+    return bool(current_app.conf.task_always_eager)
+
+
+# `accounts.tasks.revocation_attempt`, by name: the task module calls this one, not back.
+ATTEMPT_TASK = "accounts.tasks.revocation_attempt"
+
+
 def revocation_dispatch(handle: Revocation, *, background: bool = True) -> None:
     """The first attempt at a just-queued (and committed) revocation: by a Celery worker
     (`accounts.tasks.revocation_attempt`), so no request waits on Zoho; `handle.confirmed`
@@ -98,15 +114,11 @@ def revocation_dispatch(handle: Revocation, *, background: bool = True) -> None:
     `background` is False (the operator's commands want Zoho's answer). A broker that cannot
     be reached leaves the row for `zoho_housekeeping`; the token is never lost.
     """
-    from zohoportal.celery_app import runs_eagerly
-
     if not background or runs_eagerly():
         revocation_attempt_queued(handle)
         return
-    from accounts.tasks import revocation_attempt as task
-
     try:
-        task.delay(handle.token_digest)
+        current_app.signature(ATTEMPT_TASK, args=(handle.token_digest,)).delay()
     except Exception as error:  # noqa: BLE001 - the broker is down: housekeeping retries
         logger.warning(
             "could not queue the revocation attempt (%s); zoho_housekeeping retries it",
@@ -169,6 +181,40 @@ def revocation_attempt(row: PendingRevocation) -> tuple[bool, str]:
         backoff(attempts),
     )
     return False, error
+
+
+@sensitive_variables("refresh_token")
+def refresh_token_let_go(*, data_center: str, refresh_token: str, what: str) -> None:
+    """Revoke a refresh token no row holds (replaced, or refused); never raises.
+
+    When Zoho cannot be reached the token is kept, encrypted, and retried by
+    `zoho_housekeeping` until Zoho confirms. `what` names the token in the log line and the
+    queue, e.g. "the replaced refresh token of connection 7". With a Celery broker the token
+    is queued at once and a worker revokes it (no request waits on Zoho); without one the
+    attempt is made here.
+    """
+    if not runs_eagerly():
+        try:
+            revocation_queue(data_center=data_center, refresh_token=refresh_token, reason=what)
+            return
+        except DatabaseError:
+            logger.exception("could not queue the revocation of %s; trying it now", what)
+    try:
+        zoho_oauth.token_revoke(data_center=data_center, refresh_token=refresh_token)
+    except zoho_oauth.InvalidGrant:
+        pass  # Zoho no longer knows it: nothing left to revoke
+    except zoho_oauth.ZohoOAuthError as error:
+        reason = error.detail or error.message
+        logger.warning("could not revoke %s: %s; queued for a retry", what, reason)
+        try:
+            revocation_queue(
+                data_center=data_center,
+                refresh_token=refresh_token,
+                reason=what,
+                failed_with=f"{type(error).__name__}: {reason}",
+            )
+        except DatabaseError:
+            logger.exception("could not queue the revocation of %s", what)
 
 
 @dataclass
