@@ -23,8 +23,8 @@ from django.core.exceptions import ValidationError
 from django.core.validators import DecimalValidator, EmailValidator, URLValidator
 from django.utils.dateparse import parse_date, parse_datetime
 
+from core.errors import AppError, ErrorCode
 from crm import rich_text
-from crm.errors import CrmError, bad_input
 
 BIGINT_DIGITS = 18  # Zoho's long integer: at most 18 digits, whatever the metadata's length
 FLOAT_DIGITS = 15  # significant digits a float (what the SDK sends) keeps exactly
@@ -123,7 +123,7 @@ class Field:
 
     @classmethod
     def from_metadata(cls, meta: dict, profile: dict | None = None) -> Field:
-        """From one entry of `settings/fields` as `crm.zoho_crm.fields` reads it; `profile`
+        """From one entry of `settings/fields` as `crm.zoho_metadata.get_fields` reads it; `profile`
         ({"id", "name"}) is the signed-in user's, whose entry in the field's `profiles`
         says whether they may see and change it."""
         data_type = str(meta.get("data_type") or "text")
@@ -250,7 +250,7 @@ class Field:
 
     # --- the one validation ---------------------------------------------------------------
     def clean(self, value: Any) -> Any:
-        """`value` as the portal sends it to Zoho (None clears), or the CrmError naming
+        """`value` as the portal sends it to Zoho (None clears), or the AppError naming
         the field. Text is stripped; empty text is None, as an emptied form field."""
         if value is None or (isinstance(value, str) and not value.strip()):
             return None
@@ -265,8 +265,8 @@ class Field:
             return float(self._decimal(value))  # the SDK sends a Python float
         return self._text(value)
 
-    def _bad(self, reason: str, code: str = "INVALID_DATA") -> CrmError:
-        return bad_input(f"{self.label} {reason}.", field=self.api_name, code=code)
+    def _bad(self, reason: str, code: str = "INVALID_DATA") -> AppError:
+        return AppError(ErrorCode(code), f"{self.label} {reason}.", field=self.api_name)
 
     def _text(self, value) -> str:
         if not isinstance(value, str):
@@ -422,7 +422,8 @@ class Field:
         if isinstance(ident, str):
             ident = ident.strip()
         if not is_zoho_id(ident):
-            raise bad_input(
+            raise AppError(
+                ErrorCode.INVALID_DATA,
                 f"{self.label} must be the id of {what}: digits only, as in its page's "
                 'address ("123…", or {"id": "123…"} in the API).',
                 field=self.api_name,
@@ -577,4 +578,4 @@ def as_utc(value: datetime) -> datetime:
     return value.astimezone(UTC) if value.tzinfo else value.replace(tzinfo=UTC)
 
 
-__all__ = ["CrmError", "Field", "display", "encodable", "is_zoho_id"]
+__all__ = ["Field", "display", "encodable", "is_zoho_id"]

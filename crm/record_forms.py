@@ -13,7 +13,7 @@ from decimal import Decimal, InvalidOperation
 from django import forms
 from django.utils.dateparse import parse_datetime
 
-from crm.errors import CrmError
+from core.errors import AppError
 from crm.fields import PICKLIST_NONE, REFERENCE_TYPES, SE_MODULE_KEY, Field, as_utc
 from crm.records import Module
 
@@ -47,7 +47,7 @@ class ZohoFormField(forms.Field):
         self.validate(value)
         try:
             return self.zoho_field.clean(value)
-        except CrmError as error:
+        except AppError as error:
             raise forms.ValidationError(error.message, code="invalid") from None
 
 

@@ -1,7 +1,7 @@
 """CRM records for the active connection: modules and fields (cached), and the operations.
 
 Views call these with the session's active connection; nothing here imports the SDK
-(`crm.zoho_crm` does). Every module the signed-in user may see and Zoho's API supports is
+(`crm.zoho` does). Every module the signed-in user may see and Zoho's API supports is
 offered, from Zoho's own module metadata; what may be created, edited or deleted comes from
 the module's permissions for that user. Field values are checked by `crm.fields.Field`
 before any write is sent.
@@ -15,9 +15,13 @@ from functools import cached_property
 
 from accounts.models import ZohoConnection
 from core.cache import MISSING, cache_delete, cache_get, get_or_set_once
-from crm import record_state, zoho_crm
-from crm.errors import CrmError, bad_input, no_permission, not_found
+from core.errors import AppError, ErrorCode
+from crm import record_state
 from crm.fields import MODULE_NAME, REFERENCE_TYPES, SE_MODULE_KEY, Field, is_zoho_id
+from crm.zoho import metadata as zoho_metadata
+from crm.zoho import query as zoho_query
+from crm.zoho import records as zoho_records
+from crm.zoho import runner
 
 METADATA_TTL = 300  # seconds; field and module metadata change rarely
 PER_PAGE_CHOICES = (10, 20, 50, 100, 200)
@@ -92,7 +96,7 @@ class Module:
     tab: bool = True  # Zoho shows it as a tab (has a list page); see module_tabs
     # Fields the user's Zoho profile hides: never shown, listed or sent (not in `fields`).
     hidden: frozenset[str] = frozenset()
-    # The module's layouts ({"id", "name", "sections"}, `zoho_crm.layouts`) once
+    # The module's layouts ({"id", "name", "sections"}, `zoho_metadata.get_layouts`) once
     # `with_layout` chose one (`layout_id`): its sections and its required fields.
     layouts: tuple[dict, ...] = ()
     layout_id: str | None = None
@@ -168,13 +172,14 @@ class Module:
         return {f.api_name: f.data_type for f in self.fields}
 
     def require(self, permission: str) -> None:
-        """CrmError 403 NO_PERMISSION unless the user's Zoho profile allows `permission`
+        """AppError 403 NO_PERMISSION unless the user's Zoho profile allows `permission`
         (create, edit or delete) in this module."""
         if not getattr(
             self, {"create": "creatable", "edit": "editable"}.get(permission, "deletable")
         ):
-            raise no_permission(
-                f"Your Zoho profile does not allow you to {permission} {self.label.lower()}."
+            raise AppError(
+                ErrorCode.NO_PERMISSION,
+                f"Your Zoho profile does not allow you to {permission} {self.label.lower()}.",
             )
 
     def describe(self) -> dict:
@@ -236,7 +241,7 @@ def forget_local() -> None:
 
 def _org_modules(connection: ZohoConnection) -> list[dict]:
     """Every module of the org as Zoho describes it to this user (cached)."""
-    return _cached(f"crm:modules:{connection.pk}", lambda: zoho_crm.modules(connection))
+    return _cached(f"crm:modules:{connection.pk}", lambda: zoho_metadata.get_modules(connection))
 
 
 def module_list(*, connection: ZohoConnection) -> list[dict]:
@@ -255,9 +260,10 @@ def require_tab(*, connection: ZohoConnection, module: Module) -> None:
     """A list page exists only for a tab: other modules' records are reached from the
     records they belong to (their related lists)."""
     if not module.tab:
-        raise not_found(
+        raise AppError(
+            ErrorCode.NOT_FOUND,
             f"{module.label} have no list of their own in Zoho: open them from the record "
-            "they belong to (its related lists)."
+            "they belong to (its related lists).",
         )
 
 
@@ -265,23 +271,25 @@ def module_get(*, connection: ZohoConnection, module: str) -> Module:
     """A module with its field metadata (cached); 403 when the user's profile may not see
     it, 400 for a name the org does not have or Zoho's API does not support."""
     if not isinstance(module, str) or len(module) > 100:
-        raise bad_input("Unknown module.", code="INVALID_MODULE")
+        raise AppError(ErrorCode.INVALID_MODULE, "Unknown module.")
     found = next((m for m in _org_modules(connection) if m["api_name"] == module), None)
     if found is None:
-        raise bad_input(f"Unknown module {module[:50]!r}.", code="INVALID_MODULE")
+        raise AppError(ErrorCode.INVALID_MODULE, f"Unknown module {module[:50]!r}.")
     if not found["api_supported"]:
-        raise bad_input(
-            f"{found['label']} cannot be used through Zoho's API.", code="INVALID_MODULE"
+        raise AppError(
+            ErrorCode.INVALID_MODULE, f"{found['label']} cannot be used through Zoho's API."
         )
     if not found["viewable"]:
-        raise no_permission(f"Your Zoho profile does not allow access to {found['label']}.")
+        raise AppError(
+            ErrorCode.NO_PERMISSION, f"Your Zoho profile does not allow access to {found['label']}."
+        )
     key = f"crm:fields:{connection.pk}:{module}"
     return _local(f"{key}:built", lambda: _build(found, key, connection))
 
 
 def _build(found: dict, key: str, connection: ZohoConnection) -> Module:
     module = found["api_name"]
-    metadata = _cached(key, lambda: zoho_crm.fields(connection, module))
+    metadata = _cached(key, lambda: zoho_metadata.get_fields(connection, module))
     # Whose permissions count only matters when some profile is restricted on a field.
     restricted = any(
         entry.get("permission") not in (None, "read_write")
@@ -317,7 +325,7 @@ def module_layouts(*, connection: ZohoConnection, module: str) -> list[dict]:
     """The module's active layouts, the default one first (cached)."""
     return _cached(
         f"crm:layouts:{connection.pk}:{module}",
-        lambda: zoho_crm.layouts(connection, module),
+        lambda: zoho_metadata.get_layouts(connection, module),
     )
 
 
@@ -327,13 +335,17 @@ def with_layout(*, connection: ZohoConnection, module: Module, layout: str | Non
     layout, not in the field metadata). A layout the module does not have is a 400."""
     try:
         found = module_layouts(connection=connection, module=module.api_name)
-    except CrmError as error:
+    except AppError as error:
         if error.code in _NOT_ABOUT_THE_LIST:  # the connection or Zoho failed: say so
             raise
         found = []  # Zoho describes no layout of this module: its field metadata counts
     if not found:
         if layout:
-            raise bad_input(f"{module.label} have no layout {str(layout)[:30]!r}.", field="layout")
+            raise AppError(
+                ErrorCode.INVALID_DATA,
+                f"{module.label} have no layout {str(layout)[:30]!r}.",
+                field="layout",
+            )
         return module
     if layout in (None, ""):
         chosen = found[0]
@@ -341,7 +353,8 @@ def with_layout(*, connection: ZohoConnection, module: Module, layout: str | Non
         chosen = next((lay for lay in found if lay["id"] == str(layout)), None)
         if chosen is None:
             names = ", ".join(f"{lay['name']} ({lay['id']})" for lay in found)
-            raise bad_input(
+            raise AppError(
+                ErrorCode.INVALID_DATA,
                 f"{module.label} have no layout {str(layout)[:30]!r}: choose one of {names}.",
                 field="layout",
             )
@@ -352,12 +365,12 @@ def with_layout(*, connection: ZohoConnection, module: Module, layout: str | Non
 
 def user_list(*, connection: ZohoConnection) -> list[dict]:
     """The org's active users as {"id", "name", "email"} (cached): who may own a record."""
-    return _cached(f"crm:users:{connection.pk}", lambda: zoho_crm.users(connection))
+    return _cached(f"crm:users:{connection.pk}", lambda: zoho_metadata.get_users(connection))
 
 
 def parse_record_id(raw: str) -> int:
     if not is_zoho_id(raw):
-        raise bad_input("Record ids are numbers.", field="id", code="INVALID_ID")
+        raise AppError(ErrorCode.INVALID_ID, "Record ids are numbers.", field="id")
     return int(raw)
 
 
@@ -366,15 +379,19 @@ def parse_page_token(raw: str | None) -> str | None:
     if raw is None or raw == "":
         return None
     if len(raw) > PAGE_TOKEN_MAX or not raw.isascii() or not raw.isprintable() or " " in raw:
-        raise bad_input("page_token is not one Zoho gave.", field="page_token")
+        raise AppError(
+            ErrorCode.INVALID_DATA, "page_token is not one Zoho gave.", field="page_token"
+        )
     return raw
 
 
 # --- validation ---------------------------------------------------------------------------
 def clean_values(module: Module, values, *, creating: bool) -> dict:
-    """`values` checked field by field (`Field.clean`); the CrmError names the field."""
+    """`values` checked field by field (`Field.clean`); the AppError names the field."""
     if not isinstance(values, dict):
-        raise bad_input("A record is a JSON object of field names to values.")
+        raise AppError(
+            ErrorCode.INVALID_DATA, "A record is a JSON object of field names to values."
+        )
     cleaned = {}
     related_module = _related_module(module, values)
     for name, value in values.items():
@@ -387,7 +404,9 @@ def clean_values(module: Module, values, *, creating: bool) -> dict:
                 reason = "is read-only for your Zoho profile"
             if name in module.hidden:
                 reason = "is hidden from your Zoho profile"
-            raise bad_input(f"{str(name)[:60]} {reason}.", field=str(name)[:100])
+            raise AppError(
+                ErrorCode.INVALID_DATA, f"{str(name)[:60]} {reason}.", field=str(name)[:100]
+            )
         cleaned[name] = field.clean(value)
     if related_module is not None:
         cleaned[SE_MODULE_KEY] = related_module
@@ -397,14 +416,14 @@ def clean_values(module: Module, values, *, creating: bool) -> dict:
                 raise _required(field)
         return {k: v for k, v in cleaned.items() if v is not None and v != []}
     if not cleaned:
-        raise bad_input("Nothing to change: give at least one field.")
+        raise AppError(ErrorCode.INVALID_DATA, "Nothing to change: give at least one field.")
     for name, value in cleaned.items():
         field = module.field(name)
         if value is None and field.data_type == "ownerlookup":
-            raise bad_input(
+            raise AppError(
+                ErrorCode.MANDATORY_NOT_FOUND,
                 f"{field.label} cannot be cleared: every record has an owner.",
                 field=name,
-                code="MANDATORY_NOT_FOUND",
             )
         if value is None and field.required:
             raise _required(field)
@@ -418,13 +437,15 @@ def _related_module(module: Module, values: dict) -> str | None:
     lookups = [f for f in module.editable_fields if f.any_module and values.get(f.api_name)]
     if not lookups:
         if given not in (None, ""):
-            raise bad_input(
+            raise AppError(
+                ErrorCode.INVALID_DATA,
                 f"{SE_MODULE_KEY} goes with a Related To (What_Id) value only.",
                 field=SE_MODULE_KEY,
             )
         return None
     if not isinstance(given, str) or not MODULE_NAME.fullmatch(given):
-        raise bad_input(
+        raise AppError(
+            ErrorCode.INVALID_DATA,
             f"{lookups[0].label} needs the module of the record it points to, in "
             f'{SE_MODULE_KEY} (e.g. "Accounts").',
             field=SE_MODULE_KEY,
@@ -432,9 +453,9 @@ def _related_module(module: Module, values: dict) -> str | None:
     return given
 
 
-def _required(field: Field) -> CrmError:
-    return bad_input(
-        f"{field.label} is required.", field=field.api_name, code="MANDATORY_NOT_FOUND"
+def _required(field: Field) -> AppError:
+    return AppError(
+        ErrorCode.MANDATORY_NOT_FOUND, f"{field.label} is required.", field=field.api_name
     )
 
 
@@ -463,26 +484,31 @@ def record_page(
     with the `page_token` the previous page's `info.next_page_token` gave.
     """
     if not 1 <= per_page <= 200:
-        raise bad_input("per_page must be between 1 and 200.", field="per_page")
+        raise AppError(
+            ErrorCode.INVALID_DATA, "per_page must be between 1 and 200.", field="per_page"
+        )
     query = (query or "").strip()
     if query and (page_token or page * per_page > MAX_PAGED_RECORDS):
-        raise bad_input(
+        raise AppError(
+            ErrorCode.INVALID_DATA,
             f"Zoho's search answers the first {MAX_PAGED_RECORDS:,} matches only: "
             "narrow the search.",
             field="page",
         )
     if sort_by and sort_by not in module.sortable:
-        raise bad_input(f"Cannot sort by {sort_by[:60]!r}.", field="sort_by")
+        raise AppError(ErrorCode.INVALID_DATA, f"Cannot sort by {sort_by[:60]!r}.", field="sort_by")
     if sort_order not in (None, "", "asc", "desc"):
-        raise bad_input("sort_order is asc or desc.", field="sort_order")
+        raise AppError(ErrorCode.INVALID_DATA, "sort_order is asc or desc.", field="sort_order")
     ordered = bool(sort_by) and sort_by not in ALWAYS_SORTABLE and not query
     if ordered and (page_token or page < 1 or page * per_page > COQL_MAX_RECORDS):
-        raise bad_input(
+        raise AppError(
+            ErrorCode.INVALID_DATA,
             f"Sorted by a column, Zoho lists the first {COQL_MAX_RECORDS:,} records only.",
             field="page",
         )
     if page < 1 or (not ordered and page_token is None and page * per_page > MAX_PAGED_RECORDS):
-        raise bad_input(
+        raise AppError(
+            ErrorCode.INVALID_DATA,
             f"Zoho pages by number through the first {MAX_PAGED_RECORDS:,} records only: "
             "continue with the page_token of the page before (info.next_page_token).",
             field="page",
@@ -491,7 +517,7 @@ def record_page(
     names = [c.api_name for c in columns][:MAX_FIELDS_PER_CALL]
     if ordered:
         try:
-            records, info = zoho_crm.record_list_ordered(
+            records, info = zoho_query.get_records_ordered(
                 connection,
                 module.api_name,
                 field_names=names,
@@ -500,23 +526,24 @@ def record_page(
                 offset=(page - 1) * per_page,
                 limit=per_page,
             )
-        except CrmError as error:
-            if error.code != "NEEDS_RECONSENT":
+        except AppError as error:
+            if error.code != ErrorCode.NEEDS_RECONSENT:
                 raise
             # A grant from before the portal asked for ZohoCRM.coql.READ: the list still
             # works in its default order.
-            raise bad_input(
+            raise AppError(
+                ErrorCode.INVALID_DATA,
                 "Sorting by this column needs a permission this connection was not given "
                 "(Zoho's query API): sign in with Zoho again to allow it.",
                 field="sort_by",
             ) from None
     elif query:
         if len(query) > 200:
-            raise bad_input("The search is too long.", field="q")
+            raise AppError(ErrorCode.INVALID_DATA, "The search is too long.", field="q")
         is_email = "@" in query
         if not is_email and len(query) < 2:
-            raise bad_input("Search for at least two characters.", field="q")
-        records, info = zoho_crm.record_search(
+            raise AppError(ErrorCode.INVALID_DATA, "Search for at least two characters.", field="q")
+        records, info = zoho_records.search_records(
             connection,
             module.api_name,
             field_names=names,
@@ -526,7 +553,7 @@ def record_page(
             word=None if is_email else query,
         )
     else:
-        records, info = zoho_crm.record_list(
+        records, info = zoho_records.get_records(
             connection,
             module.api_name,
             field_names=names,
@@ -548,9 +575,9 @@ def record_detail(*, connection: ZohoConnection, module: Module, record_id: int)
         names[start : start + MAX_FIELDS_PER_CALL]
         for start in range(0, len(names), MAX_FIELDS_PER_CALL)
     ] or [["id"]]
-    record = zoho_crm.record_get(connection, module.api_name, record_id, field_chunks=chunks)
+    record = zoho_records.get_record(connection, module.api_name, record_id, field_chunks=chunks)
     if record is None:
-        raise not_found()
+        raise AppError(ErrorCode.NOT_FOUND, "No such record in the active org.")
     return record
 
 
@@ -558,9 +585,9 @@ def records_create(*, connection: ZohoConnection, module: Module, records: list)
     """Create up to 100 records; every record is validated before anything is sent."""
     module.require("create")
     if not isinstance(records, list) or not records:
-        raise bad_input("Give one record or a list of records.")
+        raise AppError(ErrorCode.INVALID_DATA, "Give one record or a list of records.")
     if len(records) > MAX_BATCH:
-        raise bad_input(f"At most {MAX_BATCH} records at a time.", code="LIMIT_EXCEEDED")
+        raise AppError(ErrorCode.LIMIT_EXCEEDED, f"At most {MAX_BATCH} records at a time.")
     cleaned = []
     for index, values in enumerate(records):
         try:
@@ -570,12 +597,12 @@ def records_create(*, connection: ZohoConnection, module: Module, records: list)
             if in_layout.sends_layout:
                 one["Layout"] = in_layout.layout_id
             cleaned.append(one)
-        except CrmError as error:
+        except AppError as error:
             if len(records) > 1:
                 error.message = f"Record {index + 1}: {error.message}"
             raise
     types = {**module.types, "Layout": "layout"}
-    results = zoho_crm.records_create(connection, module.api_name, cleaned, types)
+    results = zoho_records.create_records(connection, module.api_name, cleaned, types)
     if any(result["status"] == "success" for result in results):
         count_forget(connection=connection, module=module.api_name)
     pairs = zip(cleaned, results, strict=False)
@@ -593,7 +620,9 @@ def _layout_given(values, module: Module) -> tuple:
     if isinstance(ident, int) and not isinstance(ident, bool):
         ident = str(ident)
     if ident is not None and not is_zoho_id(ident):
-        raise bad_input('Layout is a layout\'s id ({"id": "…"}).', field="Layout")
+        raise AppError(
+            ErrorCode.INVALID_DATA, 'Layout is a layout\'s id ({"id": "…"}).', field="Layout"
+        )
     return values, ident
 
 
@@ -609,7 +638,9 @@ def record_update(
     if layout is not None:  # the record's layout: what clearing a field may not leave empty
         module = with_layout(connection=connection, module=module, layout=layout)
     cleaned = clean_values(module, values, creating=False)
-    result = zoho_crm.record_update(connection, module.api_name, record_id, cleaned, module.types)
+    result = zoho_records.update_record(
+        connection, module.api_name, record_id, cleaned, module.types
+    )
     result = _explain(module, cleaned, result)
     raise_for_result(result)
     return result
@@ -639,7 +670,7 @@ def _explain(module: Module, values: dict, result: dict) -> dict:
 
 def record_delete(*, connection: ZohoConnection, module: Module, record_id: int) -> dict:
     module.require("delete")
-    result = zoho_crm.record_delete(connection, module.api_name, record_id)
+    result = zoho_records.delete_record(connection, module.api_name, record_id)
     raise_for_result(result)
     count_forget(connection=connection, module=module.api_name)
     return result
@@ -661,22 +692,30 @@ def record_title(module: Module, record: dict) -> str:
 
 
 def raise_for_result(result: dict) -> None:
-    """A failed per-record result as the CrmError a single-record call answers with."""
+    """A failed per-record result as the AppError a single-record call answers with."""
     if result["status"] == "success":
         return
     if result["code"] in (record_state.RECORD_LOCKED, record_state.NOT_APPROVED):
         raise record_state.from_zoho(result["code"], result["message"])
     if result.get("field") == "id" or result["code"] == "RECORD_NOT_FOUND":
-        raise not_found()
+        raise AppError(ErrorCode.NOT_FOUND, "No such record in the active org.")
     if result["code"] == "NO_PERMISSION":
-        raise no_permission(result["message"] or "Your Zoho profile does not allow this.")
-    error = CrmError(
-        result["code"],
+        raise AppError(
+            ErrorCode.NO_PERMISSION, result["message"] or "Your Zoho profile does not allow this."
+        )
+    extras = {}
+    if result["code"] in ErrorCode.__members__:
+        code = ErrorCode(result["code"])
+    else:  # a code of Zoho's the portal does not know: the record was refused all the same
+        code, extras["zoho_code"] = ErrorCode.INVALID_DATA, str(result["code"])[:60]
+    if result.get("duplicate_of") is not None:
+        extras["duplicate_of"] = result["duplicate_of"]  # the record a duplicate matches
+    raise AppError(
+        code,
         result["message"] or "Zoho CRM refused the record.",
         field=result.get("field"),
+        **extras,
     )
-    error.duplicate_of = result.get("duplicate_of")  # the existing record a duplicate matches
-    raise error
 
 
 # --- navigation reads: counts, layout sections, related lists, lookups by name --------------
@@ -702,7 +741,7 @@ def record_count(*, connection: ZohoConnection, module: Module, query: str = "")
     is_email = "@" in query
 
     def load() -> int:
-        return zoho_crm.record_count(
+        return zoho_records.count_records(
             connection,
             module.api_name,
             word=query if query and not is_email else None,
@@ -770,7 +809,7 @@ def related_list_meta(*, connection: ZohoConnection, module: Module) -> list[dic
     """The module's related lists Zoho's API serves and this user may see (cached)."""
     entries = _cached(
         f"crm:related:{connection.pk}:{module.api_name}",
-        lambda: zoho_crm.related_lists(connection, module.api_name),
+        lambda: zoho_metadata.get_related_lists(connection, module.api_name),
     )
     visible = {m["api_name"] for m in module_list(connection=connection)}
     return [entry for entry in entries if entry["module"] in visible]
@@ -788,7 +827,7 @@ def _related_list(
 ) -> RelatedList:
     """One page of the related list `entry` (from `related_list_meta`) of a record."""
     related = module_get(connection=connection, module=entry["module"])
-    records, info = zoho_crm.related_records(
+    records, info = zoho_records.get_related_records(
         connection,
         module.api_name,
         record_id,
@@ -813,19 +852,19 @@ def related_lists(
     *, connection: ZohoConnection, module: Module, record_id: int, per_page: int = RELATED_PER_PAGE
 ) -> list[RelatedList]:
     """Every related list of a record with its first `per_page` records, asked for a few
-    at a time (`zoho_crm.run_concurrently`: an Account has a dozen). A list Zoho refuses (a
+    at a time (`runner.run_concurrently`: an Account has a dozen). A list Zoho refuses (a
     profile that may not read that module) is left out, as Zoho's own UI does."""
 
     def one(connection: ZohoConnection, entry: dict) -> RelatedList | None:
         try:
             return _related_list(connection, module, record_id, entry, per_page=per_page)
-        except CrmError as error:
+        except AppError as error:
             if error.code in _NOT_ABOUT_THE_LIST:
                 raise
             return None
 
     entries = related_list_meta(connection=connection, module=module)
-    return [found for found in zoho_crm.run_concurrently(connection, one, entries) if found]
+    return [found for found in runner.run_concurrently(connection, one, entries) if found]
 
 
 def related_page(
@@ -849,17 +888,22 @@ def related_page(
         None,
     )
     if entry is None:
-        raise not_found(f"{module.label} have no related list {related_list[:60]!r} here.")
+        raise AppError(
+            ErrorCode.NOT_FOUND, f"{module.label} have no related list {related_list[:60]!r} here."
+        )
     if not 1 <= per_page <= 200:
-        raise bad_input("per_page must be between 1 and 200.", field="per_page")
+        raise AppError(
+            ErrorCode.INVALID_DATA, "per_page must be between 1 and 200.", field="per_page"
+        )
     if page < 1 or page * per_page > MAX_PAGED_RECORDS:
-        raise bad_input(
+        raise AppError(
+            ErrorCode.INVALID_DATA,
             f"Zoho pages a related list through its first {MAX_PAGED_RECORDS:,} records only.",
             field="page",
         )
     parent_name = record_name(connection=connection, module=module, record_id=record_id)
     if parent_name is None:
-        raise not_found()
+        raise AppError(ErrorCode.NOT_FOUND, "No such record in the active org.")
     return _related_list(
         connection,
         module,
@@ -882,7 +926,7 @@ def lookup_search(
     names += [n for n in NAME_FALLBACKS if module.field(n) and n not in names]
     names = names[:MAX_FIELDS_PER_CALL] or ["id"]
     if query and len(query) >= 2:
-        records, _ = zoho_crm.record_search(
+        records, _ = zoho_records.search_records(
             connection,
             module.api_name,
             field_names=names,
@@ -892,7 +936,7 @@ def lookup_search(
             word=None if "@" in query else query,
         )
     else:
-        records, _ = zoho_crm.record_list(
+        records, _ = zoho_records.get_records(
             connection,
             module.api_name,
             field_names=names,
@@ -909,7 +953,7 @@ def lookup_search(
 def record_name(*, connection: ZohoConnection, module: Module, record_id: int) -> str | None:
     """A record's name in one small call (its name field only); None when there is none."""
     name = module.name_field
-    record = zoho_crm.record_get(
+    record = zoho_records.get_record(
         connection,
         module.api_name,
         record_id,

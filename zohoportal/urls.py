@@ -1,12 +1,13 @@
 from django.contrib import admin
 from django.urls import include, path
 
-from core import admin_login, views
+from core import admin_login
+from crm.views.home import home
 
 urlpatterns = [
-    path("", views.home, name="home"),
+    path("", home, name="home"),
     path("accounts/", include("accounts.urls")),
-    path("crm/", include("crm.routes")),
+    path("crm/", include("crm.urls")),
     # Before the admin's own URLs: its sign-in form, throttled (core/admin_login.py).
     path("admin/login/", admin_login.login, name="admin-login-throttled"),
     path("admin/", admin.site.urls),

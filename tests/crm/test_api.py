@@ -326,7 +326,7 @@ def test_an_expired_access_token_is_refreshed_before_the_call(client, signed_in,
 @pytest.mark.parametrize(
     ("fault", "status", "code"),
     [
-        # twice: the portal tries a concurrency 429 once more (crm.zoho_crm)
+        # twice: the portal tries a concurrency 429 once more (crm.zoho.runner)
         ({"status": 429, "crm_code": "TOO_MANY_REQUESTS", "count": 2}, 429, "THROTTLED"),
         ({"status": 500, "crm_code": "INTERNAL_ERROR"}, 502, "ZOHO_ERROR"),
         ({"status": 503, "body": "<html>down</html>"}, 502, "ZOHO_ERROR"),

@@ -6,8 +6,7 @@ from datetime import UTC, date, datetime
 
 import pytest
 
-from crm.access import status_for
-from crm.errors import CrmError
+from core.errors import AppError, status_for
 from crm.fields import Field, display
 
 
@@ -75,7 +74,7 @@ def test_clean_accepts_what_zoho_accepts(field, value, cleaned):
     ],
 )
 def test_clean_refuses_with_a_message_naming_the_field(field, value, reason):
-    with pytest.raises(CrmError) as refused:
+    with pytest.raises(AppError) as refused:
         field.clean(value)
     assert status_for(refused.value) == 400
     assert refused.value.field == "X_Field"

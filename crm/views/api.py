@@ -1,7 +1,7 @@
 """The JSON API used by static/js/app.js (session-authenticated, CSRF-protected writes).
 
 Every answer is JSON; errors are `{"error": {"code", "message", "field"}}` with a 4xx/5xx
-status from `CrmError` — never a 500 page or a traceback.
+status from `AppError` — never a 500 page or a traceback.
 """
 
 from __future__ import annotations
@@ -13,9 +13,9 @@ from django.core.exceptions import RequestDataTooBig
 from django.http import HttpRequest, JsonResponse
 
 from core import text
+from core.errors import AppError, ErrorCode
 from crm import records, submit_once
-from crm.access import connection_required, error_json
-from crm.errors import CrmError, bad_input
+from crm.views.access import connection_required, error_json
 
 logger = logging.getLogger("zohoportal.crm")
 MAX_BODY = 1_000_000
@@ -25,21 +25,23 @@ API_PREFIX = "/crm/api/"
 
 
 def api_view(methods: list[str]):
-    """JSON errors for everything (`crm.access.connection_required`); HEAD is allowed
+    """JSON errors for everything (`crm.views.access.connection_required`); HEAD is allowed
     wherever GET is, and answered as the GET without its body."""
     return connection_required(methods, api=True)
 
 
 def unknown_endpoint(request: HttpRequest, rest: str = ""):
     """Any other URL under the API: a JSON 404, not the HTML one."""
-    error = CrmError("NOT_FOUND", "No such API endpoint (URLs end with a slash).")
+    error = AppError(ErrorCode.NOT_FOUND, "No such API endpoint (URLs end with a slash).")
     return error_json(error)
 
 
 def _json_body(request: HttpRequest):
     if request.content_type != "application/json":
-        raise CrmError("UNSUPPORTED_MEDIA_TYPE", "Send the body as application/json.")
-    too_large = CrmError("TOO_LARGE", f"The request body is too large: at most {MAX_BODY:,} bytes.")
+        raise AppError(ErrorCode.UNSUPPORTED_MEDIA_TYPE, "Send the body as application/json.")
+    too_large = AppError(
+        ErrorCode.TOO_LARGE, f"The request body is too large: at most {MAX_BODY:,} bytes."
+    )
     declared = request.META.get("CONTENT_LENGTH") or ""
     if declared.isascii() and declared.isdigit() and int(declared) > MAX_BODY:
         raise too_large  # not even read
@@ -54,11 +56,12 @@ def _json_body(request: HttpRequest):
     try:
         data = json.loads(body.decode("utf-8"))
     except (UnicodeDecodeError, ValueError, RecursionError):  # RecursionError: absurd nesting
-        raise bad_input("The body is not valid UTF-8 JSON.", code="INVALID_JSON") from None
+        raise AppError(ErrorCode.INVALID_JSON, "The body is not valid UTF-8 JSON.") from None
     unencodable = text.first_unencodable(data)
     if unencodable is not None:  # e.g. "\ud800": JSON allows it, no page could show it
         field = next((text.printable(p) for p in unencodable if isinstance(p, str)), None)
-        raise bad_input(
+        raise AppError(
+            ErrorCode.INVALID_DATA,
             f"{field or 'The body'} holds text that cannot be encoded as UTF-8 (a lone "
             "surrogate escape such as \\ud800). Send whole characters.",
             field=field,
@@ -80,8 +83,8 @@ def _chunked_body(request: HttpRequest, *, limit: int) -> bytes | None:
     if meta.get("CONTENT_LENGTH") or not chunked:
         return None
     if not meta.get("wsgi.input_terminated"):
-        raise CrmError(
-            "LENGTH_REQUIRED", "Send the body with a Content-Length header (not chunked)."
+        raise AppError(
+            ErrorCode.LENGTH_REQUIRED, "Send the body with a Content-Length header (not chunked)."
         )
     return meta["wsgi.input"].read(limit + 1)
 
@@ -91,7 +94,7 @@ def _int_param(request: HttpRequest, name: str, default: int) -> int:
     if raw == "":
         return default
     if not raw.isascii() or not raw.isdigit() or len(raw) > 6:
-        raise bad_input(f"{name} must be a positive number.", field=name)
+        raise AppError(ErrorCode.INVALID_DATA, f"{name} must be a positive number.", field=name)
     return int(raw)
 
 
@@ -150,7 +153,7 @@ def record_collection(request, connection, module: str):
         )
         if not once.first:
             if once.result is None:
-                raise CrmError("IN_PROGRESS", "This request is still being carried out.")
+                raise AppError(ErrorCode.IN_PROGRESS, "This request is still being carried out.")
             return JsonResponse(once.result["body"], status=once.result["status"])
         try:
             results = records.records_create(
@@ -158,7 +161,7 @@ def record_collection(request, connection, module: str):
             )
             if not many:
                 records.raise_for_result(results[0])
-        except CrmError:
+        except AppError:
             once.release()
             raise
         if not many:

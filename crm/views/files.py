@@ -14,9 +14,9 @@ from django.http import HttpResponse
 from django.shortcuts import redirect
 from django.utils.http import content_disposition_header
 
+from core.errors import AppError
 from crm import record_files, records
-from crm.access import connection_required
-from crm.errors import CrmError
+from crm.views.access import connection_required
 
 
 def _file_response(found: record_files.FileDownload) -> HttpResponse:
@@ -70,7 +70,7 @@ def field_file_add(request, connection, module: str, record_id: str, field: str)
             name=upload.name if upload else "",
             data=upload.read(record_files.MAX_UPLOAD_BYTES + 1) if upload else b"",
         )
-    except CrmError as error:
+    except AppError as error:
         if error.field is None:  # not about the file: the error page
             raise
         messages.error(request, error.message)
