@@ -8,7 +8,7 @@ from urllib.parse import urlencode
 
 from django.urls import reverse
 
-from core.errors import AppError
+from core.errors import AppError, ErrorCode
 from crm import record_files, record_state, record_values, records
 from crm.fields import SE_MODULE_KEY, is_zoho_id
 
