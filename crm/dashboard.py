@@ -6,7 +6,7 @@ from dataclasses import dataclass
 
 from accounts.models import ZohoConnection
 from core.errors import AppError
-from crm import records
+from crm import metadata, modules, selectors
 from crm.zoho import records as zoho_records
 from crm.zoho import runner
 
@@ -28,7 +28,7 @@ class Tile:
 
 def dashboard(*, connection: ZohoConnection) -> tuple[list[Tile], list[dict]]:
     """The tiles (count and latest records of the main modules) and every module."""
-    modules = records.module_tabs(connection=connection)
+    modules = metadata.module_tabs(connection=connection)
     by_name = {m["api_name"]: m for m in modules}
     chosen = [by_name[name] for name in FIRST_MODULES if name in by_name]
     chosen += [m for m in modules if m["custom"] and m not in chosen]
@@ -39,8 +39,8 @@ def dashboard(*, connection: ZohoConnection) -> tuple[list[Tile], list[dict]]:
 
 def _tile(connection: ZohoConnection, summary: dict) -> Tile:
     try:
-        module = records.module_get(connection=connection, module=summary["api_name"])
-        count = records.record_count(connection=connection, module=module)
+        module = metadata.module_get(connection=connection, module=summary["api_name"])
+        count = selectors.record_count(connection=connection, module=module)
         name = module.name_field
         fields = [name.api_name] if name else []
         sortable = "Modified_Time" in module.sortable
@@ -63,7 +63,7 @@ def _tile(connection: ZohoConnection, summary: dict) -> Tile:
         latest=[
             {
                 "id": r["id"],
-                "name": records.record_title(module, r),
+                "name": modules.record_title(module, r),
                 "when": modified.display(r.get("Modified_Time"))[:10] if modified else "",
             }
             for r in latest

@@ -9,7 +9,7 @@ from urllib.parse import urlencode
 from django.urls import reverse
 
 from core.errors import AppError, ErrorCode
-from crm import record_files, record_state, record_values, records
+from crm import metadata, modules, record_files, record_state, record_values, relations
 from crm.fields import SE_MODULE_KEY, is_zoho_id
 
 
@@ -67,7 +67,7 @@ def currency_symbol(connection, columns) -> str:
         return ""
 
 
-def row(module: records.Module, columns, record: dict, symbol: str = "") -> dict:
+def row(module: modules.Module, columns, record: dict, symbol: str = "") -> dict:
     return {
         "id": record.get("id"),
         "cells": [
@@ -84,7 +84,7 @@ def row(module: records.Module, columns, record: dict, symbol: str = "") -> dict
     }
 
 
-def sort_label(module: records.Module, query: dict) -> str:
+def sort_label(module: modules.Module, query: dict) -> str:
     if query["query"]:
         return "Best matches first (Zoho's search order)"
     if not query["sort_by"]:
@@ -95,7 +95,7 @@ def sort_label(module: records.Module, query: dict) -> str:
     return f"Sorted by {label}, {direction}"
 
 
-def search_hint(module: records.Module) -> str:
+def search_hint(module: modules.Module) -> str:
     """What the search box finds in this module (Zoho's word search covers text fields)."""
     names = [
         f.label.lower()
@@ -108,7 +108,7 @@ def search_hint(module: records.Module) -> str:
 
 
 def values_context(
-    connection, module: records.Module, record: dict, shown
+    connection, module: modules.Module, record: dict, shown
 ) -> record_values.Context:
     """What the record page needs to show rich field types: the org's currency symbol (when
     the module has a currency field) and the fields of its subforms (when it has one)."""
@@ -138,7 +138,7 @@ def values_context(
     )
 
 
-def related_summary(entry: records.RelatedList, parent: str) -> dict:
+def related_summary(entry: relations.RelatedList, parent: str) -> dict:
     """A related list as the record page shows it: each record's name (a link) and the
     first column after the name that does not point back to the record, as a hint."""
     second = next((c for c in entry.module.list_fields[1:] if c.lookup_module != parent), None)
@@ -150,7 +150,7 @@ def related_summary(entry: records.RelatedList, parent: str) -> dict:
         "records": [
             {
                 "id": r["id"],
-                "name": records.record_title(entry.module, r),
+                "name": modules.record_title(entry.module, r),
                 "detail": second.display(r.get(second.api_name)) if second else "",
             }
             for r in entry.records
@@ -185,12 +185,12 @@ def related_url(record: dict, field, shown) -> str | None:
     return reverse("crm:record", kwargs={"module": target, "record_id": ident})
 
 
-def form_groups(connection, module: records.Module, form, record=None) -> list[dict]:
+def form_groups(connection, module: modules.Module, form, record=None) -> list[dict]:
     """The form's fields in the layout's sections (a Related To's module just before it);
     fields no section names come last. A field the user's profile makes read-only is shown
     in its section, as text (`read_only`), never as an input: it is never sent."""
     try:
-        sections = records.module_sections(connection=connection, module=module)
+        sections = metadata.module_sections(connection=connection, module=module)
     except AppError:
         sections = []
     placed: set[str] = set()
@@ -214,7 +214,7 @@ def form_groups(connection, module: records.Module, form, record=None) -> list[d
             )
     rest = [name for name in form.fields if name not in placed]
     if rest:
-        label = records.OTHER_SECTION if groups else f"{module.singular_label} information"
+        label = metadata.OTHER_SECTION if groups else f"{module.singular_label} information"
         groups.append({"label": label, "fields": [form[n] for n in rest]})
     return groups
 

@@ -14,7 +14,9 @@ from dataclasses import dataclass
 from accounts.models import ZohoConnection
 from core.errors import AppError, ErrorCode
 from crm.fields import FILE_TYPES, Field, file_name, is_zoho_id
-from crm.records import Module, _cached, raise_for_result
+from crm.metadata import cached
+from crm.modules import Module
+from crm.services import raise_for_result
 from crm.zoho import files as zoho_files
 from crm.zoho import metadata as zoho_metadata
 from crm.zoho import records as zoho_records
@@ -196,14 +198,14 @@ def field_file_remove(
 
 def org_currency(*, connection: ZohoConnection) -> dict:
     """The org's currency {"symbol", "iso_code"} (cached like the other metadata)."""
-    return _cached(
+    return cached(
         f"crm:org-currency:{connection.pk}", lambda: zoho_metadata.get_org_currency(connection)
     )
 
 
 def subform_fields(*, connection: ZohoConnection, module: str) -> tuple[Field, ...]:
     """A subform's fields (cached): the columns of its table on the record page."""
-    metadata = _cached(
+    metadata = cached(
         f"crm:fields:{connection.pk}:{module}", lambda: zoho_metadata.get_fields(connection, module)
     )
     return tuple(Field.from_metadata(meta) for meta in metadata)

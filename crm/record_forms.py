@@ -15,7 +15,8 @@ from django.utils.dateparse import parse_datetime
 
 from core.errors import AppError
 from crm.fields import PICKLIST_NONE, REFERENCE_TYPES, SE_MODULE_KEY, Field, as_utc
-from crm.records import Module
+from crm.modules import Module
+from crm.validation import clean_value
 
 EMPTY_CHOICE = ("", "-None-")  # Zoho's own label for "no value"; the only empty choice
 
@@ -46,7 +47,7 @@ class ZohoFormField(forms.Field):
         value = self.to_python(value)
         self.validate(value)
         try:
-            return self.zoho_field.clean(value)
+            return clean_value(self.zoho_field, value)
         except AppError as error:
             raise forms.ValidationError(error.message, code="invalid") from None
 

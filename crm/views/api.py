@@ -14,7 +14,7 @@ from django.http import HttpRequest, JsonResponse
 
 from core import text
 from core.errors import AppError, ErrorCode
-from crm import records, submit_once
+from crm import metadata, relations, selectors, services, submit_once, validation
 from crm.views.access import connection_required, error_json
 
 logger = logging.getLogger("zohoportal.crm")
@@ -105,7 +105,7 @@ def modules(request, connection):
         {
             "data": [
                 {key: module[key] for key in MODULE_KEYS}
-                for module in records.module_list(connection=connection)
+                for module in metadata.module_list(connection=connection)
             ]
         }
     )
@@ -126,15 +126,15 @@ MODULE_KEYS = (
 @api_view(["GET"])
 def users(request, connection):
     """Who may own a record: the org's active users (the values Owner accepts)."""
-    users = records.user_list(connection=connection)
+    users = metadata.user_list(connection=connection)
     return JsonResponse({"data": [{k: u[k] for k in ("id", "name", "email")} for u in users]})
 
 
 @api_view(["GET"])
 def fields(request, connection, module: str):
-    found = records.module_get(connection=connection, module=module)
+    found = metadata.module_get(connection=connection, module=module)
     # required as the layout makes it: the default one, or ?layout=<id>
-    found = records.with_layout(
+    found = metadata.with_layout(
         connection=connection, module=found, layout=request.GET.get("layout") or None
     )
     return JsonResponse({"module": found.describe(), "data": [f.describe() for f in found.fields]})
@@ -142,7 +142,7 @@ def fields(request, connection, module: str):
 
 @api_view(["GET", "POST"])
 def record_collection(request, connection, module: str):
-    found = records.module_get(connection=connection, module=module)
+    found = metadata.module_get(connection=connection, module=module)
     if request.method == "POST":
         body = _json_body(request)
         many = isinstance(body, list)
@@ -156,11 +156,11 @@ def record_collection(request, connection, module: str):
                 raise AppError(ErrorCode.IN_PROGRESS, "This request is still being carried out.")
             return JsonResponse(once.result["body"], status=once.result["status"])
         try:
-            results = records.records_create(
+            results = services.records_create(
                 connection=connection, module=found, records=body if many else [body]
             )
             if not many:
-                records.raise_for_result(results[0])
+                services.raise_for_result(results[0])
         except AppError:
             once.release()
             raise
@@ -171,7 +171,7 @@ def record_collection(request, connection, module: str):
         status = 201 if ok == len(results) else (207 if ok else 400)
         once.done({"body": {"data": results}, "status": status})
         return JsonResponse({"data": results}, status=status)
-    page = records.record_page(
+    page = selectors.record_page(
         connection=connection,
         module=found,
         page=_int_param(request, "page", 1),
@@ -179,7 +179,7 @@ def record_collection(request, connection, module: str):
         sort_by=request.GET.get("sort_by") or None,
         sort_order=request.GET.get("sort_order") or None,
         query=request.GET.get("q", ""),
-        page_token=records.parse_page_token(request.GET.get("page_token")),
+        page_token=validation.parse_page_token(request.GET.get("page_token")),
     )
     columns = [
         {"api_name": c.api_name, "label": c.label, "data_type": c.data_type} for c in page.columns
@@ -189,29 +189,29 @@ def record_collection(request, connection, module: str):
 
 @api_view(["GET", "PATCH", "DELETE"])
 def record_item(request, connection, module: str, record_id: str):
-    ident = records.parse_record_id(record_id)
-    found = records.module_get(connection=connection, module=module)
+    ident = validation.parse_record_id(record_id)
+    found = metadata.module_get(connection=connection, module=module)
     if request.method == "PATCH":
-        result = records.record_update(
+        result = services.record_update(
             connection=connection, module=found, record_id=ident, values=_json_body(request)
         )
         return JsonResponse({"data": result})
     if request.method == "DELETE":
-        result = records.record_delete(connection=connection, module=found, record_id=ident)
+        result = services.record_delete(connection=connection, module=found, record_id=ident)
         return JsonResponse({"data": result})
     return JsonResponse(
-        {"data": records.record_detail(connection=connection, module=found, record_id=ident)}
+        {"data": selectors.record_detail(connection=connection, module=found, record_id=ident)}
     )
 
 
 @api_view(["GET"])
 def related_records(request, connection, module: str, record_id: str, related: str):
     """One page of one related list of a record (`info.more_records`: there is a next page)."""
-    found = records.module_get(connection=connection, module=module)
-    listing = records.related_page(
+    found = metadata.module_get(connection=connection, module=module)
+    listing = relations.related_page(
         connection=connection,
         module=found,
-        record_id=records.parse_record_id(record_id),
+        record_id=validation.parse_record_id(record_id),
         related_list=related,
         page=_int_param(request, "page", 1),
         per_page=_int_param(request, "per_page", 20),

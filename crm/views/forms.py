@@ -9,7 +9,16 @@ from django.urls import reverse
 from django.utils.html import format_html
 
 from core.errors import AppError, ErrorCode, status_for
-from crm import record_state, record_values, records, submit_once
+from crm import (
+    metadata,
+    modules,
+    record_state,
+    record_values,
+    selectors,
+    services,
+    submit_once,
+    validation,
+)
 from crm.fields import is_zoho_id
 from crm.presenters import (
     error_summary,
@@ -26,27 +35,27 @@ from crm.record_forms import (
 from crm.views.access import page_view
 
 
-def _form_class(connection, module: records.Module, *, editing: bool):
+def _form_class(connection, module: modules.Module, *, editing: bool):
     """The module's form; with an owner field, its choices are the org's active users; with
     an activity's Related To, the modules a record it points to may live in."""
     has_owner = any(f.data_type in ("ownerlookup", "userlookup") for f in module.editable_fields)
-    users = records.user_list(connection=connection) if has_owner else None
+    users = metadata.user_list(connection=connection) if has_owner else None
     related = None
     if any(f.any_module for f in module.editable_fields):
         related = [
             (m["api_name"], m["singular_label"])
-            for m in records.module_list(connection=connection)
-            if m["api_name"] not in records.ACTIVITY_MODULES
+            for m in metadata.module_list(connection=connection)
+            if m["api_name"] not in modules.ACTIVITY_MODULES
         ]
     return record_form_class(module, editing=editing, users=users, related_modules=related)
 
 
 @page_view(["GET", "POST"])
 def record_create(request, connection, module: str):
-    found = records.module_get(connection=connection, module=module)
+    found = metadata.module_get(connection=connection, module=module)
     found.require("create")
     # the layout the record is created in: the default, or the one chosen (?layout=<id>)
-    found = records.with_layout(
+    found = metadata.with_layout(
         connection=connection, module=found, layout=request.GET.get("layout") or None
     )
     form = _form_class(connection, found, editing=False)(
@@ -67,12 +76,12 @@ def record_create(request, connection, module: str):
             status = 409
         else:
             try:
-                results = records.records_create(
+                results = services.records_create(
                     connection=connection,
                     module=found,
                     records=[form_values(form, creating=True)],
                 )
-                records.raise_for_result(results[0])
+                services.raise_for_result(results[0])
             except AppError as error:
                 once.release()
                 status = _form_error(connection, found, form, error)
@@ -88,13 +97,13 @@ def record_create(request, connection, module: str):
 
 @page_view(["GET", "POST"])
 def record_edit(request, connection, module: str, record_id: str):
-    ident = records.parse_record_id(record_id)
-    found = records.module_get(connection=connection, module=module)
+    ident = validation.parse_record_id(record_id)
+    found = metadata.module_get(connection=connection, module=module)
     found.require("edit")
     record = None
     layout = request.GET.get("layout") or None  # the record's layout, kept by the form
     if request.method != "POST":
-        record = records.record_detail(connection=connection, module=found, record_id=ident)
+        record = selectors.record_detail(connection=connection, module=found, record_id=ident)
         record_state.refuse_if_blocked(record)
         layout = layout or (record.get("Layout") or {}).get("id")
     found = _in_layout(connection, found, layout)
@@ -108,7 +117,7 @@ def record_edit(request, connection, module: str, record_id: str):
             return redirect("crm:record", module=found.api_name, record_id=ident)
         if values is not None:
             try:
-                records.record_update(  # `found` is in the record's layout already
+                services.record_update(  # `found` is in the record's layout already
                     connection=connection, module=found, record_id=ident, values=values
                 )
             except AppError as error:
@@ -120,7 +129,7 @@ def record_edit(request, connection, module: str, record_id: str):
     else:
         form = edit_form(form_class, initial_from_record(found, record))
         describe_references(form, found, record)
-    title = records.record_title(found, record) if record else found.singular_label
+    title = modules.record_title(found, record) if record else found.singular_label
     return _form_page(
         request,
         connection,
@@ -133,18 +142,18 @@ def record_edit(request, connection, module: str, record_id: str):
     )
 
 
-def _in_layout(connection, module: records.Module, layout) -> records.Module:
+def _in_layout(connection, module: modules.Module, layout) -> modules.Module:
     """`module` in a record's layout; the default one when Zoho no longer has that one."""
     try:
-        return records.with_layout(connection=connection, module=module, layout=layout)
+        return metadata.with_layout(connection=connection, module=module, layout=layout)
     except AppError:
-        return records.with_layout(connection=connection, module=module, layout=None)
+        return metadata.with_layout(connection=connection, module=module, layout=None)
 
 
 def _form_page(
     request,
     connection,
-    module: records.Module,
+    module: modules.Module,
     form,
     *,
     status: int | None,
@@ -190,19 +199,19 @@ def _form_page(
     )
 
 
-def _describe_again(connection, module: records.Module, record_id: int, form) -> dict | None:
+def _describe_again(connection, module: modules.Module, record_id: int, form) -> dict | None:
     """A form shown again with errors still names its record and each lookup's record, and
     keeps a former user selectable as the owner (else the browser would pick another owner
     on resubmit). The record, or None when it cannot be read now."""
     try:
-        record = records.record_detail(connection=connection, module=module, record_id=record_id)
+        record = selectors.record_detail(connection=connection, module=module, record_id=record_id)
     except AppError:
         return None  # the form still works; only the hints are missing
     describe_references(form, module, record)
     return record
 
 
-def _owner_default(connection, module: records.Module) -> dict:
+def _owner_default(connection, module: modules.Module) -> dict:
     """A new record's owner starts as the signed-in user (what Zoho does when none is sent)."""
     owners = [f.api_name for f in module.editable_fields if f.data_type == "ownerlookup"]
     return {name: connection.zoho_user_id for name in owners}
@@ -222,7 +231,7 @@ NOT_ABOUT_THE_FORM = frozenset(
 )
 
 
-def _form_error(connection, module: records.Module, form, error: AppError) -> int:
+def _form_error(connection, module: modules.Module, form, error: AppError) -> int:
     """Show `error` on the form (keeping what the user typed); its HTTP status. A duplicate
     links to the record it duplicates.
 
@@ -239,10 +248,10 @@ def _form_error(connection, module: records.Module, form, error: AppError) -> in
     return status_for(error)
 
 
-def _duplicate_message(connection, module: records.Module, form, field, duplicate_of: str):
+def _duplicate_message(connection, module: modules.Module, form, field, duplicate_of: str):
     """ "A lead with this Email already exists: <a>Its name</a>." (a link to it)."""
     try:
-        name = records.record_name(
+        name = selectors.record_name(
             connection=connection, module=module, record_id=int(duplicate_of)
         )
     except AppError:

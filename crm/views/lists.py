@@ -5,7 +5,7 @@ from __future__ import annotations
 from django.shortcuts import render
 
 from core.errors import AppError, ErrorCode
-from crm import records
+from crm import metadata, modules, relations, selectors, validation
 from crm.presenters import (
     column,
     column_kind,
@@ -21,8 +21,8 @@ from crm.views.access import page_view
 
 @page_view(["GET"])
 def record_list(request, connection, module: str):
-    found = records.module_get(connection=connection, module=module)
-    records.require_tab(connection=connection, module=found)
+    found = metadata.module_get(connection=connection, module=module)
+    metadata.require_tab(connection=connection, module=found)
     query = _list_query(request)
     page, notices = _forgiving_page(connection, found, query)
     info = page.info
@@ -30,33 +30,36 @@ def record_list(request, connection, module: str):
     ordered = _ordered(query)
     if ordered and info.get("more_records"):  # sorted through COQL: by offset, no tokens
         next_number = query["page"] + 1
-        if next_number * query["per_page"] <= records.COQL_MAX_RECORDS:
+        if next_number * query["per_page"] <= modules.COQL_MAX_RECORDS:
             next_link = {"page": next_number}
         else:
             notices.append(
-                f"Sorted by a column, Zoho lists the first {records.COQL_MAX_RECORDS:,} "
+                f"Sorted by a column, Zoho lists the first {modules.COQL_MAX_RECORDS:,} "
                 "records only: search, or sort by Created Time or Modified Time, to find the "
                 "others."
             )
     elif info.get("more_records"):
         next_number = query["page"] + 1
-        if next_number * query["per_page"] <= records.MAX_PAGED_RECORDS and not query["page_token"]:
+        if (
+            next_number * query["per_page"] <= selectors.MAX_PAGED_RECORDS
+            and not query["page_token"]
+        ):
             next_link = {"page": next_number}
         elif info.get("next_page_token") and not query["query"]:
             next_link = {"page": next_number, "page_token": info["next_page_token"]}
         elif query["query"]:
             notices.append(
-                f"Zoho's search answers the first {records.MAX_PAGED_RECORDS:,} matches only: "
+                f"Zoho's search answers the first {selectors.MAX_PAGED_RECORDS:,} matches only: "
                 "narrow the search to find the others."
             )
         else:  # Zoho gave no page_token to go on with
             notices.append(
-                f"Zoho lists only the first {records.MAX_PAGED_RECORDS:,} records page by page "
+                f"Zoho lists only the first {selectors.MAX_PAGED_RECORDS:,} records page by page "
                 "here: search to find the others."
             )
     if query["page"] > 1:
         previous_number = query["page"] - 1
-        if ordered or previous_number * query["per_page"] <= records.MAX_PAGED_RECORDS:
+        if ordered or previous_number * query["per_page"] <= selectors.MAX_PAGED_RECORDS:
             previous_link = {"page": previous_number}
         elif info.get("previous_page_token"):
             previous_link = {"page": previous_number, "page_token": info["previous_page_token"]}
@@ -84,7 +87,7 @@ def record_list(request, connection, module: str):
             "sort_by": query["sort_by"],
             "sort_order": query["sort_order"] or "asc",
             "sort_label": sort_label(found, query),
-            "per_page_choices": records.PER_PAGE_CHOICES,
+            "per_page_choices": selectors.PER_PAGE_CHOICES,
             "previous_url": list_url(keep, previous_link),
             "next_url": list_url(keep, next_link),
             "notices": notices,
@@ -97,10 +100,10 @@ def record_list(request, connection, module: str):
     )
 
 
-def _total(connection, module: records.Module, query: str) -> int | None:
+def _total(connection, module: modules.Module, query: str) -> int | None:
     """The count for "41–60 of 2,512": Zoho's count API; None (no total) when it fails."""
     try:
-        return records.record_count(connection=connection, module=module, query=query)
+        return selectors.record_count(connection=connection, module=module, query=query)
     except AppError:
         return None
 
@@ -109,7 +112,7 @@ def _ordered(query: dict) -> bool:
     """The list is sorted by a column Get Records cannot sort by (through COQL)."""
     return (
         bool(query["sort_by"])
-        and query["sort_by"] not in records.ALWAYS_SORTABLE
+        and query["sort_by"] not in modules.ALWAYS_SORTABLE
         and not (query["query"])
     )
 
@@ -128,7 +131,7 @@ REFUSED_PARAMETER = frozenset(
 )
 
 
-# What the list page falls back to when Zoho's rules refuse a parameter (records.record_page
+# What the list page falls back to when Zoho's rules refuse a parameter (selectors.record_page
 # names it in the error's `field`), and how the notice ends.
 _LIST_FALLBACKS = {
     "sort_by": ({"sort_by": None, "sort_order": None}, "Showing the default order."),
@@ -138,14 +141,14 @@ _LIST_FALLBACKS = {
 }
 
 
-def _forgiving_page(connection, module, query: dict) -> tuple[records.RecordPage, list[str]]:
+def _forgiving_page(connection, module, query: dict) -> tuple[selectors.RecordPage, list[str]]:
     """The page `query` asks for; a parameter Zoho's rules refuse falls back to its default,
     with a notice saying why. `query` is updated to what is shown."""
     notices = []
     while True:
         try:
-            token = records.parse_page_token(query["page_token"])
-            page = records.record_page(
+            token = validation.parse_page_token(query["page_token"])
+            page = selectors.record_page(
                 connection=connection, module=module, **{**query, "page_token": token}
             )
             return page, notices
@@ -163,7 +166,7 @@ def _list_query(request) -> dict:
     sort_order = request.GET.get("sort_order")
     return {
         "page": _query_positive(request.GET.get("page"), 1),
-        "per_page": _query_choice(request.GET.get("per_page"), records.PER_PAGE_CHOICES, 20),
+        "per_page": _query_choice(request.GET.get("per_page"), selectors.PER_PAGE_CHOICES, 20),
         "sort_by": request.GET.get("sort_by") or None,
         "sort_order": sort_order if sort_order in ("asc", "desc") else None,
         "query": request.GET.get("q", ""),
@@ -174,18 +177,18 @@ def _list_query(request) -> dict:
 @page_view(["GET"])
 def record_related(request, connection, module: str, record_id: str, related: str):
     """Every record of one related list of a record ("View all"), page by page."""
-    ident = records.parse_record_id(record_id)
-    found = records.module_get(connection=connection, module=module)
-    per_page = _query_choice(request.GET.get("per_page"), records.PER_PAGE_CHOICES, 20)
+    ident = validation.parse_record_id(record_id)
+    found = metadata.module_get(connection=connection, module=module)
+    per_page = _query_choice(request.GET.get("per_page"), selectors.PER_PAGE_CHOICES, 20)
     number = _query_positive(request.GET.get("page"), 1)
     notices = []
-    if number * per_page > records.MAX_PAGED_RECORDS:
+    if number * per_page > selectors.MAX_PAGED_RECORDS:
         notices.append(
-            f"Zoho pages a related list through its first {records.MAX_PAGED_RECORDS:,} "
+            f"Zoho pages a related list through its first {selectors.MAX_PAGED_RECORDS:,} "
             "records only: this is the first page."
         )
         number = 1
-    listing = records.related_page(
+    listing = relations.related_page(
         connection=connection,
         module=found,
         record_id=ident,
@@ -196,11 +199,11 @@ def record_related(request, connection, module: str, record_id: str, related: st
     columns = [c for c in listing.module.list_fields if c.lookup_module != found.api_name]
     next_link = previous_link = None
     if listing.more:
-        if (number + 1) * per_page <= records.MAX_PAGED_RECORDS:
+        if (number + 1) * per_page <= selectors.MAX_PAGED_RECORDS:
             next_link = {"page": number + 1}
         else:
             notices.append(
-                f"Zoho pages a related list through its first {records.MAX_PAGED_RECORDS:,} "
+                f"Zoho pages a related list through its first {selectors.MAX_PAGED_RECORDS:,} "
                 f"records only: find the others in {listing.module.label}."
             )
     if number > 1:
@@ -222,7 +225,7 @@ def record_related(request, connection, module: str, record_id: str, related: st
             ],
             "range_text": range_text(first, len(listing.records), None),
             "per_page": per_page,
-            "per_page_choices": records.PER_PAGE_CHOICES,
+            "per_page_choices": selectors.PER_PAGE_CHOICES,
             "previous_url": list_url(keep, previous_link),
             "next_url": list_url(keep, next_link),
             "notices": notices,

@@ -7,7 +7,16 @@ from django.shortcuts import redirect, render
 from django.urls import reverse
 
 from core.errors import AppError, ErrorCode
-from crm import record_state, record_values, records
+from crm import (
+    metadata,
+    modules,
+    record_state,
+    record_values,
+    relations,
+    selectors,
+    services,
+    validation,
+)
 from crm.presenters import (
     column_kind,
     related_summary,
@@ -20,10 +29,12 @@ from crm.views.access import page_view
 
 @page_view(["GET"])
 def record_detail(request, connection, module: str, record_id: str):
-    ident = records.parse_record_id(record_id)
-    found = records.module_get(connection=connection, module=module)
-    record = records.record_detail(connection=connection, module=found, record_id=ident)
-    shown = {m["api_name"]: m["singular_label"] for m in records.module_list(connection=connection)}
+    ident = validation.parse_record_id(record_id)
+    found = metadata.module_get(connection=connection, module=module)
+    record = selectors.record_detail(connection=connection, module=found, record_id=ident)
+    shown = {
+        m["api_name"]: m["singular_label"] for m in metadata.module_list(connection=connection)
+    }
     values = values_context(connection, found, record, shown)
     sections = [
         {
@@ -39,13 +50,15 @@ def record_detail(request, connection, module: str, record_id: str):
                 for f in section.fields
             ],
         }
-        for section in records.module_sections(connection=connection, module=found)
+        for section in metadata.module_sections(connection=connection, module=found)
     ]
     related, related_error = [], None
     try:
         related = [
             related_summary(entry, found.api_name)
-            for entry in records.related_lists(connection=connection, module=found, record_id=ident)
+            for entry in relations.related_lists(
+                connection=connection, module=found, record_id=ident
+            )
         ]
     except AppError as error:  # the record is shown all the same
         related_error = error
@@ -59,7 +72,7 @@ def record_detail(request, connection, module: str, record_id: str):
             "related": [r for r in related if r["records"]],
             "related_empty": [r["label"] for r in related if not r["records"]],
             "related_error": related_error,
-            "title": records.record_title(found, record),
+            "title": modules.record_title(found, record),
             "blocked": record_state.blocked(record),
         },
     )
@@ -67,35 +80,35 @@ def record_detail(request, connection, module: str, record_id: str):
 
 @page_view(["GET", "POST"])
 def record_delete(request, connection, module: str, record_id: str):
-    ident = records.parse_record_id(record_id)
-    found = records.module_get(connection=connection, module=module)
+    ident = validation.parse_record_id(record_id)
+    found = metadata.module_get(connection=connection, module=module)
     found.require("delete")
     if request.method == "POST":
         title = request.POST.get("title", "")[:200]
-        records.record_delete(connection=connection, module=found, record_id=ident)
+        services.record_delete(connection=connection, module=found, record_id=ident)
         name = f" “{title}”" if title else ""
         messages.success(request, f"{found.singular_label}{name} deleted.")
         return redirect("crm:list", module=found.api_name) if found.tab else redirect("home")
-    record = records.record_detail(connection=connection, module=found, record_id=ident)
+    record = selectors.record_detail(connection=connection, module=found, record_id=ident)
     record_state.refuse_if_blocked(record)
     return render(
         request,
         "records/delete.html",
-        {"module": found, "record": record, "title": records.record_title(found, record)},
+        {"module": found, "record": record, "title": modules.record_title(found, record)},
     )
 
 
 @page_view(["GET"])
 def data_input(request, connection):
     """Quick input: the modules the user's profile may create records in."""
-    creatable = [m for m in records.module_list(connection=connection) if m["creatable"]]
+    creatable = [m for m in metadata.module_list(connection=connection) if m["creatable"]]
     if not creatable:
         raise AppError(
             ErrorCode.NO_PERMISSION, "Your Zoho profile does not allow you to create records."
         )
     default = "Leads" if any(m["api_name"] == "Leads" for m in creatable) else None
     chosen = request.GET.get("module") or default or creatable[0]["api_name"]
-    module = records.module_get(connection=connection, module=chosen)
+    module = metadata.module_get(connection=connection, module=chosen)
     module.require("create")
     return render(
         request,

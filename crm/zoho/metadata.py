@@ -270,7 +270,7 @@ def get_related_lists(connection: ZohoConnection, module: str) -> list[dict]:
 
     A list without an `href` has no related records API (the SDK refuses it too). Zoho's
     samples have `module: null` on Notes: such a list's module is its `api_name` when that
-    names a module (`crm.records` keeps the lists of modules this user may read). Lists
+    names a module (`crm.relations` keeps the lists of modules this user may read). Lists
     whose `status` is not visible (`user_hidden`, `scheduled_for_deletion`) are skipped,
     and so is a `visible: false` of older metadata."""
 
