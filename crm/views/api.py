@@ -99,7 +99,7 @@ def _int_param(request: HttpRequest, name: str, default: int) -> int:
 
 
 @api_view(["GET"])
-def modules(request, connection):
+def modules_api(request, connection):
     """The modules this user may see and Zoho's API supports, with what they may do there."""
     return JsonResponse(
         {
@@ -124,14 +124,14 @@ MODULE_KEYS = (
 
 
 @api_view(["GET"])
-def users(request, connection):
+def users_api(request, connection):
     """Who may own a record: the org's active users (the values Owner accepts)."""
     users = metadata.user_list(connection=connection)
     return JsonResponse({"data": [{k: u[k] for k in ("id", "name", "email")} for u in users]})
 
 
 @api_view(["GET"])
-def fields(request, connection, module: str):
+def fields_api(request, connection, module: str):
     found = metadata.module_get(connection=connection, module=module)
     # required as the layout makes it: the default one, or ?layout=<id>
     found = metadata.with_layout(
@@ -141,7 +141,7 @@ def fields(request, connection, module: str):
 
 
 @api_view(["GET", "POST"])
-def record_collection(request, connection, module: str):
+def records_api(request, connection, module: str):
     found = metadata.module_get(connection=connection, module=module)
     if request.method == "POST":
         body = _json_body(request)
@@ -188,7 +188,7 @@ def record_collection(request, connection, module: str):
 
 
 @api_view(["GET", "PATCH", "DELETE"])
-def record_item(request, connection, module: str, record_id: str):
+def record_api(request, connection, module: str, record_id: str):
     ident = validation.parse_record_id(record_id)
     found = metadata.module_get(connection=connection, module=module)
     if request.method == "PATCH":
@@ -205,7 +205,7 @@ def record_item(request, connection, module: str, record_id: str):
 
 
 @api_view(["GET"])
-def related_records(request, connection, module: str, record_id: str, related: str):
+def related_records_api(request, connection, module: str, record_id: str, related: str):
     """One page of one related list of a record (`info.more_records`: there is a next page)."""
     found = metadata.module_get(connection=connection, module=module)
     listing = relations.related_page(

@@ -51,7 +51,7 @@ def _form_class(connection, module: modules.Module, *, editing: bool):
 
 
 @page_view(["GET", "POST"])
-def record_create(request, connection, module: str):
+def record_create_page(request, connection, module: str):
     found = metadata.module_get(connection=connection, module=module)
     found.require("create")
     # the layout the record is created in: the default, or the one chosen (?layout=<id>)
@@ -96,7 +96,7 @@ def record_create(request, connection, module: str):
 
 
 @page_view(["GET", "POST"])
-def record_edit(request, connection, module: str, record_id: str):
+def record_edit_page(request, connection, module: str, record_id: str):
     ident = validation.parse_record_id(record_id)
     found = metadata.module_get(connection=connection, module=module)
     found.require("edit")

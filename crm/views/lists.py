@@ -20,7 +20,7 @@ from crm.views.access import page_view
 
 
 @page_view(["GET"])
-def record_list(request, connection, module: str):
+def record_list_page(request, connection, module: str):
     found = metadata.module_get(connection=connection, module=module)
     metadata.require_tab(connection=connection, module=found)
     query = _list_query(request)
@@ -175,7 +175,7 @@ def _list_query(request) -> dict:
 
 
 @page_view(["GET"])
-def record_related(request, connection, module: str, record_id: str, related: str):
+def record_related_page(request, connection, module: str, record_id: str, related: str):
     """Every record of one related list of a record ("View all"), page by page."""
     ident = validation.parse_record_id(record_id)
     found = metadata.module_get(connection=connection, module=module)

@@ -28,7 +28,7 @@ from crm.views.access import page_view
 
 
 @page_view(["GET"])
-def record_detail(request, connection, module: str, record_id: str):
+def record_detail_page(request, connection, module: str, record_id: str):
     ident = validation.parse_record_id(record_id)
     found = metadata.module_get(connection=connection, module=module)
     record = selectors.record_detail(connection=connection, module=found, record_id=ident)
@@ -79,7 +79,7 @@ def record_detail(request, connection, module: str, record_id: str):
 
 
 @page_view(["GET", "POST"])
-def record_delete(request, connection, module: str, record_id: str):
+def record_delete_page(request, connection, module: str, record_id: str):
     ident = validation.parse_record_id(record_id)
     found = metadata.module_get(connection=connection, module=module)
     found.require("delete")
@@ -99,7 +99,7 @@ def record_delete(request, connection, module: str, record_id: str):
 
 
 @page_view(["GET"])
-def data_input(request, connection):
+def data_input_page(request, connection):
     """Quick input: the modules the user's profile may create records in."""
     creatable = [m for m in metadata.module_list(connection=connection) if m["creatable"]]
     if not creatable:
