@@ -1,14 +1,9 @@
-"""One field model: a CRM field built from Zoho's metadata, and the only place values are
-checked.
+"""One field model: a CRM field built from Zoho's metadata.
 
-`Field.clean(value)` is the portal's one validation of a value the user gives, whatever it
-comes from: the JSON API passes JSON values, the server-rendered forms pass what the browser
-posted (`record_forms` delegates every field's validation here), and `Field.describe()` tells
-the browser (`/crm/api/<module>/fields/`, read by `static/js/app.js`) the same rules, so no
-list of types or limits is written twice. `Field.display(value)` is how pages show a value.
-
-Values are checked against Zoho's metadata before anything is sent: a bad value never
-reaches Zoho, and a rejected batch writes nothing.
+`Field.describe()` tells the browser (`/crm/api/<module>/fields/`, read by
+`static/js/app.js`) the rules `crm.validation.clean_value` applies to a value, whatever it
+comes from (the JSON API, the server-rendered forms), so no list of types or limits is
+written twice. `Field.display(value)` and `Field.link(value)` are how pages show a value.
 """
 
 from __future__ import annotations

@@ -1,6 +1,6 @@
 """A Django form for one CRM module, built from Zoho's field metadata.
 
-Every form field validates through `crm.fields.Field.clean`, the portal's one validation:
+Every form field validates through `crm.validation.clean_value`, the portal's one validation:
 the form only turns what the browser posted into a value (a checkbox into a boolean, a
 `datetime-local` into a UTC date-time) and renders the input `Field.describe()` specifies.
 """
@@ -22,7 +22,8 @@ EMPTY_CHOICE = ("", "-None-")  # Zoho's own label for "no value"; the only empty
 
 
 class ZohoFormField(forms.Field):
-    """A form field whose validation is `Field.clean` (what the JSON API runs too)."""
+    """A form field whose validation is `crm.validation.clean_value` (what the JSON API runs
+    too)."""
 
     def __init__(self, zoho_field: Field, **kwargs):
         self.zoho_field = zoho_field

@@ -265,7 +265,7 @@ def parse_page_token(raw: str | None) -> str | None:
 
 # --- validation ---------------------------------------------------------------------------
 def clean_values(module: Module, values, *, creating: bool) -> dict:
-    """`values` checked field by field (`Field.clean`); the AppError names the field."""
+    """`values` checked field by field (`clean_value`); the AppError names the field."""
     if not isinstance(values, dict):
         raise AppError(
             ErrorCode.INVALID_DATA, "A record is a JSON object of field names to values."
