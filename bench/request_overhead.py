@@ -70,7 +70,7 @@ def report(emulator, server, user, rounds: int, db_label: str) -> None:  # noqa:
 
     from accounts import activation
     from accounts.models import ZohoConnection
-    from crm import records
+    from crm import metadata
     from zoho import datacenters
 
     def api_calls() -> int:
@@ -109,7 +109,7 @@ def report(emulator, server, user, rounds: int, db_label: str) -> None:  # noqa:
 
     # --- the same page, five ways ----------------------------------------------------------
     connection = ZohoConnection.objects.select_related("org").get(pk=user["connection"])
-    module = records.module_get(connection=connection, module="Leads")
+    module = metadata.module_get(connection=connection, module="Leads")
     names = [c.api_name for c in module.list_fields]
     assert cache.get(f"crm:fields:{connection.pk}:Leads") is not None
 

@@ -27,6 +27,16 @@ class ErrorCode(StrEnum):
     TOO_LARGE = "TOO_LARGE"
     UNSUPPORTED_MEDIA_TYPE = "UNSUPPORTED_MEDIA_TYPE"
     CSRF_FAILED = "CSRF_FAILED"
+    INVALID_JSON = "INVALID_JSON"  # a body that is not UTF-8 JSON
+    INVALID_ID = "INVALID_ID"  # a record id that is not a number
+    # Zoho's own codes for a request it refused, passed on as Zoho named them
+    REQUIRED_PARAM_MISSING = "REQUIRED_PARAM_MISSING"
+    LIMIT_EXCEEDED = "LIMIT_EXCEEDED"  # more of something than Zoho takes at once
+    INVALID_REQUEST = "INVALID_REQUEST"
+    INVALID_QUERY = "INVALID_QUERY"
+    DISCRETE_PAGINATION_LIMIT_EXCEEDED = "DISCRETE_PAGINATION_LIMIT_EXCEEDED"  # page past 2,000
+    PAGINATION_LIMIT_EXCEEDED = "PAGINATION_LIMIT_EXCEEDED"  # past 100,000 records
+    EXPIRED_VALUE = "EXPIRED_VALUE"  # a page_token older than a day
     # who asks
     NOT_SIGNED_IN = "NOT_SIGNED_IN"
     NO_CONNECTION = "NO_CONNECTION"  # signed in, but no Zoho org connected
@@ -68,6 +78,15 @@ HTTP_STATUS: dict[ErrorCode, int] = {
     ErrorCode.TOO_LARGE: 413,
     ErrorCode.UNSUPPORTED_MEDIA_TYPE: 415,
     ErrorCode.CSRF_FAILED: 403,
+    ErrorCode.INVALID_JSON: 400,
+    ErrorCode.INVALID_ID: 400,
+    ErrorCode.REQUIRED_PARAM_MISSING: 400,
+    ErrorCode.LIMIT_EXCEEDED: 400,
+    ErrorCode.INVALID_REQUEST: 400,
+    ErrorCode.INVALID_QUERY: 400,
+    ErrorCode.DISCRETE_PAGINATION_LIMIT_EXCEEDED: 400,
+    ErrorCode.PAGINATION_LIMIT_EXCEEDED: 400,
+    ErrorCode.EXPIRED_VALUE: 400,
     ErrorCode.NOT_SIGNED_IN: 401,
     ErrorCode.NO_CONNECTION: 403,
     ErrorCode.NEEDS_RECONSENT: 403,

@@ -1,4 +1,4 @@
-"""Project-level views: the home page and the answers Django gives before any view runs.
+"""Project-level views: the answers Django gives before any view runs.
 
 Errors under `/crm/api/` are JSON (`static/js/app.js` shows their message); everywhere
 else they are Django's own pages.
@@ -10,14 +10,9 @@ import logging
 
 from django.core.exceptions import RequestDataTooBig
 from django.http import HttpRequest, HttpResponseServerError, JsonResponse
-from django.shortcuts import render
 from django.views import csrf, defaults
 
-from accounts import selectors
-from accounts.services import safe_next_url
 from core.errors import AppError, ErrorCode, status_for
-from crm.dashboard import dashboard
-from crm.errors import CrmError
 
 logger = logging.getLogger("zohoportal")
 
@@ -29,24 +24,6 @@ MAX_BODY = 1_000_000
 
 def error_json(error: AppError) -> JsonResponse:
     return JsonResponse(error.as_json(), status=status_for(error))
-
-
-def home(request: HttpRequest):
-    """Signed out: sign in (carrying `next` from a deep link). Signed in: the active org's
-    dashboard (count and latest records per main module) and every module."""
-    context = {}
-    next_url = safe_next_url(
-        request.GET.get("next"), allowed_hosts={request.get_host()}, secure=request.is_secure()
-    )
-    if next_url != "/":
-        context["next_url"] = next_url
-    connection = selectors.connection_of(request)
-    if connection is not None and connection.is_active:
-        try:
-            context["tiles"], context["modules"] = dashboard(connection=connection)
-        except CrmError as error:
-            context["modules_error"] = error
-    return render(request, "home.html", context)
 
 
 def bad_request(request: HttpRequest, exception=None):

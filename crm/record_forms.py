@@ -1,6 +1,6 @@
 """A Django form for one CRM module, built from Zoho's field metadata.
 
-Every form field validates through `crm.fields.Field.clean`, the portal's one validation:
+Every form field validates through `crm.validation.clean_value`, the portal's one validation:
 the form only turns what the browser posted into a value (a checkbox into a boolean, a
 `datetime-local` into a UTC date-time) and renders the input `Field.describe()` specifies.
 """
@@ -13,15 +13,17 @@ from decimal import Decimal, InvalidOperation
 from django import forms
 from django.utils.dateparse import parse_datetime
 
-from crm.errors import CrmError
+from core.errors import AppError
 from crm.fields import PICKLIST_NONE, REFERENCE_TYPES, SE_MODULE_KEY, Field, as_utc
-from crm.records import Module
+from crm.modules import Module
+from crm.validation import clean_value
 
 EMPTY_CHOICE = ("", "-None-")  # Zoho's own label for "no value"; the only empty choice
 
 
 class ZohoFormField(forms.Field):
-    """A form field whose validation is `Field.clean` (what the JSON API runs too)."""
+    """A form field whose validation is `crm.validation.clean_value` (what the JSON API runs
+    too)."""
 
     def __init__(self, zoho_field: Field, **kwargs):
         self.zoho_field = zoho_field
@@ -46,8 +48,8 @@ class ZohoFormField(forms.Field):
         value = self.to_python(value)
         self.validate(value)
         try:
-            return self.zoho_field.clean(value)
-        except CrmError as error:
+            return clean_value(self.zoho_field, value)
+        except AppError as error:
             raise forms.ValidationError(error.message, code="invalid") from None
 
 

@@ -77,13 +77,13 @@ def _clear_cache():
     """Caches (rate limits, metadata) never carry over from one test to the next."""
     from django.core.cache import cache
 
-    from crm import records
+    from crm import metadata
 
     cache.clear()
-    records.forget_local()
+    metadata.forget_local()
     yield
     cache.clear()
-    records.forget_local()
+    metadata.forget_local()
 
 
 @pytest.fixture

@@ -9,8 +9,8 @@ import json
 import pytest
 
 from accounts.models import ZohoConnection
+from core.errors import AppError
 from crm import record_state
-from crm.errors import CrmError
 
 pytestmark = pytest.mark.django_db
 
@@ -121,5 +121,5 @@ def test_what_blocks_a_change(record, code):
     error = record_state.blocked(record)
     assert (error.code if error else None) == code
     if error is not None:
-        with pytest.raises(CrmError, match="Zoho"):
+        with pytest.raises(AppError, match="Zoho"):
             record_state.refuse_if_blocked(record)

@@ -214,7 +214,7 @@ def test_p19_zohos_own_throttle_keeps_the_connection_tells_the_user_and_backs_of
         with activation.activated(ZohoConnection.objects.get(pk=connection.pk)):
             pass
     assert "try again shortly" in raised.value.message
-    assert raised.value.code == "THROTTLED"  # answered 429 (crm.access.HTTP_STATUS)
+    assert raised.value.code == "THROTTLED"  # answered 429 (core.errors.HTTP_STATUS)
     row = ZohoConnection.objects.get(pk=connection.pk)
     assert row.status == ZohoConnection.Status.ACTIVE
     assert row.refresh_token == stored

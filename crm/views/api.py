@@ -1,7 +1,7 @@
 """The JSON API used by static/js/app.js (session-authenticated, CSRF-protected writes).
 
 Every answer is JSON; errors are `{"error": {"code", "message", "field"}}` with a 4xx/5xx
-status from `CrmError` — never a 500 page or a traceback.
+status from `AppError` — never a 500 page or a traceback.
 """
 
 from __future__ import annotations
@@ -13,9 +13,9 @@ from django.core.exceptions import RequestDataTooBig
 from django.http import HttpRequest, JsonResponse
 
 from core import text
-from crm import records, submit_once
-from crm.access import connection_required, error_json
-from crm.errors import CrmError, bad_input
+from core.errors import AppError, ErrorCode
+from crm import metadata, relations, selectors, services, submit_once, validation
+from crm.views.access import connection_required, error_json
 
 logger = logging.getLogger("zohoportal.crm")
 MAX_BODY = 1_000_000
@@ -25,21 +25,23 @@ API_PREFIX = "/crm/api/"
 
 
 def api_view(methods: list[str]):
-    """JSON errors for everything (`crm.access.connection_required`); HEAD is allowed
+    """JSON errors for everything (`crm.views.access.connection_required`); HEAD is allowed
     wherever GET is, and answered as the GET without its body."""
     return connection_required(methods, api=True)
 
 
 def unknown_endpoint(request: HttpRequest, rest: str = ""):
     """Any other URL under the API: a JSON 404, not the HTML one."""
-    error = CrmError("NOT_FOUND", "No such API endpoint (URLs end with a slash).")
+    error = AppError(ErrorCode.NOT_FOUND, "No such API endpoint (URLs end with a slash).")
     return error_json(error)
 
 
 def _json_body(request: HttpRequest):
     if request.content_type != "application/json":
-        raise CrmError("UNSUPPORTED_MEDIA_TYPE", "Send the body as application/json.")
-    too_large = CrmError("TOO_LARGE", f"The request body is too large: at most {MAX_BODY:,} bytes.")
+        raise AppError(ErrorCode.UNSUPPORTED_MEDIA_TYPE, "Send the body as application/json.")
+    too_large = AppError(
+        ErrorCode.TOO_LARGE, f"The request body is too large: at most {MAX_BODY:,} bytes."
+    )
     declared = request.META.get("CONTENT_LENGTH") or ""
     if declared.isascii() and declared.isdigit() and int(declared) > MAX_BODY:
         raise too_large  # not even read
@@ -54,11 +56,12 @@ def _json_body(request: HttpRequest):
     try:
         data = json.loads(body.decode("utf-8"))
     except (UnicodeDecodeError, ValueError, RecursionError):  # RecursionError: absurd nesting
-        raise bad_input("The body is not valid UTF-8 JSON.", code="INVALID_JSON") from None
+        raise AppError(ErrorCode.INVALID_JSON, "The body is not valid UTF-8 JSON.") from None
     unencodable = text.first_unencodable(data)
     if unencodable is not None:  # e.g. "\ud800": JSON allows it, no page could show it
         field = next((text.printable(p) for p in unencodable if isinstance(p, str)), None)
-        raise bad_input(
+        raise AppError(
+            ErrorCode.INVALID_DATA,
             f"{field or 'The body'} holds text that cannot be encoded as UTF-8 (a lone "
             "surrogate escape such as \\ud800). Send whole characters.",
             field=field,
@@ -80,8 +83,8 @@ def _chunked_body(request: HttpRequest, *, limit: int) -> bytes | None:
     if meta.get("CONTENT_LENGTH") or not chunked:
         return None
     if not meta.get("wsgi.input_terminated"):
-        raise CrmError(
-            "LENGTH_REQUIRED", "Send the body with a Content-Length header (not chunked)."
+        raise AppError(
+            ErrorCode.LENGTH_REQUIRED, "Send the body with a Content-Length header (not chunked)."
         )
     return meta["wsgi.input"].read(limit + 1)
 
@@ -91,18 +94,18 @@ def _int_param(request: HttpRequest, name: str, default: int) -> int:
     if raw == "":
         return default
     if not raw.isascii() or not raw.isdigit() or len(raw) > 6:
-        raise bad_input(f"{name} must be a positive number.", field=name)
+        raise AppError(ErrorCode.INVALID_DATA, f"{name} must be a positive number.", field=name)
     return int(raw)
 
 
 @api_view(["GET"])
-def modules(request, connection):
+def modules_api(request, connection):
     """The modules this user may see and Zoho's API supports, with what they may do there."""
     return JsonResponse(
         {
             "data": [
                 {key: module[key] for key in MODULE_KEYS}
-                for module in records.module_list(connection=connection)
+                for module in metadata.module_list(connection=connection)
             ]
         }
     )
@@ -121,25 +124,25 @@ MODULE_KEYS = (
 
 
 @api_view(["GET"])
-def users(request, connection):
+def users_api(request, connection):
     """Who may own a record: the org's active users (the values Owner accepts)."""
-    users = records.user_list(connection=connection)
+    users = metadata.user_list(connection=connection)
     return JsonResponse({"data": [{k: u[k] for k in ("id", "name", "email")} for u in users]})
 
 
 @api_view(["GET"])
-def fields(request, connection, module: str):
-    found = records.module_get(connection=connection, module=module)
+def fields_api(request, connection, module: str):
+    found = metadata.module_get(connection=connection, module=module)
     # required as the layout makes it: the default one, or ?layout=<id>
-    found = records.with_layout(
+    found = metadata.with_layout(
         connection=connection, module=found, layout=request.GET.get("layout") or None
     )
     return JsonResponse({"module": found.describe(), "data": [f.describe() for f in found.fields]})
 
 
 @api_view(["GET", "POST"])
-def record_collection(request, connection, module: str):
-    found = records.module_get(connection=connection, module=module)
+def records_api(request, connection, module: str):
+    found = metadata.module_get(connection=connection, module=module)
     if request.method == "POST":
         body = _json_body(request)
         many = isinstance(body, list)
@@ -150,15 +153,15 @@ def record_collection(request, connection, module: str):
         )
         if not once.first:
             if once.result is None:
-                raise CrmError("IN_PROGRESS", "This request is still being carried out.")
+                raise AppError(ErrorCode.IN_PROGRESS, "This request is still being carried out.")
             return JsonResponse(once.result["body"], status=once.result["status"])
         try:
-            results = records.records_create(
+            results = services.records_create(
                 connection=connection, module=found, records=body if many else [body]
             )
             if not many:
-                records.raise_for_result(results[0])
-        except CrmError:
+                services.raise_for_result(results[0])
+        except AppError:
             once.release()
             raise
         if not many:
@@ -168,7 +171,7 @@ def record_collection(request, connection, module: str):
         status = 201 if ok == len(results) else (207 if ok else 400)
         once.done({"body": {"data": results}, "status": status})
         return JsonResponse({"data": results}, status=status)
-    page = records.record_page(
+    page = selectors.record_page(
         connection=connection,
         module=found,
         page=_int_param(request, "page", 1),
@@ -176,7 +179,7 @@ def record_collection(request, connection, module: str):
         sort_by=request.GET.get("sort_by") or None,
         sort_order=request.GET.get("sort_order") or None,
         query=request.GET.get("q", ""),
-        page_token=records.parse_page_token(request.GET.get("page_token")),
+        page_token=validation.parse_page_token(request.GET.get("page_token")),
     )
     columns = [
         {"api_name": c.api_name, "label": c.label, "data_type": c.data_type} for c in page.columns
@@ -185,30 +188,30 @@ def record_collection(request, connection, module: str):
 
 
 @api_view(["GET", "PATCH", "DELETE"])
-def record_item(request, connection, module: str, record_id: str):
-    ident = records.parse_record_id(record_id)
-    found = records.module_get(connection=connection, module=module)
+def record_api(request, connection, module: str, record_id: str):
+    ident = validation.parse_record_id(record_id)
+    found = metadata.module_get(connection=connection, module=module)
     if request.method == "PATCH":
-        result = records.record_update(
+        result = services.record_update(
             connection=connection, module=found, record_id=ident, values=_json_body(request)
         )
         return JsonResponse({"data": result})
     if request.method == "DELETE":
-        result = records.record_delete(connection=connection, module=found, record_id=ident)
+        result = services.record_delete(connection=connection, module=found, record_id=ident)
         return JsonResponse({"data": result})
     return JsonResponse(
-        {"data": records.record_detail(connection=connection, module=found, record_id=ident)}
+        {"data": selectors.record_detail(connection=connection, module=found, record_id=ident)}
     )
 
 
 @api_view(["GET"])
-def related_records(request, connection, module: str, record_id: str, related: str):
+def related_records_api(request, connection, module: str, record_id: str, related: str):
     """One page of one related list of a record (`info.more_records`: there is a next page)."""
-    found = records.module_get(connection=connection, module=module)
-    listing = records.related_page(
+    found = metadata.module_get(connection=connection, module=module)
+    listing = relations.related_page(
         connection=connection,
         module=found,
-        record_id=records.parse_record_id(record_id),
+        record_id=validation.parse_record_id(record_id),
         related_list=related,
         page=_int_param(request, "page", 1),
         per_page=_int_param(request, "per_page", 20),

@@ -14,9 +14,9 @@ from django.http import HttpResponse
 from django.shortcuts import redirect
 from django.utils.http import content_disposition_header
 
-from crm import record_files, records
-from crm.access import connection_required
-from crm.errors import CrmError
+from core.errors import AppError
+from crm import metadata, record_files, validation
+from crm.views.access import connection_required
 
 
 def _file_response(found: record_files.FileDownload) -> HttpResponse:
@@ -32,8 +32,8 @@ def _file_response(found: record_files.FileDownload) -> HttpResponse:
 
 @connection_required(["GET"])
 def record_photo(request, connection, module: str, record_id: str):
-    found = records.module_get(connection=connection, module=module)
-    ident = records.parse_record_id(record_id)
+    found = metadata.module_get(connection=connection, module=module)
+    ident = validation.parse_record_id(record_id)
     return _file_response(
         record_files.photo_get(connection=connection, module=found, record_id=ident)
     )
@@ -41,8 +41,8 @@ def record_photo(request, connection, module: str, record_id: str):
 
 @connection_required(["GET"])
 def field_file(request, connection, module: str, record_id: str, field: str, file_id: str):
-    found = records.module_get(connection=connection, module=module)
-    ident = records.parse_record_id(record_id)
+    found = metadata.module_get(connection=connection, module=module)
+    ident = validation.parse_record_id(record_id)
     return _file_response(
         record_files.field_file_get(
             connection=connection,
@@ -57,8 +57,8 @@ def field_file(request, connection, module: str, record_id: str, field: str, fil
 @connection_required(["POST"])
 def field_file_add(request, connection, module: str, record_id: str, field: str):
     """The record page's "Add" form of a file or image field (multipart POST)."""
-    found = records.module_get(connection=connection, module=module)
-    ident = records.parse_record_id(record_id)
+    found = metadata.module_get(connection=connection, module=module)
+    ident = validation.parse_record_id(record_id)
     back = redirect("crm:record", module=found.api_name, record_id=ident)
     upload = request.FILES.get("file")
     try:
@@ -70,7 +70,7 @@ def field_file_add(request, connection, module: str, record_id: str, field: str)
             name=upload.name if upload else "",
             data=upload.read(record_files.MAX_UPLOAD_BYTES + 1) if upload else b"",
         )
-    except CrmError as error:
+    except AppError as error:
         if error.field is None:  # not about the file: the error page
             raise
         messages.error(request, error.message)
@@ -82,8 +82,8 @@ def field_file_add(request, connection, module: str, record_id: str, field: str)
 @connection_required(["POST"])
 def field_file_remove(request, connection, module: str, record_id: str, field: str, file_id: str):
     """A file's "Remove" button on the record page."""
-    found = records.module_get(connection=connection, module=module)
-    ident = records.parse_record_id(record_id)
+    found = metadata.module_get(connection=connection, module=module)
+    ident = validation.parse_record_id(record_id)
     removed = record_files.field_file_remove(
         connection=connection, module=found, record_id=ident, field_name=field, file_id=file_id
     )

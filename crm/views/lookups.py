@@ -10,19 +10,19 @@ from __future__ import annotations
 
 from django.http import JsonResponse
 
-from crm import records
-from crm.access import connection_required
-from crm.errors import bad_input
+from core.errors import AppError, ErrorCode
+from crm import metadata, selectors
+from crm.views.access import connection_required
 
 
 @connection_required(["GET"], api=True)
 def lookup(request, connection, module: str):
-    found = records.module_get(connection=connection, module=module)
+    found = metadata.module_get(connection=connection, module=module)
     query = request.GET.get("q", "").strip()
     if len(query) > 100:
-        raise bad_input("The search is too long.", field="q")
+        raise AppError(ErrorCode.INVALID_DATA, "The search is too long.", field="q")
     if len(query) == 1:  # Zoho's word search needs two characters
         return JsonResponse({"data": [], "hint": "Type at least two characters."})
     return JsonResponse(
-        {"data": records.lookup_search(connection=connection, module=found, query=query)}
+        {"data": selectors.lookup_search(connection=connection, module=found, query=query)}
     )
