@@ -21,7 +21,7 @@ POSTGRES_URL_OR_EMPTY = url="$${TEST_POSTGRES_URL:-$${DATABASE_URL:-}}"; \
 TEST_REDIS_URL ?= redis://127.0.0.1:6379/0
 export TEST_REDIS_URL
 
-.PHONY: setup run emulator admin test test-sqlite test-postgres lint check-deploy clean
+.PHONY: setup dev-key run emulator admin test test-sqlite test-postgres lint check-deploy clean
 
 # requirements.txt is what production installs; requirements-dev.txt adds tests and tools
 # (and the Zoho emulator as a package of its own, for demo mode and the tests).
@@ -37,8 +37,18 @@ setup: $(STAMP)
 # PORT (unless ZOHO_REDIRECT_URI is set) and registered with the emulator; a port already in
 # use stops here with a message instead of talking to whatever answers there.
 PORT_FREE = $(BIN)/python -c "import socket, sys; s = socket.socket(); s.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1); s.bind(('127.0.0.1', int(sys.argv[1])))"
+# The portal's demo client (zohoportal/settings.py: ZOHO_DEMO_CLIENT_ID and _SECRET) and its
+# local redirect URIs: the emulator knows no client of any app until it is told one.
+DEMO_CLIENT = --client-id 1000.ZOHOPORTALDEMO --client-secret zohoportal-demo-secret \
+	--redirect-uri http://127.0.0.1:$(PORT)/accounts/callback/ \
+	--redirect-uri http://localhost:$(PORT)/accounts/callback/
 EMULATOR_UP = $(BIN)/python -c "import sys, urllib.request; urllib.request.urlopen(sys.argv[1] + '/_emulator/health', timeout=1)"
-run: setup
+# The development key for tokens at rest (DEBUG on, no TOKEN_ENCRYPTION_KEYS): a git-ignored
+# file that the settings read; created once, never overwritten.
+dev-key: setup
+	@test -s .token-encryption-key || { umask 077; $(BIN)/python -c "from cryptography.fernet import Fernet; print(Fernet.generate_key().decode())" > .token-encryption-key; }
+
+run: setup dev-key
 	@mkdir -p var
 	@if ! $(PORT_FREE) $(PORT) 2>/dev/null; then \
 	  echo "make run: port $(PORT) on 127.0.0.1 is already in use (another portal or program)." >&2; \
@@ -51,10 +61,8 @@ run: setup
 	    echo "make run: port $(EMULATOR_PORT) on 127.0.0.1 is already in use, so the Zoho emulator cannot start there." >&2; \
 	    echo "Stop what uses it, or choose another port: EMULATOR_PORT=8766 make run" >&2; exit 1; fi; \
 	  export ZOHO_EMULATOR_URL=http://127.0.0.1:$(EMULATOR_PORT); \
-	  $(BIN)/python -m zoho_emulator --host 127.0.0.1 --port $(EMULATOR_PORT) \
-	    --redirect-uri "$$ZOHO_REDIRECT_URI" \
-	    --redirect-uri http://127.0.0.1:$(PORT)/accounts/callback/ \
-	    --redirect-uri http://localhost:$(PORT)/accounts/callback/ > var/emulator.log 2>&1 & emulator=$$!; \
+	  $(BIN)/python -m zoho_emulator --host 127.0.0.1 --port $(EMULATOR_PORT) $(DEMO_CLIENT) \
+	    --redirect-uri "$$ZOHO_REDIRECT_URI" > var/emulator.log 2>&1 & emulator=$$!; \
 	  trap 'kill $$emulator 2>/dev/null' EXIT INT TERM; \
 	  for i in $$(seq 1 100); do \
 	    $(EMULATOR_UP) "$$ZOHO_EMULATOR_URL" 2>/dev/null && break; \
@@ -75,12 +83,14 @@ run: setup
 	$(BIN)/python manage.py runserver 127.0.0.1:$(PORT)
 
 # A staff account for /admin/ on the `make run` database (asks for a password).
-admin: setup
+admin: setup dev-key
 	DEBUG=$${DEBUG:-true} $(BIN)/python manage.py migrate --noinput
 	DEBUG=$${DEBUG:-true} $(BIN)/python manage.py createsuperuser
 
+# The emulator alone, knowing the portal's demo client (a portal started on its own with
+# ZOHO_EMULATOR_URL=http://127.0.0.1:$(EMULATOR_PORT) and no ZOHO_CLIENT_ID signs in with it).
 emulator: setup
-	$(BIN)/python -m zoho_emulator --host 127.0.0.1 --port $(EMULATOR_PORT)
+	$(BIN)/python -m zoho_emulator --host 127.0.0.1 --port $(EMULATOR_PORT) $(DEMO_CLIENT)
 
 lint: setup
 	$(BIN)/ruff check .
@@ -104,7 +114,7 @@ check-deploy: setup
 	  ALLOWED_HOSTS=portal.example ZOHO_CLIENT_ID=1000.CHECK ZOHO_CLIENT_SECRET=check \
 	  ZOHO_REDIRECT_URI=https://portal.example/accounts/callback/ \
 	  TOKEN_ENCRYPTION_KEYS="$$($(BIN)/python -c 'from cryptography.fernet import Fernet; print(Fernet.generate_key().decode())')" \
-	  DJANGO_SETTINGS_MODULE=zohoportal.settings \
+	  DJANGO_SETTINGS_MODULE=zohoportal.settings.production \
 	  $(BIN)/python manage.py check --deploy --fail-level WARNING
 
 test-sqlite: setup

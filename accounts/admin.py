@@ -21,8 +21,9 @@ from django.utils.decorators import method_decorator
 from django.utils.html import format_html, format_html_join
 from django.views.decorators.debug import sensitive_post_parameters
 
-from accounts import operations, revocations, services, token_crypto
+from accounts import selectors, services, token_crypto
 from accounts.models import PendingRevocation, TokenRefreshLog, ZohoConnection, ZohoOrg
+from accounts.services import revocations
 from zoho import credits as api_credits
 
 QUEUED = (
@@ -171,7 +172,7 @@ class ZohoConnectionAdmin(NoTokenLookups, DeletedOnlyWithTheirUser, admin.ModelA
 
     @admin.display(description="expiry", ordering="access_token_expires_at")
     def access_token_expiry(self, connection: ZohoConnection) -> str:
-        return operations.expiry_description(connection.access_token_expires_at)
+        return selectors.expiry_description(connection.access_token_expires_at)
 
     @admin.display(description="refresh history (newest first)")
     def refresh_history(self, connection: ZohoConnection) -> str:
@@ -217,8 +218,8 @@ class ZohoConnectionAdmin(NoTokenLookups, DeletedOnlyWithTheirUser, admin.ModelA
     def refresh_now(self, request, queryset):
         for connection in queryset:
             label = f"#{connection.pk} {connection}"
-            result = operations.connection_refresh_now(connection=connection)
-            if result.outcome == operations.Outcome.REFRESHED:
+            result = services.connection_refresh_now(connection=connection)
+            if result.outcome == services.Outcome.REFRESHED:
                 self.message_user(request, f"{label}: refreshed.", messages.SUCCESS)
             else:
                 self.message_user(
@@ -246,7 +247,7 @@ class ZohoConnectionAdmin(NoTokenLookups, DeletedOnlyWithTheirUser, admin.ModelA
         for connection in queryset:
             label = f"#{connection.pk} {connection}"
             try:
-                revoked = operations.connection_revoke_and_disconnect(connection=connection)
+                revoked = services.connection_revoke_and_disconnect(connection=connection)
             except services.DisconnectError as error:
                 self.message_user(request, f"{label}: not disconnected: {error}", messages.ERROR)
             except ZohoConnection.DoesNotExist:
@@ -263,7 +264,7 @@ class ZohoConnectionAdmin(NoTokenLookups, DeletedOnlyWithTheirUser, admin.ModelA
     def mark_needs_reconsent(self, request, queryset):
         for connection in queryset:
             try:
-                updated = operations.connection_mark_needs_reconsent(connection=connection)
+                updated = services.connection_mark_needs_reconsent(connection=connection)
             except ZohoConnection.DoesNotExist:
                 self.message_user(request, f"#{connection.pk}: already gone.", messages.WARNING)
             else:

@@ -3,15 +3,15 @@
 from __future__ import annotations
 
 from django.utils.functional import SimpleLazyObject
-from zohocrmsdk.src.com.zoho.crm.api.initializer import Initializer
 
 from accounts import selectors
+from zoho import sdk as zoho_sdk
 
 
 class ClearZohoSDKStateMiddleware:
-    """Clears `Initializer.LOCAL.init` before and after every request.
+    """Clears the SDK's thread-local state before and after every request.
 
-    `zoho.sdk.activated` already clears it on the way out; this makes a pooled
+    `zoho.sdk.switched` already clears it on the way out; this makes a pooled
     worker thread start each request clean even if some code path forgot to.
     """
 
@@ -19,11 +19,11 @@ class ClearZohoSDKStateMiddleware:
         self.get_response = get_response
 
     def __call__(self, request):
-        Initializer.LOCAL.init = None
+        zoho_sdk.clear_thread_state()
         try:
             return self.get_response(request)
         finally:
-            Initializer.LOCAL.init = None
+            zoho_sdk.clear_thread_state()
 
 
 class ZohoConnectionMiddleware:

@@ -1,20 +1,24 @@
-"""Reads of the accounts app: which connection a request works with, and a user's connections."""
+"""Reads of the accounts app: which connection a request works with, a user's connections,
+and the operators' overviews (what is due for a refresh, each connection's expiry)."""
 
 from __future__ import annotations
 
 import functools
+from datetime import datetime, timedelta
 
 from django.conf import settings
 from django.contrib import auth
 from django.contrib.auth import get_user_model
 from django.core.exceptions import ValidationError
 from django.db import connection as db_connection
-from django.db.models import QuerySet
+from django.db.models import Q, QuerySet
+from django.utils import timezone
 from django.utils.crypto import constant_time_compare
 
 from accounts.models import ZohoConnection, ZohoOrg
 
 SESSION_ACTIVE_KEY = "zoho_active_connection"
+DEFAULT_AHEAD_MINUTES = 10  # what `zoho_refresh_tokens` calls due: expiring within this
 
 
 def user_connections(user) -> QuerySet[ZohoConnection]:
@@ -164,3 +168,79 @@ def _converters(field) -> list:
     return db_connection.ops.get_db_converters(field.get_col(field.model._meta.db_table)) + (
         field.get_db_converters(db_connection)
     )
+
+
+# --- the operators' overviews --------------------------------------------------------------
+def _due_filter(due_before: datetime) -> Q:
+    return (
+        Q(access_token_expires_at__isnull=True)
+        | Q(access_token_expires_at__lte=due_before)
+        | Q(access_token_encrypted="")
+    )
+
+
+def connections_due(
+    *,
+    ahead_minutes: int = DEFAULT_AHEAD_MINUTES,
+    data_center: str | None = None,
+    email: str | None = None,
+    all_: bool = False,
+    now: datetime | None = None,
+) -> QuerySet[ZohoConnection]:
+    """Active connections whose access token expires within `ahead_minutes` (or all, `all_`)."""
+    due = ZohoConnection.objects.filter(status=ZohoConnection.Status.ACTIVE)
+    if not all_:
+        due = due.filter(_due_filter((now or timezone.now()) + timedelta(minutes=ahead_minutes)))
+    if data_center:
+        due = due.filter(data_center=data_center)
+    if email:
+        due = due.filter(email__iexact=email)
+    return due
+
+
+def connections_overview(
+    *, data_center: str | None = None, status: str | None = None, email: str | None = None
+) -> QuerySet[ZohoConnection]:
+    """Connections for a quick look, soonest expiry first (tokens stay encrypted)."""
+    rows = ZohoConnection.objects.select_related("org", "user").order_by(
+        "access_token_expires_at", "pk"
+    )
+    if data_center:
+        rows = rows.filter(data_center=data_center)
+    if status:
+        rows = rows.filter(status=status)
+    if email:
+        rows = rows.filter(email__iexact=email)
+    return rows
+
+
+def expiry_description(expires_at: datetime | None, *, now: datetime | None = None) -> str:
+    """'expired', 'expires in N min' or 'no access token', for people reading a list."""
+    if expires_at is None:
+        return "no access token"
+    seconds = (expires_at - (now or timezone.now())).total_seconds()
+    if seconds <= 0:
+        return "expired"
+    if seconds < 60:
+        return "expires in <1 min"
+    return f"expires in {int(seconds // 60)} min"
+
+
+def connection_summary(connection: ZohoConnection, *, now: datetime | None = None) -> dict:
+    """What `zoho_tokens` shows of one connection: status and expiry, never a token."""
+    return {
+        "id": connection.pk,
+        "email": connection.email,
+        "org": str(connection.org),
+        "zgid": connection.org.zgid,
+        "dc": connection.data_center,
+        "status": connection.status,
+        "access_token_expires_at": _iso(connection.access_token_expires_at),
+        "expiry": expiry_description(connection.access_token_expires_at, now=now),
+        "last_refreshed_at": _iso(connection.last_refreshed_at),
+        "refresh_failures": connection.refresh_failure_count,
+    }
+
+
+def _iso(value: datetime | None) -> str | None:
+    return value.isoformat(timespec="seconds") if value else None

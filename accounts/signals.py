@@ -1,4 +1,10 @@
-"""Housekeeping when a connection goes, however it goes (disconnect, admin, user deleted)."""
+"""Reacting to deletes of connections by other code (the admin's delete of a Django user,
+which cascades; a shell; a data migration): their SDK files go, their grant is revoked.
+
+The portal's own disconnect (`services.connection_disconnect`) queues its revocation
+explicitly, in its own transaction; the receiver below then finds the token already queued
+and leaves it.
+"""
 
 from __future__ import annotations
 
@@ -10,19 +16,12 @@ from django.db import transaction
 from django.db.models.signals import post_delete
 from django.dispatch import receiver
 
-from accounts import revocations
 from accounts.models import ZohoConnection
+from accounts.services import revocations
 from zoho import field_cache as sdk_field_cache
 from zoho import sdk as zoho_sdk
 
 logger = logging.getLogger("zohoportal.accounts")
-
-# Set on an instance before deleting it: what its queued revocation says it was.
-REVOCATION_REASON = "_zoho_revocation_reason"
-# Set on an instance before deleting it when the caller makes the first attempt itself.
-REVOCATION_BY_CALLER = "_zoho_revocation_by_caller"
-# Set on a deleted instance: its queued revocation (`revocations.Revocation`).
-REVOCATION = "_zoho_revocation"
 
 
 @receiver(post_delete, sender=ZohoConnection, dispatch_uid="zoho_connection_sdk_files")
@@ -41,14 +40,13 @@ def remove_sdk_files(sender, instance: ZohoConnection, **kwargs) -> None:
 
 @receiver(post_delete, sender=ZohoConnection, dispatch_uid="zoho_connection_revoke")
 def revoke_deleted_connection(sender, instance: ZohoConnection, **kwargs) -> None:
-    """Queue the revocation of a deleted connection's refresh token, however it was deleted
-    (a disconnect, the admin, its Django user deleted), in the delete's own transaction.
+    """Queue the revocation of a connection deleted by other code (the admin, its Django
+    user deleted), in the delete's own transaction, unless it is queued already.
 
     Once the delete commits, a Celery worker asks Zoho (inline when no broker is set); if it
     cannot be reached the queued row stays and `zoho_housekeeping` retries it
-    (`accounts.revocations`). Without this the
-    grant would stay alive at Zoho, held by nothing, counting toward Zoho's 20 per user.
-    The queued revocation is left on the instance (`REVOCATION`) for the caller to report.
+    (`accounts.services.revocations`). Without this the grant would stay alive at Zoho, held by
+    nothing, counting toward Zoho's 20 per user.
     """
     refresh_token = instance.refresh_token_or_none()
     if not refresh_token:
@@ -59,15 +57,11 @@ def revoke_deleted_connection(sender, instance: ZohoConnection, **kwargs) -> Non
                 instance.pk,
             )
         return
-    reason = getattr(instance, REVOCATION_REASON, "") or "the refresh token of deleted connection"
-    setattr(
-        instance,
-        REVOCATION,
-        revocations.revocation_queue(
-            data_center=instance.data_center,
-            refresh_token=refresh_token,
-            reason=f"{reason} {instance.pk}",
-            connection_id=instance.pk,
-            attempt_on_commit=not getattr(instance, REVOCATION_BY_CALLER, False),
-        ),
+    if revocations.revocation_is_queued(refresh_token):
+        return  # the disconnect that deleted it queued it
+    revocations.revocation_queue(
+        data_center=instance.data_center,
+        refresh_token=refresh_token,
+        reason=f"the refresh token of deleted connection {instance.pk}",
+        connection_id=instance.pk,
     )

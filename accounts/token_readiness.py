@@ -1,8 +1,8 @@
 """Readiness check `tokens`: can this host's TOKEN_ENCRYPTION_KEYS read the stored tokens?
 
 A host started with the wrong keys (one missing after a rotation, a typo, another
-environment's) answers every signed-in user 403 "Reconnect needed". `/readyz` (zohoportal/
-health.py) runs `check()`, so such a host fails its readiness probe, with the check named,
+environment's) answers every signed-in user 403 "Reconnect needed". `/readyz` (core/health.py)
+runs `check()`, so such a host fails its readiness probe, with the check named,
 and the load balancer keeps it out of rotation instead.
 
 The sample: the tokens of the SAMPLE_SIZE newest active connections (by primary key: an index

@@ -1,5 +1,9 @@
 """The SDK's TokenStore over Django models: one indexed query per method, never a scan.
 
+It lives in accounts, not in the Zoho layer, because it reads and writes `ZohoConnection`
+rows (zoho/ never imports the portal's models); `zoho.sdk` takes it as an argument
+(`switched(store=...)`, `identify(store=...)`), so the SDK's global state stays in zoho/sdk.py.
+
 Mapping between the SDK's `OAuthToken` and a `ZohoConnection`:
 - token id              <-> connection primary key (as a string)
 - user signature        <-> `user_signature` ("email:zgid"), looked up with the data center
@@ -9,13 +13,13 @@ Mapping between the SDK's `OAuthToken` and a `ZohoConnection`:
 - api domain            <- built from the connection's data-center key
 
 Two things the SDK does not do and this store adds:
-- Inside `zoho_sdk.activated(connection)` (see `serving`), lookups of that connection are
-  served from memory, its tokens decrypted once: an SDK call costs no query and no
-  decryption.
-- Inside `zoho_sdk.identify(...)` (sign-in, `zoho_add_token`), the store serves the tokens the
-  portal's token client has just obtained, and captures anything the SDK saves instead of
-  writing it: the sign-in service writes the row itself, in one transaction, once it knows
-  which Django user and org the token is for.
+- Inside `accounts.activation.activated(connection)` (see `serving`), lookups of that
+  connection are served from memory, its tokens decrypted once: an SDK call costs no query
+  and no decryption.
+- Inside `zoho.sdk.identify(...)` (sign-in, `zoho_add_token`; `zoho.sdk.current_capture`),
+  the store serves the tokens the portal's token client has just obtained, and captures
+  anything the SDK saves instead of writing it: the sign-in service writes the row itself,
+  in one transaction, once it knows which Django user and org the token is for.
 """
 
 from __future__ import annotations
@@ -24,41 +28,27 @@ import contextvars
 import logging
 from collections.abc import Iterator
 from contextlib import contextmanager
-from dataclasses import dataclass, field
 from datetime import UTC, datetime
 
 from django.conf import settings
 from zohocrmsdk.src.com.zoho.api.authenticator.oauth_token import OAuthToken
 from zohocrmsdk.src.com.zoho.api.authenticator.store.token_store import TokenStore
-from zohocrmsdk.src.com.zoho.crm.api.initializer import Initializer
 from zohocrmsdk.src.com.zoho.crm.api.user_signature import UserSignature
 
 from accounts.models import ZohoConnection, token_digest
 from zoho import datacenters
+from zoho import sdk as zoho_sdk
 
 logger = logging.getLogger("zohoportal.accounts")
 
 
-@dataclass
-class TokenCapture:
-    """The tokens of a sign-in being identified, held in memory until the service stores them."""
-
-    data_center: str
-    token: OAuthToken | None = None
-    saves: int = field(default=0)
-
-
-# The connection activated on this thread (see zoho_sdk.activated) and the open capture.
-active_connection: contextvars.ContextVar[ZohoConnection | None] = contextvars.ContextVar(
-    "zoho_active_connection", default=None
+# The connection served on this thread (inside `accounts.activation.activated`) and its SDK
+# token, decrypted once per activation: the SDK asks the store for it before every call.
+serving_connection: contextvars.ContextVar[ZohoConnection | None] = contextvars.ContextVar(
+    "zoho_serving_connection", default=None
 )
-active_capture: contextvars.ContextVar[TokenCapture | None] = contextvars.ContextVar(
-    "zoho_token_capture", default=None
-)
-# The SDK token of the active connection, decrypted once per activation: the SDK asks the
-# store for it again before every single call.
-active_token: contextvars.ContextVar[OAuthToken | None] = contextvars.ContextVar(
-    "zoho_active_token", default=None
+serving_token: contextvars.ContextVar[OAuthToken | None] = contextvars.ContextVar(
+    "zoho_serving_token", default=None
 )
 
 
@@ -75,14 +65,6 @@ TOKEN_COLUMNS = (
     "access_token_encrypted",
     "access_token_expires_at",
 )
-
-
-def _current_data_center() -> str | None:
-    """The data-center key of the SDK environment in use on this thread, if it is one of ours."""
-    initializer = Initializer.get_initializer()
-    environment = getattr(initializer, "environment", None)
-    found = datacenters.for_api_domain(getattr(environment, "url", None))
-    return found.key if found else None
 
 
 def oauth_token_for(connection: ZohoConnection, *, with_refresh_token: bool = True) -> OAuthToken:
@@ -126,15 +108,15 @@ def _merge(target: OAuthToken, source: OAuthToken) -> OAuthToken:
 @contextmanager
 def serving(connection: ZohoConnection) -> Iterator[ZohoConnection]:
     """Serve the block's lookups of `connection` from memory (tokens decrypted once)."""
-    connection_marker = active_connection.set(connection)
+    connection_marker = serving_connection.set(connection)
     try:
-        token_marker = active_token.set(oauth_token_for(connection, with_refresh_token=False))
+        token_marker = serving_token.set(oauth_token_for(connection, with_refresh_token=False))
         try:
             yield connection
         finally:
-            active_token.reset(token_marker)
+            serving_token.reset(token_marker)
     finally:
-        active_connection.reset(connection_marker)
+        serving_connection.reset(connection_marker)
 
 
 class DjangoTokenStore(TokenStore):
@@ -142,9 +124,9 @@ class DjangoTokenStore(TokenStore):
 
     # --- lookups ----------------------------------------------------------------------
     def find_token_by_id(self, id):  # noqa: A002 - the SDK's parameter name
-        active = active_connection.get()
+        active = serving_connection.get()
         if active is not None and str(active.pk) == str(id):
-            return active_token.get() or oauth_token_for(active)
+            return serving_token.get() or oauth_token_for(active)
         try:
             connection = ZohoConnection.objects.only(*TOKEN_COLUMNS).get(pk=int(id))
         except (ValueError, TypeError, ZohoConnection.DoesNotExist):
@@ -154,7 +136,7 @@ class DjangoTokenStore(TokenStore):
     def find_token(self, token):
         if not isinstance(token, OAuthToken):
             return None
-        capture = active_capture.get()
+        capture = zoho_sdk.current_capture()
         if capture is not None:
             # During an exchange only the freshly obtained token counts: a stored row must
             # not stand in for the grant being redeemed.
@@ -176,7 +158,7 @@ class DjangoTokenStore(TokenStore):
         signature = token.get_user_signature()
         if signature is not None and signature.get_name():
             rows = connections.filter(user_signature=signature.get_name())
-            data_center = _current_data_center()
+            data_center = zoho_sdk.current_data_center()
             if data_center:
                 rows = rows.filter(data_center=data_center)
             return self._first(rows)
@@ -205,12 +187,12 @@ class DjangoTokenStore(TokenStore):
     def save_token(self, token):
         if not isinstance(token, OAuthToken):
             return
-        capture = active_capture.get()
+        capture = zoho_sdk.current_capture()
         if capture is not None:
             capture.token = token
             capture.saves += 1
             return
-        active = active_connection.get()
+        active = serving_connection.get()
         if active is not None and token.get_id() == str(active.pk):
             connection = active
         else:
@@ -221,7 +203,7 @@ class DjangoTokenStore(TokenStore):
             raise ValueError("DjangoTokenStore only updates existing connections")
         self._save_fields(connection, token)
         if connection is active:
-            active_token.set(oauth_token_for(connection))
+            serving_token.set(oauth_token_for(connection))
 
     @staticmethod
     def _save_fields(connection: ZohoConnection, token: OAuthToken) -> None:
@@ -258,3 +240,6 @@ class DjangoTokenStore(TokenStore):
         (`accounts.services.connection_disconnect`)."""
         logger.warning("DjangoTokenStore.delete_tokens refused: it would remove every tenant")
         return None
+
+
+STORE = DjangoTokenStore()  # stateless (its state is the context variables above): one for all

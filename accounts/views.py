@@ -1,4 +1,7 @@
-"""Sign in with Zoho, sign out, and the user's connections. Views validate and delegate."""
+"""Sign in with Zoho, sign out, and the user's connections. Views validate and delegate.
+
+Switching the active connection lands on the same CRM page in the other org, so its views
+are crm's (`crm/org_switch.py`), served under this app's URL namespace."""
 
 from __future__ import annotations
 
@@ -21,8 +24,8 @@ from django.views.decorators.http import (
 
 from accounts import selectors, services
 from accounts.models import ZohoConnection
+from core.errors import ErrorCode, status_for
 from core.ratelimit import rate_limited
-from crm import places
 
 
 def _error_page(request: HttpRequest, error: services.SignInError) -> HttpResponse:
@@ -30,7 +33,7 @@ def _error_page(request: HttpRequest, error: services.SignInError) -> HttpRespon
         request,
         "accounts/sign_in_error.html",
         {"title": error.title, "message": error.message},
-        status=error.status,
+        status=status_for(error),
     )
 
 
@@ -41,15 +44,15 @@ def login_start(request: HttpRequest) -> HttpResponse:
         error = services.SignInError(
             "This portal has no Zoho client configured. Set ZOHO_CLIENT_ID, "
             "ZOHO_CLIENT_SECRET and ZOHO_REDIRECT_URI, or ZOHO_EMULATOR_URL for demo mode.",
+            code=ErrorCode.NOT_CONFIGURED,
             title="Zoho sign-in is not configured",
-            status=503,
         )
         return _error_page(request, error)
     if rate_limited(request, scope="login"):
         error = services.SignInError(
             "Too many sign-in attempts from your address. Please wait a minute and try again.",
+            code=ErrorCode.THROTTLED,
             title="Slow down",
-            status=429,
         )
         return _error_page(request, error)
     next_url = services.safe_next_url(
@@ -87,7 +90,10 @@ def callback(request: HttpRequest) -> HttpResponse:
         if params.get("error"):
             if params.get("error") == "access_denied":
                 raise services.AccessDenied()
-            raise services.ZohoRefused("Zoho ended the sign-in with an error. Please try again.")
+            raise services.ZohoRefused(
+                "Zoho ended the sign-in with an error. Please try again.",
+                code=ErrorCode.BAD_REQUEST,
+            )
         result = services.sign_in_complete(
             current_user=request.user,
             location=params.get("location"),
@@ -133,33 +139,6 @@ def logout_view(request: HttpRequest) -> HttpResponse:
 def connection_list(request: HttpRequest) -> HttpResponse:
     connections = request.user.zoho_connections.select_related("org").order_by("org__name")
     return render(request, "accounts/connections.html", {"connections": connections})
-
-
-@login_required
-@require_POST
-def connection_activate(request: HttpRequest, pk: int) -> HttpResponse:
-    connection = get_object_or_404(ZohoConnection, pk=pk, user=request.user)
-    services.session_activate(request.session, connection)
-    messages.success(request, f"Now working in {connection.org} as {connection.email}.")
-    # The same page in the other org when it has it (crm.places), else home.
-    came_from = services.safe_next_url(
-        request.POST.get("next"), allowed_hosts={request.get_host()}, secure=request.is_secure()
-    )
-    if came_from == "/" or not connection.is_active:
-        return redirect("home")
-    return redirect(places.place_after_switch(connection=connection, path=came_from))
-
-
-@login_required
-@require_POST
-def connection_switch(request: HttpRequest) -> HttpResponse:
-    """The switcher form's target: the same as activate, with the id in the form."""
-    try:
-        pk = int(request.POST.get("connection", ""))
-    except ValueError:
-        messages.error(request, "Choose a connection to switch to.")
-        return redirect("accounts:connections")
-    return connection_activate(request, pk)
 
 
 @login_required

@@ -27,6 +27,30 @@ if str(ROOT) not in sys.path:
 # child processes agree.
 BENCH_FERNET_KEY = "p4mnUo0J0gGz8ZmX0m8Zb7hVqkxK3n3i1W0m4x7hQ2E="
 DEFAULT_PG_URL = "postgres://postgres@127.0.0.1:5432/bench"
+# The portal's client in every bench; each emulator a bench starts is told it.
+BENCH_CLIENT_ID = "1000.BENCHCLIENT"
+BENCH_CLIENT_SECRET = "bench-client-secret"
+BENCH_REDIRECT_URI = "http://127.0.0.1:8000/accounts/callback/"
+BENCH_CLIENT_ARGS = [
+    "--client-id",
+    BENCH_CLIENT_ID,
+    "--client-secret",
+    BENCH_CLIENT_SECRET,
+    "--redirect-uri",
+    BENCH_REDIRECT_URI,
+]
+
+
+def bench_emulator_app(**kwargs):
+    """An emulator (``zoho_emulator.Emulator``) that knows the benches' client."""
+    from zoho_emulator import Emulator
+
+    return Emulator(
+        client_id=BENCH_CLIENT_ID,
+        client_secret=BENCH_CLIENT_SECRET,
+        redirect_uris=[BENCH_REDIRECT_URI],
+        **kwargs,
+    )
 
 
 # --- environment ---------------------------------------------------------------------------
@@ -51,18 +75,17 @@ def bench_env(
         DATABASE_URL=database_url,
         ZOHO_HTTP_KEEPALIVE="true" if keepalive else "false",
         ZOHO_SDK_RESOURCE_DIR=resource_dir or tempfile.mkdtemp(prefix="zohoportal-bench-sdk-"),
-        DJANGO_SETTINGS_MODULE="zohoportal.settings",
+        DJANGO_SETTINGS_MODULE="zohoportal.settings.production",
         LOG_LEVEL="WARNING",
         PYTHONPATH=str(ROOT),
     )
+    env.update(
+        ZOHO_CLIENT_ID=BENCH_CLIENT_ID,
+        ZOHO_CLIENT_SECRET=BENCH_CLIENT_SECRET,
+        ZOHO_REDIRECT_URI=BENCH_REDIRECT_URI,
+    )
     if emulator_url:
-        env["ZOHO_EMULATOR_URL"] = emulator_url  # demo mode: the emulator's demo client
-    else:
-        env.update(
-            ZOHO_CLIENT_ID="1000.BENCHCLIENT",
-            ZOHO_CLIENT_SECRET="bench-client-secret",
-            ZOHO_REDIRECT_URI="http://127.0.0.1:8000/accounts/callback/",
-        )
+        env["ZOHO_EMULATOR_URL"] = emulator_url  # the bench's client, at the emulator
     return env
 
 
@@ -141,6 +164,7 @@ class Emulator:
         self.port = free_port()
         self.url = f"http://127.0.0.1:{self.port}"
         args = [PYTHON, "-m", "zoho_emulator", "--host", "127.0.0.1", "--port", str(self.port)]
+        args += BENCH_CLIENT_ARGS
         if latency_ms:
             args += ["--latency-ms", str(latency_ms)]
         self.process = subprocess.Popen(

@@ -68,17 +68,9 @@ def _self_signed(directory: str) -> tuple[str, str]:
 
 def serve_tls(port: int, cert: str, key: str) -> None:
     """Child: the emulator's own server with its listening socket wrapped in TLS."""
-    from zoho_emulator.app import DEFAULT_CLIENT_ID, DEFAULT_CLIENT_SECRET, DEFAULT_REDIRECT_URIS
-    from zoho_emulator.app import Emulator as EmulatorApp
     from zoho_emulator.server import EmulatorServer, _ThreadingServer
 
-    app = EmulatorApp(
-        client_id=DEFAULT_CLIENT_ID,
-        client_secret=DEFAULT_CLIENT_SECRET,
-        redirect_uris=list(DEFAULT_REDIRECT_URIS),
-        public_url=f"https://127.0.0.1:{port}",
-        access_token_ttl=3600,
-    )
+    app = common.bench_emulator_app(public_url=f"https://127.0.0.1:{port}", access_token_ttl=3600)
     server = EmulatorServer(app, host="127.0.0.1", port=port)
     context = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
     context.load_cert_chain(cert, key)
@@ -127,10 +119,10 @@ def sdk_calls(connection, calls: int) -> tuple[list[float], list[list[str]]]:
     from zohocrmsdk.src.com.zoho.crm.api.parameter_map import ParameterMap
     from zohocrmsdk.src.com.zoho.crm.api.record import GetRecordsParam, RecordOperations
 
-    from zoho import sdk as zoho_sdk
+    from accounts import activation
 
     timings, pages = [], []
-    with zoho_sdk.activated(connection):
+    with activation.activated(connection):
         for _ in range(calls):
             params = ParameterMap()
             params.add(GetRecordsParam.fields, "Last_Name,Email,Company")

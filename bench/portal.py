@@ -56,21 +56,9 @@ MODULES_PATH = "/crm/api/modules/"  # signed in, answered from the metadata cach
 
 # --- the emulator with bulk tokens ---------------------------------------------------------
 def _serve_emulator(port: int, tokens: int, latency_ms: float, out: str) -> None:
-    from zoho_emulator.app import (
-        DEFAULT_CLIENT_ID,
-        DEFAULT_CLIENT_SECRET,
-        DEFAULT_REDIRECT_URIS,
-        Emulator,
-    )
     from zoho_emulator.server import EmulatorServer
 
-    app = Emulator(
-        client_id=DEFAULT_CLIENT_ID,
-        client_secret=DEFAULT_CLIENT_SECRET,
-        redirect_uris=list(DEFAULT_REDIRECT_URIS),
-        public_url=None,
-        access_token_ttl=3600,
-    )
+    app = common.bench_emulator_app(public_url=None, access_token_ttl=3600)
     server = EmulatorServer(app, host="127.0.0.1", port=port).start()
     state = app.state
     minted = []
@@ -78,7 +66,7 @@ def _serve_emulator(port: int, tokens: int, latency_ms: float, out: str) -> None
         for n in range(tokens):
             email, dc, zgid, org_name = IDENTITIES[n % len(IDENTITIES)]
             identity = {
-                "client_id": DEFAULT_CLIENT_ID,
+                "client_id": common.BENCH_CLIENT_ID,
                 "email": email,
                 "zgid": zgid,
                 "dc": dc,
@@ -87,7 +75,7 @@ def _serve_emulator(port: int, tokens: int, latency_ms: float, out: str) -> None
             refresh = state.mint_refresh(**identity)
             # Bench only: forget it in the per-user bucket so the 20-per-user cap does not
             # revoke it (the token itself stays live and refreshable).
-            state.user_refresh[(DEFAULT_CLIENT_ID, email)].pop(refresh.token, None)
+            state.user_refresh[(common.BENCH_CLIENT_ID, email)].pop(refresh.token, None)
             access = state.mint_access(
                 **identity, ttl=3600, refresh=refresh, grant_type="authorization_code"
             )

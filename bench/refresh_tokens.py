@@ -36,10 +36,9 @@ PG_URL = "postgres://postgres@127.0.0.1:5432/bench_refresh_tokens"
 # --- the emulator child: N refresh tokens minted in its own state ---------------------------
 def serve_emulator(port: int, latency_ms: float, tokens: int, tokens_file: str) -> None:
     """Run an emulator with `tokens` live refresh tokens (listed in `tokens_file`)."""
-    from zoho_emulator.app import Emulator
     from zoho_emulator.server import EmulatorServer
 
-    emulator = Emulator()
+    emulator = common.bench_emulator_app()
     state = emulator.state
     with state.lock:
         minted = [
@@ -209,7 +208,7 @@ def main() -> int:
             print(f"PostgreSQL not used ({reason}); SQLite runs one worker.")
     elif database_url.startswith("postgres") and (reason := common.postgres_ready(database_url)):
         raise SystemExit(reason)
-    # The emulator's demo client; its URL is set per run (settings.ZOHO_EMULATOR_URL).
+    # The benches' client; the emulator's URL is set per run (settings.ZOHO_EMULATOR_URL).
     common.django_setup(database_url=database_url, emulator_url="http://127.0.0.1:9")
     from django.db import connection
 

@@ -68,10 +68,10 @@ def report(emulator, server, user, rounds: int, db_label: str) -> None:  # noqa:
     from zohocrmsdk.src.com.zoho.crm.api.parameter_map import ParameterMap
     from zohocrmsdk.src.com.zoho.crm.api.record import GetRecordsParam, RecordOperations
 
+    from accounts import activation
     from accounts.models import ZohoConnection
-    from crm import records
+    from crm import metadata
     from zoho import datacenters
-    from zoho import sdk as zoho_sdk
 
     def api_calls() -> int:
         return emulator.stats()["api_calls"]
@@ -109,7 +109,7 @@ def report(emulator, server, user, rounds: int, db_label: str) -> None:  # noqa:
 
     # --- the same page, five ways ----------------------------------------------------------
     connection = ZohoConnection.objects.select_related("org").get(pk=user["connection"])
-    module = records.module_get(connection=connection, module="Leads")
+    module = metadata.module_get(connection=connection, module="Leads")
     names = [c.api_name for c in module.list_fields]
     assert cache.get(f"crm:fields:{connection.pk}:Leads") is not None
 
@@ -126,7 +126,7 @@ def report(emulator, server, user, rounds: int, db_label: str) -> None:  # noqa:
 
     def sdk_per_request():
         row = ZohoConnection.objects.select_related("org").get(pk=user["connection"])
-        with zoho_sdk.activated(row):
+        with activation.activated(row):
             bare_sdk()
 
     raw = requests.Session()
@@ -187,7 +187,7 @@ def report(emulator, server, user, rounds: int, db_label: str) -> None:  # noqa:
         for name in rotated:
             for _ in range(BURST):
                 if name == "bare SDK get_records":
-                    with zoho_sdk.activated(long_lived):
+                    with activation.activated(long_lived):
                         started = time.perf_counter()
                         bare_sdk()
                         elapsed = time.perf_counter() - started

@@ -35,11 +35,11 @@ def list_page(connection_id: int) -> int:
     from zohocrmsdk.src.com.zoho.crm.api.parameter_map import ParameterMap
     from zohocrmsdk.src.com.zoho.crm.api.record import GetRecordsParam, RecordOperations
 
+    from accounts import activation
     from accounts.models import ZohoConnection
-    from zoho import sdk as zoho_sdk
 
     connection = ZohoConnection.objects.select_related("org").get(pk=connection_id)
-    with zoho_sdk.activated(connection):
+    with activation.activated(connection):
         params = ParameterMap()
         params.add(GetRecordsParam.fields, "Last_Name,First_Name,Email,Company,Lead_Status")
         params.add(GetRecordsParam.per_page, 200)

@@ -149,7 +149,11 @@ def time_django(size: int, quick: bool) -> dict:
                 assert token.get_refresh_token() == x["refresh"], x
             by_signature.append([])
             for dc in DCS:  # the store scopes a signature to the SDK environment's data center
-                with zoho_sdk._switched(zoho_sdk.environment_for(dc), zoho_sdk._RefusingToken()):
+                with zoho_sdk.switched(
+                    environment=zoho_sdk.environment_for(dc),
+                    token=zoho_sdk._RefusingToken(),
+                    store=store,
+                ):
                     for x in (p for p in chunk if p["dc"] == dc):
                         wanted = OAuthToken(user_signature=UserSignature(x["signature"]))
                         started = time.perf_counter()

@@ -1,15 +1,157 @@
-"""Deployment checks (`manage.py check --deploy`) for a portal served by several processes.
+"""Every check of the portal's configuration, as Django system checks.
 
-A per-process cache splits the sign-in rate limit and the metadata cache between workers
-(each worker counts its own sign-ins and fetches its own metadata); SQLite is one file on
-one host. Both are fine for exactly one process, which the operator states with
-SINGLE_PROCESS=true.
+Settings only read the environment (zohoportal/settings/); whether the values make sense is
+decided here. `manage.py check`, `migrate`, `runserver` and every management command run
+these checks (a command fails on an Error), and so do the app server and Celery at start-up
+(`require_valid_configuration`, from zohoportal/wsgi.py, asgi.py and celery_app.py).
+
+- The configuration (every start): a secret missing with DEBUG off, a malformed
+  ZOHO_EXTRA_DATA_CENTERS entry, timeouts in the wrong order, an unknown LOG_FORMAT; and the
+  checks another layer owns and registers with `register_configuration_check` (the data
+  centers named in the settings are checked against the Zoho layer's table).
+- Deployment (`manage.py check --deploy`) for a portal served by several processes: a
+  per-process cache splits the sign-in rate limit and the metadata cache between workers
+  (each worker counts its own sign-ins and fetches its own metadata); SQLite is one file on
+  one host. Both are fine for exactly one process, which the operator states with
+  SINGLE_PROCESS=true.
 """
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
 from django.conf import settings
 from django.core import checks
+from django.core.exceptions import ImproperlyConfigured
+
+FERNET_COMMAND = (
+    "`python -c 'from cryptography.fernet import Fernet; print(Fernet.generate_key().decode())'`"
+)
+
+
+def _value(name: str):
+    try:
+        return getattr(settings, name, "")
+    except ImproperlyConfigured:  # Django's own refusal of an empty SECRET_KEY
+        return ""
+
+
+@checks.register()
+def check_required_settings(app_configs=None, **kwargs) -> list[checks.CheckMessage]:
+    """With DEBUG off, no secret falls back to a development value."""
+    if settings.DEBUG:
+        return []
+    return [
+        checks.Error(
+            f"{name} is not set. Set it in the environment (see .env.example); "
+            "it is required when DEBUG is off.",
+            id="zohoportal.E010",
+        )
+        for name in settings.REQUIRED_SETTINGS
+        if not _value(name)
+    ]
+
+
+@checks.register()
+def check_token_encryption_keys(app_configs=None, **kwargs) -> list[checks.CheckMessage]:
+    if settings.TOKEN_ENCRYPTION_KEYS:
+        return []
+    if not settings.DEBUG:
+        return [
+            checks.Error(
+                f"TOKEN_ENCRYPTION_KEYS is not set. Generate a key with {FERNET_COMMAND} and set "
+                "it in the environment; it is required when DEBUG is off.",
+                id="zohoportal.E011",
+            )
+        ]
+    return [
+        checks.Warning(
+            "TOKEN_ENCRYPTION_KEYS is not set and there is no development key in "
+            f"{settings.TOKEN_ENCRYPTION_KEY_FILE.name}: signing in to Zoho will fail.",
+            hint=f"`make dev-key` (`make run` does it) writes one; or generate a key with "
+            f"{FERNET_COMMAND} and set TOKEN_ENCRYPTION_KEYS.",
+            id="zohoportal.W011",
+        )
+    ]
+
+
+def _data_center_entry_problem(key: str, parts: tuple) -> bool:
+    return (
+        len(parts) != 3
+        or not key.isascii()
+        or not key.isalpha()
+        or not key.islower()
+        or len(key) > 8
+        or not all(url.startswith("https://") and "/" not in url[8:] for url in parts[1:])
+    )
+
+
+@checks.register()
+def check_extra_data_centers(app_configs=None, **kwargs) -> list[checks.CheckMessage]:
+    """ZOHO_EXTRA_DATA_CENTERS: "key|Label|https://accounts…|https://api…", comma-separated."""
+    return [
+        checks.Error(
+            f"ZOHO_EXTRA_DATA_CENTERS entry {'|'.join((key, *parts))!r} is not "
+            '"key|Label|https://accounts-server|https://api-domain" (key: up to 8 '
+            "lower-case letters; URLs: https, host only).",
+            id="zohoportal.E012",
+        )
+        for key, parts in settings.ZOHO_EXTRA_DATA_CENTERS.items()
+        if _data_center_entry_problem(key, parts)
+    ]
+
+
+@checks.register()
+def check_timeouts(app_configs=None, **kwargs) -> list[checks.CheckMessage]:
+    http, lock = settings.ZOHO_HTTP_TIMEOUT, settings.ZOHO_REFRESH_LOCK_TIMEOUT
+    if http < lock:
+        return []
+    return [
+        checks.Error(
+            f"ZOHO_HTTP_TIMEOUT ({http:g}) must be shorter than ZOHO_REFRESH_LOCK_TIMEOUT "
+            f"({lock:g}): a hung token call must give up before the requests waiting for its "
+            "refresh lock do.",
+            id="zohoportal.E013",
+        )
+    ]
+
+
+@checks.register()
+def check_log_format(app_configs=None, **kwargs) -> list[checks.CheckMessage]:
+    if settings.LOG_FORMAT in ("text", "json"):
+        return []
+    return [
+        checks.Error(
+            f"LOG_FORMAT must be text or json, not {settings.LOG_FORMAT!r}.",
+            id="zohoportal.E014",
+        )
+    ]
+
+
+def register_configuration_check(check: Callable[[], None], *, id: str) -> None:  # noqa: A002
+    """Run `check` (it raises ImproperlyConfigured) with the checks above: for a check whose
+    knowledge lives in another layer (the Zoho layer's data-center table)."""
+
+    def run(app_configs=None, **kwargs) -> list[checks.CheckMessage]:
+        try:
+            check()
+        except ImproperlyConfigured as error:
+            return [checks.Error(str(error), id=id)]
+        return []
+
+    checks.register(run)
+
+
+def require_valid_configuration() -> None:
+    """Stop a process that `manage.py check` would stop: the app server (wsgi, asgi) and
+    Celery call this at start-up, after Django is set up."""
+    errors = [message for message in checks.run_checks() if message.is_serious()]
+    if errors:
+        raise ImproperlyConfigured(
+            "The configuration has errors (`manage.py check` lists them):\n"
+            + "\n".join(str(message) for message in errors)
+        )
+
 
 PER_PROCESS_CACHES = {
     "django.core.cache.backends.locmem.LocMemCache": "a per-process memory cache",
@@ -52,20 +194,3 @@ def check_shared_database(app_configs=None, **kwargs) -> list[checks.CheckMessag
             id="zohoportal.E002",
         )
     ]
-
-
-@checks.register()
-def check_zoho_sdk(app_configs=None, **kwargs) -> list[checks.CheckMessage]:
-    """The SDK internals the portal replaces are those it was written for (zoho/sdk_compat.py):
-    `manage.py check`, `migrate` and `runserver` stop here, gunicorn in zohoportal/wsgi.py."""
-    from zoho import sdk_compat
-
-    messages: list[checks.CheckMessage] = []
-    version = sdk_compat.version_problem()
-    if version:
-        messages.append(checks.Error(version, hint=sdk_compat.HINT, id="zohoportal.E201"))
-    messages.extend(
-        checks.Error(problem, hint=sdk_compat.HINT, id="zohoportal.E202")
-        for problem in sdk_compat.internal_problems()
-    )
-    return messages

@@ -27,6 +27,16 @@ class ErrorCode(StrEnum):
     TOO_LARGE = "TOO_LARGE"
     UNSUPPORTED_MEDIA_TYPE = "UNSUPPORTED_MEDIA_TYPE"
     CSRF_FAILED = "CSRF_FAILED"
+    INVALID_JSON = "INVALID_JSON"  # a body that is not UTF-8 JSON
+    INVALID_ID = "INVALID_ID"  # a record id that is not a number
+    # Zoho's own codes for a request it refused, passed on as Zoho named them
+    REQUIRED_PARAM_MISSING = "REQUIRED_PARAM_MISSING"
+    LIMIT_EXCEEDED = "LIMIT_EXCEEDED"  # more of something than Zoho takes at once
+    INVALID_REQUEST = "INVALID_REQUEST"
+    INVALID_QUERY = "INVALID_QUERY"
+    DISCRETE_PAGINATION_LIMIT_EXCEEDED = "DISCRETE_PAGINATION_LIMIT_EXCEEDED"  # page past 2,000
+    PAGINATION_LIMIT_EXCEEDED = "PAGINATION_LIMIT_EXCEEDED"  # past 100,000 records
+    EXPIRED_VALUE = "EXPIRED_VALUE"  # a page_token older than a day
     # who asks
     NOT_SIGNED_IN = "NOT_SIGNED_IN"
     NO_CONNECTION = "NO_CONNECTION"  # signed in, but no Zoho org connected
@@ -40,6 +50,8 @@ class ErrorCode(StrEnum):
     WRONG_ZOHO_USER = "WRONG_ZOHO_USER"  # a token of another Zoho user than expected
     ALREADY_CONNECTED = "ALREADY_CONNECTED"  # that Zoho account belongs to another portal user
     ZOHO_REFUSED = "ZOHO_REFUSED"  # Zoho's sign-in service said no (bad client, bad code)
+    SIGN_IN_CONFLICT = "SIGN_IN_CONFLICT"  # another sign-in of that account won the race
+    TOKEN_UNREADABLE = "TOKEN_UNREADABLE"  # noqa: S105 - a stored token no key decrypts
     # the record
     NOT_FOUND = "NOT_FOUND"
     DUPLICATE_DATA = "DUPLICATE_DATA"
@@ -50,6 +62,7 @@ class ErrorCode(StrEnum):
     # Zoho or the portal cannot do it now
     THROTTLED = "THROTTLED"  # Zoho's credits or concurrency cap, or the portal's rate limit
     UNAVAILABLE = "UNAVAILABLE"  # a service the portal needs (database, cache) is down
+    NOT_CONFIGURED = "NOT_CONFIGURED"  # the operator has not configured it (Zoho client)
     INTERNAL_ERROR = "INTERNAL_ERROR"
     ZOHO_ERROR = "ZOHO_ERROR"
     ZOHO_TIMEOUT = "ZOHO_TIMEOUT"
@@ -65,6 +78,15 @@ HTTP_STATUS: dict[ErrorCode, int] = {
     ErrorCode.TOO_LARGE: 413,
     ErrorCode.UNSUPPORTED_MEDIA_TYPE: 415,
     ErrorCode.CSRF_FAILED: 403,
+    ErrorCode.INVALID_JSON: 400,
+    ErrorCode.INVALID_ID: 400,
+    ErrorCode.REQUIRED_PARAM_MISSING: 400,
+    ErrorCode.LIMIT_EXCEEDED: 400,
+    ErrorCode.INVALID_REQUEST: 400,
+    ErrorCode.INVALID_QUERY: 400,
+    ErrorCode.DISCRETE_PAGINATION_LIMIT_EXCEEDED: 400,
+    ErrorCode.PAGINATION_LIMIT_EXCEEDED: 400,
+    ErrorCode.EXPIRED_VALUE: 400,
     ErrorCode.NOT_SIGNED_IN: 401,
     ErrorCode.NO_CONNECTION: 403,
     ErrorCode.NEEDS_RECONSENT: 403,
@@ -76,6 +98,8 @@ HTTP_STATUS: dict[ErrorCode, int] = {
     ErrorCode.WRONG_ZOHO_USER: 400,
     ErrorCode.ALREADY_CONNECTED: 409,
     ErrorCode.ZOHO_REFUSED: 502,
+    ErrorCode.SIGN_IN_CONFLICT: 409,
+    ErrorCode.TOKEN_UNREADABLE: 409,
     ErrorCode.NOT_FOUND: 404,
     ErrorCode.DUPLICATE_DATA: 409,
     ErrorCode.RECORD_LOCKED: 409,
@@ -84,6 +108,7 @@ HTTP_STATUS: dict[ErrorCode, int] = {
     ErrorCode.IN_PROGRESS: 409,
     ErrorCode.THROTTLED: 429,
     ErrorCode.UNAVAILABLE: 503,
+    ErrorCode.NOT_CONFIGURED: 503,
     ErrorCode.INTERNAL_ERROR: 500,
     ErrorCode.ZOHO_ERROR: 502,
     ErrorCode.ZOHO_TIMEOUT: 504,

@@ -7,6 +7,9 @@ over plain HTTP with whatever Host header it likes, so these answers come before
 redirect, the ALLOWED_HOSTS check, sessions and CSRF. They carry no secret and no detail
 beyond "ok" or the name of what failed (the reason goes to the log).
 
+The database, cache and broker checks are this module's; an app adds its own with
+`register(name, check)` from its AppConfig.ready (accounts: `tokens`).
+
 The log hears of state changes only, per process: a WARNING naming the check and why when
 one starts failing, an INFO when it passes again. A failing probe repeated every few seconds
 writes nothing more (DEBUG), is never an ERROR and never an e-mail to ADMINS (Django would
@@ -18,7 +21,9 @@ from __future__ import annotations
 import logging
 import secrets
 import threading
+from collections.abc import Callable
 
+from celery import current_app
 from django.core.cache import cache
 from django.db import connections
 from django.http import HttpResponse, JsonResponse
@@ -50,21 +55,12 @@ class NotReady(Exception):
     exception is logged by its class only (a driver's message can hold a DSN)."""
 
 
-def _tokens() -> None:
-    from accounts import token_readiness
-
-    try:
-        token_readiness.check()
-    except token_readiness.TokensUnreadable as error:
-        raise NotReady(str(error)) from None
-
-
 _state_lock = threading.Lock()
 _failing: dict[str, str] = {}  # this process's last verdict: {check: reason}
 
 
-def _reason(error: Exception) -> str:
-    if isinstance(error, NotReady):
+def _reason(error: Exception, explained: tuple[type[Exception], ...]) -> str:
+    if isinstance(error, explained):
         return str(error)
     return type(error).__name__
 
@@ -99,16 +95,12 @@ BROKER_TIMEOUT = 0.5  # seconds: a dead or hanging broker costs the probe at mos
 def broker_configured() -> bool:
     """A Celery broker is configured (CELERY_BROKER_URL); without one, tasks run eagerly
     and readiness has no broker check."""
-    from zohoportal.celery_app import runs_eagerly
-
-    return not runs_eagerly()
+    return not current_app.conf.task_always_eager
 
 
 def _broker() -> None:
     """Connect to the Celery broker (and, for Redis, PING it) within BROKER_TIMEOUT."""
-    from zohoportal.celery_app import app
-
-    with app.connection_for_write() as connection:
+    with current_app.connection_for_write() as connection:
         connection.connect_timeout = BROKER_TIMEOUT
         connection.transport_options = {
             **connection.transport_options,
@@ -123,9 +115,33 @@ def _broker() -> None:
             client.ping()
 
 
-CHECKS = {"database": _database, "cache": _cache, "tokens": _tokens, "broker": _broker}
+CHECKS: dict[str, Callable[[], None]] = {}
 # Checks that apply only when their service is configured.
-CONFIGURED = {"broker": broker_configured}
+CONFIGURED: dict[str, Callable[[], bool]] = {}
+# Per check: exceptions whose message names no secret and so goes to the log (as NotReady).
+EXPLAINED: dict[str, tuple[type[Exception], ...]] = {}
+
+
+def register(
+    name: str,
+    check: Callable[[], None],
+    *,
+    configured: Callable[[], bool] | None = None,
+    explained: tuple[type[Exception], ...] = (),
+) -> None:
+    """Add a readiness check: `check()` raises when `name` is unavailable. `configured()`
+    says whether it applies (else it is skipped); an exception of `explained` is logged with
+    its message (it names no secret), any other by its class only."""
+    CHECKS[name] = check
+    if configured is not None:
+        CONFIGURED[name] = configured
+    if explained:
+        EXPLAINED[name] = explained
+
+
+register("database", _database)
+register("cache", _cache)
+register("broker", _broker, configured=broker_configured)
 
 
 def readiness() -> tuple[bool, dict[str, str]]:
@@ -134,12 +150,13 @@ def readiness() -> tuple[bool, dict[str, str]]:
     for name, check in CHECKS.items():
         if name in CONFIGURED and not CONFIGURED[name]():
             continue
+        explained = (NotReady, *EXPLAINED.get(name, ()))
         try:
             check()
         except Exception as error:  # noqa: BLE001 - any failure means "not ready"
             # the cache's own error, not its wrapper (core/cache_backend.py)
-            cause = error if isinstance(error, NotReady) else (error.__cause__ or error)
-            failing[name] = _reason(cause)
+            cause = error if isinstance(error, explained) else (error.__cause__ or error)
+            failing[name] = _reason(cause, explained)
             results[name] = "unavailable"
         else:
             results[name] = "ok"

@@ -7,13 +7,14 @@ string, a request's repr, an `Authorization` or `Cookie` header), so the text fo
 passes every line through `scrub()` last, the JSON one every field (a field named like a
 secret is blanked whole), and the JSON one writes a request as its method and path only.
 `ScrubFilter` does the same to a record's message for handlers with a format of their own.
-Used by Django's LOGGING (zohoportal/settings.py) and by gunicorn's access and error logs
-(core/gunicorn_logging.py).
+Used by Django's LOGGING (zohoportal/settings/base.py, through `configure`) and by
+gunicorn's access and error logs (core/gunicorn_logging.py).
 """
 
 from __future__ import annotations
 
 import logging
+import logging.config
 import re
 from datetime import UTC, datetime
 
@@ -22,6 +23,14 @@ from pythonjsonlogger.json import JsonFormatter
 TEXT_FORMAT = "%(asctime)s %(levelname)s %(name)s [%(request_id)s] %(message)s"
 JSON_FIELDS = "%(asctime)s %(levelname)s %(name)s %(request_id)s %(message)s"
 FILTERED = "[Filtered]"
+
+
+def configure(logging_settings: dict) -> None:
+    """LOGGING_CONFIG: Django's dictConfig, and Python's warnings (a library's UserWarning
+    at start-up) as log lines too ("py.warnings") rather than bare text on stderr."""
+    logging.config.dictConfig(logging_settings)
+    logging.captureWarnings(True)
+
 
 # Values a log line must never hold, whatever wrote it. Each pattern keeps its name (group
 # 1) and replaces the value. A value ends at whitespace, a quote, a backslash (a JSON escape)

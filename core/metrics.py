@@ -4,9 +4,9 @@ What is counted, and where:
 - requests, by view (the resolved URL name, never the path), method and status: `MetricsMiddleware`;
 - every HTTP call to Zoho (CRM API and the accounts server's token endpoints), by data center,
   operation and status: `zoho.transport.request`, labelled by `zoho_call()` around it
-  (`crm.zoho_crm.run`, `zoho.oauth`);
+  (`crm.zoho.runner.run`, `zoho.oauth`);
 - API credits by data center, as `zoho.credits` weighs them (`credits_used`);
-- token refreshes by data center, trigger and outcome: `accounts.token_refresh`;
+- token refreshes by data center, trigger and outcome: `accounts.refresh`;
 - Celery task outcomes by task name (`connect_celery_signals`, only if Celery is installed) and
   the broker's queue depth, read at scrape time when CELERY_BROKER_URL is a redis:// URL.
 

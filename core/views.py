@@ -1,4 +1,4 @@
-"""Project-level views: the home page and the answers Django gives before any view runs.
+"""Project-level views: the answers Django gives before any view runs.
 
 Errors under `/crm/api/` are JSON (`static/js/app.js` shows their message); everywhere
 else they are Django's own pages.
@@ -9,36 +9,21 @@ from __future__ import annotations
 import logging
 
 from django.core.exceptions import RequestDataTooBig
-from django.http import HttpRequest, HttpResponseServerError
-from django.shortcuts import render
+from django.http import HttpRequest, HttpResponseServerError, JsonResponse
 from django.views import csrf, defaults
 
-from accounts import selectors
-from accounts.services import safe_next_url
-from crm.access import error_json
-from crm.dashboard import dashboard
-from crm.errors import CrmError
-from crm.json_api import API_PREFIX, MAX_BODY
+from core.errors import AppError, ErrorCode, status_for
 
 logger = logging.getLogger("zohoportal")
 
+# Where the JSON API lives (crm/json_api.py), whose errors are JSON here too, and the
+# largest body it reads.
+API_PREFIX = "/crm/api/"
+MAX_BODY = 1_000_000
 
-def home(request: HttpRequest):
-    """Signed out: sign in (carrying `next` from a deep link). Signed in: the active org's
-    dashboard (count and latest records per main module) and every module."""
-    context = {}
-    next_url = safe_next_url(
-        request.GET.get("next"), allowed_hosts={request.get_host()}, secure=request.is_secure()
-    )
-    if next_url != "/":
-        context["next_url"] = next_url
-    connection = selectors.connection_of(request)
-    if connection is not None and connection.is_active:
-        try:
-            context["tiles"], context["modules"] = dashboard(connection=connection)
-        except CrmError as error:
-            context["modules_error"] = error
-    return render(request, "home.html", context)
+
+def error_json(error: AppError) -> JsonResponse:
+    return JsonResponse(error.as_json(), status=status_for(error))
 
 
 def bad_request(request: HttpRequest, exception=None):
@@ -50,9 +35,11 @@ def bad_request(request: HttpRequest, exception=None):
     if not request.path_info.startswith(API_PREFIX):
         return defaults.bad_request(request, exception)
     if isinstance(exception, RequestDataTooBig):
-        error = CrmError("TOO_LARGE", f"The request body is too large: at most {MAX_BODY:,} bytes.")
+        error = AppError(
+            ErrorCode.TOO_LARGE, f"The request body is too large: at most {MAX_BODY:,} bytes."
+        )
     else:
-        error = CrmError("BAD_REQUEST", "The request could not be read.")
+        error = AppError(ErrorCode.BAD_REQUEST, "The request could not be read.")
     return error_json(error)
 
 
@@ -75,8 +62,8 @@ def server_error(request: HttpRequest):
         except Exception:  # noqa: BLE001 - the last answer there is
             logger.exception("the 500 page itself failed")
             return HttpResponseServerError(PLAIN_500)
-    error = CrmError(
-        "INTERNAL_ERROR", "The portal failed to answer this request. Please try again."
+    error = AppError(
+        ErrorCode.INTERNAL_ERROR, "The portal failed to answer this request. Please try again."
     )
     return error_json(error)
 
@@ -85,8 +72,8 @@ def csrf_failure(request: HttpRequest, reason: str = ""):
     """CSRF_FAILURE_VIEW: a JSON 403 for the API, Django's own page everywhere else."""
     if not request.path_info.startswith(API_PREFIX):
         return csrf.csrf_failure(request, reason=reason)
-    error = CrmError(
-        "CSRF_FAILED",
+    error = AppError(
+        ErrorCode.CSRF_FAILED,
         "The request has no valid CSRF token: send the csrftoken cookie's value in the "
         "X-CSRFToken header. Reload the page and try again.",
     )

@@ -3,8 +3,9 @@ records or users a multi lookup links, a subform's rows.
 
 Each is one Django form field whose widget posts several inputs (`<name>.<part>`,
 `<name>.keep`/`.add`, `<name>.<row>.<field>`) and whose value is checked by the same
-`Field.clean` the JSON API runs. On an edit form the hidden initial value is the value as
-read (JSON), so an untouched field is neither checked again nor sent (`edit_values`).
+`crm.validation.clean_value` the JSON API runs. On an edit form the hidden initial value is
+the value as read (JSON), so an untouched field is neither checked again nor sent
+(`edit_values`).
 """
 
 from __future__ import annotations
@@ -17,10 +18,11 @@ from django.template.loader import render_to_string
 from django.utils.dateparse import parse_datetime
 from django.utils.safestring import mark_safe
 
+from core.errors import AppError
 from crm.compound_values import FORM_ADDRESS_PARTS, LINK_TYPES
-from crm.errors import CrmError
 from crm.fields import Field, as_utc
-from crm.record_forms import ZohoFormField, user_label
+from crm.form_fields import ZohoFormField, user_label
+from crm.validation import clean_value
 
 NEW_ROWS = 2  # blank rows a subform offers for adding
 ADD_RECORDS = 3  # "add" pickers a multi-select lookup offers at once
@@ -199,8 +201,8 @@ class LinksField(ZohoFormField):
         ]
         changes += [{connected: {"id": target}} for target in state["add"]]
         try:
-            return self.zoho_field.clean(changes)
-        except CrmError as error:
+            return clean_value(self.zoho_field, changes)
+        except AppError as error:
             raise forms.ValidationError(error.message, code="invalid") from None
 
 

@@ -1,7 +1,8 @@
 """Values made of parts: addresses, multi-select and multi-user lookups, subforms.
 
-`clean(field, value)` is what `Field.clean` runs for these types (the JSON API and the forms
-alike), and answers them in the shapes Zoho's Insert/Update Records take:
+`clean(field, value, clean_value)` is what `crm.validation.clean_value` runs for these
+types (the JSON API and the forms alike; it passes itself in, to check each row's fields),
+and answers them in the shapes Zoho's Insert/Update Records take:
 
 - `address`: an object of the parts Zoho defines (`ADDRESS_PARTS`); the parts given are
   changed, the others kept; `null` for a part clears it.
@@ -10,18 +11,20 @@ alike), and answers them in the shapes Zoho's Insert/Update Records take:
   `{"id": "<link id>", "_delete": null}` unlinks one; links not named are kept.
 - `subform`: the rows the record keeps: a row with an `id` changes that row, a row without
   one adds a row, a row left out is deleted. Each row's fields are checked by the subform's
-  own `Field.clean`, as the parent's are, and the subform's mandatory fields must be there.
+  own fields with `clean_value`, as the parent's are, and the subform's mandatory fields
+  must be there.
 
 Lists and rows come back as `Rows`, which carry the types of their keys, so the SDK layer
-(`crm.zoho_crm`) sends each key as its type (a lookup as a record, a user as a user).
+(`crm.zoho.convert`) sends each key as its type (a lookup as a record, a user as a user).
 """
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import replace
 from typing import Any
 
-from crm.errors import CrmError, bad_input
+from core.errors import AppError, ErrorCode
 
 TYPES = frozenset({"address", "multiselectlookup", "multiuserlookup", "subform"})
 LINK_TYPES = ("multiselectlookup", "multiuserlookup")
@@ -51,17 +54,18 @@ class Rows(list):
         self.types = dict(types or {})
 
 
-def _bad(field, reason: str) -> CrmError:
-    return bad_input(f"{field.label} {reason}.", field=field.api_name)
+def _bad(field, reason: str) -> AppError:
+    return AppError(ErrorCode.INVALID_DATA, f"{field.label} {reason}.", field=field.api_name)
 
 
-def clean(field, value: Any) -> Any:
-    """`value` of a compound field as Zoho takes it, or the CrmError naming the field."""
+def clean(field, value: Any, clean_value: Callable[[Any, Any], Any]) -> Any:
+    """`value` of a compound field as Zoho takes it, or the AppError naming the field;
+    `clean_value(field, value)` checks one field of a subform row."""
     if field.data_type == "address":
         return _address(field, value)
     if field.data_type in LINK_TYPES:
         return _links(field, value)
-    return _subform(field, value)
+    return _subform(field, value, clean_value)
 
 
 def _address(field, value) -> dict:
@@ -132,7 +136,7 @@ def _links(field, value) -> Rows:
     return rows
 
 
-def _subform(field, value) -> Rows:
+def _subform(field, value, clean_value) -> Rows:
     subfields = {f.api_name: f for f in field.subform_fields}
     if not subfields:
         raise _bad(field, "cannot be set from the portal (Zoho did not describe its fields)")
@@ -158,16 +162,16 @@ def _subform(field, value) -> Rows:
                     reason = "is read-only for your Zoho profile"
                 raise _bad(field, f"row {number}: {str(key)[:60]} {reason}")
             try:
-                cleaned[key] = sub.clean(item)
-            except CrmError as error:
+                cleaned[key] = clean_value(sub, item)
+            except AppError as error:
                 raise _bad(field, f"row {number}: {error.message.rstrip('.')}") from None
         for sub in subfields.values():
             missing = sub.required and cleaned.get(sub.api_name) is None
             if missing and ("id" not in cleaned or sub.api_name in row):
-                raise bad_input(
+                raise AppError(
+                    ErrorCode.MANDATORY_NOT_FOUND,
                     f"{field.label} row {number}: {sub.label} is required.",
                     field=field.api_name,
-                    code="MANDATORY_NOT_FOUND",
                 )
         rows.append(cleaned)
     return rows
@@ -195,7 +199,7 @@ def with_subform_fields(fields: list, load) -> list:
         if field.data_type == "subform" and field.subform_module and not field.read_only:
             try:
                 field = replace(field, subform_fields=tuple(load(field.subform_module)))
-            except CrmError:
+            except AppError:
                 pass
         out.append(field)
     return out

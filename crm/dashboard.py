@@ -5,12 +5,14 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from accounts.models import ZohoConnection
-from crm import records, zoho_crm
-from crm.errors import CrmError
+from core.errors import AppError
+from crm import metadata, modules, selectors
+from crm.zoho import records as zoho_records
+from crm.zoho import runner
 
 # The modules people open first, when the org has them (Zoho's own Home shows these);
 # then the org's custom modules. At most TILES tiles: each costs Zoho two calls, made
-# `zoho_crm.CONCURRENT_CALLS` tiles at a time.
+# `runner.CONCURRENT_CALLS` tiles at a time.
 FIRST_MODULES = ("Leads", "Contacts", "Accounts", "Deals", "Tasks", "Events", "Calls")
 TILES = 8
 LATEST = 3
@@ -26,24 +28,24 @@ class Tile:
 
 def dashboard(*, connection: ZohoConnection) -> tuple[list[Tile], list[dict]]:
     """The tiles (count and latest records of the main modules) and every module."""
-    modules = records.module_tabs(connection=connection)
+    modules = metadata.module_tabs(connection=connection)
     by_name = {m["api_name"]: m for m in modules}
     chosen = [by_name[name] for name in FIRST_MODULES if name in by_name]
     chosen += [m for m in modules if m["custom"] and m not in chosen]
     # Each tile is Zoho calls of its own (its count, its latest records, and on a first
     # visit its fields): asked for a few at a time rather than one after another.
-    return zoho_crm.run_concurrently(connection, _tile, chosen[:TILES]), modules
+    return runner.run_concurrently(connection, _tile, chosen[:TILES]), modules
 
 
 def _tile(connection: ZohoConnection, summary: dict) -> Tile:
     try:
-        module = records.module_get(connection=connection, module=summary["api_name"])
-        count = records.record_count(connection=connection, module=module)
+        module = metadata.module_get(connection=connection, module=summary["api_name"])
+        count = selectors.record_count(connection=connection, module=module)
         name = module.name_field
         fields = [name.api_name] if name else []
         sortable = "Modified_Time" in module.sortable
         fields += ["Modified_Time"] if module.field("Modified_Time") else []
-        latest, _ = zoho_crm.record_list(
+        latest, _ = zoho_records.get_records(
             connection,
             module.api_name,
             field_names=fields or ["id"],
@@ -52,7 +54,7 @@ def _tile(connection: ZohoConnection, summary: dict) -> Tile:
             sort_by="Modified_Time" if sortable else None,
             sort_order="desc",
         )
-    except CrmError as error:
+    except AppError as error:
         return Tile(module=summary, count=None, latest=[], error=error.message)
     modified = module.field("Modified_Time")
     return Tile(
@@ -61,7 +63,7 @@ def _tile(connection: ZohoConnection, summary: dict) -> Tile:
         latest=[
             {
                 "id": r["id"],
-                "name": records.record_title(module, r),
+                "name": modules.record_title(module, r),
                 "when": modified.display(r.get("Modified_Time"))[:10] if modified else "",
             }
             for r in latest

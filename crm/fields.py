@@ -1,30 +1,19 @@
-"""One field model: a CRM field built from Zoho's metadata, and the only place values are
-checked.
+"""One field model: a CRM field built from Zoho's metadata.
 
-`Field.clean(value)` is the portal's one validation of a value the user gives, whatever it
-comes from: the JSON API passes JSON values, the server-rendered forms pass what the browser
-posted (`record_forms` delegates every field's validation here), and `Field.describe()` tells
-the browser (`/crm/api/<module>/fields/`, read by `static/js/app.js`) the same rules, so no
-list of types or limits is written twice. `Field.display(value)` is how pages show a value.
-
-Values are checked against Zoho's metadata before anything is sent: a bad value never
-reaches Zoho, and a rejected batch writes nothing.
+`Field.describe()` tells the browser (`/crm/api/<module>/fields/`, read by
+`static/js/app.js`) the rules `crm.validation.clean_value` applies to a value, whatever it
+comes from (the JSON API, the server-rendered forms), so no list of types or limits is
+written twice. `Field.display(value)` and `Field.link(value)` are how pages show a value.
 """
 
 from __future__ import annotations
 
 import re
 from dataclasses import dataclass
-from datetime import UTC, date, datetime
-from decimal import Decimal, InvalidOperation
+from datetime import UTC, datetime
 from typing import Any
 
-from django.core.exceptions import ValidationError
-from django.core.validators import DecimalValidator, EmailValidator, URLValidator
-from django.utils.dateparse import parse_date, parse_datetime
-
 from crm import compound_values, rich_text
-from crm.errors import CrmError, bad_input
 
 BIGINT_DIGITS = 18  # Zoho's long integer: at most 18 digits, whatever the metadata's length
 FLOAT_DIGITS = 15  # significant digits a float (what the SDK sends) keeps exactly
@@ -36,11 +25,12 @@ SE_MODULE_KEY = "$se_module"  # the record key naming the module such a lookup p
 MODULE_NAME = re.compile(r"[A-Za-z][A-Za-z0-9_]{0,99}")
 
 TEXT_TYPES = ("text", "textarea", "email", "phone", "website", "picklist")
-NUMBER_TYPES = ("double", "currency", "decimal", "percent")
+# Numbers with decimals (the SDK sends a float); whole numbers are integer and bigint.
+DECIMAL_TYPES = ("double", "currency", "decimal", "percent")
 REFERENCE_TYPES = ("lookup", "ownerlookup", "userlookup")
 # The types the portal can write; every other field is shown, never sent.
 WRITABLE_TYPES = frozenset(
-    {*TEXT_TYPES, "multiselectpicklist", "integer", "bigint", *NUMBER_TYPES, "date", "datetime"}
+    {*TEXT_TYPES, "multiselectpicklist", "integer", "bigint", *DECIMAL_TYPES, "date", "datetime"}
     | {"boolean", *REFERENCE_TYPES}
     | compound_values.TYPES  # addresses, multi lookups, subforms: crm/compound_values.py
 )
@@ -61,11 +51,9 @@ INPUT_TYPES = {
     "lookup": "lookup",
     "ownerlookup": "owner",
     "userlookup": "owner",
-    **dict.fromkeys(NUMBER_TYPES, "number"),
+    **dict.fromkeys(DECIMAL_TYPES, "number"),
 }
 MAX_INTEGER = 2**31 - 1
-_email = EmailValidator()
-_url = URLValidator(schemes=["http", "https"])
 # Links a page may make of a stored value: never javascript:, data: and the like.
 SAFE_LINK = re.compile(r"^https?://", re.IGNORECASE)
 # A URL scheme ("javascript:", "ftp:"), as opposed to a host and port ("example.com:8080").
@@ -121,11 +109,11 @@ class Field:
     subform_module: str | None = None  # a subform's rows' module
     connected_field: str | None = None  # a multi-select/multi-user lookup's key in each item
     connected_module: str | None = None  # the module (or "users") those items point to
-    subform_fields: tuple[Field, ...] = ()  # a subform's own fields (records.module_get)
+    subform_fields: tuple[Field, ...] = ()  # a subform's own fields (metadata.module_get)
 
     @classmethod
     def from_metadata(cls, meta: dict, profile: dict | None = None) -> Field:
-        """From one entry of `settings/fields` as `crm.zoho_crm.fields` reads it; `profile`
+        """From one entry of `settings/fields` as `crm.zoho_metadata.get_fields` reads it; `profile`
         ({"id", "name"}) is the signed-in user's, whose entry in the field's `profiles`
         says whether they may see and change it."""
         data_type = str(meta.get("data_type") or "text")
@@ -243,7 +231,7 @@ class Field:
             limit = 10 ** (self.max_digits or 10) - 1
             limit = min(limit, MAX_INTEGER) if self.data_type == "integer" else limit
             spec.update(min=-limit, max=limit, step=1, inputmode="numeric")
-        if self.data_type in NUMBER_TYPES:
+        if self.data_type in DECIMAL_TYPES:
             places = self.decimal_place
             if places is None:
                 spec["step"] = "any"
@@ -253,55 +241,6 @@ class Field:
         if self.data_type == "website":
             spec["inputmode"] = "url"
         return spec
-
-    # --- the one validation ---------------------------------------------------------------
-    def clean(self, value: Any) -> Any:
-        """`value` as the portal sends it to Zoho (None clears), or the CrmError naming
-        the field. Text is stripped; empty text is None, as an emptied form field."""
-        if value is None or (isinstance(value, str) and not value.strip()):
-            return None
-        if not self.editable:
-            raise self._bad("cannot be set from the portal")
-        if isinstance(value, str) and not encodable(value):
-            raise self._bad("contains characters that cannot be encoded (a lone surrogate)")
-        if self.data_type in compound_values.TYPES:
-            return compound_values.clean(self, value)
-        cleaner = getattr(self, f"_clean_{self.data_type}", None)
-        if cleaner is not None:
-            return cleaner(value)
-        if self.data_type in NUMBER_TYPES:
-            return float(self._decimal(value))  # the SDK sends a Python float
-        return self._text(value)
-
-    def _bad(self, reason: str, code: str = "INVALID_DATA") -> CrmError:
-        return bad_input(f"{self.label} {reason}.", field=self.api_name, code=code)
-
-    def _text(self, value) -> str:
-        if not isinstance(value, str):
-            raise self._bad("must be text")
-        value = value.strip()
-        if self.length and len(value) > self.length:
-            raise self._bad(f"is longer than {self.length} characters")
-        return value
-
-    def _clean_email(self, value) -> str:
-        value = self._text(value)
-        try:
-            _email(value)
-        except ValidationError:
-            raise self._bad("is not a valid email address") from None
-        return value
-
-    def _clean_website(self, value) -> str:
-        value = self._text(value)
-        if SCHEME.match(value) and not SAFE_LINK.match(value):
-            raise self._bad("must be a web address (http or https)")
-        candidate = value if SAFE_LINK.match(value) else f"https://{value}"
-        try:
-            _url(candidate)
-        except ValidationError:
-            raise self._bad("is not a valid web address") from None
-        return value
 
     def actual_value(self, value: str) -> str | None:
         """The value Zoho stores for a picklist choice given as its value or as the label
@@ -316,126 +255,6 @@ class Field:
         if not isinstance(value, str):
             return value
         return dict(zip(self.picklist, self.picklist_labels, strict=False)).get(value, value)
-
-    def _choices_text(self) -> str:
-        return ", ".join(self.picklist_labels or self.picklist)
-
-    def _clean_picklist(self, value) -> str:
-        value = self._text(value)
-        if not self.picklist:
-            return value
-        actual = self.actual_value(value)
-        if actual is None:
-            raise self._bad(f"must be one of: {self._choices_text()}")
-        return actual
-
-    def _clean_multiselectpicklist(self, value) -> list[str]:
-        values = [value] if isinstance(value, str) else value
-        if not isinstance(values, list | tuple) or not all(isinstance(v, str) for v in values):
-            raise self._bad("must be a list of choices")
-        chosen = [v.strip() for v in values if v.strip() and v.strip() != PICKLIST_NONE]
-        if self.picklist:
-            actual = [self.actual_value(v) for v in chosen]
-            if None in actual:
-                raise self._bad(f"must be chosen from: {self._choices_text()}")
-            chosen = actual
-        return list(dict.fromkeys(chosen))
-
-    def _clean_integer(self, value) -> int:
-        # The SDK sends both as a Python int (JSON number); anything else is its TYPE ERROR.
-        text = _whole_number_text(value)
-        if text is None:
-            raise self._bad("must be a whole number")
-        digits = self.max_digits or 10
-        if len(text.lstrip("+-").lstrip("0")) > digits:
-            raise self._bad(f"has more than {digits} digits")
-        number = int(text)
-        if self.data_type == "integer" and not -(2**31) <= number < 2**31:
-            raise self._bad("is out of range")
-        return number
-
-    _clean_bigint = _clean_integer
-
-    def _decimal(self, value) -> Decimal:
-        if isinstance(value, bool) or not isinstance(value, int | float | str | Decimal):
-            raise self._bad("must be a number")
-        try:
-            number = Decimal(repr(value) if isinstance(value, float) else str(value).strip())
-        except InvalidOperation:
-            raise self._bad("must be a number") from None
-        if not number.is_finite():
-            raise self._bad("must be a finite number")
-        max_digits, places = self.decimal_limits()
-        try:
-            DecimalValidator(max_digits, places)(number)
-        except ValidationError as error:
-            exponent = number.as_tuple().exponent
-            if places is not None and isinstance(exponent, int) and -exponent > places:
-                raise self._bad(f"has more than {places} decimal places") from None
-            if error.code == "max_whole_digits":
-                whole = max_digits - (places or 0)
-                raise self._bad(f"has more than {whole} digits before the point") from None
-            raise self._bad(f"has more than {max_digits} digits") from None
-        return number
-
-    def _clean_boolean(self, value) -> bool:
-        if isinstance(value, bool):
-            return value
-        if isinstance(value, str) and value.lower() in ("true", "false", "on", "1", "0"):
-            return value.lower() in ("true", "on", "1")
-        raise self._bad("must be true or false")
-
-    def _clean_date(self, value) -> date:
-        if isinstance(value, date) and not isinstance(value, datetime):
-            return value
-        try:
-            parsed = parse_date(value.strip()) if isinstance(value, str) else None
-        except ValueError:  # well-formed but impossible, e.g. 2024-13-45
-            parsed = None
-        if parsed is None:
-            raise self._bad("must be a date (YYYY-MM-DD)")
-        return parsed
-
-    def _clean_datetime(self, value) -> datetime:
-        try:
-            parsed = parse_datetime(value.strip()) if isinstance(value, str) else value
-        except ValueError:
-            parsed = None
-        if not isinstance(parsed, datetime) or parsed.tzinfo is None:
-            raise self._bad("must be a date and time with a UTC offset")
-        return parsed
-
-    def _clean_textarea(self, value) -> str:
-        """Text; rich text (HTML) is sent sanitised: no script, event handler or unsafe link
-        ever reaches Zoho from the portal."""
-        text = self._text(value)
-        return rich_text.sanitise(text) if self.rich_text else text
-
-    def _clean_userlookup(self, value) -> str:
-        return self._reference_id(value, "a user")
-
-    def _clean_lookup(self, value) -> str:
-        where = f" in {self.lookup_module}" if self.lookup_module and not self.any_module else ""
-        return self._reference_id(value, f"a record{where}")
-
-    def _clean_ownerlookup(self, value) -> str:
-        return self._reference_id(value, "a user")
-
-    def _reference_id(self, value, what: str) -> str:
-        """A lookup's or owner's id, given as Zoho's {"id": "…"} (other keys, such as the
-        "name" a read answers with, are ignored, as Zoho does) or as the id itself."""
-        ident = value.get("id") if isinstance(value, dict) else value
-        if isinstance(ident, int) and not isinstance(ident, bool):
-            ident = str(ident)
-        if isinstance(ident, str):
-            ident = ident.strip()
-        if not is_zoho_id(ident):
-            raise bad_input(
-                f"{self.label} must be the id of {what}: digits only, as in its page's "
-                'address ("123…", or {"id": "123…"} in the API).',
-                field=self.api_name,
-            )
-        return str(int(ident))
 
     # --- how pages show it ----------------------------------------------------------------
     def display(self, value) -> str:
@@ -571,18 +390,9 @@ def _int_or_none(value) -> int | None:
         return None
 
 
-def _whole_number_text(value) -> str | None:
-    """A JSON whole number, or a string of ASCII digits (optionally signed), as text; else None."""
-    if isinstance(value, int) and not isinstance(value, bool):
-        return str(value)
-    if isinstance(value, str) and WHOLE_NUMBER.fullmatch(value.strip()):
-        return value.strip()
-    return None
-
-
 def as_utc(value: datetime) -> datetime:
     """An aware date-time in UTC; a naive one (a `datetime-local` input) read as UTC."""
     return value.astimezone(UTC) if value.tzinfo else value.replace(tzinfo=UTC)
 
 
-__all__ = ["CrmError", "Field", "display", "encodable", "is_zoho_id"]
+__all__ = ["Field", "display", "encodable", "is_zoho_id"]

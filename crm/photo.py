@@ -1,5 +1,6 @@
 """The record photo: upload, replace and remove it through Zoho's photo API (Upload Photo,
-Delete Photo), with the signed-in user's own connection, and what the record page shows.
+Delete Photo), with the signed-in user's own connection (what the record page shows of it:
+`crm.record_values`).
 
 Zoho's v8 "Upload a Photo" takes PNG, JPEG, GIF and BMP images of at most 10 MB and 10
 megapixels, and never on a locked record: the portal checks the same before sending (the
@@ -10,18 +11,17 @@ from __future__ import annotations
 
 import struct
 
-from django.urls import reverse
-
 from accounts.models import ZohoConnection
-from crm import record_state, zoho_crm
-from crm.errors import CrmError, bad_input, not_found
+from core.errors import AppError, ErrorCode
+from crm import record_state
+from crm.modules import Module
 from crm.record_files import upload_name
-from crm.records import Module
+from crm.zoho import files as zoho_files
+from crm.zoho import records as zoho_records
 
 PHOTO_FIELD = "Record_Image"
 MAX_PHOTO_BYTES = 10 * 1024 * 1024  # "The maximum allowed size for the photo is 10 MB."
 MAX_PHOTO_PIXELS = 10_000_000  # "The resolution of the photo must not exceed 10 MP."
-ACCEPT = "image/png,image/jpeg,image/gif,image/bmp"  # the file chooser's filter
 
 
 def photo_size(data: bytes) -> tuple[str, int, int] | None:
@@ -45,23 +45,29 @@ def photo_size(data: bytes) -> tuple[str, int, int] | None:
     return None
 
 
+def _bad(field, reason: str) -> AppError:
+    return AppError(ErrorCode.INVALID_DATA, f"{field.label} {reason}.", field=PHOTO_FIELD)
+
+
 def _photo_field(module: Module):
-    """The module's photo field when the user's profile may change it; else 404/403."""
+    """The module's photo field when the user's profile may change it; else NOT_FOUND,
+    NO_PERMISSION or (a field read-only for the profile) INVALID_DATA naming it."""
     field = module.field(PHOTO_FIELD)
     if field is None or field.data_type != "profileimage":
-        raise not_found(f"{module.label} have no photos.")
+        raise AppError(ErrorCode.NOT_FOUND, f"{module.label} have no photos.")
     module.require("edit")
     if field.permission != "read_write":
-        raise bad_input(f"{field.label} is read-only for your Zoho profile.", field=PHOTO_FIELD)
+        raise _bad(field, "is read-only for your Zoho profile")
     return field
 
 
 def _record(connection: ZohoConnection, module: Module, record_id: int) -> dict:
-    """The record, read in the active org (else 404); 409 when Zoho would refuse a change."""
+    """The record, read in the active org (else NOT_FOUND); RECORD_LOCKED or NOT_APPROVED
+    when Zoho would refuse a change."""
     names = [PHOTO_FIELD, *(["Locked__s"] if module.field("Locked__s") else [])]
-    record = zoho_crm.record_get(connection, module.api_name, record_id, field_chunks=[names])
+    record = zoho_records.get_record(connection, module.api_name, record_id, field_chunks=[names])
     if record is None:
-        raise not_found()
+        raise AppError(ErrorCode.NOT_FOUND, "No such record in the active org.")
     record_state.refuse_if_blocked(record)
     return record
 
@@ -72,50 +78,35 @@ def photo_upload(
     """Set or replace the record's photo."""
     field = _photo_field(module)
     if not data:
-        raise bad_input(
-            f"Choose an image for {field.label}: this file is empty.", field=PHOTO_FIELD
+        raise AppError(
+            ErrorCode.INVALID_DATA,
+            f"Choose an image for {field.label}: this file is empty.",
+            field=PHOTO_FIELD,
         )
     if len(data) > MAX_PHOTO_BYTES:
-        raise CrmError(
-            "TOO_LARGE", f"{field.label}: Zoho takes photos of at most 10 MB.", field=PHOTO_FIELD
+        raise AppError(
+            ErrorCode.TOO_LARGE,
+            f"{field.label}: Zoho takes photos of at most 10 MB.",
+            field=PHOTO_FIELD,
         )
     found = photo_size(data)
     if found is None:
-        raise bad_input(
-            f"{field.label} takes PNG, JPEG, GIF or BMP images only.", field=PHOTO_FIELD
-        )
+        raise _bad(field, "takes PNG, JPEG, GIF or BMP images only")
     _, width, height = found
     if width * height > MAX_PHOTO_PIXELS:
-        raise bad_input(
+        raise AppError(
+            ErrorCode.INVALID_DATA,
             f"{field.label}: Zoho takes photos of at most 10 megapixels "
             f"(this one is {width} × {height}).",
             field=PHOTO_FIELD,
         )
     _record(connection, module, record_id)
-    zoho_crm.photo_upload(connection, module.api_name, record_id, upload_name(name), data)
+    zoho_files.upload_photo(connection, module.api_name, record_id, upload_name(name), data)
 
 
 def photo_remove(*, connection: ZohoConnection, module: Module, record_id: int) -> None:
-    """Remove the record's photo (404 when it has none)."""
+    """Remove the record's photo (NOT_FOUND when it has none)."""
     field = _photo_field(module)
     if not _record(connection, module, record_id).get(PHOTO_FIELD):
-        raise not_found(f"This record has no {field.label.lower()}.")
-    zoho_crm.photo_delete(connection, module.api_name, record_id)
-
-
-def shown(field, value, ctx) -> dict | None:
-    """What the record page shows for the photo field: the thumbnail, and where the user may
-    change it, the forms to upload (or replace) and remove it."""
-    kwargs = {"module": ctx.module, "record_id": ctx.record_id}
-    can_change = ctx.can_edit and field.permission == "read_write"
-    if not value and not can_change:
-        return None
-    return {
-        "kind": "photo",
-        "url": reverse("crm:photo", kwargs=kwargs) if value else None,
-        "upload_url": reverse("crm:photo-upload", kwargs=kwargs) if can_change else None,
-        "remove_url": reverse("crm:photo-remove", kwargs=kwargs) if can_change and value else None,
-        "accept": ACCEPT,
-        "label": field.label,
-        "field": field.api_name,
-    }
+        raise AppError(ErrorCode.NOT_FOUND, f"This record has no {field.label.lower()}.")
+    zoho_files.delete_photo(connection, module.api_name, record_id)

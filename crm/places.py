@@ -13,8 +13,8 @@ from urllib.parse import urlsplit
 from django.urls import Resolver404, resolve, reverse
 
 from accounts.models import ZohoConnection
-from crm import records
-from crm.errors import CrmError
+from core.errors import AppError
+from crm import metadata
 
 # Routes that belong to one record; the rest of a module's pages exist in every org.
 RECORD_ROUTES = ("record", "edit", "delete")
@@ -33,9 +33,9 @@ def place_after_switch(*, connection: ZohoConnection, path: str) -> str:
     if module is None:  # quick input: its module is in the query (it falls back itself)
         return reverse(f"crm:{match.url_name}")
     try:
-        available = {m["api_name"] for m in records.module_list(connection=connection)}
-        tabs = {m["api_name"] for m in records.module_tabs(connection=connection)}
-    except CrmError:
+        available = {m["api_name"] for m in metadata.module_list(connection=connection)}
+        tabs = {m["api_name"] for m in metadata.module_tabs(connection=connection)}
+    except AppError:
         return "/"
     if module not in available or match.url_name in (*RECORD_ROUTES, "list") and module not in tabs:
         return "/"  # a module without a list page of its own (Notes): home

@@ -12,10 +12,14 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from accounts.models import ZohoConnection
-from crm import zoho_crm
-from crm.errors import CrmError, bad_input, not_found
+from core.errors import AppError, ErrorCode
 from crm.fields import FILE_TYPES, Field, file_name, is_zoho_id
-from crm.records import Module, _cached, raise_for_result
+from crm.metadata import cached
+from crm.modules import Module
+from crm.services import raise_for_result
+from crm.zoho import files as zoho_files
+from crm.zoho import metadata as zoho_metadata
+from crm.zoho import records as zoho_records
 
 IMAGE_SIGNATURES = (
     (b"\x89PNG\r\n\x1a\n", "image/png"),
@@ -64,11 +68,11 @@ def _typed(name: str, data: bytes) -> FileDownload:
 
 
 def _field_value(connection: ZohoConnection, module: Module, record_id: int, field: Field):
-    record = zoho_crm.record_get(
+    record = zoho_records.get_record(
         connection, module.api_name, record_id, field_chunks=[[field.api_name]]
     )
     if record is None:
-        raise not_found()
+        raise AppError(ErrorCode.NOT_FOUND, "No such record in the active org.")
     return record.get(field.api_name)
 
 
@@ -76,17 +80,17 @@ def photo_get(*, connection: ZohoConnection, module: Module, record_id: int) -> 
     """The record's photo; 404 when the module has no photos or the record has none."""
     field = module.field("Record_Image")
     if field is None or field.data_type != "profileimage":
-        raise not_found(f"{module.label} have no photos.")
+        raise AppError(ErrorCode.NOT_FOUND, f"{module.label} have no photos.")
     if not _field_value(connection, module, record_id, field):
-        raise not_found("This record has no photo.")
+        raise AppError(ErrorCode.NOT_FOUND, "This record has no photo.")
     try:
-        found = zoho_crm.record_photo(connection, module.api_name, record_id)
-    except CrmError as error:
-        if error.code in ("INVALID_DATA", "NOT_SUPPORTED"):
-            raise not_found("This record has no photo.") from None
+        found = zoho_files.get_photo(connection, module.api_name, record_id)
+    except AppError as error:
+        if error.code == ErrorCode.INVALID_DATA:
+            raise AppError(ErrorCode.NOT_FOUND, "This record has no photo.") from None
         raise
     if found is None:
-        raise not_found("This record has no photo.")
+        raise AppError(ErrorCode.NOT_FOUND, "This record has no photo.")
     return _typed(found.name, found.data)
 
 
@@ -96,16 +100,18 @@ def field_file_get(
     """One file of a file or image field of the record, by the file's id in that field."""
     field = module.field(field_name)
     if field is None or field.data_type not in FILE_TYPES or not is_zoho_id(file_id):
-        raise not_found("No such file on this record.")
+        raise AppError(ErrorCode.NOT_FOUND, "No such file on this record.")
     entries = _field_value(connection, module, record_id, field) or []
     entry = next((e for e in entries if isinstance(e, dict) and str(e.get("id")) == file_id), None)
     if entry is None:
-        raise not_found("No such file on this record.")
+        raise AppError(ErrorCode.NOT_FOUND, "No such file on this record.")
     try:
-        found = zoho_crm.field_attachment(connection, module.api_name, record_id, int(file_id))
-    except CrmError as error:
-        if error.code == "INVALID_DATA":
-            raise not_found("No such file on this record.") from None
+        found = zoho_files.download_field_attachment(
+            connection, module.api_name, record_id, int(file_id)
+        )
+    except AppError as error:
+        if error.code == ErrorCode.INVALID_DATA:
+            raise AppError(ErrorCode.NOT_FOUND, "No such file on this record.") from None
         raise
     return _typed(file_name(entry) or found.name, found.data)
 
@@ -135,21 +141,27 @@ def field_file_add(
     module.require("edit")
     field = module.field(field_name)
     if field is None or field.data_type not in FILE_TYPES or field.read_only:
-        raise not_found("No such file field on this record.")
+        raise AppError(ErrorCode.NOT_FOUND, "No such file field on this record.")
     if not data:
-        raise bad_input("Choose a file to add: this one is empty.", field=field.api_name)
+        raise AppError(
+            ErrorCode.INVALID_DATA, "Choose a file to add: this one is empty.", field=field.api_name
+        )
     if len(data) > MAX_UPLOAD_BYTES:
-        raise CrmError(
-            "TOO_LARGE", f"{field.label}: Zoho takes files of at most 20 MB.", field=field.api_name
+        raise AppError(
+            ErrorCode.TOO_LARGE,
+            f"{field.label}: Zoho takes files of at most 20 MB.",
+            field=field.api_name,
         )
     if field.data_type == "imageupload" and image_type(data) is None:
-        raise bad_input(
-            f"{field.label} takes images only (PNG, JPEG, GIF or WebP).", field=field.api_name
+        raise AppError(
+            ErrorCode.INVALID_DATA,
+            f"{field.label} takes images only (PNG, JPEG, GIF or WebP).",
+            field=field.api_name,
         )
     _field_value(connection, module, record_id, field)  # the record is in the active org
     stored_as = upload_name(name)
-    file_id = zoho_crm.file_upload(connection, stored_as, data)
-    result = zoho_crm.record_update(
+    file_id = zoho_files.upload_file(connection, stored_as, data)
+    result = zoho_records.update_record(
         connection,
         module.api_name,
         record_id,
@@ -168,12 +180,12 @@ def field_file_remove(
     module.require("edit")
     field = module.field(field_name)
     if field is None or field.data_type not in FILE_TYPES or field.read_only:
-        raise not_found("No such file on this record.")
+        raise AppError(ErrorCode.NOT_FOUND, "No such file on this record.")
     entries = _field_value(connection, module, record_id, field) or []
     entry = next((e for e in entries if isinstance(e, dict) and str(e.get("id")) == file_id), None)
     if entry is None or not is_zoho_id(file_id):
-        raise not_found("No such file on this record.")
-    result = zoho_crm.record_update(
+        raise AppError(ErrorCode.NOT_FOUND, "No such file on this record.")
+    result = zoho_records.update_record(
         connection,
         module.api_name,
         record_id,
@@ -186,12 +198,14 @@ def field_file_remove(
 
 def org_currency(*, connection: ZohoConnection) -> dict:
     """The org's currency {"symbol", "iso_code"} (cached like the other metadata)."""
-    return _cached(f"crm:org-currency:{connection.pk}", lambda: zoho_crm.org_currency(connection))
+    return cached(
+        f"crm:org-currency:{connection.pk}", lambda: zoho_metadata.get_org_currency(connection)
+    )
 
 
 def subform_fields(*, connection: ZohoConnection, module: str) -> tuple[Field, ...]:
     """A subform's fields (cached): the columns of its table on the record page."""
-    metadata = _cached(
-        f"crm:fields:{connection.pk}:{module}", lambda: zoho_crm.fields(connection, module)
+    metadata = cached(
+        f"crm:fields:{connection.pk}:{module}", lambda: zoho_metadata.get_fields(connection, module)
     )
     return tuple(Field.from_metadata(meta) for meta in metadata)

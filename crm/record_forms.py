@@ -1,6 +1,6 @@
 """A Django form for one CRM module, built from Zoho's field metadata.
 
-Every form field validates through `crm.fields.Field.clean`, the portal's one validation:
+Every form field validates through `crm.validation.clean_value`, the portal's one validation:
 the form only turns what the browser posted into a value (a checkbox into a boolean, a
 `datetime-local` into a UTC date-time) and renders the input `Field.describe()` specifies.
 """
@@ -8,90 +8,25 @@ the form only turns what the browser posted into a value (a checkbox into a bool
 from __future__ import annotations
 
 from datetime import date, datetime
-from decimal import Decimal, InvalidOperation
+from decimal import Decimal
 
 from django import forms
 from django.utils.dateparse import parse_datetime
 
+from crm import compound_forms
 from crm.compound_values import TYPES as COMPOUND_TYPES
-from crm.errors import CrmError
 from crm.fields import PICKLIST_NONE, REFERENCE_TYPES, SE_MODULE_KEY, Field, as_utc
-from crm.records import Module
+from crm.form_fields import (
+    BooleanField,
+    DateTimeField,
+    MultipleChoiceField,
+    OwnerField,
+    ZohoFormField,
+    user_label,
+)
+from crm.modules import Module
 
 EMPTY_CHOICE = ("", "-None-")  # Zoho's own label for "no value"; the only empty choice
-
-
-class ZohoFormField(forms.Field):
-    """A form field whose validation is `Field.clean` (what the JSON API runs too)."""
-
-    def __init__(self, zoho_field: Field, **kwargs):
-        self.zoho_field = zoho_field
-        super().__init__(**kwargs)
-
-    def to_python(self, value):
-        """What was posted, normalised for comparison (no checks: `clean` does those)."""
-        if isinstance(value, str):
-            value = value.strip()
-            if self.zoho_field.data_type in ("double", "currency", "decimal", "percent"):
-                try:
-                    return Decimal(value) if value else None
-                except InvalidOperation:
-                    return value
-        return None if value in ("", None) else value
-
-    def validate(self, value) -> None:
-        if self.required and value in (None, "", []):
-            raise forms.ValidationError(self.error_messages["required"], code="required")
-
-    def clean(self, value):
-        value = self.to_python(value)
-        self.validate(value)
-        try:
-            return self.zoho_field.clean(value)
-        except CrmError as error:
-            raise forms.ValidationError(error.message, code="invalid") from None
-
-
-class DateTimeField(ZohoFormField):
-    """A `datetime-local` input: no zone of its own, so it is read (and shown) in UTC."""
-
-    def to_python(self, value):
-        if isinstance(value, str) and value.strip():
-            parsed = parse_datetime(value.strip())
-            return as_utc(parsed).isoformat() if parsed else value.strip()
-        if isinstance(value, datetime):
-            return as_utc(value).isoformat()
-        return super().to_python(value)
-
-
-class BooleanField(ZohoFormField):
-    widget = forms.CheckboxInput
-
-    def to_python(self, value):
-        if isinstance(value, str):
-            return value.strip().lower() in ("true", "on", "1")
-        return bool(value)
-
-    def validate(self, value) -> None:
-        pass  # a checkbox is always a value: checked or not
-
-
-class MultipleChoiceField(ZohoFormField):
-    widget = forms.SelectMultiple
-    hidden_widget = forms.MultipleHiddenInput  # the initial choices, each of them
-
-    def to_python(self, value):
-        values = value if isinstance(value, list | tuple) else ([value] if value else [])
-        return [v.strip() for v in values if isinstance(v, str) and v.strip()]
-
-    def has_changed(self, initial, data) -> bool:
-        """The same choices in another order (the browser sends them in the options'
-        order) are no change."""
-        return set(self.to_python(initial)) != set(self.to_python(data))
-
-
-class OwnerField(ZohoFormField):
-    """The record's owner: one of the org's active users, by id."""
 
 
 def _widget(field: Field, choices: list[tuple[str, str]] | None) -> forms.Widget:
@@ -170,10 +105,6 @@ def _options(field: Field) -> list[tuple[str, str]]:
     return list(zip(field.picklist, labels or field.picklist, strict=True))
 
 
-def user_label(user: dict) -> str:
-    return f"{user['name']} ({user['email']})" if user.get("email") else user["name"]
-
-
 def record_form_class(
     module: Module,
     *,
@@ -204,8 +135,6 @@ def record_form_class(
             )
             form_fields[SE_MODULE_KEY].show_hidden_initial = editing
         if field.data_type in COMPOUND_TYPES:  # addresses, multi lookups, subforms
-            from crm import compound_forms  # noqa: PLC0415 - it builds on this module
-
             form_field = compound_forms.form_field(field, users=users)
             if form_field is None:
                 continue

@@ -3,17 +3,17 @@ approval (`$approval_state`), and any Zoho marks not editable (`$editable: false
 
 The record page says so in plain words and offers no Edit or Delete; the edit and delete pages
 of such a record answer 409 with the same words; a write sent anyway gets Zoho's own code
-(RECORD_LOCKED, NOT_APPROVED) back, never a 404 or a 5xx (`crm.zoho_crm._api_error`,
-`crm.records.raise_for_result`).
+(RECORD_LOCKED, NOT_APPROVED) back, never a 404 or a 5xx (`crm.zoho.errors.api_error`,
+`crm.services.raise_for_result`).
 """
 
 from __future__ import annotations
 
-from crm.errors import CrmError
+from core.errors import AppError, ErrorCode
 
-RECORD_LOCKED = "RECORD_LOCKED"
-NOT_APPROVED = "NOT_APPROVED"
-NOT_EDITABLE = "NOT_EDITABLE"
+RECORD_LOCKED = ErrorCode.RECORD_LOCKED
+NOT_APPROVED = ErrorCode.NOT_APPROVED
+NOT_EDITABLE = ErrorCode.NOT_EDITABLE
 # Zoho's codes for a write on a record in such a state (and the portal's own for
 # `$editable: false` without a reason Zoho names).
 CODES = (RECORD_LOCKED, NOT_APPROVED, NOT_EDITABLE)
@@ -31,17 +31,17 @@ NOT_EDITABLE_MESSAGE = "Zoho does not allow this record to be changed or deleted
 PENDING_STATES = frozenset({"approval_process_pending", "review_process_pending", "merge_pending"})
 
 
-def blocked(record: dict | None) -> CrmError | None:
+def blocked(record: dict | None) -> AppError | None:
     """Why `record` (as read from Zoho) cannot be changed now, as the error a write would
     get; None when it can."""
     if not isinstance(record, dict):
         return None
     if record.get("Locked__s") is True:
-        return CrmError(RECORD_LOCKED, LOCKED_MESSAGE)
+        return AppError(RECORD_LOCKED, LOCKED_MESSAGE)
     if record.get("$approval_state") in PENDING_STATES:
-        return CrmError(NOT_APPROVED, PENDING_MESSAGE)
+        return AppError(NOT_APPROVED, PENDING_MESSAGE)
     if record.get("$editable") is False:
-        return CrmError(NOT_EDITABLE, NOT_EDITABLE_MESSAGE)
+        return AppError(NOT_EDITABLE, NOT_EDITABLE_MESSAGE)
     return None
 
 
@@ -52,7 +52,7 @@ def refuse_if_blocked(record: dict | None) -> None:
         raise error
 
 
-def from_zoho(code: str, zoho_message: str | None) -> CrmError:
+def from_zoho(code: str, zoho_message: str | None) -> AppError:
     """Zoho's RECORD_LOCKED or NOT_APPROVED answer to a write, said plainly."""
     plain = LOCKED_MESSAGE if code == RECORD_LOCKED else PENDING_MESSAGE
-    return CrmError(code, f"{plain} (Zoho: {zoho_message})" if zoho_message else plain)
+    return AppError(ErrorCode(code), f"{plain} (Zoho: {zoho_message})" if zoho_message else plain)

@@ -14,14 +14,18 @@ import logging
 import time
 from collections.abc import Callable
 
+from celery import current_app
 from django.db import OperationalError, transaction
 from django.utils import timezone
 
+from core.errors import AppError, ErrorCode
+from crm.zoho import records as zoho_records
 from jobs.models import Job
 
 logger = logging.getLogger("zohoportal.jobs")
 
 KINDS: dict[str, Callable[[Job], dict]] = {}
+JOB_TASK = "jobs.tasks.job_run"  # the task that runs a job (jobs/tasks.py)
 
 
 class TransientError(Exception):
@@ -53,11 +57,10 @@ def job_create(*, owner, kind: str, connection=None, params: dict | None = None)
 
 def job_enqueue(job_id: int) -> bool:
     """Ask a worker to run the job; False (logged, the job stays queued) when the broker
-    cannot be reached."""
-    from jobs.tasks import job_run as task
-
+    cannot be reached. The task is found by its name (`jobs/tasks.py` registers it, and
+    imports this module: never the other way round)."""
     try:
-        task.delay(job_id)
+        current_app.tasks[JOB_TASK].delay(job_id)
     except Exception as error:  # noqa: BLE001 - the broker is down: the job waits, queued
         logger.warning("job %s could not be queued (%s); it stays queued", job_id, error)
         return False
@@ -167,13 +170,14 @@ def demo_steps(job: Job) -> dict:
     return {"steps_done": done, "starts": starts}
 
 
+# Zoho's answers worth waiting for: throttled, failing or slow now, fine later.
+RETRIED_CODES = frozenset({ErrorCode.THROTTLED, ErrorCode.ZOHO_ERROR, ErrorCode.ZOHO_TIMEOUT})
+
+
 @job_kind("crm.count_records")
 def count_records(job: Job) -> dict:
     """Count the records of each module in `params["modules"]` through the job's connection
     (Zoho's count API), one module at a time; a re-run skips the modules already counted."""
-    from crm import zoho_crm
-    from crm.errors import CrmError
-
     if job.connection is None:
         raise ValueError("the job's Zoho connection is gone")
     modules = [str(name) for name in job.params.get("modules", [])]
@@ -184,9 +188,9 @@ def count_records(job: Job) -> dict:
         if module in counts:
             continue
         try:
-            counts[module] = zoho_crm.record_count(job.connection, module)
-        except CrmError as error:
-            if error.code in ("THROTTLED", "ZOHO_ERROR", "ZOHO_TIMEOUT"):
+            counts[module] = zoho_records.count_records(job.connection, module)
+        except AppError as error:
+            if error.code in RETRIED_CODES:
                 raise TransientError(f"{error.code}: {error.message}") from error
             raise
         job_advance(job, progress=len(counts) * 100 // len(modules), result={"counts": counts})

@@ -13,7 +13,13 @@ logger = logging.getLogger("zohoportal.jobs")
 MAX_RETRIES = 8
 
 
-@shared_task(bind=True, acks_late=True, reject_on_worker_lost=True, max_retries=MAX_RETRIES)
+@shared_task(
+    name=services.JOB_TASK,
+    bind=True,
+    acks_late=True,
+    reject_on_worker_lost=True,
+    max_retries=MAX_RETRIES,
+)
 def job_run(self, job_id: int) -> None:
     """Run or resume job `job_id`. Acknowledged only once it has finished: a worker killed
     mid-job leaves the task queued and the next worker resumes from the job's checkpoint.

@@ -58,18 +58,32 @@ def pytest_collection_modifyitems(config, items):
             item.add_marker(skip)
 
 
+@pytest.fixture(scope="session")
+def emulator_oauth_client():
+    """The emulator knows the portal's own test client (zohoportal/settings_test.py)."""
+    from django.conf import settings as django_settings
+
+    from zoho_emulator.pytest_plugin import OAuthClient
+
+    return OAuthClient(
+        client_id=django_settings.ZOHO_CLIENT_ID,
+        client_secret=django_settings.ZOHO_CLIENT_SECRET,
+        redirect_uri=django_settings.ZOHO_REDIRECT_URI,
+    )
+
+
 @pytest.fixture(autouse=True)
 def _clear_cache():
     """Caches (rate limits, metadata) never carry over from one test to the next."""
     from django.core.cache import cache
 
-    from crm import records
+    from crm import metadata
 
     cache.clear()
-    records.forget_local()
+    metadata.forget_local()
     yield
     cache.clear()
-    records.forget_local()
+    metadata.forget_local()
 
 
 @pytest.fixture

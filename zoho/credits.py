@@ -7,7 +7,7 @@ a COQL query by its LIMIT (1-200: 1, 201-1000: 2, 1001-2000: 3).
 
 Every CRM call the SDK makes goes through `zoho.transport.request`, which calls
 `spent()` with the call's answer; `counting(connection)` (around the SDK calls of one
-connection, `crm.zoho_crm.run`) says whose org it is. A call Zoho refused with 429 or 401
+connection, `crm.zoho.runner.run`) says whose org it is. A call Zoho refused with 429 or 401
 (no valid token) spent nothing. The count is one cache increment a call, in the shared cache
 (all workers, all hosts); a cache that does not answer loses counts, never a request.
 """

@@ -15,15 +15,14 @@ import base64
 import hashlib
 import logging
 import secrets
-import time
 from dataclasses import dataclass, field
 
 import requests
 from django.conf import settings
-from django.db import DatabaseError
 from django.views.decorators.debug import sensitive_variables
 
 from core import metrics
+from core.errors import AppError, ErrorCode
 from zoho import datacenters
 from zoho import transport as zoho_http
 
@@ -31,17 +30,22 @@ THROTTLE_ERROR = "Access Denied"
 logger = logging.getLogger("zohoportal.accounts")
 
 
-class ZohoOAuthError(Exception):
-    """Base of every token-endpoint failure; `message` is safe to show a user."""
+class ZohoOAuthError(AppError):
+    """Base of every token-endpoint failure: an `AppError` whose code says what it means for
+    a request (the services may answer with a code of their own, e.g. sign-in's); `message`
+    is safe to show a user, `detail` is Zoho's answer, for logs (never a token)."""
 
+    code = ErrorCode.ZOHO_ERROR
     message = "Zoho's sign-in service answered with an error."
 
     def __init__(self, detail: str = ""):
         self.detail = detail
-        super().__init__(detail or self.message)
+        super().__init__(type(self).code, type(self).message)
+        self.args = (detail or self.message,)
 
 
 class InvalidGrant(ZohoOAuthError):
+    code = ErrorCode.NEEDS_RECONSENT
     message = "Zoho no longer accepts this grant (it was revoked, expired or already used)."
 
 
@@ -53,10 +57,12 @@ class InvalidToken(InvalidGrant):
 
 
 class InvalidClient(ZohoOAuthError):
+    code = ErrorCode.ZOHO_REFUSED
     message = "Zoho did not recognise this portal's client credentials for that data center."
 
 
 class Throttled(ZohoOAuthError):
+    code = ErrorCode.THROTTLED
     message = "Zoho is limiting sign-in requests right now. Please try again in a few minutes."
 
 
@@ -65,6 +71,7 @@ class ZohoUnreachable(ZohoOAuthError):
 
 
 class ZohoTimedOut(ZohoUnreachable):
+    code = ErrorCode.ZOHO_TIMEOUT
     message = "Zoho's sign-in service did not answer in time."
 
 
@@ -256,47 +263,3 @@ def token_revoke(*, data_center: str, refresh_token: str) -> None:
     body = _json_of(response)
     if body.get("status") != "success":
         raise error_for(body.get("error"))
-
-
-@sensitive_variables("refresh_token")
-def token_revoke_quietly(*, data_center: str, refresh_token: str, what: str) -> None:
-    """Revoke a refresh token no row holds (replaced, or refused); never raises.
-
-    When Zoho cannot be reached the token is kept, encrypted, and retried by
-    `zoho_housekeeping` until Zoho confirms (`accounts.revocations`). `what` names the token
-    in the log line and the queue, e.g. "the replaced refresh token of connection 7".
-    With a Celery broker the token is queued at once and a worker revokes it (no request
-    waits on Zoho); without one the attempt is made here.
-    """
-    from zohoportal.celery_app import runs_eagerly
-
-    if not runs_eagerly():
-        from accounts.revocations import revocation_queue
-
-        try:
-            revocation_queue(data_center=data_center, refresh_token=refresh_token, reason=what)
-            return
-        except DatabaseError:
-            logger.exception("could not queue the revocation of %s; trying it now", what)
-    try:
-        token_revoke(data_center=data_center, refresh_token=refresh_token)
-    except InvalidGrant:
-        pass  # Zoho no longer knows it: nothing left to revoke
-    except ZohoOAuthError as error:
-        reason = error.detail or error.message
-        logger.warning("could not revoke %s: %s; queued for a retry", what, reason)
-        from accounts.revocations import revocation_queue  # models import this module's callers
-
-        try:
-            revocation_queue(
-                data_center=data_center,
-                refresh_token=refresh_token,
-                reason=what,
-                failed_with=f"{type(error).__name__}: {reason}",
-            )
-        except DatabaseError:
-            logger.exception("could not queue the revocation of %s", what)
-
-
-def monotonic_ms() -> int:
-    return int(time.monotonic() * 1000)

@@ -1,17 +1,25 @@
-"""The one module that owns the Zoho SDK's global and thread-local state.
+"""The SDK runtime: the one module that touches the Zoho SDK's global and thread-local state.
 
 - `ensure_initialized()` initialises the SDK once per process with a placeholder token that
-  refuses to authenticate: `Initializer.initialize` demands a token, and an SDK call made
-  outside an activated connection must fail closed instead of running as whoever came last.
-- `activated(connection)` runs a block as one connection: its data center's environment, its
-  token (by id, through `DjangoTokenStore`), its own field-metadata directory. It always clears
-  the SDK's thread-local on the way out.
+  refuses to authenticate and a store that holds nothing: `Initializer.initialize` demands
+  both, and an SDK call made outside `switched(...)` must fail closed instead of running as
+  whoever came last. (It also applies `zoho.sdk_patches`, refusing an SDK it does not fit.)
+- `switched(environment=, token=, store=, resource_path=)` runs a block's SDK calls with that
+  token, token store and field-metadata directory, and always clears the SDK's thread-local
+  on the way out. The caller brings its objects: `accounts.activation.activated(connection)`
+  passes a connection's environment, token and the portal's `DjangoTokenStore`.
 - `identify(...)` asks Zoho, through the SDK, whose tokens the portal's token client just
-  obtained (user and org), without writing anything.
+  obtained (user and org), without writing anything: inside `capturing(...)` the caller's
+  store serves exactly that token and keeps what the SDK saves.
+- `clear_thread_state()` is what the per-request middleware calls.
+
+Nothing here knows the portal's models: tokens, stores and data-center keys come in as
+arguments (zoho/ imports only core/, Django, the SDK and the standard library).
 """
 
 from __future__ import annotations
 
+import contextvars
 import functools
 import os
 import threading
@@ -23,6 +31,7 @@ from pathlib import Path
 
 from django.conf import settings
 from zohocrmsdk.src.com.zoho.api.authenticator.oauth_token import OAuthToken
+from zohocrmsdk.src.com.zoho.api.authenticator.store.token_store import TokenStore
 from zohocrmsdk.src.com.zoho.api.authenticator.token import Token
 from zohocrmsdk.src.com.zoho.api.logger import Logger
 from zohocrmsdk.src.com.zoho.crm.api.dc.data_center import DataCenter as SDKDataCenter
@@ -36,31 +45,21 @@ from zohocrmsdk.src.com.zoho.crm.api.user_signature import UserSignature
 from zohocrmsdk.src.com.zoho.crm.api.users import GetUsersParam, UsersOperations
 from zohocrmsdk.src.com.zoho.crm.api.users import ResponseWrapper as UsersResponseWrapper
 
-from accounts import token_refresh
-from accounts.models import ZohoConnection
-from accounts.token_store import (
-    DjangoTokenStore,
-    TokenCapture,
-    active_capture,
-    active_token,
-    serving,
-)
-from zoho import datacenters, sdk_compat
-from zoho import field_cache as sdk_field_cache
+from core.errors import AppError
+from zoho import datacenters, sdk_patches
 from zoho import oauth as zoho_oauth
-from zoho import transport as zoho_http
 
 _PLACEHOLDER_URL = "https://zoho-sdk-not-activated.invalid"
 _init_lock = threading.Lock()
 
 
 class NoActiveConnection(RuntimeError):
-    """An SDK call was made outside `activated(...)`."""
+    """An SDK call was made outside `switched(...)` (the portal: `activated(connection)`)."""
 
     def __init__(self) -> None:
         super().__init__(
             "Zoho SDK call outside an activated connection: wrap it in "
-            "zoho.sdk.activated(connection)."
+            "accounts.activation.activated(connection) (zoho.sdk.switched underneath)."
         )
 
 
@@ -75,6 +74,28 @@ class _RefusingToken(Token):
 
     def remove(self) -> bool:
         return False
+
+
+class _EmptyStore(TokenStore):
+    """The store the SDK is initialised with: it holds no token and keeps none."""
+
+    def find_token(self, token):
+        return None
+
+    def find_token_by_id(self, id):  # noqa: A002 - the SDK's parameter name
+        return None
+
+    def get_tokens(self):
+        return []
+
+    def save_token(self, token):
+        return None
+
+    def delete_token(self, id):  # noqa: A002 - the SDK's parameter name
+        return None
+
+    def delete_tokens(self):
+        return None
 
 
 def _sdk_config() -> SDKConfig:
@@ -95,13 +116,13 @@ def _sdk_config_for(timeout: float) -> SDKConfig:
 
 def _holds_ours() -> bool:
     """Whether the SDK's process-wide initializer is the portal's refusing one, with the
-    portal's token store (anything else, e.g. a test or script that initialised the SDK with
-    a real token, would let an SDK call outside `activated` run as that token)."""
+    placeholder store (anything else, e.g. a test or script that initialised the SDK with
+    a real token, would let an SDK call outside `switched` run as that token)."""
     current = getattr(Initializer, "initializer", None)
     return (
         current is not None
         and isinstance(getattr(current, "token", None), _RefusingToken)
-        and isinstance(getattr(current, "store", None), DjangoTokenStore)
+        and isinstance(getattr(current, "store", None), _EmptyStore)
         and getattr(current, "resource_path", None) == str(Path(settings.ZOHO_SDK_RESOURCE_DIR))
     )
 
@@ -117,9 +138,7 @@ def ensure_initialized() -> None:
     with _init_lock:
         if _holds_ours():
             return
-        sdk_compat.require_compatible_once()  # before replacing anything in the SDK
-        zoho_http.install_sdk_transport()
-        sdk_field_cache.install()
+        sdk_patches.apply()  # refuses an SDK the patches do not fit, before replacing anything
         resource_dir = Path(settings.ZOHO_SDK_RESOURCE_DIR)
         resource_dir.mkdir(parents=True, exist_ok=True)
         Initializer.initialize(
@@ -127,7 +146,7 @@ def ensure_initialized() -> None:
                 _PLACEHOLDER_URL, f"{_PLACEHOLDER_URL}/oauth/v2/token", _PLACEHOLDER_URL
             ),
             token=_RefusingToken(),
-            store=DjangoTokenStore(),
+            store=_EmptyStore(),
             sdk_config=_sdk_config(),
             resource_path=str(resource_dir),
             logger=Logger.get_instance(Logger.Levels.CRITICAL),
@@ -154,14 +173,24 @@ def resource_dir_for(connection_id: int | str) -> str:
     return path
 
 
-def sdk_thread_state() -> object | None:
-    """The SDK's thread-local initializer (None outside `activated`): for tests and checks."""
-    return getattr(Initializer.LOCAL, "init", None)
+def clear_thread_state() -> None:
+    """Drop this thread's SDK state (the per-request middleware, before and after)."""
+    Initializer.LOCAL.init = None
+
+
+def current_data_center() -> str | None:
+    """The data-center key of the SDK environment in use on this thread, if it is ours."""
+    environment = getattr(Initializer.get_initializer(), "environment", None)
+    found = datacenters.for_api_domain(getattr(environment, "url", None))
+    return found.key if found else None
 
 
 @contextmanager
-def _switched(environment, token: Token, resource_path: str | None = None) -> Iterator[None]:
-    """The SDK's thread-local state for the block: `Initializer.switch_user`'s, built here.
+def switched(
+    *, environment, token: Token, store: TokenStore, resource_path: str | None = None
+) -> Iterator[None]:
+    """The SDK's thread-local state for the block: `Initializer.switch_user`'s, built here,
+    with `store` as the block's token store.
 
     `switch_user` sets the same six attributes, then asks the token store for the token
     (`generate_token`) and formats a log line, on every switch; the SDK does that lookup
@@ -173,7 +202,7 @@ def _switched(environment, token: Token, resource_path: str | None = None) -> It
     switched = Initializer()
     switched.environment = environment
     switched.sdk_config = _sdk_config()
-    switched.store = shared.store
+    switched.store = store
     switched.resource_path = resource_path if resource_path is not None else shared.resource_path
     switched.request_proxy = None
     switched.token = token
@@ -184,23 +213,25 @@ def _switched(environment, token: Token, resource_path: str | None = None) -> It
         Initializer.LOCAL.init = None
 
 
-@contextmanager
-def activated(connection: ZohoConnection) -> Iterator[ZohoConnection]:
-    """Run the block's SDK calls as `connection`, refreshed ahead of expiry.
+@dataclass
+class TokenCapture:
+    """The tokens of a sign-in being identified, held in memory until the caller stores them:
+    a store asked for a token inside `capturing` serves `token`, and keeps what the SDK saves
+    here instead of writing it."""
 
-    Raises `token_refresh` errors (needs re-consent, throttled, unreachable) before any
-    SDK call when the access token cannot be made fresh.
-    """
-    connection = token_refresh.connection_ensure_fresh(connection)
-    with serving(connection):
-        # The SDK gets the token `serving` made (id, user signature, API domain and the
-        # fresh access token), as complete as its own store lookup would make it: the
-        # field-file name the SDK derives from the token is then known before the first call.
-        token = active_token.get()
-        with _switched(
-            environment_for(connection.data_center), token, resource_dir_for(connection.pk)
-        ):
-            yield connection
+    data_center: str
+    token: OAuthToken | None = None
+    saves: int = field(default=0)
+
+
+_capture: contextvars.ContextVar[TokenCapture | None] = contextvars.ContextVar(
+    "zoho_token_capture", default=None
+)
+
+
+def current_capture() -> TokenCapture | None:
+    """The capture open on this thread (inside `identify`), for the token store."""
+    return _capture.get()
 
 
 @dataclass(frozen=True)
@@ -223,12 +254,14 @@ class ExchangedToken:
     scopes: str = ""  # as Zoho granted them (space-separated), when it said
 
 
-class ExchangeFailed(Exception):
-    """Zoho could not say who a token belongs to; `error` is the portal's classified error."""
+class ExchangeFailed(AppError):
+    """Zoho could not say who a token belongs to; `error` is the classified token-endpoint
+    error (`zoho.oauth`), whose code and message this one carries."""
 
     def __init__(self, error: zoho_oauth.ZohoOAuthError):
         self.error = error
-        super().__init__(str(error))
+        super().__init__(error.code, error.message)
+        self.args = (str(error),)
 
 
 def _classify(error: SDKException) -> zoho_oauth.ZohoOAuthError:
@@ -263,26 +296,30 @@ def sdk_token(
 
 
 def identify(
-    *, data_center: str, tokens: zoho_oauth.TokenResponse, email: str | None = None
+    *,
+    data_center: str,
+    tokens: zoho_oauth.TokenResponse,
+    store: TokenStore,
+    email: str | None = None,
 ) -> ExchangedToken:
     """Ask Zoho, through the SDK, whose tokens these are (user and org); write nothing.
 
     The tokens come from the portal's own token client (`zoho_oauth.token_exchange`, which
     sends the PKCE verifier the SDK cannot send) and reach the SDK through the TokenStore:
-    inside the capture, `DjangoTokenStore.find_token` serves exactly this token. With
+    inside the capture (`current_capture`), `store` serves exactly this token. With
     `email` the token carries an explicit `UserSignature`, the article's path for a known
     user (`zoho_add_token`). Raises ExchangeFailed.
     """
     token = sdk_token(data_center=data_center, tokens=tokens, email=email)
     capture = TokenCapture(data_center=data_center, token=token)
-    marker = active_capture.set(capture)
+    marker = _capture.set(capture)
     try:
-        with _switched(environment_for(data_center), token, resource_path=None):
+        with switched(environment=environment_for(data_center), token=token, store=store):
             user, org = _current_user_and_org()
     except SDKException as error:
         raise ExchangeFailed(_classify(error)) from None
     finally:
-        active_capture.reset(marker)
+        _capture.reset(marker)
     zgid = str(org.get_zgid() or "")
     user_email = str(user.get_email() or "")
     return ExchangedToken(
@@ -325,10 +362,8 @@ def _current_org():
     return org_object.get_org()[0]
 
 
-def zoho_account_id_of(connection: ZohoConnection) -> str:
-    """The ZUID of a stored connection's Zoho user, asked of Zoho (one users call).
+def current_user_zuid() -> str:
+    """The ZUID of the Zoho user the block runs as (inside `switched`): one users call.
 
-    Raises ExchangeFailed, SDKException or `token_refresh` errors.
-    """
-    with activated(connection):
-        return str(_current_user().get_zuid() or "")
+    Raises ExchangeFailed or SDKException."""
+    return str(_current_user().get_zuid() or "")

@@ -1,7 +1,7 @@
 """Every HTTP call to Zoho goes through here: timeouts always, pooled connections by default.
 
 The SDK calls the module-level `requests.get/post/put/patch/delete`, so each CRM call opens
-a new TCP (and TLS) connection and only GET gets a timeout. `install_sdk_transport()` gives
+a new TCP (and TLS) connection and only GET gets a timeout. `zoho.sdk_patches` gives
 the SDK's two HTTP-calling modules a stand-in for the `requests` module whose functions go
 through one pooled `requests.Session` per thread with a timeout on every method. The
 installed SDK's files are not edited; `ZOHO_HTTP_KEEPALIVE=false` keeps the timeouts and
@@ -90,14 +90,3 @@ sdk_requests = types.SimpleNamespace(
 )
 for _method in ("GET", "POST", "PUT", "PATCH", "DELETE"):
     setattr(sdk_requests, _method.lower(), _bound(_method))
-
-
-def install_sdk_transport() -> None:
-    """Route the SDK's HTTP through `request()` (idempotent)."""
-    from zohocrmsdk.src.com.zoho.api.authenticator import oauth_token
-    from zohocrmsdk.src.com.zoho.crm.api.util import api_http_connector
-
-    from zoho import sdk_compat
-
-    sdk_compat.replace(oauth_token, "requests", sdk_requests)
-    sdk_compat.replace(api_http_connector, "requests", sdk_requests)

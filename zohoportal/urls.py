@@ -1,12 +1,19 @@
 from django.contrib import admin
 from django.urls import include, path
 
-from core import admin_login, views
+from accounts import urls as accounts_urls
+from core import admin_login
+from crm import org_switch
+from crm.views.home import home
 
 urlpatterns = [
-    path("", views.home, name="home"),
-    path("accounts/", include("accounts.urls")),
-    path("crm/", include("crm.routes")),
+    path("", home, name="home"),
+    # accounts' pages, and crm's org switch (it lands on CRM pages) in the same namespace.
+    path(
+        "accounts/",
+        include((accounts_urls.urlpatterns + org_switch.urlpatterns, accounts_urls.app_name)),
+    ),
+    path("crm/", include("crm.urls")),
     # Before the admin's own URLs: its sign-in form, throttled (core/admin_login.py).
     path("admin/login/", admin_login.login, name="admin-login-throttled"),
     path("admin/", admin.site.urls),

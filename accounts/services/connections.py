@@ -1,9 +1,10 @@
 """Connections: registering one (who owns it, one Zoho account one tenant), disconnecting
-it (revoked durably), the session's active one, and re-encrypting every token."""
+it (revoked durably), the session's active one, and the operators' actions on them (mark as
+needing re-consent, revoke and disconnect, re-encrypt every token, backfill Zoho account ids)."""
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import UTC, datetime
 
 from django.contrib.auth import get_user_model
@@ -12,13 +13,15 @@ from django.db import IntegrityError, transaction
 from django.db import connection as db_connection
 from django.db.models import Q
 from django.views.decorators.debug import sensitive_variables
+from zohocrmsdk.src.com.zoho.crm.api.exception import SDKException
 
-from accounts import revocations, signals, token_crypto
-from accounts.models import ZohoConnection, ZohoOrg
+from accounts import activation, refresh, token_crypto
+from accounts.models import TokenRefreshLog, ZohoConnection, ZohoOrg
 from accounts.selectors import SESSION_ACTIVE_KEY
-from accounts.services.errors import SignInError, ZohoRefused
+from accounts.services import revocations
+from accounts.services.errors import DisconnectError, SignInError, ZohoRefused
+from core.errors import ErrorCode
 from zoho import datacenters
-from zoho import oauth as zoho_oauth
 from zoho import sdk as zoho_sdk
 
 
@@ -89,19 +92,19 @@ def connection_register(
     if exchanged.api_domain != dc.api_domain:
         raise ZohoRefused(
             "Zoho's token answer named an API server that does not belong to your data "
-            "center, so it was not accepted. Nothing was stored.",
-            status=502,
+            "center, so it was not accepted. Nothing was stored."
         )
     if not (exchanged.email and exchanged.zoho_user_id and exchanged.zgid):
         raise ZohoRefused(
             "Zoho did not tell the portal who you are or which org you belong to. The "
-            "portal needs the ZohoCRM.users.READ and ZohoCRM.org.READ scopes.",
-            status=502,
+            "portal needs the ZohoCRM.users.READ and ZohoCRM.org.READ scopes."
         )
     signature = f"{exchanged.email}:{exchanged.zgid}"
     # The signature is the SDK's "email:zgid", or the email an operator gave (any case).
     if exchanged.user_signature.lower() not in (signature.lower(), exchanged.email.lower()):
-        raise ZohoRefused("The token does not belong to the expected Zoho user.", status=400)
+        raise ZohoRefused(
+            "The token does not belong to the expected Zoho user.", code=ErrorCode.WRONG_ZOHO_USER
+        )
     claimant = user if user is not None and user.is_authenticated else None
 
     replaced_refresh_token = None
@@ -135,8 +138,7 @@ def connection_register(
                 if not exchanged.refresh_token:
                     raise ZohoRefused(
                         "Zoho returned no refresh token, so the portal could not keep you "
-                        "connected. Please sign in again and approve offline access.",
-                        status=502,
+                        "connected. Please sign in again and approve offline access."
                     )
                 owner = owner_for(exchanged, user)
                 connection = ZohoConnection(
@@ -167,10 +169,10 @@ def connection_register(
         raise SignInError(
             "Another sign-in for the same Zoho account finished at the same moment. "
             "Please try again.",
-            status=409,
+            code=ErrorCode.SIGN_IN_CONFLICT,
         ) from None
     if replaced_refresh_token:
-        zoho_oauth.token_revoke_quietly(
+        revocations.refresh_token_let_go(
             data_center=dc.key,
             refresh_token=replaced_refresh_token,
             what=f"the replaced refresh token of connection {connection.pk}",
@@ -197,28 +199,26 @@ def _lock_zoho_account(exchanged: zoho_sdk.ExchangedToken) -> None:
 
 
 def _held_by_another_user() -> ZohoRefused:
-    return ZohoRefused("This Zoho account is already connected to another portal user.", status=409)
+    return ZohoRefused(
+        "This Zoho account is already connected to another portal user.",
+        code=ErrorCode.ALREADY_CONNECTED,
+    )
 
 
 # --- disconnect ----------------------------------------------------------------------------
-class DisconnectError(Exception):
-    def __init__(self, message: str, status: int = 502):
-        self.message = message
-        self.status = status
-        super().__init__(message)
-
-
 def connection_disconnect(
     *, connection: ZohoConnection, background: bool = True
 ) -> revocations.Revocation | None:
     """Delete the connection; its refresh token is revoked at its own data center.
 
-    The revocation is queued in the delete's transaction (`signals.revoke_deleted_connection`)
-    and tried as soon as it has committed: when Zoho cannot be reached, the connection is
-    gone for the user all the same and `zoho_housekeeping` retries until Zoho confirms, so
-    the token is never lost. Returns the queued revocation (`confirmed` tells whether Zoho
-    has confirmed it yet; None when the connection was already gone). A connection whose
-    stored token no configured key can decrypt is kept (it could never be revoked).
+    Inside one transaction, with the row locked (`select_for_update`, so a refresh in flight
+    finishes first and cannot write the row back), the revocation is queued and the row
+    deleted; once that has committed the first attempt is made. When Zoho cannot be reached
+    the connection is gone for the user all the same and `zoho_housekeeping` retries until
+    Zoho confirms, so the token is never lost. Returns the queued revocation (`confirmed`
+    tells whether Zoho has confirmed it yet; None when the connection was already gone or
+    held no refresh token). A connection whose stored token no configured key can decrypt
+    is kept (it could never be revoked): DisconnectError.
 
     The first attempt is a Celery task (`background`, the default): the caller answers at
     once whatever Zoho does, and `confirmed` stays None. With a broker-less setup (Celery
@@ -228,19 +228,25 @@ def connection_disconnect(
         current = ZohoConnection.objects.select_for_update().filter(pk=connection.pk).first()
         if current is None:
             return None
-        if current.refresh_token_encrypted and current.refresh_token_or_none() is None:
+        refresh_token = current.refresh_token_or_none()
+        if current.refresh_token_encrypted and refresh_token is None:
             raise DisconnectError(
                 "The portal can no longer decrypt this connection's refresh token (its "
                 "encryption key is no longer configured), so it cannot revoke it at Zoho and "
-                "kept the connection. Sign in with Zoho again to renew it, then disconnect.",
-                status=409,
+                "kept the connection. Sign in with Zoho again to renew it, then disconnect."
             )
-        setattr(current, signals.REVOCATION_REASON, "the refresh token of disconnected connection")
-        setattr(current, signals.REVOCATION_BY_CALLER, True)
-        current.delete()
-    revocation = getattr(current, signals.REVOCATION, None)
+        revocation = None
+        if refresh_token:
+            revocation = revocations.revocation_queue(
+                data_center=current.data_center,
+                refresh_token=refresh_token,
+                reason=f"the refresh token of disconnected connection {current.pk}",
+                connection_id=current.pk,
+                attempt_on_commit=False,  # attempted below, once committed
+            )
+        current.delete()  # the post_delete receiver finds the token queued already
     if revocation is not None:
-        revocations.revocation_dispatch(revocation, background=background)  # committed
+        revocations.revocation_dispatch(revocation, background=background)
     return revocation
 
 
@@ -259,3 +265,79 @@ def connections_reencrypt(*, batch_size: int = 500) -> int:
         ("refresh_token_encrypted", "access_token_encrypted"),
         batch_size=batch_size,
     )
+
+
+# --- operators' actions on one connection ----------------------------------------------
+def connection_mark_needs_reconsent(
+    *, connection: ZohoConnection, reason: str = "marked by an administrator", trigger="admin"
+) -> ZohoConnection:
+    """Stop refreshing `connection` until its user signs in with Zoho again.
+
+    The refresh token is kept (a new sign-in revokes it); the change is in the refresh log.
+    """
+    with transaction.atomic():
+        locked = ZohoConnection.objects.select_for_update(of=("self",)).get(pk=connection.pk)
+        locked.status = ZohoConnection.Status.NEEDS_RECONSENT
+        locked.last_refresh_error = f"needs_reconsent: {reason}"[:255]
+        locked.save(update_fields=["status", "last_refresh_error", "updated_at"])
+        TokenRefreshLog.objects.create(
+            connection=locked,
+            outcome=TokenRefreshLog.Outcome.NEEDS_RECONSENT,
+            reason=reason[:255],
+            trigger=trigger,
+        )
+    return locked
+
+
+def connection_revoke_and_disconnect(*, connection: ZohoConnection) -> bool:
+    """The admin's and `zoho_revoke`'s disconnect: the same as the user's
+    (`connection_disconnect`, which holds the row lock, so a refresh in flight
+    finishes first and cannot write the row back).
+
+    True when Zoho confirmed the revocation; False when it could not be reached and the
+    revocation is queued for `zoho_housekeeping`. Raises DisconnectError (nothing
+    deleted) when the stored token cannot be decrypted, and ZohoConnection.DoesNotExist
+    when the connection is already gone.
+    """
+    if not ZohoConnection.objects.filter(pk=connection.pk).exists():
+        raise ZohoConnection.DoesNotExist(f"connection {connection.pk} is already gone")
+    # An operator's disconnect waits for Zoho's answer, to report it.
+    revocation = connection_disconnect(connection=connection, background=False)
+    return revocation is None or bool(revocation.confirmed)
+
+
+@dataclass
+class BackfillReport:
+    filled: int = 0
+    failed: list[tuple[int, str]] = field(default_factory=list)  # (connection id, reason)
+
+
+def connections_backfill_account_ids() -> BackfillReport:
+    """Ask Zoho for the ZUID of every connection stored before the portal kept it.
+
+    Sign-in finds the Django user of a Zoho account by its ZUID; a row without one is only
+    found by its own org's CRM user id, so that account's first sign-in to another org would
+    get a new Django user. One users call per such connection; a connection Zoho cannot
+    answer for (needs re-consent, unreachable) is reported and left as it is.
+    """
+    report = BackfillReport()
+    for connection in ZohoConnection.objects.filter(zoho_account_id="").order_by("pk"):
+        zuid, reason = "", ""
+        try:
+            zuid = activation.zoho_account_id_of(connection)
+        except refresh.RefreshError as error:
+            reason = error.message
+        except zoho_sdk.ExchangeFailed as error:
+            reason = error.error.message
+        except SDKException as error:
+            reason = f"Zoho answered {getattr(error, 'code', None) or 'an error'}"
+        except token_crypto.TokenDecryptionError:
+            reason = "its token cannot be decrypted"
+        if not zuid:
+            report.failed.append((connection.pk, reason or "Zoho did not say the user's ZUID"))
+            continue
+        ZohoConnection.objects.filter(pk=connection.pk, zoho_account_id="").update(
+            zoho_account_id=zuid
+        )
+        report.filled += 1
+    return report

@@ -1,27 +1,25 @@
-"""What stops a sign-in or a registration: each error carries the title, message and HTTP
-status its page shows (the views render them as they are)."""
+"""What stops a sign-in, a registration or a disconnect: `core.errors.AppError`s whose code
+gives the status (`status_for`) and whose title and message the page shows as they are."""
 
 from __future__ import annotations
 
+from core.errors import AppError, ErrorCode
 
-class SignInError(Exception):
+
+class SignInError(AppError):
     """A sign-in that must stop here; `title`/`message` are shown to the user as is."""
 
-    status = 400
+    code = ErrorCode.BAD_REQUEST
     title = "Sign-in failed"
     message = "Zoho sign-in could not be completed. Please start again."
 
-    def __init__(self, message: str = "", *, title: str = "", status: int | None = None):
-        if message:
-            self.message = message
-        if title:
-            self.title = title
-        if status:
-            self.status = status
-        super().__init__(self.message)
+    def __init__(self, message: str = "", *, code: ErrorCode | None = None, title: str = ""):
+        cls = type(self)
+        super().__init__(code or cls.code, message or cls.message, title=title or cls.title)
 
 
 class InvalidState(SignInError):
+    code = ErrorCode.SIGN_IN_EXPIRED
     title = "This sign-in link has expired"
     message = (
         "The sign-in request was missing, already used, more than ten minutes old or started "
@@ -30,7 +28,7 @@ class InvalidState(SignInError):
 
 
 class AccessDenied(SignInError):
-    status = 403
+    code = ErrorCode.ACCESS_DENIED
     title = "Access not granted"
     message = (
         "You chose not to give the portal access to your Zoho CRM data, so nothing was "
@@ -39,6 +37,7 @@ class AccessDenied(SignInError):
 
 
 class UnknownDataCenterError(SignInError):
+    code = ErrorCode.UNKNOWN_DATA_CENTER
     title = "Unknown Zoho data center"
     message = (
         "Zoho sent you back with a data center or accounts server this portal does not "
@@ -47,4 +46,12 @@ class UnknownDataCenterError(SignInError):
 
 
 class ZohoRefused(SignInError):
+    code = ErrorCode.ZOHO_REFUSED
     title = "Zoho refused the sign-in"
+
+
+class DisconnectError(AppError):
+    """A connection the portal keeps rather than disconnect (its token cannot be revoked)."""
+
+    def __init__(self, message: str, *, code: ErrorCode = ErrorCode.TOKEN_UNREADABLE):
+        super().__init__(code, message)

@@ -17,8 +17,11 @@ from django.contrib.auth.models import AbstractBaseUser
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.views.decorators.debug import sensitive_variables
 
+from accounts import activation
+from accounts.services import revocations
 from accounts.services.connections import SignInResult, connection_register
 from accounts.services.errors import InvalidState, SignInError, UnknownDataCenterError, ZohoRefused
+from core.errors import ErrorCode
 from zoho import datacenters
 from zoho import oauth as zoho_oauth
 from zoho import sdk as zoho_sdk
@@ -186,6 +189,7 @@ def _refused_client(
             f"Zoho's {data_center.label} data center did not accept this sign-in code: it "
             "was issued for another Zoho data center, or the sign-in link was used again. "
             "Nothing was stored. Please sign in again.",
+            code=ErrorCode.SIGN_IN_EXPIRED,
             title="This sign-in code is not valid here",
         )
     logger.error(
@@ -201,7 +205,7 @@ def _refused_client(
 
 def _identify(data_center: str, tokens, email: str | None = None) -> zoho_sdk.ExchangedToken:
     try:
-        return zoho_sdk.identify(data_center=data_center, tokens=tokens, email=email)
+        return activation.identify(data_center=data_center, tokens=tokens, email=email)
     except zoho_sdk.ExchangeFailed as failure:
         raise _sign_in_error(failure.error) from None
 
@@ -226,7 +230,7 @@ def _revoked_if_refused(data_center: str, refresh_token: str | None) -> Iterator
         yield
     except Exception:  # refused, or failed: nothing holds the token
         if refresh_token:
-            zoho_oauth.token_revoke_quietly(
+            revocations.refresh_token_let_go(
                 data_center=data_center,
                 refresh_token=refresh_token,
                 what="the refresh token of a sign-in the portal did not keep",
@@ -235,29 +239,29 @@ def _revoked_if_refused(data_center: str, refresh_token: str | None) -> Iterator
 
 
 def _sign_in_error(error: zoho_oauth.ZohoOAuthError) -> SignInError:
+    """A token-endpoint failure during sign-in, as what the person is told (by its type)."""
     if isinstance(error, zoho_oauth.InvalidGrant):
         return ZohoRefused(
             "Zoho did not accept the sign-in code: it was already used or has expired. "
-            "Please sign in again."
+            "Please sign in again.",
+            code=ErrorCode.SIGN_IN_EXPIRED,
         )
     if isinstance(error, zoho_oauth.InvalidClient):
         return ZohoRefused(
             "Zoho did not accept this portal's client credentials for your data center. "
             "The portal's operator needs to check ZOHO_CLIENT_ID, ZOHO_CLIENT_SECRET and "
-            "ZOHO_REDIRECT_URI (and that Multi-DC is enabled for the client).",
-            status=502,
+            "ZOHO_REDIRECT_URI (and that Multi-DC is enabled for the client)."
         )
     if isinstance(error, zoho_oauth.Throttled):
-        return ZohoRefused(error.message, title="Zoho is busy", status=429)
+        return ZohoRefused(error.message, code=ErrorCode.THROTTLED, title="Zoho is busy")
     if isinstance(error, zoho_oauth.ZohoUnreachable):
-        status = 504 if isinstance(error, zoho_oauth.ZohoTimedOut) else 502
         return ZohoRefused(
             "Zoho's sign-in service could not be reached or did not answer in time. Nothing "
             "was stored; please try again in a moment.",
+            code=error.code,  # ZOHO_TIMEOUT or ZOHO_ERROR
             title="Zoho is not answering",
-            status=status,
         )
-    return ZohoRefused(error.message, status=502)
+    return ZohoRefused(error.message)
 
 
 # --- the explicit path: a known user without the sign-in flow -----------------------------
@@ -283,7 +287,8 @@ def connection_add_explicit(
         datacenters.get(data_center)
     except datacenters.UnknownDataCenter:
         raise SignInError(
-            f"Unknown data center {data_center!r}; use one of {', '.join(datacenters.keys())}."
+            f"Unknown data center {data_center!r}; use one of {', '.join(datacenters.keys())}.",
+            code=ErrorCode.UNKNOWN_DATA_CENTER,
         ) from None
     if bool(grant_token) == bool(refresh_token):
         raise SignInError("Give exactly one of a grant token or a refresh token.")
@@ -301,7 +306,7 @@ def connection_add_explicit(
             "token: either it was issued in another data center (check the data center "
             "you gave) or ZOHO_CLIENT_ID / the client secret for that data center are wrong. "
             "Nothing was stored.",
-            status=502,
+            code=ErrorCode.ZOHO_REFUSED,
         ) from None
     except zoho_oauth.ZohoOAuthError as error:
         raise _sign_in_error(error) from None
@@ -310,7 +315,8 @@ def connection_add_explicit(
         exchanged = _identify(data_center, tokens, email=email)
         if exchanged.email.lower() != email.lower():
             raise SignInError(
-                f"The token belongs to {exchanged.email}, not {email}; nothing was stored."
+                f"The token belongs to {exchanged.email}, not {email}; nothing was stored.",
+                code=ErrorCode.WRONG_ZOHO_USER,
             )
         return connection_register(
             exchanged=exchanged, user=user, scopes=scopes or _granted_scopes(exchanged)

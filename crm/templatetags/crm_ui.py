@@ -8,7 +8,7 @@ from django import template
 from django.urls import reverse
 from django.utils.http import url_has_allowed_host_and_scheme
 
-from crm import records
+from crm import metadata
 
 register = template.Library()
 
@@ -24,7 +24,7 @@ def nav_modules(context) -> dict:
     connection = getattr(request, "zoho_connection", None) if request is not None else None
     if not connection or not connection.is_active:
         return {"primary": [], "more": []}
-    modules = records.module_list_if_cached(connection=connection)
+    modules = metadata.module_list_if_cached(connection=connection)
     if not modules:  # the chrome never calls Zoho: pages that need the modules load them
         return {"primary": [], "more": []}
     current = context.get("module")

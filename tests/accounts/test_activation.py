@@ -10,8 +10,9 @@ from django.utils import timezone
 from zohocrmsdk.src.com.zoho.crm.api.exception import SDKException
 from zohocrmsdk.src.com.zoho.crm.api.org import OrgOperations
 
-from accounts import token_refresh
+from accounts import activation, refresh
 from accounts.models import TokenRefreshLog, ZohoConnection
+from tests.accounts.sdk_state import sdk_thread_state
 from zoho import sdk as zoho_sdk
 
 pytestmark = pytest.mark.django_db
@@ -39,19 +40,19 @@ def two_connections(sign_in, client, demo_users):
 def test_activated_runs_as_that_connection_and_clears_the_thread_local(two_connections):
     us, eu = two_connections
     for _ in range(3):  # interleaved on one thread
-        with zoho_sdk.activated(us):
+        with activation.activated(us):
             assert _org_zgid() == us.org.zgid
-        assert zoho_sdk.sdk_thread_state() is None
-        with zoho_sdk.activated(eu):
+        assert sdk_thread_state() is None
+        with activation.activated(eu):
             assert _org_zgid() == eu.org.zgid
-        assert zoho_sdk.sdk_thread_state() is None
+        assert sdk_thread_state() is None
 
 
 def test_upstream_calls_carry_the_activated_users_token(two_connections, zoho):
     us, eu = two_connections
-    with zoho_sdk.activated(us):
+    with activation.activated(us):
         _org_zgid()
-    with zoho_sdk.activated(eu):
+    with activation.activated(eu):
         _org_zgid()
     by_token = zoho.client.stats()["api_calls_by_access_token"]
     assert by_token[us.access_token] >= 1
@@ -60,9 +61,9 @@ def test_upstream_calls_carry_the_activated_users_token(two_connections, zoho):
 
 def test_thread_local_is_cleared_even_when_the_block_raises(two_connections):
     us, _ = two_connections
-    with pytest.raises(RuntimeError), zoho_sdk.activated(us):
+    with pytest.raises(RuntimeError), activation.activated(us):
         raise RuntimeError("boom")
-    assert zoho_sdk.sdk_thread_state() is None
+    assert sdk_thread_state() is None
 
 
 def test_sdk_call_outside_an_activation_fails_closed(two_connections, zoho):
@@ -80,7 +81,7 @@ def test_access_token_is_refreshed_minutes_ahead_of_expiry(two_connections, zoho
     # 4 minutes left: the SDK would still use it (it refreshes at 5 s); we refresh at 5 min.
     us.access_token_expires_at = timezone.now() + timedelta(minutes=4)
     us.save()
-    with zoho_sdk.activated(us) as active:
+    with activation.activated(us) as active:
         assert _org_zgid() == us.org.zgid
     assert active.access_token != old
     assert _refresh_calls(zoho) == 1
@@ -93,7 +94,7 @@ def test_access_token_is_refreshed_minutes_ahead_of_expiry(two_connections, zoho
 def test_refresh_keeps_the_stored_refresh_token(two_connections):
     us, _ = two_connections
     refresh_token = us.refresh_token
-    token_refresh.connection_refresh(connection=us, force=True)
+    refresh.connection_refresh(connection=us, force=True)
     us.refresh_from_db()
     assert us.refresh_token == refresh_token
 
@@ -103,14 +104,14 @@ def test_revoked_grant_flips_to_needs_reconsent_and_leaves_others_alone(two_conn
     from zoho import oauth as zoho_oauth
 
     zoho_oauth.token_revoke(data_center="us", refresh_token=us.refresh_token)
-    with pytest.raises(token_refresh.NeedsReconsent):
-        token_refresh.connection_refresh(connection=us, force=True)
+    with pytest.raises(refresh.NeedsReconsent):
+        refresh.connection_refresh(connection=us, force=True)
     us.refresh_from_db()
     eu.refresh_from_db()
     assert us.status == ZohoConnection.Status.NEEDS_RECONSENT
     assert eu.status == ZohoConnection.Status.ACTIVE
     assert us.refresh_token  # kept: the row is not lost
-    with pytest.raises(token_refresh.NeedsReconsent), zoho_sdk.activated(us):
+    with pytest.raises(refresh.NeedsReconsent), activation.activated(us):
         pass
 
 
@@ -123,7 +124,7 @@ def test_resource_directories_are_per_connection_and_carry_no_token(two_connecti
 
     us, eu = two_connections
     for connection in (us, eu):
-        with zoho_sdk.activated(connection):
+        with activation.activated(connection):
             params = ParameterMap()
             params.add(GetRecordsParam.fields, "Last_Name,Email")
             RecordOperations("Leads").get_records(params)
@@ -149,11 +150,11 @@ def test_two_threads_two_users_never_mix(two_connections):
 
         try:
             for _ in range(10):
-                with zoho_sdk.activated(connection):
+                with activation.activated(connection):
                     got = _org_zgid()
                 if got != expected:
                     errors.append(f"{connection.email} saw {got}")
-                if zoho_sdk.sdk_thread_state() is not None:
+                if sdk_thread_state() is not None:
                     errors.append("thread-local left behind")
         finally:
             db.close()
@@ -174,4 +175,4 @@ def test_every_request_leaves_the_sdk_thread_local_empty(client, db):
 
     Initializer.LOCAL.init = object()  # as if some code path forgot to clean up
     client.get("/")
-    assert zoho_sdk.sdk_thread_state() is None
+    assert sdk_thread_state() is None

@@ -63,3 +63,23 @@ def test_a_disconnect_revokes_once(
     assert not ZohoConnection.objects.exists()
     assert zoho.client.stats()["revoke_calls"] == before + 1
     assert not _alive(zoho, connection.refresh_token)
+
+
+def test_a_disconnect_queues_its_own_revocation_once_when_zoho_is_down(
+    sign_in, zoho, demo_users, django_capture_on_commit_callbacks
+):
+    """The disconnect queues the revocation itself (in its transaction); the post_delete
+    receiver, there for deletes by other code, finds it queued and adds nothing."""
+    from accounts import services
+    from accounts.models import PendingRevocation
+
+    assert sign_in(demo_users["by_dc"]["au"][0]["email"]).status_code == 302
+    connection = ZohoConnection.objects.get()
+    zoho.client.add_fault(path="/accounts/au/oauth/v2/token/revoke", status=503)
+    with django_capture_on_commit_callbacks(execute=True):
+        revocation = services.connection_disconnect(connection=connection, background=False)
+    assert revocation is not None and revocation.confirmed is False
+    (row,) = PendingRevocation.objects.all()
+    assert row.reason == f"the refresh token of disconnected connection {connection.pk}"
+    assert row.attempts == 1
+    assert _alive(zoho, connection.refresh_token)

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from accounts import services, token_refresh
+from accounts import refresh, services
 from accounts.models import ZohoConnection
 from tests.conftest import path_of, query_of
 
@@ -59,7 +59,7 @@ def test_a_data_center_with_its_own_secret_signs_in_refreshes_and_revokes(
     connection = ZohoConnection.objects.get()
     assert connection.data_center == "uk"
 
-    refreshed = token_refresh.connection_refresh(connection=connection, force=True)
+    refreshed = refresh.connection_refresh(connection=connection, force=True)
     assert refreshed.access_token != connection.access_token
 
     client.post(f"/accounts/connections/{connection.pk}/disconnect/")

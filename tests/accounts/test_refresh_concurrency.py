@@ -9,9 +9,8 @@ import pytest
 from django.db import connection as db_connection
 from django.utils import timezone
 
-from accounts import token_refresh
+from accounts import activation, refresh
 from accounts.models import ZohoConnection
-from zoho import sdk as zoho_sdk
 
 pytestmark = [pytest.mark.postgres, pytest.mark.django_db(transaction=True)]
 
@@ -36,7 +35,7 @@ def test_eight_threads_on_one_expired_connection_make_one_refresh_call(sign_in, 
         try:
             stale = ZohoConnection.objects.get(pk=connection.pk)  # each thread: its own stale copy
             barrier.wait()
-            with zoho_sdk.activated(stale) as active:
+            with activation.activated(stale) as active:
                 tokens.append(active.access_token)
         except BaseException as error:  # noqa: BLE001 - reported below
             errors.append(error)
@@ -64,8 +63,8 @@ def test_a_hung_token_endpoint_releases_the_lock(sign_in, demo_users, zoho, sett
     connection = ZohoConnection.objects.get()
     _expire(connection)
     zoho.client.add_fault(path="/accounts/us/oauth/v2/token", count=1, delay_s=3)
-    with pytest.raises(token_refresh.RefreshTimedOut):
-        token_refresh.connection_refresh(connection=connection)
+    with pytest.raises(refresh.RefreshTimedOut):
+        refresh.connection_refresh(connection=connection)
     # The next caller is not stuck behind the hung one and succeeds.
-    refreshed = token_refresh.connection_refresh(connection=connection)
+    refreshed = refresh.connection_refresh(connection=connection)
     assert refreshed.access_token_is_fresh()

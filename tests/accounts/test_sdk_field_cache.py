@@ -10,6 +10,7 @@ from zohocrmsdk.src.com.zoho.crm.api.parameter_map import ParameterMap
 from zohocrmsdk.src.com.zoho.crm.api.record import GetRecordsParam, RecordOperations
 from zohocrmsdk.src.com.zoho.crm.api.util.utility import Utility
 
+from accounts import activation
 from zoho import field_cache as sdk_field_cache
 from zoho import sdk as zoho_sdk
 
@@ -22,7 +23,7 @@ def connection(connect, demo_users):
 
 
 def _lead_ids(connection) -> list[str]:
-    with zoho_sdk.activated(connection):
+    with activation.activated(connection):
         params = ParameterMap()
         params.add(GetRecordsParam.fields, "Last_Name,Email")
         response = RecordOperations("Leads").get_records(params)
@@ -103,7 +104,7 @@ def test_a_module_already_in_the_file_skips_the_sdk_process_lock(
 def test_the_fast_path_rewrites_the_module_name_as_the_sdk_does(connection, zoho):
     _lead_ids(connection)
     before = zoho.client.stats()["api_calls_by_path"].get("/api/eu/crm/v8/Leads", 0)
-    with zoho_sdk.activated(connection):
+    with activation.activated(connection):
         params = ParameterMap()
         params.add(GetRecordsParam.fields, "Last_Name")
         response = RecordOperations("leads").get_records(params)
@@ -123,7 +124,7 @@ def test_a_refresh_under_way_takes_the_sdk_path(connection, monkeypatch):
 def test_a_fetch_in_progress_is_waited_for_through_the_sdk_lock(connection, monkeypatch):
     """The SDK writes `{module: {}}` before fetching the fields: never read that lock-free."""
     _lead_ids(connection)
-    with zoho_sdk.activated(connection):
+    with activation.activated(connection):
         path = Utility.get_file_name()
     contents = json.loads(open(path).read())
     contents["leads"] = {}
@@ -138,7 +139,7 @@ def test_a_connections_first_fetch_does_not_hold_up_another_connections(
     connect, demo_users, zoho, settings
 ):
     """The SDK fetches a connection's field file under its process-wide lock; the portal
-    fetches it outside (`sdk_field_cache.prefetch`): while one connection's fetch hangs at
+    fetches it outside (`zoho.field_fetch.prefetch`): while one connection's fetch hangs at
     Zoho, another connection's first page goes through."""
     import threading
 
@@ -180,6 +181,6 @@ def test_a_module_the_profile_may_not_see_still_fails_as_the_sdk_says(connect, z
     dana = connect("dana.ortiz@zylker-traders.com", org="720019234", client=None)
     params = ParameterMap()
     params.add(GetRecordsParam.fields, "Subject")
-    with zoho_sdk.activated(dana), pytest.raises(SDKException) as refused:
+    with activation.activated(dana), pytest.raises(SDKException) as refused:
         RecordOperations("Quotes").get_records(params)
     assert refused.value.details["code"] == "NO_PERMISSION"

@@ -43,7 +43,7 @@ def test_deleting_the_django_user_removes_its_connections_sdk_files(
 def test_a_disconnect_zoho_cannot_confirm_still_removes_the_connection_and_its_files(
     connection_with_files, client, zoho, django_capture_on_commit_callbacks
 ):
-    """The revocation is queued (accounts.revocations); the connection is gone at once."""
+    """The revocation is queued (accounts.services.revocations); the connection is gone at once."""
     connection, directory = connection_with_files
     zoho.client.add_fault(path="/accounts/eu/oauth/v2/token/revoke", status=503)
     with django_capture_on_commit_callbacks(execute=True):

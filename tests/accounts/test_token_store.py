@@ -12,7 +12,7 @@ from django.db import connection as db
 from zohocrmsdk.src.com.zoho.api.authenticator.oauth_token import OAuthToken
 from zohocrmsdk.src.com.zoho.crm.api.user_signature import UserSignature
 
-from accounts import services, token_crypto
+from accounts import activation, services, token_crypto
 from accounts.models import ZohoConnection
 from accounts.token_store import DjangoTokenStore
 from zoho import sdk as zoho_sdk
@@ -49,7 +49,11 @@ def test_sdk_user_signature_email_zgid_maps_to_the_right_row(connections):
     first, second, _ = connections
     assert first.email == second.email and first.org.zgid != second.org.zgid
     for connection in (first, second):
-        with zoho_sdk._switched(zoho_sdk.environment_for(connection.data_center), _Inert()):
+        with zoho_sdk.switched(
+            environment=zoho_sdk.environment_for(connection.data_center),
+            token=_Inert(),
+            store=store,
+        ):
             found = store.find_token(
                 OAuthToken(user_signature=UserSignature(connection.user_signature))
             )
@@ -60,7 +64,7 @@ def test_sdk_user_signature_email_zgid_maps_to_the_right_row(connections):
 def test_lookup_by_signature_is_scoped_to_the_data_center(connections):
     store = DjangoTokenStore()
     in_connection = connections[2]
-    with zoho_sdk._switched(zoho_sdk.environment_for("eu"), _Inert()):
+    with zoho_sdk.switched(environment=zoho_sdk.environment_for("eu"), token=_Inert(), store=store):
         assert (
             store.find_token(OAuthToken(user_signature=UserSignature(in_connection.user_signature)))
             is None
@@ -146,7 +150,7 @@ def test_ciphertext_copied_to_another_row_fails_closed(connections, zoho):
     before = zoho.client.stats()["api_calls"]
     with pytest.raises(token_crypto.TokenDecryptionError, match="another connection"):
         _ = b.access_token
-    with pytest.raises(token_crypto.TokenDecryptionError), zoho_sdk.activated(b):
+    with pytest.raises(token_crypto.TokenDecryptionError), activation.activated(b):
         pass
     assert zoho.client.stats()["api_calls"] == before
 

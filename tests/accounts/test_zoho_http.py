@@ -18,8 +18,8 @@ from zohocrmsdk.src.com.zoho.crm.api.record import (
 )
 from zohocrmsdk.src.com.zoho.crm.api.record import ResponseWrapper as RecordsResponseWrapper
 
+from accounts import activation
 from accounts.models import ZohoConnection
-from zoho import sdk as zoho_sdk
 from zoho import transport as zoho_http
 
 pytestmark = pytest.mark.django_db
@@ -35,7 +35,7 @@ def connection(connect, demo_users):
 def _lead_pages(connection: ZohoConnection, calls: int) -> list[list[str]]:
     """`calls` sequential `get_records` calls inside one activation: the ids of each page."""
     pages = []
-    with zoho_sdk.activated(connection):
+    with activation.activated(connection):
         for _ in range(calls):
             params = ParameterMap()
             params.add(GetRecordsParam.fields, "Last_Name,Email")
@@ -92,6 +92,6 @@ def test_every_sdk_method_gets_a_timeout(connection, zoho, settings, keepalive):
     record.add_key_value("Last_Name", "Timeout")
     body = BodyWrapper()
     body.set_data([record])
-    with pytest.raises(SDKException) as raised, zoho_sdk.activated(connection):
+    with pytest.raises(SDKException) as raised, activation.activated(connection):
         RecordOperations("Leads").create_records(body)
     assert isinstance(raised.value.cause, requests.Timeout)

@@ -6,8 +6,8 @@ first attempt after the commit, and housekeeping retries what is left.
 
 import pytest
 
-from accounts import housekeeping
 from accounts.models import PendingRevocation, ZohoConnection
+from accounts.services import housekeeping
 
 from .conftest import wait_until
 

@@ -32,7 +32,7 @@ STEPS = 10
 def _env(tmp_path: Path, broker: str, prefix: str) -> dict:
     env = {k: v for k, v in os.environ.items() if not k.startswith(("CELERY_", "TEST_POSTGRES"))}
     env.update(
-        DJANGO_SETTINGS_MODULE="zohoportal.settings_test",
+        DJANGO_SETTINGS_MODULE="zohoportal.settings.test",
         DATABASE_URL=f"sqlite:///{tmp_path / 'db.sqlite3'}",
         CELERY_BROKER_URL=broker,
         CELERY_KEY_PREFIX=f"{prefix}:",

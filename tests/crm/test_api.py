@@ -326,7 +326,7 @@ def test_an_expired_access_token_is_refreshed_before_the_call(client, signed_in,
 @pytest.mark.parametrize(
     ("fault", "status", "code"),
     [
-        # twice: the portal tries a concurrency 429 once more (crm.zoho_crm)
+        # twice: the portal tries a concurrency 429 once more (crm.zoho.runner)
         ({"status": 429, "crm_code": "TOO_MANY_REQUESTS", "count": 2}, 429, "THROTTLED"),
         ({"status": 500, "crm_code": "INTERNAL_ERROR"}, 502, "ZOHO_ERROR"),
         ({"status": 503, "body": "<html>down</html>"}, 502, "ZOHO_ERROR"),
@@ -801,9 +801,9 @@ def test_a_value_the_sdk_refuses_is_a_400_naming_the_field_not_a_502(client, sig
         for f in cache.get(key)
     ]
     cache.set(key, stale)
-    from crm import records
+    from crm import metadata
 
-    records.forget_local()  # as another worker would see it: only in the shared cache
+    metadata.forget_local()  # as another worker would see it: only in the shared cache
     before = _emulator_count(zoho, "/crm/v8/Accounts")
     response = api(client, "patch", f"/crm/api/Accounts/{account['id']}/", {"Account_Number": "7"})
     assert response.status_code == 400, response.content

@@ -307,7 +307,11 @@ ME = {"id": "1", "name": "Sales"}
 
 @pytest.mark.single_database
 def test_profile_permissions_hold_for_compound_fields_and_subform_rows():
+    from dataclasses import replace
+
+    from core.errors import AppError, ErrorCode
     from crm.fields import Field
+    from crm.validation import clean_value
 
     read_only = [{"id": "1", "permission": "read_only"}]
     for kind in ("address", "multiselectlookup", "multiuserlookup", "subform"):
@@ -317,13 +321,13 @@ def test_profile_permissions_hold_for_compound_fields_and_subform_rows():
     cost = Field.from_metadata(_meta("Cost", "currency", profiles=read_only), ME)
     subform = Field.from_metadata(_meta("Visit_Log", "subform", subform_module="Visit_Log"))
     assert not subform.editable  # its rows cannot be checked without the subform's fields
-    from dataclasses import replace
-
     subform = replace(subform, subform_fields=(outcome, cost))
     assert subform.editable
-    with pytest.raises(Exception, match="row 1: Cost is read-only for your Zoho profile"):
-        subform.clean([{"Outcome": "ok", "Cost": 3}])
-    with pytest.raises(Exception, match="row 1: Outcome is longer than 10 characters"):
-        subform.clean([{"Outcome": "x" * 11}])
-    rows = subform.clean([{"id": "42", "Outcome": " ok ", "Parent_Id": {"id": "9"}, "$x": 1}])
+    with pytest.raises(AppError, match="row 1: Cost is read-only for your Zoho profile") as e:
+        clean_value(subform, [{"Outcome": "ok", "Cost": 3}])
+    assert e.value.code is ErrorCode.INVALID_DATA and e.value.field == "Visit_Log"
+    with pytest.raises(AppError, match="row 1: Outcome is longer than 10 characters"):
+        clean_value(subform, [{"Outcome": "x" * 11}])
+    row = {"id": "42", "Outcome": " ok ", "Parent_Id": {"id": "9"}, "$x": 1}
+    rows = clean_value(subform, [row])
     assert rows == [{"id": "42", "Outcome": "ok"}] and rows.types["Outcome"] == "text"

@@ -13,7 +13,7 @@ pytestmark = pytest.mark.django_db
 
 PATRICIA = "patricia.boyle@zylker-traders.com"
 DANA = "dana.ortiz@zylker-traders.com"  # Field Sales (restricted): Annual_Revenue hidden,
-US_ORG = "720019234"  # Rating read-only (zoho_emulator/field_rules.py)
+US_ORG = "720019234"  # Rating read-only (zoho_emulator field_rules.py)
 STANDARD = "3652397000000091055"
 PARTNER = "3652397000000091077"
 

@@ -8,7 +8,7 @@ import re
 import pytest
 
 from accounts.models import ZohoConnection
-from crm import records
+from crm import metadata, relations
 
 pytestmark = pytest.mark.django_db
 
@@ -61,8 +61,8 @@ def test_notes_are_reached_from_their_record(client, us):
 
 
 def test_hidden_related_lists_are_skipped(client, us):
-    accounts = records.module_get(connection=us, module="Accounts")
-    meta = {e["api_name"]: e for e in records.related_list_meta(connection=us, module=accounts)}
+    accounts = metadata.module_get(connection=us, module="Accounts")
+    meta = {e["api_name"]: e for e in relations.related_list_meta(connection=us, module=accounts)}
     assert {"Contacts", "Deals", "Tasks", "Notes", "Attachments"} <= set(meta)
     assert meta["Notes"]["module"] == "Notes"  # Zoho's module: null, named by api_name
     assert "Sales_Orders" not in meta  # status user_hidden

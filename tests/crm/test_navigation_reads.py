@@ -6,7 +6,7 @@ from __future__ import annotations
 import pytest
 
 from accounts.models import ZohoConnection
-from crm import records
+from crm import metadata, relations, selectors, services
 
 pytestmark = pytest.mark.django_db
 
@@ -21,36 +21,36 @@ def us(sign_in):
 
 
 def test_counts_come_from_zohos_count_api_and_are_cached(us, outbound):
-    leads = records.module_get(connection=us, module="Leads")
-    assert records.record_count(connection=us, module=leads) == 45
+    leads = metadata.module_get(connection=us, module="Leads")
+    assert selectors.record_count(connection=us, module=leads) == 45
     calls = len(outbound)
-    assert records.record_count(connection=us, module=leads) == 45
+    assert selectors.record_count(connection=us, module=leads) == 45
     assert len(outbound) == calls  # cached
     assert any(url.endswith("/Leads/actions/count") for url in outbound.urls)
-    assert 0 < records.record_count(connection=us, module=leads, query="Inc") < 45
+    assert 0 < selectors.record_count(connection=us, module=leads, query="Inc") < 45
 
 
 def test_a_create_or_delete_forgets_the_count(us):
-    leads = records.module_get(connection=us, module="Leads")
-    assert records.record_count(connection=us, module=leads) == 45
-    created = records.records_create(
+    leads = metadata.module_get(connection=us, module="Leads")
+    assert selectors.record_count(connection=us, module=leads) == 45
+    created = services.records_create(
         connection=us, module=leads, records=[{"Company": "Co", "Last_Name": "Count"}]
     )
-    assert records.record_count(connection=us, module=leads) == 46
-    records.record_delete(connection=us, module=leads, record_id=int(created[0]["id"]))
-    assert records.record_count(connection=us, module=leads) == 45
+    assert selectors.record_count(connection=us, module=leads) == 46
+    services.record_delete(connection=us, module=leads, record_id=int(created[0]["id"]))
+    assert selectors.record_count(connection=us, module=leads) == 45
 
 
 def test_the_big_org_counts_past_two_thousand(sign_in):
     sign_in(UK)
     uk = ZohoConnection.objects.get(email=UK)
-    leads = records.module_get(connection=uk, module="Leads")
-    assert records.record_count(connection=uk, module=leads) == 2600
+    leads = metadata.module_get(connection=uk, module="Leads")
+    assert selectors.record_count(connection=uk, module=leads) == 2600
 
 
 def test_sections_follow_zohos_layout(us):
-    leads = records.module_get(connection=us, module="Leads")
-    sections = records.module_sections(connection=us, module=leads)
+    leads = metadata.module_get(connection=us, module="Leads")
+    sections = metadata.module_sections(connection=us, module=leads)
     labels = [s.label for s in sections]
     assert labels[0] == "Lead Information"
     assert "Address Information" in labels
@@ -60,28 +60,29 @@ def test_sections_follow_zohos_layout(us):
 
 
 def test_an_accounts_related_lists_hold_its_contacts_and_deals(us):
-    accounts = records.module_get(connection=us, module="Accounts")
-    first = records.record_page(connection=us, module=accounts, per_page=1).records[0]
-    lists = records.related_lists(connection=us, module=accounts, record_id=int(first["id"]))
+    accounts = metadata.module_get(connection=us, module="Accounts")
+    first = selectors.record_page(connection=us, module=accounts, per_page=1).records[0]
+    lists = relations.related_lists(connection=us, module=accounts, record_id=int(first["id"]))
     by_name = {r.api_name: r for r in lists}
     assert {"Contacts", "Deals"} <= set(by_name)
     assert "Emails" not in by_name  # Zoho serves no API for it
     contacts = by_name["Contacts"]
     assert contacts.module.api_name == "Contacts"
     for contact in contacts.records:
-        detail = records.record_detail(
+        detail = selectors.record_detail(
             connection=us, module=contacts.module, record_id=int(contact["id"])
         )
         assert detail["Account_Name"]["id"] == first["id"]
 
 
 def test_lookup_search_finds_records_by_name(us):
-    accounts = records.module_get(connection=us, module="Accounts")
-    latest = records.lookup_search(connection=us, module=accounts, query="")
+    accounts = metadata.module_get(connection=us, module="Accounts")
+    latest = selectors.lookup_search(connection=us, module=accounts, query="")
     assert latest and all(set(r) == {"id", "name"} for r in latest)
     name = latest[0]["name"]
-    found = records.lookup_search(connection=us, module=accounts, query=name[:5])
+    found = selectors.lookup_search(connection=us, module=accounts, query=name[:5])
     assert any(r["id"] == latest[0]["id"] for r in found)
     assert (
-        records.record_name(connection=us, module=accounts, record_id=int(latest[0]["id"])) == name
+        selectors.record_name(connection=us, module=accounts, record_id=int(latest[0]["id"]))
+        == name
     )

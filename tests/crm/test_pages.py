@@ -274,7 +274,7 @@ def test_the_api_pages_past_2000_records_with_page_token(client, sign_in, demo_u
 @pytest.mark.parametrize(
     ("fault", "status", "title"),
     [
-        # twice: the portal tries a concurrency 429 once more (crm.zoho_crm)
+        # twice: the portal tries a concurrency 429 once more (crm.zoho.runner)
         ({"crm_code": "TOO_MANY_REQUESTS", "count": 2}, 429, "Zoho is busy"),
         ({"status": 500}, 502, "Zoho is not answering"),
         ({"delay_s": 1.5}, 504, "Zoho did not answer in time"),

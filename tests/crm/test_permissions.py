@@ -83,9 +83,9 @@ def test_zoho_refusing_a_write_the_metadata_allowed_is_a_403_too(client, restric
         if module["api_name"] == "Accounts":
             module["creatable"] = True  # stale: the profile lost it since
     cache.set(f"crm:modules:{connection.pk}", cached)
-    from crm import records
+    from crm import metadata
 
-    records.forget_local()  # this process's copy, as another process would not have it
+    metadata.forget_local()  # this process's copy, as another process would not have it
     answer = client.post(
         "/crm/api/Accounts/", data={"Account_Name": "Stale"}, content_type="application/json"
     )

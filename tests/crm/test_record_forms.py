@@ -7,7 +7,7 @@ from datetime import date
 import pytest
 from django import forms
 
-from crm import records
+from crm import metadata, modules, selectors, validation
 from crm.fields import Field
 from crm.record_forms import ZohoFormField, form_values, initial_from_record, record_form_class
 
@@ -21,16 +21,16 @@ def connection(connect, demo_users):
 
 @pytest.fixture
 def leads(connection):
-    return records.module_get(connection=connection, module="Leads")
+    return metadata.module_get(connection=connection, module="Leads")
 
 
 @pytest.fixture
 def deals(connection):
-    return records.module_get(connection=connection, module="Deals")
+    return metadata.module_get(connection=connection, module="Deals")
 
 
 def test_one_form_field_per_editable_zoho_field(leads, connection):
-    users = records.user_list(connection=connection)
+    users = metadata.user_list(connection=connection)
     form = record_form_class(leads, users=users)()
     assert set(form.fields) == {f.api_name for f in leads.editable_fields}
     assert "Owner" in form.fields
@@ -42,7 +42,7 @@ def test_one_form_field_per_editable_zoho_field(leads, connection):
 
 
 def test_lookups_and_owner_as_ids(deals, connection):
-    users = records.user_list(connection=connection)
+    users = metadata.user_list(connection=connection)
     form_class = record_form_class(deals, editing=True, users=users)
     record = {
         "Owner": {"id": users[0]["id"], "name": users[0]["name"], "email": users[0]["email"]},
@@ -125,7 +125,9 @@ def test_deal_form_dates_and_mandatory_picklist(deals):
         "Probability": 10,
     }
     # The values the form produces pass the API's own validation unchanged.
-    assert records.clean_values(deals, values, creating=True)["Closing_Date"] == date(2025, 3, 31)
+    assert validation.clean_values(deals, values, creating=True)["Closing_Date"] == date(
+        2025, 3, 31
+    )
 
 
 def test_edit_values_clear_emptied_fields(leads):
@@ -138,8 +140,8 @@ def test_edit_values_clear_emptied_fields(leads):
 
 
 def test_initial_values_show_a_record_as_the_form_expects(leads, connection):
-    lead = records.record_page(connection=connection, module=leads, per_page=10).records[0]
-    record = records.record_detail(connection=connection, module=leads, record_id=int(lead["id"]))
+    lead = selectors.record_page(connection=connection, module=leads, per_page=10).records[0]
+    record = selectors.record_detail(connection=connection, module=leads, record_id=int(lead["id"]))
     initial = initial_from_record(leads, record)
     assert initial["Last_Name"] == record["Last_Name"]
     assert "Created_Time" not in initial  # read-only
@@ -149,7 +151,7 @@ def test_initial_values_show_a_record_as_the_form_expects(leads, connection):
 
 def test_datetime_values_round_trip_in_utc():
     """A date-time shown for editing is in UTC, the zone the form sends it in."""
-    module = records.Module(
+    module = modules.Module(
         "Events",
         "Events",
         "Event",

@@ -9,8 +9,8 @@ import json
 import pytest
 
 from accounts.models import ZohoConnection
+from core.errors import AppError
 from crm import record_state
-from crm.errors import CrmError
 
 pytestmark = pytest.mark.django_db
 
@@ -25,7 +25,7 @@ def us(connect):
 
 def _oldest(client, module: str) -> list[str]:
     """The module's oldest record ids: the demo locks the first and puts the second under
-    approval (zoho_emulator/seed.py, RECORD_STATES)."""
+    approval (zoho_emulator/src/zoho_emulator/seed.py, RECORD_STATES)."""
     listing = client.get(f"/crm/api/{module}/?per_page=200&sort_by=id&sort_order=asc")
     assert listing.status_code == 200, listing.content
     return [r["id"] for r in listing.json()["data"]]
@@ -121,5 +121,5 @@ def test_what_blocks_a_change(record, code):
     error = record_state.blocked(record)
     assert (error.code if error else None) == code
     if error is not None:
-        with pytest.raises(CrmError, match="Zoho"):
+        with pytest.raises(AppError, match="Zoho"):
             record_state.refuse_if_blocked(record)

@@ -45,7 +45,7 @@ def test_the_dashboard_asks_zoho_for_its_tiles_a_few_at_a_time(zoho, connect, mo
     fetched twice because several tiles reach it at the same time."""
     from django.test import Client
 
-    from crm import zoho_crm
+    from crm.zoho import runner
 
     def fields_calls():
         return zoho.client.stats()["api_calls_by_path"].get("/api/us/crm/v8/settings/fields", 0)
@@ -60,10 +60,10 @@ def test_the_dashboard_asks_zoho_for_its_tiles_a_few_at_a_time(zoho, connect, mo
     assert home.status_code == 200
     assert len(re.findall(r'id="tile-', home.text)) == 8
     assert 'class="hint tile-foot"' not in home.text  # no tile failed
-    assert 2 <= zoho.client.stats()["api_in_flight_max"] <= zoho_crm.CONCURRENT_CALLS
+    assert 2 <= zoho.client.stats()["api_in_flight_max"] <= runner.CONCURRENT_CALLS
     at_once = fields_calls()
     # Another user of the same org, first visit too, one tile at a time: as many fetches.
-    monkeypatch.setattr(zoho_crm, "CONCURRENT_CALLS", 1)
+    monkeypatch.setattr(runner, "CONCURRENT_CALLS", 1)
     marcus = Client()
     connect("marcus.webb@zylker-traders.com", US[1], client=marcus)
     assert marcus.get("/").status_code == 200
@@ -116,7 +116,7 @@ def test_a_record_page_has_layout_sections_and_related_lists(client, us):
 
 
 def test_a_records_related_lists_are_asked_for_a_few_at_a_time(client, us, zoho):
-    from crm import zoho_crm
+    from crm.zoho import runner
 
     account = _first_id(client, "Accounts")
     client.get(f"/crm/Accounts/{account}/")  # metadata cached: what follows is the lists
@@ -129,7 +129,7 @@ def test_a_records_related_lists_are_asked_for_a_few_at_a_time(client, us, zoho)
         zoho.client.clear_faults()
     related = re.findall(r'<h2 id="related-\d+">([^<]+)</h2>', page)
     assert "Contacts" in related and "Deals" in related
-    assert 2 <= zoho.client.stats()["api_in_flight_max"] <= zoho_crm.CONCURRENT_CALLS
+    assert 2 <= zoho.client.stats()["api_in_flight_max"] <= runner.CONCURRENT_CALLS
 
 
 def test_edit_names_the_record_and_a_lookup_carries_its_name(client, us):
@@ -323,25 +323,25 @@ def test_after_a_failure_the_calls_not_yet_started_are_dropped(connect):
     import threading
     import time
 
-    from crm import zoho_crm
-    from crm.errors import CrmError
+    from core.errors import AppError
+    from crm.zoho import runner
 
     connection = connect(US[0], US[1], client=None)
     started = []
-    all_at_zoho = threading.Barrier(zoho_crm.CONCURRENT_CALLS)
+    all_at_zoho = threading.Barrier(runner.CONCURRENT_CALLS)
 
     def work(connection, item):
         started.append(item)
-        if item < zoho_crm.CONCURRENT_CALLS:
+        if item < runner.CONCURRENT_CALLS:
             all_at_zoho.wait(10)  # the first few are all under way...
         if item == 0:
-            raise CrmError("THROTTLED", "Zoho is busy.")  # ...when the first fails
+            raise AppError("THROTTLED", "Zoho is busy.")  # ...when the first fails
         time.sleep(0.5)  # the others still at Zoho meanwhile
         return item
 
-    with pytest.raises(CrmError):
-        zoho_crm.run_concurrently(connection, work, list(range(12)))
-    assert sorted(started) == list(range(zoho_crm.CONCURRENT_CALLS))
+    with pytest.raises(AppError):
+        runner.run_concurrently(connection, work, list(range(12)))
+    assert sorted(started) == list(range(runner.CONCURRENT_CALLS))
 
 
 def test_no_template_comment_spans_lines():

@@ -9,7 +9,8 @@ import re
 
 import pytest
 
-from crm import zoho_crm
+from crm.zoho import errors as zoho_errors
+from crm.zoho import runner
 
 UK = "harriet.ashworth@thamesgate-wholesale.co.uk"  # the 2,600-lead org
 UK_ORG = "90051762213"
@@ -158,7 +159,7 @@ def test_out_of_credits_is_a_429_that_says_later_today(client, us, zoho):
     zoho.client.set_credits(US_ORG, limit=0)
     page = client.get("/crm/Leads/")
     assert page.status_code == 429
-    assert page["Retry-After"] == str(zoho_crm.CREDITS_RETRY_AFTER)
+    assert page["Retry-After"] == str(zoho_errors.CREDITS_RETRY_AFTER)
     assert "Out of Zoho API credits for now" in page.text and "later today" in page.text
     answer = client.get("/crm/api/Leads/")
     assert answer.status_code == 429 and answer["Retry-After"] == "3600"
@@ -170,7 +171,7 @@ def test_out_of_credits_is_a_429_that_says_later_today(client, us, zoho):
 
 
 def test_over_the_concurrency_cap_is_a_429_in_seconds(client, us, zoho, monkeypatch):
-    monkeypatch.setattr(zoho_crm, "CONCURRENCY_RETRY_DELAY", 0)
+    monkeypatch.setattr(runner, "CONCURRENCY_RETRY_DELAY", 0)
     client.get("/crm/Leads/")  # metadata cached
     zoho.client.set_credits(US_ORG, concurrency=0)  # every call is one too many
     before = zoho.client.stats()["api_errors_by_code"].get("TOO_MANY_REQUESTS", 0)
@@ -187,7 +188,7 @@ def test_over_the_concurrency_cap_is_a_429_in_seconds(client, us, zoho, monkeypa
 
 
 def test_a_concurrency_429_is_tried_once_more(client, us, zoho, monkeypatch):
-    monkeypatch.setattr(zoho_crm, "CONCURRENCY_RETRY_DELAY", 0)
+    monkeypatch.setattr(runner, "CONCURRENCY_RETRY_DELAY", 0)
     client.get("/crm/api/Leads/?per_page=1")  # metadata cached
     zoho.client.add_fault("/api/us/crm/v8/Leads", crm_code="TOO_MANY_REQUESTS", count=1)
     answer = client.get("/crm/api/Leads/?per_page=1")

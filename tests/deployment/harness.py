@@ -76,7 +76,7 @@ def portal_env(
     """A production configuration (DEBUG off) over plain HTTP on 127.0.0.1."""
     return {
         **base_env(),
-        "DJANGO_SETTINGS_MODULE": "zohoportal.settings",
+        "DJANGO_SETTINGS_MODULE": "zohoportal.settings.production",
         "DEBUG": "false",
         "SECRET_KEY": "deployment-test-secret-key-" + "x" * 30,
         "ALLOWED_HOSTS": "127.0.0.1,testserver",

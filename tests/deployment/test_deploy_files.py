@@ -104,7 +104,7 @@ def test_gunicorn_accepts_its_configuration():
         env={
             **harness.base_env(),
             "DEBUG": "true",
-            "DJANGO_SETTINGS_MODULE": "zohoportal.settings",
+            "DJANGO_SETTINGS_MODULE": "zohoportal.settings.production",
             "DATABASE_URL": "sqlite:///:memory:",
         },
         capture_output=True,

@@ -18,10 +18,10 @@ import pytest
 from django.test import Client
 
 from accounts import services
+from accounts.services import revocations
 from core.logs import JsonLinesFormatter, TextFormatter, scrub
 from tests.conftest import path_of, query_of
 from tests.deployment import harness
-from zoho import oauth as zoho_oauth
 
 PLANTED_CODE = "1000.SECRETCODE0123456789abcdef.0123456789abcdef0123456789abcdef"
 PLANTED = (
@@ -116,7 +116,7 @@ def test_planted_secrets_never_reach_the_portals_log(
 
     # Zoho refuses a revocation: the warning names the token, never its value.
     zoho.client.add_fault(path="/accounts/us/oauth/v2/token/revoke", status=503)
-    zoho_oauth.token_revoke_quietly(
+    revocations.refresh_token_let_go(
         data_center="us", refresh_token=PLANTED_REVOKE, what="the planted refresh token"
     )
 

@@ -79,7 +79,7 @@ def static_root(tmp_path_factory, emulator_server):
     root = str(tmp_path_factory.mktemp("static"))
     env = harness.base_env() | {
         "DEBUG": "false",
-        "DJANGO_SETTINGS_MODULE": "zohoportal.settings",
+        "DJANGO_SETTINGS_MODULE": "zohoportal.settings.production",
         "STATIC_ROOT": root,
     }
     harness.collectstatic(env)

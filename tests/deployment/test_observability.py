@@ -68,7 +68,7 @@ def test_log_format_json_writes_one_object_per_line():
         "print(r.status_code)\n"
     )
     env = _production_env(
-        DJANGO_SETTINGS_MODULE="zohoportal.settings",
+        DJANGO_SETTINGS_MODULE="zohoportal.settings.production",
         LOG_FORMAT="json",
         CACHE_URL=BROKEN_CACHE,
         DATABASE_URL="sqlite:///:memory:",
@@ -97,7 +97,7 @@ def test_admins_and_email_come_from_the_environment():
         "print(json.dumps([s.ADMINS, s.EMAIL_BACKEND, s.EMAIL_HOST, s.EMAIL_PORT, s.SERVER_EMAIL]))"
     )
     env = _production_env(
-        DJANGO_SETTINGS_MODULE="zohoportal.settings",
+        DJANGO_SETTINGS_MODULE="zohoportal.settings.production",
         ADMINS="ops@example.com,oncall@example.com",
         EMAIL_URL="smtp+tls://mailer:pw@smtp.example.com:587",
         SERVER_EMAIL="portal@example.com",
@@ -158,7 +158,7 @@ def test_sentry_gets_the_error_without_the_callbacks_code_and_state():
     threading.Thread(target=server.serve_forever, daemon=True).start()
     try:
         env = _production_env(
-            DJANGO_SETTINGS_MODULE="zohoportal.settings",
+            DJANGO_SETTINGS_MODULE="zohoportal.settings.production",
             SENTRY_DSN=f"http://publickey@127.0.0.1:{server.server_port}/1",
             SECURE_SSL_REDIRECT="false",
             ALLOWED_HOSTS="testserver",

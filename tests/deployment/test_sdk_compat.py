@@ -1,5 +1,5 @@
 """The portal stops at start-up when the installed Zoho SDK is not the release whose internals
-it replaces (zoho/sdk_compat.py): `manage.py check` fails, gunicorn does not start.
+it replaces (zoho/sdk_patches.py): `manage.py check` fails, gunicorn does not start.
 
 Another release is simulated by answering `importlib.metadata.version` differently (in this
 process, or in a subprocess before Django starts): the SDK itself is never patched."""
@@ -20,7 +20,7 @@ from django.core.exceptions import ImproperlyConfigured
 from tests.deployment.harness import ROOT
 from tests.security.test_deployment import _production_env
 from zoho import sdk as zoho_sdk
-from zoho import sdk_compat
+from zoho import sdk_patches
 
 OTHER_RELEASE = "8.1.0"
 # Runs `argv` as a program after making importlib.metadata report another SDK release.
@@ -39,9 +39,9 @@ def other_release(monkeypatch):
     monkeypatch.setattr(
         importlib.metadata,
         "version",
-        lambda name: OTHER_RELEASE if name == sdk_compat.SDK_DISTRIBUTION else real(name),
+        lambda name: OTHER_RELEASE if name == sdk_patches.SDK_DISTRIBUTION else real(name),
     )
-    monkeypatch.setattr(sdk_compat, "_checked", False)
+    monkeypatch.setattr(sdk_patches, "_checked", False)
 
 
 def _sdk_errors():
@@ -49,8 +49,8 @@ def _sdk_errors():
 
 
 def test_the_installed_release_passes():
-    assert sdk_compat.installed_version() == sdk_compat.EXPECTED_VERSION
-    assert sdk_compat.problems() == []
+    assert sdk_patches.installed_version() == sdk_patches.EXPECTED_VERSION
+    assert sdk_patches.problems() == []
     assert _sdk_errors() == []
 
 
@@ -59,7 +59,7 @@ def test_another_release_is_a_check_error_naming_both_versions(other_release):
     assert error.level == checks.ERROR
     assert error.id == "zohoportal.E201"
     assert f"zohocrmsdk8_0 {OTHER_RELEASE} is installed" in error.msg
-    assert f"zohocrmsdk8_0 {sdk_compat.EXPECTED_VERSION}" in error.msg
+    assert f"zohocrmsdk8_0 {sdk_patches.EXPECTED_VERSION}" in error.msg
     assert "Upgrading the Zoho SDK" in error.hint
 
 
@@ -71,19 +71,19 @@ def test_another_release_stops_the_sdk_before_anything_is_replaced(other_release
 
 def test_every_internal_the_portal_uses_has_the_signature_it_expects():
     """After the portal's stand-ins are installed, the check still reads the SDK's own
-    methods (kept by `sdk_compat.replace`), and finds each as expected."""
+    methods (kept by `sdk_patches.replace`), and finds each as expected."""
     zoho_sdk.ensure_initialized()
     from zohocrmsdk.src.com.zoho.crm.api.util.utility import Utility
 
-    assert Utility.__dict__["get_fields"].__func__.__module__ == "zoho.field_cache"
-    assert sdk_compat.internal_problems() == []
+    assert Utility.__dict__["get_fields"].__func__.__module__ == "zoho.sdk_patches"
+    assert sdk_patches.internal_problems() == []
 
 
 def test_a_changed_signature_or_a_missing_internal_is_named():
     module = "zohocrmsdk.src.com.zoho.crm.api.util.utility"
-    changed = sdk_compat.Internal(module, "Utility", "get_fields", ("module_api_name",), "why")
-    gone = sdk_compat.Internal(module, "Utility", "get_fields_v9", None, "used by X")
-    problems = sdk_compat.internal_problems((changed, gone))
+    changed = sdk_patches.Internal(module, "Utility", "get_fields", ("module_api_name",), "why")
+    gone = sdk_patches.Internal(module, "Utility", "get_fields_v9", None, "used by X")
+    problems = sdk_patches.internal_problems((changed, gone))
     assert problems == [
         f"{module}.Utility.get_fields now takes (module_api_name, handler_instance=None), "
         "not (module_api_name); why.",

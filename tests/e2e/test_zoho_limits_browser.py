@@ -46,9 +46,9 @@ def test_a_column_header_sorts_the_list(page, portal, zoho):
 def test_zoho_refusing_for_its_limits_is_a_429_page(
     page, portal, zoho, monkeypatch, limits, title, advice
 ):
-    from crm import zoho_crm
+    from crm.zoho import runner
 
-    monkeypatch.setattr(zoho_crm, "CONCURRENCY_RETRY_DELAY", 0)
+    monkeypatch.setattr(runner, "CONCURRENCY_RETRY_DELAY", 0)
     signed_in(page, portal.url, zoho, "patricia.boyle@zylker-traders.com", US_ORG)
     page.goto(portal.url + "/crm/Leads/")  # metadata cached
     zoho.client.set_credits(US_ORG, **limits)

@@ -9,7 +9,7 @@ import pytest
 from django.contrib.auth import get_user_model
 from django.urls import reverse
 
-from accounts import operations
+from accounts import services
 from accounts.admin import mask_token
 from accounts.models import PendingRevocation, TokenRefreshLog, ZohoConnection, ZohoOrg
 
@@ -83,7 +83,7 @@ def test_filters(staff_client, connections, query, expected):
         "eu": connections(1, dc="eu", expires_in=timedelta(minutes=30))[0],
         "later": connections(1, expires_in=timedelta(hours=3))[0],
     }
-    operations.connection_mark_needs_reconsent(connection=rows["reconsent"])
+    services.connection_mark_needs_reconsent(connection=rows["reconsent"])
     response = staff_client.get(CHANGELIST, query)
     assert response.status_code == 200
     assert _rows(response) == {rows[name].pk for name in expected}
@@ -118,7 +118,7 @@ def test_the_changelists_cannot_be_filtered_by_a_token_column(staff_client, sign
 
 def test_detail_page_is_read_only_with_the_refresh_history(staff_client, signed_in, zoho):
     connection = signed_in[0]
-    operations.connection_refresh_now(connection=connection)
+    services.connection_refresh_now(connection=connection)
     response = staff_client.get(_change_url(connection))
     assert response.status_code == 200
     assert "Refresh history" in response.text
@@ -229,7 +229,7 @@ def test_orgs_list_their_data_center_and_connection_count(staff_client, signed_i
 
 
 def test_refresh_log_list_and_detail(staff_client, signed_in, zoho):
-    operations.connection_refresh_now(connection=signed_in[0])
+    services.connection_refresh_now(connection=signed_in[0])
     log = TokenRefreshLog.objects.get()
     listing = staff_client.get(reverse("admin:accounts_tokenrefreshlog_changelist"))
     assert listing.status_code == 200 and "Refreshed" in listing.text
@@ -244,9 +244,9 @@ def test_refresh_log_list_and_detail(staff_client, signed_in, zoho):
 
 def test_no_token_plaintext_or_ciphertext_anywhere_in_the_admin(staff_client, signed_in, zoho):
     eu, us = signed_in
-    operations.connection_refresh_now(connection=us)
+    services.connection_refresh_now(connection=us)
     zoho.client.add_fault(path="/accounts/eu/oauth/v2/token", error="invalid_code")
-    operations.connection_refresh_now(connection=eu)
+    services.connection_refresh_now(connection=eu)
     pages = [
         reverse("admin:index"),
         reverse("admin:app_list", args=["accounts"]),

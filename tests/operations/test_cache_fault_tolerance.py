@@ -53,7 +53,7 @@ def test_redis_urls_get_the_fault_tolerant_backend_with_short_timeouts():
     )
     env = {k: v for k, v in os.environ.items() if not k.startswith("CACHE_")}
     env.update(
-        DJANGO_SETTINGS_MODULE="zohoportal.settings",
+        DJANGO_SETTINGS_MODULE="zohoportal.settings.production",
         DEBUG="true",
         CACHE_URL="redis://127.0.0.1:6379/0",
     )

@@ -21,8 +21,8 @@ from django.db import connection as db_connection
 from django.test import Client
 from django.utils import timezone
 
-from accounts import housekeeping, revocations
 from accounts.models import PendingRevocation, TokenRefreshLog, ZohoConnection
+from accounts.services import housekeeping, revocations
 from tests.conftest import SignIn
 from tests.security.conftest import database_dump
 from zoho import sdk as zoho_sdk
@@ -97,9 +97,9 @@ def test_queued_tokens_are_encrypted_bound_to_their_row_and_never_shown(zoho, co
     row = connections(1)[0]
     token = row.refresh_token
     _revoke_down(zoho)
-    from accounts import operations
+    from accounts import services
 
-    assert operations.connection_revoke_and_disconnect(connection=row) is False
+    assert services.connection_revoke_and_disconnect(connection=row) is False
     queued = PendingRevocation.objects.get()
     assert token not in database_dump()  # encrypted at rest (SECURITY property 9)
     assert token not in str(queued) and token not in repr(queued)
@@ -115,9 +115,9 @@ def test_queued_tokens_are_encrypted_bound_to_their_row_and_never_shown(zoho, co
 def test_a_failing_revocation_backs_off_exponentially(zoho, connections):
     row = connections(1)[0]
     _revoke_down(zoho)
-    from accounts import operations
+    from accounts import services
 
-    operations.connection_revoke_and_disconnect(connection=row)
+    services.connection_revoke_and_disconnect(connection=row)
     queued = PendingRevocation.objects.get()
     assert queued.attempts == 1 and "503" in queued.last_error
     waits = []
@@ -133,12 +133,12 @@ def test_a_failing_revocation_backs_off_exponentially(zoho, connections):
 
 
 def test_an_outage_costs_one_call_per_data_center_per_run(zoho, connections):
-    from accounts import operations
+    from accounts import services
 
     rows = connections(5) + connections(3, dc="eu")
     _revoke_down(zoho)
     for row in rows:
-        operations.connection_revoke_and_disconnect(connection=row)
+        services.connection_revoke_and_disconnect(connection=row)
     report = revocations.revocations_retry()  # nothing is due yet: one probe per data center
     assert (report.attempted, report.failed) == (2, 2)
     assert {error["dc"] for error in report.errors} == {"us", "eu"}
@@ -222,9 +222,9 @@ def test_key_rotation_re_encrypts_queued_revocations(zoho, connections, settings
     row = connections(1)[0]
     token = row.refresh_token
     _revoke_down(zoho)
-    from accounts import operations
+    from accounts import services
 
-    operations.connection_revoke_and_disconnect(connection=row)
+    services.connection_revoke_and_disconnect(connection=row)
     old_key, new_key = settings.TOKEN_ENCRYPTION_KEYS[0], settings.TOKEN_ENCRYPTION_KEYS[1]
     settings.TOKEN_ENCRYPTION_KEYS = [new_key, old_key]
     call_command("zoho_rotate_keys")
@@ -278,9 +278,9 @@ def test_the_json_report_carries_no_token_and_a_failure_exits_1(zoho, connection
     row = connections(1)[0]
     token = row.refresh_token
     _revoke_down(zoho)
-    from accounts import operations
+    from accounts import services
 
-    operations.connection_revoke_and_disconnect(connection=row)
+    services.connection_revoke_and_disconnect(connection=row)
     with pytest.raises(SystemExit) as exit_status:
         call_command("zoho_housekeeping", "--json")
     assert exit_status.value.code == 1
@@ -303,9 +303,9 @@ def test_the_admin_lists_queued_revocations_masked_and_cannot_delete_them(
     row = connections(1)[0]
     token = row.refresh_token
     _revoke_down(zoho)
-    from accounts import operations
+    from accounts import services
 
-    operations.connection_revoke_and_disconnect(connection=row)
+    services.connection_revoke_and_disconnect(connection=row)
     admin = django_user_model.objects.create_superuser("root", "r@example.com", "pw")
     client = Client()
     client.force_login(admin)
@@ -335,19 +335,19 @@ def _test_database_url() -> str:
 @pytest.mark.postgres
 @pytest.mark.django_db(transaction=True)
 def test_two_hosts_running_housekeeping_at_once_revoke_each_token_once(zoho, connections):
-    from accounts import operations
+    from accounts import services
 
     rows = connections(40)
     _revoke_down(zoho)
     for row in rows:
-        operations.connection_revoke_and_disconnect(connection=row)
+        services.connection_revoke_and_disconnect(connection=row)
     PendingRevocation.objects.update(next_attempt_at=timezone.now())
     zoho.client.clear_faults()
     zoho.client.add_fault(latency_ms=150)  # so that both runs overlap
     before = zoho.client.stats()["revoke_calls"]
     env = {
         **__import__("os").environ,
-        "DJANGO_SETTINGS_MODULE": "zohoportal.settings_test",
+        "DJANGO_SETTINGS_MODULE": "zohoportal.settings.test",
         "TEST_POSTGRES_URL": _test_database_url(),
         "ZOHO_EMULATOR_URL": zoho.url,
     }

@@ -15,9 +15,9 @@ import pytest
 from django.db import connection as db_connection
 from django.db import transaction
 
-from accounts import operations, token_refresh
+from accounts import refresh, services
 from accounts.models import TokenRefreshLog, ZohoConnection
-from accounts.operations import Outcome
+from accounts.services import Outcome
 
 pytestmark = [pytest.mark.postgres, pytest.mark.django_db(transaction=True)]
 
@@ -34,7 +34,7 @@ def _test_database_url() -> str:
 def _start_command(zoho, *args: str) -> subprocess.Popen:
     env = {
         **os.environ,
-        "DJANGO_SETTINGS_MODULE": "zohoportal.settings_test",
+        "DJANGO_SETTINGS_MODULE": "zohoportal.settings.test",
         "TEST_POSTGRES_URL": _test_database_url(),
         "ZOHO_EMULATOR_URL": zoho.url,
     }
@@ -80,7 +80,7 @@ def test_worker_processes_share_the_due_connections_and_refresh_each_once(zoho, 
         seen_pids.add(os.getpid())  # the parent reports progress as batches come back
         children.append(len(multiprocessing.active_children()))
 
-    report = operations.tokens_refresh_due(processes=2, workers=3, progress=progress)
+    report = services.tokens_refresh_due(processes=2, workers=3, progress=progress)
     assert (report.processes, report.workers) == (2, 3)
     assert report.counts["refreshed"] == 120 and len(report.results) == 120
     calls = zoho.client.stats()["refresh_calls_by_refresh_token"]
@@ -112,7 +112,7 @@ def test_a_row_locked_by_another_transaction_is_skipped_not_waited_on(zoho, conn
     try:
         assert holding.wait(5)
         started = time.monotonic()
-        report = operations.tokens_refresh_due(workers=2)
+        report = services.tokens_refresh_due(workers=2)
         elapsed = time.monotonic() - started
     finally:
         release.set()
@@ -123,7 +123,7 @@ def test_a_row_locked_by_another_transaction_is_skipped_not_waited_on(zoho, conn
     assert outcomes[free.pk].outcome == Outcome.REFRESHED
     assert elapsed < 3
     # Released, the row is refreshed by the next run.
-    assert [r.outcome for r in operations.tokens_refresh_due().results] == [Outcome.REFRESHED]
+    assert [r.outcome for r in services.tokens_refresh_due().results] == [Outcome.REFRESHED]
 
 
 def test_the_command_skips_a_row_a_request_is_refreshing(zoho, connections, settings):
@@ -133,7 +133,7 @@ def test_the_command_skips_a_row_a_request_is_refreshing(zoho, connections, sett
     # The request's call hangs long enough for the command's process to start and run.
     zoho.client.add_fault(path="/accounts/us/oauth/v2/token", delay_s=6)
     request = threading.Thread(
-        target=lambda: (token_refresh.connection_refresh(connection=busy), db_connection.close())
+        target=lambda: (refresh.connection_refresh(connection=busy), db_connection.close())
     )
     request.start()
     time.sleep(0.5)  # the request now holds the row lock, waiting on Zoho
@@ -152,12 +152,12 @@ def test_refreshes_of_two_connections_in_one_org_do_not_wait_for_each_other(zoho
     assert slow.org_id == quick.org_id
     zoho.client.add_fault(path="/accounts/us/oauth/v2/token", delay_s=2)  # the first call only
     request = threading.Thread(
-        target=lambda: (token_refresh.connection_refresh(connection=slow), db_connection.close())
+        target=lambda: (refresh.connection_refresh(connection=slow), db_connection.close())
     )
     request.start()
     time.sleep(0.5)
     started = time.monotonic()
-    token_refresh.connection_refresh(connection=quick)
+    refresh.connection_refresh(connection=quick)
     elapsed = time.monotonic() - started
     request.join()
     assert elapsed < 1.0

@@ -121,9 +121,9 @@ def test_the_sdks_field_file_is_fetched_once_for_two_hosts(
     assert first_host >= 2  # the portal's field metadata, and the SDK's own field file
 
     cache.delete(f"crm:fields:{connection.pk}:Leads")  # the portal's own copy: refetched once
-    from crm import records
+    from crm import metadata
 
-    records.forget_local()  # host b is another process: it has no copy of its own
+    metadata.forget_local()  # host b is another process: it has no copy of its own
     settings.ZOHO_SDK_RESOURCE_DIR = tmp_path / "host-b"
     assert sign_in.client.get("/crm/api/Leads/").status_code == 200
     assert _field_calls(zoho) == first_host + 1  # the portal's; the SDK's came from the cache

@@ -12,10 +12,9 @@ from datetime import timedelta
 import pytest
 from django.utils import timezone
 
-from accounts import token_refresh
+from accounts import activation, refresh
 from accounts.models import TokenRefreshLog, ZohoConnection
 from tests.conftest import query_of
-from zoho import sdk as zoho_sdk
 
 pytestmark = pytest.mark.django_db
 
@@ -81,21 +80,21 @@ def test_repeat_sign_in_during_a_fault_keeps_the_stored_connection_intact(
     assert _row_state(connection) == before
     # The stored grant still works.
     zoho.client.clear_faults()
-    refreshed = token_refresh.connection_refresh(connection=connection, force=True)
+    refreshed = refresh.connection_refresh(connection=connection, force=True)
     assert refreshed.refresh_token == refresh_token
 
 
 # --- refresh ---------------------------------------------------------------------------------
 REFRESH_FAULTS = {
-    "http-500": ({"status": 500}, token_refresh.RefreshUnavailable, "Please try again"),
-    "hang": ({"delay_s": 3}, token_refresh.RefreshTimedOut, "did not answer in time"),
-    "throttle": ({"error": "throttle"}, token_refresh.RefreshThrottled, "try again shortly"),
+    "http-500": ({"status": 500}, refresh.RefreshUnavailable, "Please try again"),
+    "hang": ({"delay_s": 3}, refresh.RefreshTimedOut, "did not answer in time"),
+    "throttle": ({"error": "throttle"}, refresh.RefreshThrottled, "try again shortly"),
     "not-json": (
         {"status": 200, "body": "<html>"},
-        token_refresh.RefreshUnavailable,
+        refresh.RefreshUnavailable,
         "does not understand",
     ),
-    "invalid_code": ({"error": "invalid_code"}, token_refresh.NeedsReconsent, "Sign in with Zoho"),
+    "invalid_code": ({"error": "invalid_code"}, refresh.NeedsReconsent, "Sign in with Zoho"),
 }
 
 
@@ -118,7 +117,7 @@ def test_refresh_during_a_fault_is_a_clear_error_and_leaves_the_tokens_intact(
     before = _row_state(connection)
     refresh_token = connection.refresh_token
     zoho.client.add_fault("/accounts/in/oauth/v2/token", count=1, **change)
-    with pytest.raises(error) as raised, zoho_sdk.activated(connection):
+    with pytest.raises(error) as raised, activation.activated(connection):
         pass
     assert text in raised.value.message
     after = _row_state(connection)
@@ -137,14 +136,14 @@ def test_refresh_during_a_fault_is_a_clear_error_and_leaves_the_tokens_intact(
 def test_the_next_request_after_the_fault_clears_succeeds(expired_connection, zoho, fault):
     change, error, _ = REFRESH_FAULTS[fault]
     zoho.client.add_fault("/accounts/in/oauth/v2/token", count=1, **change)
-    with pytest.raises(error), zoho_sdk.activated(expired_connection):
+    with pytest.raises(error), activation.activated(expired_connection):
         pass
     zoho.client.clear_faults()
     if fault == "throttle":  # the back-off: a minute later
         ZohoConnection.objects.filter(pk=expired_connection.pk).update(
             refresh_not_before=timezone.now() - timedelta(seconds=1)
         )
-    with zoho_sdk.activated(ZohoConnection.objects.get(pk=expired_connection.pk)) as active:
+    with activation.activated(ZohoConnection.objects.get(pk=expired_connection.pk)) as active:
         assert active.access_token_is_fresh()
     row = ZohoConnection.objects.get(pk=expired_connection.pk)
     assert row.status == "active" and row.refresh_not_before is None
@@ -165,7 +164,7 @@ def test_a_failed_early_refresh_keeps_using_the_still_valid_access_token(
     connection = ZohoConnection.objects.get(pk=connection.pk)
     change, _, _ = REFRESH_FAULTS[fault]
     zoho.client.add_fault("/accounts/in/oauth/v2/token", count=1, **change)
-    with zoho_sdk.activated(connection) as active:
+    with activation.activated(connection) as active:
         assert active.access_token == connection.access_token
     assert TokenRefreshLog.objects.get(connection=connection).outcome != "refreshed"
 
@@ -174,12 +173,12 @@ def test_after_invalid_code_signing_in_again_restores_the_connection(
     expired_connection, sign_in, demo_users, zoho
 ):
     zoho.client.add_fault("/accounts/in/oauth/v2/token", count=1, error="invalid_code")
-    with pytest.raises(token_refresh.NeedsReconsent), zoho_sdk.activated(expired_connection):
+    with pytest.raises(refresh.NeedsReconsent), activation.activated(expired_connection):
         pass
     sign_in(demo_users["by_dc"]["in"][0]["email"])
     row = ZohoConnection.objects.get(pk=expired_connection.pk)
     assert row.status == "active" and row.access_token_is_fresh()
-    with zoho_sdk.activated(row) as active:
+    with activation.activated(row) as active:
         assert active.pk == row.pk
 
 

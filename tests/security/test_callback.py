@@ -15,7 +15,7 @@ import requests
 from django.conf import settings as django_settings
 from django.test import Client
 
-from accounts import services
+from accounts import activation, services
 from accounts.models import ZohoConnection
 from tests.conftest import path_of, query_of
 from zoho import datacenters
@@ -220,15 +220,14 @@ def test_p02_client_secret_only_ever_goes_to_allow_listed_accounts_servers(
     """A whole life cycle: sign-in, SDK calls, refresh, revoke; where did the secret go?"""
     from zohocrmsdk.src.com.zoho.crm.api.org import OrgOperations
 
-    from accounts import token_refresh
-    from zoho import sdk as zoho_sdk
+    from accounts import refresh
 
     for dc in ("us", "eu", "in"):
         sign_in(_user(demo_users, dc)["email"])
         client.post("/accounts/logout/")
     for connection in ZohoConnection.objects.all():
-        token_refresh.connection_refresh(connection=connection, force=True)
-        with zoho_sdk.activated(ZohoConnection.objects.get(pk=connection.pk)):
+        refresh.connection_refresh(connection=connection, force=True)
+        with activation.activated(ZohoConnection.objects.get(pk=connection.pk)):
             OrgOperations().get_organization()
     client.force_login(ZohoConnection.objects.first().user)
     client.post(f"/accounts/connections/{ZohoConnection.objects.first().pk}/disconnect/")
@@ -269,7 +268,7 @@ def test_p03_token_answer_with_another_dcs_api_domain_is_refused(sign_in, client
 
 @pytest.mark.security(3)
 def test_p03_refresh_answer_with_another_dcs_api_domain_is_refused(sign_in, demo_users, zoho):
-    from accounts import token_refresh
+    from accounts import refresh
 
     sign_in(_user(demo_users, "eu")["email"])
     connection = ZohoConnection.objects.get()
@@ -284,8 +283,8 @@ def test_p03_refresh_answer_with_another_dcs_api_domain_is_refused(sign_in, demo
             "token_type": "Bearer",
         },
     )
-    with pytest.raises(token_refresh.RefreshUnavailable):
-        token_refresh.connection_refresh(connection=connection, force=True)
+    with pytest.raises(refresh.RefreshUnavailable):
+        refresh.connection_refresh(connection=connection, force=True)
     connection.refresh_from_db()
     assert (connection.access_token_encrypted, connection.access_token_expires_at) == before
     assert connection.access_token != "1000.from-elsewhere"
@@ -298,8 +297,7 @@ def test_p04_stored_dc_is_a_key_and_every_url_is_built_from_it(
 ):
     from zohocrmsdk.src.com.zoho.crm.api.org import OrgOperations
 
-    from accounts import token_refresh
-    from zoho import sdk as zoho_sdk
+    from accounts import refresh
 
     sign_in(_user(demo_users, "in")["email"])
     connection = ZohoConnection.objects.get()
@@ -309,8 +307,8 @@ def test_p04_stored_dc_is_a_key_and_every_url_is_built_from_it(
     ZohoConnection.objects.filter(pk=connection.pk).update(api_domain="https://evil.example")
     connection.refresh_from_db()
     outbound.calls.clear()
-    token_refresh.connection_refresh(connection=connection, force=True)
-    with zoho_sdk.activated(ZohoConnection.objects.get(pk=connection.pk)):
+    refresh.connection_refresh(connection=connection, force=True)
+    with activation.activated(ZohoConnection.objects.get(pk=connection.pk)):
         OrgOperations().get_organization()
     client.post(f"/accounts/connections/{connection.pk}/disconnect/")
     assert len(outbound) >= 3

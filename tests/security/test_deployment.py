@@ -158,7 +158,7 @@ print(json.dumps({n: getattr(s, n) for n in names}))
 
 
 def _production_settings(**extra: str) -> dict:
-    env = _production_env(DJANGO_SETTINGS_MODULE="zohoportal.settings", **extra)
+    env = _production_env(DJANGO_SETTINGS_MODULE="zohoportal.settings.production", **extra)
     result = _run("-c", PRINT_SETTINGS, env=env)
     assert result.returncode == 0, result.stderr
     return json.loads(result.stdout)

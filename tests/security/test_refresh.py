@@ -17,11 +17,10 @@ from django.db import connection as db_connection
 from django.db import transaction
 from django.utils import timezone
 
-from accounts import operations, token_refresh
+from accounts import activation, refresh, services
 from accounts.models import TokenRefreshLog, ZohoConnection
-from accounts.operations import Outcome
+from accounts.services import Outcome
 from zoho import oauth as zoho_oauth
-from zoho import sdk as zoho_sdk
 
 ROOT = Path(__file__).resolve().parents[2]
 
@@ -58,7 +57,7 @@ def test_p16_eight_threads_on_one_expired_connection_make_exactly_one_refresh_ca
         try:
             stale = ZohoConnection.objects.get(pk=connection.pk)
             barrier.wait()
-            with zoho_sdk.activated(stale) as active:
+            with activation.activated(stale) as active:
                 tokens.append(active.access_token)
         except Exception as error:  # noqa: BLE001 - reported below
             tokens.append(f"error: {error!r}")
@@ -90,7 +89,7 @@ def test_p16_two_processes_of_four_threads_make_exactly_one_refresh_call(connect
     before = _refresh_calls(zoho)
     env = {
         **os.environ,
-        "DJANGO_SETTINGS_MODULE": "zohoportal.settings_test",
+        "DJANGO_SETTINGS_MODULE": "zohoportal.settings.test",
         "TEST_POSTGRES_URL": _test_database_url(),
         "ZOHO_EMULATOR_URL": zoho.url,
     }
@@ -141,7 +140,7 @@ def test_p17_refresh_happens_minutes_before_expiry(connection, zoho, settings, l
         access_token_expires_at=timezone.now() + left
     )
     before = _refresh_calls(zoho)
-    with zoho_sdk.activated(ZohoConnection.objects.get(pk=connection.pk)) as active:
+    with activation.activated(ZohoConnection.objects.get(pk=connection.pk)) as active:
         pass
     assert (_refresh_calls(zoho) - before == 1) is refreshed
     assert active.access_token_expires_at > timezone.now() + timedelta(minutes=5)
@@ -181,8 +180,8 @@ def test_p18_a_hung_token_endpoint_releases_the_lock_to_the_next_caller(connecti
     def first_caller():
         started = time.monotonic()
         try:
-            token_refresh.connection_refresh(connection=connection)
-        except token_refresh.RefreshError as error:
+            refresh.connection_refresh(connection=connection)
+        except refresh.RefreshError as error:
             outcome["error"] = error
         finally:
             outcome["first"] = time.monotonic() - started
@@ -192,10 +191,10 @@ def test_p18_a_hung_token_endpoint_releases_the_lock_to_the_next_caller(connecti
     hung.start()
     time.sleep(0.3)  # the first caller now holds the lock, waiting on Zoho
     started = time.monotonic()
-    refreshed = token_refresh.connection_refresh(connection=connection)  # waits for the lock
+    refreshed = refresh.connection_refresh(connection=connection)  # waits for the lock
     waited = time.monotonic() - started
     hung.join(10)
-    assert isinstance(outcome["error"], token_refresh.RefreshTimedOut)
+    assert isinstance(outcome["error"], refresh.RefreshTimedOut)
     assert outcome["first"] < 3  # gave up at the timeout, not when Zoho answered
     assert waited < 3
     assert refreshed.access_token_is_fresh()
@@ -209,13 +208,13 @@ def test_p19_zohos_own_throttle_keeps_the_connection_tells_the_user_and_backs_of
 ):
     stored = connection.refresh_token
     for _ in range(10):  # Zoho allows 10 refreshes per refresh token per 10 minutes
-        token_refresh.connection_refresh(connection=connection, force=True)
+        refresh.connection_refresh(connection=connection, force=True)
     _expire(connection)
-    with pytest.raises(token_refresh.RefreshThrottled) as raised:
-        with zoho_sdk.activated(ZohoConnection.objects.get(pk=connection.pk)):
+    with pytest.raises(refresh.RefreshThrottled) as raised:
+        with activation.activated(ZohoConnection.objects.get(pk=connection.pk)):
             pass
     assert "try again shortly" in raised.value.message
-    assert raised.value.code == "THROTTLED"  # answered 429 (crm.access.HTTP_STATUS)
+    assert raised.value.code == "THROTTLED"  # answered 429 (core.errors.HTTP_STATUS)
     row = ZohoConnection.objects.get(pk=connection.pk)
     assert row.status == ZohoConnection.Status.ACTIVE
     assert row.refresh_token == stored
@@ -223,8 +222,8 @@ def test_p19_zohos_own_throttle_keeps_the_connection_tells_the_user_and_backs_of
     # Retries back off: no call to Zoho until the back-off has passed.
     outbound.calls.clear()
     for _ in range(3):
-        with pytest.raises(token_refresh.RefreshThrottled):
-            token_refresh.connection_refresh(connection=row)
+        with pytest.raises(refresh.RefreshThrottled):
+            refresh.connection_refresh(connection=row)
     assert len(outbound) == 0
     assert zoho.client.stats()["token_errors"].get("Access Denied") == 1
 
@@ -243,8 +242,8 @@ def test_p20_revoked_grant_needs_reconsent_says_how_and_leaves_others_alone(
     revoked, same_user_other_org, other_user = ZohoConnection.objects.order_by("pk")
     zoho_oauth.token_revoke(data_center="us", refresh_token=revoked.refresh_token)
     _expire(revoked)
-    with pytest.raises(token_refresh.NeedsReconsent) as raised:
-        with zoho_sdk.activated(ZohoConnection.objects.get(pk=revoked.pk)):
+    with pytest.raises(refresh.NeedsReconsent) as raised:
+        with activation.activated(ZohoConnection.objects.get(pk=revoked.pk)):
             pass
     assert "Sign in with Zoho again" in raised.value.message
     assert ZohoConnection.objects.get(pk=revoked.pk).status == "needs_reconsent"
@@ -252,7 +251,7 @@ def test_p20_revoked_grant_needs_reconsent_says_how_and_leaves_others_alone(
     for untouched in (same_user_other_org, other_user):
         row = ZohoConnection.objects.get(pk=untouched.pk)
         assert row.status == ZohoConnection.Status.ACTIVE
-        assert token_refresh.connection_refresh(connection=row, force=True).access_token_is_fresh()
+        assert refresh.connection_refresh(connection=row, force=True).access_token_is_fresh()
     # The connections page shows it, and signing in again reconnects it.
     client.force_login(revoked.user)
     assert "Needs re-consent" in client.get("/accounts/connections/").text
@@ -291,7 +290,7 @@ def test_p21_bulk_refresh_skips_rows_locked_by_a_request_and_rows_not_due(
     try:
         assert holding.wait(5)
         started = time.monotonic()
-        report = operations.tokens_refresh_due(ahead_minutes=10, workers=2)
+        report = services.tokens_refresh_due(ahead_minutes=10, workers=2)
         elapsed = time.monotonic() - started
     finally:
         release.set()

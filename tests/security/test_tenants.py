@@ -21,6 +21,7 @@ from zohocrmsdk.src.com.zoho.crm.api.org import OrgOperations
 
 from accounts import services
 from accounts.models import ZohoConnection, ZohoOrg
+from tests.accounts.sdk_state import sdk_thread_state
 from tests.conftest import SignIn
 from zoho import sdk as zoho_sdk
 
@@ -65,7 +66,7 @@ def test_p22_every_request_leaves_the_sdk_thread_local_empty(tenants):
     for path in ("/", "/accounts/connections/", "/crm/api/Leads/"):
         Initializer.LOCAL.init = object()  # as if a code path had forgotten to clean up
         assert client.get(path).status_code == 200
-        assert zoho_sdk.sdk_thread_state() is None, path
+        assert sdk_thread_state() is None, path
 
 
 @pytest.mark.security(22)
@@ -172,7 +173,7 @@ def test_p23_sixteen_workers_500_interleaved_requests_stay_in_their_tenant(tenan
                         failures.append(
                             f"session {index}: {response.status_code} {got ^ expected[index]}"
                         )
-                if zoho_sdk.sdk_thread_state() is not None:
+                if sdk_thread_state() is not None:
                     failures.append("thread-local left behind")
         finally:
             db_connection.close()

@@ -13,10 +13,9 @@ from django.core.management import call_command
 from django.core.management.base import CommandError
 from django.views.debug import ExceptionReporter, get_exception_reporter_class
 
-from accounts import services, token_crypto, token_refresh
+from accounts import activation, refresh, services, token_crypto
 from accounts.models import ZohoConnection
 from tests.conftest import query_of
-from zoho import sdk as zoho_sdk
 
 from .conftest import database_dump
 
@@ -81,7 +80,7 @@ def test_p10_ciphertext_copied_into_another_row_fails_closed_with_nothing_sent(
     )
     b = ZohoConnection.objects.get(pk=b.pk)
     outbound.calls.clear()
-    with pytest.raises(token_crypto.TokenDecryptionError), zoho_sdk.activated(b):
+    with pytest.raises(token_crypto.TokenDecryptionError), activation.activated(b):
         pass
     assert len(outbound) == 0
     # Disconnecting B must not revoke A's grant with the copied token; B, whose own grant
@@ -118,7 +117,7 @@ def test_p11_wrong_key_fails_closed_with_a_clear_error_and_never_returns_ciphert
         _ = row.access_token
     assert row.refresh_token_or_none() is None  # never the ciphertext
     outbound.calls.clear()
-    with pytest.raises(token_crypto.TokenDecryptionError), zoho_sdk.activated(row):
+    with pytest.raises(token_crypto.TokenDecryptionError), activation.activated(row):
         pass
     assert len(outbound) == 0
 
@@ -166,8 +165,8 @@ def test_p13_client_secret_is_in_no_table_and_no_sdk_file(connections, settings)
     from zohocrmsdk.src.com.zoho.crm.api.record import GetRecordsParam, RecordOperations
 
     for connection in connections:
-        token_refresh.connection_refresh(connection=connection, force=True)
-        with zoho_sdk.activated(ZohoConnection.objects.get(pk=connection.pk)):
+        refresh.connection_refresh(connection=connection, force=True)
+        with activation.activated(ZohoConnection.objects.get(pk=connection.pk)):
             params = ParameterMap()
             params.add(GetRecordsParam.fields, "Last_Name")
             RecordOperations("Leads").get_records(params)
@@ -195,7 +194,7 @@ def test_p14_admin_never_shows_a_token_even_to_a_superuser(superuser_client, con
     from django.urls import reverse
 
     connection = connections[0]
-    token_refresh.connection_refresh(connection=connection, force=True)
+    refresh.connection_refresh(connection=connection, force=True)
     changelist = reverse("admin:accounts_zohoconnection_changelist")
     change = reverse("admin:accounts_zohoconnection_change", args=[connection.pk])
     pages = [
@@ -255,7 +254,7 @@ def test_p14_error_reports_of_a_failed_refresh_never_contain_a_token(
 
     monkeypatch.setattr(TokenRefreshLog.objects, "create", broken_create)
     try:
-        token_refresh.connection_refresh(connection=connection, force=True)
+        refresh.connection_refresh(connection=connection, force=True)
     except RuntimeError:
         report = _report(sys.exc_info())
     else:
@@ -337,7 +336,7 @@ def test_p15_repeat_login_whose_answer_has_no_refresh_token_keeps_the_stored_one
     assert connection.refresh_token == stored
     assert connection.access_token == answer["access_token"]
     # And the kept refresh token still works.
-    refreshed = token_refresh.connection_refresh(connection=connection, force=True)
+    refreshed = refresh.connection_refresh(connection=connection, force=True)
     assert refreshed.refresh_token == stored
 
 

@@ -9,7 +9,7 @@ The spec files refer to each other with full URLs into GitHub
 :class:`ZohoSpecs` serves those URLs from the checkout (any owner or branch, one ``v8.0/*.json``
 file each) and refuses every other remote reference, so validation never touches the network.
 
-Where a spec is itself wrong, :data:`~zoho_emulator.tests.oas_defects.ALLOWANCES` patches that
+Where a spec is itself wrong, :data:`~oas_defects.ALLOWANCES` patches that
 one place in memory before validation (each with its evidence; zoho_emulator/README.md lists
 them under "Spec defects"); everything else is validated as Zoho wrote it.
 """

@@ -10,7 +10,7 @@ when Zoho updates the specs.
 
 from __future__ import annotations
 
-from .oas import Allowance
+from oas import Allowance
 
 COMMON = (
     "https://raw.githubusercontent.com/Zohocorp-Pvt-Ltd/crm-oas/refs/heads/main/v8.0/common.json"

@@ -3,8 +3,7 @@
 from __future__ import annotations
 
 import pytest
-
-from .conftest import DANA, PATRICIA
+from emulator_support import DANA, PATRICIA
 
 QUERY = "select Last_Name, Company from Leads where id is not null"
 

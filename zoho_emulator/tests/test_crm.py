@@ -5,8 +5,7 @@ from __future__ import annotations
 import json
 
 import pytest
-
-from .conftest import ARJUN, DANA, MARCUS, PATRICIA, SOFIA, ZYLKER_LABS, ZYLKER_TRADERS
+from emulator_support import ARJUN, DANA, MARCUS, PATRICIA, SOFIA, ZYLKER_LABS, ZYLKER_TRADERS
 
 INVALID_TOKEN = {
     "code": "INVALID_TOKEN",

@@ -4,8 +4,7 @@ and Owner's flags, as a real org configures them (issue 20, items 4, 5, 6 and 8)
 from __future__ import annotations
 
 import pytest
-
-from .conftest import DANA, FULL_SCOPE, PATRICIA, ZYLKER_TRADERS
+from emulator_support import DANA, FULL_SCOPE, PATRICIA, ZYLKER_TRADERS
 
 STANDARD = "3652397000000091055"
 PARTNER = "3652397000000091077"

@@ -4,10 +4,9 @@ addresses, currency precision) and the Files, photo and field-attachment downloa
 from __future__ import annotations
 
 import pytest
+from emulator_support import FULL_SCOPE, MARCUS, PATRICIA, SOFIA, ZYLKER_LABS
 
 from zoho_emulator import seed
-
-from .conftest import FULL_SCOPE, MARCUS, PATRICIA, SOFIA, ZYLKER_LABS
 
 FILES_SCOPE = FULL_SCOPE + ",ZohoCRM.files.READ,ZohoCRM.files.CREATE"
 PNG_MAGIC = b"\x89PNG\r\n\x1a\n"
@@ -265,3 +264,99 @@ def test_writing_the_other_types(zoho_http, us):
         ][0]
         assert answer["code"] == "INVALID_DATA", (bad, answer)
         assert answer["details"]["api_name"] == next(iter(bad))
+
+
+# ---------------------------------------------------------------------- static subform
+
+CRITERIA = ["Budget", "Authority", "Need", "Timeline"]
+
+
+@pytest.mark.parametrize(("email", "dc"), [(PATRICIA, "us"), (SOFIA, "eu")])
+def test_the_static_subform_module_is_listed_as_zoho_lists_one(zoho_http, email, dc):
+    """getModules' example "all modules with variations" (Subform_2): generated_type
+    static_subform, not a tab, visible, its parent named, its static fields by api_name and
+    id; the parent's field is a subform pointing at it."""
+    token = zoho_http.tokens(email, dc)["access_token"]
+    modules = zoho_http.api("GET", dc, "settings/modules", token).json()["modules"]
+    by_name = {m["api_name"]: m for m in modules}
+    static = by_name["Qualification_Checklist"]
+    leads = by_name["Leads"]
+    assert static["generated_type"] == "static_subform"
+    assert (static["show_as_tab"], static["status"], static["visibility"]) == (False, "visible", 2)
+    assert static["api_supported"] is True and static["lookupable"] is False
+    assert static["parent_module"] == {"api_name": "Leads", "id": leads["id"]}
+    for flag in ("creatable", "editable", "deletable", "viewable"):
+        assert static[flag] is leads[flag], flag
+    sub_fields = _fields(zoho_http, token, "Qualification_Checklist", dc)
+    assert static["static_subform_properties"] == {
+        "fields": [{"api_name": "Criterion", "id": sub_fields["Criterion"]["id"]}]
+    }
+    assert [v["actual_value"] for v in sub_fields["Criterion"]["pick_list_values"]][-4:] == (
+        CRITERIA
+    )
+    parent_field = _fields(zoho_http, token, "Leads", dc)["Qualification_Checklist"]
+    assert parent_field["data_type"] == "subform"
+    assert parent_field["associated_module"]["module"] == "Qualification_Checklist"
+    # only the static one says so: line items stay "subform"
+    kinds = {m["api_name"]: m["generated_type"] for m in modules}
+    assert kinds["Quoted_Items"] == kinds["Visit_Log"] == "subform"
+    assert kinds["Leads_X_Products"] == kinds["Leads_X_Users"] == "linking"
+    assert [n for n, k in kinds.items() if k == "static_subform"] == ["Qualification_Checklist"]
+
+
+def _put(zoho_http, token, rec_id, body):
+    resp = zoho_http.api("PUT", "us", f"Leads/{rec_id}", token, json={"data": [body]})
+    return resp.status_code, resp.json()["data"][0]
+
+
+def test_every_lead_has_the_fixed_rows_and_only_their_other_columns_change(zoho_http, us):
+    ids = zoho_http.api("GET", "us", "Leads", us, params={"fields": "Last_Name"}).json()["data"]
+    for row in ids[:3]:
+        rec = zoho_http.api("GET", "us", f"Leads/{row['id']}", us).json()["data"][0]
+        assert [r["Criterion"] for r in rec["Qualification_Checklist"]] == CRITERIA
+    rows = rec["Qualification_Checklist"]
+    changed = [{"id": r["id"], "Met": True, "Evidence": f"checked {r['Criterion']}"} for r in rows]
+    status, answer = _put(zoho_http, us, rec["id"], {"Qualification_Checklist": changed})
+    assert status == 200 and answer["code"] == "SUCCESS", answer
+    after = zoho_http.api("GET", "us", f"Leads/{rec['id']}", us).json()["data"][0]
+    kept = after["Qualification_Checklist"]
+    assert [(r["id"], r["Criterion"], r["Met"]) for r in kept] == [
+        (r["id"], r["Criterion"], True) for r in rows
+    ]
+    assert kept[0]["Evidence"] == "checked Budget"
+    keep_all = [{"id": r["id"]} for r in rows]
+    refused = {
+        "a row added": keep_all + [{"Criterion": "Budget", "Met": True}],
+        "a row dropped": keep_all[1:],
+        "a row given twice": keep_all[:3] + keep_all[:1],
+        "a criterion renamed": [{**keep_all[0], "Criterion": "Need"}, *keep_all[1:]],
+        "the rows cleared": None,
+    }
+    for what, value in refused.items():
+        status, answer = _put(zoho_http, us, rec["id"], {"Qualification_Checklist": value})
+        assert status == 400 and answer["code"] == "INVALID_DATA", (what, answer)
+        assert answer["details"]["api_name"] == "Qualification_Checklist", what
+    unchanged = zoho_http.api("GET", "us", f"Leads/{rec['id']}", us).json()["data"][0]
+    assert unchanged["Qualification_Checklist"] == kept
+
+
+def test_a_new_lead_gives_each_fixed_row_once(zoho_http, us):
+    def create(rows):
+        body = {"Last_Name": "Static", "Company": "Checklist Ltd", "Qualification_Checklist": rows}
+        resp = zoho_http.api("POST", "us", "Leads", us, json={"data": [body]})
+        return resp.json()["data"][0]
+
+    missing = create([{"Criterion": c} for c in CRITERIA[:3]])
+    assert missing["code"] == "INVALID_DATA", missing
+    twice = create([{"Criterion": c} for c in CRITERIA[:3] + ["Budget"]])
+    assert twice["code"] == "INVALID_DATA", twice
+    made = create([{"Criterion": c, "Met": c == "Need"} for c in CRITERIA])
+    assert made["code"] == "SUCCESS", made
+    rec_id = made["details"]["id"]
+    rec = zoho_http.api("GET", "us", f"Leads/{rec_id}", us).json()["data"][0]
+    assert [(r["Criterion"], r["Met"]) for r in rec["Qualification_Checklist"]] == [
+        ("Budget", False),
+        ("Authority", False),
+        ("Need", True),
+        ("Timeline", False),
+    ]

@@ -5,10 +5,9 @@ from __future__ import annotations
 import threading
 
 import pytest
+from emulator_support import MARCUS, PATRICIA, SOFIA, ZYLKER_TRADERS
 
 from zoho_emulator import limits
-
-from .conftest import MARCUS, PATRICIA, SOFIA, ZYLKER_TRADERS
 
 NORDWIND = "20071245781"
 

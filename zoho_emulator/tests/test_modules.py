@@ -4,6 +4,7 @@ lists and related records, over real HTTP."""
 from __future__ import annotations
 
 import pytest
+from emulator_support import ARJUN, OLIVIA, PATRICIA, SOFIA, ZYLKER_LABS, sdk_login
 from zohocrmsdk.src.com.zoho.crm.api import ParameterMap
 from zohocrmsdk.src.com.zoho.crm.api.record import Record
 from zohocrmsdk.src.com.zoho.crm.api.related_records import (
@@ -11,9 +12,6 @@ from zohocrmsdk.src.com.zoho.crm.api.related_records import (
     RelatedRecordsOperations,
 )
 from zohocrmsdk.src.com.zoho.crm.api.related_records import ResponseWrapper as RelatedWrapper
-
-from .conftest import ARJUN, OLIVIA, PATRICIA, SOFIA, ZYLKER_LABS
-from .test_sdk import sdk_login
 
 SCOPE = (
     "ZohoCRM.modules.ALL,ZohoCRM.users.READ,ZohoCRM.org.READ,ZohoCRM.settings.ALL,"

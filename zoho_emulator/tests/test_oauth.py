@@ -7,10 +7,7 @@ from urllib.parse import quote
 
 import pytest
 import requests
-
-from zoho_emulator import EmulatorError
-
-from .conftest import (
+from emulator_support import (
     FULL_SCOPE,
     MARCUS,
     OLIVIA,
@@ -20,6 +17,8 @@ from .conftest import (
     ZYLKER_TRADERS,
     query_of,
 )
+
+from zoho_emulator import EmulatorError
 
 
 def auth_params(emulator, **overrides):

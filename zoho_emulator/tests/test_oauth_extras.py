@@ -11,12 +11,19 @@ from pathlib import Path
 
 import pytest
 import requests
+from emulator_support import FULL_SCOPE, HARRIET, OLIVIA, SOFIA, THAMESGATE, query_of
 
-from zoho_emulator import Emulator, EmulatorClient, EmulatorServer, urls
+from zoho_emulator import (
+    DEFAULT_CLIENT_ID,
+    DEFAULT_CLIENT_SECRET,
+    Emulator,
+    EmulatorClient,
+    EmulatorServer,
+    urls,
+)
 
-from .conftest import FULL_SCOPE, HARRIET, OLIVIA, SOFIA, THAMESGATE, query_of
-
-ROOT = Path(__file__).resolve().parents[2]
+PACKAGE = Path(__file__).resolve().parents[1]  # zoho_emulator/: pyproject.toml, src/, tests/
+SRC = PACKAGE / "src"
 VERIFIER = "dBjftJeZ4CVP-mB92K27uhbUJU1p1r_wW1gFWFOEjXk"  # RFC 7636 appendix B
 CHALLENGE = "E9Melhoa2OwvFrEMTJguCHaoeK1t8URWbuGJSstw-cM"
 
@@ -152,8 +159,8 @@ def test_configured_dc_secrets_survive_reset():
 def test_command_line_rejects_bad_dc_secrets(flag):
     proc = subprocess.run(
         [sys.executable, "-m", "zoho_emulator", "--port", "0", "--dc-client-secret", flag],
-        cwd=ROOT,
-        env={**os.environ, "PYTHONPATH": str(ROOT)},
+        cwd=PACKAGE,
+        env={**os.environ, "PYTHONPATH": str(SRC)},
         capture_output=True,
         text=True,
         timeout=30,
@@ -173,8 +180,8 @@ def test_command_line_dc_secret_applies_to_that_dc():
             "--dc-client-secret",
             "uk=cli-uk-secret",
         ],
-        cwd=ROOT,
-        env={**os.environ, "PYTHONPATH": str(ROOT)},
+        cwd=PACKAGE,
+        env={**os.environ, "PYTHONPATH": str(SRC)},
         stdout=subprocess.PIPE,
         stderr=subprocess.STDOUT,
         text=True,
@@ -188,9 +195,9 @@ def test_command_line_dc_secret_applies_to_that_dc():
         code = client.self_client_code(HARRIET, "uk", "ZohoCRM.org.READ")
         form = {
             "grant_type": "authorization_code",
-            "client_id": "1000.ZOHOPORTALDEMO",
+            "client_id": DEFAULT_CLIENT_ID,
             "code": code,
-            "client_secret": "zohoportal-demo-secret",
+            "client_secret": DEFAULT_CLIENT_SECRET,
         }
         answer = requests.post(urls.token_url(url, "uk"), data=form, timeout=5).json()
         assert answer == {"error": "invalid_client"}
@@ -328,3 +335,45 @@ def test_evicted_refresh_tokens_take_their_access_tokens_along(emulator, zoho_ht
         assert resp.status_code == 401 and resp.json()["code"] == "INVALID_TOKEN"
     listing = {a["token"]: a for a in emulator.client.tokens()["access_tokens"]}
     assert "refresh token limit" in listing[refreshed]["revoked_reason"]
+
+
+# ------------------------------------------------------------------- neutral defaults
+
+
+def test_a_new_emulator_knows_a_demo_client_named_for_it_and_no_redirect_uri():
+    """No app's values are built in: the demo client is the emulator's own, and the consent
+    page refuses every redirect URI (a local portal's included) until one is registered."""
+    app = Emulator()
+    assert (app.client_id, app.client_secret) == (DEFAULT_CLIENT_ID, DEFAULT_CLIENT_SECRET)
+    assert "EMULATOR" in DEFAULT_CLIENT_ID and app.redirect_uris == []
+    callback = "http://127.0.0.1:8000/accounts/callback/"
+    params = {
+        "client_id": DEFAULT_CLIENT_ID,
+        "response_type": "code",
+        "redirect_uri": callback,
+        "scope": "ZohoCRM.org.READ",
+        "state": "s",
+    }
+    with EmulatorServer(app) as server:
+        page = requests.get(urls.auth_url(server.url, "us"), params=params, timeout=5)
+        assert page.status_code == 400
+        assert EmulatorClient(server.url).register_redirect_uri(callback) == [callback]
+        page = requests.get(urls.auth_url(server.url, "us"), params=params, timeout=5)
+        assert page.status_code == 200
+    # a URI given twice (make run passes ZOHO_REDIRECT_URI and its default) is listed once
+    assert Emulator(redirect_uris=[callback, callback]).redirect_uris == [callback]
+
+
+def test_configure_client_replaces_the_known_client(emulator):
+    emulator.app.configure_client(
+        client_id="1000.OTHERAPP", client_secret="other", redirect_uris=["https://app.example/cb"]
+    )
+    code = emulator.client.self_client_code(SOFIA, "eu", "ZohoCRM.org.READ")
+    form = {"grant_type": "authorization_code", "code": code}
+    token_url = emulator.token_url("eu")
+    old = {"client_id": emulator.client_id, "client_secret": emulator.client_secret}
+    assert requests.post(token_url, data={**form, **old}, timeout=5).json() == {
+        "error": "invalid_client"
+    }
+    new = {"client_id": "1000.OTHERAPP", "client_secret": "other"}
+    assert "access_token" in requests.post(token_url, data={**form, **new}, timeout=5).json()

@@ -19,13 +19,12 @@ import json
 from dataclasses import dataclass, field
 
 import pytest
+from emulator_support import DANA, FULL_SCOPE, PATRICIA, THAMESGATE, TOM
 
 from zoho_emulator.state import pristine_records
 
-from .conftest import DANA, FULL_SCOPE, PATRICIA, THAMESGATE, TOM
-
-oas = pytest.importorskip("zoho_emulator.tests.oas", reason="openapi-core is not installed")
-from .oas_defects import ALLOWANCES, EMULATOR_GAPS  # noqa: E402
+oas = pytest.importorskip("oas", reason="openapi-core is not installed")
+from oas_defects import ALLOWANCES, EMULATOR_GAPS  # noqa: E402
 
 ROOT = oas.spec_root()
 pytestmark = pytest.mark.skipif(

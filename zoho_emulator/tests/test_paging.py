@@ -4,8 +4,7 @@ record counts. The UK org (Thamesgate Wholesale) has more than 2,500 Leads."""
 from __future__ import annotations
 
 import pytest
-
-from .conftest import HARRIET, PATRICIA, THAMESGATE
+from emulator_support import HARRIET, PATRICIA, THAMESGATE
 
 SCOPE = "ZohoCRM.modules.ALL,ZohoSearch.securesearch.READ,ZohoCRM.settings.ALL"
 DISCRETE = {

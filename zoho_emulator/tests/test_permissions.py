@@ -3,12 +3,10 @@
 from __future__ import annotations
 
 import pytest
+from emulator_support import DANA, FULL_SCOPE, JONAS, MARCUS, SOFIA, ZYLKER_TRADERS, sdk_login
 from zohocrmsdk.src.com.zoho.crm.api import ParameterMap
 from zohocrmsdk.src.com.zoho.crm.api.exception import SDKException
 from zohocrmsdk.src.com.zoho.crm.api.record import GetRecordsParam, RecordOperations
-
-from .conftest import DANA, FULL_SCOPE, JONAS, MARCUS, SOFIA, ZYLKER_TRADERS
-from .test_sdk import sdk_login
 
 SCOPE_MISMATCH = {
     "code": "OAUTH_SCOPE_MISMATCH",

@@ -7,10 +7,9 @@ import struct
 import zlib
 
 import pytest
+from emulator_support import DANA, FULL_SCOPE, PATRICIA, ZYLKER_TRADERS
 
 from zoho_emulator.crm.photos import MAX_PHOTO_BYTES, image_kind
-
-from .conftest import DANA, FULL_SCOPE, PATRICIA, ZYLKER_TRADERS
 
 
 def png(width: int = 2, height: int = 2, padding: int = 0) -> bytes:

@@ -5,9 +5,9 @@ from __future__ import annotations
 
 import pytest
 import requests
+from emulator_support import PATRICIA, SOFIA, ZYLKER_TRADERS
 
-from ..client import EmulatorError
-from .conftest import PATRICIA, SOFIA, ZYLKER_TRADERS
+from zoho_emulator.client import EmulatorError
 
 LEADS_READ = "Last_Name,Locked__s"
 

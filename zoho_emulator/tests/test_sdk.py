@@ -5,6 +5,7 @@ from __future__ import annotations
 import csv
 
 import pytest
+from emulator_support import PATRICIA, SOFIA, ZYLKER_LABS, sdk_login
 from zohocrmsdk.src.com.zoho.api.authenticator.oauth_token import OAuthToken
 from zohocrmsdk.src.com.zoho.api.authenticator.store.file_store import FileStore
 from zohocrmsdk.src.com.zoho.crm.api import ParameterMap
@@ -23,36 +24,6 @@ from zohocrmsdk.src.com.zoho.crm.api.record import (
     SearchRecordsParam,
     SuccessResponse,
 )
-
-from .conftest import FULL_SCOPE, PATRICIA, SOFIA, ZYLKER_LABS, query_of
-
-
-def sdk_login(emulator, tmp_path, email, dc, org=None, scope=FULL_SCOPE):
-    """Consent in the browser flow, then hand the code to the SDK exactly as an app would."""
-    params = {
-        "client_id": emulator.client_id,
-        "response_type": "code",
-        "redirect_uri": emulator.redirect_uri,
-        "scope": scope,
-        "state": "s",
-        "access_type": "offline",
-    }
-    q = query_of(emulator.client.authorize(params, email=email, org=org))
-    assert q["location"] == dc
-    api = emulator.api_domain(dc)
-    store = FileStore(str(tmp_path / "tokens.csv"))
-    Initializer.initialize(
-        environment=DataCenter.Environment(api, emulator.token_url(dc), api),
-        token=OAuthToken(
-            client_id=emulator.client_id,
-            client_secret=emulator.client_secret,
-            grant_token=q["code"],
-            redirect_url=emulator.redirect_uri,
-        ),
-        store=store,
-        resource_path=str(tmp_path),
-    )
-    return store
 
 
 def lookup_closure(emulator, zgid: str, module: str) -> set[str]:

@@ -6,6 +6,7 @@ from __future__ import annotations
 import datetime as dt
 
 import pytest
+from emulator_support import PATRICIA, ZYLKER_TRADERS, sdk_login
 from zohocrmsdk.src.com.zoho.crm.api import ParameterMap
 from zohocrmsdk.src.com.zoho.crm.api.fields import FieldsOperations, GetFieldsParam
 from zohocrmsdk.src.com.zoho.crm.api.fields import ResponseWrapper as FieldsWrapper
@@ -26,9 +27,6 @@ from zohocrmsdk.src.com.zoho.crm.api.users import MinifiedUser
 from zohocrmsdk.src.com.zoho.crm.api.util import Choice
 
 from zoho_emulator import field_rules, schema
-
-from .conftest import PATRICIA, ZYLKER_TRADERS
-from .test_sdk import sdk_login
 
 SCOPE = (
     "ZohoCRM.modules.ALL,ZohoCRM.users.READ,ZohoCRM.org.READ,ZohoCRM.settings.ALL,"

@@ -7,18 +7,17 @@ import os
 import subprocess
 import sys
 import threading
-import time
 from pathlib import Path
 
 import pytest
 import requests
+from emulator_support import ARJUN, MARCUS, PATRICIA, SOFIA
 
 from zoho_emulator import Emulator, EmulatorClient, EmulatorServer
 from zoho_emulator.crm import users as crm_users
 
-from .conftest import ARJUN, MARCUS, PATRICIA, SOFIA
-
-ROOT = Path(__file__).resolve().parents[2]
+PACKAGE = Path(__file__).resolve().parents[1]  # zoho_emulator/: pyproject.toml, src/, tests/
+SRC = PACKAGE / "src"
 
 
 def test_keep_alive_one_connection_for_many_requests(emulator, zoho_http):
@@ -117,39 +116,59 @@ def test_fault_prefix_crm_code_status_and_body(emulator, zoho_http):
     assert zoho_http.api("GET", "eu", "org", token).status_code == 200
 
 
-def test_fault_delay_does_not_block_other_requests(emulator, zoho_http):
+class HeldSleep:
+    """Stands in for the emulator's sleep: records each wait and holds the caller until the
+    test releases it, so tests see the order of events instead of timing them."""
+
+    def __init__(self):
+        self.waits: list[float] = []
+        self.entered = threading.Event()
+        self.release = threading.Event()
+
+    def __call__(self, seconds: float) -> None:
+        self.waits.append(seconds)
+        self.entered.set()
+        assert self.release.wait(timeout=30), "the test never released the sleeping request"
+
+
+def test_fault_delay_does_not_block_other_requests(emulator, zoho_http, monkeypatch):
     token = zoho_http.tokens(SOFIA, "eu")["access_token"]
+    held = HeldSleep()
+    monkeypatch.setattr(emulator.app, "sleep", held)
     emulator.client.add_fault("/api/eu/crm/v8/org", delay_s=1.0)
     results = {}
 
     def slow():
-        started = time.monotonic()
-        resp = requests.get(
+        results["slow"] = requests.get(
             f"{emulator.api_domain('eu')}/crm/v8/org",
             headers={"Authorization": f"Zoho-oauthtoken {token}"},
-        )
-        results["slow"] = (resp.status_code, time.monotonic() - started)
+            timeout=60,
+        ).status_code
 
     thread = threading.Thread(target=slow)
     thread.start()
-    time.sleep(0.1)
-    started = time.monotonic()
-    assert (
-        zoho_http.api("GET", "eu", "users", token, params={"type": "CurrentUser"}).status_code
-        == 200
-    )
-    assert emulator.client.stats()["api_calls"] >= 1
-    fast = time.monotonic() - started
-    thread.join()
-    assert results["slow"][0] == 200 and results["slow"][1] >= 0.9
-    assert fast < 0.5
+    try:
+        assert held.entered.wait(timeout=30)
+        assert held.waits == [1.0]  # the delay fault's own length
+        # While that request is held, another one is answered in full.
+        current = zoho_http.api("GET", "eu", "users", token, params={"type": "CurrentUser"})
+        assert current.status_code == 200
+        assert emulator.client.stats()["api_calls"] >= 1
+        assert "slow" not in results and thread.is_alive()
+    finally:
+        held.release.set()
+        thread.join(timeout=30)
+    assert results["slow"] == 200
+    assert held.waits == [1.0]  # the other request did not wait
 
 
 def test_a_request_sleeping_across_a_reset_neither_changes_nor_counts_in_the_new_state(
-    emulator, zoho_http
+    emulator, zoho_http, monkeypatch
 ):
     """A test's hung request that ends during the next test must not leak into it."""
     refresh_token = zoho_http.tokens(SOFIA, "eu")["refresh_token"]
+    held = HeldSleep()
+    monkeypatch.setattr(emulator.app, "sleep", held)
     emulator.client.add_fault("/accounts/eu/oauth/v2/token", delay_s=0.5)
     answers = {}
 
@@ -162,14 +181,18 @@ def test_a_request_sleeping_across_a_reset_neither_changes_nor_counts_in_the_new
                 "client_id": emulator.client_id,
                 "client_secret": emulator.client_secret,
             },
+            timeout=60,
         )
 
     thread = threading.Thread(target=slow_refresh)
     thread.start()
-    time.sleep(0.2)
-    emulator.client.reset()
-    emulator.client.add_fault("/accounts/eu/oauth/v2/token", status=500)  # the next test's
-    thread.join()
+    try:
+        assert held.entered.wait(timeout=30)  # the refresh is asleep in its delay
+        emulator.client.reset()
+        emulator.client.add_fault("/accounts/eu/oauth/v2/token", status=500)  # the next test's
+    finally:
+        held.release.set()
+        thread.join(timeout=30)
     assert answers["slow"].status_code == 503
     assert answers["slow"].json()["error"] == "emulator_reset"
     stats = emulator.client.stats()
@@ -177,17 +200,20 @@ def test_a_request_sleeping_across_a_reset_neither_changes_nor_counts_in_the_new
     assert len(emulator.client.faults()["faults"]) == 1  # the new fault was not taken
 
 
-def test_global_latency(emulator, zoho_http):
+def test_global_latency(emulator, zoho_http, monkeypatch):
     token = zoho_http.tokens(SOFIA, "eu")["access_token"]
+    waits = []
+    monkeypatch.setattr(emulator.app, "sleep", waits.append)
     emulator.client.add_fault(latency_ms=150)
-    started = time.monotonic()
-    zoho_http.api("GET", "eu", "org", token)
-    assert time.monotonic() - started >= 0.14
-    started = time.monotonic()
+    assert zoho_http.api("GET", "eu", "org", token).status_code == 200
+    assert waits == [0.15]  # an API call waits the latency, once
     emulator.client.users()  # the control plane is never slowed down
-    assert time.monotonic() - started < 0.14
+    emulator.client.stats()
+    assert waits == [0.15]
     emulator.client.reset()
     assert emulator.client.faults()["latency_ms"] == 0
+    zoho_http.api("GET", "eu", "org", zoho_http.tokens(SOFIA, "eu")["access_token"])
+    assert waits == [0.15]  # no latency after a reset
 
 
 def test_bad_fault_specs_are_rejected(emulator):
@@ -280,10 +306,10 @@ def test_standalone_server_with_explicit_public_url():
 
 
 def test_command_line_entry_point_starts_and_prints_users():
-    env = {**os.environ, "PYTHONPATH": str(ROOT)}
+    env = {**os.environ, "PYTHONPATH": str(SRC)}
     proc = subprocess.Popen(
         [sys.executable, "-m", "zoho_emulator", "--port", "0", "--latency-ms", "1"],
-        cwd=ROOT,
+        cwd=PACKAGE,
         env=env,
         stdout=subprocess.PIPE,
         stderr=subprocess.STDOUT,
@@ -317,7 +343,7 @@ def test_runtime_imports_only_the_standard_library():
             "-I",
             "-S",
             "-c",
-            f"import sys; sys.path.insert(0, {str(ROOT)!r})\n" + code,
+            f"import sys; sys.path.insert(0, {str(SRC)!r})\n" + code,
         ],
         capture_output=True,
         text=True,
@@ -339,6 +365,17 @@ def test_installed_as_a_package_with_console_script_and_pytest_plugin():
     script = Path(sys.executable).with_name("zoho-emulator")
     out = subprocess.run([str(script), "--help"], capture_output=True, text=True, timeout=30)
     assert out.returncode == 0 and "--dc-client-secret" in out.stdout
+
+
+def test_the_installed_package_is_imported_not_the_folder_around_it():
+    """From a project that holds this package's folder (the portal's repo root is on the path
+    under pytest), ``zoho_emulator`` is still the installed src/ package, not the bare
+    ``zoho_emulator/`` folder as a namespace package (which has no ``__file__``)."""
+    import zoho_emulator
+
+    assert zoho_emulator.__file__ is not None
+    assert Path(zoho_emulator.__file__).name == "__init__.py"
+    assert hasattr(zoho_emulator, "Emulator")
 
 
 def test_crm_routes_are_one_table():

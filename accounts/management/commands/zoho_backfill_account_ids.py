@@ -2,7 +2,7 @@
 
 from django.core.management.base import BaseCommand, CommandError
 
-from accounts import operations
+from accounts import services
 
 
 class Command(BaseCommand):
@@ -13,7 +13,7 @@ class Command(BaseCommand):
     )
 
     def handle(self, *args, **options):
-        report = operations.connections_backfill_account_ids()
+        report = services.connections_backfill_account_ids()
         for connection_id, reason in report.failed:
             self.stderr.write(f"connection {connection_id}: not filled in: {reason}")
         self.stdout.write(f"Filled in the Zoho account id of {report.filled} connection(s).")

@@ -4,7 +4,7 @@ import json
 
 from django.core.management.base import BaseCommand, CommandError
 
-from accounts import housekeeping
+from accounts.services import housekeeping
 
 
 class Command(BaseCommand):

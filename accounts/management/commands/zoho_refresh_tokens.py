@@ -7,7 +7,7 @@ import time
 
 from django.core.management.base import BaseCommand, CommandError
 
-from accounts import operations
+from accounts import selectors, services
 from zoho import datacenters
 
 
@@ -62,7 +62,7 @@ class Command(BaseCommand):
         parser.add_argument(
             "--ahead",
             type=int_between(0, MAX_AHEAD_MINUTES, " (a year); --all refreshes every one"),
-            default=operations.DEFAULT_AHEAD_MINUTES,
+            default=selectors.DEFAULT_AHEAD_MINUTES,
             metavar="MINUTES",
             help="Refresh tokens expiring within this many minutes (default %(default)s).",
         )
@@ -83,7 +83,7 @@ class Command(BaseCommand):
         parser.add_argument(
             "--workers",
             type=int_between(1, MAX_WORKERS),
-            default=operations.DEFAULT_WORKERS,
+            default=services.DEFAULT_WORKERS,
             help="Concurrent refreshes per process (default %(default)s; SQLite always one).",
         )
         parser.add_argument(
@@ -93,7 +93,7 @@ class Command(BaseCommand):
 
     def handle(self, *args, **options):
         show_progress = not options["json"] and self.stderr.isatty()
-        report = operations.tokens_refresh_due(
+        report = services.tokens_refresh_due(
             ahead_minutes=options["ahead"],
             data_center=options["dc"],
             email=options["email"],
@@ -110,7 +110,7 @@ class Command(BaseCommand):
         if report.failed:
             raise CommandError(f"{report.failed} connection(s) could not be refreshed.")
 
-    def write_summary(self, report: operations.RefreshReport, *, verbose: bool) -> None:
+    def write_summary(self, report: services.RefreshReport, *, verbose: bool) -> None:
         if report.dry_run:
             for result in report.results:
                 self.stdout.write(
@@ -119,7 +119,7 @@ class Command(BaseCommand):
             self.stdout.write(f"Dry run: {len(report.results)} connection(s) due; nothing called.")
             return
         for result in report.results:
-            if verbose or result.outcome != operations.Outcome.REFRESHED:
+            if verbose or result.outcome != services.Outcome.REFRESHED:
                 self.stdout.write(
                     f"{result.outcome:<16} #{result.connection_id} {result.email} "
                     f"({result.data_center}) {result.reason}".rstrip()

@@ -2,7 +2,7 @@
 
 from django.core.management.base import BaseCommand, CommandError
 
-from accounts import operations, services
+from accounts import services
 from accounts.models import ZohoConnection
 
 
@@ -24,7 +24,7 @@ class Command(BaseCommand):
             self.stdout.write("Nothing was changed.")
             return
         try:
-            revoked = operations.connection_revoke_and_disconnect(connection=connection)
+            revoked = services.connection_revoke_and_disconnect(connection=connection)
         except services.DisconnectError as error:
             raise CommandError(error.message) from None
         except ZohoConnection.DoesNotExist:

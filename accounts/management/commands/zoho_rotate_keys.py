@@ -2,7 +2,8 @@
 
 from django.core.management.base import BaseCommand, CommandError
 
-from accounts import revocations, services
+from accounts import services
+from accounts.services import revocations
 from accounts.token_crypto import TokenDecryptionError
 
 

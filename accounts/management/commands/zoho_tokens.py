@@ -5,7 +5,7 @@ import json
 from django.core.management.base import BaseCommand
 from django.utils import timezone
 
-from accounts import operations
+from accounts import selectors
 from accounts.models import ZohoConnection
 from zoho import datacenters
 
@@ -26,8 +26,8 @@ class Command(BaseCommand):
     def handle(self, *args, **options):
         now = timezone.now()
         rows = [
-            operations.connection_summary(connection, now=now)
-            for connection in operations.connections_overview(
+            selectors.connection_summary(connection, now=now)
+            for connection in selectors.connections_overview(
                 data_center=options["dc"], status=options["status"], email=options["email"]
             )
         ]

@@ -1,0 +1,246 @@
+"""The org's metadata, cached: modules, their fields (as `crm.modules.Module`), layouts and
+sections, users. Shared by every worker (`core.cache`) and kept a few seconds in each
+process, so a warm request neither reads the shared cache nor rebuilds a module."""
+
+from __future__ import annotations
+
+import time
+from dataclasses import dataclass, replace
+
+from accounts.models import ZohoConnection
+from core.cache import MISSING, cache_get, get_or_set_once
+from core.errors import AppError, ErrorCode
+from crm import compound_values
+from crm.fields import Field
+from crm.modules import Module
+from crm.zoho import metadata as zoho_metadata
+
+METADATA_TTL = 300  # seconds; field and module metadata change rarely
+
+
+# --- metadata -----------------------------------------------------------------------------
+def cached(key: str, load):
+    """Shared by every worker on every host; one of them loads a key the others miss.
+
+    Each process also keeps what it read for LOCAL_TTL seconds (`_local`): a warm request
+    then neither reads the shared cache nor rebuilds a module's fields.
+    """
+    return _local(key, lambda: get_or_set_once(key, load, METADATA_TTL))
+
+
+LOCAL_TTL = 5.0
+
+
+LOCAL_MAX = 4096
+
+
+_memo: dict[str, tuple[float, object]] = {}
+
+
+def _local(key: str, build):
+    now = time.monotonic()
+    hit = _memo.get(key)
+    if hit is not None and hit[0] > now:
+        return hit[1]
+    value = build()
+    if len(_memo) >= LOCAL_MAX:
+        _memo.clear()  # bounded; it only saves work
+    _memo[key] = (now + LOCAL_TTL, value)
+    return value
+
+
+def forget_local() -> None:
+    """Drop this process's copies (tests that change the shared cache behind its back)."""
+    _memo.clear()
+
+
+def _org_modules(connection: ZohoConnection) -> list[dict]:
+    """Every module of the org as Zoho describes it to this user (cached)."""
+    return cached(f"crm:modules:{connection.pk}", lambda: zoho_metadata.get_modules(connection))
+
+
+def module_list(*, connection: ZohoConnection) -> list[dict]:
+    """The modules this user may see and Zoho's API supports, in Zoho's order."""
+    return [m for m in _org_modules(connection) if m["api_supported"] and m["viewable"]]
+
+
+def module_tabs(*, connection: ZohoConnection) -> list[dict]:
+    """The modules shown as tabs (list pages, the header, the dashboard): those of
+    `module_list` Zoho shows as tabs. Notes and Attachments (`system_hidden`), hidden ones
+    and line-item modules are reached from their records instead."""
+    return [m for m in module_list(connection=connection) if m.get("tab", True)]
+
+
+def require_tab(*, connection: ZohoConnection, module: Module) -> None:
+    """A list page exists only for a tab: other modules' records are reached from the
+    records they belong to (their related lists)."""
+    if not module.tab:
+        raise AppError(
+            ErrorCode.NOT_FOUND,
+            f"{module.label} have no list of their own in Zoho: open them from the record "
+            "they belong to (its related lists).",
+        )
+
+
+def module_get(*, connection: ZohoConnection, module: str) -> Module:
+    """A module with its field metadata (cached); 403 when the user's profile may not see
+    it, 400 for a name the org does not have or Zoho's API does not support."""
+    if not isinstance(module, str) or len(module) > 100:
+        raise AppError(ErrorCode.INVALID_MODULE, "Unknown module.")
+    found = next((m for m in _org_modules(connection) if m["api_name"] == module), None)
+    if found is None:
+        raise AppError(ErrorCode.INVALID_MODULE, f"Unknown module {module[:50]!r}.")
+    if not found["api_supported"]:
+        raise AppError(
+            ErrorCode.INVALID_MODULE, f"{found['label']} cannot be used through Zoho's API."
+        )
+    if not found["viewable"]:
+        raise AppError(
+            ErrorCode.NO_PERMISSION, f"Your Zoho profile does not allow access to {found['label']}."
+        )
+    key = f"crm:fields:{connection.pk}:{module}"
+    return _local(f"{key}:built", lambda: _build(found, key, connection))
+
+
+def _build(found: dict, key: str, connection: ZohoConnection) -> Module:
+    module = found["api_name"]
+    metadata = cached(key, lambda: zoho_metadata.get_fields(connection, module))
+    # Whose permissions count only matters when some profile is restricted on a field.
+    restricted = any(
+        entry.get("permission") not in (None, "read_write")
+        for meta in metadata
+        for entry in meta.get("profiles") or ()
+    )
+    profile = user_profile(connection=connection) if restricted else None
+    fields = [Field.from_metadata(meta, profile) for meta in metadata]
+    fields = compound_values.with_subform_fields(  # a subform's rows are checked by its fields
+        fields,
+        lambda sub: [
+            Field.from_metadata(meta, profile)
+            for meta in cached(
+                f"crm:fields:{connection.pk}:{sub}",
+                lambda: zoho_metadata.get_fields(connection, sub),
+            )
+        ],
+    )
+    return Module(
+        api_name=module,
+        label=found["label"],
+        singular_label=found["singular_label"],
+        fields=tuple(f for f in fields if not f.hidden),
+        creatable=found["creatable"],
+        editable=found["editable"],
+        deletable=found["deletable"],
+        custom=found["custom"],
+        tab=found.get("tab", True),
+        hidden=frozenset(f.api_name for f in fields if f.hidden),
+    )
+
+
+def user_profile(*, connection: ZohoConnection) -> dict | None:
+    """The signed-in user's Zoho profile ({"id", "name"}), from the org's users (cached)."""
+    me = next(
+        (u for u in user_list(connection=connection) if u["id"] == connection.zoho_user_id),
+        None,
+    )
+    return (me or {}).get("profile")
+
+
+def module_layouts(*, connection: ZohoConnection, module: str) -> list[dict]:
+    """The module's active layouts, the default one first (cached)."""
+    return cached(
+        f"crm:layouts:{connection.pk}:{module}",
+        lambda: zoho_metadata.get_layouts(connection, module),
+    )
+
+
+# Errors that stop the record page: the record itself, the connection or Zoho failed.
+# Any other (the user may not read that list, or Zoho refuses to list it) leaves the list out.
+NOT_ABOUT_THE_LIST = frozenset(
+    {"NOT_FOUND", "NOT_SIGNED_IN", "THROTTLED", "ZOHO_ERROR", "ZOHO_TIMEOUT"}
+)
+
+
+def with_layout(*, connection: ZohoConnection, module: Module, layout: str | None) -> Module:
+    """`module` as a record in `layout` (an id; None: the default, Zoho's first) sees it:
+    each field required as that layout makes it (Zoho flags layout-mandatory fields in the
+    layout, not in the field metadata). A layout the module does not have is a 400."""
+    try:
+        found = module_layouts(connection=connection, module=module.api_name)
+    except AppError as error:
+        if error.code in NOT_ABOUT_THE_LIST:  # the connection or Zoho failed: say so
+            raise
+        found = []  # Zoho describes no layout of this module: its field metadata counts
+    if not found:
+        if layout:
+            raise AppError(
+                ErrorCode.INVALID_DATA,
+                f"{module.label} have no layout {str(layout)[:30]!r}.",
+                field="layout",
+            )
+        return module
+    if layout in (None, ""):
+        chosen = found[0]
+    else:
+        chosen = next((lay for lay in found if lay["id"] == str(layout)), None)
+        if chosen is None:
+            names = ", ".join(f"{lay['name']} ({lay['id']})" for lay in found)
+            raise AppError(
+                ErrorCode.INVALID_DATA,
+                f"{module.label} have no layout {str(layout)[:30]!r}: choose one of {names}.",
+                field="layout",
+            )
+    required = {name for section in chosen["sections"] for name in section.get("required", ())}
+    fields = tuple(replace(f, required=f.required or f.api_name in required) for f in module.fields)
+    return replace(module, fields=fields, layouts=tuple(found), layout_id=chosen["id"])
+
+
+def user_list(*, connection: ZohoConnection) -> list[dict]:
+    """The org's active users as {"id", "name", "email"} (cached): who may own a record."""
+    return cached(f"crm:users:{connection.pk}", lambda: zoho_metadata.get_users(connection))
+
+
+def module_list_if_cached(*, connection: ZohoConnection) -> list[dict] | None:
+    """`module_list` when the shared cache holds the org's modules, else None: for the
+    page chrome (the header's module tabs), which never calls Zoho by itself."""
+    modules = cache_get(f"crm:modules:{connection.pk}")
+    if modules is MISSING or not isinstance(modules, list):
+        return None
+    return [m for m in modules if m["api_supported"] and m["viewable"] and m.get("tab", True)]
+
+
+OTHER_SECTION = "Other information"
+
+
+@dataclass(frozen=True)
+class Section:
+    """A section of the module's layout, with the fields it shows."""
+
+    label: str
+    fields: tuple[Field, ...]
+
+
+def module_sections(*, connection: ZohoConnection, module: Module) -> list[Section]:
+    """The record page's sections, as Zoho's layout groups the fields (cached). Fields no
+    section names (system fields such as Created Time) come last, under "Other
+    information"; without a layout every field is in that one section."""
+    if module.layout is not None:  # the layout chosen for this record (`with_layout`)
+        layout = module.layout["sections"]
+    else:
+        found = module_layouts(connection=connection, module=module.api_name)
+        layout = found[0]["sections"] if found else []  # the default layout
+    placed: set[str] = set()
+    sections = []
+    for entry in layout:
+        fields = [
+            module.field(name)
+            for name in entry["fields"]
+            if module.field(name) is not None and name not in placed and name != "id"
+        ]
+        placed.update(f.api_name for f in fields)
+        if fields:
+            sections.append(Section(label=entry["label"], fields=tuple(fields)))
+    rest = [f for f in module.fields if f.api_name not in placed and f.api_name != "id"]
+    if rest:
+        sections.append(Section(label=OTHER_SECTION, fields=tuple(rest)))
+    return sections

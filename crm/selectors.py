@@ -1,0 +1,224 @@
+"""Reads of records for the active connection: a page of a list or search (sorted through
+COQL when Get Records cannot sort so), one record, counts, lookups by name."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+from accounts.models import ZohoConnection
+from core.cache import cache_delete, get_or_set_once
+from core.errors import AppError, ErrorCode
+from crm.fields import Field, is_zoho_id
+from crm.modules import ALWAYS_SORTABLE, COQL_MAX_RECORDS, NAME_FALLBACKS, Module, record_title
+from crm.zoho import query as zoho_query
+from crm.zoho import records as zoho_records
+
+PER_PAGE_CHOICES = (10, 20, 50, 100, 200)
+
+
+MAX_PAGED_RECORDS = 2000  # Zoho's page/per_page limit; beyond it Zoho wants a page_token
+
+
+MAX_FIELDS_PER_CALL = 50  # Zoho's limit on `fields` names per call
+
+
+# --- operations ---------------------------------------------------------------------------
+@dataclass(frozen=True)
+class RecordPage:
+    records: list[dict]
+    info: dict
+    columns: list[Field] = field(default_factory=list)
+
+
+def record_page(
+    *,
+    connection: ZohoConnection,
+    module: Module,
+    page: int = 1,
+    per_page: int = 20,
+    sort_by: str | None = None,
+    sort_order: str | None = None,
+    query: str = "",
+    page_token: str | None = None,
+) -> RecordPage:
+    """One page of records, or of search results when `query` is given.
+
+    Zoho pages by number through the first 2,000 records; past them a page is asked for
+    with the `page_token` the previous page's `info.next_page_token` gave.
+    """
+    if not 1 <= per_page <= 200:
+        raise AppError(
+            ErrorCode.INVALID_DATA, "per_page must be between 1 and 200.", field="per_page"
+        )
+    query = (query or "").strip()
+    if query and (page_token or page * per_page > MAX_PAGED_RECORDS):
+        raise AppError(
+            ErrorCode.INVALID_DATA,
+            f"Zoho's search answers the first {MAX_PAGED_RECORDS:,} matches only: "
+            "narrow the search.",
+            field="page",
+        )
+    if sort_by and sort_by not in module.sortable:
+        raise AppError(ErrorCode.INVALID_DATA, f"Cannot sort by {sort_by[:60]!r}.", field="sort_by")
+    if sort_order not in (None, "", "asc", "desc"):
+        raise AppError(ErrorCode.INVALID_DATA, "sort_order is asc or desc.", field="sort_order")
+    ordered = bool(sort_by) and sort_by not in ALWAYS_SORTABLE and not query
+    if ordered and (page_token or page < 1 or page * per_page > COQL_MAX_RECORDS):
+        raise AppError(
+            ErrorCode.INVALID_DATA,
+            f"Sorted by a column, Zoho lists the first {COQL_MAX_RECORDS:,} records only.",
+            field="page",
+        )
+    if page < 1 or (not ordered and page_token is None and page * per_page > MAX_PAGED_RECORDS):
+        raise AppError(
+            ErrorCode.INVALID_DATA,
+            f"Zoho pages by number through the first {MAX_PAGED_RECORDS:,} records only: "
+            "continue with the page_token of the page before (info.next_page_token).",
+            field="page",
+        )
+    columns = module.list_fields
+    names = [c.api_name for c in columns][:MAX_FIELDS_PER_CALL]
+    if ordered:
+        try:
+            records, info = zoho_query.get_records_ordered(
+                connection,
+                module.api_name,
+                field_names=names,
+                sort_by=sort_by,
+                sort_order=sort_order or None,
+                offset=(page - 1) * per_page,
+                limit=per_page,
+            )
+        except AppError as error:
+            if error.code != ErrorCode.NEEDS_RECONSENT:
+                raise
+            # A grant from before the portal asked for ZohoCRM.coql.READ: the list still
+            # works in its default order.
+            raise AppError(
+                ErrorCode.INVALID_DATA,
+                "Sorting by this column needs a permission this connection was not given "
+                "(Zoho's query API): sign in with Zoho again to allow it.",
+                field="sort_by",
+            ) from None
+    elif query:
+        if len(query) > 200:
+            raise AppError(ErrorCode.INVALID_DATA, "The search is too long.", field="q")
+        is_email = "@" in query
+        if not is_email and len(query) < 2:
+            raise AppError(ErrorCode.INVALID_DATA, "Search for at least two characters.", field="q")
+        records, info = zoho_records.search_records(
+            connection,
+            module.api_name,
+            field_names=names,
+            page=page,
+            per_page=per_page,
+            email=query if is_email else None,
+            word=None if is_email else query,
+        )
+    else:
+        records, info = zoho_records.get_records(
+            connection,
+            module.api_name,
+            field_names=names,
+            page=page,
+            per_page=per_page,
+            sort_by=sort_by or None,
+            sort_order=sort_order or None,
+            page_token=page_token,
+        )
+    info["page"] = page  # Zoho numbers token pages from its own start; the portal counts on
+    return RecordPage(records=records, info=info, columns=columns)
+
+
+def record_detail(*, connection: ZohoConnection, module: Module, record_id: int) -> dict:
+    """One record with every field: Zoho takes at most 50 field names a call, so a module
+    with more (a Lead has 64) is read in several calls and put together."""
+    names = module.field_names
+    chunks = [
+        names[start : start + MAX_FIELDS_PER_CALL]
+        for start in range(0, len(names), MAX_FIELDS_PER_CALL)
+    ] or [["id"]]
+    record = zoho_records.get_record(connection, module.api_name, record_id, field_chunks=chunks)
+    if record is None:
+        raise AppError(ErrorCode.NOT_FOUND, "No such record in the active org.")
+    return record
+
+
+# --- navigation reads: counts, layout sections, related lists, lookups by name --------------
+COUNT_TTL = 60  # seconds: a count is a hint ("41–60 of 2,512"), refreshed after a write here
+
+
+def count_key(connection: ZohoConnection, module: str, query: str = "") -> str:
+    return f"crm:count:{connection.pk}:{module}:{query.casefold()}"
+
+
+def record_count(*, connection: ZohoConnection, module: Module, query: str = "") -> int:
+    """How many records the module holds, or match the search `query` (Zoho's count API,
+    cached briefly and forgotten after a create or delete made here)."""
+    query = (query or "").strip()
+    is_email = "@" in query
+
+    def load() -> int:
+        return zoho_records.count_records(
+            connection,
+            module.api_name,
+            word=query if query and not is_email else None,
+            email=query if is_email else None,
+        )
+
+    return get_or_set_once(count_key(connection, module.api_name, query), load, COUNT_TTL)
+
+
+def count_forget(*, connection: ZohoConnection, module: str) -> None:
+    """After a create or delete: the module's total is asked for again."""
+    cache_delete(count_key(connection, module))
+
+
+LOOKUP_RESULTS = 10
+
+
+def lookup_search(
+    *, connection: ZohoConnection, module: Module, query: str, limit: int = LOOKUP_RESULTS
+) -> list[dict]:
+    """Records of `module` whose name (or any text Zoho searches) matches `query`, as
+    {"id", "name"}; with no query, the most recently modified. For choosing a lookup's
+    record by name (the id stays what is sent)."""
+    query = (query or "").strip()
+    names = [module.name_field.api_name] if module.name_field else []
+    names += [n for n in NAME_FALLBACKS if module.field(n) and n not in names]
+    names = names[:MAX_FIELDS_PER_CALL] or ["id"]
+    if query and len(query) >= 2:
+        records, _ = zoho_records.search_records(
+            connection,
+            module.api_name,
+            field_names=names,
+            page=1,
+            per_page=limit,
+            email=query if "@" in query else None,
+            word=None if "@" in query else query,
+        )
+    else:
+        records, _ = zoho_records.get_records(
+            connection,
+            module.api_name,
+            field_names=names,
+            page=1,
+            per_page=limit,
+            sort_by="Modified_Time" if "Modified_Time" in module.sortable else None,
+            sort_order="desc",
+        )
+    return [
+        {"id": r["id"], "name": record_title(module, r)} for r in records if is_zoho_id(r.get("id"))
+    ]
+
+
+def record_name(*, connection: ZohoConnection, module: Module, record_id: int) -> str | None:
+    """A record's name in one small call (its name field only); None when there is none."""
+    name = module.name_field
+    record = zoho_records.get_record(
+        connection,
+        module.api_name,
+        record_id,
+        field_chunks=[[name.api_name] if name else ["id"]],
+    )
+    return None if record is None else record_title(module, record)

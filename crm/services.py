@@ -1,0 +1,145 @@
+"""Writes of records for the active connection: create (up to 100 at once), update,
+delete. Every value is checked first (`crm.validation`); Zoho's per-record answers
+become `AppError`s naming the field."""
+
+from __future__ import annotations
+
+from accounts.models import ZohoConnection
+from core.errors import AppError, ErrorCode
+from crm import record_state
+from crm.fields import REFERENCE_TYPES, is_zoho_id
+from crm.metadata import with_layout
+from crm.modules import Module
+from crm.selectors import count_forget
+from crm.validation import clean_values
+from crm.zoho import records as zoho_records
+
+MAX_BATCH = 100
+
+
+def records_create(*, connection: ZohoConnection, module: Module, records: list) -> list[dict]:
+    """Create up to 100 records; every record is validated before anything is sent."""
+    module.require("create")
+    if not isinstance(records, list) or not records:
+        raise AppError(ErrorCode.INVALID_DATA, "Give one record or a list of records.")
+    if len(records) > MAX_BATCH:
+        raise AppError(ErrorCode.LIMIT_EXCEEDED, f"At most {MAX_BATCH} records at a time.")
+    cleaned = []
+    for index, values in enumerate(records):
+        try:
+            values, layout = _layout_given(values, module)
+            in_layout = with_layout(connection=connection, module=module, layout=layout)
+            one = clean_values(in_layout, values, creating=True)
+            if in_layout.sends_layout:
+                one["Layout"] = in_layout.layout_id
+            cleaned.append(one)
+        except AppError as error:
+            if len(records) == 1:
+                raise
+            raise AppError(
+                error.code,
+                f"Record {index + 1}: {error.message}",
+                field=error.field,
+                title=error.title,
+                **error.extras,
+            ) from None
+    types = {**module.types, "Layout": "layout"}
+    results = zoho_records.create_records(connection, module.api_name, cleaned, types)
+    if any(result["status"] == "success" for result in results):
+        count_forget(connection=connection, module=module.api_name)
+    pairs = zip(cleaned, results, strict=False)
+    return [_explain(module, values, result) for values, result in pairs]
+
+
+def _layout_given(values, module: Module) -> tuple:
+    """A record's `Layout` (Zoho's {"id": …}, or the id) taken out of its values: the
+    layout it is created in; else the one `module` was chosen in (None: the default)."""
+    if not isinstance(values, dict) or "Layout" not in values:
+        return values, module.layout_id
+    values = dict(values)
+    given = values.pop("Layout")
+    ident = given.get("id") if isinstance(given, dict) else given
+    if isinstance(ident, int) and not isinstance(ident, bool):
+        ident = str(ident)
+    if ident is not None and not is_zoho_id(ident):
+        raise AppError(
+            ErrorCode.INVALID_DATA, 'Layout is a layout\'s id ({"id": "…"}).', field="Layout"
+        )
+    return values, ident
+
+
+def record_update(
+    *,
+    connection: ZohoConnection,
+    module: Module,
+    record_id: int,
+    values,
+    layout: str | None = None,
+) -> dict:
+    module.require("edit")
+    if layout is not None:  # the record's layout: what clearing a field may not leave empty
+        module = with_layout(connection=connection, module=module, layout=layout)
+    cleaned = clean_values(module, values, creating=False)
+    result = zoho_records.update_record(
+        connection, module.api_name, record_id, cleaned, module.types
+    )
+    result = _explain(module, cleaned, result)
+    raise_for_result(result)
+    return result
+
+
+def _explain(module: Module, values: dict, result: dict) -> dict:
+    """A lookup or owner Zoho refused (INVALID_DATA naming the field: no such record, or not
+    an active user of the org) said plainly, keeping Zoho's own message."""
+    field = module.field(result.get("field") or "")
+    if (
+        result["status"] != "error"
+        or result["code"] != "INVALID_DATA"
+        or field is None
+        or field.data_type not in REFERENCE_TYPES
+        or values.get(field.api_name) is None
+    ):
+        return result
+    ident = values[field.api_name]
+    if field.data_type in ("ownerlookup", "userlookup"):
+        reason = f"{field.label}: user {ident} is not an active user of this org."
+    else:
+        where = field.lookup_module or "the related module"
+        reason = f"{field.label}: no record in {where} has the id {ident}."
+    zoho_says = result["message"]
+    return {**result, "message": f"{reason} (Zoho: {zoho_says})" if zoho_says else reason}
+
+
+def record_delete(*, connection: ZohoConnection, module: Module, record_id: int) -> dict:
+    module.require("delete")
+    result = zoho_records.delete_record(connection, module.api_name, record_id)
+    raise_for_result(result)
+    count_forget(connection=connection, module=module.api_name)
+    return result
+
+
+def raise_for_result(result: dict) -> None:
+    """A failed per-record result as the AppError a single-record call answers with."""
+    if result["status"] == "success":
+        return
+    if result["code"] in (record_state.RECORD_LOCKED, record_state.NOT_APPROVED):
+        raise record_state.from_zoho(result["code"], result["message"])
+    if result.get("field") == "id" or result["code"] == "RECORD_NOT_FOUND":
+        raise AppError(ErrorCode.NOT_FOUND, "No such record in the active org.")
+    if result["code"] == "NO_PERMISSION":
+        raise AppError(
+            ErrorCode.NO_PERMISSION, result["message"] or "Your Zoho profile does not allow this."
+        )
+    extras = {}
+    if result["code"] in ErrorCode.__members__:
+        code = ErrorCode(result["code"])
+    else:  # a code of Zoho's the portal does not know: the record was refused all the same
+        code, extras["zoho_code"] = ErrorCode.INVALID_DATA, str(result["code"])[:60]
+    if result.get("duplicate_of") is not None:
+        extras["duplicate_of"] = result["duplicate_of"]  # the record a duplicate matches
+    raise AppError(
+        code,
+        result["message"] or "Zoho CRM refused the record.",
+        field=result.get("field"),
+        **extras,
+    )

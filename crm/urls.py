@@ -1,0 +1,50 @@
+from django.urls import path, re_path
+
+from crm.views import api, files, forms, lists, lookups, records
+
+app_name = "crm"
+
+urlpatterns = [
+    path("input/", records.data_input_page, name="input"),
+    path("api/modules/", api.modules_api, name="api-modules"),
+    path("api/users/", api.users_api, name="api-users"),
+    path("api/<str:module>/fields/", api.fields_api, name="api-fields"),
+    path("api/<str:module>/lookup/", lookups.lookup, name="api-lookup"),
+    path("api/<str:module>/", api.records_api, name="api-records"),
+    path("api/<str:module>/<str:record_id>/", api.record_api, name="api-record"),
+    path(
+        "api/<str:module>/<str:record_id>/related/<str:related>/",
+        api.related_records_api,
+        name="api-related",
+    ),
+    path("api/<str:module>/<str:record_id>/photo/", api.record_photo_api, name="api-photo"),
+    re_path(r"^api/(?P<rest>.*)$", api.unknown_endpoint),
+    path("<str:module>/", lists.record_list_page, name="list"),
+    path("<str:module>/new/", forms.record_create_page, name="new"),
+    path("<str:module>/<str:record_id>/", records.record_detail_page, name="record"),
+    path("<str:module>/<str:record_id>/edit/", forms.record_edit_page, name="edit"),
+    path("<str:module>/<str:record_id>/photo/", files.record_photo, name="photo"),
+    path("<str:module>/<str:record_id>/photo/upload/", files.photo_upload, name="photo-upload"),
+    path("<str:module>/<str:record_id>/photo/remove/", files.photo_remove, name="photo-remove"),
+    path(
+        "<str:module>/<str:record_id>/files/<str:field>/",
+        files.field_file_add,
+        name="field-file-add",
+    ),
+    path(
+        "<str:module>/<str:record_id>/files/<str:field>/<str:file_id>/",
+        files.field_file,
+        name="field-file",
+    ),
+    path(
+        "<str:module>/<str:record_id>/files/<str:field>/<str:file_id>/remove/",
+        files.field_file_remove,
+        name="field-file-remove",
+    ),
+    path("<str:module>/<str:record_id>/delete/", records.record_delete_page, name="delete"),
+    path(
+        "<str:module>/<str:record_id>/related/<str:related>/",
+        lists.record_related_page,
+        name="related",
+    ),
+]

@@ -1,0 +1,29 @@
+"""The home page: sign in when signed out, the active org's dashboard when signed in."""
+
+from __future__ import annotations
+
+from django.http import HttpRequest
+from django.shortcuts import render
+
+from accounts import selectors
+from accounts.services import safe_next_url
+from core.errors import AppError
+from crm.dashboard import dashboard
+
+
+def home(request: HttpRequest):
+    """Signed out: sign in (carrying `next` from a deep link). Signed in: the active org's
+    dashboard (count and latest records per main module) and every module."""
+    context = {}
+    next_url = safe_next_url(
+        request.GET.get("next"), allowed_hosts={request.get_host()}, secure=request.is_secure()
+    )
+    if next_url != "/":
+        context["next_url"] = next_url
+    connection = selectors.connection_of(request)
+    if connection is not None and connection.is_active:
+        try:
+            context["tiles"], context["modules"] = dashboard(connection=connection)
+        except AppError as error:
+            context["modules_error"] = error
+    return render(request, "home.html", context)

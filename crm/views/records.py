@@ -1,0 +1,121 @@
+"""A record's page, its deletion, and quick data input."""
+
+from __future__ import annotations
+
+from django.contrib import messages
+from django.shortcuts import redirect, render
+from django.urls import reverse
+
+from core.errors import AppError, ErrorCode
+from crm import (
+    metadata,
+    modules,
+    record_state,
+    record_values,
+    relations,
+    selectors,
+    services,
+    validation,
+)
+from crm.presenters import (
+    column_kind,
+    related_summary,
+    related_url,
+    shown_value,
+    values_context,
+)
+from crm.views.access import page_view
+
+
+@page_view(["GET"])
+def record_detail_page(request, connection, module: str, record_id: str):
+    ident = validation.parse_record_id(record_id)
+    found = metadata.module_get(connection=connection, module=module)
+    record = selectors.record_detail(connection=connection, module=found, record_id=ident)
+    shown = {
+        m["api_name"]: m["singular_label"] for m in metadata.module_list(connection=connection)
+    }
+    values = values_context(connection, found, record, shown)
+    sections = [
+        {
+            "label": section.label,
+            "rows": [
+                {
+                    "label": f.label,
+                    "text": shown_value(record, f, shown),
+                    "href": related_url(record, f, shown) or f.link(record.get(f.api_name)),
+                    "kind": column_kind(f),
+                    "value": record_values.shown(f, record, values),
+                }
+                for f in section.fields
+            ],
+        }
+        for section in metadata.module_sections(connection=connection, module=found)
+    ]
+    related, related_error = [], None
+    try:
+        related = [
+            related_summary(entry, found.api_name)
+            for entry in relations.related_lists(
+                connection=connection, module=found, record_id=ident
+            )
+        ]
+    except AppError as error:  # the record is shown all the same
+        related_error = error
+    return render(
+        request,
+        "records/detail.html",
+        {
+            "module": found,
+            "record": record,
+            "sections": sections,
+            "related": [r for r in related if r["records"]],
+            "related_empty": [r["label"] for r in related if not r["records"]],
+            "related_error": related_error,
+            "title": modules.record_title(found, record),
+            "blocked": record_state.blocked(record),
+        },
+    )
+
+
+@page_view(["GET", "POST"])
+def record_delete_page(request, connection, module: str, record_id: str):
+    ident = validation.parse_record_id(record_id)
+    found = metadata.module_get(connection=connection, module=module)
+    found.require("delete")
+    if request.method == "POST":
+        title = request.POST.get("title", "")[:200]
+        services.record_delete(connection=connection, module=found, record_id=ident)
+        name = f" “{title}”" if title else ""
+        messages.success(request, f"{found.singular_label}{name} deleted.")
+        return redirect("crm:list", module=found.api_name) if found.tab else redirect("home")
+    record = selectors.record_detail(connection=connection, module=found, record_id=ident)
+    record_state.refuse_if_blocked(record)
+    return render(
+        request,
+        "records/delete.html",
+        {"module": found, "record": record, "title": modules.record_title(found, record)},
+    )
+
+
+@page_view(["GET"])
+def data_input_page(request, connection):
+    """Quick input: the modules the user's profile may create records in."""
+    creatable = [m for m in metadata.module_list(connection=connection) if m["creatable"]]
+    if not creatable:
+        raise AppError(
+            ErrorCode.NO_PERMISSION, "Your Zoho profile does not allow you to create records."
+        )
+    default = "Leads" if any(m["api_name"] == "Leads" for m in creatable) else None
+    chosen = request.GET.get("module") or default or creatable[0]["api_name"]
+    module = metadata.module_get(connection=connection, module=chosen)
+    module.require("create")
+    return render(
+        request,
+        "records/input.html",
+        {
+            "module": module,
+            "modules": creatable,
+            "api_base": reverse("crm:api-records", kwargs={"module": module.api_name}),
+        },
+    )
