@@ -171,8 +171,9 @@ def edit_values(form: forms.Form) -> dict | None:
     A value left untouched is neither checked again nor sent: a record holding a value the
     form would refuse (set elsewhere, or before Zoho's metadata changed) can still be saved,
     and a change someone else made meanwhile to another field is not overwritten. A field
-    posted without its hidden initial value counts as changed, except an owner posted not at
-    all: an owner cannot be cleared, so its absence cannot mean that.
+    posted without its hidden initial value counts as changed, except an owner or a compound
+    field posted not at all: an owner cannot be cleared, and a subform's or link list's
+    absence cannot mean "remove every row".
     """
     form.is_valid()
     changed = set(form.changed_data)
@@ -188,6 +189,11 @@ def edit_values(form: forms.Form) -> dict | None:
         and name not in form.data
         and form[name].html_initial_name not in form.data
     }
+    touched -= {  # a compound field none of whose inputs came: not on the page posted
+        name
+        for name, field in form.fields.items()
+        if getattr(field, "compound", False) and not _posted(form, name)
+    }
     for name in [name for name in form.errors if name in form.fields and name not in touched]:
         del form.errors[name]
     if form.errors:
@@ -196,6 +202,12 @@ def edit_values(form: forms.Form) -> dict | None:
         touched |= _paired(form)
     values = form_values(form, creating=False)
     return {name: value for name, value in values.items() if name in touched}
+
+
+def _posted(form: forms.Form, name: str) -> bool:
+    """Any input of the field came (a compound field's are `<name>.<part>`)."""
+    html_name = form[name].html_name
+    return any(key == html_name or key.startswith(f"{html_name}.") for key in form.data)
 
 
 def _paired(form: forms.Form) -> set[str]:

@@ -214,6 +214,28 @@ def test_edit_form_offers_every_part_and_an_untouched_form_changes_nothing(clien
     assert _stored(zoho, lead)["Modified_Time"] == before["Modified_Time"]
 
 
+def test_a_post_without_a_compound_fields_inputs_keeps_it(client, lead, zoho):
+    """A form posted without a subform's or link list's inputs (a script, an older page)
+    never means "remove every row": those fields are left as they are."""
+    before = dict(_stored(zoho, lead))
+    assert before["Visit_Log"] and before["Interested_Products"] and before["Visit_Address"]
+    compound = ("Visit_Log", "Interested_Products", "Account_Team", "Visit_Address")
+    compound += ("Qualification_Checklist",)
+    data = {
+        key: value
+        for key, value in form_data(_edit_page(client, lead)).items()
+        if key.removeprefix("initial-").split(".")[0] not in compound
+    }
+    data["Last_Name"] = ["Renamed"]
+    response = client.post(f"/crm/Leads/{lead['id']}/edit/", data)
+    page = response.content.decode()
+    assert response.status_code == 302, page[page.find("There is a problem") :][:1500]
+    after = _stored(zoho, lead)
+    assert after["Last_Name"] == "Renamed"
+    for name in compound:
+        assert after[name] == before[name], name
+
+
 def test_edit_form_changes_the_address_links_and_rows(client, lead, zoho):
     page = _edit_page(client, lead)
     data = form_data(page)
