@@ -12,8 +12,7 @@ from django.urls import reverse
 from accounts import operations
 from accounts.admin import mask_token
 from accounts.models import PendingRevocation, TokenRefreshLog, ZohoConnection, ZohoOrg
-
-from .conftest import refresh_calls
+from tests.helpers import refresh_calls
 
 pytestmark = pytest.mark.django_db
 

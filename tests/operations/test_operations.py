@@ -12,9 +12,8 @@ from django.utils import timezone
 from accounts import operations, services, token_refresh
 from accounts.models import PendingRevocation, TokenRefreshLog, ZohoConnection
 from accounts.operations import Outcome
+from tests.helpers import refresh_calls
 from zoho import oauth as zoho_oauth
-
-from .conftest import refresh_calls
 
 # Worker threads use their own database connections: they must see committed rows.
 pytestmark = pytest.mark.django_db(transaction=True)

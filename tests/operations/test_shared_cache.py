@@ -88,7 +88,7 @@ def test_the_rate_limit_counts_in_redis_for_every_process(redis_cache, settings)
     assert answers == [False, False, False, True, True]
     import redis
 
-    from tests.conftest import redis_url
+    from tests.helpers import redis_url
 
     keys = list(redis.Redis.from_url(redis_url()).scan_iter(match=f"{redis_cache}:*ratelimit*"))
     assert len(keys) == 1  # one shared counter, where every worker and host counts

@@ -14,7 +14,7 @@ from django.utils import timezone
 
 from accounts import token_refresh
 from accounts.models import TokenRefreshLog, ZohoConnection
-from tests.conftest import query_of
+from tests.helpers import query_of
 from zoho import sdk as zoho_sdk
 
 pytestmark = pytest.mark.django_db

@@ -23,6 +23,8 @@ from accounts.operations import Outcome
 from zoho import oauth as zoho_oauth
 from zoho import sdk as zoho_sdk
 
+pytestmark = pytest.mark.signed_in_as("eu")
+
 ROOT = Path(__file__).resolve().parents[2]
 
 
@@ -34,11 +36,6 @@ def _expire(connection: ZohoConnection, by: timedelta = timedelta(minutes=1)) ->
     ZohoConnection.objects.filter(pk=connection.pk).update(
         access_token_expires_at=timezone.now() - by
     )
-
-
-@pytest.fixture
-def connection(connect, demo_users) -> ZohoConnection:
-    return connect(demo_users["by_dc"]["eu"][0]["email"])
 
 
 # --- 16. one refresh call however many callers (PostgreSQL row lock) ----------------------

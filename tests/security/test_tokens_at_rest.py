@@ -15,10 +15,8 @@ from django.views.debug import ExceptionReporter, get_exception_reporter_class
 
 from accounts import services, token_crypto, token_refresh
 from accounts.models import ZohoConnection
-from tests.conftest import query_of
+from tests.helpers import database_dump, query_of
 from zoho import sdk as zoho_sdk
-
-from .conftest import database_dump
 
 pytestmark = pytest.mark.django_db
 
