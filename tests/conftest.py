@@ -19,21 +19,23 @@ from tests.helpers import (
 pytest_plugins = ["zoho_emulator.pytest_plugin"]
 
 
-# Tests whose outcome does not depend on the database the suite runs on: the emulator's own
-# tests (no database), pure functions, and the browser tour (every path it takes is also run
-# through the test client on both databases). `make test` runs them in the SQLite pass only.
-SINGLE_DATABASE = (
-    "zoho_emulator/tests/",
-    "tests/e2e/",
-    "tests/deployment/test_kit.py",
-    "tests/deployment/test_observability.py",
-    "tests/deployment/test_cache_outage.py",
-    "tests/deployment/test_static_files.py",
-    "tests/crm/test_fields.py",
+# `make test` runs the suite once, on SQLite, and on PostgreSQL only what depends on the
+# database (`make test-postgres POSTGRES_PYTEST_ARGS=` runs everything there): tests marked
+# `postgres` (row locks, SKIP LOCKED, advisory locks), tests that commit for real
+# (`django_db(transaction=True)`: threads and processes sharing rows), and these files, whose
+# subject is queries, migrations or what the database stores. Marked `database`.
+DATABASE_DEPENDENT = (
+    "tests/accounts/test_token_store.py",
+    "tests/accounts/test_selectors.py",
+    "tests/operations/test_admin.py",
+    "tests/operations/test_housekeeping.py",
+    "tests/operations/test_postgres.py",
+    "tests/deployment/test_migrate_lock.py",
+    "tests/security/test_tokens_at_rest.py",
 )
-# The same, for start-up and deployment checks that run in subprocesses with settings of
-# their own; `make test` runs them once too, in the PostgreSQL pass, so that the two passes
-# (side by side, one core each) take about as long.
+# Start-up and deployment checks that run in subprocesses with settings of their own: their
+# outcome does not depend on the test database, so they run once, in the PostgreSQL pass,
+# which keeps the two passes (side by side, one core each) about as long. `postgres_pass`.
 IN_THE_POSTGRES_PASS = (
     "tests/test_settings.py",
     "tests/deployment/test_deploy_files.py",
@@ -43,18 +45,31 @@ IN_THE_POSTGRES_PASS = (
 )
 
 
+def _commits_for_real(item) -> bool:
+    marker = item.get_closest_marker("django_db")
+    return bool(marker and marker.kwargs.get("transaction")) or (
+        "transactional_db" in getattr(item, "fixturenames", ())
+    )
+
+
 def pytest_collection_modifyitems(config, items):
-    """Tests marked `postgres` need row locks: skip them on SQLite. Tests under
-    SINGLE_DATABASE are marked `single_database`, under IN_THE_POSTGRES_PASS `postgres_pass`."""
+    """Marks `database` and `postgres_pass` (above); a test marked `single_database` runs on
+    one database only whatever it is. Tests marked `postgres` are skipped on SQLite."""
     from django.db import connection
 
     root = config.rootpath
     for item in items:
         path = item.path.relative_to(root).as_posix() if item.path.is_relative_to(root) else ""
-        if path.startswith(SINGLE_DATABASE):
-            item.add_marker(pytest.mark.single_database)
-        elif path.startswith(IN_THE_POSTGRES_PASS):
+        if path.startswith(IN_THE_POSTGRES_PASS):
             item.add_marker(pytest.mark.postgres_pass)
+        elif "single_database" in item.keywords or path.startswith("tests/e2e/"):
+            continue  # the browser tour: every path it takes is run through the test client
+        elif (
+            "postgres" in item.keywords
+            or path.startswith(DATABASE_DEPENDENT)
+            or _commits_for_real(item)
+        ):
+            item.add_marker(pytest.mark.database)
     if connection.vendor == "postgresql":
         return
     skip = pytest.mark.skip(reason="needs PostgreSQL (run with TEST_POSTGRES_URL or make test)")
