@@ -33,15 +33,24 @@ DATABASE_DEPENDENT = (
     "tests/deployment/test_migrate_lock.py",
     "tests/security/test_tokens_at_rest.py",
 )
-# Start-up and deployment checks that run in subprocesses with settings of their own: their
-# outcome does not depend on the test database, so they run once, in the PostgreSQL pass,
-# which keeps the two passes (side by side, one core each) about as long. `postgres_pass`.
+# Tests whose outcome does not depend on the test database either: the emulator's own tests
+# (no database), and start-up and deployment checks that run in subprocesses with settings
+# and databases of their own. They run once, in the PostgreSQL pass, which keeps the two
+# passes (side by side, one core each) about as long. Marked `postgres_pass`.
 IN_THE_POSTGRES_PASS = (
+    "zoho_emulator/tests/",
     "tests/test_settings.py",
-    "tests/deployment/test_deploy_files.py",
+    "tests/deployment/test_cache_outage.py",
     "tests/deployment/test_checks.py",
-    "tests/deployment/test_sdk_compat.py",
+    "tests/deployment/test_deploy_files.py",
     "tests/deployment/test_deploy_operations.py",
+    "tests/deployment/test_kit.py",
+    "tests/deployment/test_log_secrets.py",
+    "tests/deployment/test_metrics_gunicorn.py",
+    "tests/deployment/test_observability.py",
+    "tests/deployment/test_sdk_compat.py",
+    "tests/deployment/test_static_files.py",
+    "tests/security/test_deployment.py",
 )
 
 
