@@ -5,6 +5,7 @@ went out over HTTP, Redis for the tests, waiting for a condition, what the datab
 from __future__ import annotations
 
 import os
+import threading
 import time
 from dataclasses import dataclass, field
 from urllib.parse import parse_qs, urlsplit
@@ -175,3 +176,38 @@ def database_dump() -> str:
                     for value in row
                 )
     return "\n".join(values)
+
+
+class HeldAtZoho:
+    """Holds the HTTP requests one thread sends through `requests` (the portal's and the
+    SDK's) until `release()`: a caller waiting on Zoho for as long as the test needs, not for
+    a number of seconds. `arrived` is set when the first one is held (the caller then holds
+    whatever locks it took before calling). Other threads' requests go straight through."""
+
+    def __init__(self, monkeypatch, *, longest: float = 30.0):
+        import requests
+
+        self.thread: threading.Thread | None = None
+        self.arrived = threading.Event()
+        self._released = threading.Event()
+        self._longest = longest
+        original = requests.adapters.HTTPAdapter.send
+        held = self
+
+        def send(adapter, request, *args, **kwargs):
+            if threading.current_thread() is held.thread:
+                held.arrived.set()
+                held._released.wait(held._longest)  # a test that fails still ends
+            return original(adapter, request, *args, **kwargs)
+
+        monkeypatch.setattr(requests.adapters.HTTPAdapter, "send", send)
+
+    def start(self, target) -> threading.Thread:
+        """Run `target` in a thread whose requests are held; once it is at Zoho."""
+        self.thread = threading.Thread(target=target)
+        self.thread.start()
+        assert self.arrived.wait(self._longest), "the thread never called Zoho"
+        return self.thread
+
+    def release(self) -> None:
+        self._released.set()

@@ -17,7 +17,7 @@ from django.db import transaction
 from accounts import operations, token_refresh
 from accounts.models import TokenRefreshLog, ZohoConnection
 from accounts.operations import Outcome
-from tests.helpers import wait_until
+from tests.helpers import HeldAtZoho
 
 pytestmark = [pytest.mark.postgres, pytest.mark.django_db(transaction=True)]
 
@@ -94,13 +94,6 @@ def test_worker_processes_share_the_due_connections_and_refresh_each_once(zoho, 
     assert ZohoConnection.objects.count() == 120
 
 
-def _wait_until_at_zoho(zoho, calls: int = 1) -> None:
-    """Until the emulator has taken `calls` of its faults: a caller is inside its hung call."""
-    wait_until(
-        lambda: zoho.client.stats()["faults_applied"] >= calls, what="the call to reach Zoho"
-    )
-
-
 def _hold_row_lock(pk: int, holding: threading.Event, release: threading.Event) -> None:
     try:
         with transaction.atomic():
@@ -133,20 +126,19 @@ def test_a_row_locked_by_another_transaction_is_skipped_not_waited_on(zoho, conn
     assert [r.outcome for r in operations.tokens_refresh_due().results] == [Outcome.REFRESHED]
 
 
-def test_the_command_skips_a_row_a_request_is_refreshing(zoho, connections, settings):
+def test_the_command_skips_a_row_a_request_is_refreshing(zoho, connections, monkeypatch):
     """A request holds the row lock during its token call; the command skips that row."""
     busy, free = connections(2)
-    settings.ZOHO_HTTP_TIMEOUT = 15
-    # The request's call hangs long enough for the command's process to start and run.
-    zoho.client.add_fault(path="/accounts/us/oauth/v2/token", delay_s=6)
-    request = threading.Thread(
-        target=lambda: (token_refresh.connection_refresh(connection=busy), db_connection.close())
+    at_zoho = HeldAtZoho(monkeypatch)  # the request's token call waits until the command ran
+    request = at_zoho.start(
+        lambda: (token_refresh.connection_refresh(connection=busy), db_connection.close())
     )
-    request.start()
-    _wait_until_at_zoho(zoho)  # the request now holds the row lock, waiting on Zoho
-    run = _start_command(zoho)
-    stdout, stderr = run.communicate(timeout=60)
-    request.join()
+    try:
+        run = _start_command(zoho)
+        stdout, stderr = run.communicate(timeout=60)
+    finally:
+        at_zoho.release()
+        request.join()
     assert run.returncode == 0, stderr
     outcomes = {c["connection_id"]: c["outcome"] for c in json.loads(stdout)["connections"]}
     assert outcomes == {busy.pk: "skipped", free.pk: "refreshed"}
@@ -154,22 +146,23 @@ def test_the_command_skips_a_row_a_request_is_refreshing(zoho, connections, sett
 
 
 def test_refreshes_of_two_connections_in_one_org_do_not_wait_for_each_other(
-    zoho, connections, settings
+    zoho, connections, monkeypatch
 ):
     """The row lock of a refresh covers its connection, not the org row shared with others."""
     slow, quick = connections(2)
-    settings.ZOHO_HTTP_TIMEOUT = 15
     assert slow.org_id == quick.org_id
-    # The first call only; longer than a refresh takes however loaded the machine.
-    zoho.client.add_fault(path="/accounts/us/oauth/v2/token", delay_s=5)
-    request = threading.Thread(
-        target=lambda: (token_refresh.connection_refresh(connection=slow), db_connection.close())
+    # The slow refresh holds its row lock at Zoho until the quick one is done (or, if the
+    # quick one waits for it, until the hold gives up and the test fails).
+    at_zoho = HeldAtZoho(monkeypatch, longest=10)
+    request = at_zoho.start(
+        lambda: (token_refresh.connection_refresh(connection=slow), db_connection.close())
     )
-    request.start()
-    _wait_until_at_zoho(zoho)  # the slow refresh holds its row lock, waiting on Zoho
-    token_refresh.connection_refresh(connection=quick)
-    # Done while the slow one still waits on Zoho: it did not wait for the slow one's lock.
-    assert ZohoConnection.objects.get(pk=slow.pk).refresh_count == 0
+    try:
+        token_refresh.connection_refresh(connection=quick)
+        slow_done_first = ZohoConnection.objects.get(pk=slow.pk).refresh_count
+    finally:
+        at_zoho.release()
+        request.join()
+    assert slow_done_first == 0  # the quick one did not wait for the slow one's lock
     assert ZohoConnection.objects.get(pk=quick.pk).refresh_count == 1
-    request.join()
     assert ZohoConnection.objects.get(pk=slow.pk).refresh_count == 1
