@@ -171,8 +171,8 @@ def test_p18_a_hung_token_endpoint_releases_the_lock_to_the_next_caller(connecti
     settings.ZOHO_HTTP_TIMEOUT = 1.0
     _expire(connection)
     # The first call hangs far longer than the portal waits (a server thread of the emulator
-    # sleeps meanwhile, dropped at the next test's reset).
-    zoho.client.add_fault("/accounts/eu/oauth/v2/token", delay_s=10)
+    # sleeps meanwhile, a daemon thread, its answer dropped at the next test's reset).
+    zoho.client.add_fault("/accounts/eu/oauth/v2/token", delay_s=30)
     before = _refresh_calls(zoho)
     outcome: dict[str, object] = {}
 
