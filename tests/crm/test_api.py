@@ -4,9 +4,10 @@ from __future__ import annotations
 
 import io
 import json
-import time
 
 import pytest
+
+from tests.helpers import wait_until
 
 pytestmark = pytest.mark.django_db
 
@@ -423,13 +424,10 @@ def test_a_write_that_times_out_says_it_may_have_been_saved(client, signed_in, z
     assert response.status_code == 504
     assert "may still have been saved" in response.json()["error"]["message"]
     # It was: Zoho finished the write after the portal stopped waiting, so "try again" was wrong.
-    deadline = time.monotonic() + 3
-    while time.monotonic() < deadline:
-        found = client.get("/crm/api/Leads/", {"q": "Slowpoke"}).json()["data"]
-        if found:
-            break
-        time.sleep(0.1)
-    assert found
+    wait_until(
+        lambda: client.get("/crm/api/Leads/", {"q": "Slowpoke"}).json()["data"],
+        what="the timed-out write to be at Zoho",
+    )
 
 
 @pytest.mark.parametrize(
