@@ -72,12 +72,13 @@ def test_importing_the_settings_writes_starts_and_reads_nothing_else(debug, tmp_
         ["-c", "import zohoportal.wsgi"],
         ["-c", "import zohoportal.asgi"],
         ["-m", "celery", "-A", "zohoportal", "worker", "--pool=solo", "--without-mingle"],
-        ["-m", "celery", "-A", "zohoportal", "beat", "--schedule", "/dev/null"],
+        # never /dev/null: beat deletes a schedule file it cannot open and writes a new one
+        ["-m", "celery", "-A", "zohoportal", "beat", "--schedule", "{tmp}/beat-schedule"],
     ],
     ids=["wsgi", "asgi", "celery-worker", "celery-beat"],
 )
-def test_app_servers_and_celery_stop_on_a_missing_secret(argv):
+def test_app_servers_and_celery_stop_on_a_missing_secret(argv, tmp_path):
     env = _production_env(TOKEN_ENCRYPTION_KEYS="", CELERY_BROKER_URL="memory://")
-    result = _run(*argv, env=env)
+    result = _run(*(arg.replace("{tmp}", str(tmp_path)) for arg in argv), env=env)
     assert result.returncode != 0
     assert "TOKEN_ENCRYPTION_KEYS is not set" in result.stderr + result.stdout
