@@ -149,7 +149,7 @@ def test_p18_token_timeout_is_shorter_than_the_lock_wait():
 
 @pytest.mark.security(18)
 def test_p18_start_up_refuses_a_token_timeout_longer_than_the_lock_wait():
-    from tests.test_settings import PRODUCTION
+    from tests.production import PRODUCTION
 
     env = {k: v for k, v in os.environ.items() if not k.startswith(("ZOHO_", "DJANGO_"))}
     result = subprocess.run(
