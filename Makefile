@@ -7,9 +7,10 @@ STAMP := $(VENV)/.installed-requirements
 EMULATOR_PORT ?= 8765
 PORT ?= 8000
 PG_URL ?= postgres://postgres@127.0.0.1:5432/test
-# The PostgreSQL pass leaves out what the SQLite pass already proves (`make test-postgres
-# POSTGRES_PYTEST_ARGS=` runs everything there).
-POSTGRES_PYTEST_ARGS ?= -m "not single_database"
+# The PostgreSQL pass runs what depends on the database (marked `database`: locks,
+# concurrency, migrations, queries) and the checks marked `postgres_pass`, not the rest again
+# (`make test-postgres POSTGRES_PYTEST_ARGS=` runs everything there).
+POSTGRES_PYTEST_ARGS ?= -m "database or postgres_pass"
 SQLITE_PYTEST_ARGS ?=
 # Sets `url` to the PostgreSQL the suite runs on: TEST_POSTGRES_URL, else a postgres://
 # DATABASE_URL, else PG_URL when 127.0.0.1:5432 answers; empty when there is none.
@@ -95,10 +96,10 @@ emulator: setup
 lint: setup
 	$(BIN)/ruff check .
 
-# The SQLite and PostgreSQL passes run side by side (one core each); tests whose outcome
-# does not depend on the database run once: those marked single_database in the SQLite
-# pass, those marked postgres_pass in the PostgreSQL pass when there is one (else in the
-# SQLite pass), so that the two take about as long.
+# The SQLite and PostgreSQL passes run side by side (one core each): the SQLite pass runs
+# every test but those marked postgres_pass, which run in the PostgreSQL pass when there is
+# one (else in the SQLite pass); the PostgreSQL pass adds the tests marked `database`
+# (tests/conftest.py says which), so that what depends on the database runs on both.
 test: setup lint check-deploy
 	@$(POSTGRES_URL_OR_EMPTY); \
 	if [ -n "$$url" ]; then sqlite_args='-m "not postgres_pass"'; else sqlite_args=''; fi; \

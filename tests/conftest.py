@@ -2,54 +2,83 @@
 
 from __future__ import annotations
 
-import os
-import time
 import uuid
-from dataclasses import dataclass, field
-from urllib.parse import parse_qs, urlsplit
 
 import pytest
 import requests
 
+from tests.helpers import (
+    PATRICIA,
+    ZYLKER_TRADERS,
+    Outbound,
+    SignIn,
+    connect_straight,
+    redis_or_skip,
+)
+
 pytest_plugins = ["zoho_emulator.pytest_plugin"]
 
 
-# Tests whose outcome does not depend on the database the suite runs on: the emulator's own
-# tests (no database), pure functions, and the browser tour (every path it takes is also run
-# through the test client on both databases). `make test` runs them in the SQLite pass only.
-SINGLE_DATABASE = (
-    "zoho_emulator/tests/",
-    "tests/e2e/",
-    "tests/deployment/test_kit.py",
-    "tests/deployment/test_observability.py",
-    "tests/deployment/test_cache_outage.py",
-    "tests/deployment/test_static_files.py",
-    "tests/crm/test_fields.py",
+# `make test` runs the suite once, on SQLite, and on PostgreSQL only what depends on the
+# database (`make test-postgres POSTGRES_PYTEST_ARGS=` runs everything there): tests marked
+# `postgres` (row locks, SKIP LOCKED, advisory locks), tests that commit for real
+# (`django_db(transaction=True)`: threads and processes sharing rows), and these files, whose
+# subject is queries, migrations or what the database stores. Marked `database`.
+DATABASE_DEPENDENT = (
+    "tests/accounts/test_token_store.py",
+    "tests/accounts/test_selectors.py",
+    "tests/operations/test_admin.py",
+    "tests/operations/test_housekeeping.py",
+    "tests/operations/test_postgres.py",
+    "tests/deployment/test_migrate_lock.py",
+    "tests/security/test_tokens_at_rest.py",
 )
-# The same, for start-up and deployment checks that run in subprocesses with settings of
-# their own; `make test` runs them once too, in the PostgreSQL pass, so that the two passes
-# (side by side, one core each) take about as long.
+# Tests whose outcome does not depend on the test database either: the emulator's own tests
+# (no database), and start-up and deployment checks that run in subprocesses with settings
+# and databases of their own. They run once, in the PostgreSQL pass, which keeps the two
+# passes (side by side, one core each) about as long. Marked `postgres_pass`.
 IN_THE_POSTGRES_PASS = (
+    "zoho_emulator/tests/",
     "tests/test_settings.py",
-    "tests/deployment/test_deploy_files.py",
+    "tests/deployment/test_cache_outage.py",
     "tests/deployment/test_checks.py",
-    "tests/deployment/test_sdk_compat.py",
+    "tests/deployment/test_deploy_files.py",
     "tests/deployment/test_deploy_operations.py",
+    "tests/deployment/test_kit.py",
+    "tests/deployment/test_log_secrets.py",
+    "tests/deployment/test_metrics_gunicorn.py",
+    "tests/deployment/test_observability.py",
+    "tests/deployment/test_sdk_compat.py",
+    "tests/deployment/test_static_files.py",
+    "tests/security/test_deployment.py",
 )
+
+
+def _commits_for_real(item) -> bool:
+    marker = item.get_closest_marker("django_db")
+    return bool(marker and marker.kwargs.get("transaction")) or (
+        "transactional_db" in getattr(item, "fixturenames", ())
+    )
 
 
 def pytest_collection_modifyitems(config, items):
-    """Tests marked `postgres` need row locks: skip them on SQLite. Tests under
-    SINGLE_DATABASE are marked `single_database`, under IN_THE_POSTGRES_PASS `postgres_pass`."""
+    """Marks `database` and `postgres_pass` (above); a test marked `single_database` runs on
+    one database only whatever it is. Tests marked `postgres` are skipped on SQLite."""
     from django.db import connection
 
     root = config.rootpath
     for item in items:
         path = item.path.relative_to(root).as_posix() if item.path.is_relative_to(root) else ""
-        if path.startswith(SINGLE_DATABASE):
-            item.add_marker(pytest.mark.single_database)
-        elif path.startswith(IN_THE_POSTGRES_PASS):
+        if path.startswith(IN_THE_POSTGRES_PASS):
             item.add_marker(pytest.mark.postgres_pass)
+        elif "single_database" in item.keywords or path.startswith("tests/e2e/"):
+            continue  # the browser tour: every path it takes is run through the test client
+        elif (
+            "postgres" in item.keywords
+            or path.startswith(DATABASE_DEPENDENT)
+            or _commits_for_real(item)
+        ):
+            item.add_marker(pytest.mark.database)
     if connection.vendor == "postgresql":
         return
     skip = pytest.mark.skip(reason="needs PostgreSQL (run with TEST_POSTGRES_URL or make test)")
@@ -60,7 +89,7 @@ def pytest_collection_modifyitems(config, items):
 
 @pytest.fixture(scope="session")
 def emulator_oauth_client():
-    """The emulator knows the portal's own test client (zohoportal/settings_test.py)."""
+    """The emulator knows the portal's own test client (zohoportal/settings/test.py)."""
     from django.conf import settings as django_settings
 
     from zoho_emulator.pytest_plugin import OAuthClient
@@ -104,84 +133,9 @@ def demo_users(zoho):
     return {"all": users, "by_dc": by_dc, "multi_org": multi_org}
 
 
-def query_of(url: str) -> dict[str, str]:
-    return {key: values[0] for key, values in parse_qs(urlsplit(url).query).items()}
-
-
-def path_of(url: str) -> str:
-    parts = urlsplit(url)
-    return f"{parts.path}?{parts.query}" if parts.query else parts.path
-
-
-class SignIn:
-    """Drives "Sign in with Zoho" end to end: portal -> emulator consent -> portal callback."""
-
-    def __init__(self, client, emulator):
-        self.client = client
-        self.emulator = emulator
-
-    def authorize(self, email: str, org: str | None = None, approve: bool = True, next_url=None):
-        """Start at /accounts/login/ and consent at the emulator; return the callback URL."""
-        start = self.client.get("/accounts/login/", {"next": next_url} if next_url else {})
-        assert start.status_code == 302, start
-        params = query_of(start["Location"])
-        return self.emulator.client.authorize(params, email=email, org=org, approve=approve)
-
-    def __call__(self, email: str, org: str | None = None, approve: bool = True, next_url=None):
-        callback_url = self.authorize(email, org=org, approve=approve, next_url=next_url)
-        return self.client.get(path_of(callback_url))
-
-
 @pytest.fixture
 def sign_in(client, zoho, db):
     return SignIn(client, zoho)
-
-
-def connect_straight(zoho, email: str, org: str | None = None, client=None):
-    """A connection for `email` (in `org`, else their first org), its tokens minted straight
-    into the emulator's state, stored by the portal's own registration service; with
-    `client`, signed in there with it active. The fixture for every test that is not about
-    sign-in: no consent page, no code exchange, no who-is-this calls."""
-    from django.conf import settings as django_settings
-
-    from accounts import services
-    from zoho import sdk as zoho_sdk
-    from zoho_emulator import seed
-
-    person = next(u for u in seed.USERS if u.email == email)
-    zgid = org or person.orgs[0]
-    tokens = zoho.issue_tokens(email, scopes=django_settings.ZOHO_SCOPES, org=zgid)
-    exchanged = zoho_sdk.ExchangedToken(
-        data_center=person.dc,
-        access_token=tokens["access_token"],
-        refresh_token=tokens["refresh_token"],
-        expires_at_ms=int((time.time() + tokens["expires_in"]) * 1000),
-        api_domain=tokens["api_domain"],
-        user_signature=f"{email}:{zgid}",
-        email=email,
-        zoho_user_id=person.crm_ids[zgid],
-        full_name=person.full_name,
-        zoho_account_id=person.zuid,
-        zgid=zgid,
-        org_name=seed.org_by_zgid()[zgid].name,
-        scopes=tokens["scope"],
-    )
-    signed_in = client is not None and "_auth_user_id" in client.session
-    user = None
-    if signed_in:
-        from django.contrib.auth import get_user_model
-
-        user = get_user_model().objects.get(pk=client.session["_auth_user_id"])
-    connection = services.connection_register(
-        exchanged=exchanged, user=user, scopes=",".join(django_settings.ZOHO_SCOPES)
-    ).connection
-    if client is not None:
-        if not signed_in:
-            client.force_login(connection.user, backend="django.contrib.auth.backends.ModelBackend")
-        session = client.session
-        session[services.SESSION_ACTIVE_KEY] = connection.pk
-        session.save()
-    return connection
 
 
 @pytest.fixture
@@ -193,6 +147,62 @@ def connect(client, zoho, db):
         return connect_straight(zoho, email, org, client)
 
     return make
+
+
+def _first_demo_user(dc: str) -> tuple[str, str]:
+    """The first demo user of data center `dc` (zoho_emulator/seed.py) and their first org."""
+    from zoho_emulator import seed
+
+    person = next(user for user in seed.USERS if user.dc == dc)
+    return person.email, person.orgs[0]
+
+
+@pytest.fixture
+def signed_in(connect, request):
+    """The test's `client` signed in, without the sign-in flow (`connect`), as the first demo
+    user of a data center in their first org; the connection. The data center is "us"
+    (Patricia Boyle, Zylker Traders) unless the test is parametrized indirectly
+    (`@pytest.mark.parametrize("signed_in", ["eu"], indirect=True)`) or marked
+    `@pytest.mark.signed_in_as("eu")` (on a module: `pytestmark`)."""
+    marker = request.node.get_closest_marker("signed_in_as")
+    dc = getattr(request, "param", None) or (marker.args[0] if marker else "us")
+    email, org = _first_demo_user(dc)
+    return connect(email, org=org)
+
+
+@pytest.fixture
+def connection(signed_in):
+    """`signed_in` by the name of what a test uses: the connection (`signed_in_as` chooses
+    whose)."""
+    return signed_in
+
+
+@pytest.fixture
+def us(connect):
+    """Patricia Boyle's connection to Zylker Traders (us, 45 leads), signed in on `client`."""
+    return connect(PATRICIA, org=ZYLKER_TRADERS)
+
+
+@pytest.fixture
+def staff_client(db):
+    """A client logged in as a staff user (not a superuser) allowed to view and change
+    connections."""
+    from django.test import Client
+
+    from tests.factories import StaffUserFactory
+
+    user = StaffUserFactory(
+        username="operator",
+        permissions=[
+            "view_zohoconnection",
+            "change_zohoconnection",
+            "view_zohoorg",
+            "view_tokenrefreshlog",
+        ],
+    )
+    client = Client()
+    client.force_login(user)
+    return client
 
 
 @pytest.fixture(autouse=True)
@@ -225,23 +235,6 @@ def _readiness_state():
     token_readiness.forget()
 
 
-@dataclass
-class Outbound:
-    """Every HTTP request the portal (or the SDK through it) sent, in order."""
-
-    calls: list[tuple[str, str, bytes]] = field(default_factory=list)
-
-    @property
-    def urls(self) -> list[str]:
-        return [url for _, url, _ in self.calls]
-
-    def hosts(self) -> set[str]:
-        return {urlsplit(url).netloc for url in self.urls}
-
-    def __len__(self) -> int:
-        return len(self.calls)
-
-
 @pytest.fixture
 def outbound(monkeypatch) -> Outbound:
     """Records every request sent through `requests` (the portal's and the SDK's HTTP).
@@ -260,25 +253,6 @@ def outbound(monkeypatch) -> Outbound:
 
     monkeypatch.setattr(requests.adapters.HTTPAdapter, "send", send)
     return record
-
-
-def redis_url() -> str:
-    return os.environ.get("TEST_REDIS_URL") or "redis://127.0.0.1:6379/0"
-
-
-def redis_or_skip() -> str:
-    """The test Redis URL; skips when it does not answer (fails with CI=true)."""
-    import redis
-
-    url = redis_url()
-    try:
-        redis.Redis.from_url(url, socket_connect_timeout=2).ping()
-    except redis.RedisError as error:
-        message = f"needs Redis at {url} ({type(error).__name__}); set TEST_REDIS_URL"
-        if os.environ.get("CI") == "true":
-            pytest.fail(message)
-        pytest.skip(message)
-    return url
 
 
 @pytest.fixture

@@ -7,20 +7,9 @@ from pathlib import Path
 
 import pytest
 
-ROOT = Path(__file__).resolve().parent.parent
+from tests.production import PRODUCTION
 
-PRODUCTION = {
-    "DEBUG": "false",
-    "SECRET_KEY": "x" * 50,
-    "ZOHO_CLIENT_ID": "1000.X",
-    "ZOHO_CLIENT_SECRET": "s",
-    "ZOHO_REDIRECT_URI": "https://portal.example/accounts/callback/",
-    "TOKEN_ENCRYPTION_KEYS": "hq5yVt0Hh0rE1nOqO3Zlq8v3rC9w1Yk7JmVxK2bQx2Q=",
-    "ALLOWED_HOSTS": "portal.example",
-    # Named, not connected to: `check` opens no connection.
-    "DATABASE_URL": "postgres://portal@127.0.0.1:5432/portal",
-    "CACHE_URL": "redis://127.0.0.1:6379/0",
-}
+ROOT = Path(__file__).resolve().parent.parent
 
 
 def _check(env: dict) -> subprocess.CompletedProcess:

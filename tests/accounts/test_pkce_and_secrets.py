@@ -6,7 +6,7 @@ import pytest
 
 from accounts import refresh, services
 from accounts.models import ZohoConnection
-from tests.conftest import path_of, query_of
+from tests.helpers import path_of, query_of
 
 pytestmark = pytest.mark.django_db
 

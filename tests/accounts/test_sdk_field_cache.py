@@ -14,12 +14,7 @@ from accounts import activation
 from zoho import field_cache as sdk_field_cache
 from zoho import sdk as zoho_sdk
 
-pytestmark = pytest.mark.django_db
-
-
-@pytest.fixture
-def connection(connect, demo_users):
-    return connect(demo_users["by_dc"]["eu"][0]["email"])
+pytestmark = [pytest.mark.django_db, pytest.mark.signed_in_as("eu")]
 
 
 def _lead_ids(connection) -> list[str]:

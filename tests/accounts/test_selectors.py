@@ -7,13 +7,14 @@ from django.forms.models import model_to_dict
 
 from accounts import selectors
 from accounts.models import ZohoConnection
+from tests.factories import ZohoConnectionFactory
 
 pytestmark = pytest.mark.django_db
 
 
-def test_the_joined_select_reads_what_the_orm_reads(sign_in, demo_users):
-    sign_in(demo_users["by_dc"]["eu"][0]["email"])
-    expected = ZohoConnection.objects.select_related("user", "org").get()
+def test_the_joined_select_reads_what_the_orm_reads():
+    expected = ZohoConnectionFactory(data_center="eu")
+    expected = ZohoConnection.objects.select_related("user", "org").get(pk=expected.pk)
     got = selectors._connection_with_user_and_org(expected.pk, expected.user_id)
     for orm, raw in ((expected, got), (expected.user, got.user), (expected.org, got.org)):
         assert type(raw) is type(orm)
@@ -27,19 +28,17 @@ def test_the_joined_select_reads_what_the_orm_reads(sign_in, demo_users):
 
 
 def test_a_session_whose_password_hash_is_stale_is_not_served_by_the_joined_select(
-    client, sign_in, demo_users
+    client, signed_in
 ):
-    sign_in(demo_users["by_dc"]["eu"][0]["email"])
-    user = ZohoConnection.objects.get().user
+    user = signed_in.user
     user.set_password("changed elsewhere")  # a password change ends other sessions
     user.save()
     response = client.get("/crm/api/Leads/")
     assert response.status_code == 401  # Django's own check decided: signed out
 
 
-def test_an_inactive_user_is_not_served_by_the_joined_select(client, sign_in, demo_users):
-    sign_in(demo_users["by_dc"]["eu"][0]["email"])
-    user = ZohoConnection.objects.get().user
+def test_an_inactive_user_is_not_served_by_the_joined_select(client, signed_in):
+    user = signed_in.user
     user.is_active = False
     user.save()
     assert client.get("/crm/api/Leads/").status_code == 401

@@ -9,7 +9,7 @@ from django.contrib.auth import get_user_model
 
 from accounts import services
 from accounts.models import ZohoConnection, ZohoOrg
-from tests.conftest import query_of
+from tests.helpers import query_of
 from zoho import oauth as zoho_oauth
 
 pytestmark = pytest.mark.django_db

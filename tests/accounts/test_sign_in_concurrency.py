@@ -11,7 +11,7 @@ from django.test import Client
 
 from accounts import services
 from accounts.models import ZohoConnection, ZohoOrg
-from tests.conftest import SignIn
+from tests.helpers import SignIn
 
 pytestmark = [pytest.mark.postgres, pytest.mark.django_db(transaction=True)]
 

@@ -15,18 +15,19 @@ from zohocrmsdk.src.com.zoho.crm.api.user_signature import UserSignature
 from accounts import activation, services, token_crypto
 from accounts.models import ZohoConnection
 from accounts.token_store import DjangoTokenStore
+from tests.factories import ZohoConnectionFactory
 from zoho import sdk as zoho_sdk
 
 pytestmark = pytest.mark.django_db
 
 
 @pytest.fixture
-def connections(connect, demo_users):
-    user = demo_users["multi_org"]
-    for org in user["orgs"]:
-        connect(user["email"], org=org["zgid"], client=None)
-    connect(demo_users["by_dc"]["in"][0]["email"], client=None)
-    return list(ZohoConnection.objects.select_related("org").order_by("pk"))
+def connections():
+    """One person's connections to two us orgs, and another person's in India: rows only (the
+    store's lookups and tokens at rest; no call to Zoho)."""
+    first = ZohoConnectionFactory(data_center="us")
+    second = ZohoConnectionFactory(data_center="us", user=first.user, email=first.email)
+    return [first, second, ZohoConnectionFactory(data_center="in")]
 
 
 def test_find_token_by_id_maps_to_the_row(connections, settings):

@@ -22,14 +22,9 @@ from accounts import activation
 from accounts.models import ZohoConnection
 from zoho import transport as zoho_http
 
-pytestmark = pytest.mark.django_db
+pytestmark = [pytest.mark.django_db, pytest.mark.signed_in_as("eu")]
 
 CALLS = 100
-
-
-@pytest.fixture
-def connection(connect, demo_users):
-    return connect(demo_users["by_dc"]["eu"][0]["email"])
 
 
 def _lead_pages(connection: ZohoConnection, calls: int) -> list[list[str]]:

@@ -5,7 +5,6 @@ through the broker and a worker picks it up."""
 
 from __future__ import annotations
 
-import time
 import uuid
 
 import pytest
@@ -68,14 +67,3 @@ def celery_worker(celery_broker):
     ) as worker:
         yield worker
     connections.close_all()
-
-
-def wait_until(condition, *, seconds: float = 30.0, what: str = "the condition"):
-    """Poll `condition` until it is true; fail (not hang) after `seconds`."""
-    deadline = time.monotonic() + seconds
-    while time.monotonic() < deadline:
-        value = condition()
-        if value:
-            return value
-        time.sleep(0.05)
-    pytest.fail(f"timed out waiting for {what}")

@@ -5,8 +5,7 @@ from django.contrib.auth import get_user_model
 
 from jobs import services
 from jobs.models import Job
-
-from .conftest import wait_until
+from tests.helpers import wait_until
 
 
 @pytest.fixture

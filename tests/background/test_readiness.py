@@ -43,7 +43,7 @@ def test_a_broker_that_accepts_and_never_answers_fails_readiness(celery_broker):
 
 
 def test_redis_as_the_broker_is_ready(celery_broker):
-    from tests.conftest import redis_or_skip
+    from tests.helpers import redis_or_skip
 
     celery_broker.conf.broker_url = redis_or_skip()
     status, body = _ready()

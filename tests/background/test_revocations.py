@@ -8,8 +8,7 @@ import pytest
 
 from accounts.models import PendingRevocation, ZohoConnection
 from accounts.services import housekeeping
-
-from .conftest import wait_until
+from tests.helpers import wait_until
 
 pytestmark = pytest.mark.django_db(transaction=True)
 

@@ -21,7 +21,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.conftest import redis_or_skip
+from tests.helpers import redis_or_skip
 
 pytestmark = [pytest.mark.redis, pytest.mark.single_database]
 

@@ -13,11 +13,6 @@ PATRICIA = "patricia.boyle@zylker-traders.com"
 US_ORG = "720019234"
 
 
-@pytest.fixture
-def signed_in(connect):
-    connect(PATRICIA, org=US_ORG)
-
-
 def api(client, method, url, body):
     return getattr(client, method)(url, data=json.dumps(body), content_type="application/json")
 

@@ -4,9 +4,10 @@ from __future__ import annotations
 
 import io
 import json
-import time
 
 import pytest
+
+from tests.helpers import wait_until
 
 pytestmark = pytest.mark.django_db
 
@@ -17,14 +18,6 @@ NEW_RECORD = {
     "Accounts": {"Account_Name": "Portal Test Account Ltd"},
     "Deals": {"Deal_Name": "Portal pilot", "Stage": "Qualification"},
 }
-
-
-@pytest.fixture
-def signed_in(connect, demo_users, request):
-    dc = getattr(request, "param", "us")
-    user = demo_users["by_dc"][dc][0]
-    connect(user["email"], org=user["orgs"][0]["zgid"])
-    return user
 
 
 def api(client, method, url, body=None, **extra):
@@ -338,7 +331,7 @@ def test_zoho_failures_map_to_clear_statuses(
 ):
     settings.ZOHO_HTTP_TIMEOUT = 1.0
     client.get("/crm/api/Leads/?per_page=1")  # metadata cached
-    zoho.client.add_fault(f"/api/{signed_in['dc']}/crm/v8/Leads", **{"count": 1, **fault})
+    zoho.client.add_fault(f"/api/{signed_in.data_center}/crm/v8/Leads", **{"count": 1, **fault})
     response = client.get("/crm/api/Leads/?per_page=1")
     assert response.status_code == status
     assert response.json()["error"]["code"] == code
@@ -426,18 +419,15 @@ def test_head_is_allowed_wherever_get_is(client, signed_in):
 def test_a_write_that_times_out_says_it_may_have_been_saved(client, signed_in, zoho, settings):
     settings.ZOHO_HTTP_TIMEOUT = 1.0
     client.get("/crm/api/Leads/?per_page=1")  # metadata cached
-    zoho.client.add_fault(f"/api/{signed_in['dc']}/crm/v8/Leads", method="POST", delay_s=1.5)
+    zoho.client.add_fault(f"/api/{signed_in.data_center}/crm/v8/Leads", method="POST", delay_s=1.5)
     response = api(client, "post", "/crm/api/Leads/", {"Company": "Co", "Last_Name": "Slowpoke"})
     assert response.status_code == 504
     assert "may still have been saved" in response.json()["error"]["message"]
     # It was: Zoho finished the write after the portal stopped waiting, so "try again" was wrong.
-    deadline = time.monotonic() + 3
-    while time.monotonic() < deadline:
-        found = client.get("/crm/api/Leads/", {"q": "Slowpoke"}).json()["data"]
-        if found:
-            break
-        time.sleep(0.1)
-    assert found
+    wait_until(
+        lambda: client.get("/crm/api/Leads/", {"q": "Slowpoke"}).json()["data"],
+        what="the timed-out write to be at Zoho",
+    )
 
 
 @pytest.mark.parametrize(
@@ -450,7 +440,7 @@ def test_a_write_that_times_out_says_it_may_have_been_saved(client, signed_in, z
 def test_a_write_answer_the_portal_cannot_read_is_a_502(client, signed_in, zoho, answer):
     client.get("/crm/api/Leads/?per_page=1")  # metadata cached
     zoho.client.add_fault(
-        f"/api/{signed_in['dc']}/crm/v8/Leads", method="POST", status=201, body=answer
+        f"/api/{signed_in.data_center}/crm/v8/Leads", method="POST", status=201, body=answer
     )
     response = api(client, "post", "/crm/api/Leads/", {"Company": "Co", "Last_Name": "Garbled"})
     assert response.status_code == 502
@@ -659,7 +649,9 @@ def test_403_when_the_user_has_no_connection_left(client, signed_in):
 
 def test_403_when_zoho_says_the_scopes_do_not_cover_the_call(client, signed_in, zoho):
     client.get("/crm/api/Leads/?per_page=1")  # metadata cached
-    zoho.client.add_fault(f"/api/{signed_in['dc']}/crm/v8/Leads", crm_code="OAUTH_SCOPE_MISMATCH")
+    zoho.client.add_fault(
+        f"/api/{signed_in.data_center}/crm/v8/Leads", crm_code="OAUTH_SCOPE_MISMATCH"
+    )
     response = client.get("/crm/api/Leads/?per_page=1")
     assert response.status_code == 403
     error = response.json()["error"]
@@ -673,7 +665,7 @@ def test_403_no_permission_is_the_profile_not_the_sign_in(client, signed_in, zoh
 
     client.get("/crm/api/Leads/?per_page=1")  # metadata cached
     zoho.client.add_fault(
-        f"/api/{signed_in['dc']}/crm/v8/Leads", crm_code=code, status=403, count=2
+        f"/api/{signed_in.data_center}/crm/v8/Leads", crm_code=code, status=403, count=2
     )
     response = client.get("/crm/api/Leads/?per_page=1")
     assert response.status_code == 403
@@ -693,7 +685,7 @@ def test_429_when_zoho_throttles_the_token_refresh(client, signed_in, zoho):
 
     client.get("/crm/api/Leads/?per_page=1")  # metadata cached
     zoho.client.expire_tokens()
-    zoho.client.add_fault(f"/accounts/{signed_in['dc']}/oauth/v2/token", error="throttle")
+    zoho.client.add_fault(f"/accounts/{signed_in.data_center}/oauth/v2/token", error="throttle")
     response = client.get("/crm/api/Leads/?per_page=1")
     assert response.status_code == 429
     assert response.json()["error"]["code"] == "THROTTLED"

@@ -24,11 +24,6 @@ MARCUS = "marcus.webb@zylker-traders.com"
 SOFIA = "sofia.lindqvist@nordwind-logistik.de"
 
 
-@pytest.fixture
-def signed_in(connect):
-    connect(PATRICIA, org=US_ORG)
-
-
 def api(client, method, url, body):
     return getattr(client, method)(url, data=json.dumps(body), content_type="application/json")
 

@@ -7,19 +7,12 @@ import re
 
 import pytest
 
-from accounts.models import ZohoConnection
 from crm import metadata, relations
 
 pytestmark = pytest.mark.django_db
 
 US = ("patricia.boyle@zylker-traders.com", "720019234")  # Zylker Traders
 NOT_TABS = ("Notes", "Attachments", "Quoted_Items", "Invoiced_Items")
-
-
-@pytest.fixture
-def us(connect):
-    connect(US[0], org=US[1])
-    return ZohoConnection.objects.get(email=US[0], org__zgid=US[1])
 
 
 def test_only_tabs_are_in_the_header_the_dashboard_and_list_pages(client, us):

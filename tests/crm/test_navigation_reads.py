@@ -14,12 +14,6 @@ US = ("patricia.boyle@zylker-traders.com", "720019234")  # Zylker Traders: 45 le
 UK = "harriet.ashworth@thamesgate-wholesale.co.uk"  # Thamesgate: 2,600 leads
 
 
-@pytest.fixture
-def us(sign_in):
-    sign_in(*US)
-    return ZohoConnection.objects.get(email=US[0])
-
-
 def test_counts_come_from_zohos_count_api_and_are_cached(us, outbound):
     leads = metadata.module_get(connection=us, module="Leads")
     assert selectors.record_count(connection=us, module=leads) == 45

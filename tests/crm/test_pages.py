@@ -4,14 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-pytestmark = pytest.mark.django_db
-
-
-@pytest.fixture
-def signed_in(connect, demo_users):
-    user = demo_users["by_dc"]["eu"][0]
-    connect(user["email"])
-    return user
+pytestmark = [pytest.mark.django_db, pytest.mark.signed_in_as("eu")]
 
 
 def test_home_lists_modules_from_metadata(client, signed_in):

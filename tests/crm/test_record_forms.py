@@ -11,12 +11,7 @@ from crm import metadata, modules, selectors, validation
 from crm.fields import Field
 from crm.record_forms import ZohoFormField, form_values, initial_from_record, record_form_class
 
-pytestmark = pytest.mark.django_db
-
-
-@pytest.fixture
-def connection(connect, demo_users):
-    return connect(demo_users["by_dc"]["in"][0]["email"], client=None)
+pytestmark = [pytest.mark.django_db, pytest.mark.signed_in_as("in")]
 
 
 @pytest.fixture

@@ -8,19 +8,12 @@ import json
 
 import pytest
 
-from accounts.models import ZohoConnection
 from core.errors import AppError
 from crm import record_state
 
 pytestmark = pytest.mark.django_db
 
 US = ("patricia.boyle@zylker-traders.com", "720019234")  # Zylker Traders
-
-
-@pytest.fixture
-def us(connect):
-    connect(US[0], org=US[1])
-    return ZohoConnection.objects.get(email=US[0], org__zgid=US[1])
 
 
 def _oldest(client, module: str) -> list[str]:

@@ -9,17 +9,9 @@ import re
 
 import pytest
 
-from accounts.models import ZohoConnection
-
 pytestmark = pytest.mark.django_db
 
 US = ("patricia.boyle@zylker-traders.com", "720019234")  # Zylker Traders: 45 leads
-
-
-@pytest.fixture
-def us(sign_in, client):
-    sign_in(*US)
-    return ZohoConnection.objects.get(email=US[0], org__zgid=US[1])
 
 
 def _first_id(client, module: str) -> str:

@@ -19,11 +19,6 @@ US_ORG = "720019234"
 
 
 @pytest.fixture
-def us(connect):
-    return connect(PATRICIA, org=US_ORG)
-
-
-@pytest.fixture
 def uk(connect):
     return connect(UK, org=UK_ORG)
 

@@ -4,12 +4,12 @@ from __future__ import annotations
 
 import pytest
 
-from tests.security.test_deployment import _production_env, _run
+from tests.production import production_env, run_python
 
 
 def _check_deploy(**extra: str):
-    return _run(
-        "manage.py", "check", "--deploy", "--fail-level", "WARNING", env=_production_env(**extra)
+    return run_python(
+        "manage.py", "check", "--deploy", "--fail-level", "WARNING", env=production_env(**extra)
     )
 
 

@@ -20,8 +20,8 @@ from django.test import Client
 from accounts import services
 from accounts.services import revocations
 from core.logs import JsonLinesFormatter, TextFormatter, scrub
-from tests.conftest import path_of, query_of
 from tests.deployment import harness
+from tests.helpers import path_of, query_of
 
 PLANTED_CODE = "1000.SECRETCODE0123456789abcdef.0123456789abcdef0123456789abcdef"
 PLANTED = (

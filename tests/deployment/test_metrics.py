@@ -18,7 +18,7 @@ from prometheus_client.parser import text_string_to_metric_families
 
 from accounts.models import ZohoConnection
 from core import metrics
-from tests.conftest import redis_or_skip
+from tests.helpers import redis_or_skip
 
 pytestmark = pytest.mark.django_db
 

@@ -17,8 +17,8 @@ from itertools import cycle
 import pytest
 import requests
 
-from tests.conftest import redis_or_skip
 from tests.deployment import harness
+from tests.helpers import redis_or_skip
 
 pytestmark = [pytest.mark.postgres, pytest.mark.redis]
 

@@ -13,7 +13,7 @@ from django.test import Client
 
 from accounts.models import ZohoConnection
 from core.request_id import request_id_from
-from tests.security.test_deployment import _production_env, _run
+from tests.production import production_env, run_python
 
 BROKEN_CACHE = "redis://127.0.0.1:9/0"  # discard port: nothing listens
 
@@ -67,14 +67,14 @@ def test_log_format_json_writes_one_object_per_line():
         "r = Client(HTTP_X_REQUEST_ID='json-7').get('/readyz')\n"
         "print(r.status_code)\n"
     )
-    env = _production_env(
+    env = production_env(
         DJANGO_SETTINGS_MODULE="zohoportal.settings.production",
         LOG_FORMAT="json",
         CACHE_URL=BROKEN_CACHE,
         DATABASE_URL="sqlite:///:memory:",
     )
     env["ALLOWED_HOSTS"] = "testserver"
-    result = _run("-c", script, env=env)
+    result = run_python("-c", script, env=env)
     assert result.stdout.strip() == "503", result.stderr
     records = [json.loads(line) for line in result.stderr.splitlines() if line.startswith("{")]
     record = next(r for r in records if r["logger"] == "zohoportal.health")
@@ -85,7 +85,7 @@ def test_log_format_json_writes_one_object_per_line():
 
 
 def test_a_bad_log_format_stops_start_up_naming_it():
-    result = _run("manage.py", "check", env=_production_env(LOG_FORMAT="xml"))
+    result = run_python("manage.py", "check", env=production_env(LOG_FORMAT="xml"))
     assert result.returncode != 0 and "LOG_FORMAT must be text or json" in result.stderr
 
 
@@ -96,13 +96,13 @@ def test_admins_and_email_come_from_the_environment():
         "from django.conf import settings as s\n"
         "print(json.dumps([s.ADMINS, s.EMAIL_BACKEND, s.EMAIL_HOST, s.EMAIL_PORT, s.SERVER_EMAIL]))"
     )
-    env = _production_env(
+    env = production_env(
         DJANGO_SETTINGS_MODULE="zohoportal.settings.production",
         ADMINS="ops@example.com,oncall@example.com",
         EMAIL_URL="smtp+tls://mailer:pw@smtp.example.com:587",
         SERVER_EMAIL="portal@example.com",
     )
-    result = _run("-c", script, env=env)
+    result = run_python("-c", script, env=env)
     assert result.returncode == 0, result.stderr
     admins, backend, host, port, sender = json.loads(result.stdout)
     assert admins == [["ops@example.com", "ops@example.com"], ["oncall@example.com"] * 2]
@@ -157,14 +157,14 @@ def test_sentry_gets_the_error_without_the_callbacks_code_and_state():
     server = ThreadingHTTPServer(("127.0.0.1", 0), _FakeSentry)
     threading.Thread(target=server.serve_forever, daemon=True).start()
     try:
-        env = _production_env(
+        env = production_env(
             DJANGO_SETTINGS_MODULE="zohoportal.settings.production",
             SENTRY_DSN=f"http://publickey@127.0.0.1:{server.server_port}/1",
             SECURE_SSL_REDIRECT="false",
             ALLOWED_HOSTS="testserver",
             ZOHO_REDIRECT_URI="http://testserver/accounts/callback/",
         )
-        result = _run("-c", SENTRY_SCRIPT, env=env)
+        result = run_python("-c", SENTRY_SCRIPT, env=env)
     finally:
         server.shutdown()
     assert result.stdout.strip() == "500", result.stderr

@@ -18,7 +18,7 @@ from django.core import checks
 from django.core.exceptions import ImproperlyConfigured
 
 from tests.deployment.harness import ROOT
-from tests.security.test_deployment import _production_env
+from tests.production import production_env
 from zoho import sdk as zoho_sdk
 from zoho import sdk_patches
 
@@ -96,7 +96,7 @@ def _run_as_other_release(*argv: str) -> tuple[int | None, str]:
     process = subprocess.Popen(
         [sys.executable, "-c", PRETEND_OTHER_RELEASE, *argv],
         cwd=ROOT,
-        env=_production_env(CACHE_URL="redis://127.0.0.1:6379/0"),
+        env=production_env(CACHE_URL="redis://127.0.0.1:6379/0"),
         stdout=subprocess.DEVNULL,
         stderr=subprocess.PIPE,
         text=True,

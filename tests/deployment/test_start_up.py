@@ -10,7 +10,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.security.test_deployment import _production_env, _run
+from tests.production import production_env, run_python
 
 ROOT = Path(__file__).resolve().parents[2]
 
@@ -39,7 +39,7 @@ print(json.dumps({
 def test_importing_the_settings_writes_starts_and_reads_nothing_else(debug, tmp_path):
     # A copy of zohoportal/ whose BASE_DIR (tmp_path) has no development key file yet.
     shutil.copytree(ROOT / "zohoportal", tmp_path / "zohoportal")
-    env = _production_env(
+    env = production_env(
         DJANGO_SETTINGS_MODULE="zohoportal.settings.production",
         PYTHONPATH=f"{tmp_path}:{ROOT}",
         DEBUG=str(debug).lower(),
@@ -78,7 +78,7 @@ def test_importing_the_settings_writes_starts_and_reads_nothing_else(debug, tmp_
     ids=["wsgi", "asgi", "celery-worker", "celery-beat"],
 )
 def test_app_servers_and_celery_stop_on_a_missing_secret(argv, tmp_path):
-    env = _production_env(TOKEN_ENCRYPTION_KEYS="", CELERY_BROKER_URL="memory://")
-    result = _run(*(arg.replace("{tmp}", str(tmp_path)) for arg in argv), env=env)
+    env = production_env(TOKEN_ENCRYPTION_KEYS="", CELERY_BROKER_URL="memory://")
+    result = run_python(*(arg.replace("{tmp}", str(tmp_path)) for arg in argv), env=env)
     assert result.returncode != 0
     assert "TOKEN_ENCRYPTION_KEYS is not set" in result.stderr + result.stdout

@@ -3,7 +3,7 @@
 import pytest
 from django.contrib.auth import get_user_model
 
-from tests.conftest import connect_straight
+from tests.helpers import connect_straight
 
 pytestmark = pytest.mark.django_db(transaction=True)
 

@@ -8,7 +8,7 @@ import zlib
 
 import pytest
 
-from tests.e2e.conftest import axe_check, signed_in
+from tests.e2e.browser import axe_check, signed_in
 from zoho_emulator import seed, state
 
 pytestmark = pytest.mark.django_db(transaction=True)

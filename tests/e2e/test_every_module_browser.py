@@ -4,7 +4,7 @@ sees a clear 403."""
 
 import pytest
 
-from tests.e2e.conftest import signed_in
+from tests.e2e.browser import signed_in
 
 pytestmark = pytest.mark.django_db(transaction=True)
 

@@ -4,7 +4,7 @@ the record page passes axe at desktop and phone width."""
 
 import pytest
 
-from tests.e2e.conftest import axe_check, signed_in
+from tests.e2e.browser import axe_check, signed_in
 from zoho_emulator import state
 
 pytestmark = pytest.mark.django_db(transaction=True)

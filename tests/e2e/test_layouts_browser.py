@@ -2,7 +2,7 @@
 
 import pytest
 
-from tests.e2e.conftest import axe_check, signed_in
+from tests.e2e.browser import axe_check, signed_in
 
 pytestmark = pytest.mark.django_db(transaction=True)
 

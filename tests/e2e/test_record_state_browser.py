@@ -3,7 +3,7 @@ axe; its edit page answers 409 with the same words."""
 
 import pytest
 
-from tests.e2e.conftest import axe_check, signed_in
+from tests.e2e.browser import axe_check, signed_in
 
 pytestmark = pytest.mark.django_db(transaction=True)
 

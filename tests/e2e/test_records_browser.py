@@ -2,7 +2,7 @@
 
 import pytest
 
-from tests.e2e.conftest import sign_in_with_zoho, signed_in
+from tests.e2e.browser import sign_in_with_zoho, signed_in
 
 pytestmark = pytest.mark.django_db(transaction=True)
 

@@ -4,7 +4,7 @@ docs/screenshots/). Every page is checked with axe-core by the fixtures."""
 
 import pytest
 
-from tests.e2e.conftest import ARTIFACTS, sign_in_with_zoho
+from tests.e2e.browser import ARTIFACTS, sign_in_with_zoho
 
 pytestmark = pytest.mark.django_db(transaction=True)
 

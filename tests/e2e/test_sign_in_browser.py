@@ -2,7 +2,7 @@
 
 import pytest
 
-from tests.e2e.conftest import sign_in_with_zoho
+from tests.e2e.browser import sign_in_with_zoho
 
 pytestmark = pytest.mark.django_db(transaction=True)
 

@@ -3,7 +3,7 @@ read and act on (axe-checked), and a column sorts through COQL."""
 
 import pytest
 
-from tests.e2e.conftest import axe_check, signed_in
+from tests.e2e.browser import axe_check, signed_in
 
 pytestmark = pytest.mark.django_db(transaction=True)
 

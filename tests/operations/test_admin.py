@@ -12,8 +12,8 @@ from django.urls import reverse
 from accounts import services
 from accounts.admin import mask_token
 from accounts.models import PendingRevocation, TokenRefreshLog, ZohoConnection, ZohoOrg
-
-from .conftest import refresh_calls
+from tests.factories import ZohoConnectionFactory
+from tests.helpers import refresh_calls
 
 pytestmark = pytest.mark.django_db
 
@@ -38,18 +38,22 @@ def _act(staff_client, action: str, *connections: ZohoConnection, **extra):
 
 
 @pytest.fixture
-def signed_in(sign_in, demo_users):
-    """Two real connections made through "Sign in with Zoho" (real emulator tokens)."""
-    for user in (demo_users["by_dc"]["eu"][0], demo_users["by_dc"]["us"][0]):
-        sign_in(user["email"])
-    return list(ZohoConnection.objects.order_by("pk"))
+def eu_and_us(zoho):
+    """Two connections (an eu one, then a us one) in orgs of their own, their tokens minted in
+    the emulator: the admin's refresh and revoke actions reach Zoho with them."""
+    return [
+        ZohoConnectionFactory(
+            data_center=dc, tokens_from=zoho, expires_in=timedelta(minutes=59, seconds=30)
+        )
+        for dc in ("eu", "us")
+    ]
 
 
-def test_changelist_shows_state_with_masked_tokens(staff_client, signed_in):
+def test_changelist_shows_state_with_masked_tokens(staff_client, eu_and_us):
     response = staff_client.get(CHANGELIST)
     assert response.status_code == 200
-    assert _rows(response) == {c.pk for c in signed_in}
-    eu = signed_in[0]
+    assert _rows(response) == {c.pk for c in eu_and_us}
+    eu = eu_and_us[0]
     assert eu.email in response.text and eu.org.name in response.text
     assert "expires in 59 min" in response.text
     assert mask_token(eu.access_token) in response.text
@@ -89,8 +93,8 @@ def test_filters(staff_client, connections, query, expected):
     assert _rows(response) == {rows[name].pk for name in expected}
 
 
-def test_search_by_email_org_name_and_zgid_but_never_by_token(staff_client, signed_in):
-    eu, us = signed_in
+def test_search_by_email_org_name_and_zgid_but_never_by_token(staff_client, eu_and_us):
+    eu, us = eu_and_us
     assert _rows(staff_client.get(CHANGELIST, {"q": eu.email})) == {eu.pk}
     assert _rows(staff_client.get(CHANGELIST, {"q": us.org.name})) == {us.pk}
     assert _rows(staff_client.get(CHANGELIST, {"q": eu.org.zgid})) == {eu.pk}
@@ -107,17 +111,17 @@ def test_search_by_email_org_name_and_zgid_but_never_by_token(staff_client, sign
         (reverse("admin:accounts_tokenrefreshlog_changelist"), "connection__refresh_token_digest"),
     ],
 )
-def test_the_changelists_cannot_be_filtered_by_a_token_column(staff_client, signed_in, url, lookup):
+def test_the_changelists_cannot_be_filtered_by_a_token_column(staff_client, eu_and_us, url, lookup):
     """A filter by digest would tell whoever holds a token whether the portal stores it."""
-    eu, _ = signed_in
+    eu, _ = eu_and_us
     value = eu.refresh_token_digest if "digest" in lookup else eu.refresh_token_encrypted[:8]
     response = staff_client.get(url, {lookup: value})
     assert response.status_code == 400
     assert eu.email not in response.text
 
 
-def test_detail_page_is_read_only_with_the_refresh_history(staff_client, signed_in, zoho):
-    connection = signed_in[0]
+def test_detail_page_is_read_only_with_the_refresh_history(staff_client, eu_and_us, zoho):
+    connection = eu_and_us[0]
     services.connection_refresh_now(connection=connection)
     response = staff_client.get(_change_url(connection))
     assert response.status_code == 200
@@ -129,16 +133,16 @@ def test_detail_page_is_read_only_with_the_refresh_history(staff_client, signed_
     assert staff_client.post(_change_url(connection), {"status": "revoked"}).status_code == 403
 
 
-def test_no_add_form_and_no_plain_delete(staff_client, signed_in):
+def test_no_add_form_and_no_plain_delete(staff_client, eu_and_us):
     assert staff_client.get(reverse("admin:accounts_zohoconnection_add")).status_code == 403
-    delete = reverse("admin:accounts_zohoconnection_delete", args=[signed_in[0].pk])
+    delete = reverse("admin:accounts_zohoconnection_delete", args=[eu_and_us[0].pk])
     assert staff_client.get(delete).status_code == 403
     assert "delete_selected" not in staff_client.get(CHANGELIST).text
 
 
-def test_undecryptable_token_is_shown_as_such(staff_client, signed_in):
-    connection = signed_in[0]
-    other = signed_in[1]
+def test_undecryptable_token_is_shown_as_such(staff_client, eu_and_us):
+    connection = eu_and_us[0]
+    other = eu_and_us[1]
     ZohoConnection.objects.filter(pk=connection.pk).update(
         access_token_encrypted=other.access_token_encrypted  # bound to another row
     )
@@ -147,19 +151,19 @@ def test_undecryptable_token_is_shown_as_such(staff_client, signed_in):
     assert "undecryptable" in response.text
 
 
-def test_refresh_now_action_refreshes_and_reports(staff_client, signed_in, zoho):
+def test_refresh_now_action_refreshes_and_reports(staff_client, eu_and_us, zoho):
     before = refresh_calls(zoho)
-    response = _act(staff_client, "refresh_now", *signed_in)
+    response = _act(staff_client, "refresh_now", *eu_and_us)
     assert response.status_code == 200
     assert refresh_calls(zoho) - before == 2
     assert response.text.count(": refreshed.") == 2
-    for connection in signed_in:
+    for connection in eu_and_us:
         log = connection.refresh_logs.get()
         assert (log.outcome, log.trigger) == ("refreshed", "admin")
 
 
-def test_refresh_now_action_reports_the_reason_of_a_failure(staff_client, signed_in, zoho):
-    eu, us = signed_in
+def test_refresh_now_action_reports_the_reason_of_a_failure(staff_client, eu_and_us, zoho):
+    eu, us = eu_and_us
     zoho.client.add_fault(path="/accounts/eu/oauth/v2/token", status=503)
     response = _act(staff_client, "refresh_now", eu, us)
     assert f"#{eu.pk} {eu}: not refreshed (failed): HTTP 503" in response.text
@@ -167,9 +171,9 @@ def test_refresh_now_action_reports_the_reason_of_a_failure(staff_client, signed
 
 
 def test_revoke_and_disconnect_asks_first_and_changes_nothing_until_confirmed(
-    staff_client, signed_in, zoho
+    staff_client, eu_and_us, zoho
 ):
-    eu, us = signed_in
+    eu, us = eu_and_us
     page = _act(staff_client, "revoke_and_disconnect", eu, us)
     assert page.status_code == 200
     assert "Revoke at Zoho and disconnect?" in page.text
@@ -183,8 +187,8 @@ def test_revoke_and_disconnect_asks_first_and_changes_nothing_until_confirmed(
     assert {t["state"] for t in zoho.client.tokens()["refresh_tokens"]} == {"alive"}
 
 
-def test_revoke_and_disconnect_action(staff_client, signed_in, zoho):
-    eu, us = signed_in
+def test_revoke_and_disconnect_action(staff_client, eu_and_us, zoho):
+    eu, us = eu_and_us
     zoho.client.add_fault(path="/accounts/us/oauth/v2/token/revoke", status=503)
     response = _act(staff_client, "revoke_and_disconnect", eu, us, post="yes")
     assert f"#{eu.pk} {eu}: revoked and disconnected." in response.text
@@ -197,15 +201,15 @@ def test_revoke_and_disconnect_action(staff_client, signed_in, zoho):
     assert PendingRevocation.objects.get().token == us.refresh_token
 
 
-def test_mark_needs_reconsent_action(staff_client, signed_in):
-    connection = signed_in[0]
+def test_mark_needs_reconsent_action(staff_client, eu_and_us):
+    connection = eu_and_us[0]
     response = _act(staff_client, "mark_needs_reconsent", connection)
     assert "marked as needing re-consent." in response.text
     connection.refresh_from_db()
     assert connection.status == ZohoConnection.Status.NEEDS_RECONSENT
 
 
-def test_actions_need_the_change_permission(staff_client, signed_in):
+def test_actions_need_the_change_permission(staff_client, eu_and_us):
     from django.contrib.auth.models import Permission
 
     user = get_user_model().objects.get(username="operator")
@@ -213,12 +217,12 @@ def test_actions_need_the_change_permission(staff_client, signed_in):
     response = staff_client.get(CHANGELIST)
     assert response.status_code == 200
     assert "refresh_now" not in response.text
-    _act(staff_client, "mark_needs_reconsent", signed_in[0])
-    signed_in[0].refresh_from_db()
-    assert signed_in[0].status == ZohoConnection.Status.ACTIVE
+    _act(staff_client, "mark_needs_reconsent", eu_and_us[0])
+    eu_and_us[0].refresh_from_db()
+    assert eu_and_us[0].status == ZohoConnection.Status.ACTIVE
 
 
-def test_orgs_list_their_data_center_and_connection_count(staff_client, signed_in, connections):
+def test_orgs_list_their_data_center_and_connection_count(staff_client, eu_and_us, connections):
     connections(3, dc="in")
     response = staff_client.get(reverse("admin:accounts_zohoorg_changelist"))
     assert response.status_code == 200
@@ -228,22 +232,22 @@ def test_orgs_list_their_data_center_and_connection_count(staff_client, signed_i
     assert staff_client.get(reverse("admin:accounts_zohoorg_add")).status_code == 403
 
 
-def test_refresh_log_list_and_detail(staff_client, signed_in, zoho):
-    services.connection_refresh_now(connection=signed_in[0])
+def test_refresh_log_list_and_detail(staff_client, eu_and_us, zoho):
+    services.connection_refresh_now(connection=eu_and_us[0])
     log = TokenRefreshLog.objects.get()
     listing = staff_client.get(reverse("admin:accounts_tokenrefreshlog_changelist"))
     assert listing.status_code == 200 and "Refreshed" in listing.text
     filtered = staff_client.get(
         reverse("admin:accounts_tokenrefreshlog_changelist"),
-        {"connection__id__exact": signed_in[1].pk},
+        {"connection__id__exact": eu_and_us[1].pk},
     )
     assert filtered.status_code == 200 and "0 token refresh logs" in filtered.text
     detail = reverse("admin:accounts_tokenrefreshlog_change", args=[log.pk])
     assert staff_client.get(detail).status_code == 200
 
 
-def test_no_token_plaintext_or_ciphertext_anywhere_in_the_admin(staff_client, signed_in, zoho):
-    eu, us = signed_in
+def test_no_token_plaintext_or_ciphertext_anywhere_in_the_admin(staff_client, eu_and_us, zoho):
+    eu, us = eu_and_us
     services.connection_refresh_now(connection=us)
     zoho.client.add_fault(path="/accounts/eu/oauth/v2/token", error="invalid_code")
     services.connection_refresh_now(connection=eu)

@@ -23,8 +23,8 @@ from core import ratelimit
 from core.cache_backend import CacheUnavailable, FaultTolerantRedisCache
 from crm import submit_once
 from crm.models import SubmitClaim
-from tests.conftest import redis_or_skip
 from tests.deployment.harness import free_port
+from tests.helpers import redis_or_skip
 
 ROOT = Path(__file__).resolve().parents[2]
 BACKEND = "core.cache_backend.FaultTolerantRedisCache"

@@ -10,8 +10,7 @@ from django.core.management import call_command
 from django.core.management.base import CommandError
 
 from accounts.models import PendingRevocation, ZohoConnection
-
-from .conftest import refresh_calls
+from tests.helpers import refresh_calls
 
 pytestmark = pytest.mark.django_db(transaction=True)
 

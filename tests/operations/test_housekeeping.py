@@ -23,8 +23,7 @@ from django.utils import timezone
 
 from accounts.models import PendingRevocation, TokenRefreshLog, ZohoConnection
 from accounts.services import housekeeping, revocations
-from tests.conftest import SignIn
-from tests.security.conftest import database_dump
+from tests.helpers import SignIn, database_dump
 from zoho import sdk as zoho_sdk
 
 pytestmark = pytest.mark.django_db

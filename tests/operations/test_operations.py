@@ -13,9 +13,8 @@ from django.utils import timezone
 from accounts import refresh, selectors, services
 from accounts.models import PendingRevocation, TokenRefreshLog, ZohoConnection
 from accounts.services import Outcome
+from tests.helpers import refresh_calls
 from zoho import oauth as zoho_oauth
-
-from .conftest import refresh_calls
 
 # Worker threads use their own database connections: they must see committed rows.
 pytestmark = pytest.mark.django_db(transaction=True)

@@ -8,7 +8,6 @@ import os
 import subprocess
 import sys
 import threading
-import time
 from pathlib import Path
 
 import pytest
@@ -18,6 +17,7 @@ from django.db import transaction
 from accounts import refresh, services
 from accounts.models import TokenRefreshLog, ZohoConnection
 from accounts.services import Outcome
+from tests.helpers import HeldAtZoho
 
 pytestmark = [pytest.mark.postgres, pytest.mark.django_db(transaction=True)]
 
@@ -111,9 +111,9 @@ def test_a_row_locked_by_another_transaction_is_skipped_not_waited_on(zoho, conn
     holder.start()
     try:
         assert holding.wait(5)
-        started = time.monotonic()
         report = services.tokens_refresh_due(workers=2)
-        elapsed = time.monotonic() - started
+        # Skipped, not waited on: the holder lets go only once the run is over.
+        still_held = holder.is_alive()
     finally:
         release.set()
         holder.join()
@@ -121,43 +121,48 @@ def test_a_row_locked_by_another_transaction_is_skipped_not_waited_on(zoho, conn
     assert outcomes[locked.pk].outcome == Outcome.SKIPPED
     assert "locked" in outcomes[locked.pk].reason
     assert outcomes[free.pk].outcome == Outcome.REFRESHED
-    assert elapsed < 3
+    assert still_held
     # Released, the row is refreshed by the next run.
     assert [r.outcome for r in services.tokens_refresh_due().results] == [Outcome.REFRESHED]
 
 
-def test_the_command_skips_a_row_a_request_is_refreshing(zoho, connections, settings):
+def test_the_command_skips_a_row_a_request_is_refreshing(zoho, connections, monkeypatch):
     """A request holds the row lock during its token call; the command skips that row."""
     busy, free = connections(2)
-    settings.ZOHO_HTTP_TIMEOUT = 15
-    # The request's call hangs long enough for the command's process to start and run.
-    zoho.client.add_fault(path="/accounts/us/oauth/v2/token", delay_s=6)
-    request = threading.Thread(
-        target=lambda: (refresh.connection_refresh(connection=busy), db_connection.close())
+    at_zoho = HeldAtZoho(monkeypatch)  # the request's token call waits until the command ran
+    request = at_zoho.start(
+        lambda: (refresh.connection_refresh(connection=busy), db_connection.close())
     )
-    request.start()
-    time.sleep(0.5)  # the request now holds the row lock, waiting on Zoho
-    run = _start_command(zoho)
-    stdout, stderr = run.communicate(timeout=60)
-    request.join()
+    try:
+        run = _start_command(zoho)
+        stdout, stderr = run.communicate(timeout=60)
+    finally:
+        at_zoho.release()
+        request.join()
     assert run.returncode == 0, stderr
     outcomes = {c["connection_id"]: c["outcome"] for c in json.loads(stdout)["connections"]}
     assert outcomes == {busy.pk: "skipped", free.pk: "refreshed"}
     assert zoho.client.stats()["token_calls"]["refresh_token"] == 2  # one each, no more
 
 
-def test_refreshes_of_two_connections_in_one_org_do_not_wait_for_each_other(zoho, connections):
+def test_refreshes_of_two_connections_in_one_org_do_not_wait_for_each_other(
+    zoho, connections, monkeypatch
+):
     """The row lock of a refresh covers its connection, not the org row shared with others."""
     slow, quick = connections(2)
     assert slow.org_id == quick.org_id
-    zoho.client.add_fault(path="/accounts/us/oauth/v2/token", delay_s=2)  # the first call only
-    request = threading.Thread(
-        target=lambda: (refresh.connection_refresh(connection=slow), db_connection.close())
+    # The slow refresh holds its row lock at Zoho until the quick one is done (or, if the
+    # quick one waits for it, until the hold gives up and the test fails).
+    at_zoho = HeldAtZoho(monkeypatch, longest=10)
+    request = at_zoho.start(
+        lambda: (refresh.connection_refresh(connection=slow), db_connection.close())
     )
-    request.start()
-    time.sleep(0.5)
-    started = time.monotonic()
-    refresh.connection_refresh(connection=quick)
-    elapsed = time.monotonic() - started
-    request.join()
-    assert elapsed < 1.0
+    try:
+        refresh.connection_refresh(connection=quick)
+        slow_done_first = ZohoConnection.objects.get(pk=slow.pk).refresh_count
+    finally:
+        at_zoho.release()
+        request.join()
+    assert slow_done_first == 0  # the quick one did not wait for the slow one's lock
+    assert ZohoConnection.objects.get(pk=quick.pk).refresh_count == 1
+    assert ZohoConnection.objects.get(pk=slow.pk).refresh_count == 1

@@ -7,7 +7,6 @@ instances, one PostgreSQL, one Redis); these tests prove each piece in one proce
 from __future__ import annotations
 
 import threading
-import time
 
 import pytest
 from django.core.cache import cache
@@ -20,14 +19,41 @@ from core import ratelimit
 FIELD_CALLS = "/crm/v8/settings/fields"
 
 
-def _concurrent_loads(threads: int = 8) -> tuple[list[object], list[int]]:
+class _LockAttempts:
+    """The cache as core.cache uses it, noting which threads have tried to take a lock."""
+
+    def __init__(self, real, threads: int):
+        self.real = real
+        self.threads = threads
+        self.tried: set[int] = set()
+        self.all_tried = threading.Event()
+        self.guard = threading.Lock()
+
+    def add(self, key, *args, **kwargs):
+        added = self.real.add(key, *args, **kwargs)
+        if key.endswith(":lock"):
+            with self.guard:
+                self.tried.add(threading.get_ident())
+                if len(self.tried) == self.threads:
+                    self.all_tried.set()
+        return added
+
+    def __getattr__(self, name):
+        return getattr(self.real, name)
+
+
+def _concurrent_loads(monkeypatch, threads: int = 8) -> tuple[list[object], list[int]]:
     calls: list[int] = []
     results: list[object] = []
     barrier = threading.Barrier(threads)
+    attempts = _LockAttempts(shared.cache, threads)
+    monkeypatch.setattr(shared, "cache", attempts)
 
     def loader():
         calls.append(1)
-        time.sleep(0.3)  # long enough for every other thread to miss too
+        # Every other thread has missed too, and tried the lock, before this load ends (if
+        # one never does, the wait ends and the test fails on the count).
+        attempts.all_tried.wait(10)
         return {"modules": ["Leads"]}
 
     def worker():
@@ -42,15 +68,15 @@ def _concurrent_loads(threads: int = 8) -> tuple[list[object], list[int]]:
     return results, calls
 
 
-def test_concurrent_misses_run_the_loader_once():
-    results, calls = _concurrent_loads()
+def test_concurrent_misses_run_the_loader_once(monkeypatch):
+    results, calls = _concurrent_loads(monkeypatch)
     assert len(calls) == 1
     assert results == [{"modules": ["Leads"]}] * 8
 
 
 @pytest.mark.redis
-def test_concurrent_misses_run_the_loader_once_through_redis(redis_cache):
-    results, calls = _concurrent_loads()
+def test_concurrent_misses_run_the_loader_once_through_redis(redis_cache, monkeypatch):
+    results, calls = _concurrent_loads(monkeypatch)
     assert len(calls) == 1
     assert results == [{"modules": ["Leads"]}] * 8
     assert cache.get("crm:test:1") == {"modules": ["Leads"]}
@@ -88,7 +114,7 @@ def test_the_rate_limit_counts_in_redis_for_every_process(redis_cache, settings)
     assert answers == [False, False, False, True, True]
     import redis
 
-    from tests.conftest import redis_url
+    from tests.helpers import redis_url
 
     keys = list(redis.Redis.from_url(redis_url()).scan_iter(match=f"{redis_cache}:*ratelimit*"))
     assert len(keys) == 1  # one shared counter, where every worker and host counts

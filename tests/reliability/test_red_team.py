@@ -18,21 +18,15 @@ from django.test import Client
 
 from accounts import services
 from accounts.models import ZohoConnection
-from tests.conftest import path_of, query_of
+from tests.helpers import path_of, query_of
 
-pytestmark = pytest.mark.django_db
+pytestmark = [pytest.mark.django_db, pytest.mark.signed_in_as("eu")]
 
 LONE_SURROGATE_BODY = '{"Company": "Co", "Last_Name": "x\\ud800", "Email": "lone@example.com"}'
 
 
-@pytest.fixture
-def signed_in(connect, client, demo_users):
-    return client, connect(demo_users["by_dc"]["eu"][0]["email"])
-
-
 # --- lone surrogates coming in ------------------------------------------------------------------
-def test_a_lone_surrogate_is_refused_naming_the_field_and_nothing_is_sent(signed_in, zoho):
-    client, connection = signed_in
+def test_a_lone_surrogate_is_refused_naming_the_field_and_nothing_is_sent(client, signed_in, zoho):
     client.get("/crm/api/Leads/")  # metadata cached
     before = zoho.client.stats()["api_calls"]
     response = client.post("/crm/api/Leads/", LONE_SURROGATE_BODY, content_type="application/json")
@@ -51,15 +45,13 @@ def test_a_lone_surrogate_is_refused_naming_the_field_and_nothing_is_sent(signed
         ('{"Last_\\ud800Name": "x"}', "Last_\\ud800Name"),  # in a key, shown escaped
     ],
 )
-def test_a_lone_surrogate_anywhere_in_a_create_is_refused(signed_in, body, field):
-    client, _ = signed_in
+def test_a_lone_surrogate_anywhere_in_a_create_is_refused(client, signed_in, body, field):
     response = client.post("/crm/api/Leads/", body, content_type="application/json")
     assert response.status_code == 400
     assert response.json()["error"]["field"] == field
 
 
-def test_a_lone_surrogate_in_an_update_is_refused(signed_in, zoho):
-    client, _ = signed_in
+def test_a_lone_surrogate_in_an_update_is_refused(client, signed_in, zoho):
     lead = client.get("/crm/api/Leads/").json()["data"][0]
     response = client.patch(
         f"/crm/api/Leads/{lead['id']}/", '{"Company": "\\ud800"}', content_type="application/json"
@@ -67,8 +59,7 @@ def test_a_lone_surrogate_in_an_update_is_refused(signed_in, zoho):
     assert response.status_code == 400 and response.json()["error"]["field"] == "Company"
 
 
-def test_a_well_formed_pair_is_text_like_any_other(signed_in):
-    client, _ = signed_in
+def test_a_well_formed_pair_is_text_like_any_other(client, signed_in):
     body = '{"Company": "Co", "Last_Name": "Smile \\ud83d\\ude00"}'  # an emoji, as JSON escapes it
     response = client.post("/crm/api/Leads/", body, content_type="application/json")
     assert response.status_code == 201
@@ -77,8 +68,8 @@ def test_a_well_formed_pair_is_text_like_any_other(signed_in):
 
 
 # --- lone surrogates already stored at Zoho -------------------------------------------------------
-def test_pages_show_a_value_stored_at_zoho_with_a_lone_surrogate(signed_in, zoho):
-    client, connection = signed_in
+def test_pages_show_a_value_stored_at_zoho_with_a_lone_surrogate(client, signed_in, zoho):
+    connection = signed_in
     api = zoho.api_domain(connection.data_center)
     stored = requests.post(  # another client wrote it straight to Zoho
         f"{api}/crm/v8/Leads",

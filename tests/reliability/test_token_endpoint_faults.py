@@ -14,7 +14,7 @@ from django.utils import timezone
 
 from accounts import activation, refresh
 from accounts.models import TokenRefreshLog, ZohoConnection
-from tests.conftest import query_of
+from tests.helpers import query_of
 
 pytestmark = pytest.mark.django_db
 

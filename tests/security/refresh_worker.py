@@ -1,9 +1,10 @@
 """A separate process for property 16: `THREADS` threads activate one expired connection.
 
-Run as `python -m tests.security.refresh_worker CONNECTION_ID THREADS START_AT` with
+Run as `python -m tests.security.refresh_worker CONNECTION_ID THREADS` with
 DJANGO_SETTINGS_MODULE, TEST_POSTGRES_URL (the test database) and ZOHO_EMULATOR_URL set;
-every thread waits for the wall-clock time START_AT, then prints nothing; the process prints
-a JSON list of the access tokens its threads got (or the errors).
+once every thread has read the (expired) row it prints `ready` and waits for a line on its
+standard input, then all threads activate the connection at once; the process prints a JSON
+list of the access tokens its threads got (or the errors).
 """
 
 from __future__ import annotations
@@ -11,10 +12,9 @@ from __future__ import annotations
 import json
 import sys
 import threading
-import time
 
 
-def main(connection_id: int, threads: int, start_at: float) -> None:
+def main(connection_id: int, threads: int) -> None:
     import django
 
     django.setup()
@@ -24,11 +24,14 @@ def main(connection_id: int, threads: int, start_at: float) -> None:
     from accounts.models import ZohoConnection
 
     results: list[str] = []
+    loaded = threading.Barrier(threads + 1)
+    go = threading.Event()
 
     def worker() -> None:
         try:
             stale = ZohoConnection.objects.get(pk=connection_id)
-            time.sleep(max(0.0, start_at - time.time()))
+            loaded.wait(60)
+            go.wait(60)
             with activation.activated(stale) as active:
                 results.append(active.access_token)
         except Exception as error:  # noqa: BLE001 - reported to the test
@@ -39,10 +42,14 @@ def main(connection_id: int, threads: int, start_at: float) -> None:
     pool = [threading.Thread(target=worker) for _ in range(threads)]
     for thread in pool:
         thread.start()
+    loaded.wait(60)
+    print("ready", flush=True)
+    sys.stdin.readline()
+    go.set()
     for thread in pool:
         thread.join(60)
     print(json.dumps(results))
 
 
 if __name__ == "__main__":
-    main(int(sys.argv[1]), int(sys.argv[2]), float(sys.argv[3]))
+    main(int(sys.argv[1]), int(sys.argv[2]))

@@ -17,10 +17,8 @@ from django.test import Client
 
 from accounts import activation, services
 from accounts.models import ZohoConnection
-from tests.conftest import path_of, query_of
+from tests.helpers import path_of, query_of, rows_written
 from zoho import datacenters
-
-from .conftest import rows_written
 
 pytestmark = pytest.mark.django_db
 

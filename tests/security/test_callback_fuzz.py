@@ -17,9 +17,7 @@ from hypothesis import settings as hypothesis_settings
 from hypothesis import strategies as st
 
 from accounts.models import ZohoConnection, ZohoOrg
-from tests.conftest import query_of
-
-from .conftest import rows_written
+from tests.helpers import query_of, rows_written
 
 pytestmark = pytest.mark.django_db
 

@@ -3,10 +3,6 @@
 from __future__ import annotations
 
 import json
-import os
-import secrets
-import subprocess
-import sys
 from pathlib import Path
 
 import pytest
@@ -16,7 +12,7 @@ from django.utils import timezone
 
 from accounts import services
 from accounts.models import PendingRevocation, ZohoConnection
-from tests.test_settings import PRODUCTION
+from tests.production import production_env, run_python
 
 ROOT = Path(__file__).resolve().parents[2]
 
@@ -24,25 +20,6 @@ CSP = (
     "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; "
     "object-src 'none'; base-uri 'none'; frame-ancestors 'none'; form-action 'self'"
 )
-
-
-def _production_env(**extra: str) -> dict[str, str]:
-    """The environment of a production start: nothing from the test run leaks in."""
-    clean = {
-        k: v
-        for k, v in os.environ.items()
-        if k not in PRODUCTION
-        and not k.startswith(("ZOHO_", "DJANGO_", "SECURE_", "TEST_"))
-        and k not in ("DATABASE_URL", "SESSION_COOKIE_SECURE", "CSRF_COOKIE_SECURE")
-    }
-    # A real deployment's SECRET_KEY is long and random (PRODUCTION's is a placeholder).
-    return {**clean, **PRODUCTION, "SECRET_KEY": secrets.token_urlsafe(50), **extra}
-
-
-def _run(*args: str, env: dict[str, str]) -> subprocess.CompletedProcess:
-    return subprocess.run(
-        [sys.executable, *args], cwd=ROOT, env=env, capture_output=True, text=True, timeout=60
-    )
 
 
 # --- 27. disconnect and logout ----------------------------------------------------------------
@@ -122,8 +99,8 @@ def test_p27_logout_is_post_only_csrf_protected_and_flushes_the_session(sign_in,
 # --- 28. manage.py check --deploy -------------------------------------------------------------
 @pytest.mark.security(28)
 def test_p28_check_deploy_is_clean_with_production_settings():
-    result = _run(
-        "manage.py", "check", "--deploy", "--fail-level", "WARNING", env=_production_env()
+    result = run_python(
+        "manage.py", "check", "--deploy", "--fail-level", "WARNING", env=production_env()
     )
     assert result.returncode == 0, result.stdout + result.stderr
     assert "no issues" in result.stdout
@@ -131,13 +108,13 @@ def test_p28_check_deploy_is_clean_with_production_settings():
 
 @pytest.mark.security(28)
 def test_p28_check_deploy_fails_when_a_protection_is_switched_off():
-    result = _run(
+    result = run_python(
         "manage.py",
         "check",
         "--deploy",
         "--fail-level",
         "WARNING",
-        env=_production_env(SESSION_COOKIE_SECURE="false", SECURE_HSTS_SECONDS="0"),
+        env=production_env(SESSION_COOKIE_SECURE="false", SECURE_HSTS_SECONDS="0"),
     )
     assert result.returncode != 0
     assert "security.W012" in result.stderr and "security.W004" in result.stderr
@@ -158,8 +135,8 @@ print(json.dumps({n: getattr(s, n) for n in names}))
 
 
 def _production_settings(**extra: str) -> dict:
-    env = _production_env(DJANGO_SETTINGS_MODULE="zohoportal.settings.production", **extra)
-    result = _run("-c", PRINT_SETTINGS, env=env)
+    env = production_env(DJANGO_SETTINGS_MODULE="zohoportal.settings.production", **extra)
+    result = run_python("-c", PRINT_SETTINGS, env=env)
     assert result.returncode == 0, result.stderr
     return json.loads(result.stdout)
 

@@ -22,7 +22,7 @@ from zohocrmsdk.src.com.zoho.crm.api.org import OrgOperations
 from accounts import services
 from accounts.models import ZohoConnection, ZohoOrg
 from tests.accounts.sdk_state import sdk_thread_state
-from tests.conftest import SignIn
+from tests.helpers import SignIn
 from zoho import sdk as zoho_sdk
 
 pytestmark = pytest.mark.django_db

@@ -15,9 +15,7 @@ from django.views.debug import ExceptionReporter, get_exception_reporter_class
 
 from accounts import activation, refresh, services, token_crypto
 from accounts.models import ZohoConnection
-from tests.conftest import query_of
-
-from .conftest import database_dump
+from tests.helpers import database_dump, query_of
 
 pytestmark = pytest.mark.django_db
 
