@@ -50,6 +50,8 @@ DELETE_MANY = Op("record.json", "Delete Records")
 RELATED = Op("related_records.json", "Get Related Records")
 COQL = Op("coql.json", "Get Records")
 GET_PHOTO = Op("record_photo.json", "Get Photo")
+UPLOAD_PHOTO = Op("record_photo.json", "Upload Photo")
+DELETE_PHOTO = Op("record_photo.json", "Delete Photo")
 GET_FILE = Op("files.json", "Get File")
 
 # Who asks: a demo user and the scopes of the token (None: no Authorization header at all).
@@ -80,6 +82,14 @@ class Case:
     params: dict = field(default_factory=dict)
     body: object = None
     who: tuple | None = FULL
+    files: dict | None = None  # multipart parts: name -> (filename, bytes, content type)
+
+
+# The smallest PNG a photo upload takes: 1 x 1 pixel.
+PNG = bytes.fromhex(
+    "89504e470d0a1a0a0000000d4948445200000001000000010806000000"
+    "1f15c4890000000d49444154789c6360000002000154a24f5d0000000049454e44ae426082"
+)
 
 
 def lead(**values) -> dict:
@@ -100,6 +110,34 @@ CASES = [
     Case("photo", GET_PHOTO, "GET", f"Leads/{SHOWCASE}/photo", 200),
     Case("photo-none", GET_PHOTO, "GET", "Leads/{lead}/photo", 204),
     Case("photo-unknown", GET_PHOTO, "GET", "Leads/1234567890123456789/photo", 400, "INVALID_DATA"),
+    Case(
+        "photo-upload",
+        UPLOAD_PHOTO,
+        "POST",
+        "Leads/{lead}/photo",
+        200,
+        "SUCCESS",
+        files={"file": ("me.png", PNG, "image/png")},
+    ),
+    Case(
+        "photo-upload-not-an-image",
+        UPLOAD_PHOTO,
+        "POST",
+        "Leads/{lead}/photo",
+        400,
+        "INVALID_DATA",
+        files={"file": ("me.png", b"not an image", "image/png")},
+    ),
+    Case(
+        "photo-upload-locked",
+        UPLOAD_PHOTO,
+        "POST",
+        "Leads/{locked_lead}/photo",
+        400,
+        "RECORD_LOCKED",
+        files={"file": ("me.png", PNG, "image/png")},
+    ),
+    Case("photo-delete", DELETE_PHOTO, "DELETE", f"Leads/{SHOWCASE}/photo", 200, "SUCCESS"),
     Case("file-unknown", GET_FILE, "GET", "files", 400, "INVALID_DATA", {"id": "nope"}, who=FILES),
     # users and org (sign-in reads both)
     Case("current-user", GET_USERS, "GET", "users", 200, params={"type": "CurrentUser"}),
@@ -798,6 +836,8 @@ def _send(case: Case, emulator, zoho_http):
     elif case.body is not None:
         kwargs["data"] = json.dumps(_fill(case.body, ids))
         kwargs["headers"] = {"Content-Type": "application/json"}
+    if case.files:
+        kwargs["files"] = case.files
     resp = zoho_http.api(
         case.method, dc, _fill(case.path, ids), _token(emulator, case.who), **kwargs
     )
