@@ -259,13 +259,15 @@ class SubformWidget(_TemplateWidget):
         slots = [*rows, *[{} for _ in range(0 if static else NEW_ROWS)]]
         shown = []
         for index, row in enumerate(slots):
+            named = [_shown(f, row.get(f.api_name)) for f in fixed]  # a fixed row's name
+            where = ", ".join(t for t in named if t) or f"row {index + 1}"
             cells = []
             for column in columns:
                 spec = column.describe()["input"]
                 cell = {
                     "name": f"{name}.{index}.{column.api_name}",
                     "id": f"{base}_{index}_{column.api_name}",
-                    "label": f"{column.label}, row {index + 1}",
+                    "label": f"{column.label}, {where}",
                     "type": spec["type"],
                     "value": _input_text(column, row.get(column.api_name)),
                     "module": column.lookup_module or "",
@@ -286,7 +288,7 @@ class SubformWidget(_TemplateWidget):
                     "remove": f"{name}.{index}.remove",
                     "remove_id": f"{base}_{index}_remove",
                     "new": not row.get("id"),
-                    "fixed": [_shown(f, row.get(f.api_name)) for f in fixed],
+                    "fixed": named,
                 }
             )
         return {

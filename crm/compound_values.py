@@ -219,7 +219,11 @@ def input_spec(field) -> dict:
             "connected_field": field.connected_field,
             "module": field.connected_module,
         }
-    return {"type": "subform", "fields": [f.describe() for f in field.subform_fields]}
+    return {
+        "type": "subform",
+        "fields": [f.describe() for f in field.subform_fields],
+        "static_fields": list(field.static_fields),  # a static subform's fixed rows' names
+    }
 
 
 def with_subform_fields(fields: list, load, static: dict | None = None) -> list:

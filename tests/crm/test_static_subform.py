@@ -25,6 +25,12 @@ def _rows(zoho, lead) -> list[dict]:
     return _stored(zoho, lead)[FIELD]
 
 
+def test_fields_api_names_the_static_field(client, lead):
+    fields = {f["api_name"]: f for f in client.get("/crm/api/Leads/fields/").json()["data"]}
+    assert fields[FIELD]["input"]["static_fields"] == ["Criterion"]
+    assert fields["Visit_Log"]["input"]["static_fields"] == []
+
+
 def test_json_api_changes_the_fixed_rows_other_fields(client, lead, zoho):
     rows = _rows(zoho, lead)
     assert sorted(r["Criterion"] for r in rows) == ["Authority", "Budget", "Need", "Timeline"]
