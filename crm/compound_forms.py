@@ -224,12 +224,28 @@ def _input_text(field: Field, value) -> str:
     return str(value)
 
 
+def _shown(field: Field, value) -> str:
+    """A static field's value as its read-only cell shows it (a picklist by its label)."""
+    text = _input_text(field, value)
+    labels = dict(zip(field.picklist, field.picklist_labels or field.picklist, strict=False))
+    return labels.get(text, text)
+
+
 class SubformWidget(_TemplateWidget):
     template = "records/widgets/subform.html"
     first = "0"
 
     def columns(self) -> list[Field]:
-        return [f for f in self.zoho_field.subform_fields if f.editable]
+        """The inputs of each row; a static subform's static fields name its fixed rows and
+        are shown, never posted (`fixed_columns`)."""
+        static = self.zoho_field.static_fields
+        return [
+            f for f in self.zoho_field.subform_fields if f.editable and f.api_name not in static
+        ]
+
+    def fixed_columns(self) -> list[Field]:
+        by_name = {f.api_name: f for f in self.zoho_field.subform_fields}
+        return [by_name[name] for name in self.zoho_field.static_fields if name in by_name]
 
     def id_for_label(self, id_):
         columns = self.columns()
@@ -238,16 +254,20 @@ class SubformWidget(_TemplateWidget):
     def context(self, name, value, base):
         columns = self.columns()
         rows = [r for r in (value if isinstance(value, list) else []) if isinstance(r, dict)]
-        slots = [*rows, *[{} for _ in range(NEW_ROWS)]]
+        static = bool(self.zoho_field.static_fields)  # fixed rows: none added or removed
+        fixed = self.fixed_columns()
+        slots = [*rows, *[{} for _ in range(0 if static else NEW_ROWS)]]
         shown = []
         for index, row in enumerate(slots):
+            named = [_shown(f, row.get(f.api_name)) for f in fixed]  # a fixed row's name
+            where = ", ".join(t for t in named if t) or f"row {index + 1}"
             cells = []
             for column in columns:
                 spec = column.describe()["input"]
                 cell = {
                     "name": f"{name}.{index}.{column.api_name}",
                     "id": f"{base}_{index}_{column.api_name}",
-                    "label": f"{column.label}, row {index + 1}",
+                    "label": f"{column.label}, {where}",
                     "type": spec["type"],
                     "value": _input_text(column, row.get(column.api_name)),
                     "module": column.lookup_module or "",
@@ -264,15 +284,19 @@ class SubformWidget(_TemplateWidget):
                     "id": str(row.get("id") or ""),
                     "number": index + 1,
                     "cells": cells,
+                    "id_name": f"{name}.{index}.id",
                     "remove": f"{name}.{index}.remove",
                     "remove_id": f"{base}_{index}_remove",
                     "new": not row.get("id"),
+                    "fixed": named,
                 }
             )
         return {
             "name": name,
             "label": self.zoho_field.label,
             "columns": columns,
+            "fixed_columns": fixed,
+            "static": static,
             "rows": shown,
             "slots": len(slots),
         }
@@ -286,9 +310,10 @@ class SubformWidget(_TemplateWidget):
         except ValueError:
             slots = 0
         rows = []
+        static = bool(self.zoho_field.static_fields)
         for index in range(slots):
             prefix = f"{name}.{index}."
-            if data.get(prefix + "remove"):
+            if data.get(prefix + "remove") and not static:
                 continue
             row = {}
             for column in self.columns():

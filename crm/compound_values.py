@@ -177,6 +177,37 @@ def _subform(field, value, clean_value) -> Rows:
     return rows
 
 
+def check_static_rows(field, rows: list, before: list) -> None:
+    """A static subform's rows (`rows`, cleaned) against the record's (`before`, as read):
+    every row given once by its id, none added or left out, no static field changed; the
+    AppError names the field. A record without rows yet takes its first ones as Zoho does."""
+    if not before:
+        return
+    names = " and ".join(field.static_fields)
+    fixed = f"has fixed rows (one per {names})"
+    was = {str(r.get("id")): r for r in before if isinstance(r, dict) and r.get("id")}
+    seen: set[str] = set()
+    for number, row in enumerate(rows, start=1):
+        ident = row.get("id")
+        if ident is None:
+            raise _bad(field, f"{fixed}: a row cannot be added (row {number} has no id)")
+        if ident not in was or ident in seen:
+            raise _bad(field, f"{fixed}: row {number}'s id {ident} is not one of its rows")
+        seen.add(ident)
+        for name in field.static_fields:
+            old = _static_text(was[ident].get(name))
+            if name in row and _static_text(row[name]) != old:
+                raise _bad(field, f"{fixed}: row {number}'s {name} cannot be changed from {old}")
+    if seen != set(was):
+        raise _bad(field, f"{fixed}: a row cannot be removed (give each of its rows by id)")
+
+
+def _static_text(value) -> str:
+    if isinstance(value, dict):  # a lookup or a picklist read as an object
+        value = value.get("id") or value.get("name")
+    return "" if value is None else str(value)
+
+
 def input_spec(field) -> dict:
     """`Field.describe()["input"]` of a compound field: what a client needs to build it."""
     if field.data_type == "address":
@@ -188,17 +219,26 @@ def input_spec(field) -> dict:
             "connected_field": field.connected_field,
             "module": field.connected_module,
         }
-    return {"type": "subform", "fields": [f.describe() for f in field.subform_fields]}
+    return {
+        "type": "subform",
+        "fields": [f.describe() for f in field.subform_fields],
+        "static_fields": list(field.static_fields),  # a static subform's fixed rows' names
+    }
 
 
-def with_subform_fields(fields: list, load) -> list:
-    """`fields` with each writable subform's own fields (`load(module)`: its Fields); a
-    subform whose fields Zoho does not describe stays read-only."""
+def with_subform_fields(fields: list, load, static: dict | None = None) -> list:
+    """`fields` with each writable subform's own fields (`load(module)`: its Fields) and, for
+    a static subform, its static fields (`static`: module -> api names); a subform whose
+    fields Zoho does not describe stays read-only."""
     out = []
     for field in fields:
         if field.data_type == "subform" and field.subform_module and not field.read_only:
             try:
-                field = replace(field, subform_fields=tuple(load(field.subform_module)))
+                field = replace(
+                    field,
+                    subform_fields=tuple(load(field.subform_module)),
+                    static_fields=tuple((static or {}).get(field.subform_module) or ()),
+                )
             except AppError:
                 pass
         out.append(field)

@@ -110,6 +110,9 @@ class Field:
     connected_field: str | None = None  # a multi-select/multi-user lookup's key in each item
     connected_module: str | None = None  # the module (or "users") those items point to
     subform_fields: tuple[Field, ...] = ()  # a subform's own fields (metadata.module_get)
+    # A static subform's static fields (its module's `static_subform_properties`): they name
+    # its fixed rows, which are never added, removed or renamed. Empty for other fields.
+    static_fields: tuple[str, ...] = ()
 
     @classmethod
     def from_metadata(cls, meta: dict, profile: dict | None = None) -> Field:

@@ -113,6 +113,7 @@ def _build(found: dict, key: str, connection: ZohoConnection) -> Module:
     )
     profile = user_profile(connection=connection) if restricted else None
     fields = [Field.from_metadata(meta, profile) for meta in metadata]
+    static = {m["api_name"]: m.get("static_fields") for m in _org_modules(connection)}
     fields = compound_values.with_subform_fields(  # a subform's rows are checked by its fields
         fields,
         lambda sub: [
@@ -122,6 +123,7 @@ def _build(found: dict, key: str, connection: ZohoConnection) -> Module:
                 lambda: zoho_metadata.get_fields(connection, sub),
             )
         ],
+        static,
     )
     return Module(
         api_name=module,

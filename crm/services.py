@@ -6,7 +6,7 @@ from __future__ import annotations
 
 from accounts.models import ZohoConnection
 from core.errors import AppError, ErrorCode
-from crm import record_state
+from crm import compound_values, record_state
 from crm.fields import REFERENCE_TYPES, is_zoho_id
 from crm.metadata import with_layout
 from crm.modules import Module
@@ -80,12 +80,30 @@ def record_update(
     if layout is not None:  # the record's layout: what clearing a field may not leave empty
         module = with_layout(connection=connection, module=module, layout=layout)
     cleaned = clean_values(module, values, creating=False)
+    _check_static_subforms(connection, module, record_id, cleaned)
     result = zoho_records.update_record(
         connection, module.api_name, record_id, cleaned, module.types
     )
     result = _explain(module, cleaned, result)
     raise_for_result(result)
     return result
+
+
+def _check_static_subforms(connection, module: Module, record_id: int, cleaned: dict) -> None:
+    """A static subform's rows are fixed: refused here, naming the field, when a write would
+    add, remove or rename one (Zoho's own answer is a bare INVALID_DATA)."""
+    static = [f for f in module.fields if f.static_fields and f.api_name in cleaned]
+    if not static:
+        return
+    names = [f.api_name for f in static]
+    record = zoho_records.get_record(connection, module.api_name, record_id, field_chunks=[names])
+    if record is None:
+        raise AppError(ErrorCode.NOT_FOUND, "No such record in the active org.")
+    for field in static:
+        before = record.get(field.api_name)
+        compound_values.check_static_rows(
+            field, cleaned[field.api_name] or [], before if isinstance(before, list) else []
+        )
 
 
 def _explain(module: Module, values: dict, result: dict) -> dict:

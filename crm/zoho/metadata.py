@@ -55,6 +55,7 @@ def get_modules(connection: ZohoConnection) -> list[dict]:
                 "deletable": m.get_deletable() is not False,
                 "custom": text_of(m.get_generated_type()) == "custom",
                 "tab": _is_tab(m),
+                "static_fields": _static_fields(m),
             }
             for m in body.get_modules() or []
             if m.get_api_name()
@@ -77,6 +78,16 @@ def _is_tab(module) -> bool:
     if (text_of(module.get_status()) or "visible") != "visible":
         return False
     return text_of(module.get_generated_type()) not in NOT_TAB_TYPES
+
+
+def _static_fields(module) -> list[str]:
+    """A static subform's module (`generated_type` static_subform): the api names of its
+    static fields (`static_subform_properties.fields`), which name its fixed rows; [] else."""
+    if text_of(module.get_generated_type()) != "static_subform":
+        return []
+    properties = module.get_static_subform_properties()
+    fields = (properties.get_fields() if properties is not None else None) or []
+    return [f.get_api_name() for f in fields if f.get_api_name()]
 
 
 def get_fields(connection: ZohoConnection, module: str) -> list[dict]:

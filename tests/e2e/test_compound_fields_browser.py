@@ -82,6 +82,11 @@ def test_edit_form_changes_an_address_links_and_subform_rows(page, portal, zoho)
     page.get_by_label("Add users").select_option(user.crm_ids[TRADERS])
     page.get_by_label("Outcome, row 2").fill("Second visit")
     page.get_by_label("Visit Date, row 2").fill("2026-12-01")
+    # The static subform's fixed rows: each named by its criterion, no Remove box.
+    checklist = page.get_by_role("region", name="Qualification Checklist: rows")
+    assert checklist.get_by_role("checkbox", name="Remove row 1").count() == 0
+    page.get_by_label("Evidence, Budget").fill("CFO signed off")
+    page.get_by_label("Met, Budget").check()
     axe_check(page, "edit form with an address, links and subform rows")
     page.get_by_role("button", name="Save").click()
     page.wait_for_selector("text=Lead saved.")
@@ -93,4 +98,6 @@ def test_edit_form_changes_an_address_links_and_subform_rows(page, portal, zoho)
     }
     assert user.crm_ids[TRADERS] in {item["Team_Member"]["id"] for item in after["Account_Team"]}
     assert [r["Outcome"] for r in after["Visit_Log"]][-1] == "Second visit"
+    budget = next(r for r in after["Qualification_Checklist"] if r["Criterion"] == "Budget")
+    assert budget["Evidence"] == "CFO signed off" and budget["Met"] is True
     assert page.locator("address", has_text="Grenoble").count() == 1
