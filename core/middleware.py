@@ -6,6 +6,8 @@ from __future__ import annotations
 from django.conf import settings
 from django.utils.cache import add_never_cache_headers
 
+from core.api import API_PREFIX
+
 
 class ContentSecurityPolicyMiddleware:
     """Adds `settings.CONTENT_SECURITY_POLICY` to every response that has none of its own.
@@ -31,8 +33,6 @@ class NoStoreMiddleware:
     Static files (WhiteNoise answers before this) keep their far-future caching.
     """
 
-    API_PREFIX = "/crm/api/"
-
     def __init__(self, get_response):
         self.get_response = get_response
 
@@ -40,6 +40,6 @@ class NoStoreMiddleware:
         response = self.get_response(request)
         user = getattr(request, "user", None)
         signed_in = user is not None and user.is_authenticated
-        if signed_in or request.path_info.startswith(self.API_PREFIX):
+        if signed_in or request.path_info.startswith(API_PREFIX):
             add_never_cache_headers(response)
         return response

@@ -9,21 +9,13 @@ from __future__ import annotations
 import logging
 
 from django.core.exceptions import RequestDataTooBig
-from django.http import HttpRequest, HttpResponseServerError, JsonResponse
+from django.http import HttpRequest, HttpResponseServerError
 from django.views import csrf, defaults
 
-from core.errors import AppError, ErrorCode, status_for
+from core.api import API_PREFIX, MAX_BODY, error_json
+from core.errors import AppError, ErrorCode
 
 logger = logging.getLogger("zohoportal")
-
-# Where the JSON API lives (crm/json_api.py), whose errors are JSON here too, and the
-# largest body it reads.
-API_PREFIX = "/crm/api/"
-MAX_BODY = 1_000_000
-
-
-def error_json(error: AppError) -> JsonResponse:
-    return JsonResponse(error.as_json(), status=status_for(error))
 
 
 def bad_request(request: HttpRequest, exception=None):

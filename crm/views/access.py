@@ -15,10 +15,11 @@ import functools
 from urllib.parse import urlencode
 
 from django.contrib import messages
-from django.http import HttpResponseNotAllowed, JsonResponse
+from django.http import HttpResponseNotAllowed
 from django.shortcuts import redirect, render
 
 from accounts import selectors
+from core.api import error_json
 from core.errors import AppError, ErrorCode, status_for
 from crm.presenters import error_advice
 
@@ -60,10 +61,6 @@ def connection_required(methods: list[str], *, api: bool = False):
         return wrapper
 
     return decorate
-
-
-def error_json(error: AppError, **kwargs) -> JsonResponse:
-    return JsonResponse(error.as_json(), status=status_for(error), **kwargs)
 
 
 def error_response(request, error: AppError, *, api: bool, allowed: list[str] | None = None):

@@ -13,15 +13,12 @@ from django.core.exceptions import RequestDataTooBig
 from django.http import HttpRequest, JsonResponse
 
 from core import text
+from core.api import MAX_BODY, error_json
 from core.errors import AppError, ErrorCode
 from crm import metadata, photo, relations, selectors, services, submit_once, validation
-from crm.views.access import connection_required, error_json
+from crm.views.access import connection_required
 
 logger = logging.getLogger("zohoportal.crm")
-MAX_BODY = 1_000_000
-
-
-API_PREFIX = "/crm/api/"
 
 
 def api_view(methods: list[str]):
