@@ -54,21 +54,30 @@ def field_file(request, connection, module: str, record_id: str, field: str, fil
     )
 
 
+def _uploaded(request, limit: int) -> tuple[str, bytes]:
+    """The form's `file` part: its name and at most `limit` + 1 bytes (one more than the
+    limit is enough to refuse it as too large); ("", b"") when none was sent."""
+    upload = request.FILES.get("file")
+    if upload is None:
+        return "", b""
+    return upload.name, upload.read(limit + 1)
+
+
 @connection_required(["POST"])
 def field_file_add(request, connection, module: str, record_id: str, field: str):
     """The record page's "Add" form of a file or image field (multipart POST)."""
     found = metadata.module_get(connection=connection, module=module)
     ident = validation.parse_record_id(record_id)
     back = redirect("crm:record", module=found.api_name, record_id=ident)
-    upload = request.FILES.get("file")
+    name, data = _uploaded(request, record_files.MAX_UPLOAD_BYTES)
     try:
         stored_as = record_files.field_file_add(
             connection=connection,
             module=found,
             record_id=ident,
             field_name=field,
-            name=upload.name if upload else "",
-            data=upload.read(record_files.MAX_UPLOAD_BYTES + 1) if upload else b"",
+            name=name,
+            data=data,
         )
     except AppError as error:
         if error.field is None:  # not about the file: the error page
@@ -96,14 +105,10 @@ def photo_upload(request, connection, module: str, record_id: str):
     """The record page's photo form: upload or replace the photo (multipart POST)."""
     found = metadata.module_get(connection=connection, module=module)
     ident = validation.parse_record_id(record_id)
-    upload = request.FILES.get("file")
+    name, data = _uploaded(request, photo.MAX_PHOTO_BYTES)
     try:
         photo.photo_upload(
-            connection=connection,
-            module=found,
-            record_id=ident,
-            name=upload.name if upload else "",
-            data=upload.read(photo.MAX_PHOTO_BYTES + 1) if upload else b"",
+            connection=connection, module=found, record_id=ident, name=name, data=data
         )
     except AppError as error:
         if error.field is None:  # not about the image: the error page
