@@ -652,6 +652,15 @@ CASES = [
         body={"data": [{"Company": "Renamed Ltd"}]},
     ),
     Case(
+        "update-static-subform-row-added",
+        UPDATE_ONE,
+        "PUT",
+        "Leads/{lead}",
+        400,
+        "INVALID_DATA",
+        body={"data": [{"Qualification_Checklist": [{"Criterion": "Budget", "Met": True}]}]},
+    ),
+    Case(
         "update-one-blank-mandatory",
         UPDATE_ONE,
         "PUT",
