@@ -15,6 +15,7 @@ def filesystem_broker_conf(folder) -> dict:
         (folder / name).mkdir(parents=True, exist_ok=True)
     return {
         "broker_url": "filesystem://",
+        "broker_transport": "core.kombu_filesystem:Transport",
         "broker_transport_options": {
             "data_folder_in": str(folder / "queue"),
             "data_folder_out": str(folder / "queue"),

@@ -23,6 +23,7 @@ def test_a_reachable_broker_is_ready(celery_broker):
 
 
 def test_an_unreachable_broker_fails_readiness_by_name(celery_broker):
+    celery_broker.conf.broker_transport = None  # the URL's own
     celery_broker.conf.broker_url = "redis://127.0.0.1:1/0"  # nothing listens there
     status, body = _ready()
     assert status == 503
@@ -36,6 +37,7 @@ def test_a_broker_that_accepts_and_never_answers_fails_readiness(celery_broker):
     with socket.socket() as silent:
         silent.bind(("127.0.0.1", 0))
         silent.listen(8)
+        celery_broker.conf.broker_transport = None  # the URL's own
         celery_broker.conf.broker_url = f"redis://127.0.0.1:{silent.getsockname()[1]}/0"
         status, body = _ready()
     assert status == 503
@@ -44,6 +46,8 @@ def test_a_broker_that_accepts_and_never_answers_fails_readiness(celery_broker):
 
 def test_redis_as_the_broker_is_ready(celery_broker):
     from tests.helpers import redis_or_skip
+
+    celery_broker.conf.broker_transport = None  # the URL's own
 
     celery_broker.conf.broker_url = redis_or_skip()
     status, body = _ready()

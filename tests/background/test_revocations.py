@@ -79,6 +79,7 @@ def test_a_disconnect_with_the_broker_down_keeps_the_revocation(
     client, zoho, demo_users, connect, celery_broker
 ):
     """A broker that cannot be reached costs the disconnect nothing: the row stays queued."""
+    celery_broker.conf.broker_transport = None  # the URL's own
     celery_broker.conf.broker_url = "redis://127.0.0.1:1/0"  # nothing listens there
     celery_broker.conf.broker_transport_options = {"socket_connect_timeout": 0.5}
     user = demo_users["by_dc"]["us"][0]

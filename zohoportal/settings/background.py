@@ -53,6 +53,8 @@ if CELERY_BROKER_URL.startswith(("redis://", "rediss://")):
     if env.str("CELERY_KEY_PREFIX", default=""):  # several portals on one Redis database
         CELERY_BROKER_TRANSPORT_OPTIONS["global_keyprefix"] = env.str("CELERY_KEY_PREFIX")
 elif CELERY_BROKER_URL.startswith("filesystem://"):
+    # kombu's own writes a message in place, where a worker can read it half written.
+    CELERY_BROKER_TRANSPORT = "core.kombu_filesystem:Transport"
     _celery_dir = Path(env.str("CELERY_FILESYSTEM_DIR", default=str(BASE_DIR / "var" / "celery")))
     CELERY_BROKER_TRANSPORT_OPTIONS.update(
         data_folder_in=str(_celery_dir / "queue"),
