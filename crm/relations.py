@@ -68,15 +68,21 @@ def _related_list(
 ) -> RelatedList:
     """One page of the related list `entry` (from `related_list_meta`) of a record."""
     related = module_get(connection=connection, module=entry["module"])
-    records, info = zoho_records.get_related_records(
-        connection,
-        module.api_name,
-        record_id,
-        entry["api_name"],
-        field_names=[f.api_name for f in related.list_fields][:MAX_FIELDS_PER_CALL],
-        page=page,
-        per_page=per_page,
-    )
+    try:
+        records, info = zoho_records.get_related_records(
+            connection,
+            module.api_name,
+            record_id,
+            entry["api_name"],
+            field_names=[f.api_name for f in related.list_fields][:MAX_FIELDS_PER_CALL],
+            page=page,
+            per_page=per_page,
+        )
+    except AppError as error:
+        if error.code == ErrorCode.INVALID_DATA and error.field is None:
+            # Zoho's {"resource_path_index": 1}: no such record
+            raise AppError(ErrorCode.NOT_FOUND, "No such record in the active org.") from None
+        raise
     return RelatedList(
         api_name=entry["api_name"],
         label=entry["label"],
