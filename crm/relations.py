@@ -4,6 +4,7 @@ when the record page opens it, and one list page by page."""
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass, replace
 
 from accounts.models import ZohoConnection
@@ -121,24 +122,35 @@ def related_counts(
 
 
 def record_with_counts(
-    *, connection: ZohoConnection, module: Module, record_id: int, read_record
+    *,
+    connection: ZohoConnection,
+    module: Module,
+    record_id: int,
+    read_record: Callable[[ZohoConnection], dict],
+    warm: tuple[Callable[[ZohoConnection], object], ...] = (),
 ) -> tuple[dict, list[RelatedCount] | AppError]:
-    """The record (`read_record()`) and its related lists' counts, asked for at once: one
-    round trip to Zoho for both. The counts are an `AppError` when Zoho could not give them
-    (the record is shown all the same); the record's own error is raised."""
-    related_list_meta(connection=connection, module=module)  # metadata first (cached)
+    """The record (`read_record(connection)`) and its related lists' counts, asked for at
+    once, beside `warm`: metadata the page reads next (its layout, the org's currency), so
+    that it is cached by then. Warm, one round trip to Zoho; cold, two (the counts wait
+    for the related-list metadata). The counts are an `AppError` when Zoho could not give
+    them (the record is shown all the same); the record's own error is raised."""
 
-    def one(connection: ZohoConnection, what: str):
-        if what == "record":
+    def one(connection: ZohoConnection, job):
+        if job == "record":
             return read_record(connection)
+        if job == "counts":
+            try:
+                return related_counts(connection=connection, module=module, record_id=record_id)
+            except AppError as error:
+                if error.code == ErrorCode.NOT_FOUND:
+                    raise
+                return error
         try:
-            return related_counts(connection=connection, module=module, record_id=record_id)
-        except AppError as error:
-            if error.code == ErrorCode.NOT_FOUND:
-                raise
-            return error
+            return job(connection)
+        except AppError:  # the page's own read of it says what went wrong
+            return None
 
-    record, counts = runner.run_concurrently(connection, one, ["record", "counts"])
+    record, counts, *_ = runner.run_concurrently(connection, one, ["record", "counts", *warm])
     return record, counts
 
 

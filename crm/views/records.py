@@ -10,6 +10,7 @@ from core.errors import AppError, ErrorCode
 from crm import (
     metadata,
     modules,
+    record_files,
     record_state,
     record_values,
     relations,
@@ -39,6 +40,7 @@ def record_detail_page(request, connection, module: str, record_id: str):
         read_record=lambda connection: selectors.record_detail(
             connection=connection, module=found, record_id=ident
         ),
+        warm=_page_metadata(found),
     )
     shown = {
         m["api_name"]: m["singular_label"] for m in metadata.module_list(connection=connection)
@@ -76,6 +78,15 @@ def record_detail_page(request, connection, module: str, record_id: str):
             "blocked": record_state.blocked(record),
         },
     )
+
+
+def _page_metadata(module):
+    """What the record page reads besides the record (`record_with_counts` asks for it at
+    the same time): the layout's sections, and the org's currency for a currency field."""
+    warm = [lambda connection: metadata.module_sections(connection=connection, module=module)]
+    if any(f.data_type == "currency" for f in module.fields):
+        warm.append(lambda connection: record_files.org_currency(connection=connection))
+    return tuple(warm)
 
 
 @page_view(["GET", "POST"])
