@@ -256,7 +256,17 @@
         highlight(-1);
       }).catch(function () { if (ticket === asked) { status("The portal could not be reached."); } });
     }
+    // What is sent follows the box: the chosen record's id, an id typed, or the text typed
+    // (a name: the server takes the one record of that name, or says there is none or
+    // several; crm/lookup_text.py). Typed text is never dropped.
+    function sync() {
+      var text = box.value.trim();
+      if (text === "") { idInput.value = ""; chosenId = ""; chosenName = ""; }
+      else if (chosenName && text === chosenName) { idInput.value = chosenId; }
+      else { idInput.value = text; }
+    }
     box.addEventListener("input", function () {
+      sync();
       window.clearTimeout(timer);
       timer = window.setTimeout(search, 250);
     });
@@ -275,10 +285,7 @@
     });
     box.addEventListener("blur", function () {
       window.setTimeout(close, 100);
-      var text = box.value.trim();
-      if (text === "") { idInput.value = ""; chosenId = ""; chosenName = ""; }
-      else if (/^[0-9]{1,19}$/.test(text)) { idInput.value = text; chosenId = text; chosenName = ""; }
-      else if (text !== chosenName) { box.value = chosenName || chosenId; }
+      sync();
     });
     if (moduleSelect) {
       moduleSelect.addEventListener("change", function () { box.value = ""; idInput.value = ""; chosenId = ""; chosenName = ""; });
