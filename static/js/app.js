@@ -293,6 +293,48 @@
   }
   document.querySelectorAll("input[data-lookup]").forEach(enhanceLookup);
 
+  // --- bulk edits (templates/records/_bulk_bar.html): "select all on this page" and a count;
+  // without JavaScript the bar's "All on this page" does the same. ---------------------------
+  var bulkForm = document.getElementById("bulk-form");
+  var selectPage = document.getElementById("select-page");
+  if (bulkForm && selectPage) {
+    var rowBoxes = Array.prototype.slice.call(document.querySelectorAll("input[type=checkbox][form=bulk-form][name=ids]"));
+    var bulkCount = document.getElementById("bulk-count");
+    var scopeSelected = bulkForm.querySelector("input[name=scope][value=selected]");
+    var showCount = function () {
+      var ticked = rowBoxes.filter(function (box) { return box.checked; }).length;
+      selectPage.checked = ticked > 0 && ticked === rowBoxes.length;
+      selectPage.indeterminate = ticked > 0 && ticked < rowBoxes.length;
+      if (bulkCount) { bulkCount.textContent = ticked ? "(" + ticked + " ticked)" : ""; }
+      if (ticked && scopeSelected) { scopeSelected.checked = true; }
+    };
+    document.getElementById("select-page-label").hidden = false;
+    selectPage.addEventListener("change", function () {
+      rowBoxes.forEach(function (box) { box.checked = selectPage.checked; });
+      showCount();
+    });
+    rowBoxes.forEach(function (box) { box.addEventListener("change", showCount); });
+    showCount();
+  }
+
+  // --- a background job's page: its progress followed until it ends, then the result shown --
+  var jobCard = document.getElementById("job");
+  if (jobCard && ["queued", "running"].indexOf(jobCard.getAttribute("data-job-state")) >= 0) {
+    var jobBar = document.getElementById("job-progress");
+    var jobState = document.getElementById("job-state");
+    var followJob = function () {
+      api("GET", jobCard.getAttribute("data-job-api")).then(function (answer) {
+        if (!answer.ok || !answer.data.job) { return; }
+        var job = answer.data.job;
+        if (jobBar) { jobBar.value = job.progress; jobBar.textContent = job.progress + "%"; }
+        if (job.state === "done" || job.state === "failed") { window.location.reload(); return; }
+        if (jobState) { jobState.textContent = job.state === "queued" ? "Waiting for a worker to start it…" : "Running: " + job.progress + "% done."; }
+        window.setTimeout(followJob, 1500);
+      }).catch(function () { window.setTimeout(followJob, 5000); });
+    };
+    window.setTimeout(followJob, 1000);
+  }
+
   // --- the data input page: create records and list them through the JSON API ---------------
   var form = document.getElementById("quick-create");
   if (!form) { return; }
