@@ -17,7 +17,7 @@ from django.shortcuts import redirect, render
 from django.urls import reverse
 
 from core.errors import AppError, ErrorCode
-from crm import bulk, metadata, selectors
+from crm import bulk, lookup_text, metadata, selectors
 from crm.record_forms import form_values, record_form_class
 from crm.views.access import page_view
 
@@ -191,10 +191,16 @@ def _value_form(connection, module, field, data):
     if field.data_type in ("ownerlookup", "userlookup"):
         users = metadata.user_list(connection=connection)
     form_class = record_form_class(module, editing=False, users=users)
+    lookup_errors = {}
+    if data is not None:  # a lookup typed as a name: its record's id, or an error
+        data, lookup_errors = lookup_text.resolve_posted(
+            connection=connection, module=module, data=data
+        )
     form = form_class(data)
     for name in list(form.fields):
         if name != field.api_name:
             del form.fields[name]
+    lookup_text.flag(form, {k: v for k, v in lookup_errors.items() if k == field.api_name})
     chosen = form.fields[field.api_name]
     chosen.show_hidden_initial = False
     if field.data_type == "ownerlookup":

@@ -302,3 +302,25 @@ def test_a_profile_that_may_not_delete_gets_no_bar_and_a_403(client, zoho):
     assert answer.status_code == 403
     posted = client.post("/crm/Accounts/bulk/", {"action": "delete", "ids": [account]})
     assert posted.status_code == 403
+
+
+def test_a_lookup_set_on_many_records_by_name_or_refused_by_name(client, signed_in):
+    contacts = [r["id"] for r in client.get("/crm/api/Contacts/?per_page=2").json()["data"]]
+    account = api(client, "post", "/crm/api/Accounts/", {"Account_Name": "Bulk Lookup Ltd"})
+    account_id = account.json()["data"]["id"]
+    step = {
+        "step": "confirm",
+        "action": "update",
+        "field": "Account_Name",
+        "scope": "selected",
+        "ids": ",".join(contacts) + ",",
+    }
+    refused = client.post("/crm/Contacts/bulk/", {**step, "Account_Name": "Nonexistent Co"})
+    assert refused.status_code == 400
+    assert "no account is named “Nonexistent Co”" in refused.content.decode()
+
+    done = client.post("/crm/Contacts/bulk/", {**step, "Account_Name": "Bulk Lookup Ltd"})
+    assert done.status_code == 200 and "set on 2 of 2 contacts" in done.content.decode()
+    for contact in contacts:
+        saved = client.get(f"/crm/api/Contacts/{contact}/").json()["data"]
+        assert saved["Account_Name"]["id"] == account_id
