@@ -23,6 +23,17 @@ def _own_job(request, connection, job_id: str) -> Job:
     return job
 
 
+def failure_text(job: Job) -> str | None:
+    """Why a failed job failed, in words safe to show: an `AppError`'s message (written for
+    people), else a general sentence (another exception's text may be internal)."""
+    if job.state != Job.State.FAILED:
+        return None
+    prefix = f"{AppError.__name__}: "
+    if job.error.startswith(prefix):
+        return job.error[len(prefix) :][:500]
+    return "Something went wrong in the background; nothing more was changed after it."
+
+
 def job_json(job: Job) -> dict:
     """{"id", "state", "progress", "result", "download_url"}: `result` once done (a
     checkpoint before that is the job's own business), `download_url` for a job that made a
@@ -33,7 +44,7 @@ def job_json(job: Job) -> dict:
         "state": job.state,
         "progress": job.progress,
         "result": job.result if job.state == Job.State.DONE else None,
-        "error": "The job failed: see the job's page." if job.state == Job.State.FAILED else None,
+        "error": failure_text(job),
         "download_url": None,
     }
 
@@ -48,6 +59,7 @@ def job_page(request, connection, job_id: str):
     job = _own_job(request, connection, job_id)
     module = None
     name = job.params.get("module")
+    values = job.params.get("values") or {}
     if name:
         try:
             module = metadata.module_get(connection=connection, module=name)
@@ -56,5 +68,13 @@ def job_page(request, connection, job_id: str):
     return render(
         request,
         "jobs/job.html",
-        {"job": job, "module": module, "result": job.result if job.finished else {}},
+        {
+            "job": job,
+            "module": module,
+            "result": job.result if job.finished else {},
+            "failure": failure_text(job),
+            "module_name": str(name or ""),
+            "action": job.params.get("action", ""),
+            "fields": [module.field(n).label if module and module.field(n) else n for n in values],
+        },
     )

@@ -324,3 +324,20 @@ def test_a_lookup_set_on_many_records_by_name_or_refused_by_name(client, signed_
     for contact in contacts:
         saved = client.get(f"/crm/api/Contacts/{contact}/").json()["data"]
         assert saved["Account_Name"]["id"] == account_id
+
+
+def test_a_failed_job_says_why_in_words_and_hides_internal_errors(client, signed_in):
+    job = Job.objects.create(
+        owner=signed_in.user,
+        connection=signed_in,
+        kind="crm.bulk_edit",
+        state="failed",
+        error="AppError: More than 10,000 records match: narrow the list first.",
+    )
+    status = client.get(f"/crm/api/jobs/{job.pk}/").json()["job"]
+    assert status["state"] == "failed" and status["result"] is None
+    assert status["error"] == "More than 10,000 records match: narrow the list first."
+    assert "narrow the list first" in client.get(f"/crm/jobs/{job.pk}/").content.decode()
+    Job.objects.filter(pk=job.pk).update(error="KeyError: 'secret internals'")
+    assert "internals" not in client.get(f"/crm/api/jobs/{job.pk}/").content.decode()
+    assert "internals" not in client.get(f"/crm/jobs/{job.pk}/").content.decode()
