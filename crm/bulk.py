@@ -14,7 +14,7 @@ from core.errors import AppError, ErrorCode
 from crm import lookup_text, record_state, selectors
 from crm.compound_values import TYPES as COMPOUND_TYPES
 from crm.fields import Field, is_zoho_id
-from crm.modules import Module
+from crm.modules import Module, record_title
 from crm.selectors import count_forget
 from crm.services import _explain
 from crm.validation import clean_values
@@ -167,12 +167,12 @@ def summary(results: list[dict]) -> dict:
     return {"succeeded": len(results) - len(failed), "failed": len(failed)}
 
 
-def matching_ids(
+def matching_records(
     *, connection: ZohoConnection, module: Module, query: str = "", limit: int = MAX_MATCHING
-) -> list[int]:
-    """The ids of every record the list shows for `query` (all records without one), read
-    page by page; an AppError when there are more than `limit`."""
-    ids: list[int] = []
+) -> list[dict]:
+    """Every record the list shows for `query` (all records without one) as {"id", "name"},
+    read page by page; an AppError when there are more than `limit`."""
+    ids: list[dict] = []
     page, token = 1, None
     while True:
         listing = selectors.record_page(
@@ -183,7 +183,11 @@ def matching_ids(
             query=query,
             page_token=token,
         )
-        ids.extend(int(r["id"]) for r in listing.records if is_zoho_id(str(r.get("id"))))
+        ids.extend(
+            {"id": str(r["id"]), "name": record_title(module, r)}
+            for r in listing.records
+            if is_zoho_id(str(r.get("id")))
+        )
         if len(ids) > limit:
             raise AppError(
                 ErrorCode.LIMIT_EXCEEDED,
@@ -226,6 +230,7 @@ def start_background(
     ids: list[int] | None,
     query: str | None,
     values: dict | None,
+    names: dict | None = None,
 ) -> dict:
     """A bulk edit of more than 100 records (`ids`), or of every record matching `query`
     (`ids` None), started as a background job; {"id", "state", "progress"}."""
@@ -242,4 +247,5 @@ def start_background(
         ids=ids,
         query=query,
         values=values,
+        names=names,
     )

@@ -26,6 +26,7 @@ def bulk_edit_start(
     ids: list[int] | None = None,
     query: str | None = None,
     values: dict | None = None,
+    names: dict | None = None,
 ) -> dict:
     """A queued job giving `values` to (action "update") or deleting (action "delete") the
     records `ids`, or every record matching `query` (all records for "") when `ids` is None.
@@ -34,6 +35,8 @@ def bulk_edit_start(
     if action not in ACTIONS:
         raise ValueError(f"unknown bulk action {action!r}")
     params = {"module": module, "action": action, "values": values or {}}
+    if names:  # the records' names the page knew, to name those that fail
+        params["names"] = {str(k): str(v)[:200] for k, v in names.items()}
     if ids is None:
         params["query"] = query or ""
     else:
@@ -62,15 +65,24 @@ def bulk_edit(job: Job) -> dict:
     module = _retried(lambda: metadata.module_get(connection=connection, module=params["module"]))
     done = dict(job.result)
     if "ids" not in done:  # step one: which records (kept, so a re-run changes the same ones)
+        names = dict(params.get("names") or {})
         if "ids" in params:
             ids = [int(i) for i in params["ids"]]
         else:
-            ids = _retried(
-                lambda: bulk.matching_ids(
+            records = _retried(
+                lambda: bulk.matching_records(
                     connection=connection, module=module, query=params.get("query", "")
                 )
             )
-        done = {"ids": [str(i) for i in ids], "next": 0, "succeeded": 0, "failures": []}
+            ids = [int(r["id"]) for r in records]
+            names = {r["id"]: r["name"] for r in records}
+        done = {
+            "ids": [str(i) for i in ids],
+            "names": names,  # to name the records that fail
+            "next": 0,
+            "succeeded": 0,
+            "failures": [],
+        }
         job_advance(job, progress=0, result=done)
     ids = [int(i) for i in done["ids"]]
     while done["next"] < len(ids):
@@ -87,7 +99,10 @@ def bulk_edit(job: Job) -> dict:
                     connection=connection, module=module, ids=step, values=params["values"]
                 )
             )
-        failures = [r for r in results if r["status"] != "success"]
+        names = done.get("names") or {}
+        failures = [
+            {**r, "name": names.get(r["id"], "")} for r in results if r["status"] != "success"
+        ]
         done = {
             **done,
             "next": done["next"] + len(step),

@@ -100,7 +100,7 @@ def bulk_page(request, connection, module: str):
         if scope != "all"
         else selectors.record_count(connection=connection, module=found, query=query)
     )
-    names = {str(i): post.get(f"n-{i}", "")[:200] for i in ids[: bulk.MAX_IDS]}
+    names = {str(i): post.get(f"n-{i}", "")[:200] for i in ids if post.get(f"n-{i}")}
     context = {
         "module": found,
         "action": action,
@@ -133,6 +133,7 @@ def bulk_page(request, connection, module: str):
             ids=None if scope == "all" else ids,
             query=query,
             values=values,
+            names=names,
         )
         return redirect("jobs:job", job_id=job["id"])
     if action == "update":

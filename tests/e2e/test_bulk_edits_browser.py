@@ -4,6 +4,8 @@ nothing is refused on its field, whether the form is sent by mouse or by keyboar
 is checked with axe-core (the fixtures, and `axe_check` for the pages a POST answered); the
 result page's screenshots (test-results/screenshots/bulk-*.png) are the README's."""
 
+import re
+
 import pytest
 
 from tests.e2e.browser import ARTIFACTS, axe_check, signed_in
@@ -69,3 +71,34 @@ def test_a_lookup_name_matching_nothing_is_refused_on_its_field(page, portal, zo
     # what was typed is still there, in the picker
     assert page.get_by_role("combobox", name="Account Name").input_value() == "Nonexistent Co"
     axe_check(page, "form with a lookup error")
+
+
+def _all_matching(page, base_url: str) -> None:
+    """Every lead matching a search, set in a background job (run at once here: the tests
+    have no broker, so Celery runs the task eagerly); its page shows the outcome."""
+    page.goto(base_url + "/crm/Leads/?q=Linda")
+    everything = page.locator("input[name=scope][value=all]")
+    assert re.search(r"All [0-9,]+ matching “Linda”", everything.locator("xpath=..").inner_text())
+    everything.check()
+    page.get_by_label("Field").select_option(label="Lead Status")
+    page.get_by_role("button", name="Update field…").click()
+    page.wait_for_selector("text=Every lead matching “Linda”")
+    axe_check(page, "bulk confirmation, all matching")
+    page.get_by_label("New value of Lead Status").select_option(label="Contacted")
+    page.locator("button.primary", has_text="Update").click()
+    page.wait_for_url("**/crm/jobs/**")
+    page.wait_for_selector("text=Done.")
+    assert page.locator("progress#job-progress").get_attribute("value") == "100"
+    assert "updated" in page.inner_text(".message")
+    failed = page.inner_text("table.bulk-results")
+    assert "Linda Wilson" in failed and "locked in Zoho" in failed  # the oldest lead, by name
+
+
+def test_all_matching_runs_as_a_job_with_its_own_page(page, portal, zoho):
+    signed_in(page, portal.url, zoho, *PATRICIA)
+    _all_matching(page, portal.url)
+
+
+def test_all_matching_at_phone_width(phone, portal, zoho):
+    signed_in(phone, portal.url, zoho, *PATRICIA)
+    _all_matching(phone, portal.url)
