@@ -16,6 +16,7 @@ from core import text
 from core.api import MAX_BODY, error_json
 from core.errors import AppError, ErrorCode
 from crm import metadata, photo, relations, selectors, services, submit_once, validation
+from crm.views import bulk
 from crm.views.access import connection_required
 
 logger = logging.getLogger("zohoportal.crm")
@@ -137,9 +138,11 @@ def fields_api(request, connection, module: str):
     return JsonResponse({"module": found.describe(), "data": [f.describe() for f in found.fields]})
 
 
-@api_view(["GET", "POST"])
+@api_view(["GET", "POST", "PATCH", "DELETE"])
 def records_api(request, connection, module: str):
     found = metadata.module_get(connection=connection, module=module)
+    if request.method in ("PATCH", "DELETE"):  # bulk edits (crm/views/bulk.py)
+        return bulk.bulk_api(request, connection, found, _json_body)
     if request.method == "POST":
         body = _json_body(request)
         many = isinstance(body, list)

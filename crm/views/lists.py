@@ -17,6 +17,7 @@ from crm.presenters import (
     sort_label,
 )
 from crm.views.access import page_view
+from crm.views.bulk import bulk_bar
 
 
 @page_view(["GET"])
@@ -96,6 +97,7 @@ def record_list_page(request, connection, module: str):
             "range_text": range_text(first, len(page.records), total),
             "page_count": -(-total // query["per_page"]) if total else None,
             "search_hint": search_hint(found),
+            "bulk": bulk_bar(found, request, total),
         },
     )
 

@@ -221,3 +221,33 @@ def count_records(
         return int(body.get_count() or 0)
 
     return run(connection, call, operation="record_count")
+
+
+def update_records(
+    connection: ZohoConnection, module: str, records: list[dict], types: dict[str, str]
+) -> list[dict]:
+    """Zoho's Update Records (PUT /{module}): up to 100 records, each with its `id`; one
+    result per record, in the order sent."""
+
+    def call():
+        body = checked(RecordOperations(module).update_records(records_body(records, types)))
+        if not isinstance(body, ActionWrapper):
+            raise zoho_failed()
+        return write_results(body)
+
+    return run(connection, call, write=True, operation="records_update")
+
+
+def delete_records(connection: ZohoConnection, module: str, record_ids: list[int]) -> list[dict]:
+    """Zoho's Delete Records (DELETE /{module}?ids=…): up to 100 ids; one result per id, in
+    the order sent."""
+
+    def call():
+        params = ParameterMap()
+        params.add(DeleteRecordsParam.ids, ",".join(str(i) for i in record_ids))
+        body = checked(RecordOperations(module).delete_records(params))
+        if not isinstance(body, ActionWrapper):
+            raise zoho_failed()
+        return write_results(body)
+
+    return run(connection, call, write=True, operation="records_delete")

@@ -741,6 +741,39 @@ CASES = [
         "RECORD_LOCKED",
         body={"data": [{"id": "{locked_lead}", "Company": "Renamed Ltd"}]},
     ),
+    Case(
+        "update-many-mixed",
+        UPDATE_MANY,
+        "PUT",
+        "Leads",
+        207,
+        "RECORD_LOCKED",
+        body={
+            "data": [
+                {"id": "{locked_lead}", "City": "Oslo"},
+                {"id": "{pending_lead}", "City": "Oslo"},
+                {"id": "{lead}", "City": "Oslo"},
+            ]
+        },
+    ),
+    Case(
+        "update-many-over-limit",
+        UPDATE_MANY,
+        "PUT",
+        "Leads",
+        400,
+        "LIMIT_EXCEEDED",
+        body={"data": [{"id": "{lead}", "City": "Oslo"}] * 101},
+    ),
+    Case(
+        "delete-many-over-limit",
+        DELETE_MANY,
+        "DELETE",
+        "Leads",
+        400,
+        "LIMIT_EXCEEDED",
+        {"ids": ",".join(str(1234567890123456000 + n) for n in range(101))},
+    ),
     Case("delete-one-locked", DELETE_ONE, "DELETE", "Leads/{locked_lead}", 400, "RECORD_LOCKED"),
     Case(
         "delete-many-not-approved",
