@@ -17,7 +17,7 @@ from accounts.models import ZohoConnection
 from core.errors import AppError, ErrorCode
 from crm import metadata
 from crm.fields import is_zoho_id
-from crm.modules import Module
+from crm.modules import NAME_PARTS, Module
 from crm.presenters import list_url
 from crm.zoho import views as zoho_views
 
@@ -38,7 +38,11 @@ def view_list(*, connection: ZohoConnection, module: Module) -> list[dict]:
 
 def picklist_filters(module: Module) -> list:
     """The picklist fields a list filters by: those among its columns, then the others."""
-    picks = [f for f in module.fields if f.data_type == "picklist" and f.picklist]
+    picks = [
+        f
+        for f in module.fields
+        if f.data_type == "picklist" and f.picklist and f.api_name not in NAME_PARTS
+    ]
     columns = [f for f in module.list_fields if f in picks]
     return list(dict.fromkeys(columns + picks))[:MAX_PICKLIST_FILTERS]
 
