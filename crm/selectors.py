@@ -149,6 +149,7 @@ def record_page(
             per_page=per_page,
             email=query if is_email else None,
             word=None if is_email else query,
+            cvid=cvid,
         )
     else:
         records, info = zoho_records.get_records(

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
+
 from django.shortcuts import render
 
 from core.errors import AppError, ErrorCode
@@ -25,17 +27,17 @@ def record_list_page(request, connection, module: str):
     metadata.require_tab(connection=connection, module=found)
     filters = list_filters.parse_filters(request.GET, connection=connection, module=found)
     query = _list_query(request)
+    refused = [f"{e.message} It was left out." for e in filters.errors]
+    if query["query"].strip() and filters.filtering:  # Zoho searches words or criteria
+        refused.append("Search or filter, not both: the filters were left out.")
+        filters = replace(filters, owner=None, picks=(), start=None, end=None)
     query["cvid"] = filters.view
     query["criteria"] = filters.criteria(me=connection.zoho_user_id)
-    refused = [f"{e.message} It was left out." for e in filters.errors]
     if filters.active and query["sort_by"]:
         refused.append(
             "A view or a filter lists records in Zoho's own order: the column sort was left out."
         )
         query.update(sort_by=None, sort_order=None)
-    if query["criteria"] and query["query"]:
-        refused.append("Search or filter, not both: the search was left out.")
-        query["query"] = ""
     page, notices = _forgiving_page(connection, found, query)
     notices = refused + notices
     searching = bool(query["query"] or query["criteria"])
@@ -117,6 +119,7 @@ def record_list_page(request, connection, module: str):
             "range_text": range_text(first, len(page.records), total),
             "page_count": -(-total // query["per_page"]) if total else None,
             "search_hint": search_hint(found),
+            "filter_params": {k: v for k, v in filters.params().items() if v},
         },
         status=400 if filters.errors else 200,
     )

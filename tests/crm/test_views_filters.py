@@ -138,3 +138,34 @@ def test_a_stale_page_link_speaks_plainly(client, us):
     response = client.get("/crm/Leads/?page=500&per_page=10")
     text = unescape(response.text)
     assert "page_token" not in text and "next_page_token" not in text
+
+
+def test_the_page_size_form_keeps_the_view_and_filters(client, us):
+    cvid = _views(client)["My Leads"]
+    page = client.get(f"/crm/Leads/?cvid={cvid}&f_Lead_Status=Contacted").text
+    toolbar = page.split('role="search"', 1)[1].split("</form>", 1)[0]
+    assert f'<input type="hidden" name="cvid" value="{cvid}">' in toolbar
+    assert '<input type="hidden" name="f_Lead_Status" value="Contacted">' in toolbar
+
+
+def test_a_search_runs_within_the_view_and_leaves_filters_out(client, us):
+    cvid = _views(client)["My Leads"]
+    mine = client.get(f"/crm/Leads/?cvid={cvid}&q=example&per_page=200").text
+    owners = set(re.findall(r'data-label="Lead Owner">([^<]*)<', mine))
+    assert owners == {"Patricia Boyle"}
+    both = client.get("/crm/Leads/?q=example&owner=me&per_page=200")
+    assert both.status_code == 200
+    assert "Search or filter, not both: the filters were left out." in unescape(both.text)
+    assert len(set(re.findall(r'data-label="Lead Owner">([^<]*)<', both.text))) > 1
+
+
+def test_without_the_views_scope_the_other_filters_still_work(client, connect, settings):
+    settings.ZOHO_SCOPES = [s for s in settings.ZOHO_SCOPES if "custom_views" not in s]
+    connect("patricia.boyle@zylker-traders.com", org="720019234")
+    page = client.get("/crm/Leads/?owner=me")
+    assert page.status_code == 200
+    assert 'id="filter-cvid"' not in page.text
+    assert "Sign in with Zoho again to see Zoho&#x27;s views of this module." in page.text
+    assert set(re.findall(r'data-label="Lead Owner">([^<]*)<', page.text)) == {"Patricia Boyle"}
+    api = client.get("/crm/api/Leads/views/")
+    assert api.status_code == 403 and api.json()["error"]["code"] == "NEEDS_RECONSENT"
