@@ -155,3 +155,12 @@ def test_search_and_count_take_a_cvid(zoho_http, token):
         "GET", "us", "Leads/actions/count", token, params={"criteria": criteria, "cvid": ident}
     )
     assert resp.json()["count"] == len(found)
+
+
+def test_a_module_the_profile_may_not_see_has_no_views_for_it(zoho_http):
+    from emulator_support import DANA
+
+    token = zoho_http.tokens(DANA, "us", scope=VIEWS_SCOPE)["access_token"]
+    resp = zoho_http.api("GET", "us", "settings/custom_views", token, params={"module": "Quotes"})
+    assert resp.status_code == 403 and resp.json()["code"] == "NO_PERMISSION"
+    assert views(zoho_http, token, "Accounts")["custom_views"]  # read-only: views are read
