@@ -99,7 +99,7 @@ class ListFilter:
 
 def _escape(value: str) -> str:
     """A value inside Zoho's criteria: parentheses and commas escaped with a backslash."""
-    return "".join("\\" + ch if ch in "\\(),:" else ch for ch in value)
+    return "".join("\\" + ch if ch in "\\()," else ch for ch in value)
 
 
 def _date(raw: str | None, name: str, errors: list) -> dt.date | None:

@@ -169,3 +169,20 @@ def test_without_the_views_scope_the_other_filters_still_work(client, connect, s
     assert set(re.findall(r'data-label="Lead Owner">([^<]*)<', page.text)) == {"Patricia Boyle"}
     api = client.get("/crm/api/Leads/views/")
     assert api.status_code == 403 and api.json()["error"]["code"] == "NEEDS_RECONSENT"
+
+
+def test_a_picklist_value_with_parentheses_is_escaped_for_zoho(client, us):
+    value = "ASP (Application Service Provider)"
+    response = client.get("/crm/Leads/", {"f_Industry": value, "per_page": 200})
+    assert response.status_code == 200
+    shown = _names(response.text)
+    assert shown and "left out" not in response.text  # Zoho took the escaped criteria
+    everyone = _names(client.get("/crm/Leads/?per_page=200").text)
+    assert len(shown) < len(everyone)
+    assert (
+        "No leads in this view or with these filters."
+        in client.get(
+            "/crm/Leads/",
+            {"f_Industry": value, "owner": "me", "from": "2000-01-01", "to": "2000-01-02"},
+        ).text
+    )
