@@ -246,6 +246,18 @@ CASES = [
         {"fields": "Last_Name", "cvid": "1234567890123456789"},
     ),
     Case(
+        "search-cvid",
+        SEARCH,
+        "GET",
+        "Leads/search",
+        200,
+        params={
+            "criteria": "(Lead_Status:equals:Contacted)",
+            "cvid": _LEAD_VIEWS["My Leads"],
+            "fields": "Last_Name,Lead_Status",
+        },
+    ),
+    Case(
         "count-cvid",
         COUNT,
         "GET",
