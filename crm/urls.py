@@ -1,6 +1,6 @@
 from django.urls import path, re_path
 
-from crm.views import api, bulk, files, forms, lists, lookups, records, related
+from crm.views import api, bulk, custom_views, files, forms, lists, lookups, records, related
 
 app_name = "crm"
 
@@ -10,6 +10,7 @@ urlpatterns = [
     path("api/users/", api.users_api, name="api-users"),
     path("api/<str:module>/fields/", api.fields_api, name="api-fields"),
     path("api/<str:module>/lookup/", lookups.lookup, name="api-lookup"),
+    path("api/<str:module>/views/", custom_views.views_api, name="api-views"),
     path("api/<str:module>/", api.records_api, name="api-records"),
     path("api/<str:module>/<str:record_id>/", api.record_api, name="api-record"),
     path(

@@ -43,10 +43,13 @@ def get_records(
     sort_by: str | None,
     sort_order: str | None,
     page_token: str | None = None,
+    cvid: str | None = None,
 ) -> tuple[list[dict], dict]:
     def call():
         params = ParameterMap()
         params.add(GetRecordsParam.fields, ",".join(field_names))
+        if cvid:  # a custom view: its records, in its own order (Zoho takes no sort_by)
+            params.add(GetRecordsParam.cvid, cvid)
         if page_token:
             params.add(GetRecordsParam.page_token, page_token)
         else:
@@ -69,12 +72,18 @@ def search_records(
     per_page: int,
     word: str | None = None,
     email: str | None = None,
+    criteria: str | None = None,
+    cvid: str | None = None,
 ) -> tuple[list[dict], dict]:
     """Zoho's search answers the first 2,000 matches only (no page_token)."""
 
     def call():
         params = ParameterMap()
-        if email:
+        if cvid:
+            params.add(SearchRecordsParam.cvid, cvid)
+        if criteria:
+            params.add(SearchRecordsParam.criteria, criteria)
+        elif email:
             params.add(SearchRecordsParam.email, email)
         else:
             params.add(SearchRecordsParam.word, word)
@@ -203,13 +212,24 @@ def get_related_records(
 
 
 def count_records(
-    connection: ZohoConnection, module: str, *, word: str | None = None, email: str | None = None
+    connection: ZohoConnection,
+    module: str,
+    *,
+    word: str | None = None,
+    email: str | None = None,
+    criteria: str | None = None,
+    cvid: str | None = None,
 ) -> int:
-    """How many records the module holds (or match `word`/`email`): Zoho's count API."""
+    """How many records the module holds (or match `word`/`email`, or `criteria`, in the
+    view `cvid`): Zoho's count API."""
 
     def call():
         params = ParameterMap()
-        if email:
+        if cvid:
+            params.add(RecordCountParam.cvid, cvid)
+        if criteria:
+            params.add(RecordCountParam.criteria, criteria)
+        elif email:
             params.add(RecordCountParam.email, email)
         elif word:
             params.add(RecordCountParam.word, word)
