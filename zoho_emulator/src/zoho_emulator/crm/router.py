@@ -13,7 +13,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 
 from ..web import Request, Response
-from . import coql, files, metadata, photos, records, related, search, users
+from . import bulk, coql, files, metadata, photos, records, related, search, users
 from .context import MODULE_OPS, Ctx, has_scope, module_scope_ok
 from .errors import (
     invalid_method,
@@ -201,6 +201,8 @@ def handle(emu, dc: str, subpath: str, req: Request) -> Response:
         if at is None:
             return invalid_token()
         ctx = Ctx(emu, at, req)
+    if subpath.startswith(bulk.PREFIX):  # Bulk Read and Bulk Write (crm/bulk.py)
+        return bulk.handle(ctx, subpath[len(bulk.PREFIX) :])
     if not subpath.startswith(API_PREFIX):
         return invalid_url()
     path = "/".join(p for p in subpath[len(API_PREFIX) :].split("/") if p != "")
