@@ -8,4 +8,7 @@ class JobsConfig(AppConfig):
 
     def ready(self):
         # Registers the task `jobs.services.job_enqueue` asks for by name.
-        from jobs import tasks  # noqa: F401
+        from jobs import (
+            tasks,  # noqa: F401
+            transfer,  # noqa: F401 - registers the export and import kinds
+        )

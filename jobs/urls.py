@@ -1,0 +1,17 @@
+"""Export, import and job URLs, under /crm/ beside the CRM's own (included before them in
+zohoportal/urls.py, so `/crm/jobs/…` and `/crm/api/<module>/export/` are never taken for a
+module or a record)."""
+
+from django.urls import path
+
+from jobs import views
+
+app_name = "jobs"
+
+urlpatterns = [
+    path("api/jobs/<int:job_id>/", views.job_api, name="api-job"),
+    path("api/<str:module>/export/", views.export_api, name="api-export"),
+    path("jobs/<int:job_id>/", views.job_page, name="job"),
+    path("jobs/<int:job_id>/download/", views.job_download, name="download"),
+    path("<str:module>/export/", views.export_page, name="export"),
+]
