@@ -84,15 +84,17 @@ def export_page(request, connection, module: str):
 def job_page(request, connection, job_id: int):
     job = job_of(request, connection, job_id)
     module = job.params.get("module", "")
+    job_data = job_json(job)
     return render(
         request,
         "records/job.html",
         {
             "job": job,
-            "job_data": job_json(job),
+            "job_data": job_data,
             "what": KIND_LABELS[job.kind],
             "module_label": job.params.get("module_label", module),
             "module": module,
+            "rows_text": f"{(job_data['result'] or {}).get('rows', 0):,}",
         },
     )
 
