@@ -608,6 +608,36 @@ ALLOWANCES: tuple[Allowance, ...] = (
         "{file}; the answer is the ZIP file's bytes (the SDK reads it as a stream, like the "
         "photo download record_photo.json describes with a media type and no schema).",
     ),
+    Allowance(
+        "bulk-write-upload-details",
+        "bulk_write.json",
+        ("/components/schemas/Success_Response/properties/details",),
+        without("required"),  # id and created_by, its only two
+        "Success_Response serves both Upload File and Create Bulk Write Job, and requires the "
+        "job's id and created_by in details; Upload File's answer (Zoho's v8 Bulk Write "
+        "'Upload File' page) has details {file_id, created_time} only.",
+    ),
+    Allowance(
+        "bulk-write-not-found-overlap",
+        "bulk_write.json",
+        (
+            _responses("/crm/bulk/v8/write/{job_id}", "get")
+            + "/400/content/application~1json/schema",
+        ),
+        lambda node: {"anyOf": node["oneOf"]},
+        "Get Bulk Write Job Details' 400 is oneOf [Resource_Not_Found, API_Exception]; "
+        'API_Exception lists RESOURCE_NOT_FOUND and "The requested resource doesn\'t exist." '
+        "too, so Zoho's own not-found answer matches both and oneOf refuses it: anyOf.",
+    ),
+    Allowance(
+        "bulk-write-download-bytes",
+        "bulk_write.json",
+        (_responses("/{download_url}", "get") + "/200/content/application~1octet-stream",),
+        replace_with({}),
+        "Download Bulk Write Result's 200 (application/octet-stream) is described as a JSON "
+        "object {file} or an API_Exception; the answer is the ZIP file's bytes (the SDK reads "
+        "it as a stream).",
+    ),
 )
 
 # The emulator's own gaps: keys the spec requires that the emulator does not send yet, each

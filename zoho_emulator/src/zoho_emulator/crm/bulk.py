@@ -1,4 +1,5 @@
 """Bulk Read (``bulk_read.json``): export a module's records as a zipped CSV, as a job.
+(Bulk Write is in ``bulk_write.py``.)
 
 - ``POST /crm/bulk/v8/read`` ("Create Bulk Read Job", scopes ``ZohoCRM.bulk.read`` or
   ``ZohoCRM.bulk.ALL`` and the module's READ) takes ``{"query": {"module": {"api_name"},
@@ -29,6 +30,7 @@ import zipfile
 
 from .. import field_rules, seed
 from ..web import Response, json_response
+from . import bulk_write
 from .context import Ctx, has_scope, module_scope_ok
 from .errors import crm_error, invalid_method, invalid_url, scope_mismatch
 
@@ -60,6 +62,8 @@ def handle(ctx: Ctx, path: str) -> Response:
             return read_job_details(ctx, parts[1])
         if len(parts) == 3 and parts[2] == "result":
             return read_result(ctx, parts[1])
+    if parts[:1] == ["write"]:
+        return bulk_write.handle(ctx, parts)
     return invalid_url()
 
 

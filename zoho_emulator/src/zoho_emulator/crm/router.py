@@ -13,7 +13,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 
 from ..web import Request, Response
-from . import bulk, coql, files, metadata, photos, records, related, search, users
+from . import bulk, bulk_write, coql, files, metadata, photos, records, related, search, users
 from .context import MODULE_OPS, Ctx, has_scope, module_scope_ok
 from .errors import (
     invalid_method,
@@ -148,6 +148,8 @@ ROUTES: list[Route] = [
         module=True,
     ),
     _route("files", {"GET": files.get_file, "POST": files.upload_files}, files_scope),
+    # Bulk Write's Upload File (Zoho serves it on its file-upload host)
+    _route("upload", {"POST": bulk_write.upload_file}, any_scope(*bulk_write.UPLOAD_SCOPES)),
     _route(
         "{module}/{record_id:\\d+}/photo",
         # Upload and Delete Photo also need the profile's Edit (photos.py checks it).
