@@ -13,5 +13,8 @@ urlpatterns = [
     path("api/<str:module>/export/", views.export_api, name="api-export"),
     path("jobs/<int:job_id>/", views.job_page, name="job"),
     path("jobs/<int:job_id>/download/", views.job_download, name="download"),
+    path("api/<str:module>/import/", views.import_api, name="api-import"),
     path("<str:module>/export/", views.export_page, name="export"),
+    path("<str:module>/import/", views.import_page, name="import"),
+    path("<str:module>/import/<str:token>/", views.import_map_page, name="import-map"),
 ]
