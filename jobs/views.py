@@ -305,6 +305,7 @@ def import_map_page(request, connection, module: str, token: str):
         "module": found,
         "file_name": name,
         "row_count": f"{len(rows):,}",
+        "row_total": len(rows),
         "columns": columns,
         "fields": fields,
         "error": error,
@@ -312,5 +313,6 @@ def import_map_page(request, connection, module: str, token: str):
         "problems": (problems or [])[:50],
         "problem_count": len(problems or []),
         "clean_count": f"{len(rows) - len(problems or []):,}",
+        "clean_total": len(rows) - len(problems or []),
     }
     return render(request, "records/import_map.html", context, status=400 if error else 200)
