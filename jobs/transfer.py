@@ -194,13 +194,15 @@ def read_csv(data: bytes) -> tuple[list[str], list[list[str]]]:
             "The file is not UTF-8 text. Save it from your spreadsheet as CSV (UTF-8).",
             field="file",
         ) from None
-    try:
-        dialect = csv.Sniffer().sniff(text[:4096], delimiters=",;\t")
-    except csv.Error:
-        dialect = csv.excel
+    first_line = text.split("\n", 1)[0]
+    # Commas, else what a spreadsheet in a comma-decimal locale writes (;), else tabs: read
+    # from the header row, which holds plain names.
+    delimiter = next((d for d in ",;\t" if d in first_line), ",")
     try:
         lines = [
-            row for row in csv.reader(io.StringIO(text), dialect) if any(c.strip() for c in row)
+            row
+            for row in csv.reader(io.StringIO(text), delimiter=delimiter)
+            if any(c.strip() for c in row)
         ]
     except csv.Error as error:
         raise AppError(

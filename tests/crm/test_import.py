@@ -208,3 +208,14 @@ def test_nobody_else_sees_an_import_its_draft_or_its_failed_rows(client, connect
     connect(PATRICIA, org="720019877")  # the uploader, in another org
     assert client.get(map_url).status_code == 404
     assert client.get(f"/crm/api/jobs/{job['id']}/").status_code == 404
+
+
+def test_semicolons_and_tabs_as_spreadsheets_write_them(client, connect):
+    connect(PATRICIA, org=ZYLKER_TRADERS)
+    for data in (b"Last Name;Company\nSemi;Colon, Ltd\n", b"Last Name\tCompany\nTab\tT Ltd\n"):
+        response = client.post(
+            "/crm/api/Leads/import/", {"file": SimpleUploadedFile("a.csv", data)}
+        )
+        assert response.status_code == 202, response.content
+        job = _finished(client, response.json()["job"]["id"])
+        assert job["result"] == {"created": 1, "updated": 0, "failed": 0}
