@@ -465,15 +465,27 @@ def import_records(job: Job) -> dict:
         )
         job_advance(job, progress=5, result=checkpoint)
     if "zoho_job" not in checkpoint:
-        checkpoint["zoho_job"] = _zoho(
-            lambda: zoho_bulk.bulk_write_create(
-                job.connection,
-                params["module"],
-                checkpoint["file_id"],
-                params["mappings"],
-                find_by=params.get("find_by"),
+        try:
+            checkpoint["zoho_job"] = _zoho(
+                lambda: zoho_bulk.bulk_write_create(
+                    job.connection,
+                    params["module"],
+                    checkpoint["file_id"],
+                    params["mappings"],
+                    find_by=params.get("find_by"),
+                )
             )
-        )
+        except TransientError as error:
+            # Zoho may have started a job it did not answer for in time: trying again could
+            # import every row twice. Anything else it refused is safe to send again.
+            if isinstance(error.__cause__, AppError) and error.__cause__.code == (
+                ErrorCode.ZOHO_TIMEOUT
+            ):
+                raise ImportFailed(
+                    "Zoho did not answer in time, so the import may have started there. "
+                    "Check the records in Zoho before importing this file again."
+                ) from error
+            raise
         job_advance(job, progress=10, result=checkpoint)
     for _ in range(settings.ZOHO_BULK_MAX_POLLS):
         state = _zoho(zoho_bulk.bulk_write_state, job.connection, checkpoint["zoho_job"])

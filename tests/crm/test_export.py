@@ -180,3 +180,27 @@ def test_a_connection_without_the_bulk_scope_is_told_to_sign_in_again(client, co
     assert job["state"] == "failed"
     assert "Sign in with Zoho again" in job["error"]
     assert job["download_url"] is None
+
+
+def test_a_zoho_failure_mid_job_is_retried_from_the_same_zoho_job(client, connect, zoho):
+    """Zoho fails the first status call: the run stops for a retry with Zoho's job id as
+    its checkpoint; the next run goes on with that job (no second export at Zoho)."""
+    connect(PATRICIA, org=ZYLKER_TRADERS)
+    job = _export(client)
+    zoho.client.add_fault(
+        "/api/us/crm/bulk/v8/read/",
+        match="prefix",
+        method="GET",
+        status=500,
+        crm_code="INTERNAL_ERROR",
+    )
+    with pytest.raises(services.TransientError):
+        services.job_run(job["id"])
+    stored = Job.objects.get(pk=job["id"])
+    assert stored.state == "running" and "zoho_job" in stored.result
+
+    finished = _finished(client, job["id"])
+
+    assert finished["state"] == "done" and finished["result"]["rows"] > 0
+    assert zoho.client.stats()["api_calls_by_path"]["/api/us/crm/bulk/v8/read"] == 1
+    assert Job.objects.get(pk=job["id"]).runs == 2

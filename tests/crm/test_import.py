@@ -219,3 +219,36 @@ def test_semicolons_and_tabs_as_spreadsheets_write_them(client, connect):
         assert response.status_code == 202, response.content
         job = _finished(client, response.json()["job"]["id"])
         assert job["result"] == {"created": 1, "updated": 0, "failed": 0}
+
+
+def test_a_zoho_failure_mid_import_resumes_without_uploading_again(client, connect, zoho):
+    connect(PATRICIA, org=ZYLKER_TRADERS)
+    job = _import(client, [["Last Name", "Company"], ["Resumed", "R Ltd"]]).json()["job"]
+    zoho.client.add_fault(
+        "/api/us/crm/bulk/v8/write", method="POST", status=500, crm_code="INTERNAL_ERROR"
+    )
+    with pytest.raises(services.TransientError):
+        services.job_run(job["id"])
+    assert set(Job.objects.get(pk=job["id"]).result) == {"file_id"}
+
+    finished = _finished(client, job["id"])
+
+    assert finished["result"] == {"created": 1, "updated": 0, "failed": 0}
+    calls = zoho.client.stats()["api_calls_by_path"]
+    assert calls["/api/us/crm/v8/upload"] == 1
+    assert calls["/api/us/crm/bulk/v8/write"] == 2
+
+
+def test_an_unanswered_job_start_is_not_sent_twice(client, connect, zoho, settings):
+    """Zoho takes the job but answers too late: sending it again could import every row
+    twice, so the job fails saying to check Zoho first."""
+    connect(PATRICIA, org=ZYLKER_TRADERS)
+    job = _import(client, [["Last Name", "Company"], ["Late", "L Ltd"]]).json()["job"]
+    settings.ZOHO_HTTP_TIMEOUT = 1.0
+    zoho.client.add_fault("/api/us/crm/bulk/v8/write", method="POST", delay_s=2.5)
+
+    services.job_run(job["id"])
+
+    answer = client.get(f"/crm/api/jobs/{job['id']}/").json()["job"]
+    assert answer["state"] == "failed"
+    assert "Check the records in Zoho before importing this file again" in answer["error"]
