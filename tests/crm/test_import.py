@@ -252,3 +252,31 @@ def test_an_unanswered_job_start_is_not_sent_twice(client, connect, zoho, settin
     answer = client.get(f"/crm/api/jobs/{job['id']}/").json()["job"]
     assert answer["state"] == "failed"
     assert "Check the records in Zoho before importing this file again" in answer["error"]
+
+
+def test_a_profile_that_may_not_create_cannot_import(client, connect):
+    connect("dana.ortiz@zylker-traders.com", org=ZYLKER_TRADERS)  # Accounts: read only
+    assert b"/crm/Accounts/import/" not in client.get("/crm/Accounts/").content
+    response = client.post(
+        "/crm/api/Accounts/import/", {"file": csv_file([["Account Name"], ["Nope Ltd"]])}
+    )
+    assert (response.status_code, response.json()["error"]["code"]) == (403, "NO_PERMISSION")
+    assert client.get("/crm/Accounts/import/").status_code == 403
+
+
+def test_a_result_file_on_a_foreign_host_is_never_fetched(connect, zoho):
+    """The SDK would send the access token to whatever download_url Zoho's answer named."""
+    from core.errors import AppError
+    from crm.zoho import bulk as zoho_bulk
+
+    connection = connect(PATRICIA, org=ZYLKER_TRADERS, client=None)
+    before = zoho.client.stats()["api_calls"]
+    for url in (
+        "https://evil.example/result.zip",
+        "http://download-accl.zoho.com/r.zip",
+        "https://zoho.com.evil.example/r.zip",
+    ):
+        with pytest.raises(AppError, match="does not trust"):
+            zoho_bulk.bulk_write_result(connection, url)
+    assert zoho.client.stats()["api_calls"] == before
+    assert zoho_bulk._trusted_download(connection, f"{connection.api_domain}/crm/bulk/v8/x")
