@@ -274,6 +274,7 @@ ZOHO_SDK_RESOURCE_DIR = Path(
 # web server directly). Seconds between two looks at a Zoho bulk job, and how many looks
 # before the portal gives up on it.
 JOB_FILES_DIR = Path(env.str("JOB_FILES_DIR", default=str(BASE_DIR / "var" / "job-files")))
+JOB_FILES_RETENTION_DAYS = env.int("JOB_FILES_RETENTION_DAYS", default=7)
 ZOHO_BULK_POLL_SECONDS = env.float("ZOHO_BULK_POLL_SECONDS", default=2.0)
 ZOHO_BULK_MAX_POLLS = env.int("ZOHO_BULK_MAX_POLLS", default=900)
 # The largest CSV file an import takes (Zoho takes 25,000 rows and a 25 MB ZIP a job).
