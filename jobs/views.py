@@ -284,9 +284,8 @@ def import_map_page(request, connection, module: str, token: str):
             checked = True
             if request.POST.get("action") == "import":
                 job = _import_job(request, connection, found, header, rows, mapping)
-                drafts = dict(request.session.get(DRAFTS, {}))
-                drafts.pop(token, None)
-                request.session[DRAFTS] = drafts
+                # The draft is used up: its file goes (the session's entry is left, and dropped
+                # with the oldest: the session is not written while the worker starts).
                 _draft_path(request, token).unlink(missing_ok=True)
                 return redirect("jobs:job", job.pk)
         except AppError as refused:
