@@ -254,6 +254,8 @@ ZOHO_SCOPES = env.list(
         "ZohoCRM.coql.READ",  # lists sorted by a column (COQL's ORDER BY)
         "ZohoCRM.files.CREATE",  # files added to file and image fields (Zoho's Files API)
         "ZohoCRM.settings.custom_views.READ",  # a module's views on its list page
+        "ZohoCRM.bulk.ALL",  # export and import (Zoho's Bulk Read and Bulk Write)
+        "ZohoFiles.files.ALL",  # import: the file a Bulk Write job reads (Upload File)
     ],
 )
 # Seconds for every HTTP call to Zoho (connect, read). Shorter than ZOHO_REFRESH_LOCK_TIMEOUT,
@@ -268,6 +270,16 @@ ZOHO_REFRESH_AHEAD = env.int("ZOHO_REFRESH_AHEAD", default=300)
 ZOHO_SDK_RESOURCE_DIR = Path(
     env.str("ZOHO_SDK_RESOURCE_DIR", default=str(BASE_DIR / "var" / "sdk"))
 )
+# Export and import: where a job's files (an export's CSV, an import's failed rows) are kept,
+# one folder per job, served only to the job's owner through its connection (never by the
+# web server directly). Seconds between two looks at a Zoho bulk job, and how many looks
+# before the portal gives up on it.
+JOB_FILES_DIR = Path(env.str("JOB_FILES_DIR", default=str(BASE_DIR / "var" / "job-files")))
+JOB_FILES_RETENTION_DAYS = env.int("JOB_FILES_RETENTION_DAYS", default=7)
+ZOHO_BULK_POLL_SECONDS = env.float("ZOHO_BULK_POLL_SECONDS", default=2.0)
+ZOHO_BULK_MAX_POLLS = env.int("ZOHO_BULK_MAX_POLLS", default=900)
+# The largest CSV file an import takes (Zoho takes 25,000 rows and a 25 MB ZIP a job).
+IMPORT_MAX_BYTES = env.int("IMPORT_MAX_BYTES", default=10_000_000)
 # `zoho_housekeeping` deletes token refresh logs older than this many days.
 TOKEN_REFRESH_LOG_RETENTION_DAYS = env.int("TOKEN_REFRESH_LOG_RETENTION_DAYS", default=30)
 # Sign-in starts allowed per client address: (requests, window in seconds).
