@@ -5,8 +5,11 @@ does not exist."""
 
 from __future__ import annotations
 
+from urllib.parse import urlencode
+
 from django.http import JsonResponse
 from django.shortcuts import render
+from django.urls import reverse
 
 from core.errors import AppError, ErrorCode
 from crm import metadata
@@ -76,5 +79,14 @@ def job_page(request, connection, job_id: str):
             "module_name": str(name or ""),
             "action": job.params.get("action", ""),
             "fields": [module.field(n).label if module and module.field(n) else n for n in values],
+            "list_url": _list_url(module, job.params) if module else "",
         },
     )
+
+
+def _list_url(module, params: dict) -> str:
+    """The list the job came from: with the search, view and filters of "all matching"."""
+    url = reverse("crm:list", kwargs={"module": module.api_name})
+    kept = {"q": params.get("query") or "", **(params.get("filters") or {})}
+    kept = {k: v for k, v in kept.items() if v}
+    return f"{url}?{urlencode(kept)}" if kept else url

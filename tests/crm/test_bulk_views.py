@@ -122,6 +122,10 @@ def test_all_matching_a_view_and_a_filter_changes_what_the_list_shows_only(clien
     assert job.state == "done", job.error
     assert job.result["total"] == count
     assert job.result["succeeded"] + job.result["failed"] == count
+    done = unescape(client.get(started["Location"]).content.decode())
+    assert f"{job.result['succeeded']} of {count} updated" in done
+    crumb = re.search(r'<li><a href="([^"]+)">Leads</a></li>', done)[1]
+    assert crumb == "/crm/Leads/?" + urlencode(filters)  # back to the list it came from
     failed = {f["id"] for f in job.result["failures"]}
     for ident in expected:
         assert (lead(client, ident)["City"] == "Viewtown") is (ident not in failed)
