@@ -1,8 +1,8 @@
 """Bulk edits from the list page: rows chosen (or "all N matching" the list's search, view
-and filters), one field
-set to one value or the records deleted, after a confirmation naming the count; then one
-result per record. The JSON API beside it: `PATCH /crm/api/<module>/` and `DELETE
-/crm/api/<module>/?ids=…` (crm/views/api.py hands those methods here).
+and filters), one field set to one value or the records deleted, after a confirmation
+naming the count; then one result per record. The JSON API beside it: `PATCH
+/crm/api/<module>/` and `DELETE /crm/api/<module>/?ids=…` (crm/views/api.py hands those
+methods here).
 
 Up to 100 records are done at once (one Zoho call); more, or all matching, become a
 background job (`crm.bulk.start_background`, run by the jobs app) whose page is
