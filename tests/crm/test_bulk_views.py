@@ -6,6 +6,7 @@ emulator over real HTTP and the real SDK."""
 
 from __future__ import annotations
 
+import datetime as dt
 import json
 import re
 from html import unescape
@@ -251,3 +252,48 @@ def test_api_all_matching_refuses_what_the_list_would(client, made, zoho, matchi
     assert Job.objects.count() == before
     refused = api(client, "delete", "/crm/api/Leads/?all_matching=1&f_Bogus=1")
     assert refused.status_code == 400 and refused.json()["error"]["field"] == "all_matching"
+
+
+# --- the job ------------------------------------------------------------------------------------
+def test_a_view_gone_before_the_job_runs_fails_it_and_changes_nothing(client, signed_in, made):
+    from jobs.bulk_edits import bulk_edit_start
+
+    job = bulk_edit_start(
+        owner=signed_in.user,
+        connection=signed_in,
+        module="Leads",
+        action="delete",
+        query="",
+        filters={"cvid": "123", "f_Lead_Status": "Contacted"},  # no such view (any more)
+    )
+    job_services.job_run(job["id"])
+    status = client.get(f"/crm/api/jobs/{job['id']}/").json()["job"]
+    assert status["state"] == "failed"
+    assert "no such view" in status["error"]
+    assert all(lead(client, i) is not None for i in [*made["mine"], made["others"]])
+
+
+def test_the_job_reads_a_date_range_and_blank_filters_as_the_list_does(client, signed_in, made):
+    stamp = dt.datetime.fromisoformat(lead(client, made["mine"][0])["Created_Time"])
+    created = stamp.astimezone(dt.UTC).date().isoformat()  # the filter's days are UTC's
+    filters = {"owner": "me", "date": "created", "from": created, "to": created, "cvid": ""}
+    expected = listed(client, {k: v for k, v in filters.items() if v})
+    assert set(made["mine"]) | {made["junk"]} <= set(expected)
+    assert made["others"] not in expected
+    answer = api(
+        client,
+        "patch",
+        "/crm/api/Leads/",
+        {"all_matching": {**filters, "f_Lead_Source": ""}, "values": {"City": "Datetown"}},
+    )
+    assert answer.status_code == 202, answer.content
+    job = run_job(answer["Location"])
+    assert job.params["filters"] == {
+        "owner": "me",
+        "date": "created",
+        "from": created,
+        "to": created,
+    }
+    assert job.result["total"] == len(expected)
+    assert {lead(client, i)["City"] for i in [*made["mine"], made["junk"]]} == {"Datetown"}
+    assert lead(client, made["others"])["City"] != "Datetown"
