@@ -13,6 +13,7 @@ import io
 import json
 import secrets
 from pathlib import Path
+from urllib.parse import urlencode
 
 from django.conf import settings
 from django.core.exceptions import RequestDataTooBig
@@ -149,6 +150,7 @@ def _bulk_edit_page(request, connection, job: Job):
             "module_name": str(name or ""),
             "action": job.params.get("action", ""),
             "fields": [module.field(n).label if module and module.field(n) else n for n in values],
+            "list_url": _list_url(module, job.params) if module else "",
         },
     )
 
@@ -350,3 +352,11 @@ def import_map_page(request, connection, module: str, token: str):
         "clean_total": len(rows) - len(problems or []),
     }
     return render(request, "records/import_map.html", context, status=400 if error else 200)
+
+
+def _list_url(module, params: dict) -> str:
+    """The list the job came from: with the search, view and filters of "all matching"."""
+    url = reverse("crm:list", kwargs={"module": module.api_name})
+    kept = {"q": params.get("query") or "", **(params.get("filters") or {})}
+    kept = {k: v for k, v in kept.items() if v}
+    return f"{url}?{urlencode(kept)}" if kept else url

@@ -120,7 +120,7 @@ def record_list_page(request, connection, module: str):
             "range_text": range_text(first, len(page.records), total),
             "page_count": -(-total // query["per_page"]) if total else None,
             "search_hint": search_hint(found),
-            "bulk": bulk_bar(found, request, total),
+            "bulk": bulk_bar(found, request, total, connection=connection, filters=filters),
             "filter_params": {k: v for k, v in filters.params().items() if v},
         },
         status=400 if filters.errors else 200,
