@@ -31,4 +31,8 @@ def home(request: HttpRequest):
             context["pipeline"] = deal_pipeline(connection=connection)
         except AppError as error:
             context["modules_error"] = error
+        # Zoho may have refused the grant while the page was read (the tiles then each say
+        # so): the page says what the Connections page says, once.
+        connection.refresh_from_db(fields=["status"])
+        context["needs_reconsent"] = not connection.is_active
         return render(request, "home.html", context)
