@@ -183,7 +183,13 @@ def logout_view(request: HttpRequest) -> HttpResponse:
 @login_required
 @require_safe
 def connection_list(request: HttpRequest) -> HttpResponse:
-    connections = request.user.zoho_connections.select_related("org").order_by("org__name")
+    connections = list(request.user.zoho_connections.select_related("org").order_by("org__name"))
+    for connection in connections:
+        # What the CRM pages will find: a token this host cannot decrypt (the key it was
+        # written with is not configured here) makes them say "Reconnect needed" too.
+        connection.tokens_unreadable = (
+            connection.is_active and connection.refresh_token_or_none() is None
+        )
     return render(request, "accounts/connections.html", {"connections": connections})
 
 

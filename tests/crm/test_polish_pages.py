@@ -52,3 +52,16 @@ def test_home_and_connections_agree_when_zoho_forgets_the_grant(client, connect,
     connections = client.get("/accounts/connections/").text
     assert "Needs re-consent" in connections and ">Active<" not in connections
     assert ZohoConnection.objects.get().status == ZohoConnection.Status.NEEDS_RECONSENT
+
+
+def test_connections_says_reconnect_when_the_stored_token_cannot_be_read(client, connect, settings):
+    """Tokens written with a key this host does not have: the CRM pages answer "Reconnect
+    needed", and so does Connections (it said "Active")."""
+    from cryptography.fernet import Fernet
+
+    connect(PATRICIA)
+    settings.TOKEN_ENCRYPTION_KEYS = [Fernet.generate_key().decode()]
+    assert "Reconnect needed" in client.get("/crm/Leads/").text
+    row = client.get("/accounts/connections/").text.split("<tbody>", 1)[1]
+    assert "Reconnect needed (its stored token cannot be read here)" in row
+    assert ">Active<" not in row and "/accounts/login/?consent=1" in row
