@@ -177,3 +177,15 @@ def test_a_page_stays_up_when_zoho_cannot_say_the_orgs_currency(client, connect,
     assert stored["Currency"] == "USD" and f"${deal['Amount']:,.2f}" in page.text
     moment = datetime.fromisoformat(deal["Modified_Time"]).astimezone(ZoneInfo("America/New_York"))
     assert moment.strftime("%m/%d/%Y %I:%M %p") in page.text  # her own settings all the same
+
+
+def test_counts_on_lists_and_dashboard_use_the_users_separators(client, connect, monkeypatch):
+    """The UK org's 2,600 leads, for a reader whose Zoho settings write 2.600: the list's
+    count and range and the dashboard's tile say it the same way."""
+    harriet = next(u for u in seed.USERS if u.email.startswith("harriet."))
+    monkeypatch.setattr(harriet, "decimal_separator", "Comma")
+    monkeypatch.setattr(harriet, "number_separator", "Period")
+    connect(harriet.email)
+    page = client.get("/crm/Leads/", {"per_page": 20}).text
+    assert "1–20 of 2.600" in page and ">2.600<" in page
+    assert 'aria-label="2.600 leads">2.600<' in client.get("/").text
