@@ -1,6 +1,6 @@
 from django.urls import path, re_path
 
-from crm.views import api, files, forms, lists, lookups, records
+from crm.views import actions, api, files, forms, lists, lookups, records
 
 app_name = "crm"
 
@@ -18,6 +18,11 @@ urlpatterns = [
         name="api-related",
     ),
     path("api/<str:module>/<str:record_id>/photo/", api.record_photo_api, name="api-photo"),
+    path(
+        "api/<str:module>/<str:record_id>/convert/",
+        actions.lead_convert_api,
+        name="api-lead-convert",
+    ),
     re_path(r"^api/(?P<rest>.*)$", api.unknown_endpoint),
     path("<str:module>/", lists.record_list_page, name="list"),
     path("<str:module>/new/", forms.record_create_page, name="new"),
@@ -42,6 +47,7 @@ urlpatterns = [
         name="field-file-remove",
     ),
     path("<str:module>/<str:record_id>/delete/", records.record_delete_page, name="delete"),
+    path("<str:module>/<str:record_id>/convert/", actions.lead_convert_page, name="lead-convert"),
     path(
         "<str:module>/<str:record_id>/related/<str:related>/",
         lists.record_related_page,

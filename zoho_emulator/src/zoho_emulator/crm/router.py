@@ -13,7 +13,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 
 from ..web import Request, Response
-from . import coql, files, metadata, photos, records, related, search, users
+from . import convert, coql, files, metadata, photos, records, related, search, users
 from .context import MODULE_OPS, Ctx, has_scope, module_scope_ok
 from .errors import (
     invalid_method,
@@ -140,6 +140,13 @@ ROUTES: list[Route] = [
         search_scope(count=True),
         module=True,
         op="READ",
+    ),
+    _route(  # Convert Lead: Leads only (any other module's path is an unknown URL)
+        "{module:(?i:leads)}/{record_id:\\d+}/actions/convert",
+        {"POST": convert.convert_lead},
+        module_scope("CREATE"),
+        module=True,
+        op="UPDATE",
     ),
     _route(
         "{module}/{record_id:\\d+}",
