@@ -1,6 +1,6 @@
 from django.urls import path, re_path
 
-from crm.views import actions, api, files, forms, lists, lookups, records
+from crm.views import actions, api, files, forms, lists, lookups, notes, records
 
 app_name = "crm"
 
@@ -22,6 +22,12 @@ urlpatterns = [
         "api/<str:module>/<str:record_id>/convert/",
         actions.lead_convert_api,
         name="api-lead-convert",
+    ),
+    path("api/<str:module>/<str:record_id>/notes/", notes.notes_api, name="api-notes"),
+    path(
+        "api/<str:module>/<str:record_id>/notes/<str:note_id>/",
+        notes.note_api,
+        name="api-note",
     ),
     re_path(r"^api/(?P<rest>.*)$", api.unknown_endpoint),
     path("<str:module>/", lists.record_list_page, name="list"),
@@ -48,6 +54,17 @@ urlpatterns = [
     ),
     path("<str:module>/<str:record_id>/delete/", records.record_delete_page, name="delete"),
     path("<str:module>/<str:record_id>/convert/", actions.lead_convert_page, name="lead-convert"),
+    path("<str:module>/<str:record_id>/notes/", notes.note_add, name="note-add"),
+    path(
+        "<str:module>/<str:record_id>/notes/<str:note_id>/edit/",
+        notes.note_edit,
+        name="note-edit",
+    ),
+    path(
+        "<str:module>/<str:record_id>/notes/<str:note_id>/delete/",
+        notes.note_delete,
+        name="note-delete",
+    ),
     path(
         "<str:module>/<str:record_id>/related/<str:related>/",
         lists.record_related_page,

@@ -12,6 +12,7 @@ from core.errors import AppError, ErrorCode, status_for
 from crm import (
     metadata,
     modules,
+    record_prefill,
     record_state,
     record_values,
     selectors,
@@ -61,6 +62,8 @@ def record_create_page(request, connection, module: str):
     form = _form_class(connection, found, editing=False)(
         request.POST or None, initial=_owner_default(connection, found)
     )
+    if not form.is_bound:  # "New contact" of an account: ?Account_Name=<id> fills it in
+        record_prefill.apply(connection, found, form, request.GET)
     status = None  # the status of a Zoho error shown on the form
     if request.method == "POST" and form.is_valid():
         once = submit_once.claim(

@@ -95,3 +95,110 @@ def test_a_deal_without_its_stage_is_refused_naming_the_field(client, signed_in)
     assert answer.status_code == 400
     assert answer.json()["error"]["field"] == "Stage"
     assert api(client, "post", f"/crm/api/Leads/{lead}/convert/").status_code == 200
+
+
+# --- notes --------------------------------------------------------------------------------
+def first(client, module) -> dict:
+    return client.get(f"/crm/api/{module}/?per_page=1").json()["data"][0]
+
+
+def test_add_edit_and_delete_a_note_on_the_record_page(client, signed_in):
+    lead = new_lead(client)
+    page = client.get(f"/crm/Leads/{lead}/").text
+    assert 'id="notes"' in page and "No notes yet." in page
+    token = form_token(page[page.index('id="notes"') :])
+    added = client.post(
+        f"/crm/Leads/{lead}/notes/",
+        {"form_token": token, "Note_Title": "First call", "Note_Content": "Wants a quote <soon>"},
+    )
+    assert added.status_code == 302 and added["Location"] == f"/crm/Leads/{lead}/#notes"
+    resent = client.post(
+        f"/crm/Leads/{lead}/notes/",
+        {"form_token": token, "Note_Title": "First call", "Note_Content": "Wants a quote <soon>"},
+    )
+    assert resent.status_code == 302
+    notes = client.get(f"/crm/api/Leads/{lead}/notes/").json()["data"]
+    assert len(notes) == 1  # the same form sent twice adds one note
+    note = notes[0]["id"]
+    page = client.get(f"/crm/Leads/{lead}/").text
+    assert "First call" in page and "Wants a quote &lt;soon&gt;" in page  # escaped
+
+    edit = client.get(f"/crm/Leads/{lead}/notes/{note}/edit/")
+    assert edit.status_code == 200 and "Wants a quote &lt;soon&gt;</textarea>" in edit.text
+    empty = client.post(
+        f"/crm/Leads/{lead}/notes/{note}/edit/", {"Note_Title": "x", "Note_Content": " "}
+    )
+    assert empty.status_code == 400 and "Write the note" in empty.text
+    saved = client.post(
+        f"/crm/Leads/{lead}/notes/{note}/edit/",
+        {"Note_Title": "First call", "Note_Content": "Quote sent"},
+    )
+    assert saved.status_code == 302
+    assert client.get(f"/crm/api/Leads/{lead}/notes/").json()["data"][0]["Note_Content"] == (
+        "Quote sent"
+    )
+    confirm = client.get(f"/crm/Leads/{lead}/notes/{note}/delete/")
+    assert confirm.status_code == 200 and "Delete the note" in confirm.text
+    assert client.post(f"/crm/Leads/{lead}/notes/{note}/delete/").status_code == 302
+    assert client.get(f"/crm/api/Leads/{lead}/notes/").json()["data"] == []
+
+
+def test_notes_api_and_a_note_of_another_record(client, signed_in):
+    lead, other = new_lead(client), new_lead(client, Email="other@example.com")
+    made = api(client, "post", f"/crm/api/Leads/{lead}/notes/", {"Note_Content": "Hello"})
+    assert made.status_code == 201, made.content
+    note = made.json()["data"]
+    assert note["Note_Content"] == "Hello" and note["id"]
+    assert api(client, "post", f"/crm/api/Leads/{lead}/notes/", {}).status_code == 400
+    unknown = api(client, "post", f"/crm/api/Leads/{lead}/notes/", {"Body": "x"})
+    assert unknown.status_code == 400 and unknown.json()["error"]["field"] == "Body"
+
+    url = f"/crm/api/Leads/{other}/notes/{note['id']}/"  # the note, through another lead
+    assert client.get(url).status_code == 404
+    assert api(client, "patch", url, {"Note_Content": "Hijack"}).status_code == 404
+    assert client.delete(url).status_code == 404
+    assert client.get(f"/crm/Leads/{other}/notes/{note['id']}/edit/").status_code == 404
+
+    own = f"/crm/api/Leads/{lead}/notes/{note['id']}/"
+    patched = api(client, "patch", own, {"Note_Content": "Hello again", "Note_Title": "Hi"})
+    assert patched.status_code == 200 and patched.json()["data"]["Note_Title"] == "Hi"
+    assert client.delete(own).status_code == 200
+    assert client.get(own).status_code == 404
+
+
+def test_a_note_is_kept_when_zoho_refuses_it(client, signed_in):
+    lead = new_lead(client)
+    page = client.post(
+        f"/crm/Leads/{lead}/notes/",
+        {"Note_Title": "t" * 121, "Note_Content": "Kept text"},
+    )
+    assert page.status_code == 400
+    assert "Kept text</textarea>" in page.text and "at most 120" in page.text
+
+
+# --- "New …" with the parent filled in ------------------------------------------------------
+def test_new_contact_of_an_account_starts_with_the_account(client, signed_in):
+    account = first(client, "Accounts")
+    page = client.get(f"/crm/Accounts/{account['id']}/").text
+    assert f'href="/crm/Contacts/new/?Account_Name={account["id"]}"' in page
+    form = client.get(f"/crm/Contacts/new/?Account_Name={account['id']}").text
+    field = re.search(r'<input[^>]*name="Account_Name"[^>]*>', form)[0]
+    assert f'value="{account["id"]}"' in field
+    assert f'data-lookup-name="{account["Account_Name"]}"' in field
+
+
+def test_new_task_for_a_lead_is_related_to_it(client, signed_in):
+    lead = new_lead(client)
+    page = client.get(f"/crm/Leads/{lead}/").text
+    url = f"/crm/Tasks/new/?What_Id={lead}&amp;%24se_module=Leads"
+    assert f'href="{url}"' in page and "New task" in page and "New meeting" in page
+    form = client.get(url.replace("&amp;", "&")).text
+    assert re.search(r'<option value="Leads" selected>', form)
+    field = re.search(r'<input[^>]*name="What_Id"[^>]*>', form)[0]
+    assert f'value="{lead}"' in field and 'data-lookup-name="Ada Okafor"' in field
+
+
+def test_a_parent_that_is_not_there_fills_nothing(client, signed_in):
+    form = client.get("/crm/Contacts/new/?Account_Name=1234567890123456789").text
+    field = re.search(r'<input[^>]*name="Account_Name"[^>]*>', form)[0]
+    assert "data-lookup-name" not in field and 'value="' not in field
