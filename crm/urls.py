@@ -1,6 +1,6 @@
 from django.urls import path, re_path
 
-from crm.views import actions, api, files, forms, lists, lookups, notes, records
+from crm.views import actions, api, attachments, files, forms, lists, lookups, notes, records
 
 app_name = "crm"
 
@@ -29,6 +29,16 @@ urlpatterns = [
         notes.note_api,
         name="api-note",
     ),
+    path(
+        "api/<str:module>/<str:record_id>/attachments/",
+        attachments.attachments_api,
+        name="api-attachments",
+    ),
+    path(
+        "api/<str:module>/<str:record_id>/attachments/<str:attachment_id>/",
+        attachments.attachment_api,
+        name="api-attachment",
+    ),
     re_path(r"^api/(?P<rest>.*)$", api.unknown_endpoint),
     path("<str:module>/", lists.record_list_page, name="list"),
     path("<str:module>/new/", forms.record_create_page, name="new"),
@@ -55,6 +65,21 @@ urlpatterns = [
     path("<str:module>/<str:record_id>/delete/", records.record_delete_page, name="delete"),
     path("<str:module>/<str:record_id>/convert/", actions.lead_convert_page, name="lead-convert"),
     path("<str:module>/<str:record_id>/notes/", notes.note_add, name="note-add"),
+    path(
+        "<str:module>/<str:record_id>/attachments/",
+        attachments.attachment_add,
+        name="attachment-add",
+    ),
+    path(
+        "<str:module>/<str:record_id>/attachments/<str:attachment_id>/",
+        attachments.attachment_download,
+        name="attachment",
+    ),
+    path(
+        "<str:module>/<str:record_id>/attachments/<str:attachment_id>/delete/",
+        attachments.attachment_delete,
+        name="attachment-delete",
+    ),
     path(
         "<str:module>/<str:record_id>/notes/<str:note_id>/edit/",
         notes.note_edit,

@@ -8,7 +8,14 @@ from django import template
 from django.urls import reverse
 
 from core.errors import AppError
-from crm import lead_conversion, metadata, record_notes, record_prefill, submit_once
+from crm import (
+    lead_conversion,
+    metadata,
+    record_attachments,
+    record_notes,
+    record_prefill,
+    submit_once,
+)
 from crm.modules import Module
 
 register = template.Library()
@@ -49,6 +56,9 @@ def record_actions(context) -> dict:
         answer["notes_shown"] = record_notes.has_related_list(
             connection=connection, module=module, api_name=record_notes.NOTES
         )
+        answer["attachments_shown"] = record_notes.has_related_list(
+            connection=connection, module=module, api_name=record_attachments.ATTACHMENTS
+        )
     except AppError as error:
         answer["error"] = error
         return answer
@@ -60,6 +70,15 @@ def record_actions(context) -> dict:
         except AppError as error:
             answer["notes_error"] = error
         answer["form_token"] = submit_once.issue()
+    if answer["attachments_shown"]:
+        try:
+            answer["attachments"], answer["more_attachments"] = record_attachments.attachment_list(
+                connection=connection, module=module, record_id=int(ident)
+            )
+        except AppError as error:
+            answer["attachments_error"] = error
+        answer["attach_token"] = submit_once.issue()
+        answer["max_mb"] = record_attachments.MAX_ATTACHMENT_BYTES // (1024 * 1024)
     return answer
 
 

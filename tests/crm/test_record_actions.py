@@ -202,3 +202,82 @@ def test_a_parent_that_is_not_there_fills_nothing(client, signed_in):
     form = client.get("/crm/Contacts/new/?Account_Name=1234567890123456789").text
     field = re.search(r'<input[^>]*name="Account_Name"[^>]*>', form)[0]
     assert "data-lookup-name" not in field and 'value="' not in field
+
+
+# --- attachments --------------------------------------------------------------------------
+def test_upload_download_and_delete_an_attachment_on_the_page(client, signed_in):
+    from django.core.files.uploadedfile import SimpleUploadedFile
+
+    lead = new_lead(client)
+    page = client.get(f"/crm/Leads/{lead}/").text
+    assert 'id="attachments"' in page and "No attachments yet." in page
+    token = form_token(page[page.index('id="attachments"') :])
+    upload = SimpleUploadedFile('quote "v2".txt', b"Price: 1,200 GBP\n", "text/plain")
+    sent = client.post(f"/crm/Leads/{lead}/attachments/", {"form_token": token, "file": upload})
+    assert sent.status_code == 302 and sent["Location"] == f"/crm/Leads/{lead}/#attachments"
+    again = SimpleUploadedFile('quote "v2".txt', b"Price: 1,200 GBP\n", "text/plain")
+    client.post(f"/crm/Leads/{lead}/attachments/", {"form_token": token, "file": again})
+    items = client.get(f"/crm/api/Leads/{lead}/attachments/").json()["data"]
+    assert len(items) == 1  # the same form sent twice attaches once
+    item = items[0]
+    assert item["File_Name"] == "quote v2.txt"  # no quotes in a stored name
+
+    page = client.get(f"/crm/Leads/{lead}/").text
+    link = f"/crm/Leads/{lead}/attachments/{item['id']}/"
+    assert f'href="{link}"' in page
+    got = client.get(link)
+    assert got.status_code == 200 and got.content == b"Price: 1,200 GBP\n"
+    assert got["Content-Disposition"].startswith("attachment;")
+    assert got["X-Content-Type-Options"] == "nosniff"
+    assert "sandbox" in got["Content-Security-Policy"]
+
+    confirm = client.get(f"{link}delete/?name=quote%20v2.txt")
+    assert confirm.status_code == 200 and "“quote v2.txt”" in confirm.text
+    assert client.post(f"{link}delete/", {"name": "quote v2.txt"}).status_code == 302
+    assert client.get(link).status_code == 404
+    assert client.get(f"/crm/api/Leads/{lead}/attachments/").json()["data"] == []
+
+
+def test_attachments_api_limits_and_other_records(client, signed_in, settings):
+    from django.core.files.uploadedfile import SimpleUploadedFile
+
+    from crm import record_attachments
+
+    lead, other = new_lead(client), new_lead(client, Email="else@example.com")
+    url = f"/crm/api/Leads/{lead}/attachments/"
+    png = b"\x89PNG\r\n\x1a\n" + b"\x00" * 32
+    made = client.post(url, {"file": SimpleUploadedFile("logo.png", png, "image/png")})
+    assert made.status_code == 201, made.content
+    ident = made.json()["data"]["id"]
+    got = client.get(f"{url}{ident}/")
+    assert got.status_code == 200 and got.content == png and got["Content-Type"] == "image/png"
+    assert got["Content-Disposition"].startswith("attachment;")
+
+    none = client.post(url, {})
+    assert none.status_code == 400 and none.json()["error"]["field"] == "file"
+    empty = client.post(url, {"file": SimpleUploadedFile("empty.txt", b"", "text/plain")})
+    assert empty.status_code == 400
+    big = b"x" * (record_attachments.MAX_ATTACHMENT_BYTES + 1)
+    too_large = client.post(url, {"file": SimpleUploadedFile("big.bin", big)})
+    assert too_large.status_code == 413
+    assert "20 MB" in too_large.json()["error"]["message"]
+
+    elsewhere = f"/crm/api/Leads/{other}/attachments/{ident}/"  # through another lead
+    assert client.get(elsewhere).status_code == 404
+    assert client.delete(elsewhere).status_code == 404
+    assert client.get(f"/crm/Leads/{other}/attachments/{ident}/").status_code == 404
+    assert client.get(f"{url}not-a-number/").status_code == 404
+    assert client.delete(f"{url}{ident}/").status_code == 200
+    assert client.get(f"{url}{ident}/").status_code == 404
+
+
+def test_a_seeded_attachment_downloads(client, signed_in):
+    accounts = client.get("/crm/api/Accounts/?per_page=50").json()["data"]
+    for account in accounts:
+        items = client.get(f"/crm/api/Accounts/{account['id']}/attachments/").json()["data"]
+        if items:
+            break
+    else:
+        pytest.fail("the demo org has attachments on its first accounts")
+    got = client.get(f"/crm/Accounts/{account['id']}/attachments/{items[0]['id']}/")
+    assert got.status_code == 200 and items[0]["File_Name"].encode() in got.content

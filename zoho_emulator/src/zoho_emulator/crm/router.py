@@ -13,7 +13,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 
 from ..web import Request, Response
-from . import convert, coql, files, metadata, photos, records, related, search, users
+from . import attachments, convert, coql, files, metadata, photos, records, related, search, users
 from .context import MODULE_OPS, Ctx, has_scope, module_scope_ok
 from .errors import (
     invalid_method,
@@ -168,6 +168,23 @@ ROUTES: list[Route] = [
         module_scope("READ"),
         module=True,
         op="READ",
+    ),
+    # A record's attachments (the parent's permission by method: reading, adding, deleting).
+    _route(
+        "{module}/{record_id:\\d+}/{rel:(?i:attachments)}",
+        {
+            "GET": attachments.list_attachments,
+            "POST": attachments.upload_attachment,
+            "DELETE": attachments.delete_attachments,
+        },
+        module_scope(),
+        module=True,
+    ),
+    _route(
+        "{module}/{record_id:\\d+}/{rel:(?i:attachments)}/{att_id:\\d+}",
+        {"GET": attachments.get_attachment, "DELETE": attachments.delete_attachment},
+        module_scope(),
+        module=True,
     ),
     _route(
         "{module}/{record_id:\\d+}/{related}",
