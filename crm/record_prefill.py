@@ -17,6 +17,10 @@ from crm.modules import ACTIVITY_MODULES, Module
 from crm.selectors import record_name
 
 
+# Made on the record page itself (its Notes and Attachments cards), not in a form of their own.
+NOT_FROM_A_FORM = ("Notes", "Attachments")
+
+
 def parent_field(target: Module, parent: str) -> Field | None:
     """The field of `target` a record of module `parent` is filled into: a lookup to that
     module (Account_Name, Who_Id), else an any-module lookup (What_Id)."""
@@ -34,7 +38,7 @@ def parent_field(target: Module, parent: str) -> Field | None:
 def new_record_url(target: Module, parent: str, parent_id) -> str | None:
     """The create form of `target` with the parent filled in; None when `target` has no
     field for such a parent or the user may not create there."""
-    if not target.creatable:
+    if not target.creatable or target.api_name in NOT_FROM_A_FORM:
         return None
     field = parent_field(target, parent)
     if field is None:
