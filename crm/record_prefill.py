@@ -16,7 +16,6 @@ from crm.metadata import module_get
 from crm.modules import ACTIVITY_MODULES, Module
 from crm.selectors import record_name
 
-
 # Made on the record page itself (its Notes and Attachments cards), not in a form of their own.
 NOT_FROM_A_FORM = ("Notes", "Attachments")
 
