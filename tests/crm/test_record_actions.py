@@ -281,3 +281,45 @@ def test_a_seeded_attachment_downloads(client, signed_in):
         pytest.fail("the demo org has attachments on its first accounts")
     got = client.get(f"/crm/Accounts/{account['id']}/attachments/{items[0]['id']}/")
     assert got.status_code == 200 and items[0]["File_Name"].encode() in got.content
+
+
+# --- refusals -------------------------------------------------------------------------------
+def test_a_deal_without_a_stage_is_refused_on_the_page_and_nothing_converts(client, signed_in):
+    lead = new_lead(client)
+    page = client.get(f"/crm/Leads/{lead}/convert/").text
+    sent = client.post(
+        f"/crm/Leads/{lead}/convert/",
+        {"form_token": form_token(page), "create_deal": "on", "Deal_Name": "No stage"},
+    )
+    assert sent.status_code == 400
+    assert 'id="error-summary"' in sent.text and 'href="#id_Stage"' in sent.text
+    assert 'value="No stage"' in sent.text  # what was typed is kept
+    assert "Convert lead “Ada Okafor”?" in client.get(f"/crm/Leads/{lead}/convert/").text
+
+
+def test_only_leads_convert(client, signed_in):
+    contact = first(client, "Contacts")["id"]
+    assert client.get(f"/crm/Contacts/{contact}/convert/").status_code == 404
+    assert api(client, "post", f"/crm/api/Contacts/{contact}/convert/").status_code == 404
+    unknown = api(client, "post", "/crm/api/Leads/1234567890123456789/convert/")
+    assert unknown.status_code == 404
+    lead = new_lead(client)
+    option = api(client, "post", f"/crm/api/Leads/{lead}/convert/", {"notify": True})
+    assert option.status_code == 400 and option.json()["error"]["field"] == "notify"
+    account = api(client, "post", f"/crm/api/Leads/{lead}/convert/", {"account": "12345"})
+    assert account.status_code == 400 and account.json()["error"]["field"] == "account"
+
+
+def test_a_restricted_profile_is_told_what_it_may_not_do(client, connect):
+    connect("dana.ortiz@zylker-traders.com", org="720019234")  # Accounts read only
+    account = first(client, "Accounts")["id"]
+    lead = new_lead(client)
+    refused = api(client, "post", f"/crm/api/Leads/{lead}/convert/")
+    assert refused.status_code == 403 and refused.json()["error"]["code"] == "NO_PERMISSION"
+    from django.core.files.uploadedfile import SimpleUploadedFile
+
+    attach = client.post(
+        f"/crm/api/Accounts/{account}/attachments/",
+        {"file": SimpleUploadedFile("a.txt", b"a", "text/plain")},
+    )
+    assert attach.status_code == 403 and attach.json()["error"]["code"] == "NO_PERMISSION"
