@@ -61,11 +61,14 @@ def lead_convert(
     require_leads(module)
     contacts = metadata.module_get(connection=connection, module="Contacts")
     contacts.require("create")
+    account_name = None
     if account_id is not None:
         accounts = metadata.module_get(connection=connection, module="Accounts")
-        if not is_zoho_id(str(account_id)) or (
-            record_name(connection=connection, module=accounts, record_id=int(account_id)) is None
-        ):
+        if is_zoho_id(str(account_id)):
+            account_name = record_name(
+                connection=connection, module=accounts, record_id=int(account_id)
+            )
+        if account_name is None:
             raise AppError(
                 ErrorCode.INVALID_DATA, "No such account in the active org.", field="account"
             )
@@ -84,6 +87,7 @@ def lead_convert(
             connection,
             record_id,
             account_id=int(account_id) if account_id is not None else None,
+            account_name=account_name,
             deal=deal_values,
             deal_types=deal_types,
         )

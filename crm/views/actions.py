@@ -17,11 +17,28 @@ from django.urls import reverse
 
 from core.errors import AppError, ErrorCode, status_for
 from crm import lead_conversion, metadata, submit_once, validation
+from crm.fields import is_zoho_id
 from crm.views.access import page_view
 from crm.views.api import _json_body, api_view
 
 
 class ConvertForm(forms.Form):
+    account = forms.CharField(
+        label="Account",
+        required=False,
+        max_length=25,
+        help_text="Optional: an existing account to put the contact in. Left empty, the "
+        "account named as the lead's company (an existing one, else a new one).",
+        # static/js/app.js makes it a search-by-name picker; the account's id is sent
+        widget=forms.TextInput(
+            attrs={
+                "inputmode": "numeric",
+                "autocomplete": "off",
+                "data-lookup": "Accounts",
+                "data-lookup-label": "Account",
+            }
+        ),
+    )
     create_deal = forms.BooleanField(label="Also create a deal", required=False)
     Deal_Name = forms.CharField(label="Deal name", required=False, max_length=120)
     Stage = forms.ChoiceField(label="Stage", required=False, choices=())
@@ -34,6 +51,12 @@ class ConvertForm(forms.Form):
         widget=forms.DateInput(attrs={"type": "date"}),
         help_text="As YYYY-MM-DD.",
     )
+
+    def clean_account(self) -> str | None:
+        value = (self.cleaned_data.get("account") or "").strip()
+        if value and not is_zoho_id(value):
+            raise forms.ValidationError("Choose the account by name (or give its id).")
+        return value or None
 
     def deal(self) -> dict | None:
         """The new deal's values (None: no deal)."""
@@ -66,6 +89,10 @@ def _convert_form(connection, data=None, initial=None) -> ConvertForm:
     else:  # no Deals for this profile: the deal part is not offered
         for name in ("create_deal", *lead_conversion.DEAL_FIELDS):
             del form.fields[name]
+    chosen = (data or {}).get("account__name", "").strip()[:200] if data else ""
+    if chosen and is_zoho_id((data or {}).get("account", "")):  # the picker shows it again
+        widget = form.fields["account"].widget
+        widget.attrs.update({"data-lookup-name": chosen, "data-lookup-id": data["account"]})
     return form
 
 
@@ -97,6 +124,7 @@ def lead_convert_page(request, connection, module: str, record_id: str):
                 connection=connection,
                 module=found,
                 record_id=ident,
+                account_id=form.cleaned_data.get("account"),
                 deal=form.deal() if "create_deal" in form.fields else None,
             )
         except AppError as error:

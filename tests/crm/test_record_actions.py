@@ -323,3 +323,39 @@ def test_a_restricted_profile_is_told_what_it_may_not_do(client, connect):
         {"file": SimpleUploadedFile("a.txt", b"a", "text/plain")},
     )
     assert attach.status_code == 403 and attach.json()["error"]["code"] == "NO_PERMISSION"
+
+
+def test_convert_into_an_account_chosen_on_the_page(client, signed_in):
+    account = first(client, "Accounts")
+    lead = new_lead(client)
+    page = client.get(f"/crm/Leads/{lead}/convert/").text
+    field = re.search(r'<input[^>]*name="account"[^>]*>', page)[0]
+    assert 'data-lookup="Accounts"' in field  # the search-by-name picker (static/js/app.js)
+    wrong = client.post(
+        f"/crm/Leads/{lead}/convert/",
+        {"form_token": form_token(page), "account": "12345", "account__name": "Nobody Ltd"},
+    )
+    assert wrong.status_code == 400 and "No such account" in wrong.text
+    sent = client.post(
+        f"/crm/Leads/{lead}/convert/",
+        {"form_token": form_token(wrong.text), "account": account["id"]},
+    )
+    assert sent.status_code == 302
+    done = client.get(sent["Location"]).text
+    assert f'href="/crm/Accounts/{account["id"]}/"' in done
+
+
+def test_the_api_converts_into_a_named_account_with_a_deal(client, signed_in):
+    account = first(client, "Accounts")
+    lead = new_lead(client, Company="Somewhere Else Ltd")
+    answer = api(
+        client,
+        "post",
+        f"/crm/api/Leads/{lead}/convert/",
+        {"account": account["id"], "deal": {"Deal_Name": "Via API", "Stage": "Qualification"}},
+    )
+    assert answer.status_code == 200, answer.content
+    data = answer.json()["data"]
+    assert data["Accounts"] == account["id"]
+    deal = client.get(f"/crm/api/Deals/{data['Deals']}/").json()["data"]
+    assert deal["Account_Name"]["id"] == account["id"] and deal["Deal_Name"] == "Via API"
