@@ -46,15 +46,20 @@ def note_list(
 ) -> tuple[list[dict], bool]:
     """The record's newest notes (Zoho's order) and whether there are more."""
     _require_notes(connection, module)
-    records, info = zoho_records.get_related_records(
-        connection,
-        module.api_name,
-        record_id,
-        NOTES,
-        field_names=NOTE_FIELDS,
-        page=1,
-        per_page=per_page,
-    )
+    try:
+        records, info = zoho_records.get_related_records(
+            connection,
+            module.api_name,
+            record_id,
+            NOTES,
+            field_names=NOTE_FIELDS,
+            page=1,
+            per_page=per_page,
+        )
+    except AppError as error:
+        if error.code == ErrorCode.INVALID_DATA and error.field is None:  # the record's id
+            raise AppError(ErrorCode.NOT_FOUND, "No such record in the active org.") from None
+        raise
     return [_note(r) for r in records], bool(info.get("more_records"))
 
 

@@ -359,3 +359,10 @@ def test_the_api_converts_into_a_named_account_with_a_deal(client, signed_in):
     assert data["Accounts"] == account["id"]
     deal = client.get(f"/crm/api/Deals/{data['Deals']}/").json()["data"]
     assert deal["Account_Name"]["id"] == account["id"] and deal["Deal_Name"] == "Via API"
+
+
+def test_notes_and_attachments_of_no_record_are_404(client, signed_in):
+    for what in ("notes", "attachments"):
+        answer = client.get(f"/crm/api/Leads/1234567890123456789/{what}/")
+        assert answer.status_code == 404, (what, answer.content)
+        assert answer.json()["error"]["code"] == "NOT_FOUND"
