@@ -82,9 +82,20 @@ def record_actions(context) -> dict:
     return answer
 
 
-@register.simple_tag
-def new_related_url(related: Module, parent: str, parent_id) -> str:
-    """The create form of a related list's module with this record filled in ("" if none)."""
+@register.simple_tag(takes_context=True)
+def new_related_link(context, related, parent: str, parent_id) -> dict | None:
+    """A related list's "New …" link: {"url", "label"} of the create form of its module
+    (`related`: the Module, or its API name) with this record filled in; None if none."""
+    if isinstance(related, str):
+        request = context.get("request")
+        connection = getattr(request, "zoho_connection", None) if request is not None else None
+        if connection is None:
+            return None
+        try:
+            related = metadata.module_get(connection=connection, module=related)
+        except AppError:
+            return None
     if not isinstance(related, Module):
-        return ""
-    return record_prefill.new_record_url(related, parent, parent_id) or ""
+        return None
+    url = record_prefill.new_record_url(related, parent, parent_id)
+    return {"url": url, "label": related.singular_label} if url else None

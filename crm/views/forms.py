@@ -10,6 +10,7 @@ from django.utils.html import format_html
 
 from core.errors import AppError, ErrorCode, status_for
 from crm import (
+    lookup_text,
     metadata,
     modules,
     record_prefill,
@@ -59,9 +60,15 @@ def record_create_page(request, connection, module: str):
     found = metadata.with_layout(
         connection=connection, module=found, layout=request.GET.get("layout") or None
     )
+    data, lookup_errors = None, {}
+    if request.method == "POST":  # a lookup typed as a name: its record's id, or an error
+        data, lookup_errors = lookup_text.resolve_posted(
+            connection=connection, module=found, data=request.POST
+        )
     form = _form_class(connection, found, editing=False)(
-        request.POST or None, initial=_owner_default(connection, found)
+        data, initial=_owner_default(connection, found)
     )
+    lookup_text.flag(form, lookup_errors)
     if not form.is_bound:  # "New contact" of an account: ?Account_Name=<id> fills it in
         record_prefill.apply(connection, found, form, request.GET)
     status = None  # the status of a Zoho error shown on the form
@@ -113,7 +120,11 @@ def record_edit_page(request, connection, module: str, record_id: str):
     form_class = _form_class(connection, found, editing=True)
     status = None  # the status of a Zoho error shown on the form
     if request.method == "POST":
-        form = form_class(request.POST)
+        data, lookup_errors = lookup_text.resolve_posted(
+            connection=connection, module=found, data=request.POST
+        )
+        form = form_class(data)
+        lookup_text.flag(form, lookup_errors)
         values = edit_values(form)
         if values == {}:
             messages.info(request, "Nothing was changed.")

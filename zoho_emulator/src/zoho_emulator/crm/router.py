@@ -13,7 +13,20 @@ from collections.abc import Callable
 from dataclasses import dataclass
 
 from ..web import Request, Response
-from . import attachments, convert, coql, files, metadata, photos, records, related, search, users
+from . import (
+    attachments,
+    convert,
+    coql,
+    custom_views,
+    files,
+    metadata,
+    photos,
+    records,
+    related,
+    related_counts,
+    search,
+    users,
+)
 from .context import MODULE_OPS, Ctx, has_scope, module_scope_ok
 from .errors import (
     invalid_method,
@@ -110,6 +123,11 @@ SETTINGS_RELATED_LISTS = (
     "ZohoCRM.settings.related_lists.READ",
     "ZohoCRM.settings.related_lists.ALL",
 )
+SETTINGS_CUSTOM_VIEWS = (
+    "ZohoCRM.settings.ALL",
+    "ZohoCRM.settings.custom_views.READ",
+    "ZohoCRM.settings.custom_views.ALL",
+)
 SETTINGS_MODULES = (
     "ZohoCRM.settings.ALL",
     "ZohoCRM.settings.modules.READ",
@@ -127,6 +145,16 @@ ROUTES: list[Route] = [
         "settings/related_lists",
         {"GET": metadata.related_lists},
         any_scope(*SETTINGS_RELATED_LISTS),
+    ),
+    _route(
+        "settings/custom_views",
+        {"GET": custom_views.custom_views},
+        any_scope(*SETTINGS_CUSTOM_VIEWS),
+    ),
+    _route(
+        "settings/custom_views/{view_id:\\d+}",
+        {"GET": custom_views.custom_view},
+        any_scope(*SETTINGS_CUSTOM_VIEWS),
     ),
     _route("settings/{rest:.*}", {}, any_scope()),  # other settings: unknown URL
     # COQL: the query's module (its READ scope, the profile) is checked by the handler.
@@ -185,6 +213,13 @@ ROUTES: list[Route] = [
         {"GET": attachments.get_attachment, "DELETE": attachments.delete_attachment},
         module_scope(),
         module=True,
+    ),
+    _route(
+        "{module}/{record_id:\\d+}/actions/get_related_records_count",
+        {"POST": related_counts.related_records_count},
+        module_scope("READ"),
+        module=True,
+        op="READ",
     ),
     _route(
         "{module}/{record_id:\\d+}/{related}",
@@ -247,7 +282,9 @@ def handle(emu, dc: str, subpath: str, req: Request) -> Response:
             mod = ctx.schema.module(raw_module)
             if mod is None:
                 return invalid_module()
-            if not mod.api_supported or (method != "GET" and not mod.creatable):
+            if not mod.api_supported or (
+                method != "GET" and route.op != "READ" and not mod.creatable
+            ):
                 return not_supported()
             params["module"] = mod.api_name
             denied = ctx.denied(mod.api_name, route.op or MODULE_OPS[method])
