@@ -24,6 +24,7 @@ from crm.presenters import (
     shown_value,
     values_context,
 )
+from crm.record_prefill import NOT_FROM_A_FORM as OWN_CARDS
 from crm.views.access import page_view
 
 
@@ -71,8 +72,11 @@ def record_detail_page(request, connection, module: str, record_id: str):
             "module": found,
             "record": record,
             "sections": sections,
-            "related": [r for r in related if r.count],
-            "related_empty": [r.label for r in related if not r.count],
+            # Notes and Attachments have cards of their own (templates/records/_record_actions.html)
+            "related": [r for r in related if r.count and r.api_name not in OWN_CARDS],
+            "related_empty": [
+                r.label for r in related if not r.count and r.api_name not in OWN_CARDS
+            ],
             "related_error": related_error,
             "title": modules.record_title(found, record),
             "blocked": record_state.blocked(record),
