@@ -62,7 +62,13 @@ def record_actions(context) -> dict:
     except AppError as error:
         answer["error"] = error
         return answer
-    if answer["notes_shown"]:
+    counts = context.get("own_counts")  # Zoho's counts, when the page read them
+    if not isinstance(counts, dict) or context.get("related_error"):
+        counts = {}
+    if answer["notes_shown"] and counts.get(record_notes.NOTES, 1) == 0:
+        answer["notes"], answer["more_notes"] = [], False
+        answer["form_token"] = submit_once.issue()
+    elif answer["notes_shown"]:
         try:
             answer["notes"], answer["more_notes"] = record_notes.note_list(
                 connection=connection, module=module, record_id=int(ident)
@@ -70,13 +76,16 @@ def record_actions(context) -> dict:
         except AppError as error:
             answer["notes_error"] = error
         answer["form_token"] = submit_once.issue()
-    if answer["attachments_shown"]:
+    if answer["attachments_shown"] and counts.get(record_attachments.ATTACHMENTS, 1) == 0:
+        answer["attachments"], answer["more_attachments"] = [], False
+    elif answer["attachments_shown"]:
         try:
             answer["attachments"], answer["more_attachments"] = record_attachments.attachment_list(
                 connection=connection, module=module, record_id=int(ident)
             )
         except AppError as error:
             answer["attachments_error"] = error
+    if answer["attachments_shown"]:
         answer["attach_token"] = submit_once.issue()
         answer["max_mb"] = record_attachments.MAX_ATTACHMENT_BYTES // (1024 * 1024)
     return answer

@@ -77,6 +77,8 @@ def record_detail_page(request, connection, module: str, record_id: str):
             "related_empty": [
                 r.label for r in related if not r.count and r.api_name not in OWN_CARDS
             ],
+            # what they hold (Zoho's count): an empty card costs no call
+            "own_counts": {r.api_name: r.count for r in related if r.api_name in OWN_CARDS},
             "related_error": related_error,
             "title": modules.record_title(found, record),
             "blocked": record_state.blocked(record),

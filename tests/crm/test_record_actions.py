@@ -366,3 +366,17 @@ def test_notes_and_attachments_of_no_record_are_404(client, signed_in):
         answer = client.get(f"/crm/api/Leads/1234567890123456789/{what}/")
         assert answer.status_code == 404, (what, answer.content)
         assert answer.json()["error"]["code"] == "NOT_FOUND"
+
+
+def test_empty_notes_and_attachments_cost_no_call(client, signed_in, outbound):
+    lead = new_lead(client)
+    client.get(f"/crm/Leads/{lead}/")  # first visit: metadata too
+    since = len(outbound.calls)
+    page = client.get(f"/crm/Leads/{lead}/").text
+    asked = [url for _, url, _ in outbound.calls[since:] if "/crm/v8/" in url]
+    assert not any("/Notes" in url or "/Attachments" in url for url in asked), asked
+    assert "No notes yet." in page and "No attachments yet." in page
+    api(client, "post", f"/crm/api/Leads/{lead}/notes/", {"Note_Content": "Now one"})
+    since = len(outbound.calls)
+    assert "Now one" in client.get(f"/crm/Leads/{lead}/").text
+    assert any("/Notes" in url for _, url, _ in outbound.calls[since:])
