@@ -59,6 +59,7 @@ class ErrorCode(StrEnum):
     NOT_APPROVED = "NOT_APPROVED"  # awaiting approval in Zoho
     NOT_EDITABLE = "NOT_EDITABLE"  # Zoho marks the record not editable ($editable: false)
     IN_PROGRESS = "IN_PROGRESS"  # the same Idempotency-Key is still being carried out
+    ID_ALREADY_CONVERTED = "ID_ALREADY_CONVERTED"  # a lead converted before (Zoho's code)
     # Zoho or the portal cannot do it now
     THROTTLED = "THROTTLED"  # Zoho's credits or concurrency cap, or the portal's rate limit
     UNAVAILABLE = "UNAVAILABLE"  # a service the portal needs (database, cache) is down
@@ -106,6 +107,7 @@ HTTP_STATUS: dict[ErrorCode, int] = {
     ErrorCode.NOT_APPROVED: 409,
     ErrorCode.NOT_EDITABLE: 409,
     ErrorCode.IN_PROGRESS: 409,
+    ErrorCode.ID_ALREADY_CONVERTED: 409,
     ErrorCode.THROTTLED: 429,
     ErrorCode.UNAVAILABLE: 503,
     ErrorCode.NOT_CONFIGURED: 503,

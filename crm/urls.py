@@ -1,6 +1,19 @@
 from django.urls import path, re_path
 
-from crm.views import api, bulk, custom_views, files, forms, lists, lookups, records, related
+from crm.views import (
+    actions,
+    api,
+    attachments,
+    bulk,
+    custom_views,
+    files,
+    forms,
+    lists,
+    lookups,
+    notes,
+    records,
+    related,
+)
 
 app_name = "crm"
 
@@ -19,6 +32,27 @@ urlpatterns = [
         name="api-related",
     ),
     path("api/<str:module>/<str:record_id>/photo/", api.record_photo_api, name="api-photo"),
+    path(
+        "api/<str:module>/<str:record_id>/convert/",
+        actions.lead_convert_api,
+        name="api-lead-convert",
+    ),
+    path("api/<str:module>/<str:record_id>/notes/", notes.notes_api, name="api-notes"),
+    path(
+        "api/<str:module>/<str:record_id>/notes/<str:note_id>/",
+        notes.note_api,
+        name="api-note",
+    ),
+    path(
+        "api/<str:module>/<str:record_id>/attachments/",
+        attachments.attachments_api,
+        name="api-attachments",
+    ),
+    path(
+        "api/<str:module>/<str:record_id>/attachments/<str:attachment_id>/",
+        attachments.attachment_api,
+        name="api-attachment",
+    ),
     re_path(r"^api/(?P<rest>.*)$", api.unknown_endpoint),
     path("<str:module>/", lists.record_list_page, name="list"),
     path("<str:module>/new/", forms.record_create_page, name="new"),
@@ -44,6 +78,33 @@ urlpatterns = [
         name="field-file-remove",
     ),
     path("<str:module>/<str:record_id>/delete/", records.record_delete_page, name="delete"),
+    path("<str:module>/<str:record_id>/convert/", actions.lead_convert_page, name="lead-convert"),
+    path("<str:module>/<str:record_id>/notes/", notes.note_add, name="note-add"),
+    path(
+        "<str:module>/<str:record_id>/attachments/",
+        attachments.attachment_add,
+        name="attachment-add",
+    ),
+    path(
+        "<str:module>/<str:record_id>/attachments/<str:attachment_id>/",
+        attachments.attachment_download,
+        name="attachment",
+    ),
+    path(
+        "<str:module>/<str:record_id>/attachments/<str:attachment_id>/delete/",
+        attachments.attachment_delete,
+        name="attachment-delete",
+    ),
+    path(
+        "<str:module>/<str:record_id>/notes/<str:note_id>/edit/",
+        notes.note_edit,
+        name="note-edit",
+    ),
+    path(
+        "<str:module>/<str:record_id>/notes/<str:note_id>/delete/",
+        notes.note_delete,
+        name="note-delete",
+    ),
     path(
         "<str:module>/<str:record_id>/related/<str:related>/",
         lists.record_related_page,

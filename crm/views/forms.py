@@ -13,6 +13,7 @@ from crm import (
     lookup_text,
     metadata,
     modules,
+    record_prefill,
     record_state,
     record_values,
     selectors,
@@ -68,6 +69,8 @@ def record_create_page(request, connection, module: str):
         data, initial=_owner_default(connection, found)
     )
     lookup_text.flag(form, lookup_errors)
+    if not form.is_bound:  # "New contact" of an account: ?Account_Name=<id> fills it in
+        record_prefill.apply(connection, found, form, request.GET)
     status = None  # the status of a Zoho error shown on the form
     if request.method == "POST" and form.is_valid():
         once = submit_once.claim(

@@ -25,6 +25,7 @@ from crm.presenters import (
     shown_value,
     values_context,
 )
+from crm.record_prefill import NOT_FROM_A_FORM as OWN_CARDS
 from crm.views.access import page_view
 
 
@@ -76,8 +77,13 @@ def record_detail_page(request, connection, module: str, record_id: str):
             "sections": sections,
             "show_empty": show_empty,
             "empty_count": empty_count,
-            "related": [r for r in related if r.count],
-            "related_empty": [r.label for r in related if not r.count],
+            # Notes and Attachments have cards of their own (templates/records/_record_actions.html)
+            "related": [r for r in related if r.count and r.api_name not in OWN_CARDS],
+            "related_empty": [
+                r.label for r in related if not r.count and r.api_name not in OWN_CARDS
+            ],
+            # what they hold (Zoho's count): an empty card costs no call
+            "own_counts": {r.api_name: r.count for r in related if r.api_name in OWN_CARDS},
             "related_error": related_error,
             "title": modules.record_title(found, record),
             "blocked": record_state.blocked(record),

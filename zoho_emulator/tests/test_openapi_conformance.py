@@ -55,6 +55,12 @@ GET_PHOTO = Op("record_photo.json", "Get Photo")
 UPLOAD_PHOTO = Op("record_photo.json", "Upload Photo")
 DELETE_PHOTO = Op("record_photo.json", "Delete Photo")
 GET_FILE = Op("files.json", "Get File")
+CONVERT = Op("convert_lead.json", "Convert Lead")
+GET_ATTACHMENTS = Op("attachments.json", "Get Attachments")
+UPLOAD_ATTACHMENT = Op("attachments.json", "Upload Url Attachments")
+GET_ATTACHMENT = Op("attachments.json", "Get Attachment")
+DELETE_ATTACHMENT = Op("attachments.json", "Delete Attachment")
+DELETE_ATTACHMENTS = Op("attachments.json", "Delete Attachments")
 GET_CUSTOM_VIEWS = Op("custom_views.json", "Get Custom Views")
 GET_CUSTOM_VIEW = Op("custom_views.json", "Get Custom View")
 
@@ -84,8 +90,9 @@ SHOWCASE = next(
 @dataclass(frozen=True)
 class Case:
     """One request and the answer it must get. ``path`` is below ``/crm/v8/`` and may name
-    ``{lead}``, ``{account}``, ``{contact}``, ``{locked_lead}``, ``{pending_lead}`` (ids of
-    the asker's org, looked up first)."""
+    ``{lead}``, ``{account}``, ``{contact}``, ``{locked_lead}``, ``{pending_lead}``,
+    ``{attachment}`` (a PNG attached to ``{account}``) (ids of the asker's org, looked up
+    first)."""
 
     id: str
     op: oas.Operation
@@ -153,6 +160,121 @@ CASES = [
     ),
     Case("photo-delete", DELETE_PHOTO, "DELETE", f"Leads/{SHOWCASE}/photo", 200, "SUCCESS"),
     Case("file-unknown", GET_FILE, "GET", "files", 400, "INVALID_DATA", {"id": "nope"}, who=FILES),
+    # Convert Lead and a record's attachments (the record page's actions)
+    Case(
+        "convert",
+        CONVERT,
+        "POST",
+        "Leads/{lead}/actions/convert",
+        200,
+        "SUCCESS",
+        body={"data": [{"Deals": {"Deal_Name": "Spec deal", "Stage": "Qualification"}}]},
+    ),
+    Case(
+        "convert-no-deal",
+        CONVERT,
+        "POST",
+        "Leads/{lead}/actions/convert",
+        200,
+        "SUCCESS",
+        body={"data": [{}]},
+    ),
+    Case(
+        "convert-unknown-lead",
+        CONVERT,
+        "POST",
+        "Leads/1234567890123456789/actions/convert",
+        400,
+        "INVALID_DATA",
+        body={"data": [{}]},
+    ),
+    Case(
+        "convert-deal-without-stage",
+        CONVERT,
+        "POST",
+        "Leads/{lead}/actions/convert",
+        400,
+        "MANDATORY_NOT_FOUND",
+        body={"data": [{"Deals": {"Deal_Name": "Spec deal"}}]},
+    ),
+    Case(
+        "attachments",
+        GET_ATTACHMENTS,
+        "GET",
+        "Accounts/{account}/Attachments",
+        200,
+        params={"fields": "File_Name"},
+    ),
+    Case(
+        "attachments-none",
+        GET_ATTACHMENTS,
+        "GET",
+        "Leads/{lead}/Attachments",
+        204,
+        params={"fields": "File_Name"},
+    ),
+    Case(
+        "attachments-unknown-record",
+        GET_ATTACHMENTS,
+        "GET",
+        "Leads/1234567890123456789/Attachments",
+        400,
+        "INVALID_DATA",
+        params={"fields": "File_Name"},
+    ),
+    Case(
+        "attachment-upload",
+        UPLOAD_ATTACHMENT,
+        "POST",
+        "Leads/{lead}/Attachments",
+        200,
+        "SUCCESS",
+        files={"file": ("terms.png", PNG, "image/png")},
+    ),
+    Case(
+        "attachment-upload-url",
+        UPLOAD_ATTACHMENT,
+        "POST",
+        "Leads/{lead}/Attachments",
+        200,
+        "SUCCESS",
+        params={"attachmentUrl": "https://example.com/terms.pdf"},
+    ),
+    Case(
+        "attachment-upload-unknown-record",
+        UPLOAD_ATTACHMENT,
+        "POST",
+        "Leads/1234567890123456789/Attachments",
+        400,
+        "INVALID_DATA",
+        files={"file": ("terms.png", PNG, "image/png")},
+    ),
+    Case("attachment", GET_ATTACHMENT, "GET", "Accounts/{account}/Attachments/{attachment}", 200),
+    Case(
+        "attachment-unknown",
+        GET_ATTACHMENT,
+        "GET",
+        "Accounts/{account}/Attachments/1234567890123456789",
+        400,
+        "INVALID_DATA",
+    ),
+    Case(
+        "attachment-delete",
+        DELETE_ATTACHMENT,
+        "DELETE",
+        "Accounts/{account}/Attachments/{attachment}",
+        200,
+        "SUCCESS",
+    ),
+    Case(
+        "attachments-delete",
+        DELETE_ATTACHMENTS,
+        "DELETE",
+        "Accounts/{account}/Attachments",
+        200,
+        "SUCCESS",
+        {"ids": "{attachment}"},
+    ),
     # custom views (the list page's view picker) and cvid
     Case(
         "custom-views",
@@ -969,6 +1091,15 @@ def _ids(zoho_http, emulator, who) -> dict[str, str]:
     )
     assert oldest.status_code == 200, oldest.text
     ids["locked_lead"], ids["pending_lead"] = (r["id"] for r in oldest.json()["data"])
+    attached = zoho_http.api(  # a PNG on the account: Get Attachment's spec answers image/png
+        "POST",
+        "us" if email != TOM else "uk",
+        f"Accounts/{ids['account']}/Attachments",
+        token,
+        files={"file": ("logo.png", PNG, "image/png")},
+    )
+    assert attached.status_code == 200, attached.text
+    ids["attachment"] = attached.json()["data"][0]["details"]["id"]
     return ids
 
 

@@ -14,8 +14,10 @@ from dataclasses import dataclass
 
 from ..web import Request, Response
 from . import (
+    attachments,
     bulk,
     bulk_write,
+    convert,
     coql,
     custom_views,
     files,
@@ -169,6 +171,13 @@ ROUTES: list[Route] = [
         module=True,
         op="READ",
     ),
+    _route(  # Convert Lead: Leads only (any other module's path is an unknown URL)
+        "{module:(?i:leads)}/{record_id:\\d+}/actions/convert",
+        {"POST": convert.convert_lead},
+        module_scope("CREATE"),
+        module=True,
+        op="UPDATE",
+    ),
     _route(
         "{module}/{record_id:\\d+}",
         {"GET": records.get_record, "PUT": records.update_record, "DELETE": records.delete_record},
@@ -191,6 +200,23 @@ ROUTES: list[Route] = [
         module_scope("READ"),
         module=True,
         op="READ",
+    ),
+    # A record's attachments (the parent's permission by method: reading, adding, deleting).
+    _route(
+        "{module}/{record_id:\\d+}/{rel:(?i:attachments)}",
+        {
+            "GET": attachments.list_attachments,
+            "POST": attachments.upload_attachment,
+            "DELETE": attachments.delete_attachments,
+        },
+        module_scope(),
+        module=True,
+    ),
+    _route(
+        "{module}/{record_id:\\d+}/{rel:(?i:attachments)}/{att_id:\\d+}",
+        {"GET": attachments.get_attachment, "DELETE": attachments.delete_attachment},
+        module_scope(),
+        module=True,
     ),
     _route(
         "{module}/{record_id:\\d+}/actions/get_related_records_count",
