@@ -26,7 +26,6 @@ from django.utils import timezone
 
 from accounts.models import TokenRefreshLog, ZohoConnection
 from accounts.services import revocations
-from zoho import field_cache as sdk_field_cache
 
 DELETE_BATCH = 1000
 _CONNECTION_DIR = re.compile(r"connection-([0-9]{1,19})")
@@ -70,7 +69,6 @@ def sdk_directories_prune() -> list[str]:
     for connection_id, directory in sorted(found.items()):
         if connection_id not in alive:
             shutil.rmtree(directory, ignore_errors=True)
-            sdk_field_cache.forget_shared(connection_id)
             removed.append(directory.name)
     return removed
 

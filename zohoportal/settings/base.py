@@ -267,6 +267,11 @@ ZOHO_REFRESH_AHEAD = env.int("ZOHO_REFRESH_AHEAD", default=300)
 ZOHO_SDK_RESOURCE_DIR = Path(
     env.str("ZOHO_SDK_RESOURCE_DIR", default=str(BASE_DIR / "var" / "sdk"))
 )
+# Seconds an org's Zoho metadata (modules, fields, layouts, users; the SDK's field files) is
+# kept in the shared cache, per org and Zoho profile (zoho/metadata_scope.py). Zoho's settings
+# APIs send no change signal: an operator drops an org's at once with the admin's
+# "Refresh Zoho metadata", and an answer naming an unknown field or layout drops it once.
+ZOHO_METADATA_TTL = env.int("ZOHO_METADATA_TTL", default=3600)
 # `zoho_housekeeping` deletes token refresh logs older than this many days.
 TOKEN_REFRESH_LOG_RETENTION_DAYS = env.int("TOKEN_REFRESH_LOG_RETENTION_DAYS", default=30)
 # Sign-in starts allowed per client address: (requests, window in seconds).
