@@ -11,6 +11,7 @@ once (`refresh_if_stale`)."""
 
 from __future__ import annotations
 
+import hashlib
 import logging
 import time
 from dataclasses import dataclass, replace
@@ -283,10 +284,12 @@ def refresh_if_stale(
     connection: ZohoConnection,
     module: Module,
     fields: tuple[str, ...] | list[str] = (),
+    required: tuple[str, ...] | list[str] = (),
     layout: str | None = None,
 ) -> bool:
     """When an answer of Zoho's names a field (`fields`) or a layout (`layout`) that the cached
-    metadata of `module` does not know, the metadata is stale (Zoho's settings APIs send no
+    metadata of `module` does not know, or says a field is mandatory (`required`) that it
+    does not make so (in `module`'s layout), the metadata is stale (Zoho's settings APIs send no
     change signal): drop the org's, for every profile (`zoho.metadata_scope.org_refresh`), so
     the next read fetches it again. True when it was dropped: the caller may read again, once.
 
@@ -296,13 +299,19 @@ def refresh_if_stale(
     """
     known = {f.api_name for f in module.fields} | set(module.hidden)
     unknown = sorted({name for name in fields if _is_field_name(name) and name not in known})
+    unknown += sorted(
+        f"{name} (mandatory)"
+        for name in set(required)
+        if (field := module.field(name)) is not None and not field.required
+    )
     if layout and not _layout_known(connection, module, str(layout)):
         unknown.append(f"layout {layout}")
     if not unknown:
         return False
     org = connection.org
     base = f"crm:meta-stale:{metadata_scope.sdk_version()}:{connection.data_center}:{org.zgid}"
-    name_key = f"{base}:{module.api_name}:{unknown[0]}"[:240]
+    name = hashlib.sha256(f"{module.api_name}|{unknown[0]}".encode()).hexdigest()[:24]
+    name_key = f"{base}:{name}"
     if not (_claim(name_key, metadata_scope.ttl()) and _claim(base, STALE_REFRESH_EVERY)):
         return False
     logger.info(
