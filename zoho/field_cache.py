@@ -49,8 +49,9 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from typing import Any
 
+from django.conf import settings
+
 from core.cache import cache_get, cache_set
-from zoho import metadata_scope
 
 MAX_FILES = 256
 
@@ -209,7 +210,7 @@ def publish(key: str, file_path: str) -> None:
     if not isinstance(contents, dict):
         contents = {}
     merged = {**contents, **{k: v for k, v in local.items() if v}}
-    cache_set(key, {"contents": merged}, metadata_scope.ttl())
+    cache_set(key, {"contents": merged}, settings.ZOHO_METADATA_TTL)
     counts["published"] += 1
 
 

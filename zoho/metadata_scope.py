@@ -27,6 +27,7 @@ Zoho's settings APIs have no change signal, so entries also expire after
 from __future__ import annotations
 
 import functools
+import importlib.metadata
 import secrets
 import threading
 import time
@@ -35,7 +36,6 @@ from django.conf import settings
 from django.core.cache import cache
 
 from core.cache import CACHE_ERRORS, MISSING, cache_get, cache_set
-from zoho import sdk_patches
 
 LOCAL_TTL = 5.0  # seconds a process trusts the generation it read
 GENERATION_TTL = 30 * 24 * 3600  # far longer than any entry: only a refresh replaces it
@@ -44,9 +44,16 @@ _generations: dict[tuple[str, str], tuple[float, str]] = {}
 _lock = threading.Lock()
 
 
+SDK_DISTRIBUTION = "zohocrmsdk8_0"  # as zoho.sdk_patches checks it
+
+
 @functools.cache
 def sdk_version() -> str:
-    return sdk_patches.installed_version() or "none"
+    """The installed SDK's release (its distribution's version)."""
+    try:
+        return importlib.metadata.version(SDK_DISTRIBUTION)
+    except importlib.metadata.PackageNotFoundError:
+        return "none"
 
 
 def ttl() -> int:

@@ -386,6 +386,22 @@ def _current_org():
     return org_object.get_org()[0]
 
 
+def warm_field_files(module_api_names: list[str]) -> list[str]:
+    """Fill the block's SDK field file (inside `switched`) with these modules, as the SDK's
+    first record call of each would: from the shared copy when its scope has one, else
+    fetched once for the fleet (`zoho.field_fetch`). The modules that could not be (no
+    permission, say) are returned; their first record call meets the error itself."""
+    from zohocrmsdk.src.com.zoho.crm.api.util.utility import Utility
+
+    missed = []
+    for name in module_api_names:
+        try:
+            Utility.get_fields(name, None)
+        except (SDKException, OSError, ValueError, KeyError):
+            missed.append(name)
+    return missed
+
+
 def current_user_zuid() -> str:
     """The ZUID of the Zoho user the block runs as (inside `switched`): one users call.
 

@@ -272,6 +272,9 @@ ZOHO_SDK_RESOURCE_DIR = Path(
 # APIs send no change signal: an operator drops an org's at once with the admin's
 # "Refresh Zoho metadata", and an answer naming an unknown field or layout drops it once.
 ZOHO_METADATA_TTL = env.int("ZOHO_METADATA_TTL", default=3600)
+# Right after a sign-in, fetch the first page's metadata in the background (a Celery task with
+# a broker, else a thread), so the dashboard finds it cached (accounts/services/warm_up.py).
+ZOHO_WARM_UP_AFTER_SIGN_IN = env.bool("ZOHO_WARM_UP_AFTER_SIGN_IN", default=True)
 # `zoho_housekeeping` deletes token refresh logs older than this many days.
 TOKEN_REFRESH_LOG_RETENTION_DAYS = env.int("TOKEN_REFRESH_LOG_RETENTION_DAYS", default=30)
 # Sign-in starts allowed per client address: (requests, window in seconds).
