@@ -244,3 +244,12 @@ def test_zoho_saying_a_field_is_mandatory_refreshes_the_layouts_once(zoho):
     writes = calls_to(zoho, "/crm/v8/Leads")
     assert client.post("/crm/Leads/new/", values).status_code == 400  # refused here now
     assert calls_to(zoho, "/crm/v8/Leads") == writes
+
+
+def test_the_consent_page_lists_the_second_administrator(client, zoho):
+    import requests
+
+    start = client.get("/accounts/login/")
+    page = requests.get(start["Location"], timeout=30).text
+    assert "Elena Vasquez" in page and ELENA in page
+    assert page.count("Zylker Traders Inc.") >= 4  # Patricia, Marcus, Dana and Elena
