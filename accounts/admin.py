@@ -144,6 +144,8 @@ class ZohoConnectionAdmin(NoTokenLookups, DeletedOnlyWithTheirUser, admin.ModelA
         "zoho_user_id",
         "zoho_account_id",
         "org",
+        "zoho_profile_name",
+        "zoho_profile_id",
         "data_center",
         "api_domain",
         "scopes",

@@ -175,11 +175,16 @@ def resource_dir_for(connection_id: int | str, metadata_scope: str | None = None
     connection's (`zoho_housekeeping` removes a deleted connection's)."""
     path = resource_dir_path(connection_id)
     if metadata_scope:
-        path = path / ("m-" + hashlib.sha256(metadata_scope.encode()).hexdigest()[:16])
+        path = path / scope_folder_name(metadata_scope)
     path = str(path)
     if not os.path.isdir(path):
         os.makedirs(path, exist_ok=True)
     return path
+
+
+def scope_folder_name(metadata_scope: str) -> str:
+    """The folder of a metadata scope's field file inside a connection's directory."""
+    return "m-" + hashlib.sha256(metadata_scope.encode()).hexdigest()[:16]
 
 
 def clear_thread_state() -> None:

@@ -253,3 +253,29 @@ def test_the_consent_page_lists_the_second_administrator(client, zoho):
     page = requests.get(start["Location"], timeout=30).text
     assert "Elena Vasquez" in page and ELENA in page
     assert page.count("Zylker Traders Inc.") >= 4  # Patricia, Marcus, Dana and Elena
+
+
+def test_housekeeping_removes_scope_folders_no_longer_used(zoho, settings, tmp_path):
+    import os
+    import time
+
+    from accounts.services import housekeeping
+
+    settings.ZOHO_SDK_RESOURCE_DIR = tmp_path
+    client, connection = signed_in_as(zoho, PATRICIA)
+    assert client.get("/crm/Leads/").status_code == 200
+    before = {p.name for p in zoho_sdk.resource_dir_path(connection.pk).glob("m-*")}
+    assert len(before) == 1
+    metadata_scope.org_refresh("us", ZYLKER_TRADERS)
+    assert client.get("/crm/Leads/").status_code == 200
+    folders = sorted(zoho_sdk.resource_dir_path(connection.pk).glob("m-*"))
+    assert len(folders) == 2
+    assert housekeeping.sdk_scope_folders_prune() == []  # the old one was touched just now
+    (old,) = [f for f in folders if f.name in before]
+    an_hour_ago = time.time() - 3700
+    for path in (old, *old.rglob("*")):
+        os.utime(path, (an_hour_ago, an_hour_ago))
+    assert housekeeping.sdk_scope_folders_prune() == [f"connection-{connection.pk}/{old.name}"]
+    (current,) = zoho_sdk.resource_dir_path(connection.pk).glob("m-*")
+    assert current.name == zoho_sdk.scope_folder_name(connection.metadata_scope)
+    assert client.get("/crm/Leads/").status_code == 200
