@@ -131,14 +131,19 @@ def record_page(
 
 
 def record_detail(*, connection: ZohoConnection, module: Module, record_id: int) -> dict:
-    """One record with every field: Zoho takes at most 50 field names a call, so a module
-    with more (a Lead has 64) is read in several calls and put together."""
+    """One record with every field, in one call. Zoho takes at most 50 field names a call:
+    a module with more (a Lead has 64) is read without `fields`, which Zoho answers with
+    every field the profile may see, and the answer is cut down to the module's fields."""
     names = module.field_names
-    chunks = [
-        names[start : start + MAX_FIELDS_PER_CALL]
-        for start in range(0, len(names), MAX_FIELDS_PER_CALL)
-    ] or [["id"]]
-    record = zoho_records.get_record(connection, module.api_name, record_id, field_chunks=chunks)
+    if len(names) <= MAX_FIELDS_PER_CALL:
+        record = zoho_records.get_record(
+            connection, module.api_name, record_id, field_chunks=[names or ["id"]]
+        )
+    else:
+        record = zoho_records.get_record(connection, module.api_name, record_id, field_chunks=[])
+        if record is not None:
+            known = set(names)
+            record = {k: v for k, v in record.items() if k in known or k == "id" or k[:1] == "$"}
     if record is None:
         raise AppError(ErrorCode.NOT_FOUND, "No such record in the active org.")
     return record

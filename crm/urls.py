@@ -1,6 +1,6 @@
 from django.urls import path, re_path
 
-from crm.views import api, files, forms, lists, lookups, records
+from crm.views import api, files, forms, lists, lookups, records, related
 
 app_name = "crm"
 
@@ -46,5 +46,10 @@ urlpatterns = [
         "<str:module>/<str:record_id>/related/<str:related>/",
         lists.record_related_page,
         name="related",
+    ),
+    path(
+        "<str:module>/<str:record_id>/related/<str:related>/rows/",
+        related.related_rows,
+        name="related-rows",
     ),
 ]

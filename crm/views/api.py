@@ -221,6 +221,7 @@ def related_records_api(request, connection, module: str, record_id: str, relate
                 "per_page": listing.per_page,
                 "count": len(listing.records),
                 "more_records": listing.more,
+                "total": listing.total,
             },
             "related_list": {
                 "api_name": listing.api_name,

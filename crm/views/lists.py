@@ -223,7 +223,7 @@ def record_related_page(request, connection, module: str, record_id: str, relate
                 row(listing.module, columns, r, currency_symbol(connection, columns))
                 for r in listing.records
             ],
-            "range_text": range_text(first, len(listing.records), None),
+            "range_text": range_text(first, len(listing.records), listing.total),
             "per_page": per_page,
             "per_page_choices": selectors.PER_PAGE_CHOICES,
             "previous_url": list_url(keep, previous_link),

@@ -10,6 +10,7 @@ from core.errors import AppError, ErrorCode
 from crm import (
     metadata,
     modules,
+    record_files,
     record_state,
     record_values,
     relations,
@@ -19,7 +20,6 @@ from crm import (
 )
 from crm.presenters import (
     column_kind,
-    related_summary,
     related_url,
     shown_value,
     values_context,
@@ -31,7 +31,17 @@ from crm.views.access import page_view
 def record_detail_page(request, connection, module: str, record_id: str):
     ident = validation.parse_record_id(record_id)
     found = metadata.module_get(connection=connection, module=module)
-    record = selectors.record_detail(connection=connection, module=found, record_id=ident)
+    # The record and every related list's count at once; each list's records are read only
+    # when it is opened (records/_related_rows.html, crm.views.related).
+    record, counts = relations.record_with_counts(
+        connection=connection,
+        module=found,
+        record_id=ident,
+        read_record=lambda connection: selectors.record_detail(
+            connection=connection, module=found, record_id=ident
+        ),
+        warm=_page_metadata(found),
+    )
     shown = {
         m["api_name"]: m["singular_label"] for m in metadata.module_list(connection=connection)
     }
@@ -52,16 +62,8 @@ def record_detail_page(request, connection, module: str, record_id: str):
         }
         for section in metadata.module_sections(connection=connection, module=found)
     ]
-    related, related_error = [], None
-    try:
-        related = [
-            related_summary(entry, found.api_name)
-            for entry in relations.related_lists(
-                connection=connection, module=found, record_id=ident
-            )
-        ]
-    except AppError as error:  # the record is shown all the same
-        related_error = error
+    related_error = counts if isinstance(counts, AppError) else None
+    related = [] if related_error else counts
     return render(
         request,
         "records/detail.html",
@@ -69,13 +71,22 @@ def record_detail_page(request, connection, module: str, record_id: str):
             "module": found,
             "record": record,
             "sections": sections,
-            "related": [r for r in related if r["records"]],
-            "related_empty": [r["label"] for r in related if not r["records"]],
+            "related": [r for r in related if r.count],
+            "related_empty": [r.label for r in related if not r.count],
             "related_error": related_error,
             "title": modules.record_title(found, record),
             "blocked": record_state.blocked(record),
         },
     )
+
+
+def _page_metadata(module):
+    """What the record page reads besides the record (`record_with_counts` asks for it at
+    the same time): the layout's sections, and the org's currency for a currency field."""
+    warm = [lambda connection: metadata.module_sections(connection=connection, module=module)]
+    if any(f.data_type == "currency" for f in module.fields):
+        warm.append(lambda connection: record_files.org_currency(connection=connection))
+    return tuple(warm)
 
 
 @page_view(["GET", "POST"])

@@ -110,13 +110,15 @@ def _page(response, page: int, per_page: int) -> tuple[list[dict], dict]:
 def get_record(
     connection: ZohoConnection, module: str, record_id: int, *, field_chunks: list[list[str]]
 ) -> dict | None:
-    """One record, read in one call per chunk of at most 50 field names and put together."""
+    """One record, read in one call per chunk of at most 50 field names and put together;
+    no chunk: one call without `fields` (Zoho answers every field the profile may see)."""
 
     def call():
         record: dict = {}
-        for names in field_chunks:
+        for names in field_chunks or [None]:
             params = ParameterMap()
-            params.add(GetRecordParam.fields, ",".join(names))
+            if names is not None:
+                params.add(GetRecordParam.fields, ",".join(names))
             body = checked(RecordOperations(module).get_record(record_id, params))
             if body is None:
                 return None

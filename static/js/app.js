@@ -286,6 +286,37 @@
   }
   document.querySelectorAll("input[data-lookup]").forEach(enhanceLookup);
 
+  // --- a record's related lists: each list's rows are read when it is opened ----------------
+  // The page lists every related list closed, with its count; opening one asks the portal
+  // for its first rows (an HTML fragment) once. Without JavaScript the list's "View all"
+  // link is there instead.
+  document.querySelectorAll("details.related-rows[data-rows-url]").forEach(function (details) {
+    var loaded = false;
+    details.addEventListener("toggle", function () {
+      if (!details.open || loaded) { return; }
+      loaded = true;
+      var body = details.querySelector(".related-body");
+      var fallback = body.innerHTML;
+      body.setAttribute("aria-busy", "true");
+      body.insertBefore(el("p", { "class": "loading" }, "Loading…"), body.firstChild);
+      fetch(details.getAttribute("data-rows-url"), { credentials: "same-origin", headers: { Accept: "text/html" } })
+        .then(function (response) {
+          return response.text().then(function (html) { return { ok: response.ok, html: html }; });
+        })
+        .then(function (answer) {
+          body.removeAttribute("aria-busy");
+          if (!answer.ok) { throw new Error("refused"); }
+          body.innerHTML = answer.html;
+        })
+        .catch(function () {
+          loaded = false;  // opening it again tries again
+          body.removeAttribute("aria-busy");
+          body.innerHTML = fallback;
+          body.insertBefore(el("p", { "class": "none" }, "These records could not be read just now."), body.firstChild);
+        });
+    });
+  });
+
   // --- the data input page: create records and list them through the JSON API ---------------
   var form = document.getElementById("quick-create");
   if (!form) { return; }

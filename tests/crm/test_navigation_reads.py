@@ -56,12 +56,15 @@ def test_sections_follow_zohos_layout(us):
 def test_an_accounts_related_lists_hold_its_contacts_and_deals(us):
     accounts = metadata.module_get(connection=us, module="Accounts")
     first = selectors.record_page(connection=us, module=accounts, per_page=1).records[0]
-    lists = relations.related_lists(connection=us, module=accounts, record_id=int(first["id"]))
-    by_name = {r.api_name: r for r in lists}
+    counts = relations.related_counts(connection=us, module=accounts, record_id=int(first["id"]))
+    by_name = {r.api_name: r for r in counts}
     assert {"Contacts", "Deals"} <= set(by_name)
     assert "Emails" not in by_name  # Zoho serves no API for it
-    contacts = by_name["Contacts"]
+    contacts = relations.related_rows(
+        connection=us, module=accounts, record_id=int(first["id"]), related_list="Contacts"
+    )
     assert contacts.module.api_name == "Contacts"
+    assert by_name["Contacts"].count >= len(contacts.records)
     for contact in contacts.records:
         detail = selectors.record_detail(
             connection=us, module=contacts.module, record_id=int(contact["id"])

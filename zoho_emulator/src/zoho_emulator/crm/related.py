@@ -7,6 +7,7 @@ from ..web import Response
 from .context import MAX_PER_PAGE, Ctx, int_param, module_scope_ok
 from .errors import crm_error, not_supported, param_missing, scope_mismatch
 from .records import full_key, paginate, parse_fields
+from .related_counts import related_of
 
 
 def related_records(ctx: Ctx, module: str, record_id: str, related: str) -> Response:
@@ -38,7 +39,6 @@ def related_records(ctx: Ctx, module: str, record_id: str, related: str) -> Resp
     per_page, err = int_param(ctx.req, "per_page", MAX_PER_PAGE, MAX_PER_PAGE)
     if err:
         return err
-    fd = ctx.schema.fields(rl.module)[rl.field]
     with ctx.emu.state.lock:
         parent = ctx.org_data.records[module].get(record_id)
         if parent is None:
@@ -48,13 +48,7 @@ def related_records(ctx: Ctx, module: str, record_id: str, related: str) -> Resp
                 400,
                 {"resource_path_index": 1},
             )
-        records = [
-            rec
-            for rec in ctx.org_data.records[rl.module].values()
-            if isinstance(rec.get(rl.field), dict)
-            and rec[rl.field].get("id") == record_id
-            and (fd.lookup_module != schema.SE_MODULE or rec.get("$se_module") == module)
-        ]
+        records = related_of(ctx, module, record_id, rl)
     records.sort(key=full_key(ctx, rl.module, "id"), reverse=True)
     return paginate(
         ctx,

@@ -13,7 +13,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 
 from ..web import Request, Response
-from . import coql, files, metadata, photos, records, related, search, users
+from . import coql, files, metadata, photos, records, related, related_counts, search, users
 from .context import MODULE_OPS, Ctx, has_scope, module_scope_ok
 from .errors import (
     invalid_method,
@@ -163,6 +163,13 @@ ROUTES: list[Route] = [
         op="READ",
     ),
     _route(
+        "{module}/{record_id:\\d+}/actions/get_related_records_count",
+        {"POST": related_counts.related_records_count},
+        module_scope("READ"),
+        module=True,
+        op="READ",
+    ),
+    _route(
         "{module}/{record_id:\\d+}/{related}",
         {"GET": related.related_records},
         module_scope("READ"),
@@ -223,7 +230,9 @@ def handle(emu, dc: str, subpath: str, req: Request) -> Response:
             mod = ctx.schema.module(raw_module)
             if mod is None:
                 return invalid_module()
-            if not mod.api_supported or (method != "GET" and not mod.creatable):
+            if not mod.api_supported or (
+                method != "GET" and route.op != "READ" and not mod.creatable
+            ):
                 return not_supported()
             params["module"] = mod.api_name
             denied = ctx.denied(mod.api_name, route.op or MODULE_OPS[method])
