@@ -299,11 +299,15 @@ def refresh_if_stale(
     """
     known = {f.api_name for f in module.fields} | set(module.hidden)
     unknown = sorted({name for name in fields if _is_field_name(name) and name not in known})
-    unknown += sorted(
-        f"{name} (mandatory)"
-        for name in set(required)
-        if (field := module.field(name)) is not None and not field.required
-    )
+    if required:  # mandatory for Zoho, in none of the cached layouts nor the field metadata
+        in_a_layout = _required_in_some_layout(connection, module)
+        unknown += sorted(
+            f"{name} (mandatory)"
+            for name in set(required)
+            if (field := module.field(name)) is not None
+            and not field.required
+            and name not in in_a_layout
+        )
     if layout and not _layout_known(connection, module, str(layout)):
         unknown.append(f"layout {layout}")
     if not unknown:
@@ -336,6 +340,14 @@ def _is_field_name(name) -> bool:
         and not name.startswith("$")
         and name not in (NOT_FIELDS)
     )
+
+
+def _required_in_some_layout(connection: ZohoConnection, module: Module) -> set[str]:
+    try:
+        found = module_layouts(connection=connection, module=module.api_name)
+    except AppError:
+        return set()
+    return {n for lay in found for section in lay["sections"] for n in section.get("required", ())}
 
 
 def _layout_known(connection: ZohoConnection, module: Module, layout: str) -> bool:

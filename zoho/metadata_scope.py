@@ -35,9 +35,10 @@ import time
 from django.conf import settings
 from django.core.cache import cache
 
-from core.cache import CACHE_ERRORS, MISSING, cache_get, cache_set
+from core.cache import CACHE_ERRORS, cache_get, cache_set
 
 LOCAL_TTL = 5.0  # seconds a process trusts the generation it read
+NO_CACHE = "local"  # the generation while the shared cache does not answer
 GENERATION_TTL = 30 * 24 * 3600  # far longer than any entry: only a refresh replaces it
 
 _generations: dict[tuple[str, str], tuple[float, str]] = {}
@@ -76,14 +77,15 @@ def generation(data_center: str, zgid: str) -> str:
     key = _generation_key(data_center, zgid)
     found = cache_get(key)
     if not isinstance(found, str):
-        fresh = secrets.token_hex(4)
-        try:
-            cache.add(key, fresh, GENERATION_TTL)  # one reader wins; the others read its token
+        try:  # one reader wins; the others read its token
+            cache.add(key, secrets.token_hex(4), GENERATION_TTL)
         except CACHE_ERRORS:
             pass
         found = cache_get(key)
-        if not isinstance(found, str):  # no cache at all: nothing is shared anyway
-            found = fresh if found is MISSING else str(found)
+        if not isinstance(found, str):
+            # The cache does not answer: nothing is shared meanwhile. One stable generation,
+            # so this host's SDK files are still used rather than fetched again each time.
+            found = NO_CACHE
     with _lock:
         _generations[org] = (now + LOCAL_TTL, found)
     return found

@@ -279,3 +279,18 @@ def test_housekeeping_removes_scope_folders_no_longer_used(zoho, settings, tmp_p
     (current,) = zoho_sdk.resource_dir_path(connection.pk).glob("m-*")
     assert current.name == zoho_sdk.scope_folder_name(connection.metadata_scope)
     assert client.get("/crm/Leads/").status_code == 200
+
+
+def test_without_an_answering_cache_the_generation_stays_put(monkeypatch):
+    """Redis down: nothing is shared, but the scope (hence this host's SDK files) stays one."""
+    from core.cache import MISSING
+
+    def refuse(*args, **kwargs):
+        raise OSError("no cache")
+
+    monkeypatch.setattr(metadata_scope, "cache_get", lambda key: MISSING)
+    monkeypatch.setattr(metadata_scope.cache, "add", refuse)
+    metadata_scope.forget_local()
+    first = metadata_scope.generation("us", ZYLKER_TRADERS)
+    metadata_scope.forget_local()
+    assert metadata_scope.generation("us", ZYLKER_TRADERS) == first == metadata_scope.NO_CACHE

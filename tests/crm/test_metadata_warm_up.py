@@ -210,3 +210,21 @@ def test_a_second_user_on_another_host_fetches_no_metadata(
     assert settings_calls(zoho) == before  # no settings/* call from the other host
     assert calls_to(zoho, "/crm/v8/users") == users_before
     assert list((tmp_path / "host-b").glob("connection-*/m-*/resources/*.json"))
+
+
+def test_a_web_process_knows_the_warm_up_task_by_name():
+    """Celery workers discover tasks at start-up; a web process without a broker runs the
+    warm-up by name too, so crm registers it when Django starts (crm/apps.py)."""
+    script = (
+        "import django; django.setup(); from celery import current_app; "
+        "print('crm.tasks.metadata_warm' in current_app.tasks)"
+    )
+    env = {
+        **os.environ,
+        "DJANGO_SETTINGS_MODULE": "zohoportal.settings.test",
+        "DATABASE_URL": "sqlite:///:memory:",
+        "TEST_POSTGRES_URL": "",
+    }
+    done = run_python("-c", script, env=env)
+    assert done.returncode == 0, done.stderr[-2000:]
+    assert done.stdout.strip().splitlines()[-1] == "True"
