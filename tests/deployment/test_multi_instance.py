@@ -195,7 +195,7 @@ def test_one_connections_metadata_is_fetched_once_for_all_four_workers(fleet, zo
     assert _metadata_since(zoho, before) == alone
     # Both hosts have the SDK's file (one copied it from Redis instead of asking Zoho).
     for host in ("host-a", "host-b"):
-        assert list((fleet.tmp_path / host).glob("connection-*/resources/*.json")), host
+        assert list((fleet.tmp_path / host).glob("connection-*/m-*/resources/*.json")), host
 
 
 # --- refresh --------------------------------------------------------------------------------------
