@@ -18,6 +18,7 @@ from accounts.models import ZohoConnection
 from core.errors import AppError
 from crm import dashboard, metadata
 from crm.zoho import metadata as zoho_metadata
+from crm.zoho import runner
 
 logger = logging.getLogger("zohoportal.crm")
 
@@ -29,7 +30,10 @@ class WarmUp:
 
 
 def metadata_warm(*, connection: ZohoConnection) -> WarmUp:
-    """Read the metadata of the connection's first page (the dashboard) into the caches."""
+    """Read the metadata of the connection's first page (the dashboard) into the caches:
+    the modules, then per tile module its fields and the SDK's field file, a few modules at
+    a time as the dashboard asks for them (`runner.run_concurrently`), so a dashboard that
+    comes meanwhile waits no longer for it than for its own calls."""
     report = WarmUp()
     try:
         tiles = dashboard.tile_modules(metadata.module_tabs(connection=connection))
@@ -37,23 +41,27 @@ def metadata_warm(*, connection: ZohoConnection) -> WarmUp:
         logger.info("warm-up of connection %s stopped: %s", connection.pk, error.code)
         report.missed.append("modules")
         return report
-    names = []
-    for summary in tiles:
-        try:
-            metadata.module_get(connection=connection, module=summary["api_name"])
-        except AppError as error:
-            logger.info("warm-up of %s skipped: %s", summary["api_name"], error.code)
-            report.missed.append(summary["api_name"])
-        else:
-            names.append(summary["api_name"])
     try:
-        missed = zoho_metadata.warm_field_files(connection, names)
-    except AppError as error:
-        logger.info("warm-up of the SDK's field files stopped: %s", error.code)
-        missed = names
-    report.modules = [name for name in names if name not in missed]
-    report.missed += missed
+        warmed = runner.run_concurrently(connection, _warm_module, tiles)
+    except AppError as error:  # the connection itself failed (refresh, tokens)
+        logger.info("warm-up of connection %s stopped: %s", connection.pk, error.code)
+        report.missed += [summary["api_name"] for summary in tiles]
+        return report
+    for name, ok in warmed:
+        (report.modules if ok else report.missed).append(name)
     return report
+
+
+def _warm_module(connection: ZohoConnection, summary: dict) -> tuple[str, bool]:
+    """One module's fields (the portal's) and the SDK's field file of it; never raises."""
+    name = summary["api_name"]
+    try:
+        metadata.module_get(connection=connection, module=name)
+        missed = zoho_metadata.warm_field_files(connection, [name])
+    except AppError as error:
+        logger.info("warm-up of %s skipped: %s", name, error.code)
+        return name, False
+    return name, not missed
 
 
 def metadata_warm_by_id(connection_id: int) -> WarmUp | None:
