@@ -105,6 +105,7 @@ def test_with_a_broker_the_warm_up_is_a_task_queued_by_name(db, zoho, settings, 
             queued.append((self.name, self.args))
 
     monkeypatch.setattr(warm_up_dispatcher, "runs_eagerly", lambda: False)
+    monkeypatch.setattr(warm_up_dispatcher, "cache_is_shared", lambda: True)
     monkeypatch.setattr(
         warm_up_dispatcher.current_app, "signature", lambda name, args: Signature(name, args)
     )
@@ -228,3 +229,17 @@ def test_a_web_process_knows_the_warm_up_task_by_name():
     done = run_python("-c", script, env=env)
     assert done.returncode == 0, done.stderr[-2000:]
     assert done.stdout.strip().splitlines()[-1] == "True"
+
+
+def test_with_a_broker_but_a_per_process_cache_the_warm_up_stays_in_this_process(
+    db, zoho, settings, monkeypatch
+):
+    """`make run`: a filesystem broker and `locmemcache://`: a worker would warm its own."""
+    settings.ZOHO_WARM_UP_AFTER_SIGN_IN = True
+    assert not warm_up_dispatcher.cache_is_shared()  # the test settings' LocMemCache
+    _client, connection = signed_in_as(zoho, PATRICIA)
+    monkeypatch.setattr(warm_up_dispatcher, "runs_eagerly", lambda: False)
+    monkeypatch.setattr(warm_up_dispatcher, "_warm_here", lambda connection_id: None)
+    thread = warm_up_dispatcher.warm_up_dispatch(connection)
+    assert thread is not None
+    thread.join(30)
