@@ -75,13 +75,26 @@ def row(module: modules.Module, columns, record: dict, symbol: str = "") -> dict
                 "text": record_values.money(c, record.get(c.api_name), symbol)
                 if c.data_type == "currency"
                 else c.display(record.get(c.api_name)),
-                "href": c.link(record.get(c.api_name)),
+                "href": c.link(record.get(c.api_name)) or lookup_url(record, c),
                 "kind": column_kind(c),
                 "label": c.label,
             }
             for c in columns
         ],
     }
+
+
+def lookup_url(record: dict, field) -> str | None:
+    """A list cell's link to the record a lookup points to (the record page says 404 for
+    one the user may not see); an activity's Related To names its module in `$se_module`."""
+    if field.data_type != "lookup":
+        return None
+    value = record.get(field.api_name)
+    target = record.get(SE_MODULE_KEY) if field.any_module else field.lookup_module
+    ident = value.get("id") if isinstance(value, dict) else None
+    if not isinstance(target, str) or not is_zoho_id(ident):
+        return None
+    return reverse("crm:record", kwargs={"module": target, "record_id": ident})
 
 
 def sort_label(module: modules.Module, query: dict) -> str:

@@ -50,10 +50,9 @@ def _widget(field: Field, choices: list[tuple[str, str]] | None) -> forms.Widget
         )
     if kind == "lookup":
         # static/js/app.js turns it into a search-by-name picker (the id stays the value
-        # sent); without JavaScript it is the record's id.
+        # sent); without JavaScript it takes the record's name or id (crm/lookup_text.py).
         return forms.TextInput(
             attrs={
-                "inputmode": "numeric",
                 "autocomplete": "off",
                 "data-lookup": field.lookup_module or "",
                 "data-lookup-label": field.label,
@@ -85,7 +84,7 @@ def _form_field(field: Field, *, editing: bool, users: list[dict] | None) -> Zoh
         form_class, help_text = DateTimeField, "In UTC."
     elif field.data_type == "lookup":
         where = "the module chosen above" if field.any_module else field.lookup_module
-        form_class, help_text = ZohoFormField, f"The id of a record in {where}."
+        form_class, help_text = ZohoFormField, f"The name or id of a record in {where}."
     else:
         form_class = ZohoFormField
     form_field = form_class(

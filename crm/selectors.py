@@ -3,6 +3,7 @@ COQL when Get Records cannot sort so), one record, counts, lookups by name."""
 
 from __future__ import annotations
 
+import hashlib
 from dataclasses import dataclass, field
 
 from accounts.models import ZohoConnection
@@ -40,8 +41,12 @@ def record_page(
     sort_order: str | None = None,
     query: str = "",
     page_token: str | None = None,
+    cvid: str | None = None,
+    criteria: str | None = None,
 ) -> RecordPage:
-    """One page of records, or of search results when `query` is given.
+    """One page of records, or of search results when `query` is given; `cvid` lists one
+    of Zoho's custom views (in its own order), `criteria` filters (Zoho's search criteria,
+    `crm.list_filters`), within the view when both are given.
 
     Zoho pages by number through the first 2,000 records; past them a page is asked for
     with the `page_token` the previous page's `info.next_page_token` gave.
@@ -51,6 +56,26 @@ def record_page(
             ErrorCode.INVALID_DATA, "per_page must be between 1 and 200.", field="per_page"
         )
     query = (query or "").strip()
+    if query and criteria:
+        raise AppError(
+            ErrorCode.INVALID_DATA,
+            "Search or filter, not both: the search was left out.",
+            field="q",
+        )
+    if (cvid or criteria) and sort_by:
+        raise AppError(
+            ErrorCode.INVALID_DATA,
+            "A view or a filter lists records in Zoho's own order: it cannot be sorted by a "
+            "column.",
+            field="sort_by",
+        )
+    if criteria and (page_token or page * per_page > MAX_PAGED_RECORDS):
+        raise AppError(
+            ErrorCode.INVALID_DATA,
+            f"Zoho answers the first {MAX_PAGED_RECORDS:,} records a filter finds only: "
+            "narrow the filters.",
+            field="page",
+        )
     if query and (page_token or page * per_page > MAX_PAGED_RECORDS):
         raise AppError(
             ErrorCode.INVALID_DATA,
@@ -78,7 +103,17 @@ def record_page(
         )
     columns = module.list_fields
     names = [c.api_name for c in columns][:MAX_FIELDS_PER_CALL]
-    if ordered:
+    if criteria:
+        records, info = zoho_records.search_records(
+            connection,
+            module.api_name,
+            field_names=names,
+            page=page,
+            per_page=per_page,
+            criteria=criteria,
+            cvid=cvid,
+        )
+    elif ordered:
         try:
             records, info = zoho_query.get_records_ordered(
                 connection,
@@ -114,6 +149,7 @@ def record_page(
             per_page=per_page,
             email=query if is_email else None,
             word=None if is_email else query,
+            cvid=cvid,
         )
     else:
         records, info = zoho_records.get_records(
@@ -125,6 +161,7 @@ def record_page(
             sort_by=sort_by or None,
             sort_order=sort_order or None,
             page_token=page_token,
+            cvid=cvid,
         )
     info["page"] = page  # Zoho numbers token pages from its own start; the portal counts on
     return RecordPage(records=records, info=info, columns=columns)
@@ -157,9 +194,17 @@ def count_key(connection: ZohoConnection, module: str, query: str = "") -> str:
     return f"crm:count:{connection.pk}:{module}:{query.casefold()}"
 
 
-def record_count(*, connection: ZohoConnection, module: Module, query: str = "") -> int:
-    """How many records the module holds, or match the search `query` (Zoho's count API,
-    cached briefly and forgotten after a create or delete made here)."""
+def record_count(
+    *,
+    connection: ZohoConnection,
+    module: Module,
+    query: str = "",
+    cvid: str | None = None,
+    criteria: str | None = None,
+) -> int:
+    """How many records the module holds, or match the search `query`, or are in the view
+    `cvid` and match `criteria` (Zoho's count API, cached briefly and forgotten after a
+    create or delete made here)."""
     query = (query or "").strip()
     is_email = "@" in query
 
@@ -167,11 +212,16 @@ def record_count(*, connection: ZohoConnection, module: Module, query: str = "")
         return zoho_records.count_records(
             connection,
             module.api_name,
-            word=query if query and not is_email else None,
-            email=query if is_email else None,
+            word=query if query and not is_email and not criteria else None,
+            email=query if is_email and not criteria else None,
+            criteria=criteria,
+            cvid=cvid,
         )
 
-    return get_or_set_once(count_key(connection, module.api_name, query), load, COUNT_TTL)
+    key = count_key(connection, module.api_name, query)
+    if cvid or criteria:  # a view's or filter's count: its own key, expiring by itself
+        key = f"{key}:{cvid or ''}:{hashlib.sha256((criteria or '').encode()).hexdigest()[:16]}"
+    return get_or_set_once(key, load, COUNT_TTL)
 
 
 def count_forget(*, connection: ZohoConnection, module: str) -> None:

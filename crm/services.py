@@ -6,7 +6,7 @@ from __future__ import annotations
 
 from accounts.models import ZohoConnection
 from core.errors import AppError, ErrorCode
-from crm import compound_values, record_state
+from crm import compound_values, lookup_text, record_state
 from crm.fields import REFERENCE_TYPES, is_zoho_id
 from crm.metadata import refresh_if_stale, with_layout
 from crm.modules import Module
@@ -29,6 +29,9 @@ def records_create(*, connection: ZohoConnection, module: Module, records: list)
         try:
             values, layout = _layout_given(values, module)
             in_layout = with_layout(connection=connection, module=module, layout=layout)
+            values = lookup_text.resolve_names(
+                connection=connection, module=in_layout, values=values
+            )
             one = clean_values(in_layout, values, creating=True)
             if in_layout.sends_layout:
                 one["Layout"] = in_layout.layout_id
@@ -81,6 +84,7 @@ def record_update(
     module.require("edit")
     if layout is not None:  # the record's layout: what clearing a field may not leave empty
         module = with_layout(connection=connection, module=module, layout=layout)
+    values = lookup_text.resolve_names(connection=connection, module=module, values=values)
     cleaned = clean_values(module, values, creating=False)
     _check_static_subforms(connection, module, record_id, cleaned)
     result = zoho_records.update_record(

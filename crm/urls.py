@@ -1,6 +1,6 @@
 from django.urls import path, re_path
 
-from crm.views import api, files, forms, lists, lookups, records, related
+from crm.views import api, bulk, custom_views, files, forms, lists, lookups, records, related
 
 app_name = "crm"
 
@@ -10,6 +10,7 @@ urlpatterns = [
     path("api/users/", api.users_api, name="api-users"),
     path("api/<str:module>/fields/", api.fields_api, name="api-fields"),
     path("api/<str:module>/lookup/", lookups.lookup, name="api-lookup"),
+    path("api/<str:module>/views/", custom_views.views_api, name="api-views"),
     path("api/<str:module>/", api.records_api, name="api-records"),
     path("api/<str:module>/<str:record_id>/", api.record_api, name="api-record"),
     path(
@@ -21,6 +22,7 @@ urlpatterns = [
     re_path(r"^api/(?P<rest>.*)$", api.unknown_endpoint),
     path("<str:module>/", lists.record_list_page, name="list"),
     path("<str:module>/new/", forms.record_create_page, name="new"),
+    path("<str:module>/bulk/", bulk.bulk_page, name="bulk"),
     path("<str:module>/<str:record_id>/", records.record_detail_page, name="record"),
     path("<str:module>/<str:record_id>/edit/", forms.record_edit_page, name="edit"),
     path("<str:module>/<str:record_id>/photo/", files.record_photo, name="photo"),

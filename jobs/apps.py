@@ -7,5 +7,9 @@ class JobsConfig(AppConfig):
     default_auto_field = "django.db.models.BigAutoField"
 
     def ready(self):
-        # Registers the task `jobs.services.job_enqueue` asks for by name.
-        from jobs import tasks  # noqa: F401
+        # Registers the task `jobs.services.job_enqueue` asks for by name, and the job kinds
+        # kept in modules of their own.
+        from crm import bulk
+        from jobs import bulk_edits, tasks  # noqa: F401
+
+        bulk.register_background(bulk_edits.bulk_edit_start)

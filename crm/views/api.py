@@ -16,6 +16,8 @@ from core import text
 from core.api import MAX_BODY, error_json
 from core.errors import AppError, ErrorCode
 from crm import metadata, photo, relations, selectors, services, submit_once, validation
+from crm.list_filters import parse_filters
+from crm.views import bulk
 from crm.views.access import connection_required
 
 logger = logging.getLogger("zohoportal.crm")
@@ -137,9 +139,11 @@ def fields_api(request, connection, module: str):
     return JsonResponse({"module": found.describe(), "data": [f.describe() for f in found.fields]})
 
 
-@api_view(["GET", "POST"])
+@api_view(["GET", "POST", "PATCH", "DELETE"])
 def records_api(request, connection, module: str):
     found = metadata.module_get(connection=connection, module=module)
+    if request.method in ("PATCH", "DELETE"):  # bulk edits (crm/views/bulk.py)
+        return bulk.bulk_api(request, connection, found, _json_body)
     if request.method == "POST":
         body = _json_body(request)
         many = isinstance(body, list)
@@ -168,9 +172,14 @@ def records_api(request, connection, module: str):
         status = 201 if ok == len(results) else (207 if ok else 400)
         once.done({"body": {"data": results}, "status": status})
         return JsonResponse({"data": results}, status=status)
+    filters = parse_filters(request.GET, connection=connection, module=found)
+    if filters.errors:  # a view the module does not have, an unknown owner, a bad date…
+        raise filters.errors[0]
     page = selectors.record_page(
         connection=connection,
         module=found,
+        cvid=filters.view,
+        criteria=filters.criteria(me=connection.zoho_user_id),
         page=_int_param(request, "page", 1),
         per_page=_int_param(request, "per_page", 20),
         sort_by=request.GET.get("sort_by") or None,

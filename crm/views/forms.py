@@ -10,6 +10,7 @@ from django.utils.html import format_html
 
 from core.errors import AppError, ErrorCode, status_for
 from crm import (
+    lookup_text,
     metadata,
     modules,
     record_state,
@@ -58,9 +59,15 @@ def record_create_page(request, connection, module: str):
     found = metadata.with_layout(
         connection=connection, module=found, layout=request.GET.get("layout") or None
     )
+    data, lookup_errors = None, {}
+    if request.method == "POST":  # a lookup typed as a name: its record's id, or an error
+        data, lookup_errors = lookup_text.resolve_posted(
+            connection=connection, module=found, data=request.POST
+        )
     form = _form_class(connection, found, editing=False)(
-        request.POST or None, initial=_owner_default(connection, found)
+        data, initial=_owner_default(connection, found)
     )
+    lookup_text.flag(form, lookup_errors)
     status = None  # the status of a Zoho error shown on the form
     if request.method == "POST" and form.is_valid():
         once = submit_once.claim(
@@ -112,7 +119,11 @@ def record_edit_page(request, connection, module: str, record_id: str):
     form_class = _form_class(connection, found, editing=True)
     status = None  # the status of a Zoho error shown on the form
     if request.method == "POST":
-        form = form_class(request.POST)
+        data, lookup_errors = lookup_text.resolve_posted(
+            connection=connection, module=found, data=request.POST
+        )
+        form = form_class(data)
+        lookup_text.flag(form, lookup_errors)
         values = edit_values(form)
         if values == {}:
             messages.info(request, "Nothing was changed.")

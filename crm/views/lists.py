@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
+
 from django.shortcuts import render
 
 from core.errors import AppError, ErrorCode
-from crm import metadata, modules, relations, selectors, validation
+from crm import list_filters, metadata, modules, relations, selectors, validation
 from crm.presenters import (
     column,
     column_kind,
@@ -17,14 +19,29 @@ from crm.presenters import (
     sort_label,
 )
 from crm.views.access import page_view
+from crm.views.bulk import bulk_bar
 
 
 @page_view(["GET"])
 def record_list_page(request, connection, module: str):
     found = metadata.module_get(connection=connection, module=module)
     metadata.require_tab(connection=connection, module=found)
+    filters = list_filters.parse_filters(request.GET, connection=connection, module=found)
     query = _list_query(request)
+    refused = [f"{e.message} It was left out." for e in filters.errors]
+    if query["query"].strip() and filters.filtering:  # Zoho searches words or criteria
+        refused.append("Search or filter, not both: the filters were left out.")
+        filters = replace(filters, owner=None, picks=(), start=None, end=None)
+    query["cvid"] = filters.view
+    query["criteria"] = filters.criteria(me=connection.zoho_user_id)
+    if filters.active and query["sort_by"]:
+        refused.append(
+            "A view or a filter lists records in Zoho's own order: the column sort was left out."
+        )
+        query.update(sort_by=None, sort_order=None)
     page, notices = _forgiving_page(connection, found, query)
+    notices = refused + notices
+    searching = bool(query["query"] or query["criteria"])
     info = page.info
     next_link = previous_link = None
     ordered = _ordered(query)
@@ -45,12 +62,12 @@ def record_list_page(request, connection, module: str):
             and not query["page_token"]
         ):
             next_link = {"page": next_number}
-        elif info.get("next_page_token") and not query["query"]:
+        elif info.get("next_page_token") and not searching:
             next_link = {"page": next_number, "page_token": info["next_page_token"]}
-        elif query["query"]:
+        elif searching:
             notices.append(
                 f"Zoho's search answers the first {selectors.MAX_PAGED_RECORDS:,} matches only: "
-                "narrow the search to find the others."
+                "narrow the search or the filters to find the others."
             )
         else:  # Zoho gave no page_token to go on with
             notices.append(
@@ -68,16 +85,20 @@ def record_list_page(request, connection, module: str):
         "q": query["query"],
         "sort_by": query["sort_by"] or "",
         "sort_order": query["sort_order"] or "",
+        **filters.params(),
     }
     first = (query["page"] - 1) * query["per_page"] + 1
-    total = _total(connection, found, query["query"])
+    total = _total(connection, found, query)
+    sortable = () if filters.active else found.sortable
+    columns = [column(c, query, keep, sortable) for c in page.columns]
     return render(
         request,
         "records/list.html",
         {
             "module": found,
             "page": page,
-            "columns": [column(c, query, keep, found.sortable) for c in page.columns],
+            "columns": columns,
+            "columns_sortable": any(c["url"] for c in columns),
             "rows": [
                 row(found, page.columns, r, currency_symbol(connection, page.columns))
                 for r in page.records
@@ -86,7 +107,10 @@ def record_list_page(request, connection, module: str):
             "query": query["query"],
             "sort_by": query["sort_by"],
             "sort_order": query["sort_order"] or "asc",
-            "sort_label": sort_label(found, query),
+            "sort_label": list_filters.order_label(filters) or sort_label(found, query),
+            "filters": list_filters.form_context(
+                connection=connection, module=found, filters=filters, keep=keep
+            ),
             "per_page_choices": selectors.PER_PAGE_CHOICES,
             "previous_url": list_url(keep, previous_link),
             "next_url": list_url(keep, next_link),
@@ -96,14 +120,23 @@ def record_list_page(request, connection, module: str):
             "range_text": range_text(first, len(page.records), total),
             "page_count": -(-total // query["per_page"]) if total else None,
             "search_hint": search_hint(found),
+            "bulk": bulk_bar(found, request, total),
+            "filter_params": {k: v for k, v in filters.params().items() if v},
         },
+        status=400 if filters.errors else 200,
     )
 
 
-def _total(connection, module: modules.Module, query: str) -> int | None:
+def _total(connection, module: modules.Module, query: dict) -> int | None:
     """The count for "41–60 of 2,512": Zoho's count API; None (no total) when it fails."""
     try:
-        return selectors.record_count(connection=connection, module=module, query=query)
+        return selectors.record_count(
+            connection=connection,
+            module=module,
+            query=query["query"],
+            cvid=query["cvid"],
+            criteria=query["criteria"],
+        )
     except AppError:
         return None
 
@@ -114,6 +147,8 @@ def _ordered(query: dict) -> bool:
         bool(query["sort_by"])
         and query["sort_by"] not in modules.ALWAYS_SORTABLE
         and not (query["query"])
+        and not query.get("cvid")
+        and not query.get("criteria")
     )
 
 
@@ -138,7 +173,27 @@ _LIST_FALLBACKS = {
     "q": ({"query": ""}, "Showing all records."),
     "page": ({"page": 1, "page_token": None}, "Showing the first page."),
     "page_token": ({"page": 1, "page_token": None}, "Showing the first page."),
+    "cvid": ({"cvid": None, "page": 1, "page_token": None}, "Showing all records."),
 }
+
+
+# What a list page says instead of a message naming Zoho's parameters (the JSON API keeps
+# them: there they are the names a developer sends).
+_PLAIN = {
+    "page": "Zoho lists the first 2,000 records by page number only: go on with Next.",
+    "page_token": "This link to a later page no longer works.",
+    "cvid": "Zoho does not know this view.",
+    "sort_by": "Zoho cannot sort this list that way.",
+    "q": "Zoho could not search for that.",
+}
+_API_WORDS = ("page_token", "invalid data", "cvid", "sort_by", "per_page", "criteria")
+
+
+def _plain(error: AppError) -> str:
+    """A notice in plain words: Zoho's parameter names and "invalid data" never show."""
+    if any(word in error.message.lower() for word in _API_WORDS):
+        return _PLAIN.get(error.field, "Zoho did not accept how this list was asked for.")
+    return error.message
 
 
 def _forgiving_page(connection, module, query: dict) -> tuple[selectors.RecordPage, list[str]]:
@@ -157,7 +212,7 @@ def _forgiving_page(connection, module, query: dict) -> tuple[selectors.RecordPa
             if fallback is None or all(query[k] == v for k, v in fallback[0].items()):
                 raise
             query.update(fallback[0])
-            notices.append(f"{error.message} {fallback[1]}")
+            notices.append(f"{_plain(error)} {fallback[1]}")
 
 
 def _list_query(request) -> dict:

@@ -43,10 +43,13 @@ def get_records(
     sort_by: str | None,
     sort_order: str | None,
     page_token: str | None = None,
+    cvid: str | None = None,
 ) -> tuple[list[dict], dict]:
     def call():
         params = ParameterMap()
         params.add(GetRecordsParam.fields, ",".join(field_names))
+        if cvid:  # a custom view: its records, in its own order (Zoho takes no sort_by)
+            params.add(GetRecordsParam.cvid, cvid)
         if page_token:
             params.add(GetRecordsParam.page_token, page_token)
         else:
@@ -69,12 +72,18 @@ def search_records(
     per_page: int,
     word: str | None = None,
     email: str | None = None,
+    criteria: str | None = None,
+    cvid: str | None = None,
 ) -> tuple[list[dict], dict]:
     """Zoho's search answers the first 2,000 matches only (no page_token)."""
 
     def call():
         params = ParameterMap()
-        if email:
+        if cvid:
+            params.add(SearchRecordsParam.cvid, cvid)
+        if criteria:
+            params.add(SearchRecordsParam.criteria, criteria)
+        elif email:
             params.add(SearchRecordsParam.email, email)
         else:
             params.add(SearchRecordsParam.word, word)
@@ -203,13 +212,24 @@ def get_related_records(
 
 
 def count_records(
-    connection: ZohoConnection, module: str, *, word: str | None = None, email: str | None = None
+    connection: ZohoConnection,
+    module: str,
+    *,
+    word: str | None = None,
+    email: str | None = None,
+    criteria: str | None = None,
+    cvid: str | None = None,
 ) -> int:
-    """How many records the module holds (or match `word`/`email`): Zoho's count API."""
+    """How many records the module holds (or match `word`/`email`, or `criteria`, in the
+    view `cvid`): Zoho's count API."""
 
     def call():
         params = ParameterMap()
-        if email:
+        if cvid:
+            params.add(RecordCountParam.cvid, cvid)
+        if criteria:
+            params.add(RecordCountParam.criteria, criteria)
+        elif email:
             params.add(RecordCountParam.email, email)
         elif word:
             params.add(RecordCountParam.word, word)
@@ -221,3 +241,33 @@ def count_records(
         return int(body.get_count() or 0)
 
     return run(connection, call, operation="record_count")
+
+
+def update_records(
+    connection: ZohoConnection, module: str, records: list[dict], types: dict[str, str]
+) -> list[dict]:
+    """Zoho's Update Records (PUT /{module}): up to 100 records, each with its `id`; one
+    result per record, in the order sent."""
+
+    def call():
+        body = checked(RecordOperations(module).update_records(records_body(records, types)))
+        if not isinstance(body, ActionWrapper):
+            raise zoho_failed()
+        return write_results(body)
+
+    return run(connection, call, write=True, operation="records_update")
+
+
+def delete_records(connection: ZohoConnection, module: str, record_ids: list[int]) -> list[dict]:
+    """Zoho's Delete Records (DELETE /{module}?ids=…): up to 100 ids; one result per id, in
+    the order sent."""
+
+    def call():
+        params = ParameterMap()
+        params.add(DeleteRecordsParam.ids, ",".join(str(i) for i in record_ids))
+        body = checked(RecordOperations(module).delete_records(params))
+        if not isinstance(body, ActionWrapper):
+            raise zoho_failed()
+        return write_results(body)
+
+    return run(connection, call, write=True, operation="records_delete")

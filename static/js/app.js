@@ -256,7 +256,17 @@
         highlight(-1);
       }).catch(function () { if (ticket === asked) { status("The portal could not be reached."); } });
     }
+    // What is sent follows the box: the chosen record's id, an id typed, or the text typed
+    // (a name: the server takes the one record of that name, or says there is none or
+    // several; crm/lookup_text.py). Typed text is never dropped.
+    function sync() {
+      var text = box.value.trim();
+      if (text === "") { idInput.value = ""; chosenId = ""; chosenName = ""; }
+      else if (chosenName && text === chosenName) { idInput.value = chosenId; }
+      else { idInput.value = text; }
+    }
     box.addEventListener("input", function () {
+      sync();
       window.clearTimeout(timer);
       timer = window.setTimeout(search, 250);
     });
@@ -275,10 +285,7 @@
     });
     box.addEventListener("blur", function () {
       window.setTimeout(close, 100);
-      var text = box.value.trim();
-      if (text === "") { idInput.value = ""; chosenId = ""; chosenName = ""; }
-      else if (/^[0-9]{1,19}$/.test(text)) { idInput.value = text; chosenId = text; chosenName = ""; }
-      else if (text !== chosenName) { box.value = chosenName || chosenId; }
+      sync();
     });
     if (moduleSelect) {
       moduleSelect.addEventListener("change", function () { box.value = ""; idInput.value = ""; chosenId = ""; chosenName = ""; });
@@ -316,6 +323,47 @@
         });
     });
   });
+  // --- bulk edits (templates/records/_bulk_bar.html): "select all on this page" and a count;
+  // without JavaScript the bar's "All on this page" does the same. ---------------------------
+  var bulkForm = document.getElementById("bulk-form");
+  var selectPage = document.getElementById("select-page");
+  if (bulkForm && selectPage) {
+    var rowBoxes = Array.prototype.slice.call(document.querySelectorAll("input[type=checkbox][form=bulk-form][name=ids]"));
+    var bulkCount = document.getElementById("bulk-count");
+    var scopeSelected = bulkForm.querySelector("input[name=scope][value=selected]");
+    var showCount = function () {
+      var ticked = rowBoxes.filter(function (box) { return box.checked; }).length;
+      selectPage.checked = ticked > 0 && ticked === rowBoxes.length;
+      selectPage.indeterminate = ticked > 0 && ticked < rowBoxes.length;
+      if (bulkCount) { bulkCount.textContent = ticked ? "(" + ticked + " ticked)" : ""; }
+      if (ticked && scopeSelected) { scopeSelected.checked = true; }
+    };
+    document.getElementById("select-page-label").hidden = false;
+    selectPage.addEventListener("change", function () {
+      rowBoxes.forEach(function (box) { box.checked = selectPage.checked; });
+      showCount();
+    });
+    rowBoxes.forEach(function (box) { box.addEventListener("change", showCount); });
+    showCount();
+  }
+
+  // --- a background job's page: its progress followed until it ends, then the result shown --
+  var jobCard = document.getElementById("job");
+  if (jobCard && ["queued", "running"].indexOf(jobCard.getAttribute("data-job-state")) >= 0) {
+    var jobBar = document.getElementById("job-progress");
+    var jobState = document.getElementById("job-state");
+    var followJob = function () {
+      api("GET", jobCard.getAttribute("data-job-api")).then(function (answer) {
+        if (!answer.ok || !answer.data.job) { return; }
+        var job = answer.data.job;
+        if (jobBar) { jobBar.value = job.progress; jobBar.textContent = job.progress + "%"; }
+        if (job.state === "done" || job.state === "failed") { window.location.reload(); return; }
+        if (jobState) { jobState.textContent = job.state === "queued" ? "Waiting for a worker to start it…" : "Running: " + job.progress + "% done."; }
+        window.setTimeout(followJob, 1500);
+      }).catch(function () { window.setTimeout(followJob, 5000); });
+    };
+    window.setTimeout(followJob, 1000);
+  }
 
   // --- the data input page: create records and list them through the JSON API ---------------
   var form = document.getElementById("quick-create");

@@ -108,5 +108,5 @@ def test_phone_width_layout_has_no_horizontal_page_scroll(browser, portal, demo_
 
 
 def _record_links(page) -> set[str]:
-    links = page.locator("tbody tr td:first-child a")
+    links = page.locator("tbody tr td.name a")  # the record's name (a checkbox comes first)
     return {links.nth(i).get_attribute("href") for i in range(links.count())}

@@ -274,6 +274,7 @@ ALLOWANCES: tuple[Allowance, ...] = (
             ("layouts.json", "/crm/v8/settings/layouts"),
             ("related_lists.json", "/crm/v8/settings/related_lists"),
             ("record_count.json", "/crm/v8/{module_api_name}/actions/count"),
+            ("custom_views.json", "/crm/v8/settings/custom_views"),
         )
     ),
     # -- users: values copied from one example -------------------------------------------
@@ -568,6 +569,33 @@ ALLOWANCES: tuple[Allowance, ...] = (
         "related_lists.json#/components/schemas/related_list requires visible, sort_by, "
         "sort_order and fields; none of them is in Zoho's getRelatedLists examples "
         "(response-200-successresponse.md, response-200-allnullablefieldsnull.md).",
+    ),
+    Allowance(
+        "custom-views-system-views-have-no-maker",
+        "custom_views.json",
+        (
+            "/components/schemas/custom_views/properties/created_by",
+            "/components/schemas/custom_views/properties/modified_by",
+            "/components/schemas/custom_views/properties/criteria",
+        ),
+        nullable,
+        "custom_views.json#/components/schemas/custom_views makes created_by and modified_by "
+        "an owner object and criteria a Criteria object, never null. Zoho's own sample "
+        "response on the v8 Custom Views Metadata page (developer/docs/api/v8/"
+        "custom-view-meta.html) shows the system view 'All Leads' (system_name ALLVIEWS) with "
+        '"created_by": null and "modified_by": null; a view that lists every record has no '
+        "criteria to give, so it is null like the nullable created_time beside it.",
+    ),
+    Allowance(
+        "custom-views-criteria-value",
+        "custom_views.json",
+        ("/components/schemas/Criteria/properties/value",),
+        replace_with({"nullable": True}),
+        "Criteria.value is typed object, yet a criterion compares a field with a value: a "
+        "picklist's text, a user placeholder such as ${CURRENTUSER}, a list for in/not_in. "
+        "The SDK built from the same spec types it Object "
+        "(zohocrmsdk custom_views/criteria.py set_value) and record.json's search criteria "
+        "take strings.",
     ),
     Allowance(
         "coql-no-content",

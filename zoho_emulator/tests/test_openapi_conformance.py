@@ -21,6 +21,8 @@ from dataclasses import dataclass, field
 import pytest
 from emulator_support import DANA, FULL_SCOPE, PATRICIA, THAMESGATE, TOM
 
+from zoho_emulator import schema, seed
+from zoho_emulator.crm.custom_views import module_views
 from zoho_emulator.state import pristine_records
 
 oas = pytest.importorskip("oas", reason="openapi-core is not installed")
@@ -53,6 +55,8 @@ GET_PHOTO = Op("record_photo.json", "Get Photo")
 UPLOAD_PHOTO = Op("record_photo.json", "Upload Photo")
 DELETE_PHOTO = Op("record_photo.json", "Delete Photo")
 GET_FILE = Op("files.json", "Get File")
+GET_CUSTOM_VIEWS = Op("custom_views.json", "Get Custom Views")
+GET_CUSTOM_VIEW = Op("custom_views.json", "Get Custom View")
 
 # Who asks: a demo user and the scopes of the token (None: no Authorization header at all).
 FULL = (PATRICIA, FULL_SCOPE)
@@ -61,6 +65,16 @@ LEADS_READ_ONLY = (PATRICIA, "ZohoCRM.modules.leads.READ")
 RESTRICTED = (DANA, FULL_SCOPE)  # Dana's profile: no Quotes at all, Accounts read only
 BIG_ORG = (TOM, FULL_SCOPE)  # Thamesgate: 2,600 Leads
 FILES = (PATRICIA, FULL_SCOPE + ",ZohoCRM.files.READ")
+VIEWS = (PATRICIA, FULL_SCOPE + ",ZohoCRM.settings.custom_views.READ")
+# Zylker Traders' Leads views (zoho_emulator/crm/custom_views.py): "All Leads", "My Leads",
+# and "Contacted and qualified" (a user's view whose criteria is a group).
+_ZYLKER = next(o for o in seed.ORGS if o.zgid == "720019234")
+_LEAD_VIEWS = {
+    v.name: v.id
+    for v in module_views(
+        _ZYLKER, schema.org_schema(_ZYLKER.zgid, _ZYLKER.currency).module("Leads")
+    )
+}
 # The first lead with a value of every field type (zoho_emulator/field_types.py), with a photo.
 SHOWCASE = next(
     rid for rid, rec in pristine_records("720019234")[0]["Leads"].items() if rec.get("Proposal")
@@ -139,6 +153,118 @@ CASES = [
     ),
     Case("photo-delete", DELETE_PHOTO, "DELETE", f"Leads/{SHOWCASE}/photo", 200, "SUCCESS"),
     Case("file-unknown", GET_FILE, "GET", "files", 400, "INVALID_DATA", {"id": "nope"}, who=FILES),
+    # custom views (the list page's view picker) and cvid
+    Case(
+        "custom-views",
+        GET_CUSTOM_VIEWS,
+        "GET",
+        "settings/custom_views",
+        200,
+        params={"module": "Leads"},
+        who=VIEWS,
+    ),
+    Case(
+        "custom-views-deals",
+        GET_CUSTOM_VIEWS,
+        "GET",
+        "settings/custom_views",
+        200,
+        params={"module": "Deals"},
+        who=VIEWS,
+    ),
+    Case(
+        "custom-view-mine",
+        GET_CUSTOM_VIEW,
+        "GET",
+        f"settings/custom_views/{_LEAD_VIEWS['My Leads']}",
+        200,
+        params={"module": "Leads"},
+        who=VIEWS,
+    ),
+    Case(
+        "custom-view-group",
+        GET_CUSTOM_VIEW,
+        "GET",
+        f"settings/custom_views/{_LEAD_VIEWS['Contacted and qualified']}",
+        200,
+        params={"module": "Leads"},
+        who=VIEWS,
+    ),
+    Case(
+        "custom-view-unknown",
+        GET_CUSTOM_VIEW,
+        "GET",
+        "settings/custom_views/1234567890123456789",
+        400,
+        "INVALID_DATA",
+        {"module": "Leads"},
+        who=VIEWS,
+    ),
+    Case(
+        "custom-views-no-module",
+        GET_CUSTOM_VIEWS,
+        "GET",
+        "settings/custom_views",
+        400,
+        "REQUIRED_PARAM_MISSING",
+        who=VIEWS,
+    ),
+    Case(
+        "custom-views-bad-module",
+        GET_CUSTOM_VIEWS,
+        "GET",
+        "settings/custom_views",
+        400,
+        "INVALID_MODULE",
+        {"module": "Nope"},
+        who=VIEWS,
+    ),
+    Case(
+        "custom-views-scope",
+        GET_CUSTOM_VIEWS,
+        "GET",
+        "settings/custom_views",
+        401,
+        "OAUTH_SCOPE_MISMATCH",
+        {"module": "Leads"},
+    ),
+    Case(
+        "records-cvid",
+        GET_RECORDS,
+        "GET",
+        "Leads",
+        200,
+        params={"fields": "Last_Name,Lead_Status", "cvid": _LEAD_VIEWS["Contacted and qualified"]},
+    ),
+    Case(
+        "records-cvid-unknown",
+        GET_RECORDS,
+        "GET",
+        "Leads",
+        400,
+        "INVALID_DATA",
+        {"fields": "Last_Name", "cvid": "1234567890123456789"},
+    ),
+    Case(
+        "search-cvid",
+        SEARCH,
+        "GET",
+        "Leads/search",
+        200,
+        params={
+            "criteria": "(Lead_Status:equals:Contacted)",
+            "cvid": _LEAD_VIEWS["My Leads"],
+            "fields": "Last_Name,Lead_Status",
+        },
+    ),
+    Case(
+        "count-cvid",
+        COUNT,
+        "GET",
+        "Leads/actions/count",
+        200,
+        params={"cvid": _LEAD_VIEWS["My Leads"]},
+    ),
     # users and org (sign-in reads both)
     Case("current-user", GET_USERS, "GET", "users", 200, params={"type": "CurrentUser"}),
     Case("active-users", GET_USERS, "GET", "users", 200, params={"type": "ActiveUsers"}),
@@ -740,6 +866,39 @@ CASES = [
         400,
         "RECORD_LOCKED",
         body={"data": [{"id": "{locked_lead}", "Company": "Renamed Ltd"}]},
+    ),
+    Case(
+        "update-many-mixed",
+        UPDATE_MANY,
+        "PUT",
+        "Leads",
+        207,
+        "RECORD_LOCKED",
+        body={
+            "data": [
+                {"id": "{locked_lead}", "City": "Oslo"},
+                {"id": "{pending_lead}", "City": "Oslo"},
+                {"id": "{lead}", "City": "Oslo"},
+            ]
+        },
+    ),
+    Case(
+        "update-many-over-limit",
+        UPDATE_MANY,
+        "PUT",
+        "Leads",
+        400,
+        "LIMIT_EXCEEDED",
+        body={"data": [{"id": "{lead}", "City": "Oslo"}] * 101},
+    ),
+    Case(
+        "delete-many-over-limit",
+        DELETE_MANY,
+        "DELETE",
+        "Leads",
+        400,
+        "LIMIT_EXCEEDED",
+        {"ids": ",".join(str(1234567890123456000 + n) for n in range(101))},
     ),
     Case("delete-one-locked", DELETE_ONE, "DELETE", "Leads/{locked_lead}", 400, "RECORD_LOCKED"),
     Case(

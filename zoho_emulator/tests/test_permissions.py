@@ -48,6 +48,7 @@ def test_search_needs_the_securesearch_scope(zoho_http):
         ("settings/related_lists", "ZohoCRM.settings.related_lists.READ"),
         ("settings/fields", "ZohoCRM.settings.fields.READ"),
         ("settings/modules", "ZohoCRM.settings.modules.READ"),
+        ("settings/custom_views", "ZohoCRM.settings.custom_views.READ"),
     ],
 )
 def test_settings_scopes(zoho_http, path, scope):

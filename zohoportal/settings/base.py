@@ -253,6 +253,7 @@ ZOHO_SCOPES = env.list(
         "ZohoSearch.securesearch.READ",  # search, as the v8 Search Records page lists it
         "ZohoCRM.coql.READ",  # lists sorted by a column (COQL's ORDER BY)
         "ZohoCRM.files.CREATE",  # files added to file and image fields (Zoho's Files API)
+        "ZohoCRM.settings.custom_views.READ",  # a module's views on its list page
     ],
 )
 # Seconds for every HTTP call to Zoho (connect, read). Shorter than ZOHO_REFRESH_LOCK_TIMEOUT,

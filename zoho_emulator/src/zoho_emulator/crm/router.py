@@ -13,7 +13,18 @@ from collections.abc import Callable
 from dataclasses import dataclass
 
 from ..web import Request, Response
-from . import coql, files, metadata, photos, records, related, related_counts, search, users
+from . import (
+    coql,
+    custom_views,
+    files,
+    metadata,
+    photos,
+    records,
+    related,
+    related_counts,
+    search,
+    users,
+)
 from .context import MODULE_OPS, Ctx, has_scope, module_scope_ok
 from .errors import (
     invalid_method,
@@ -110,6 +121,11 @@ SETTINGS_RELATED_LISTS = (
     "ZohoCRM.settings.related_lists.READ",
     "ZohoCRM.settings.related_lists.ALL",
 )
+SETTINGS_CUSTOM_VIEWS = (
+    "ZohoCRM.settings.ALL",
+    "ZohoCRM.settings.custom_views.READ",
+    "ZohoCRM.settings.custom_views.ALL",
+)
 SETTINGS_MODULES = (
     "ZohoCRM.settings.ALL",
     "ZohoCRM.settings.modules.READ",
@@ -127,6 +143,16 @@ ROUTES: list[Route] = [
         "settings/related_lists",
         {"GET": metadata.related_lists},
         any_scope(*SETTINGS_RELATED_LISTS),
+    ),
+    _route(
+        "settings/custom_views",
+        {"GET": custom_views.custom_views},
+        any_scope(*SETTINGS_CUSTOM_VIEWS),
+    ),
+    _route(
+        "settings/custom_views/{view_id:\\d+}",
+        {"GET": custom_views.custom_view},
+        any_scope(*SETTINGS_CUSTOM_VIEWS),
     ),
     _route("settings/{rest:.*}", {}, any_scope()),  # other settings: unknown URL
     # COQL: the query's module (its READ scope, the profile) is checked by the handler.

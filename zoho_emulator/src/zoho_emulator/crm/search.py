@@ -6,6 +6,7 @@ import re
 
 from .. import field_rules, schema
 from ..web import Response, json_response
+from . import custom_views
 from .context import MAX_PER_PAGE, Ctx, int_param
 from .errors import crm_error, invalid_param, param_missing
 from .records import paginate, parse_fields
@@ -318,8 +319,12 @@ def search_records(ctx: Ctx, module: str) -> Response:
     predicate, err = build_predicate(ctx, module)
     if err:
         return err
+    view, err = custom_views.cvid_predicate(ctx, module)
+    if err:
+        return err
+    in_view = view[1] if view else (lambda rec: True)
     with ctx.emu.state.lock:
-        records = [r for r in ctx.org_data.records[module].values() if predicate(r)]
+        records = [r for r in ctx.org_data.records[module].values() if predicate(r) and in_view(r)]
     records.sort(key=lambda r: int(r["id"]))
     # v8 search pages through at most 2,000 records and issues no page_token (stricter
     # reading of "Search Records": page/per_page only)
@@ -339,8 +344,12 @@ def count_records(ctx: Ctx, module: str) -> Response:
         def predicate(rec):
             return True
 
+    view, err = custom_views.cvid_predicate(ctx, module)
+    if err:
+        return err
+    in_view = view[1] if view else (lambda rec: True)
     with ctx.emu.state.lock:
-        count = sum(1 for r in ctx.org_data.records[module].values() if predicate(r))
+        count = sum(1 for r in ctx.org_data.records[module].values() if predicate(r) and in_view(r))
     return json_response({"count": count})
 
 
