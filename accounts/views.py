@@ -63,7 +63,37 @@ def login_start(request: HttpRequest) -> HttpResponse:
     if elsewhere:  # Zoho comes back there: the sign-in must start in that host's session
         query = f"?{urlencode({'next': next_url})}" if next_url != "/" else ""
         return redirect(f"{elsewhere}{request.path}{query}")
-    return redirect(services.sign_in_start(request.session, next_url=next_url))
+    return redirect(
+        services.sign_in_start(request.session, next_url=next_url, consent=_consent_needed(request))
+    )
+
+
+# A browser where someone signed in before keeps a signed cookie naming the portal user (no
+# token, nothing Zoho gave): their next sign-in need not ask Zoho for consent again.
+KNOWN_COOKIE = "zohoportal_known"
+KNOWN_SALT = "accounts.known-user"
+KNOWN_MAX_AGE = 180 * 24 * 3600
+
+
+def _consent_needed(request: HttpRequest) -> bool:
+    """Ask Zoho for consent and offline access (a new refresh token) unless the visitor is a
+    portal user with a usable connection: `?consent=1` (connect another org, reconnect),
+    nobody known, or every connection of theirs needs re-consent. A guess that turns out
+    wrong (another Zoho user or org at Zoho) costs one more trip: the callback asks again
+    with consent (`ConsentNeeded`)."""
+    if request.GET.get("consent") == "1":
+        return True
+    user_id = request.user.pk if request.user.is_authenticated else None
+    if user_id is None:
+        known = request.get_signed_cookie(
+            KNOWN_COOKIE, default=None, salt=KNOWN_SALT, max_age=KNOWN_MAX_AGE
+        )
+        user_id = int(known) if known and known.isdigit() else None
+    if user_id is None:
+        return True
+    return not ZohoConnection.objects.filter(
+        user_id=user_id, status=ZohoConnection.Status.ACTIVE
+    ).exists()
 
 
 def _redirect_uri_origin_if_other(request: HttpRequest) -> str | None:
@@ -102,6 +132,13 @@ def callback(request: HttpRequest) -> HttpResponse:
             code=params.get("code"),
             code_verifier=pending.code_verifier,
         )
+    except services.ConsentNeeded as error:
+        if pending.consent:  # Zoho gave no refresh token even with consent: say so
+            response = _error_page(request, error)
+        else:  # nothing stored to keep: once more, asking for consent and offline access
+            response = redirect(
+                services.sign_in_start(request.session, next_url=pending.next_url, consent=True)
+            )
     except services.SignInError as error:
         response = _error_page(request, error)
     else:
@@ -119,6 +156,15 @@ def callback(request: HttpRequest) -> HttpResponse:
             services.safe_next_url(
                 pending.next_url, allowed_hosts={request.get_host()}, secure=request.is_secure()
             )
+        )
+        response.set_signed_cookie(
+            KNOWN_COOKIE,
+            str(connection.user_id),
+            salt=KNOWN_SALT,
+            max_age=KNOWN_MAX_AGE,
+            secure=settings.SESSION_COOKIE_SECURE,
+            httponly=True,
+            samesite="Lax",
         )
     # The callback URL carries the code and state: never let it leak through a Referer.
     response["Referrer-Policy"] = "no-referrer"
@@ -139,7 +185,13 @@ def logout_view(request: HttpRequest) -> HttpResponse:
 @login_required
 @require_safe
 def connection_list(request: HttpRequest) -> HttpResponse:
-    connections = request.user.zoho_connections.select_related("org").order_by("org__name")
+    connections = list(request.user.zoho_connections.select_related("org").order_by("org__name"))
+    for connection in connections:
+        # What the CRM pages will find: a token this host cannot decrypt (the key it was
+        # written with is not configured here) makes them say "Reconnect needed" too.
+        connection.tokens_unreadable = (
+            connection.is_active and connection.refresh_token_or_none() is None
+        )
     return render(request, "accounts/connections.html", {"connections": connections})
 
 

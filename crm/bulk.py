@@ -9,11 +9,14 @@ name resolved as the forms do (`crm.lookup_text`), before anything is sent.
 
 from __future__ import annotations
 
+from dataclasses import dataclass, replace
+
 from accounts.models import ZohoConnection
 from core.errors import AppError, ErrorCode
-from crm import lookup_text, record_state, selectors
+from crm import list_filters, lookup_text, record_state, selectors
 from crm.compound_values import TYPES as COMPOUND_TYPES
 from crm.fields import Field, is_zoho_id
+from crm.list_filters import ListFilter
 from crm.modules import Module, record_title
 from crm.selectors import count_forget
 from crm.services import _explain
@@ -167,11 +170,96 @@ def summary(results: list[dict]) -> dict:
     return {"succeeded": len(results) - len(failed), "failed": len(failed)}
 
 
+# --- "all N matching": the list's search, view and filters ----------------------------------
+# The list parameters of a view and its filters (crm.list_filters); a module's picklist
+# filters add theirs (`f_Lead_Status`).
+FILTER_PARAMETERS = frozenset({"cvid", "owner", "date", "from", "to"})
+
+
+def filter_parameters(module: Module) -> frozenset[str]:
+    """The query parameters of a view and filters of `module`'s list."""
+    picks = {list_filters.PICK_PREFIX + f.api_name for f in list_filters.picklist_filters(module)}
+    return FILTER_PARAMETERS | picks
+
+
+@dataclass(frozen=True)
+class Matching:
+    """What "all matching" means: the list's search (`query`) within its view, or its view
+    and filters (`filters`), read as the list reads them (`crm.list_filters`)."""
+
+    query: str
+    filters: ListFilter
+
+    def criteria(self, connection: ZohoConnection) -> str | None:
+        return self.filters.criteria(me=connection.zoho_user_id)
+
+    def params(self) -> dict:
+        """The view and filters as list parameters (those set only): kept in a job's
+        params, read again by `matching` to find the same records."""
+        return {k: v for k, v in self.filters.params().items() if v}
+
+
+def matching(
+    *, connection: ZohoConnection, module: Module, params, drop_filters_on_search: bool = False
+) -> Matching:
+    """The records "all matching" `params` means (a dict or QueryDict of the list's `q`,
+    `cvid`, `owner`, `f_<picklist>`, `date`, `from`, `to`; nothing else), read by the list's own
+    `parse_filters`. A view or filter it cannot use (unknown view, owner or value, bad date)
+    is an AppError naming it, never left out: a bulk edit of more records than the list
+    showed is worse than none. A search with filters: the filters dropped, as the list page
+    drops them (`drop_filters_on_search`), or an AppError, as the JSON list answers."""
+    unknown = sorted(set(params) - {"q"} - filter_parameters(module))
+    if unknown:
+        raise AppError(
+            ErrorCode.INVALID_DATA,
+            "“All matching” follows the list's search, view and filters only, "
+            f"not “{unknown[0][:40]}”.",
+            field="all_matching",
+        )
+    query = params.get("q") or ""
+    if not isinstance(query, str) or any(not isinstance(params.get(k), str) for k in params):
+        raise AppError(
+            ErrorCode.INVALID_DATA,
+            "Each of the list's search, view and filters is given as text.",
+            field="all_matching",
+        )
+    query = query.strip()
+    filters = list_filters.parse_filters(params, connection=connection, module=module)
+    if filters.errors:
+        raise filters.errors[0]
+    if query and filters.filtering:
+        if not drop_filters_on_search:
+            raise AppError(ErrorCode.INVALID_DATA, "Search or filter, not both.", field="q")
+        filters = replace(filters, owner=None, picks=(), start=None, end=None)
+    return Matching(query, filters)
+
+
+def matching_count(*, connection: ZohoConnection, module: Module, found: Matching) -> int:
+    """How many records "all matching" `found` means now (the count beside the list's
+    title: Zoho's count for that search, view and filters)."""
+    return selectors.record_count(
+        connection=connection,
+        module=module,
+        query=found.query,
+        cvid=found.filters.view,
+        criteria=found.criteria(connection),
+    )
+
+
 def matching_records(
-    *, connection: ZohoConnection, module: Module, query: str = "", limit: int = MAX_MATCHING
+    *,
+    connection: ZohoConnection,
+    module: Module,
+    query: str = "",
+    filters: dict | None = None,
+    limit: int = MAX_MATCHING,
 ) -> list[dict]:
-    """Every record the list shows for `query` (all records without one) as {"id", "name"},
-    read page by page; an AppError when there are more than `limit`."""
+    """Every record the list shows for `query` and the view and `filters` (list parameters,
+    `Matching.params`; all records without either) as {"id", "name"}, read page by page as
+    the list reads them; an AppError when there are more than `limit`."""
+    found = matching(connection=connection, module=module, params={**(filters or {}), "q": query})
+    criteria = found.criteria(connection)
+    searching = bool(found.query or criteria)  # Zoho's search: its first 2,000 matches
     ids: list[dict] = []
     page, token = 1, None
     while True:
@@ -180,8 +268,10 @@ def matching_records(
             module=module,
             page=page,
             per_page=200,
-            query=query,
+            query=found.query,
             page_token=token,
+            cvid=found.filters.view,
+            criteria=criteria,
         )
         ids.extend(
             {"id": str(r["id"]), "name": record_title(module, r)}
@@ -196,13 +286,13 @@ def matching_records(
         if not listing.info.get("more_records"):
             return ids
         page += 1
-        if query and page * 200 > selectors.MAX_PAGED_RECORDS:
+        if searching and page * 200 > selectors.MAX_PAGED_RECORDS:
             raise AppError(
                 ErrorCode.LIMIT_EXCEEDED,
                 f"Zoho's search answers the first {selectors.MAX_PAGED_RECORDS:,} matches "
-                "only: narrow the search first.",
+                "only: narrow the search or the filters first.",
             )
-        if query or page * 200 <= selectors.MAX_PAGED_RECORDS:
+        if searching or page * 200 <= selectors.MAX_PAGED_RECORDS:
             token = None
         else:
             token = listing.info.get("next_page_token")
@@ -231,9 +321,11 @@ def start_background(
     query: str | None,
     values: dict | None,
     names: dict | None = None,
+    filters: dict | None = None,
 ) -> dict:
     """A bulk edit of more than 100 records (`ids`), or of every record matching `query`
-    (`ids` None), started as a background job; {"id", "state", "progress"}."""
+    and the view and `filters` (`Matching.params`) (`ids` None), started as a background
+    job; {"id", "state", "progress"}."""
     if not _background:
         raise AppError(
             ErrorCode.UNAVAILABLE,
@@ -248,4 +340,5 @@ def start_background(
         query=query,
         values=values,
         names=names,
+        filters=filters,
     )

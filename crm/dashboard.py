@@ -3,10 +3,11 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
+from datetime import datetime
 
 from accounts.models import ZohoConnection
 from core.errors import AppError
-from crm import metadata, modules, selectors
+from crm import metadata, modules, numbers, selectors
 from crm.zoho import records as zoho_records
 from crm.zoho import runner
 
@@ -69,8 +70,20 @@ def _tile(connection: ZohoConnection, summary: dict) -> Tile:
             {
                 "id": r["id"],
                 "name": modules.record_title(module, r),
-                "when": modified.display(r.get("Modified_Time"))[:10] if modified else "",
+                "when": _day(r.get("Modified_Time")) if modified else "",
             }
             for r in latest
         ],
     )
+
+
+def _day(value) -> str:
+    """The day of a Zoho date-time, in the user's time zone and date format."""
+    try:
+        moment = datetime.fromisoformat(value) if isinstance(value, str) else None
+    except ValueError:
+        return ""
+    if moment is None:
+        return ""
+    formats = numbers.active()
+    return formats.date(moment.astimezone(formats.zone) if moment.tzinfo else moment)

@@ -10,10 +10,10 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
-from datetime import UTC, datetime
+from datetime import UTC, date, datetime
 from typing import Any
 
-from crm import compound_values, rich_text
+from crm import compound_values, numbers, rich_text
 
 BIGINT_DIGITS = 18  # Zoho's long integer: at most 18 digits, whatever the metadata's length
 FLOAT_DIGITS = 15  # significant digits a float (what the SDK sends) keeps exactly
@@ -274,11 +274,16 @@ class Field:
             and isinstance(value, int | float)
             and not isinstance(value, bool)
         ):
-            places = self.precision if self.precision is not None else self.decimal_place
-            return f"{value:,.{2 if places is None else places}f}"
+            return numbers.active().number(value, self.money_places)
         if self.connected_field and isinstance(value, list):
             return display([v.get(self.connected_field) for v in value if isinstance(v, dict)])
         return display(value, self.data_type)
+
+    @property
+    def money_places(self) -> int:
+        """The decimals an amount of this currency field shows (its own precision first)."""
+        places = self.precision if self.precision is not None else self.decimal_place
+        return 2 if places is None else places
 
     def link(self, value) -> str | None:
         """A safe link for an email, phone or website value, else None."""
@@ -328,15 +333,17 @@ def display(value, data_type: str = "") -> str:  # noqa: C901 - one branch per s
             moment = datetime.fromisoformat(value)
         except ValueError:
             return value
-        offset = moment.utcoffset()
-        zone = "" if offset is None else " UTC" if not offset else f" {moment:%z}"
-        if zone.startswith((" +", " -")):
-            zone = f"{zone[:4]}:{zone[4:]}"  # +0200 -> +02:00, as Zoho writes it
-        return f"{moment:%Y-%m-%d %H:%M}{zone}"
+        return numbers.active().date_time(moment)  # the user's time zone and formats
+    if data_type == "date" and isinstance(value, str):
+        try:
+            day = date.fromisoformat(value)
+        except ValueError:
+            return value
+        return numbers.active().date(day)
     if data_type in ("currency", "double", "decimal") and isinstance(value, int | float):
         if data_type == "currency":
-            return f"{value:,.2f}"
-        return f"{value:,}"
+            return numbers.active().number(value, 2)
+        return numbers.active().number(value)
     if data_type == "percent" and isinstance(value, int | float):
         return f"{value:g}%"
     return str(value)

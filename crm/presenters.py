@@ -9,7 +9,15 @@ from urllib.parse import urlencode
 from django.urls import reverse
 
 from core.errors import AppError, ErrorCode
-from crm import metadata, modules, record_files, record_state, record_values, relations
+from crm import (
+    metadata,
+    modules,
+    numbers,
+    record_files,
+    record_state,
+    record_values,
+    relations,
+)
 from crm.fields import SE_MODULE_KEY, is_zoho_id
 
 
@@ -23,8 +31,9 @@ def list_url(keep: dict, link: dict | None) -> str | None:
 
 def range_text(first: int, shown: int, total: int | None) -> str:
     """ "41–60 of 2,512" (without the total when Zoho's count is not known)."""
-    text = f"{first:,}–{first + shown - 1:,}"
-    return f"{text} of {max(total, first + shown - 1):,}" if total is not None else text
+    number = numbers.active().number  # the user's separators
+    text = f"{number(first)}–{number(first + shown - 1)}"
+    return f"{text} of {number(max(total, first + shown - 1))}" if total is not None else text
 
 
 # Columns shown as numbers (right-aligned) and as dates (never wrapped).
@@ -72,7 +81,9 @@ def row(module: modules.Module, columns, record: dict, symbol: str = "") -> dict
         "id": record.get("id"),
         "cells": [
             {
-                "text": record_values.money(c, record.get(c.api_name), symbol)
+                "text": record_values.money(
+                    c, record.get(c.api_name), symbol, record.get("Currency")
+                )
                 if c.data_type == "currency"
                 else c.display(record.get(c.api_name)),
                 "href": c.link(record.get(c.api_name)) or lookup_url(record, c),

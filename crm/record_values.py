@@ -9,12 +9,12 @@ None for a field the page shows as plain text. A raw id is never shown.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 from django.urls import reverse
 from django.utils.safestring import mark_safe
 
-from crm import rich_text
+from crm import numbers, rich_text
 from crm.fields import FILE_TYPES, Field, address_lines, file_name, is_zoho_id
 
 
@@ -50,12 +50,15 @@ def kept_on_forms(module) -> list[str]:
     return [f.label for f in module.fields if f.data_type in KEPT_TYPES and not f.editable]
 
 
-def money(field: Field, value, symbol: str) -> str:
-    """A currency value with its own precision and the org's symbol."""
-    text = field.display(value)
-    if not text or not symbol:
-        return text
-    return f"-{symbol}{text[1:]}" if text.startswith("-") else f"{symbol}{text}"
+def money(field: Field, value, symbol: str, code: str | None = None) -> str:
+    """A currency value with its own precision and the org's symbol (or, when the record is
+    in another currency, `code`'s), in the user's number format (`crm.numbers`)."""
+    if not isinstance(value, int | float) or isinstance(value, bool):
+        return field.display(value)
+    formats = numbers.active()
+    if symbol and not formats.currency_symbol:  # drawn outside a page's formats
+        formats = replace(formats, currency_symbol=symbol)
+    return formats.money(value, field.money_places, code if isinstance(code, str) else None)
 
 
 def _user(value) -> dict | None:
@@ -107,7 +110,8 @@ def shown(field: Field, record: dict, ctx: Context) -> dict | None:  # noqa: C90
         lines = address_lines(value)
         return {"kind": "lines", "lines": lines} if lines else None
     if kind == "currency":
-        return {"kind": "text", "text": money(field, value, ctx.currency_symbol)}
+        code = record.get("Currency")  # a multi-currency org's record names its own
+        return {"kind": "text", "text": money(field, value, ctx.currency_symbol, code)}
     return None
 
 

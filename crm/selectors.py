@@ -191,7 +191,9 @@ COUNT_TTL = 60  # seconds: a count is a hint ("41–60 of 2,512"), refreshed aft
 
 
 def count_key(connection: ZohoConnection, module: str, query: str = "") -> str:
-    return f"crm:count:{connection.pk}:{module}:{query.casefold()}"
+    # A search is hashed: its words may hold spaces or characters no cache backend keys by.
+    searched = hashlib.sha256(query.casefold().encode()).hexdigest()[:16] if query else ""
+    return f"crm:count:{connection.pk}:{module}:{searched}"
 
 
 def record_count(

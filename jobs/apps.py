@@ -10,6 +10,10 @@ class JobsConfig(AppConfig):
         # Registers the task `jobs.services.job_enqueue` asks for by name, and the job kinds
         # kept in modules of their own.
         from crm import bulk
-        from jobs import bulk_edits, tasks  # noqa: F401
+        from jobs import (
+            bulk_edits,
+            tasks,  # noqa: F401
+            transfer,  # noqa: F401 - registers the export and import kinds
+        )
 
         bulk.register_background(bulk_edits.bulk_edit_start)

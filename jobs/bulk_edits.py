@@ -1,7 +1,8 @@
-"""Bulk edits too big for one call (more than 100 records, or "all N matching" a search) as
-a background job: the ids first (read once, kept in the checkpoint), then steps of 100
-through `crm.bulk`, each step's results checkpointed so that a re-run (a worker died, Zoho
-throttled) goes on from the next step and no record is changed twice.
+"""Bulk edits too big for one call (more than 100 records, or "all N matching" the list's
+search, view and filters) as a background job: the ids first (read once, kept in the
+checkpoint), then steps of 100 through `crm.bulk`, each step's results checkpointed so
+that a re-run (a worker died, Zoho throttled) goes on from the next step and no record is
+changed twice.
 
 `bulk_edit_start` is what the pages and the JSON API call; the job kind is `crm.bulk_edit`.
 """
@@ -27,11 +28,14 @@ def bulk_edit_start(
     query: str | None = None,
     values: dict | None = None,
     names: dict | None = None,
+    filters: dict | None = None,
 ) -> dict:
     """A queued job giving `values` to (action "update") or deleting (action "delete") the
-    records `ids`, or every record matching `query` (all records for "") when `ids` is None.
-    `values` are checked already (`crm.bulk.clean_update`). The job as {"id", "state",
-    "progress"} (what `crm.bulk.start_background` answers)."""
+    records `ids`, or, when `ids` is None, every record matching `query` within the list's
+    view and `filters` (list parameters, `crm.bulk.Matching.params`; all records for none),
+    read when the job runs exactly as the list reads them. `values` are checked already
+    (`crm.bulk.clean_update`). The job as {"id", "state", "progress"} (what
+    `crm.bulk.start_background` answers)."""
     if action not in ACTIONS:
         raise ValueError(f"unknown bulk action {action!r}")
     params = {"module": module, "action": action, "values": values or {}}
@@ -39,6 +43,8 @@ def bulk_edit_start(
         params["names"] = {str(k): str(v)[:200] for k, v in names.items()}
     if ids is None:
         params["query"] = query or ""
+        if filters:  # the list's view and filters: {"cvid", "owner", "f_Lead_Status", …}
+            params["filters"] = {str(k): str(v) for k, v in filters.items()}
     else:
         params["ids"] = [str(i) for i in ids]
     job = job_create(owner=owner, kind=KIND, connection=connection, params=params)
@@ -71,7 +77,10 @@ def bulk_edit(job: Job) -> dict:
         else:
             records = _retried(
                 lambda: bulk.matching_records(
-                    connection=connection, module=module, query=params.get("query", "")
+                    connection=connection,
+                    module=module,
+                    query=params.get("query", ""),
+                    filters=params.get("filters"),
                 )
             )
             ids = [int(r["id"]) for r in records]

@@ -3,10 +3,12 @@
 from __future__ import annotations
 
 import logging
+from datetime import timedelta
 
 from celery import shared_task
+from django.conf import settings
 
-from jobs import services
+from jobs import files, services
 
 logger = logging.getLogger("zohoportal.jobs")
 
@@ -35,3 +37,15 @@ def job_run(self, job_id: int) -> None:
         delay = services.retry_delay(self.request.retries)
         logger.warning("job %s: %s; retried in %.0f s", job_id, type(error).__name__, delay)
         raise self.retry(exc=error, countdown=delay) from error
+
+
+@shared_task(name="jobs.tasks.job_files_clean")
+def job_files_clean() -> int:
+    """Delete job files older than JOB_FILES_RETENTION_DAYS (beat runs it with housekeeping)."""
+    days = settings.JOB_FILES_RETENTION_DAYS
+    removed = files.job_files_clean(older_than=timedelta(days=days))
+    if removed:
+        logger.info(
+            "job files: %s folder(s) and draft(s) older than %s days deleted", removed, days
+        )
+    return removed

@@ -13,7 +13,7 @@ urlpatterns = [
         "accounts/",
         include((accounts_urls.urlpatterns + org_switch.urlpatterns, accounts_urls.app_name)),
     ),
-    path("crm/", include("jobs.urls")),  # a job's page and status (jobs/urls.py)
+    path("crm/", include("jobs.urls")),  # export, import, bulk edits' jobs (before crm's own)
     path("crm/", include("crm.urls")),
     # Before the admin's own URLs: its sign-in form, throttled (core/admin_login.py).
     path("admin/login/", admin_login.login, name="admin-login-throttled"),

@@ -31,6 +31,7 @@ from accounts.services.connections import (
 )
 from accounts.services.errors import (
     AccessDenied,
+    ConsentNeeded,
     DisconnectError,
     InvalidState,
     SignInError,
@@ -55,6 +56,7 @@ __all__ = [
     "SESSION_OAUTH_KEY",
     "AccessDenied",
     "BackfillReport",
+    "ConsentNeeded",
     "DisconnectError",
     "InvalidState",
     "Outcome",

@@ -19,7 +19,12 @@ from accounts import activation, refresh, token_crypto
 from accounts.models import TokenRefreshLog, ZohoConnection, ZohoOrg
 from accounts.selectors import SESSION_ACTIVE_KEY
 from accounts.services import revocations
-from accounts.services.errors import DisconnectError, SignInError, ZohoRefused
+from accounts.services.errors import (
+    ConsentNeeded,
+    DisconnectError,
+    SignInError,
+    ZohoRefused,
+)
 from core.errors import ErrorCode
 from zoho import datacenters
 from zoho import sdk as zoho_sdk
@@ -134,12 +139,13 @@ def connection_register(
                 .first()
             )
             created = connection is None
+            if not exchanged.refresh_token and (
+                created
+                or not connection.is_active
+                or connection.refresh_token_or_none() is None  # none, or unreadable here
+            ):
+                raise ConsentNeeded()  # nothing usable to keep: ask Zoho for a new one
             if created:
-                if not exchanged.refresh_token:
-                    raise ZohoRefused(
-                        "Zoho returned no refresh token, so the portal could not keep you "
-                        "connected. Please sign in again and approve offline access."
-                    )
                 owner = owner_for(exchanged, user)
                 connection = ZohoConnection(
                     user=owner, org=org, data_center=dc.key, zoho_user_id=exchanged.zoho_user_id

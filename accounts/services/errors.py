@@ -50,6 +50,17 @@ class ZohoRefused(SignInError):
     title = "Zoho refused the sign-in"
 
 
+class ConsentNeeded(ZohoRefused):
+    """Zoho gave no refresh token and the portal holds no usable one for this Zoho user and
+    org: the sign-in must ask Zoho for consent and offline access (the callback starts that
+    sign-in once; a second refusal shows this message)."""
+
+    message = (
+        "Zoho returned no refresh token, so the portal could not keep you connected. "
+        "Please sign in again and approve offline access."
+    )
+
+
 class DisconnectError(AppError):
     """A connection the portal keeps rather than disconnect (its token cannot be revoked)."""
 

@@ -67,29 +67,42 @@ def _pending_sign_ins(session) -> dict[str, dict]:
     }
 
 
-def sign_in_start(session, *, next_url: str) -> str:
+def sign_in_start(session, *, next_url: str, consent: bool = True) -> str:
     """Record a fresh single-use `state` and PKCE verifier in the session; return Zoho's
-    authorize URL (with the S256 `code_challenge`)."""
+    authorize URL (with the S256 `code_challenge`).
+
+    `consent` asks Zoho for its consent page and offline access (`prompt=consent`,
+    `access_type=offline`): what brings a new refresh token. Without it (a user the portal
+    already holds a usable connection for) Zoho signs them in and answers an access token
+    only; the stored refresh token stays (`connection_register`), and if there is none to
+    keep the callback starts a sign-in with consent (`ConsentNeeded`)."""
     state = secrets.token_urlsafe(32)  # 256 bits
     verifier, challenge = zoho_oauth.pkce_pair()
     pending = _pending_sign_ins(session)
     while len(pending) >= MAX_PENDING_SIGN_INS:
         pending.pop(min(pending, key=lambda key: pending[key]["created"]))
-    pending[state] = {"created": time.time(), "next": next_url, "verifier": verifier}
+    pending[state] = {
+        "created": time.time(),
+        "next": next_url,
+        "verifier": verifier,
+        "consent": consent,
+    }
     session[SESSION_OAUTH_KEY] = pending
-    query = urlencode(
-        {
-            "client_id": settings.ZOHO_CLIENT_ID,
-            "response_type": "code",
-            "scope": ",".join(settings.ZOHO_SCOPES),
-            "access_type": "offline",
-            "prompt": "consent",
-            "redirect_uri": settings.ZOHO_REDIRECT_URI,
-            "state": state,
-            "code_challenge": challenge,
-            "code_challenge_method": "S256",
-        }
-    )
+    params = {
+        "client_id": settings.ZOHO_CLIENT_ID,
+        "response_type": "code",
+        "scope": ",".join(settings.ZOHO_SCOPES),
+        "access_type": "offline" if consent else "online",
+    }
+    if consent:
+        params["prompt"] = "consent"
+    params |= {
+        "redirect_uri": settings.ZOHO_REDIRECT_URI,
+        "state": state,
+        "code_challenge": challenge,
+        "code_challenge_method": "S256",
+    }
+    query = urlencode(params)
     return f"{datacenters.sign_in_data_center().authorize_url}?{query}"
 
 
@@ -97,6 +110,7 @@ def sign_in_start(session, *, next_url: str) -> str:
 class PendingSignIn:
     next_url: str
     code_verifier: str = field(repr=False)
+    consent: bool = True  # the sign-in asked Zoho for consent and offline access
 
 
 def sign_in_consume_state(session, *, state: str | None) -> PendingSignIn:
@@ -116,7 +130,9 @@ def sign_in_consume_state(session, *, state: str | None) -> PendingSignIn:
     else:
         session.pop(SESSION_OAUTH_KEY, None)
     return PendingSignIn(
-        next_url=entry.get("next") or "/", code_verifier=str(entry.get("verifier") or "")
+        next_url=entry.get("next") or "/",
+        code_verifier=str(entry.get("verifier") or ""),
+        consent=entry.get("consent") is not False,
     )
 
 

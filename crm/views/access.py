@@ -21,6 +21,7 @@ from django.shortcuts import redirect, render
 from accounts import selectors
 from core.api import error_json
 from core.errors import AppError, ErrorCode, status_for
+from crm import numbers, user_formats
 from crm.presenters import error_advice
 
 
@@ -54,7 +55,10 @@ def connection_required(methods: list[str], *, api: bool = False):
                         "This connection needs re-consent: Zoho no longer accepts its grant. "
                         "Sign in with Zoho again to reconnect.",
                     )
-                return view(request, connection, *args, **kwargs)
+                if api:  # the JSON API keeps Zoho's own formats
+                    return view(request, connection, *args, **kwargs)
+                with numbers.using(user_formats.lazy_formats(connection)):
+                    return view(request, connection, *args, **kwargs)
             except AppError as error:
                 return error_response(request, error, api=api, allowed=allowed)
 

@@ -1,7 +1,8 @@
-"""Bulk edits from the list page: rows chosen (or "all N matching" the search), one field
-set to one value or the records deleted, after a confirmation naming the count; then one
-result per record. The JSON API beside it: `PATCH /crm/api/<module>/` and `DELETE
-/crm/api/<module>/?ids=…` (crm/views/api.py hands those methods here).
+"""Bulk edits from the list page: rows chosen (or "all N matching" the list's search, view
+and filters), one field set to one value or the records deleted, after a confirmation
+naming the count; then one result per record. The JSON API beside it: `PATCH
+/crm/api/<module>/` and `DELETE /crm/api/<module>/?ids=…` (crm/views/api.py hands those
+methods here).
 
 Up to 100 records are done at once (one Zoho call); more, or all matching, become a
 background job (`crm.bulk.start_background`, run by the jobs app) whose page is
@@ -10,14 +11,12 @@ background job (`crm.bulk.start_background`, run by the jobs app) whose page is
 
 from __future__ import annotations
 
-from urllib.parse import parse_qs
-
-from django.http import JsonResponse
+from django.http import JsonResponse, QueryDict
 from django.shortcuts import redirect, render
 from django.urls import reverse
 
 from core.errors import AppError, ErrorCode
-from crm import bulk, lookup_text, metadata, selectors
+from crm import bulk, list_filters, lookup_text, metadata
 from crm.record_forms import form_values, record_form_class
 from crm.views.access import page_view
 
@@ -25,9 +24,10 @@ from crm.views.access import page_view
 
 
 def bulk_api(request, connection, module, body_of) -> JsonResponse:
-    """PATCH `{"ids": [...], "values": {...}}` (or `{"all_matching": {"q": "…"}, "values"}`)
-    and DELETE `?ids=1,2,3` (or `?all_matching=1&q=…`): one result per record, or 202 and a
-    job for more than 100 records or all matching."""
+    """PATCH `{"ids": [...], "values": {...}}` (or `{"all_matching": {"q": "…", "cvid": "…",
+    "owner": "me", "f_Lead_Status": "…", …}, "values"}`: the list's search, view and filters)
+    and DELETE `?ids=1,2,3` (or `?all_matching=1&q=…&cvid=…&…`): one result per record, or
+    202 and a job for more than 100 records or all matching."""
     if request.method == "PATCH":
         body = body_of(request)
         if not isinstance(body, dict):
@@ -38,14 +38,22 @@ def bulk_api(request, connection, module, body_of) -> JsonResponse:
     else:
         module.require("delete")
         values, action = None, "delete"
-        matching = {"q": request.GET.get("q", "")} if request.GET.get("all_matching") else None
+        matching = (
+            {k: request.GET.get(k) for k in request.GET if k != "all_matching"}
+            if request.GET.get("all_matching")
+            else None
+        )
         body = {"ids": request.GET.get("ids", "")}
     if matching is not None:
-        if not isinstance(matching, dict) or not isinstance(matching.get("q", ""), str):
+        if not isinstance(matching, dict):
             raise AppError(
-                ErrorCode.INVALID_DATA, 'all_matching is {"q": "the search"}.', field="all_matching"
+                ErrorCode.INVALID_DATA,
+                'all_matching is the list\'s search, view and filters: {"q": "…", "cvid": "…", '
+                '"owner": "me", "f_Lead_Status": "…", "date", "from", "to"}.',
+                field="all_matching",
             )
-        return _job_answer(request, connection, module, action, None, matching.get("q", ""), values)
+        found = bulk.matching(connection=connection, module=module, params=matching)
+        return _job_answer(request, connection, module, action, None, found, values)
     ids = bulk.parse_ids(body.get("ids"))
     if len(ids) > bulk.MAX_IDS:
         return _job_answer(request, connection, module, action, ids, None, values)
@@ -60,14 +68,15 @@ def bulk_api(request, connection, module, body_of) -> JsonResponse:
     return JsonResponse({"data": results, "info": counts}, status=status)
 
 
-def _job_answer(request, connection, module, action, ids, query, values) -> JsonResponse:
+def _job_answer(request, connection, module, action, ids, found, values) -> JsonResponse:
     job = bulk.start_background(
         owner=request.user,
         connection=connection,
         module=module.api_name,
         action=action,
         ids=ids,
-        query=query,
+        query=found.query if found else None,
+        filters=found.params() if found else None,
         values=values,
     )
     response = JsonResponse({"job": job}, status=202)
@@ -76,7 +85,8 @@ def _job_answer(request, connection, module, action, ids, query, values) -> Json
 
 
 # --- the pages ------------------------------------------------------------------------------
-# List parameters "all matching" understands: the search (and how the list is shown).
+# List parameters of how the list is shown (its search, page and order); "all matching"
+# also follows the list's view and filters (`crm.bulk.filter_parameters`).
 LIST_PARAMETERS = frozenset({"q", "page", "per_page", "page_token", "sort_by", "sort_order"})
 
 
@@ -92,13 +102,14 @@ def bulk_page(request, connection, module: str):
         raise AppError(ErrorCode.INVALID_DATA, "Choose Update or Delete.")
     found.require("edit" if action == "update" else "delete")
     scope, ids = _chosen(post)
-    query = post.get("q", "").strip()
+    matching = _matching(connection, found, post) if scope == "all" else None
+    query = matching.query if matching else post.get("q", "").strip()
     field = _chosen_field(found, post.get("field", "")) if action == "update" else None
     form = _value_form(connection, found, field, post if post.get("step") == "confirm" else None)
     count = (
         len(ids)
-        if scope != "all"
-        else selectors.record_count(connection=connection, module=found, query=query)
+        if matching is None
+        else bulk.matching_count(connection=connection, module=found, found=matching)
     )
     names = {str(i): post.get(f"n-{i}", "")[:200] for i in ids if post.get(f"n-{i}")}
     context = {
@@ -111,7 +122,9 @@ def bulk_page(request, connection, module: str):
         "field": field,
         "form": form,
         "names": names,
+        "list_query": post.get("list_query", ""),
         "list_url": _list_url(found, post.get("list_query", "")),
+        "scope_words": _scope_words(connection, found, matching) if matching else "",
     }
     if post.get("step") != "confirm" or (form is not None and not form.is_valid()):
         return render(
@@ -132,6 +145,7 @@ def bulk_page(request, connection, module: str):
             action=action,
             ids=None if scope == "all" else ids,
             query=query,
+            filters=matching.params() if matching else None,
             values=values,
             names=names,
         )
@@ -153,16 +167,10 @@ def bulk_page(request, connection, module: str):
 
 def _chosen(post) -> tuple[str, list[int]]:
     """("selected"|"page"|"all", the ids): the rows ticked, every row of the page, or every
-    record matching the list's search (its ids read by the job)."""
+    record matching the list's search, view and filters (`_matching`; its ids read by the
+    job)."""
     scope = post.get("scope") or "selected"
     if scope == "all":
-        extra = set(parse_qs(post.get("list_query", ""))) - LIST_PARAMETERS
-        if extra:
-            raise AppError(
-                ErrorCode.INVALID_DATA,
-                "“All matching” follows a search only, not this view or its filters: "
-                "select the rows instead.",
-            )
         return scope, []
     if scope == "page":
         return scope, bulk.parse_ids(post.get("page_ids", ""))
@@ -175,6 +183,46 @@ def _chosen(post) -> tuple[str, list[int]]:
             "Select at least one record (tick its box), or choose all on this page.",
         )
     return "selected", bulk.parse_ids(chosen)
+
+
+def _matching(connection, module, post) -> bulk.Matching:
+    """“All matching” as the list shows it: its search (`q`, as the list page used it) within
+    the view and filters of the list's URL (`list_query`), read by the list's own rules (a
+    search leaves the filters out there, and so here). A view or filter the list could not
+    use, or a parameter it does not know, is refused: the rows can be selected instead."""
+    listed = QueryDict(post.get("list_query", ""))
+    params = {k: listed.get(k) for k in listed if k not in LIST_PARAMETERS}
+    params["q"] = post.get("q", "")
+    try:
+        return bulk.matching(
+            connection=connection, module=module, params=params, drop_filters_on_search=True
+        )
+    except AppError as error:
+        if error.code != ErrorCode.INVALID_DATA:
+            raise
+        raise AppError(
+            ErrorCode.INVALID_DATA,
+            f"{error.message} “All matching” takes the list as it is shown: open it again, "
+            "or select the rows instead.",
+        ) from None
+
+
+def _scope_words(connection, module, matching: bulk.Matching) -> str:
+    """Which records "all matching" means, in words: "in the view “My Leads” matching these
+    filters", "matching “Linda”"; "" for all records."""
+    words = []
+    if matching.filters.view:
+        try:
+            views = list_filters.view_list(connection=connection, module=module)
+        except AppError:
+            views = []
+        name = next((v["name"] for v in views if v["id"] == matching.filters.view), None)
+        words.append(f"in the view “{name}”" if name else "in this view")
+    if matching.query:
+        words.append(f"matching “{matching.query}”")
+    if matching.filters.filtering:
+        words.append("matching these filters")
+    return " ".join(words)
 
 
 def _chosen_field(module, name: str):
@@ -212,24 +260,32 @@ def _value_form(connection, module, field, data):
 
 
 def _list_url(module, list_query: str) -> str:
+    """The list the bulk edit came from, with its search, view and filters (and page)."""
     url = reverse("crm:list", kwargs={"module": module.api_name})
-    safe = "&".join(
-        part for part in list_query.split("&") if part.split("=", 1)[0] in LIST_PARAMETERS
-    )
+    kept = LIST_PARAMETERS | bulk.filter_parameters(module)
+    safe = "&".join(part for part in list_query.split("&") if part.split("=", 1)[0] in kept)
     return f"{url}?{safe}" if safe else url
 
 
-def bulk_bar(module, request, total: int | None) -> dict | None:
+def bulk_bar(module, request, total: int | None, *, connection, filters) -> dict | None:
     """What the list page's bulk-edit bar offers (templates/records/_bulk_bar.html); None
-    when the user may neither edit nor delete records of the module."""
+    when the user may neither edit nor delete records of the module. "All N matching" is
+    offered when the list's view and filters (`filters`, as the list read them) were all
+    usable: it then means the records the list shows, N its count."""
     fields = bulk.updatable_fields(module) if module.editable else []
     if not fields and not module.deletable:
         return None
-    extra = set(request.GET) - LIST_PARAMETERS
+    extra = set(request.GET) - LIST_PARAMETERS - bulk.filter_parameters(module)
+    usable = not extra and not filters.errors
+    words = ""
+    if usable and total:
+        matching = bulk.Matching(request.GET.get("q", "").strip(), filters)
+        words = _scope_words(connection, module, matching)
     return {
         "fields": fields,
         "deletable": module.deletable,
         "list_query": request.GET.urlencode(),
         "total": total,
-        "all_matching": total is not None and total > 0 and not extra,
+        "all_matching": total is not None and total > 0 and usable,
+        "scope_words": words,
     }

@@ -8,7 +8,9 @@ from django.shortcuts import render
 from accounts import selectors
 from accounts.services import safe_next_url
 from core.errors import AppError
+from crm import numbers, user_formats
 from crm.dashboard import dashboard
+from crm.pipeline import deal_pipeline
 
 
 def home(request: HttpRequest):
@@ -21,9 +23,16 @@ def home(request: HttpRequest):
     if next_url != "/":
         context["next_url"] = next_url
     connection = selectors.connection_of(request)
-    if connection is not None and connection.is_active:
+    if connection is None or not connection.is_active:
+        return render(request, "home.html", context)
+    with numbers.using(user_formats.lazy_formats(connection)):  # the user's own formats
         try:
             context["tiles"], context["modules"] = dashboard(connection=connection)
+            context["pipeline"] = deal_pipeline(connection=connection)
         except AppError as error:
             context["modules_error"] = error
-    return render(request, "home.html", context)
+        # Zoho may have refused the grant while the page was read (the tiles then each say
+        # so): the page says what the Connections page says, once.
+        connection.refresh_from_db(fields=["status"])
+        context["needs_reconsent"] = not connection.is_active
+        return render(request, "home.html", context)

@@ -7,7 +7,7 @@ from dataclasses import replace
 from django.shortcuts import render
 
 from core.errors import AppError, ErrorCode
-from crm import list_filters, metadata, modules, relations, selectors, validation
+from crm import list_filters, metadata, modules, numbers, relations, selectors, validation
 from crm.presenters import (
     column,
     column_kind,
@@ -116,11 +116,11 @@ def record_list_page(request, connection, module: str):
             "next_url": list_url(keep, next_link),
             "notices": notices,
             "total": total,
-            "total_text": f"{total:,}" if total is not None else "",
+            "total_text": numbers.active().number(total) if total is not None else "",
             "range_text": range_text(first, len(page.records), total),
             "page_count": -(-total // query["per_page"]) if total else None,
             "search_hint": search_hint(found),
-            "bulk": bulk_bar(found, request, total),
+            "bulk": bulk_bar(found, request, total, connection=connection, filters=filters),
             "filter_params": {k: v for k, v in filters.params().items() if v},
         },
         status=400 if filters.errors else 200,

@@ -8,6 +8,7 @@ from django.urls import reverse
 
 from core.errors import AppError, ErrorCode
 from crm import (
+    empty_values,
     metadata,
     modules,
     record_files,
@@ -62,6 +63,8 @@ def record_detail_page(request, connection, module: str, record_id: str):
         }
         for section in metadata.module_sections(connection=connection, module=found)
     ]
+    show_empty = request.GET.get("empty") == empty_values.SHOW_EMPTY
+    sections, empty_count = empty_values.sections_shown(sections, show_empty=show_empty)
     related_error = counts if isinstance(counts, AppError) else None
     related = [] if related_error else counts
     return render(
@@ -71,6 +74,8 @@ def record_detail_page(request, connection, module: str, record_id: str):
             "module": found,
             "record": record,
             "sections": sections,
+            "show_empty": show_empty,
+            "empty_count": empty_count,
             "related": [r for r in related if r.count],
             "related_empty": [r.label for r in related if not r.count],
             "related_error": related_error,

@@ -189,7 +189,11 @@ def get_org_currency(connection: ZohoConnection) -> dict:
         if not isinstance(body, OrgWrapper) or not body.get_org():
             raise zoho_failed()
         org = body.get_org()[0]
-        return {"symbol": org.get_currency_symbol() or "", "iso_code": org.get_iso_code() or ""}
+        return {
+            "symbol": org.get_currency_symbol() or "",
+            "iso_code": org.get_iso_code() or "",
+            "locale": org.get_currency_locale() or "",  # how the org writes amounts
+        }
 
     return run(connection, call, operation="org_currency")
 
@@ -215,6 +219,7 @@ def get_users(connection: ZohoConnection) -> list[dict]:
                     "name": u.get_full_name() or "",
                     "email": u.get_email(),
                     "profile": _profile_of(u),
+                    "locale_settings": _locale_settings_of(u),
                 }
                 for u in body.get_users() or []
                 if u.get_id() is not None
@@ -226,6 +231,19 @@ def get_users(connection: ZohoConnection) -> list[dict]:
         return found
 
     return run(connection, call, operation="users")
+
+
+def _locale_settings_of(user) -> dict:
+    """A user's own settings for how they read dates, times and numbers (Zoho's Personal
+    Settings: `time_zone`, `locale`, `date_format`, `time_format`, separators)."""
+    return {
+        "time_zone": text_of(user.get_time_zone()),
+        "locale": text_of(user.get_locale()),
+        "date_format": text_of(user.get_date_format()),
+        "time_format": text_of(user.get_time_format()),
+        "decimal_separator": text_of(user.get_decimal_separator()),
+        "number_separator": text_of(user.get_number_separator()),
+    }
 
 
 def _profile_of(user) -> dict | None:

@@ -174,7 +174,11 @@ def test_the_beat_schedule_runs_refresh_and_housekeeping():
 
     app.loader.import_default_modules()
     tasks = {entry["task"] for entry in app.conf.beat_schedule.values()}
-    assert tasks == {"accounts.tasks.tokens_refresh_due", "accounts.tasks.housekeeping_run"}
+    assert tasks == {
+        "accounts.tasks.tokens_refresh_due",
+        "accounts.tasks.housekeeping_run",
+        "jobs.tasks.job_files_clean",
+    }
     assert tasks <= set(app.tasks)
 
 

@@ -102,3 +102,33 @@ def test_all_matching_runs_as_a_job_with_its_own_page(page, portal, zoho):
 def test_all_matching_at_phone_width(phone, portal, zoho):
     signed_in(phone, portal.url, zoho, *PATRICIA)
     _all_matching(phone, portal.url)
+
+
+def test_all_matching_follows_the_view_and_filters_applied_on_the_list(page, portal, zoho):
+    """The list's view and filters, applied with its form (blank filters included), are what
+    "all N" means: the confirmation names the list's count, and the job's page leads back to
+    the same filtered list."""
+    signed_in(page, portal.url, zoho, *PATRICIA)
+    page.goto(portal.url + "/crm/Leads/")
+    page.get_by_label("View", exact=True).select_option(label="My Leads")
+    page.get_by_label("Lead Status").first.select_option(label="Contacted")
+    page.get_by_role("button", name="Apply").click()
+    page.wait_for_url("**f_Lead_Status=Contacted**")
+    count = page.inner_text("#list-range").rsplit(" of ", 1)[-1]
+    everything = page.locator("input[name=scope][value=all]")
+    label = everything.locator("xpath=..").inner_text()
+    assert f"All {count} in the view “My Leads” matching these filters" in label
+    everything.check()
+    page.get_by_label("Field").select_option(label="City")
+    page.get_by_role("button", name="Update field…").click()
+    page.wait_for_selector(f"text=Set City on {count} leads")
+    axe_check(page, "bulk confirmation, all in a view")
+    page.get_by_label("New value of City").fill("Filtertown")
+    page.locator("button.primary", has_text="Update").click()
+    page.wait_for_url("**/crm/jobs/**")
+    page.wait_for_selector("text=Done.")
+    assert f" of {count} updated" in page.inner_text(".message")
+    page.get_by_role("navigation", name="Breadcrumb").get_by_role("link", name="Leads").click()
+    page.wait_for_url("**f_Lead_Status=Contacted**")
+    assert page.inner_text("#list-range").rsplit(" of ", 1)[-1] == count
+    axe_check(page, "the filtered list after a bulk edit")

@@ -182,12 +182,14 @@ class ZohoSpecs:
         body: bytes,
         content_type: str | None,
         headers: dict | None = None,
+        server: str = SERVER,
     ) -> None:
         """Raise :class:`ConformanceError` unless the spec allows this answer to ``op``
-        (status, media type, declared headers, body schema)."""
+        (status, media type, declared headers, body schema). ``server``: the operation's own
+        host where the spec names one (Bulk Write's Upload File: content.zohoapis.com)."""
         app, path, method = self.api(op)
         concrete = re.sub(r"\{[^}]+\}", "x", path)
-        request = MockRequest(SERVER, method, concrete, path_pattern=path)
+        request = MockRequest(server, method, concrete, path_pattern=path)
         response = MockResponse(
             body,
             status_code=status,

@@ -606,6 +606,66 @@ ALLOWANCES: tuple[Allowance, ...] = (
         "Evidence: the same repository's v8.0/coql/operations/executeCOQLQuery/operation.md "
         "(204: the query executed successfully but returned no matching records).",
     ),
+    Allowance(
+        "bulk-read-job-keys",
+        "bulk_read.json",
+        ("/components/schemas/Query", "/components/schemas/Job_Detail"),
+        without_required("cvid", "criteria", "file_type", "result"),
+        "Job_Detail requires result and its query cvid, criteria and file_type; Zoho's Get "
+        "Bulk Read Job Details examples (developer docs, v8 Bulk Read 'Get the Status of the "
+        "Bulk Read Jobs') show a query of module and page only, and result only once the "
+        "job is COMPLETED.",
+    ),
+    Allowance(
+        "bulk-read-result-token",
+        "bulk_read.json",
+        ("/components/schemas/Result",),
+        without_required("next_page_token"),
+        "Result requires next_page_token; Zoho's COMPLETED example has none when "
+        "more_records is false (nothing follows).",
+    ),
+    Allowance(
+        "bulk-read-download-bytes",
+        "bulk_read.json",
+        (
+            _responses("/crm/bulk/v8/read/{job_id}/result", "get")
+            + "/200/content/application~1x-download",
+        ),
+        replace_with({}),
+        "Download Result's 200 (application/x-download) is described as a JSON object "
+        "{file}; the answer is the ZIP file's bytes (the SDK reads it as a stream, like the "
+        "photo download record_photo.json describes with a media type and no schema).",
+    ),
+    Allowance(
+        "bulk-write-upload-details",
+        "bulk_write.json",
+        ("/components/schemas/Success_Response/properties/details",),
+        without("required"),  # id and created_by, its only two
+        "Success_Response serves both Upload File and Create Bulk Write Job, and requires the "
+        "job's id and created_by in details; Upload File's answer (Zoho's v8 Bulk Write "
+        "'Upload File' page) has details {file_id, created_time} only.",
+    ),
+    Allowance(
+        "bulk-write-not-found-overlap",
+        "bulk_write.json",
+        (
+            _responses("/crm/bulk/v8/write/{job_id}", "get")
+            + "/400/content/application~1json/schema",
+        ),
+        lambda node: {"anyOf": node["oneOf"]},
+        "Get Bulk Write Job Details' 400 is oneOf [Resource_Not_Found, API_Exception]; "
+        'API_Exception lists RESOURCE_NOT_FOUND and "The requested resource doesn\'t exist." '
+        "too, so Zoho's own not-found answer matches both and oneOf refuses it: anyOf.",
+    ),
+    Allowance(
+        "bulk-write-download-bytes",
+        "bulk_write.json",
+        (_responses("/{download_url}", "get") + "/200/content/application~1octet-stream",),
+        replace_with({}),
+        "Download Bulk Write Result's 200 (application/octet-stream) is described as a JSON "
+        "object {file} or an API_Exception; the answer is the ZIP file's bytes (the SDK reads "
+        "it as a stream).",
+    ),
 )
 
 # The emulator's own gaps: keys the spec requires that the emulator does not send yet, each

@@ -74,4 +74,9 @@ CELERY_BEAT_SCHEDULE = {
         "task": "accounts.tasks.housekeeping_run",
         "schedule": env.float("CELERY_HOUSEKEEPING_EVERY", default=300.0),
     },
+    # Export and import files past JOB_FILES_RETENTION_DAYS (jobs/files.py).
+    "job-files-clean": {
+        "task": "jobs.tasks.job_files_clean",
+        "schedule": env.float("CELERY_HOUSEKEEPING_EVERY", default=300.0),
+    },
 }

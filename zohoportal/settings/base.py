@@ -254,6 +254,8 @@ ZOHO_SCOPES = env.list(
         "ZohoCRM.coql.READ",  # lists sorted by a column (COQL's ORDER BY)
         "ZohoCRM.files.CREATE",  # files added to file and image fields (Zoho's Files API)
         "ZohoCRM.settings.custom_views.READ",  # a module's views on its list page
+        "ZohoCRM.bulk.ALL",  # export and import (Zoho's Bulk Read and Bulk Write)
+        "ZohoFiles.files.ALL",  # import: the file a Bulk Write job reads (Upload File)
     ],
 )
 # Seconds for every HTTP call to Zoho (connect, read). Shorter than ZOHO_REFRESH_LOCK_TIMEOUT,
@@ -276,6 +278,16 @@ ZOHO_METADATA_TTL = env.int("ZOHO_METADATA_TTL", default=3600)
 # Right after a sign-in, fetch the first page's metadata in the background (a Celery task with
 # a broker, else a thread), so the dashboard finds it cached (accounts/services/warm_up.py).
 ZOHO_WARM_UP_AFTER_SIGN_IN = env.bool("ZOHO_WARM_UP_AFTER_SIGN_IN", default=True)
+# Export and import: where a job's files (an export's CSV, an import's failed rows) are kept,
+# one folder per job, served only to the job's owner through its connection (never by the
+# web server directly). Seconds between two looks at a Zoho bulk job, and how many looks
+# before the portal gives up on it.
+JOB_FILES_DIR = Path(env.str("JOB_FILES_DIR", default=str(BASE_DIR / "var" / "job-files")))
+JOB_FILES_RETENTION_DAYS = env.int("JOB_FILES_RETENTION_DAYS", default=7)
+ZOHO_BULK_POLL_SECONDS = env.float("ZOHO_BULK_POLL_SECONDS", default=2.0)
+ZOHO_BULK_MAX_POLLS = env.int("ZOHO_BULK_MAX_POLLS", default=900)
+# The largest CSV file an import takes (Zoho takes 25,000 rows and a 25 MB ZIP a job).
+IMPORT_MAX_BYTES = env.int("IMPORT_MAX_BYTES", default=10_000_000)
 # `zoho_housekeeping` deletes token refresh logs older than this many days.
 TOKEN_REFRESH_LOG_RETENTION_DAYS = env.int("TOKEN_REFRESH_LOG_RETENTION_DAYS", default=30)
 # Sign-in starts allowed per client address: (requests, window in seconds).

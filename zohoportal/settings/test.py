@@ -57,3 +57,7 @@ STORAGES = {
 }
 WHITENOISE_AUTOREFRESH = True
 WHITENOISE_USE_FINDERS = True
+# Export and import: job files in a folder of this test process; Zoho's bulk jobs looked at
+# without waiting (the emulator moves a job one state per look).
+JOB_FILES_DIR = Path(tempfile.gettempdir()) / f"zohoportal-job-files-{os.getpid()}"
+ZOHO_BULK_POLL_SECONDS = 0.0

@@ -32,6 +32,7 @@ class Org:
     city: str
     lead_count: int
     other_count: int
+    currency_locale: str = "en_US"  # how the org writes its amounts (GET org)
 
 
 @dataclass(frozen=True)
@@ -81,6 +82,13 @@ class User:
     profile: str = "Administrator"
     crm_ids: dict[str, str] = field(default_factory=dict)  # zgid -> CRM user id in that org
     seeds: bool = True  # owns seed records (see seed_owners)
+    # The user's own settings at Zoho (Personal Settings > Locale); None: the org's.
+    time_zone: str | None = None
+    locale: str = "en_US"
+    date_format: str = "MM/dd/yyyy"
+    time_format: str = "hh:mm a"
+    decimal_separator: str = "Period"
+    number_separator: str = "Comma"
 
     @property
     def full_name(self) -> str:
@@ -138,6 +146,7 @@ ORGS: list[Org] = [
         "Hamburg",
         14,
         7,
+        currency_locale="de_DE",
     ),
     Org(
         "60012873459",
@@ -155,6 +164,7 @@ ORGS: list[Org] = [
         "Coimbatore",
         12,
         6,
+        currency_locale="en_IN",
     ),
     Org(
         "7001938172",
@@ -172,6 +182,7 @@ ORGS: list[Org] = [
         "Brisbane",
         10,
         5,
+        currency_locale="en_AU",
     ),
     Org(
         "90051762213",
@@ -189,6 +200,7 @@ ORGS: list[Org] = [
         "London",
         2600,  # the big org: past the 2,000 records page/per_page can reach
         8,
+        currency_locale="en_GB",
     ),
 ]
 
@@ -210,6 +222,8 @@ USERS: list[User] = [
         ["720019234"],
         role="Manager",
         profile="Standard",
+        time_zone="America/Chicago",
+        date_format="MMM d, yyyy",
     ),
     User(
         "sofia.lindqvist@nordwind-logistik.de",
@@ -218,9 +232,32 @@ USERS: list[User] = [
         "eu",
         "20071389002",
         ["20071245781"],
+        locale="de_DE",
+        date_format="dd.MM.yyyy",
+        time_format="HH:mm",
+        decimal_separator="Comma",
+        number_separator="Period",
     ),
-    User("arjun.mehta@kaveritextiles.in", "Arjun", "Mehta", "in", "60012911274", ["60012873459"]),
-    User("olivia.chen@banksiasolar.com.au", "Olivia", "Chen", "au", "7001946610", ["7001938172"]),
+    User(
+        "arjun.mehta@kaveritextiles.in",
+        "Arjun",
+        "Mehta",
+        "in",
+        "60012911274",
+        ["60012873459"],
+        locale="en_IN",
+        date_format="dd/MM/yyyy",
+    ),
+    User(
+        "olivia.chen@banksiasolar.com.au",
+        "Olivia",
+        "Chen",
+        "au",
+        "7001946610",
+        ["7001938172"],
+        locale="en_AU",
+        date_format="dd/MM/yyyy",
+    ),
     # Added after the first five: new users go at the end so existing ids stay stable.
     User(
         "harriet.ashworth@thamesgate-wholesale.co.uk",
@@ -229,6 +266,9 @@ USERS: list[User] = [
         "uk",
         "90051844107",
         ["90051762213"],
+        locale="en_GB",
+        date_format="dd/MM/yyyy",
+        time_format="HH:mm",
     ),
     User(
         "tom.okonkwo@thamesgate-wholesale.co.uk",
@@ -239,6 +279,9 @@ USERS: list[User] = [
         ["90051762213"],
         role="Manager",
         profile="Standard",
+        locale="en_GB",
+        date_format="dd/MM/yyyy",
+        time_format="HH:mm",
     ),
     # Restricted profiles (added last; they own no seed records).
     User(
@@ -251,6 +294,7 @@ USERS: list[User] = [
         role="Sales Representative",
         profile="Field Sales (restricted)",
         seeds=False,
+        time_zone="America/Los_Angeles",
     ),
     User(
         "jonas.becker@nordwind-logistik.de",
@@ -262,6 +306,11 @@ USERS: list[User] = [
         role="Lagerleitung",
         profile="Warehouse (restricted)",
         seeds=False,
+        locale="de_DE",
+        date_format="dd.MM.yyyy",
+        time_format="HH:mm",
+        decimal_separator="Comma",
+        number_separator="Space",
     ),
     # A second Administrator at Zylker Traders (Patricia's org and profile): the portal
     # shares an org's metadata per profile, so her first pages fetch none of it again.

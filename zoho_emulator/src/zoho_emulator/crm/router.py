@@ -14,6 +14,8 @@ from dataclasses import dataclass
 
 from ..web import Request, Response
 from . import (
+    bulk,
+    bulk_write,
     coql,
     custom_views,
     files,
@@ -174,6 +176,8 @@ ROUTES: list[Route] = [
         module=True,
     ),
     _route("files", {"GET": files.get_file, "POST": files.upload_files}, files_scope),
+    # Bulk Write's Upload File (Zoho serves it on its file-upload host)
+    _route("upload", {"POST": bulk_write.upload_file}, any_scope(*bulk_write.UPLOAD_SCOPES)),
     _route(
         "{module}/{record_id:\\d+}/photo",
         # Upload and Delete Photo also need the profile's Edit (photos.py checks it).
@@ -234,6 +238,8 @@ def handle(emu, dc: str, subpath: str, req: Request) -> Response:
         if at is None:
             return invalid_token()
         ctx = Ctx(emu, at, req)
+    if subpath.startswith(bulk.PREFIX):  # Bulk Read and Bulk Write (crm/bulk.py)
+        return bulk.handle(ctx, subpath[len(bulk.PREFIX) :])
     if not subpath.startswith(API_PREFIX):
         return invalid_url()
     path = "/".join(p for p in subpath[len(API_PREFIX) :].split("/") if p != "")
