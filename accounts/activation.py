@@ -3,7 +3,8 @@
 `activated(connection)` makes the connection's access token fresh (`accounts.refresh`), serves
 its tokens from memory for the block (`token_store.serving`), and hands the SDK runtime
 (`zoho.sdk.switched`) the connection's environment, token, the portal's token store and its
-own field-metadata directory. The SDK's global state itself is only touched in zoho/sdk.py.
+own field-metadata directory, and the scope (org and profile) its metadata is shared
+under. The SDK's global state itself is only touched in zoho/sdk.py.
 """
 
 from __future__ import annotations
@@ -25,6 +26,7 @@ def activated(connection: ZohoConnection) -> Iterator[ZohoConnection]:
     when the access token cannot be made fresh.
     """
     connection = refresh.connection_ensure_fresh(connection)
+    scope = connection.metadata_scope  # the org and profile its metadata is shared by
     with token_store.serving(connection):
         # The SDK gets the token `serving` made (id, user signature, API domain and the
         # fresh access token), as complete as its own store lookup would make it: the
@@ -33,7 +35,8 @@ def activated(connection: ZohoConnection) -> Iterator[ZohoConnection]:
             environment=zoho_sdk.environment_for(connection.data_center),
             token=token_store.serving_token.get(),
             store=token_store.STORE,
-            resource_path=zoho_sdk.resource_dir_for(connection.pk),
+            resource_path=zoho_sdk.resource_dir_for(connection.pk, scope),
+            metadata_scope=scope,
         ):
             yield connection
 

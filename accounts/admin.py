@@ -23,6 +23,7 @@ from django.views.decorators.debug import sensitive_post_parameters
 
 from accounts import selectors, services, token_crypto
 from accounts.models import PendingRevocation, TokenRefreshLog, ZohoConnection, ZohoOrg
+from accounts.services import metadata as metadata_services
 from accounts.services import revocations
 from zoho import credits as api_credits
 
@@ -143,6 +144,8 @@ class ZohoConnectionAdmin(NoTokenLookups, DeletedOnlyWithTheirUser, admin.ModelA
         "zoho_user_id",
         "zoho_account_id",
         "org",
+        "zoho_profile_name",
+        "zoho_profile_id",
         "data_center",
         "api_domain",
         "scopes",
@@ -305,6 +308,16 @@ class ZohoOrgAdmin(admin.ModelAdmin):
 
     def has_add_permission(self, request) -> bool:
         return False  # orgs come from sign-ins
+
+    actions = ["refresh_zoho_metadata"]
+
+    @admin.action(description="Refresh Zoho metadata", permissions=["change"])
+    def refresh_zoho_metadata(self, request, queryset):
+        """Zoho's settings APIs say nothing when an admin there adds a field or changes a
+        layout: this drops what the portal cached of the orgs (`ZOHO_METADATA_TTL` would)."""
+        for org in queryset.order_by("pk"):
+            done = metadata_services.org_metadata_refresh(org=org)
+            self.message_user(request, done.describe(), messages.SUCCESS)
 
 
 @admin.register(TokenRefreshLog)

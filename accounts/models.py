@@ -10,7 +10,7 @@ from django.db import models
 from django.utils import timezone
 
 from accounts import token_crypto
-from zoho import datacenters
+from zoho import datacenters, metadata_scope
 
 
 def token_digest(token: str) -> str:
@@ -63,6 +63,11 @@ class ZohoConnection(models.Model):
     zoho_account_id = models.CharField("Zoho account id (ZUID)", max_length=32, blank=True)
     email = models.EmailField("Zoho email", max_length=254)
     full_name = models.CharField(max_length=255, blank=True)
+    # The Zoho CRM profile the user had at their last sign-in: what Zoho's settings APIs
+    # answer depends on it, so the org's metadata is shared per (org, profile)
+    # (`zoho.metadata_scope`). Empty for a connection stored before the portal kept it.
+    zoho_profile_id = models.CharField("Zoho profile id", max_length=32, blank=True)
+    zoho_profile_name = models.CharField("Zoho profile", max_length=255, blank=True)
     # The SDK's user signature, "email:zgid", indexed for TokenStore.find_token.
     user_signature = models.CharField(max_length=300, editable=False)
     scopes = models.TextField(blank=True, help_text="Granted scopes, comma-separated.")
@@ -171,6 +176,17 @@ class ZohoConnection(models.Model):
             return False
         ahead = settings.ZOHO_REFRESH_AHEAD if ahead is None else ahead
         return self.access_token_expires_at - timedelta(seconds=ahead) > (now or timezone.now())
+
+    @property
+    def metadata_scope(self) -> str:
+        """Under which scope this connection's Zoho metadata is cached and shared: its org
+        and profile, the SDK's version and the org's generation (`zoho.metadata_scope`)."""
+        return metadata_scope.scope(
+            data_center=self.data_center,
+            zgid=self.org.zgid,
+            profile_id=self.zoho_profile_id,
+            zoho_user_id=self.zoho_user_id,
+        )
 
     @property
     def data_center_info(self) -> datacenters.DataCenter:

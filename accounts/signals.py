@@ -18,7 +18,6 @@ from django.dispatch import receiver
 
 from accounts.models import ZohoConnection
 from accounts.services import revocations
-from zoho import field_cache as sdk_field_cache
 from zoho import sdk as zoho_sdk
 
 logger = logging.getLogger("zohoportal.accounts")
@@ -34,8 +33,9 @@ def remove_sdk_files(sender, instance: ZohoConnection, **kwargs) -> None:
     transaction.on_commit(
         partial(shutil.rmtree, zoho_sdk.resource_dir_path(instance.pk), ignore_errors=True)
     )
-    # Other hosts' copies go with `zoho_housekeeping`; none of them can seed from this one.
-    transaction.on_commit(partial(sdk_field_cache.forget_shared, instance.pk))
+    # Other hosts' copies go with `zoho_housekeeping`. The shared copy in the cache is the
+    # org's and profile's (`zoho.metadata_scope`), still used by their other connections: it
+    # expires with ZOHO_METADATA_TTL.
 
 
 @receiver(post_delete, sender=ZohoConnection, dispatch_uid="zoho_connection_revoke")

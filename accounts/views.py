@@ -24,6 +24,7 @@ from django.views.decorators.http import (
 
 from accounts import selectors, services
 from accounts.models import ZohoConnection
+from accounts.services import warm_up
 from core.errors import ErrorCode, status_for
 from core.ratelimit import rate_limited
 
@@ -144,6 +145,7 @@ def callback(request: HttpRequest) -> HttpResponse:
         connection = result.connection
         login(request, connection.user, backend="django.contrib.auth.backends.ModelBackend")
         services.session_activate(request.session, connection)
+        warm_up.warm_up_dispatch(connection)  # the first page's metadata, in the background
         messages.success(
             request,
             f"Connected to {connection.org.name or connection.org.zgid} "

@@ -111,7 +111,7 @@ def report(emulator, server, user, rounds: int, db_label: str) -> None:  # noqa:
     connection = ZohoConnection.objects.select_related("org").get(pk=user["connection"])
     module = metadata.module_get(connection=connection, module="Leads")
     names = [c.api_name for c in module.list_fields]
-    assert cache.get(f"crm:fields:{connection.pk}:Leads") is not None
+    assert cache.get(metadata.metadata_key(connection, "fields", "Leads")) is not None
 
     def sdk_params() -> ParameterMap:
         params = ParameterMap()

@@ -33,6 +33,7 @@ from __future__ import annotations
 
 import argparse
 import sys
+import threading
 import time
 from pathlib import Path
 from urllib.parse import parse_qs, urlsplit
@@ -112,7 +113,22 @@ def sign_in(client, emulator: common.Emulator, email: str, meter: Meter) -> dict
         ok(landing, 302)
         ok(client.get(landing["Location"]))
 
-    return meter.measure(approve_to_dashboard)
+    measured = meter.measure(approve_to_dashboard)
+    # The warm-up after sign-in (accounts/services/warm_up.py; a thread here, no broker) may
+    # still be fetching: its calls and credits count with the sign-in, its time does not
+    # (nobody waits for it), and it ends before the next step is measured.
+    background = meter.measure(_warm_ups_finish)
+    for key in ("calls", "accounts", "credits"):
+        measured[key] += background[key]
+    for path, count in background["paths"].items():
+        measured["paths"][path] = measured["paths"].get(path, 0) + count
+    return measured
+
+
+def _warm_ups_finish() -> None:
+    for thread in threading.enumerate():
+        if thread.name.startswith("warm-up-"):
+            thread.join(120)
 
 
 def busiest_account(client) -> tuple[str, str]:
@@ -147,6 +163,7 @@ def main() -> None:
 
     with common.Emulator(latency_ms=args.latency_ms) as emulator:
         env = portal.portal_env(common.sqlite_url(), emulator.url)
+        env["ZOHO_WARM_UP_AFTER_SIGN_IN"] = "true"  # as deployed: part of what is measured
         portal.setup_portal(env)
         from django.test import Client
 

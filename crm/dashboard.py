@@ -30,12 +30,17 @@ class Tile:
 def dashboard(*, connection: ZohoConnection) -> tuple[list[Tile], list[dict]]:
     """The tiles (count and latest records of the main modules) and every module."""
     modules = metadata.module_tabs(connection=connection)
+    # Each tile is Zoho calls of its own (its count, its latest records, and on a first
+    # visit its fields): asked for a few at a time rather than one after another.
+    return runner.run_concurrently(connection, _tile, tile_modules(modules)), modules
+
+
+def tile_modules(modules: list[dict]) -> list[dict]:
+    """The modules the dashboard shows tiles of, of the org's tabs (`module_tabs`)."""
     by_name = {m["api_name"]: m for m in modules}
     chosen = [by_name[name] for name in FIRST_MODULES if name in by_name]
     chosen += [m for m in modules if m["custom"] and m not in chosen]
-    # Each tile is Zoho calls of its own (its count, its latest records, and on a first
-    # visit its fields): asked for a few at a time rather than one after another.
-    return runner.run_concurrently(connection, _tile, chosen[:TILES]), modules
+    return chosen[:TILES]
 
 
 def _tile(connection: ZohoConnection, summary: dict) -> Tile:

@@ -29,9 +29,10 @@ PICK_PREFIX = "f_"  # a picklist filter's query parameter: f_Lead_Status=Contact
 
 def view_list(*, connection: ZohoConnection, module: Module) -> list[dict]:
     """Zoho's views of the module ({"id", "name", "default", "system"}), cached like the
-    metadata."""
+    metadata; per connection (a user's own views are theirs), dropped with the org's
+    metadata (its scope's generation)."""
     return metadata.cached(
-        f"crm:views:{connection.pk}:{module.api_name}",
+        metadata.metadata_key(connection, "views", str(connection.pk), module.api_name),
         lambda: zoho_views.get_custom_views(connection, module.api_name),
     )
 

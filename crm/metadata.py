@@ -1,31 +1,50 @@
 """The org's metadata, cached: modules, their fields (as `crm.modules.Module`), layouts and
-sections, users. Shared by every worker (`core.cache`) and kept a few seconds in each
-process, so a warm request neither reads the shared cache nor rebuilds a module."""
+sections, users. Shared by every connection of one org and Zoho profile, every worker and
+every host (`core.cache`, under the connection's `metadata_scope`: `zoho.metadata_scope`),
+and kept a few seconds in each process, so a warm request neither reads the shared cache
+nor rebuilds a module.
+
+Zoho's settings APIs have no change signal: entries live `ZOHO_METADATA_TTL` seconds, an
+operator can drop an org's (`metadata_refresh`, the admin's "Refresh Zoho metadata"), and
+an answer of Zoho's naming a field or layout the cached metadata does not know drops them
+once (`refresh_if_stale`)."""
 
 from __future__ import annotations
 
+import hashlib
+import logging
 import time
 from dataclasses import dataclass, replace
 
+from django.core.cache import cache
+
 from accounts.models import ZohoConnection
-from core.cache import MISSING, cache_get, get_or_set_once
+from core.cache import CACHE_ERRORS, MISSING, cache_get, get_or_set_once
 from core.errors import AppError, ErrorCode
 from crm import compound_values
 from crm.fields import Field
 from crm.modules import Module
 from crm.zoho import metadata as zoho_metadata
+from zoho import metadata_scope
 
-METADATA_TTL = 300  # seconds; field and module metadata change rarely
+logger = logging.getLogger("zohoportal.crm")
 
 
 # --- metadata -----------------------------------------------------------------------------
+def metadata_key(connection: ZohoConnection, *parts: str) -> str:
+    """The cache key of one piece of a connection's metadata: its scope (SDK version, data
+    center, org, the org's generation, Zoho profile) and what it is (`modules`,
+    `fields:Leads`, …)."""
+    return ":".join(("crm:meta", connection.metadata_scope, *parts))
+
+
 def cached(key: str, load):
     """Shared by every worker on every host; one of them loads a key the others miss.
 
     Each process also keeps what it read for LOCAL_TTL seconds (`_local`): a warm request
     then neither reads the shared cache nor rebuilds a module's fields.
     """
-    return _local(key, lambda: get_or_set_once(key, load, METADATA_TTL))
+    return _local(key, lambda: get_or_set_once(key, load, metadata_scope.ttl()))
 
 
 LOCAL_TTL = 5.0
@@ -52,11 +71,14 @@ def _local(key: str, build):
 def forget_local() -> None:
     """Drop this process's copies (tests that change the shared cache behind its back)."""
     _memo.clear()
+    metadata_scope.forget_local()
 
 
 def _org_modules(connection: ZohoConnection) -> list[dict]:
     """Every module of the org as Zoho describes it to this user (cached)."""
-    return cached(f"crm:modules:{connection.pk}", lambda: zoho_metadata.get_modules(connection))
+    return cached(
+        metadata_key(connection, "modules"), lambda: zoho_metadata.get_modules(connection)
+    )
 
 
 def module_list(*, connection: ZohoConnection) -> list[dict]:
@@ -98,7 +120,7 @@ def module_get(*, connection: ZohoConnection, module: str) -> Module:
         raise AppError(
             ErrorCode.NO_PERMISSION, f"Your Zoho profile does not allow access to {found['label']}."
         )
-    key = f"crm:fields:{connection.pk}:{module}"
+    key = metadata_key(connection, "fields", module)
     return _local(f"{key}:built", lambda: _build(found, key, connection))
 
 
@@ -119,7 +141,7 @@ def _build(found: dict, key: str, connection: ZohoConnection) -> Module:
         lambda sub: [
             Field.from_metadata(meta, profile)
             for meta in cached(
-                f"crm:fields:{connection.pk}:{sub}",
+                metadata_key(connection, "fields", sub),
                 lambda: zoho_metadata.get_fields(connection, sub),
             )
         ],
@@ -140,7 +162,10 @@ def _build(found: dict, key: str, connection: ZohoConnection) -> Module:
 
 
 def user_profile(*, connection: ZohoConnection) -> dict | None:
-    """The signed-in user's Zoho profile ({"id", "name"}), from the org's users (cached)."""
+    """The signed-in user's Zoho profile ({"id", "name"}): as Zoho said at sign-in (what the
+    metadata is shared by), else from the org's users (cached)."""
+    if connection.zoho_profile_id:
+        return {"id": connection.zoho_profile_id, "name": connection.zoho_profile_name}
     me = next(
         (u for u in user_list(connection=connection) if u["id"] == connection.zoho_user_id),
         None,
@@ -151,7 +176,7 @@ def user_profile(*, connection: ZohoConnection) -> dict | None:
 def module_layouts(*, connection: ZohoConnection, module: str) -> list[dict]:
     """The module's active layouts, the default one first (cached)."""
     return cached(
-        f"crm:layouts:{connection.pk}:{module}",
+        metadata_key(connection, "layouts", module),
         lambda: zoho_metadata.get_layouts(connection, module),
     )
 
@@ -199,13 +224,13 @@ def with_layout(*, connection: ZohoConnection, module: Module, layout: str | Non
 
 def user_list(*, connection: ZohoConnection) -> list[dict]:
     """The org's active users as {"id", "name", "email"} (cached): who may own a record."""
-    return cached(f"crm:users:{connection.pk}", lambda: zoho_metadata.get_users(connection))
+    return cached(metadata_key(connection, "users"), lambda: zoho_metadata.get_users(connection))
 
 
 def module_list_if_cached(*, connection: ZohoConnection) -> list[dict] | None:
     """`module_list` when the shared cache holds the org's modules, else None: for the
     page chrome (the header's module tabs), which never calls Zoho by itself."""
-    modules = cache_get(f"crm:modules:{connection.pk}")
+    modules = cache_get(metadata_key(connection, "modules"))
     if modules is MISSING or not isinstance(modules, list):
         return None
     return [m for m in modules if m["api_supported"] and m["viewable"] and m.get("tab", True)]
@@ -246,3 +271,96 @@ def module_sections(*, connection: ZohoConnection, module: Module) -> list[Secti
     if rest:
         sections.append(Section(label=OTHER_SECTION, fields=tuple(rest)))
     return sections
+
+
+# --- stale metadata: Zoho named something it does not describe ---------------------------
+# At most one stale-driven refresh per org this often (seconds), and per unknown name once per
+# ZOHO_METADATA_TTL: a name Zoho keeps sending without describing it never loops.
+STALE_REFRESH_EVERY = 60
+
+
+def refresh_if_stale(
+    *,
+    connection: ZohoConnection,
+    module: Module,
+    fields: tuple[str, ...] | list[str] = (),
+    required: tuple[str, ...] | list[str] = (),
+    layout: str | None = None,
+) -> bool:
+    """When an answer of Zoho's names a field (`fields`) or a layout (`layout`) that the cached
+    metadata of `module` does not know, or says a field is mandatory (`required`) that it
+    does not make so (in `module`'s layout), the metadata is stale (Zoho's settings APIs send no
+    change signal): drop the org's, for every profile (`zoho.metadata_scope.org_refresh`), so
+    the next read fetches it again. True when it was dropped: the caller may read again, once.
+
+    Only for names that came from Zoho (a record's fields or layout, a write error's
+    `api_name`), never from what a user typed. Bounded: one refresh per org every
+    STALE_REFRESH_EVERY seconds, and one per unknown name per ZOHO_METADATA_TTL.
+    """
+    known = {f.api_name for f in module.fields} | set(module.hidden)
+    unknown = sorted({name for name in fields if _is_field_name(name) and name not in known})
+    if required:  # mandatory for Zoho, in none of the cached layouts nor the field metadata
+        in_a_layout = _required_in_some_layout(connection, module)
+        unknown += sorted(
+            f"{name} (mandatory)"
+            for name in set(required)
+            if (field := module.field(name)) is not None
+            and not field.required
+            and name not in in_a_layout
+        )
+    if layout and not _layout_known(connection, module, str(layout)):
+        unknown.append(f"layout {layout}")
+    if not unknown:
+        return False
+    org = connection.org
+    base = f"crm:meta-stale:{metadata_scope.sdk_version()}:{connection.data_center}:{org.zgid}"
+    name = hashlib.sha256(f"{module.api_name}|{unknown[0]}".encode()).hexdigest()[:24]
+    name_key = f"{base}:{name}"
+    if not (_claim(name_key, metadata_scope.ttl()) and _claim(base, STALE_REFRESH_EVERY)):
+        return False
+    logger.info(
+        "Zoho named %s of %s, unknown to the cached metadata of org %s: refreshing it",
+        ", ".join(unknown[:5]),
+        module.api_name,
+        org.zgid,
+    )
+    metadata_scope.org_refresh(connection.data_center, org.zgid)
+    return True
+
+
+# Keys of a record that are not fields: Zoho's `$`-prefixed properties, and those every
+# record carries besides its fields (the SDK's `Record` members).
+NOT_FIELDS = frozenset({"id", "Tag", "Layout", "$se_module", "Record_Image"})
+
+
+def _is_field_name(name) -> bool:
+    return (
+        isinstance(name, str)
+        and bool(name)
+        and not name.startswith("$")
+        and name not in (NOT_FIELDS)
+    )
+
+
+def _required_in_some_layout(connection: ZohoConnection, module: Module) -> set[str]:
+    try:
+        found = module_layouts(connection=connection, module=module.api_name)
+    except AppError:
+        return set()
+    return {n for lay in found for section in lay["sections"] for n in section.get("required", ())}
+
+
+def _layout_known(connection: ZohoConnection, module: Module, layout: str) -> bool:
+    try:
+        found = module_layouts(connection=connection, module=module.api_name)
+    except AppError:
+        return True  # Zoho describes no layout of it: nothing to compare with
+    return not found or any(entry["id"] == layout for entry in found)
+
+
+def _claim(key: str, seconds: float) -> bool:
+    """True for the first caller in the fleet within `seconds` (`cache.add`)."""
+    try:
+        return bool(cache.add(key, 1, seconds))
+    except CACHE_ERRORS:
+        return False  # no cache: no refresh driven by answers (the TTL still applies)

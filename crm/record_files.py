@@ -14,7 +14,7 @@ from dataclasses import dataclass
 from accounts.models import ZohoConnection
 from core.errors import AppError, ErrorCode
 from crm.fields import FILE_TYPES, Field, file_name, is_zoho_id
-from crm.metadata import cached
+from crm.metadata import cached, metadata_key
 from crm.modules import Module
 from crm.services import raise_for_result
 from crm.zoho import files as zoho_files
@@ -199,13 +199,14 @@ def field_file_remove(
 def org_currency(*, connection: ZohoConnection) -> dict:
     """The org's currency {"symbol", "iso_code"} (cached like the other metadata)."""
     return cached(
-        f"crm:org-currency:{connection.pk}", lambda: zoho_metadata.get_org_currency(connection)
+        metadata_key(connection, "org-currency"), lambda: zoho_metadata.get_org_currency(connection)
     )
 
 
 def subform_fields(*, connection: ZohoConnection, module: str) -> tuple[Field, ...]:
     """A subform's fields (cached): the columns of its table on the record page."""
     metadata = cached(
-        f"crm:fields:{connection.pk}:{module}", lambda: zoho_metadata.get_fields(connection, module)
+        metadata_key(connection, "fields", module),
+        lambda: zoho_metadata.get_fields(connection, module),
     )
     return tuple(Field.from_metadata(meta) for meta in metadata)

@@ -9,7 +9,7 @@ from dataclasses import dataclass, replace
 
 from accounts.models import ZohoConnection
 from core.errors import AppError, ErrorCode
-from crm.metadata import cached, module_get, module_list
+from crm.metadata import cached, metadata_key, module_get, module_list
 from crm.modules import Module
 from crm.selectors import MAX_FIELDS_PER_CALL, MAX_PAGED_RECORDS, record_name
 from crm.zoho import metadata as zoho_metadata
@@ -50,7 +50,7 @@ class RelatedCount:
 def related_list_meta(*, connection: ZohoConnection, module: Module) -> list[dict]:
     """The module's related lists Zoho's API serves and this user may see (cached)."""
     entries = cached(
-        f"crm:related:{connection.pk}:{module.api_name}",
+        metadata_key(connection, "related", module.api_name),
         lambda: zoho_metadata.get_related_lists(connection, module.api_name),
     )
     visible = {m["api_name"] for m in module_list(connection=connection)}

@@ -8,7 +8,7 @@ from accounts.models import ZohoConnection
 from core.errors import AppError, ErrorCode
 from crm import compound_values, lookup_text, record_state
 from crm.fields import REFERENCE_TYPES, is_zoho_id
-from crm.metadata import with_layout
+from crm.metadata import refresh_if_stale, with_layout
 from crm.modules import Module
 from crm.selectors import count_forget
 from crm.validation import clean_values
@@ -51,7 +51,9 @@ def records_create(*, connection: ZohoConnection, module: Module, records: list)
     if any(result["status"] == "success" for result in results):
         count_forget(connection=connection, module=module.api_name)
     pairs = zip(cleaned, results, strict=False)
-    return [_explain(module, values, result) for values, result in pairs]
+    return [
+        _explain(module, values, _stale_if(connection, module, result)) for values, result in pairs
+    ]
 
 
 def _layout_given(values, module: Module) -> tuple:
@@ -88,7 +90,7 @@ def record_update(
     result = zoho_records.update_record(
         connection, module.api_name, record_id, cleaned, module.types
     )
-    result = _explain(module, cleaned, result)
+    result = _explain(module, cleaned, _stale_if(connection, module, result))
     raise_for_result(result)
     return result
 
@@ -108,6 +110,17 @@ def _check_static_subforms(connection, module: Module, record_id: int, cleaned: 
         compound_values.check_static_rows(
             field, cleaned[field.api_name] or [], before if isinstance(before, list) else []
         )
+
+
+def _stale_if(connection: ZohoConnection, module: Module, result: dict) -> dict:
+    """A refusal naming a field the cached metadata does not know (a field added or made
+    mandatory at Zoho since): the org's metadata is dropped once (`refresh_if_stale`), so
+    the next form has the field as Zoho has it."""
+    field = result.get("field")
+    if result["status"] == "error" and field:
+        mandatory = [field] if result["code"] == "MANDATORY_NOT_FOUND" else []
+        refresh_if_stale(connection=connection, module=module, fields=[field], required=mandatory)
+    return result
 
 
 def _explain(module: Module, values: dict, result: dict) -> dict:

@@ -64,7 +64,7 @@ def connect_straight(zoho, email: str, org: str | None = None, client=None):
 
     from accounts import services
     from zoho import sdk as zoho_sdk
-    from zoho_emulator import seed
+    from zoho_emulator import profiles, seed
 
     person = next(u for u in seed.USERS if u.email == email)
     zgid = org or person.orgs[0]
@@ -83,6 +83,8 @@ def connect_straight(zoho, email: str, org: str | None = None, client=None):
         zgid=zgid,
         org_name=seed.org_by_zgid()[zgid].name,
         scopes=tokens["scope"],
+        zoho_profile_id=profiles.profile_id(zgid, person.profile),  # as the users API says
+        zoho_profile_name=person.profile,
     )
     signed_in = client is not None and "_auth_user_id" in client.session
     user = None

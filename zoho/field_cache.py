@@ -27,12 +27,15 @@ comma-separated list) goes to the SDK's own code, lock and all.
 what the patched `get_fields` runs); several prefetches of one connection at once (the home
 page's tiles) share each module's fetch instead of asking Zoho for it again.
 
-The files are per host (ZOHO_SDK_RESOURCE_DIR); their contents are also shared through
-Django's cache (Redis in production), so a connection's field metadata is fetched from
-Zoho once for every worker on every host: before the SDK fetches a module missing from
-this host's file, the patched `get_fields` (`zoho.field_fetch`) copies it from the shared
-entry, and one worker at a time (a cache lock, `core.cache.run_once`) fetches what nobody has
-yet and publishes it. The entry is named by the connection's directory and dropped with it.
+The files are per host (ZOHO_SDK_RESOURCE_DIR) and per connection; their contents are also
+shared through Django's cache (Redis in production), so an org's field metadata is fetched
+from Zoho once per Zoho profile for every connection, worker and host: before the SDK
+fetches a module missing from this host's file, the patched `get_fields`
+(`zoho.field_fetch`) copies it from the shared entry, and one worker at a time (a cache
+lock, `core.cache.run_once`) fetches what nobody has yet and publishes it. The entry is
+named by the activation's metadata scope (`zoho.metadata_scope`: SDK version, org, its
+generation, profile) and lives `ZOHO_METADATA_TTL` seconds; a refreshed org has a new
+generation, hence new entries and (`zoho.sdk.resource_dir_for`) new files.
 """
 
 from __future__ import annotations
@@ -46,11 +49,11 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from typing import Any
 
-from core.cache import cache_delete, cache_get, cache_set
+from django.conf import settings
+
+from core.cache import cache_get, cache_set
 
 MAX_FILES = 256
-# How long the shared copy of a connection's file lives; a host that has the file keeps it.
-SHARED_TTL = 3600
 
 _cache: OrderedDict[str, tuple[tuple[int, int, int], Any]] = OrderedDict()
 _lock = threading.Lock()
@@ -149,26 +152,24 @@ def known_module(utility, initializer_class, module_api_name) -> str | None:
 
 
 # --- shared by every worker on every host -----------------------------------------------------
-def shared_key(connection_dir: str) -> str:
-    """The cache key of a connection directory's shared file (`connection-<id>`)."""
-    return f"sdk-fields:{connection_dir}"
-
-
-def forget_shared(connection_id: int | str) -> None:
-    """Drop a connection's shared field file (the connection is gone)."""
-    cache_delete(shared_key(f"connection-{connection_id}"))
+def shared_key(scope: str) -> str:
+    """The cache key of the shared field file of a metadata scope (`zoho.metadata_scope`:
+    SDK version, data center, org, the org's generation and the Zoho profile)."""
+    return f"sdk-fields:{scope}"
 
 
 def location(utility, initializer_class) -> tuple[str, str] | None:
-    """(connection directory name, this thread's field file) inside an activation, else None."""
+    """(shared key, this thread's field file) inside an activation, else None.
+
+    The key is the activation's metadata scope (`zoho.sdk.switched(metadata_scope=…)`): one
+    shared file per org and profile, whichever connection of them fills it. A block without
+    a scope shares nothing.
+    """
     initializer = initializer_class.get_initializer()
-    resource_path = getattr(initializer, "resource_path", None)
-    if not resource_path:
+    scope = getattr(initializer, "metadata_scope", None)
+    if not scope or not getattr(initializer, "resource_path", None):
         return None
-    directory = os.path.basename(os.path.normpath(resource_path))
-    if not directory.startswith("connection-"):
-        return None
-    return directory, utility.get_file_name()
+    return shared_key(scope), utility.get_file_name()
 
 
 def usable(contents: Any, module: str) -> bool:
@@ -178,7 +179,7 @@ def usable(contents: Any, module: str) -> bool:
 def seed_from_shared(utility, key: str, file_path: str, module: str) -> bool:
     """Copy the shared file's entries into this host's file when it has `module`."""
     shared = cache_get(key)
-    if not isinstance(shared, dict) or shared.get("file") != os.path.basename(file_path):
+    if not isinstance(shared, dict):
         return False
     contents = shared.get("contents")
     if not usable(contents, module):
@@ -204,13 +205,12 @@ def publish(key: str, file_path: str) -> None:
         return
     if not isinstance(local, dict):
         return
-    name = os.path.basename(file_path)
     shared = cache_get(key)
     contents = shared.get("contents") if isinstance(shared, dict) else None
-    if not isinstance(contents, dict) or shared.get("file") != name:
+    if not isinstance(contents, dict):
         contents = {}
     merged = {**contents, **{k: v for k, v in local.items() if v}}
-    cache_set(key, {"file": name, "contents": merged}, SHARED_TTL)
+    cache_set(key, {"contents": merged}, settings.ZOHO_METADATA_TTL)
     counts["published"] += 1
 
 

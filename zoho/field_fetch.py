@@ -29,7 +29,7 @@ def _fetch_once(utility, initializer_class, module_api_name, fetch) -> None:
     if location is None:
         fetch()
         return
-    directory, file_path = location
+    key, file_path = location
 
     def fetch_locked():
         with field_cache.host_lock(file_path):
@@ -39,7 +39,6 @@ def _fetch_once(utility, initializer_class, module_api_name, fetch) -> None:
     if busy or not isinstance(module_api_name, str) or "," in module_api_name:
         fetch_locked()
         return
-    key = field_cache.shared_key(directory)
     try:
         module = utility.verify_module_api_name(module_api_name).lower()
     except (OSError, ValueError):

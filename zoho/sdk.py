@@ -21,6 +21,7 @@ from __future__ import annotations
 
 import contextvars
 import functools
+import hashlib
 import os
 import threading
 import time
@@ -164,13 +165,26 @@ def resource_dir_path(connection_id: int | str) -> Path:
     return Path(settings.ZOHO_SDK_RESOURCE_DIR) / f"connection-{connection_id}"
 
 
-def resource_dir_for(connection_id: int | str) -> str:
+def resource_dir_for(connection_id: int | str, metadata_scope: str | None = None) -> str:
     """`resource_dir_path`, created if needed (a stat when it exists, as on every request
-    after a connection's first: `mkdir(exist_ok=True)` raises and catches inside)."""
-    path = str(resource_dir_path(connection_id))
+    after a connection's first: `mkdir(exist_ok=True)` raises and catches inside).
+
+    With `metadata_scope`, a folder of it inside (named by a digest of the scope): a new
+    scope (the org's metadata refreshed, another profile, another SDK version) starts an
+    empty field file instead of reading the old one; the old folder goes with the
+    connection's (`zoho_housekeeping` removes a deleted connection's)."""
+    path = resource_dir_path(connection_id)
+    if metadata_scope:
+        path = path / scope_folder_name(metadata_scope)
+    path = str(path)
     if not os.path.isdir(path):
         os.makedirs(path, exist_ok=True)
     return path
+
+
+def scope_folder_name(metadata_scope: str) -> str:
+    """The folder of a metadata scope's field file inside a connection's directory."""
+    return "m-" + hashlib.sha256(metadata_scope.encode()).hexdigest()[:16]
 
 
 def clear_thread_state() -> None:
@@ -187,10 +201,18 @@ def current_data_center() -> str | None:
 
 @contextmanager
 def switched(
-    *, environment, token: Token, store: TokenStore, resource_path: str | None = None
+    *,
+    environment,
+    token: Token,
+    store: TokenStore,
+    resource_path: str | None = None,
+    metadata_scope: str | None = None,
 ) -> Iterator[None]:
     """The SDK's thread-local state for the block: `Initializer.switch_user`'s, built here,
     with `store` as the block's token store.
+
+    `metadata_scope` (`zoho.metadata_scope`) names the shared copy of the block's SDK field
+    file (`zoho.field_cache`): one per org and profile, not per connection.
 
     `switch_user` sets the same six attributes, then asks the token store for the token
     (`generate_token`) and formats a log line, on every switch; the SDK does that lookup
@@ -206,6 +228,7 @@ def switched(
     switched.resource_path = resource_path if resource_path is not None else shared.resource_path
     switched.request_proxy = None
     switched.token = token
+    switched.metadata_scope = metadata_scope  # the portal's own attribute (zoho.field_cache)
     Initializer.LOCAL.init = switched
     try:
         yield
@@ -252,6 +275,9 @@ class ExchangedToken:
     zgid: str
     org_name: str
     scopes: str = ""  # as Zoho granted them (space-separated), when it said
+    # The user's CRM profile (what Zoho's settings APIs answer depends on it), when Zoho said.
+    zoho_profile_id: str = ""
+    zoho_profile_name: str = ""
 
 
 class ExchangeFailed(AppError):
@@ -322,6 +348,7 @@ def identify(
         _capture.reset(marker)
     zgid = str(org.get_zgid() or "")
     user_email = str(user.get_email() or "")
+    profile = user.get_profile()
     return ExchangedToken(
         data_center=data_center,
         access_token=tokens.access_token,
@@ -336,6 +363,8 @@ def identify(
         zgid=zgid,
         org_name=str(org.get_company_name() or ""),
         scopes=tokens.scope,
+        zoho_profile_id=str((profile.get_id() if profile is not None else None) or ""),
+        zoho_profile_name=str((profile.get_name() if profile is not None else None) or ""),
     )
 
 
@@ -360,6 +389,22 @@ def _current_org():
     if not isinstance(org_object, OrgResponseWrapper) or not org_object.get_org():
         raise ExchangeFailed(zoho_oauth.UnexpectedAnswer("Zoho did not say which org"))
     return org_object.get_org()[0]
+
+
+def warm_field_files(module_api_names: list[str]) -> list[str]:
+    """Fill the block's SDK field file (inside `switched`) with these modules, as the SDK's
+    first record call of each would: from the shared copy when its scope has one, else
+    fetched once for the fleet (`zoho.field_fetch`). The modules that could not be (no
+    permission, say) are returned; their first record call meets the error itself."""
+    from zohocrmsdk.src.com.zoho.crm.api.util.utility import Utility
+
+    missed = []
+    for name in module_api_names:
+        try:
+            Utility.get_fields(name, None)
+        except (SDKException, OSError, ValueError, KeyError):
+            missed.append(name)
+    return missed
 
 
 def current_user_zuid() -> str:

@@ -154,6 +154,9 @@ def connection_register(
                 raise _held_by_another_user()
             connection.email = exchanged.email
             connection.full_name = exchanged.full_name
+            if exchanged.zoho_profile_id:  # else the one known, if any, stays
+                connection.zoho_profile_id = exchanged.zoho_profile_id
+                connection.zoho_profile_name = exchanged.zoho_profile_name
             connection.zoho_account_id = exchanged.zoho_account_id or connection.zoho_account_id
             connection.user_signature = signature
             connection.api_domain = exchanged.api_domain

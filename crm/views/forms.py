@@ -112,11 +112,13 @@ def record_edit_page(request, connection, module: str, record_id: str):
     found.require("edit")
     record = None
     layout = request.GET.get("layout") or None  # the record's layout, kept by the form
+    records_layout = None  # the layout Zoho says the record is in
     if request.method != "POST":
         record = selectors.record_detail(connection=connection, module=found, record_id=ident)
         record_state.refuse_if_blocked(record)
-        layout = layout or (record.get("Layout") or {}).get("id")
-    found = _in_layout(connection, found, layout)
+        records_layout = (record.get("Layout") or {}).get("id")
+        layout = layout or records_layout
+    found = _in_layout(connection, found, layout, from_zoho=layout == records_layout)
     form_class = _form_class(connection, found, editing=True)
     status = None  # the status of a Zoho error shown on the form
     if request.method == "POST":
@@ -156,11 +158,23 @@ def record_edit_page(request, connection, module: str, record_id: str):
     )
 
 
-def _in_layout(connection, module: modules.Module, layout) -> modules.Module:
-    """`module` in a record's layout; the default one when Zoho no longer has that one."""
+def _in_layout(connection, module: modules.Module, layout, *, from_zoho=False) -> modules.Module:
+    """`module` in a record's layout; the default one when Zoho no longer has that one.
+
+    A layout Zoho named (`from_zoho`: the record's own) that the cached metadata does not
+    know means the metadata is stale: it is refreshed once and read again
+    (`metadata.refresh_if_stale`)."""
     try:
         return metadata.with_layout(connection=connection, module=module, layout=layout)
     except AppError:
+        if from_zoho and metadata.refresh_if_stale(
+            connection=connection, module=module, layout=layout
+        ):
+            return _in_layout(
+                connection,
+                metadata.module_get(connection=connection, module=module.api_name),
+                layout,
+            )
         return metadata.with_layout(connection=connection, module=module, layout=None)
 
 

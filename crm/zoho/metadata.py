@@ -26,6 +26,7 @@ from zohocrmsdk.src.com.zoho.crm.api.users import ResponseWrapper as UsersWrappe
 from accounts.models import ZohoConnection
 from crm.zoho.errors import checked, text_of, zoho_failed
 from crm.zoho.runner import run
+from zoho import sdk as zoho_sdk
 
 logger = logging.getLogger("zohoportal.crm")
 T = TypeVar("T")
@@ -172,6 +173,12 @@ def _type_details(f) -> dict:
         details["connected_field"] = connected.get_api_name() if connected else None
         details["connected_module"] = target_module.get_api_name() if target_module else None
     return details
+
+
+def warm_field_files(connection: ZohoConnection, modules: list[str]) -> list[str]:
+    """The SDK's field files of these modules made ready for this connection (shared per org
+    and profile); the modules that could not be."""
+    return run(connection, lambda: zoho_sdk.warm_field_files(modules), operation="fields")
 
 
 def get_org_currency(connection: ZohoConnection) -> dict:

@@ -784,17 +784,16 @@ def test_a_value_the_sdk_refuses_is_a_400_naming_the_field_not_a_502(client, sig
     from django.core.cache import cache
 
     from accounts.models import ZohoConnection
+    from crm import metadata
 
     account = client.get("/crm/api/Accounts/?per_page=1").json()["data"][0]
     connection = ZohoConnection.objects.get()
-    key = f"crm:fields:{connection.pk}:Accounts"
+    key = metadata.metadata_key(connection, "fields", "Accounts")
     stale = [
         {**f, "data_type": "text"} if f["api_name"] == "Account_Number" else f
         for f in cache.get(key)
     ]
     cache.set(key, stale)
-    from crm import metadata
-
     metadata.forget_local()  # as another worker would see it: only in the shared cache
     before = _emulator_count(zoho, "/crm/v8/Accounts")
     response = api(client, "patch", f"/crm/api/Accounts/{account['id']}/", {"Account_Number": "7"})

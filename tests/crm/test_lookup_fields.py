@@ -369,12 +369,14 @@ def test_an_owner_no_longer_active_stays_selected(client, signed_in):
     from django.core.cache import cache
 
     from accounts.models import ZohoConnection
+    from crm import metadata
 
     contact, account = _linked_contact(client)  # owned by Patricia
     patricia = crm_user_id(PATRICIA, US_ORG)
     connection = ZohoConnection.objects.get()
     marcus_only = [{"id": crm_user_id(MARCUS, US_ORG), "name": "Marcus Webb", "email": MARCUS}]
-    cache.set(f"crm:users:{connection.pk}", marcus_only, 300)  # Patricia was deactivated
+    # Patricia was deactivated:
+    cache.set(metadata.metadata_key(connection, "users"), marcus_only, 300)
 
     page = client.get(f"/crm/Contacts/{contact}/edit/").content.decode()
     assert f'<option value="{patricia}" selected>Patricia Boyle ({PATRICIA}), not active' in page

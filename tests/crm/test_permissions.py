@@ -75,16 +75,15 @@ def test_zoho_refusing_a_write_the_metadata_allowed_is_a_403_too(client, restric
     from django.core.cache import cache
 
     from accounts.models import ZohoConnection
+    from crm import metadata
 
     client.get("/crm/api/Accounts/fields/")  # metadata cached
     connection = ZohoConnection.objects.get()
-    cached = cache.get(f"crm:modules:{connection.pk}")
+    cached = cache.get(metadata.metadata_key(connection, "modules"))
     for module in cached:
         if module["api_name"] == "Accounts":
             module["creatable"] = True  # stale: the profile lost it since
-    cache.set(f"crm:modules:{connection.pk}", cached)
-    from crm import metadata
-
+    cache.set(metadata.metadata_key(connection, "modules"), cached)
     metadata.forget_local()  # this process's copy, as another process would not have it
     answer = client.post(
         "/crm/api/Accounts/", data={"Account_Name": "Stale"}, content_type="application/json"

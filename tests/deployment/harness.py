@@ -95,6 +95,8 @@ def portal_env(
         "CSRF_COOKIE_SECURE": "false",
         "SECURE_HSTS_SECONDS": "0",
         "LOG_LEVEL": "WARNING",
+        # No background warm-up after sign-in: these tests count Zoho calls.
+        "ZOHO_WARM_UP_AFTER_SIGN_IN": "false",
         **extra,
     }
 

@@ -15,6 +15,7 @@ from django.test import RequestFactory
 from accounts.models import ZohoConnection
 from core import cache as shared
 from core import ratelimit
+from zoho import sdk as zoho_sdk
 
 FIELD_CALLS = "/crm/v8/settings/fields"
 
@@ -146,26 +147,30 @@ def test_the_sdks_field_file_is_fetched_once_for_two_hosts(
     first_host = _field_calls(zoho)
     assert first_host >= 2  # the portal's field metadata, and the SDK's own field file
 
-    cache.delete(f"crm:fields:{connection.pk}:Leads")  # the portal's own copy: refetched once
     from crm import metadata
+
+    cache.delete(metadata.metadata_key(connection, "fields", "Leads"))  # refetched once
 
     metadata.forget_local()  # host b is another process: it has no copy of its own
     settings.ZOHO_SDK_RESOURCE_DIR = tmp_path / "host-b"
     assert sign_in.client.get("/crm/api/Leads/").status_code == 200
     assert _field_calls(zoho) == first_host + 1  # the portal's; the SDK's came from the cache
-    assert (tmp_path / "host-b" / f"connection-{connection.pk}" / "resources").is_dir()
+    assert list((tmp_path / "host-b" / f"connection-{connection.pk}").glob("m-*/resources"))
 
 
 @pytest.mark.django_db
-def test_a_deleted_connection_takes_its_shared_field_file_along(
+def test_a_deleted_connection_leaves_the_orgs_shared_field_file_to_the_others(
     sign_in, demo_users, zoho, django_capture_on_commit_callbacks
 ):
+    """The shared copy is the org's and profile's (zoho.metadata_scope), not the connection's:
+    deleting one connection takes its own files along, not what its org's others use."""
     sign_in(demo_users["by_dc"]["us"][0]["email"])
     connection = ZohoConnection.objects.get()
     assert sign_in.client.get("/crm/api/Leads/").status_code == 200
-    key = f"sdk-fields:connection-{connection.pk}"
+    key = f"sdk-fields:{connection.metadata_scope}"
     assert cache.get(key)["contents"]["leads"]
     with django_capture_on_commit_callbacks(execute=True):
         response = sign_in.client.post(f"/accounts/connections/{connection.pk}/disconnect/")
     assert response.status_code == 302
-    assert cache.get(key) is None
+    assert cache.get(key)["contents"]["leads"]
+    assert not zoho_sdk.resource_dir_path(connection.pk).exists()

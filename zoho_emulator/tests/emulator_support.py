@@ -29,6 +29,7 @@ SOFIA = "sofia.lindqvist@nordwind-logistik.de"  # eu
 ARJUN = "arjun.mehta@kaveritextiles.in"  # in
 OLIVIA = "olivia.chen@banksiasolar.com.au"  # au
 DANA = "dana.ortiz@zylker-traders.com"  # us, Zylker Traders, restricted profile
+ELENA = "elena.vasquez@zylker-traders.com"  # us, Zylker Traders, Administrator like Patricia
 JONAS = "jonas.becker@nordwind-logistik.de"  # eu, Nordwind, restricted profile
 HARRIET = "harriet.ashworth@thamesgate-wholesale.co.uk"  # uk
 TOM = "tom.okonkwo@thamesgate-wholesale.co.uk"  # uk

@@ -5,7 +5,16 @@ from __future__ import annotations
 import json
 
 import pytest
-from emulator_support import ARJUN, DANA, MARCUS, PATRICIA, SOFIA, ZYLKER_LABS, ZYLKER_TRADERS
+from emulator_support import (
+    ARJUN,
+    DANA,
+    ELENA,
+    MARCUS,
+    PATRICIA,
+    SOFIA,
+    ZYLKER_LABS,
+    ZYLKER_TRADERS,
+)
 
 INVALID_TOKEN = {
     "code": "INVALID_TOKEN",
@@ -102,7 +111,7 @@ def test_current_user_and_org(zoho_http):
         zoho_http.tokens(MARCUS, "us")["access_token"],
         params={"type": "AllUsers"},
     ).json()
-    assert {u["email"] for u in all_users["users"]} == {PATRICIA, MARCUS, DANA}
+    assert {u["email"] for u in all_users["users"]} == {PATRICIA, MARCUS, DANA, ELENA}
 
 
 def test_field_and_module_metadata(zoho_http, us):

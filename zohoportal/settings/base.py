@@ -270,6 +270,14 @@ ZOHO_REFRESH_AHEAD = env.int("ZOHO_REFRESH_AHEAD", default=300)
 ZOHO_SDK_RESOURCE_DIR = Path(
     env.str("ZOHO_SDK_RESOURCE_DIR", default=str(BASE_DIR / "var" / "sdk"))
 )
+# Seconds an org's Zoho metadata (modules, fields, layouts, users; the SDK's field files) is
+# kept in the shared cache, per org and Zoho profile (zoho/metadata_scope.py). Zoho's settings
+# APIs send no change signal: an operator drops an org's at once with the admin's
+# "Refresh Zoho metadata", and an answer naming an unknown field or layout drops it once.
+ZOHO_METADATA_TTL = env.int("ZOHO_METADATA_TTL", default=3600)
+# Right after a sign-in, fetch the first page's metadata in the background (a Celery task with
+# a broker, else a thread), so the dashboard finds it cached (accounts/services/warm_up.py).
+ZOHO_WARM_UP_AFTER_SIGN_IN = env.bool("ZOHO_WARM_UP_AFTER_SIGN_IN", default=True)
 # Export and import: where a job's files (an export's CSV, an import's failed rows) are kept,
 # one folder per job, served only to the job's owner through its connection (never by the
 # web server directly). Seconds between two looks at a Zoho bulk job, and how many looks

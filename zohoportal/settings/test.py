@@ -27,6 +27,8 @@ TOKEN_ENCRYPTION_KEYS = [
 ]
 # One folder per test process (pytest-xdist workers, subprocesses), made on first use.
 ZOHO_SDK_RESOURCE_DIR = Path(tempfile.gettempdir()) / f"zohoportal-sdk-{os.getpid()}"
+# No background warm-up after a sign-in: tests count Zoho calls. Those about it turn it on.
+ZOHO_WARM_UP_AFTER_SIGN_IN = False
 DATABASE_URL = env.str("TEST_POSTGRES_URL", default="") or env.str(
     "DATABASE_URL", default="sqlite:///:memory:"
 )

@@ -312,6 +312,19 @@ USERS: list[User] = [
         decimal_separator="Comma",
         number_separator="Space",
     ),
+    # A second Administrator at Zylker Traders (Patricia's org and profile): the portal
+    # shares an org's metadata per profile, so her first pages fetch none of it again.
+    User(
+        "elena.vasquez@zylker-traders.com",
+        "Elena",
+        "Vasquez",
+        "us",
+        "60002382866",
+        ["720019234"],
+        role="Manager",
+        profile="Administrator",
+        seeds=False,
+    ),
 ]
 
 FIRST_NAMES = {
