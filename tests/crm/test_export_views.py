@@ -130,7 +130,7 @@ def test_a_body_that_is_not_an_object_is_a_400(client, us):
 
 def test_a_search_is_refused_with_a_message_on_the_page(client, us):
     page = client.get("/crm/Leads/?q=smith").content.decode()
-    assert "a search cannot be exported" in page
+    assert "A search cannot be exported: clear the search" in page
     response = client.post("/crm/Leads/export/", {"q": "smith"})
     assert response.status_code == 400
     assert "A search cannot be exported" in response.content.decode()
