@@ -97,6 +97,31 @@ class ListFilter:
             return None
         return parts[0] if len(parts) == 1 else "(" + "and".join(parts) + ")"
 
+    def bulk_criteria(self, *, me: str) -> dict | None:
+        """The same filters as Zoho's Bulk Read criteria (bulk_read.json `Criteria`: a
+        condition, or an "and" group of them; None without any), for an export of the list."""
+        parts = []
+        if self.owner:
+            parts.append(_condition("Owner", "equal", me if self.owner == "me" else self.owner))
+        parts += [_condition(name, "equal", value) for name, value in self.picks]
+        if self.start or self.end:
+            name = DATE_FIELDS[self.date or "created"]
+            start = f"{self.start.isoformat()}T00:00:00+00:00" if self.start else None
+            end = f"{self.end.isoformat()}T23:59:59+00:00" if self.end else None
+            if start and end:
+                parts.append(_condition(name, "between", [start, end]))
+            elif start:
+                parts.append(_condition(name, "greater_equal", start))
+            else:
+                parts.append(_condition(name, "less_equal", end))
+        if not parts:
+            return None
+        return parts[0] if len(parts) == 1 else {"group_operator": "and", "group": parts}
+
+
+def _condition(api_name: str, comparator: str, value) -> dict:
+    return {"field": {"api_name": api_name}, "comparator": comparator, "value": value}
+
 
 def _escape(value: str) -> str:
     """A value inside Zoho's criteria: parentheses and commas escaped with a backslash."""

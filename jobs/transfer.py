@@ -20,7 +20,8 @@ from django.conf import settings
 from django.utils import timezone
 
 from core.errors import AppError, ErrorCode
-from crm import metadata
+from crm import list_filters, metadata
+from crm.list_filters import ListFilter
 from crm.modules import Module
 from crm.validation import clean_value
 from crm.zoho import bulk as zoho_bulk
@@ -74,6 +75,82 @@ def _name_field(connection, module: str) -> str | None:
         return None
     name = target.name_field
     return name.api_name if name is not None and not name.hidden else None
+
+
+# --- which records: the list's view and filters ---------------------------------------------
+# The list parameters an export follows (crm.list_filters); a module's picklist filters add
+# theirs (`f_Lead_Status`). `q` (a search) is named only to be refused.
+SCOPE_PARAMETERS = frozenset({"cvid", "owner", "date", "from", "to"})
+
+
+def export_filters(*, connection, module: Module, params) -> ListFilter:
+    """The view and filters an export of `module` follows: the list's own parameters
+    (`cvid`, `owner`, `f_<picklist>`, `date`, `from`, `to`; none: every record), read by
+    the list's `parse_filters`. What cannot be used is an AppError naming the parameter,
+    never left out (an export of more records than the list showed is worse than none).
+    A search (`q`) is refused: Zoho's Bulk Read takes a view and field conditions, not the
+    words search of the list, so its records could not be the list's."""
+    picks = {list_filters.PICK_PREFIX + f.api_name for f in list_filters.picklist_filters(module)}
+    for name, value in params.items():
+        if name == "q":
+            if isinstance(value, str) and not value.strip():
+                continue
+            raise AppError(
+                ErrorCode.INVALID_DATA,
+                "A search cannot be exported: an export follows the list's view and filters "
+                "only. Clear the search, or narrow the list with the filters instead.",
+                field="q",
+            )
+        if name not in SCOPE_PARAMETERS | picks:
+            raise AppError(
+                ErrorCode.INVALID_DATA,
+                f"An export follows the list's view and filters only, not “{str(name)[:40]}”.",
+                field=str(name)[:100],
+            )
+        if not isinstance(value, str):
+            raise AppError(
+                ErrorCode.INVALID_DATA, "Each view and filter is given as text.", field=name
+            )
+    filters = list_filters.parse_filters(
+        {k: v for k, v in params.items() if k != "q"}, connection=connection, module=module
+    )
+    if filters.errors:
+        raise filters.errors[0]
+    return filters
+
+
+def describe_filters(*, connection, module: Module, filters: ListFilter) -> list[str]:
+    """The view and filters in words, one a line ("View: Contacted and qualified",
+    "Lead Status: Contacted"), for the job page; none for every record."""
+    lines = []
+    if filters.view:
+        try:
+            views = list_filters.view_list(connection=connection, module=module)
+        except AppError:
+            views = []
+        name = next((v["name"] for v in views if v["id"] == filters.view), filters.view)
+        lines.append(f"View: {name}")
+    if filters.owner == "me":
+        lines.append("Owner: me")
+    elif filters.owner:
+        try:
+            users = metadata.user_list(connection=connection)
+        except AppError:
+            users = []
+        name = next((u["name"] for u in users if u["id"] == filters.owner), filters.owner)
+        lines.append(f"Owner: {name}")
+    for api_name, value in filters.picks:
+        field = module.field(api_name)
+        label = value
+        if field is not None and value in field.picklist:
+            label = dict(zip(field.picklist, field.picklist_labels, strict=False)).get(value, value)
+        lines.append(f"{field.label if field else api_name}: {label}")
+    if filters.start or filters.end:
+        what = "Created" if (filters.date or "created") == "created" else "Modified"
+        start = filters.start.isoformat() if filters.start else "…"
+        end = filters.end.isoformat() if filters.end else "…"
+        lines.append(f"{what}: {start} to {end}")
+    return lines
 
 
 # --- cells that are safe in a spreadsheet -------------------------------------------------
@@ -135,14 +212,24 @@ class ExportFailed(Exception):
 
 @job_kind(EXPORT)
 def export_records(job: Job) -> dict:
-    """Export `params["module"]`'s records with `params["columns"]` (`export_columns`)."""
+    """Export `params["module"]`'s records with `params["columns"]` (`export_columns`):
+    those of the view `params["cvid"]` matching `params["criteria"]` (Bulk Read criteria,
+    `ListFilter.bulk_criteria`) when given, else all."""
     if job.connection is None:
         raise ValueError("the job's Zoho connection is gone")
     module, columns = job.params["module"], job.params["columns"]
     checkpoint = dict(job.result)
     if "zoho_job" not in checkpoint:
         fields = list(dict.fromkeys(n for c in columns for n in c["zoho"]))
-        checkpoint["zoho_job"] = _zoho(zoho_bulk.bulk_read_create, job.connection, module, fields)
+        checkpoint["zoho_job"] = _zoho(
+            lambda: zoho_bulk.bulk_read_create(
+                job.connection,
+                module,
+                fields,
+                cvid=job.params.get("cvid"),
+                criteria=job.params.get("criteria"),
+            )
+        )
         job_advance(job, progress=5, result=checkpoint)
     zoho_job = int(checkpoint["zoho_job"])
     for look in range(settings.ZOHO_BULK_MAX_POLLS):

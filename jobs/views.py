@@ -25,6 +25,7 @@ from django.urls import reverse
 from core.errors import AppError, ErrorCode
 from crm import metadata
 from crm.views.access import connection_required, page_view
+from crm.views.api import _json_body as json_body
 from jobs import bulk_edits, transfer
 from jobs.files import job_file_path, job_file_write
 from jobs.models import Job
@@ -85,7 +86,7 @@ def job_json(job: Job) -> dict:
 # --- JSON API -------------------------------------------------------------------------------
 @connection_required(["POST"], api=True)
 def export_api(request, connection, module: str):
-    job = _export(request, connection, module)
+    job = _export(request, connection, module, _export_params(request, api=True))
     return JsonResponse({"job": job_json(job)}, status=202)
 
 
@@ -97,7 +98,7 @@ def job_api(request, connection, job_id: str):
 # --- pages ----------------------------------------------------------------------------------
 @page_view(["POST"])
 def export_page(request, connection, module: str):
-    job = _export(request, connection, module)
+    job = _export(request, connection, module, _export_params(request, api=False))
     return redirect("jobs:job", job.pk)
 
 
@@ -117,6 +118,8 @@ def job_page(request, connection, job_id: str):
             "what": KIND_LABELS[job.kind],
             "module_label": job.params.get("module_label", module),
             "module": module,
+            "filters_text": job.params.get("filters_text") or [],
+            "list_url": _list_url_of(module, job.params),
             "rows_text": f"{(job_data['result'] or {}).get('rows', 0):,}",
             "counts": [
                 (label, f"{(job_data['result'] or {}).get(key, 0):,}")
@@ -169,9 +172,12 @@ def job_download(request, connection, job_id: str):
     return response
 
 
-def _export(request, connection, module: str) -> Job:
+def _export(request, connection, module: str, params: dict) -> Job:
+    """An export job of `module`'s visible columns, of the records of the list's view and
+    filters in `params` (`transfer.export_filters`); they are kept in the job's params."""
     found = metadata.module_get(connection=connection, module=module)
     metadata.require_tab(connection=connection, module=found)
+    filters = transfer.export_filters(connection=connection, module=found, params=params)
     columns = transfer.export_columns(connection=connection, module=found)
     if not columns:
         raise AppError(ErrorCode.INVALID_REQUEST, f"{found.label} has no columns to export.")
@@ -179,8 +185,34 @@ def _export(request, connection, module: str) -> Job:
         owner=request.user,
         connection=connection,
         kind=transfer.EXPORT,
-        params={"module": found.api_name, "module_label": found.label, "columns": columns},
+        params={
+            "module": found.api_name,
+            "module_label": found.label,
+            "columns": columns,
+            "filters": {k: v for k, v in filters.params().items() if v},
+            "filters_text": transfer.describe_filters(
+                connection=connection, module=found, filters=filters
+            ),
+            "cvid": filters.view,
+            "criteria": filters.bulk_criteria(me=connection.zoho_user_id),
+        },
     )
+
+
+def _export_params(request, *, api: bool) -> dict:
+    """The list's view and filters an export is asked for: form fields (the page's, its
+    CSRF token aside), or for the API a JSON object body (none: every record)."""
+    if not api or request.content_type != "application/json":
+        return {k: v for k, v in request.POST.items() if k != "csrfmiddlewaretoken"}
+    if not request.body.strip():
+        return {}
+    given = json_body(request)
+    if not isinstance(given, dict):
+        raise AppError(
+            ErrorCode.INVALID_DATA,
+            "Send the list's view and filters as a JSON object (or nothing, for every record).",
+        )
+    return given
 
 
 # --- import ---------------------------------------------------------------------------------
@@ -352,6 +384,13 @@ def import_map_page(request, connection, module: str, token: str):
         "clean_total": len(rows) - len(problems or []),
     }
     return render(request, "records/import_map.html", context, status=400 if error else 200)
+
+
+def _list_url_of(module: str, params: dict) -> str:
+    """The list an export came from, with its view and filters."""
+    url = reverse("crm:list", kwargs={"module": module}) if module else ""
+    kept = {k: v for k, v in (params.get("filters") or {}).items() if v}
+    return f"{url}?{urlencode(kept)}" if kept and url else url
 
 
 def _list_url(module, params: dict) -> str:

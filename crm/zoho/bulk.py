@@ -12,6 +12,7 @@ from zohocrmsdk.src.com.zoho.crm.api.bulk_read import (
     ActionWrapper,
     BodyWrapper,
     BulkReadOperations,
+    Criteria,
     FileBodyWrapper,
     Query,
     ResponseWrapper,
@@ -27,6 +28,7 @@ from zohocrmsdk.src.com.zoho.crm.api.bulk_write import (
 )
 from zohocrmsdk.src.com.zoho.crm.api.bulk_write import FileBodyWrapper as WriteFileBody
 from zohocrmsdk.src.com.zoho.crm.api.bulk_write import SuccessResponse as WriteSuccess
+from zohocrmsdk.src.com.zoho.crm.api.fields import MinifiedField
 from zohocrmsdk.src.com.zoho.crm.api.header_map import HeaderMap
 from zohocrmsdk.src.com.zoho.crm.api.modules import MinifiedModule
 from zohocrmsdk.src.com.zoho.crm.api.util import Choice, StreamWrapper
@@ -50,8 +52,32 @@ def _not_understood():
     return zoho_failed("Zoho CRM gave an answer the portal does not understand.")
 
 
-def bulk_read_create(connection: ZohoConnection, module: str, field_names: list[str]) -> int:
-    """Start an export of `module`'s records with `field_names` (page 1); the job's id."""
+def _sdk_criteria(node: dict) -> Criteria:
+    """Bulk Read criteria (a condition `{"field": {"api_name"}, "comparator", "value"}` or a
+    group `{"group_operator", "group"}`) as the SDK's `Criteria`."""
+    out = Criteria()
+    if "group" in node:
+        out.set_group_operator(Choice(node["group_operator"]))
+        out.set_group([_sdk_criteria(part) for part in node["group"]])
+        return out
+    field = MinifiedField()
+    field.set_api_name(node["field"]["api_name"])
+    out.set_field(field)
+    out.set_comparator(Choice(node["comparator"]))
+    out.set_value(node["value"])
+    return out
+
+
+def bulk_read_create(
+    connection: ZohoConnection,
+    module: str,
+    field_names: list[str],
+    *,
+    cvid: str | None = None,
+    criteria: dict | None = None,
+) -> int:
+    """Start an export of `module`'s records with `field_names` (page 1), those of the view
+    `cvid` matching `criteria` when given; the job's id."""
 
     def call() -> int:
         target = MinifiedModule()
@@ -60,6 +86,10 @@ def bulk_read_create(connection: ZohoConnection, module: str, field_names: list[
         query.set_module(target)
         query.set_fields(list(field_names))
         query.set_page(1)
+        if cvid:
+            query.set_cvid(int(cvid))  # the SDK's type for it
+        if criteria:
+            query.set_criteria(_sdk_criteria(criteria))
         body = BodyWrapper()
         body.set_query(query)
         body.set_file_type("csv")

@@ -647,6 +647,16 @@ ALLOWANCES: tuple[Allowance, ...] = (
         "photo download record_photo.json describes with a media type and no schema).",
     ),
     Allowance(
+        "bulk-read-create-error-overlap",
+        "bulk_read.json",
+        (_responses("/crm/bulk/v8/read", "post") + "/400/content/application~1json/schema",),
+        lambda node: {"anyOf": node["oneOf"]},
+        "Create Bulk Read Job's 400 is oneOf [{data: [...]} with nothing required, "
+        "Invalid_Criteria, Group_Operator_Not_Supported, ...]; the first branch matches every "
+        "error object, so each error with its own schema (INVALID_CRITERIA, "
+        "GROUP_OPERATOR_NOT_SUPPORTED, ...) matches two branches and oneOf refuses it: anyOf.",
+    ),
+    Allowance(
         "bulk-write-upload-details",
         "bulk_write.json",
         ("/components/schemas/Success_Response/properties/details",),

@@ -97,7 +97,7 @@ def test_a_lookup_field_through_the_dot_operator(emulator, zoho_http):
             "FIELD_NOT_AVAILABLE",
         ),
         ({"query": {"module": {"api_name": "Leads"}, "page": 0}}, 400, "INVALID_REQUEST"),
-        ({"query": {"module": {"api_name": "Leads"}, "cvid": "1"}}, 400, "NOT_SUPPORTED_FEATURE"),
+        ({"query": {"module": {"api_name": "Leads"}, "cvid": "1"}}, 400, "INVALID_REQUEST"),
     ],
 )
 def test_bad_jobs_are_refused(emulator, zoho_http, body, status, code):
