@@ -36,15 +36,26 @@ class SignIn:
         self.client = client
         self.emulator = emulator
 
-    def authorize(self, email: str, org: str | None = None, approve: bool = True, next_url=None):
-        """Start at /accounts/login/ and consent at the emulator; return the callback URL."""
-        start = self.client.get("/accounts/login/", {"next": next_url} if next_url else {})
+    def authorize(
+        self, email: str, org: str | None = None, approve: bool = True, next_url=None, consent=False
+    ):
+        """Start at /accounts/login/ (`consent`: as "Connect another Zoho org" and Reconnect
+        do, asking Zoho for consent and a new refresh token) and consent at the emulator;
+        return the callback URL."""
+        params = {"next": next_url} if next_url else {}
+        if consent:
+            params["consent"] = "1"
+        start = self.client.get("/accounts/login/", params)
         assert start.status_code == 302, start
         params = query_of(start["Location"])
         return self.emulator.client.authorize(params, email=email, org=org, approve=approve)
 
-    def __call__(self, email: str, org: str | None = None, approve: bool = True, next_url=None):
-        callback_url = self.authorize(email, org=org, approve=approve, next_url=next_url)
+    def __call__(
+        self, email: str, org: str | None = None, approve: bool = True, next_url=None, consent=False
+    ):
+        callback_url = self.authorize(
+            email, org=org, approve=approve, next_url=next_url, consent=consent
+        )
         response = self.client.get(path_of(callback_url))
         location = response.get("Location", "") if response.status_code == 302 else ""
         if "/oauth/v2/auth" in location:  # nothing to keep: the portal asks for consent now

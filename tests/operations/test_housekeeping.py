@@ -71,10 +71,12 @@ def test_every_dropped_token_is_queued_while_zoho_is_down_and_revoked_by_one_run
     # 2. A Django user deleted (the admin's delete, say).
     with django_capture_on_commit_callbacks(execute=True):
         ZohoConnection.objects.get(data_center="in").user.delete()
-    # 3. A repeat sign-in replaces (and drops) the stored refresh token.
-    assert SignIn(olivia, zoho)(by_dc["au"][0]["email"]).status_code == 302
-    # 4. A refused sign-in: signed in as Olivia, claiming Patricia's account, held by another.
-    assert SignIn(olivia, zoho)(patricia["email"]).status_code == 409
+    # 3. A reconnect (a sign-in asking for consent, so Zoho gives a new refresh token)
+    # replaces (and drops) the stored refresh token.
+    assert SignIn(olivia, zoho)(by_dc["au"][0]["email"], consent=True).status_code == 302
+    # 4. A refused sign-in: signed in as Olivia, claiming Patricia's account, held by another
+    # ("Connect another Zoho org": with consent, so a refresh token came and must go).
+    assert SignIn(olivia, zoho)(patricia["email"], consent=True).status_code == 409
     # 5. An exchange that failed after the code was spent (Zoho's users call broke).
     zoho.client.add_fault("/api/us/crm/v8/users", status=500)
     assert SignIn(Client(), zoho)(by_dc["us"][1]["email"]).status_code >= 400
