@@ -229,20 +229,46 @@ def order_label(filters: ListFilter) -> str | None:
     return None
 
 
-def form_context(
-    *, connection: ZohoConnection, module: Module, filters: ListFilter, keep: dict
-) -> dict:
-    """What the list page's "View and filters" form shows (templates/records/_filters.html)."""
+def view_picker(*, connection: ZohoConnection, module: Module, selected: str | None) -> dict:
+    """The view picker (templates/records/_view_picker.html): Zoho's views of the module,
+    `selected` (a cvid) marked, or a note saying why there are none. Reads the views (one
+    `settings/custom_views` call when not cached): only for a page that shows them."""
     try:
         views = view_list(connection=connection, module=module)
-        views_note = ""
+        note = ""
     except AppError as error:
         views = []
-        views_note = (
+        note = (
             "Sign in with Zoho again to see Zoho's views of this module."
             if error.code == ErrorCode.NEEDS_RECONSENT
             else "Zoho's views of this module could not be read just now."
         )
+    shown = [{**v, "selected": v["id"] == selected} for v in views]
+    return {
+        "views": shown,
+        "views_note": note,
+        "view_name": next((v["name"] for v in shown if v["selected"]), ""),
+    }
+
+
+def form_context(
+    *,
+    connection: ZohoConnection,
+    module: Module,
+    filters: ListFilter,
+    keep: dict,
+    show_views: bool = True,
+    open_panel: bool = False,
+) -> dict:
+    """What the list page's "View and filters" panel shows (templates/records/_filters.html).
+    Zoho's views only with `show_views` (a view is active, or the panel was opened without
+    JavaScript); otherwise the panel offers them on opening (`views_url`, `choose_url`), and
+    a plain list makes no views call."""
+    picker = (
+        view_picker(connection=connection, module=module, selected=filters.view)
+        if show_views
+        else {"views": [], "views_note": "", "view_name": ""}
+    )
     try:
         users = metadata.user_list(connection=connection)
     except AppError:
@@ -251,8 +277,10 @@ def form_context(
     mine = {**base, **filters.params(), "owner": "me", "page": None, "page_token": None}
     return {
         "active": filters.active,
-        "views": [{**v, "selected": v["id"] == filters.view} for v in views],
-        "views_note": views_note,
+        "open": open_panel or filters.active or bool(filters.errors),
+        "views_shown": show_views,
+        **picker,
+        "choose_url": list_url({**keep, "filters": "open"}, {}) + "#filters-panel",
         "owner": filters.owner or "",
         "me": connection.zoho_user_id,
         "users": [

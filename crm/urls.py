@@ -13,6 +13,7 @@ from crm.views import (
     notes,
     records,
     related,
+    view_picker,
 )
 
 app_name = "crm"
@@ -57,6 +58,7 @@ urlpatterns = [
     path("<str:module>/", lists.record_list_page, name="list"),
     path("<str:module>/new/", forms.record_create_page, name="new"),
     path("<str:module>/bulk/", bulk.bulk_page, name="bulk"),
+    path("<str:module>/view-picker/", view_picker.view_picker, name="view-picker"),
     path("<str:module>/<str:record_id>/", records.record_detail_page, name="record"),
     path("<str:module>/<str:record_id>/edit/", forms.record_edit_page, name="edit"),
     path("<str:module>/<str:record_id>/photo/", files.record_photo, name="photo"),

@@ -109,7 +109,14 @@ def record_list_page(request, connection, module: str):
             "sort_order": query["sort_order"] or "asc",
             "sort_label": list_filters.order_label(filters) or sort_label(found, query),
             "filters": list_filters.form_context(
-                connection=connection, module=found, filters=filters, keep=keep
+                connection=connection,
+                module=found,
+                filters=filters,
+                keep=keep,
+                # Zoho's views only when shown: a view is asked for (its name), or the
+                # panel was opened without JavaScript ("Choose a view": ?filters=open).
+                show_views=bool(request.GET.get("cvid")) or _panel_opened(request),
+                open_panel=_panel_opened(request),
             ),
             "per_page_choices": selectors.PER_PAGE_CHOICES,
             "previous_url": list_url(keep, previous_link),
@@ -125,6 +132,10 @@ def record_list_page(request, connection, module: str):
         },
         status=400 if filters.errors else 200,
     )
+
+
+def _panel_opened(request) -> bool:
+    return request.GET.get("filters") == "open"
 
 
 def _total(connection, module: modules.Module, query: dict) -> int | None:

@@ -323,6 +323,39 @@
         });
     });
   });
+  // --- a list's view picker: Zoho's views are read when "View and filters" is opened --------
+  // The plain list does not read them; opening the panel asks the portal for the picker (an
+  // HTML fragment) once. Without JavaScript the "Choose a view" link reloads the list with it.
+  document.querySelectorAll("details.filters-panel").forEach(function (details) {
+    var picker = details.querySelector("#view-picker[data-picker-url]");
+    if (!picker) { return; }
+    var loading = false;
+    var load = function () {
+      if (!details.open || loading) { return; }
+      loading = true;
+      var fallback = picker.innerHTML;
+      picker.setAttribute("aria-busy", "true");
+      fetch(picker.getAttribute("data-picker-url"), { credentials: "same-origin", headers: { Accept: "text/html" } })
+        .then(function (response) {
+          return response.text().then(function (html) { return { ok: response.ok, html: html }; });
+        })
+        .then(function (answer) {
+          picker.removeAttribute("aria-busy");
+          if (!answer.ok) { throw new Error("refused"); }
+          picker.innerHTML = answer.html;
+          picker.removeAttribute("data-picker-url");
+          details.removeEventListener("toggle", load);
+        })
+        .catch(function () {
+          loading = false;  // opening it again tries again; the link still works
+          picker.removeAttribute("aria-busy");
+          picker.innerHTML = fallback;
+        });
+    };
+    details.addEventListener("toggle", load);
+    load();  // opened already (a filter is on)
+  });
+
   // --- bulk edits (templates/records/_bulk_bar.html): "select all on this page" and a count;
   // without JavaScript the bar's "All on this page" does the same. ---------------------------
   var bulkForm = document.getElementById("bulk-form");

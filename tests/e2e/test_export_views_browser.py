@@ -23,6 +23,7 @@ def job_files(settings, tmp_path):
 
 def _export_a_view_and_a_filter(page, base_url: str) -> None:
     page.goto(base_url + "/crm/Leads/")
+    page.get_by_role("heading", name="View and filters").click()  # the picker loads on opening
     page.locator("#filter-cvid").select_option(label="My Leads")
     page.locator("#filter-f_Lead_Status").select_option("Contacted")
     page.locator("form.filters").get_by_role("button", name="Apply").click()
