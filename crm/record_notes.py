@@ -12,7 +12,7 @@ from django.utils.dateparse import parse_datetime
 from accounts.models import ZohoConnection
 from core.errors import AppError, ErrorCode
 from crm.fields import SE_MODULE_KEY, is_zoho_id
-from crm.metadata import cached
+from crm.metadata import cached, metadata_key
 from crm.modules import Module
 from crm.services import raise_for_result
 from crm.zoho import metadata as zoho_metadata
@@ -28,9 +28,10 @@ TYPES = {"Parent_Id": "lookup"}
 
 def has_related_list(*, connection: ZohoConnection, module: Module, api_name: str) -> bool:
     """Whether Zoho shows the related list `api_name` (Notes, Attachments) on the module's
-    records (the related-list metadata the record page reads, cached)."""
+    records (the related-list metadata the record page reads, cached: the same key as
+    `crm.relations.related_list_meta`, so the page reads it once)."""
     entries = cached(
-        f"crm:related:{connection.pk}:{module.api_name}",
+        metadata_key(connection, "related", module.api_name),
         lambda: zoho_metadata.get_related_lists(connection, module.api_name),
     )
     return any(entry["api_name"] == api_name for entry in entries)

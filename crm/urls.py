@@ -11,6 +11,7 @@ from crm.views import (
     lists,
     lookups,
     notes,
+    record_cards,
     records,
     related,
     view_picker,
@@ -116,5 +117,19 @@ urlpatterns = [
         "<str:module>/<str:record_id>/related/<str:related>/rows/",
         related.related_rows,
         name="related-rows",
+    ),
+]
+
+# The record page's Notes and Attachments cards, read when seen (crm/views/record_cards.py).
+urlpatterns += [
+    path(
+        "<str:module>/<str:record_id>/rows/notes/",
+        record_cards.notes_rows,
+        name="notes-rows",
+    ),
+    path(
+        "<str:module>/<str:record_id>/rows/attachments/",
+        record_cards.attachments_rows,
+        name="attachments-rows",
     ),
 ]

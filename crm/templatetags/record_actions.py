@@ -21,6 +21,7 @@ from crm.modules import Module
 register = template.Library()
 
 ACTIVITIES = ("Tasks", "Events", "Calls")
+SHOWN = "shown"  # ?notes=shown, ?attachments=shown: the card's rows read with the page
 
 
 @register.inclusion_tag("records/_record_actions.html", takes_context=True)
@@ -65,26 +66,33 @@ def record_actions(context) -> dict:
     counts = context.get("own_counts")  # Zoho's counts, when the page read them
     if not isinstance(counts, dict) or context.get("related_error"):
         counts = {}
-    if answer["notes_shown"] and counts.get(record_notes.NOTES, 1) == 0:
-        answer["notes"], answer["more_notes"] = [], False
+    # Each card shows Zoho's count at once; its rows are read when the card is seen (the
+    # fragment of crm/views/record_cards.py), or here when the page is asked for them
+    # (`?notes=shown`: the card's link without JavaScript).
+    query = request.GET
+    answer["notes_count"] = counts.get(record_notes.NOTES)
+    answer["attachments_count"] = counts.get(record_attachments.ATTACHMENTS)
+    if answer["notes_shown"]:
         answer["form_token"] = submit_once.issue()
-    elif answer["notes_shown"]:
-        try:
-            answer["notes"], answer["more_notes"] = record_notes.note_list(
-                connection=connection, module=module, record_id=int(ident)
-            )
-        except AppError as error:
-            answer["notes_error"] = error
-        answer["form_token"] = submit_once.issue()
-    if answer["attachments_shown"] and counts.get(record_attachments.ATTACHMENTS, 1) == 0:
-        answer["attachments"], answer["more_attachments"] = [], False
-    elif answer["attachments_shown"]:
-        try:
-            answer["attachments"], answer["more_attachments"] = record_attachments.attachment_list(
-                connection=connection, module=module, record_id=int(ident)
-            )
-        except AppError as error:
-            answer["attachments_error"] = error
+        if query.get("notes") == SHOWN and answer["notes_count"] != 0:
+            answer["notes_loaded"] = True
+            try:
+                answer["notes"], answer["more_notes"] = record_notes.note_list(
+                    connection=connection, module=module, record_id=int(ident)
+                )
+            except AppError as error:
+                answer["notes_error"] = error
+    if answer["attachments_shown"] and query.get("attachments") == SHOWN:
+        if answer["attachments_count"] != 0:
+            answer["attachments_loaded"] = True
+            try:
+                answer["attachments"], answer["more_attachments"] = (
+                    record_attachments.attachment_list(
+                        connection=connection, module=module, record_id=int(ident)
+                    )
+                )
+            except AppError as error:
+                answer["attachments_error"] = error
     if answer["attachments_shown"]:
         answer["attach_token"] = submit_once.issue()
         answer["max_mb"] = record_attachments.MAX_ATTACHMENT_BYTES // (1024 * 1024)

@@ -68,6 +68,11 @@ def record_detail_page(request, connection, module: str, record_id: str):
     sections, empty_count = empty_values.sections_shown(sections, show_empty=show_empty)
     related_error = counts if isinstance(counts, AppError) else None
     related = [] if related_error else counts
+    # the lists' "New …" links (records/_related_new.html) read their modules' fields
+    relations.warm_related_modules(
+        connection=connection,
+        modules=[r.module for r in related if r.count and r.api_name not in OWN_CARDS],
+    )
     return render(
         request,
         "records/detail.html",

@@ -356,6 +356,51 @@
     load();  // opened already (a filter is on)
   });
 
+  // --- a record's Notes and Attachments cards: rows read when the card is seen ---------------
+  // The page shows each card's count; its rows (an HTML fragment, crm/views/record_cards.py)
+  // are asked for once, when the card scrolls into view or its "Show the …" link is
+  // followed. Without JavaScript that link renders them in the page (?notes=shown).
+  document.querySelectorAll(".card-rows[data-rows-url]").forEach(function (box) {
+    var state = "idle";
+    var fallback = box.innerHTML;
+    var load = function () {
+      if (state !== "idle") { return; }
+      state = "loading";
+      box.setAttribute("aria-busy", "true");
+      box.insertBefore(el("p", { "class": "loading" }, "Loading…"), box.firstChild);
+      fetch(box.getAttribute("data-rows-url"), { credentials: "same-origin", headers: { Accept: "text/html" } })
+        .then(function (response) {
+          return response.text().then(function (html) { return { ok: response.ok, html: html }; });
+        })
+        .then(function (answer) {
+          box.removeAttribute("aria-busy");
+          if (!answer.ok) { throw new Error("refused"); }
+          box.innerHTML = answer.html;
+          state = "loaded";
+        })
+        .catch(function () {
+          state = "failed";  // its link still shows them, read with the page
+          box.removeAttribute("aria-busy");
+          box.innerHTML = fallback;
+          box.insertBefore(el("p", { "class": "none" }, "These could not be read just now."), box.firstChild);
+        });
+    };
+    var link = box.querySelector("a[data-rows-link]");
+    if (link) {
+      link.addEventListener("click", function (event) {
+        if (state === "idle") { event.preventDefault(); load(); }
+      });
+    }
+    if ("IntersectionObserver" in window) {
+      var seen = new IntersectionObserver(function (entries) {
+        if (entries.some(function (entry) { return entry.isIntersecting; })) {
+          seen.disconnect();
+          load();
+        }
+      });
+      seen.observe(box);
+    }
+  });
   // --- bulk edits (templates/records/_bulk_bar.html): "select all on this page" and a count;
   // without JavaScript the bar's "All on this page" does the same. ---------------------------
   var bulkForm = document.getElementById("bulk-form");

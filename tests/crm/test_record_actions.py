@@ -120,7 +120,7 @@ def test_add_edit_and_delete_a_note_on_the_record_page(client, signed_in):
     notes = client.get(f"/crm/api/Leads/{lead}/notes/").json()["data"]
     assert len(notes) == 1  # the same form sent twice adds one note
     note = notes[0]["id"]
-    page = client.get(f"/crm/Leads/{lead}/").text
+    page = client.get(f"/crm/Leads/{lead}/rows/notes/").text  # the card's rows, when seen
     assert "First call" in page and "Wants a quote &lt;soon&gt;" in page  # escaped
 
     edit = client.get(f"/crm/Leads/{lead}/notes/{note}/edit/")
@@ -222,7 +222,7 @@ def test_upload_download_and_delete_an_attachment_on_the_page(client, signed_in)
     item = items[0]
     assert item["File_Name"] == "quote v2.txt"  # no quotes in a stored name
 
-    page = client.get(f"/crm/Leads/{lead}/").text
+    page = client.get(f"/crm/Leads/{lead}/rows/attachments/").text  # the card's rows
     link = f"/crm/Leads/{lead}/attachments/{item['id']}/"
     assert f'href="{link}"' in page
     got = client.get(link)
@@ -378,5 +378,8 @@ def test_empty_notes_and_attachments_cost_no_call(client, signed_in, outbound):
     assert "No notes yet." in page and "No attachments yet." in page
     api(client, "post", f"/crm/api/Leads/{lead}/notes/", {"Note_Content": "Now one"})
     since = len(outbound.calls)
-    assert "Now one" in client.get(f"/crm/Leads/{lead}/").text
+    page = client.get(f"/crm/Leads/{lead}/").text
+    assert "Show the 1 note<" in page and "Now one" not in page  # its count, not its rows
+    assert not any("/Notes" in url for _, url, _ in outbound.calls[since:])
+    assert "Now one" in client.get(f"/crm/Leads/{lead}/rows/notes/").text
     assert any("/Notes" in url for _, url, _ in outbound.calls[since:])

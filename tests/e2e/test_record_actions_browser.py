@@ -26,11 +26,18 @@ def _note_and_attachment(page, base: str, lead: str, text: str) -> None:
     page.get_by_role("textbox", name="Note (required)").fill(text)
     page.get_by_role("button", name="Add note").click()
     page.wait_for_selector(".messages >> text=Note added.")
-    assert text in page.locator("#notes .note-list").inner_text()
+    # the card shows its count at once and reads its rows when it scrolls into view
+    assert (
+        "Show the 1 note" in page.locator("#notes").inner_text()
+        or page.locator("#notes .note-list").count()
+    )
+    page.locator("#notes").scroll_into_view_if_needed()
+    page.wait_for_selector(f"#notes .note-list >> text={text}")
     page.get_by_label("Attach a file").set_input_files(
         files=[{"name": "terms.txt", "mimeType": "text/plain", "buffer": b"Net 30 days\n"}]
     )
     page.get_by_role("button", name="Attach", exact=True).click()
+    page.locator("#attachments").scroll_into_view_if_needed()
     page.wait_for_selector("#attachments .attachment-list >> text=terms.txt")
     with page.expect_download() as download:
         page.locator("#attachments").get_by_role("link", name="terms.txt", exact=True).click()
@@ -64,8 +71,11 @@ def test_note_attachment_and_convert_at_1280(page, portal, zoho):
     assert page.get_by_role("link", name="First order").count() == 1
     page.locator(".convert-result dd a").first.click()  # the contact
     page.wait_for_selector("#notes")
-    assert "Asked for a quote on 40 units" in page.locator("#notes").inner_text()
-    assert "terms.txt" in page.locator("#attachments").inner_text()  # moved with the lead
+    page.locator("#notes").scroll_into_view_if_needed()
+    page.wait_for_selector("#notes .note-list >> text=Asked for a quote on 40 units")
+    page.locator("#attachments").scroll_into_view_if_needed()
+    page.wait_for_selector("#attachments .attachment-list >> text=terms.txt")  # moved too
+    assert "?notes=shown" not in page.url  # read as a fragment, not a new page
 
 
 def test_note_attachment_and_convert_at_phone_width(phone, portal, zoho):
