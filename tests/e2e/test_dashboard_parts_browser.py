@@ -19,7 +19,8 @@ TILES = 8
 # parts' answers, each of which waits on Zoho): each tile's box, and whether it was busy.
 RECORD_PLACEHOLDERS = """
 document.addEventListener("DOMContentLoaded", function () {
-  window.__placeholders = Array.prototype.map.call(document.querySelectorAll(".tile"), function (t) {
+  var tiles = document.querySelectorAll(".tile");
+  window.__placeholders = Array.prototype.map.call(tiles, function (t) {
     var box = t.getBoundingClientRect();
     return { id: t.id, top: box.top + window.scrollY, left: box.left, height: box.height,
              width: box.width, busy: t.getAttribute("aria-busy") };
@@ -42,7 +43,7 @@ def _boxes(page) -> dict:
     )
 
 
-@pytest.mark.parametrize("width,height", [(1280, 900), (390, 844)])
+@pytest.mark.parametrize(("width", "height"), [(1280, 900), (390, 844)])
 def test_the_tiles_fill_in_after_the_page_without_moving(browser, portal, zoho, width, height):
     context = browser.new_context(viewport={"width": width, "height": height})
     context.add_init_script(RECORD_PLACEHOLDERS)
