@@ -1,4 +1,9 @@
-"""The home page's dashboard: per module, how many records and the latest ones."""
+"""The home page's dashboard: per module, how many records and the latest ones.
+
+The page itself shows only the tiles' places (`tile_modules`, from the org's cached module
+list); each tile's count and latest records are then read on their own (`tile_of`, the
+fragment `crm:dashboard-tile`), so the page never waits for them. `dashboard` reads every
+tile at once: the page without JavaScript (`/?full=1`)."""
 
 from __future__ import annotations
 
@@ -6,7 +11,7 @@ from dataclasses import dataclass
 from datetime import datetime
 
 from accounts.models import ZohoConnection
-from core.errors import AppError
+from core.errors import AppError, ErrorCode
 from crm import metadata, modules, numbers, selectors
 from crm.zoho import records as zoho_records
 from crm.zoho import runner
@@ -41,6 +46,16 @@ def tile_modules(modules: list[dict]) -> list[dict]:
     chosen = [by_name[name] for name in FIRST_MODULES if name in by_name]
     chosen += [m for m in modules if m["custom"] and m not in chosen]
     return chosen[:TILES]
+
+
+def tile_of(*, connection: ZohoConnection, module: str) -> Tile:
+    """One tile of the dashboard (its count and latest records); 404 for a module the
+    dashboard shows no tile of. Zoho's refusals come back as the tile's error."""
+    summaries = tile_modules(metadata.module_tabs(connection=connection))
+    summary = next((m for m in summaries if m["api_name"] == module), None)
+    if summary is None:
+        raise AppError(ErrorCode.NOT_FOUND, "The dashboard has no tile of that module.")
+    return _tile(connection, summary)
 
 
 def _tile(connection: ZohoConnection, summary: dict) -> Tile:

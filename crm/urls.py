@@ -6,6 +6,7 @@ from crm.views import (
     attachments,
     bulk,
     custom_views,
+    dashboard_parts,
     files,
     forms,
     lists,
@@ -20,6 +21,9 @@ from crm.views import (
 app_name = "crm"
 
 urlpatterns = [
+    # The home dashboard's parts (before the module patterns: no module is named so).
+    path("dashboard/pipeline/", dashboard_parts.dashboard_pipeline, name="dashboard-pipeline"),
+    path("dashboard/tiles/<str:module>/", dashboard_parts.dashboard_tile, name="dashboard-tile"),
     path("input/", records.data_input_page, name="input"),
     path("api/modules/", api.modules_api, name="api-modules"),
     path("api/users/", api.users_api, name="api-users"),

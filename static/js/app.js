@@ -323,6 +323,51 @@
         });
     });
   });
+  // --- the home dashboard: each tile and the pipeline read after the page is shown ---------
+  // The page shows a placeholder per part (its heading and links, aria-busy); each asks the
+  // portal for its HTML fragment and is replaced by it. Without JavaScript the page links to
+  // "?full=1", the dashboard read whole.
+  var parts = document.querySelectorAll("[data-part-url]");
+  var partsLeft = parts.length;
+  var dashboardStatus = document.getElementById("dashboard-status");
+  function partDone() {
+    partsLeft -= 1;
+    if (partsLeft === 0 && dashboardStatus) { dashboardStatus.textContent = "Dashboard loaded."; }
+  }
+  // Four at a time: each part's Zoho calls are one after another, so the org never has more
+  // than four of the page's calls in flight (crm.zoho.runner.CONCURRENT_CALLS).
+  var partQueue = Array.prototype.slice.call(parts);
+  function nextPart() {
+    var part = partQueue.shift();
+    if (!part) { return; }
+    fetch(part.getAttribute("data-part-url"), { credentials: "same-origin", headers: { Accept: "text/html" } })
+      .then(function (response) {
+        return response.text().then(function (html) { return { ok: response.ok, html: html }; });
+      })
+      .then(function (answer) {
+        if (!answer.ok) { throw new Error("refused"); }
+        if (!answer.html.trim()) { part.remove(); return; }  // nothing to show (no pipeline)
+        var holder = document.createElement("div");
+        holder.innerHTML = answer.html.trim();
+        if (holder.querySelector("[data-reconsent]")) {
+          // Zoho refused the grant: said once, in place of every part (none is asked again).
+          partQueue = [];
+          var grid = document.querySelector(".dashboard");
+          if (grid) { grid.replaceWith(holder.firstElementChild); }
+          document.querySelectorAll("[data-part-url]").forEach(function (other) { other.remove(); });
+          return;
+        }
+        part.replaceWith.apply(part, Array.prototype.slice.call(holder.children));
+      })
+      .catch(function () {
+        part.removeAttribute("aria-busy");
+        var body = part.querySelector(".loading");
+        if (body) { body.classList.remove("loading"); body.textContent = "This could not be read just now; reload the page to try again."; }
+      })
+      .then(partDone)
+      .then(nextPart);
+  }
+  for (var p = 0; p < 4; p += 1) { nextPart(); }
   // --- a list's view picker: Zoho's views are read when "View and filters" is opened --------
   // The plain list does not read them; opening the panel asks the portal for the picker (an
   // HTML fragment) once. Without JavaScript the "Choose a view" link reloads the list with it.

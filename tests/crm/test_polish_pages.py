@@ -45,6 +45,11 @@ def test_home_and_connections_agree_when_zoho_forgets_the_grant(client, connect,
     with zoho.app.state.lock:  # what a restart of the emulator does: every token forgotten
         zoho.app.state.refresh_tokens.clear()
         zoho.app.state.access_tokens.clear()
+    # The dashboard's parts meet the refusal: each says so as the page's one notice (the
+    # script shows it once, tests/e2e/test_dashboard_parts_browser.py), then the page does.
+    part = client.get("/crm/dashboard/tiles/Leads/").text
+    assert part.startswith('<p class="error-message" data-reconsent>')
+    assert client.get("/crm/dashboard/pipeline/").status_code == 403  # known now: asks no more
     home = client.get("/").text
     assert "This connection needs re-consent" in home
     assert home.count("Zoho no longer accepts this connection") == 0  # not once per tile

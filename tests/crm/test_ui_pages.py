@@ -24,7 +24,9 @@ def test_the_header_offers_the_orgs_modules_and_home_is_a_dashboard(client, us):
     for module in ("Leads", "Contacts", "Accounts", "Deals"):
         assert f'href="/crm/{module}/"' in nav
     assert 'href="/crm/Shipments/"' in home  # the org's custom module, from metadata
-    # One tile per main module: its count (Zoho's count API) and its latest records.
+    # One tile per main module: its count (Zoho's count API) and its latest records (the
+    # page read whole, as without JavaScript; tests/crm/test_dashboard_parts.py: one by one).
+    home = client.get("/?full=1").text
     tile = home.split('id="tile-Leads"')[1].split("</section>")[0]
     assert 'class="tile-count" aria-label="45 leads">45<' in tile
     assert len(re.findall(r'href="/crm/Leads/\d+/"', tile)) == 3
@@ -46,19 +48,19 @@ def test_the_dashboard_asks_zoho_for_its_tiles_a_few_at_a_time(zoho, connect, mo
     connect(US[0], US[1], client=patricia)
     zoho.client.add_fault("/api/us/crm/v8/", match="prefix", delay_s=0.3, count=None)
     try:
-        home = patricia.get("/")
+        home = patricia.get("/?full=1")
     finally:
         zoho.client.clear_faults()
     assert home.status_code == 200
-    assert len(re.findall(r'id="tile-', home.text)) == 8
-    assert 'class="hint tile-foot"' not in home.text  # no tile failed
+    assert len(re.findall(r'id="tile-box-', home.text)) == 8
+    assert 'class="hint tile-body"' not in home.text  # no tile failed
     assert 2 <= zoho.client.stats()["api_in_flight_max"] <= runner.CONCURRENT_CALLS
     at_once = fields_calls()
     # Another user of the same org, first visit too, one tile at a time: as many fetches.
     monkeypatch.setattr(runner, "CONCURRENT_CALLS", 1)
     marcus = Client()
     connect("marcus.webb@zylker-traders.com", US[1], client=marcus)
-    assert marcus.get("/").status_code == 200
+    assert marcus.get("/?full=1").status_code == 200
     assert fields_calls() - at_once == at_once
 
 

@@ -33,6 +33,7 @@ def test_dashboard_chart_flash_messages_and_switcher_at_1280_and_390(page, porta
     for width, height in ((1280, 900), (390, 844)):
         page.set_viewport_size({"width": width, "height": height})
         page.goto(portal.url + "/")
+        page.wait_for_selector("[data-part-url]", state="detached")  # parts filled
         chart = page.locator(".pipeline-chart")
         assert chart.is_visible() and chart.locator("li").count() >= 5
         assert chart.locator("svg.pipeline-bar").first.is_visible()
@@ -50,5 +51,6 @@ def test_dashboard_chart_flash_messages_and_switcher_at_1280_and_390(page, porta
 def test_flash_message_is_axe_clean_on_the_dashboard_at_phone_width(phone, portal):
     sign_in_with_zoho(phone, portal.url, PATRICIA, TRADERS)
     assert phone.locator(".messages .message").first.is_visible()
+    phone.wait_for_selector("[data-part-url]", state="detached")  # parts filled
     axe_check(phone, "dashboard with the sign-in message at 390 px")
     _fits(phone, ".pipeline", 390)

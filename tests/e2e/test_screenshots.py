@@ -26,6 +26,7 @@ def test_tour_of_the_main_pages(page, portal):
     page.locator(f"input[name=org][value='{PATRICIA[1]}']").check()
     page.get_by_role("button", name="Approve").click()
     page.wait_for_selector(".dashboard")
+    page.wait_for_selector("[data-part-url]", state="detached")  # tiles filled
     shot("3-home-signed-in")
     page.goto(portal.url + "/crm/Leads/?per_page=20&page=2")
     shot("4-leads")
