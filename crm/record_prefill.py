@@ -1,7 +1,9 @@
 """A new record made from another one: "New contact" in an Account's Contacts, "New task"
 for a lead. The create form's URL names the parent (`?Account_Name=<id>`, or for an
-activity's Related To `?What_Id=<id>&$se_module=Leads`); the form starts with that lookup
-filled in and showing the parent's name."""
+activity's Related To `?What_Id=<id>&$se_module=Leads`), or only its module and id
+(`?parent_module=Accounts&parent_id=<id>`: the form finds the lookup that takes it, so the
+record page links there without reading the new record's module's fields); the form starts
+with that lookup filled in and showing the parent's name."""
 
 from __future__ import annotations
 
@@ -49,10 +51,33 @@ def new_record_url(target: Module, parent: str, parent_id) -> str | None:
     return f"{url}?{urlencode(query)}"
 
 
+PARENT_MODULE, PARENT_ID = "parent_module", "parent_id"
+
+
+def parent_link(target: dict, parent: str, parent_id) -> str | None:
+    """The create form of the module `target` (an entry of `crm.metadata.module_list`: no
+    field metadata needed) with the record `parent_id` of module `parent` filled in; None
+    where the user may not create such records or they are not made in a form."""
+    if not target.get("creatable") or target.get("api_name") in NOT_FROM_A_FORM:
+        return None
+    url = reverse("crm:new", kwargs={"module": target["api_name"]})
+    return f"{url}?{urlencode({PARENT_MODULE: parent, PARENT_ID: str(parent_id)})}"
+
+
+def _named_parent(module: Module, params) -> dict:
+    """`?parent_module=&parent_id=` as the lookup of `module` that takes such a parent."""
+    parent, ident = params.get(PARENT_MODULE, ""), params.get(PARENT_ID, "")
+    field = parent_field(module, parent) if parent and is_zoho_id(ident) else None
+    if field is None:
+        return {}
+    return {field.api_name: ident, **({SE_MODULE_KEY: parent} if field.any_module else {})}
+
+
 def apply(connection: ZohoConnection, module: Module, form, params) -> None:
     """Fill an unbound create form's lookups from the URL's query (`params`): each one
     naming a record by id starts filled in, with the record's name shown; anything else in
     the query is ignored (a record that cannot be read is left out)."""
+    params = {**{k: params.get(k, "") for k in params}, **_named_parent(module, params)}
     for field in module.editable_fields:
         ident = params.get(field.api_name, "")
         if field.data_type != "lookup" or field.api_name not in form.fields:

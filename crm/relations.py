@@ -8,7 +8,6 @@ from collections.abc import Callable
 from dataclasses import dataclass, replace
 
 from accounts.models import ZohoConnection
-from core.cache import MISSING, cache_get
 from core.errors import AppError, ErrorCode
 from crm.metadata import cached, metadata_key, module_get, module_list
 from crm.modules import Module
@@ -153,28 +152,6 @@ def record_with_counts(
 
     record, counts, *_ = runner.run_concurrently(connection, one, ["record", "counts", *warm])
     return record, counts
-
-
-def warm_related_modules(*, connection: ZohoConnection, modules: list[str]) -> None:
-    """The fields of the related modules the record page links a "New …" to (its lists that
-    hold records: Quotes, Invoices… the dashboard did not read), fetched at once instead of
-    one after another as the page renders; what is cached already costs nothing. An error
-    is left to the page's own read (the link is then left out)."""
-    missing = [
-        name
-        for name in dict.fromkeys(modules)
-        if cache_get(metadata_key(connection, "fields", name)) is MISSING
-    ]
-    if len(missing) < 2:  # a single one costs the same where the page reads it
-        return
-
-    def one(connection: ZohoConnection, name: str) -> None:
-        try:
-            module_get(connection=connection, module=name)
-        except AppError:
-            pass
-
-    runner.run_concurrently(connection, one, missing)
 
 
 def related_rows(

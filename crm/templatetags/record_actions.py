@@ -102,16 +102,21 @@ def record_actions(context) -> dict:
 @register.simple_tag(takes_context=True)
 def new_related_link(context, related, parent: str, parent_id) -> dict | None:
     """A related list's "New …" link: {"url", "label"} of the create form of its module
-    (`related`: the Module, or its API name) with this record filled in; None if none."""
+    (`related`: the Module, or its API name) with this record filled in; None if none. Given
+    a name, the org's module list (cached) says whether the user may create there: the
+    form finds the lookup to fill, so no field metadata is read for the link."""
     if isinstance(related, str):
         request = context.get("request")
         connection = getattr(request, "zoho_connection", None) if request is not None else None
         if connection is None:
             return None
         try:
-            related = metadata.module_get(connection=connection, module=related)
+            entries = metadata.module_list(connection=connection)
         except AppError:
             return None
+        entry = next((m for m in entries if m["api_name"] == related), None)
+        url = record_prefill.parent_link(entry, parent, parent_id) if entry else None
+        return {"url": url, "label": entry["singular_label"]} if url else None
     if not isinstance(related, Module):
         return None
     url = record_prefill.new_record_url(related, parent, parent_id)

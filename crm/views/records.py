@@ -68,11 +68,6 @@ def record_detail_page(request, connection, module: str, record_id: str):
     sections, empty_count = empty_values.sections_shown(sections, show_empty=show_empty)
     related_error = counts if isinstance(counts, AppError) else None
     related = [] if related_error else counts
-    # the lists' "New …" links (records/_related_new.html) read their modules' fields
-    relations.warm_related_modules(
-        connection=connection,
-        modules=[r.module for r in related if r.count and r.api_name not in OWN_CARDS],
-    )
     return render(
         request,
         "records/detail.html",
@@ -84,9 +79,7 @@ def record_detail_page(request, connection, module: str, record_id: str):
             "empty_count": empty_count,
             # Notes and Attachments have cards of their own (templates/records/_record_actions.html)
             "related": [r for r in related if r.count and r.api_name not in OWN_CARDS],
-            "related_empty": [
-                r.label for r in related if not r.count and r.api_name not in OWN_CARDS
-            ],
+            "related_empty": [r for r in related if not r.count and r.api_name not in OWN_CARDS],
             # what they hold (Zoho's count): an empty card costs no call
             "own_counts": {r.api_name: r.count for r in related if r.api_name in OWN_CARDS},
             "related_error": related_error,

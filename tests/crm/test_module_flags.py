@@ -44,9 +44,10 @@ def test_notes_are_reached_from_their_record(client, us):
     account, note = _account_with_notes(client)
     page = client.get(f"/crm/Accounts/{account}/").text
     side = page.split('aria-label="Related records"')[1]
-    assert '<h2 id="notes-title">Notes</h2>' in page  # the record page's own Notes card
+    assert '<h2 id="notes-title">Notes <span class="pill">1' in page  # its own card, counted
+    shown = client.get(f"/crm/Accounts/{account}/?notes=shown").text  # the card's rows
     note_id = f"/crm/Accounts/{account}/notes/{note}/edit/"
-    assert note_id in page  # the note itself, with its Edit link
+    assert note_id in shown  # the note itself, with its Edit link
     note_page = client.get(f"/crm/Notes/{note}/")
     assert note_page.status_code == 200
     assert 'href="/crm/Notes/"' not in note_page.text  # the breadcrumb names, never links it

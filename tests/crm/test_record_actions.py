@@ -180,11 +180,36 @@ def test_a_note_is_kept_when_zoho_refuses_it(client, signed_in):
 def test_new_contact_of_an_account_starts_with_the_account(client, signed_in):
     account = first(client, "Accounts")
     page = client.get(f"/crm/Accounts/{account['id']}/").text
-    assert f'href="/crm/Contacts/new/?Account_Name={account["id"]}"' in page
-    form = client.get(f"/crm/Contacts/new/?Account_Name={account['id']}").text
+    link = f"/crm/Contacts/new/?parent_module=Accounts&amp;parent_id={account['id']}"
+    assert f'href="{link}"' in page
+    # the link's form, and the form named by the lookup itself, both start with the account
+    for url in (link.replace("&amp;", "&"), f"/crm/Contacts/new/?Account_Name={account['id']}"):
+        form = client.get(url).text
+        field = re.search(r'<input[^>]*name="Account_Name"[^>]*>', form)[0]
+        assert f'value="{account["id"]}"' in field
+        assert f'data-lookup-name="{account["Account_Name"]}"' in field
+
+
+def test_a_related_list_with_no_records_offers_new_too(client, signed_in):
+    """An account with no quotes yet: "New quote" beside the list's name, its form filled."""
+    account = first(client, "Accounts")
+    page = client.get(f"/crm/Accounts/{account['id']}/").text
+    empty = page[page.index("No related records yet in:") :]
+    empty = empty[: empty.index("</section>")]
+    link = f"/crm/Quotes/new/?parent_module=Accounts&amp;parent_id={account['id']}"
+    assert f'href="{link}"' in empty and "New quote" in empty
+    form = client.get(link.replace("&amp;", "&")).text
     field = re.search(r'<input[^>]*name="Account_Name"[^>]*>', form)[0]
     assert f'value="{account["id"]}"' in field
-    assert f'data-lookup-name="{account["Account_Name"]}"' in field
+
+
+def test_a_parent_module_no_lookup_takes_fills_nothing(client, signed_in):
+    account = first(client, "Accounts")
+    form = client.get(f"/crm/Contacts/new/?parent_module=Vendors&parent_id={account['id']}")
+    assert form.status_code == 200
+    assert (
+        "data-lookup-name" not in re.search(r'<input[^>]*name="Account_Name"[^>]*>', form.text)[0]
+    )
 
 
 def test_new_task_for_a_lead_is_related_to_it(client, signed_in):
