@@ -188,8 +188,11 @@ def related_page(
     per_page: int = 20,
 ) -> RelatedList:
     """One page of one related list of a record, for its own page ("View all"), with the
-    record's name and the list's total: three calls at once. Zoho pages a related list by
-    number through its first 2,000 records (the SDK sends no page_token there)."""
+    record's name and the list's total: the page first (the SDK reads the module's related
+    lists into its own files before a related-records call; beside other calls of the same
+    connection that read once answered "SDK error: None" in a full test run), then the
+    name and the total at once. Zoho pages a related list by number through its first 2,000
+    records (the SDK sends no page_token there)."""
     entry = _entry(connection, module, related_list)
     if not 1 <= per_page <= 200:
         raise AppError(
@@ -203,20 +206,18 @@ def related_page(
         )
     module_get(connection=connection, module=entry["module"])  # metadata first (cached)
 
+    listing = _related_list(connection, module, record_id, entry, page=page, per_page=per_page)
+
     def one(connection: ZohoConnection, what: str):
         if what == "name":
             return record_name(connection=connection, module=module, record_id=record_id)
-        if what == "total":
-            counts = zoho_related_counts.get_related_records_count(
-                connection, module.api_name, record_id, [entry["api_name"]]
-            )
-            found = counts.get(entry["api_name"])
-            return found if isinstance(found, int) else None
-        return _related_list(connection, module, record_id, entry, page=page, per_page=per_page)
+        counts = zoho_related_counts.get_related_records_count(
+            connection, module.api_name, record_id, [entry["api_name"]]
+        )
+        found = counts.get(entry["api_name"])
+        return found if isinstance(found, int) else None
 
-    parent_name, total, listing = runner.run_concurrently(
-        connection, one, ["name", "total", "rows"]
-    )
+    parent_name, total = runner.run_concurrently(connection, one, ["name", "total"])
     if parent_name is None:
         raise AppError(ErrorCode.NOT_FOUND, "No such record in the active org.")
     return replace(listing, parent_name=parent_name, total=total)

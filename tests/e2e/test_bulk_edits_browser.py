@@ -110,6 +110,7 @@ def test_all_matching_follows_the_view_and_filters_applied_on_the_list(page, por
     the same filtered list."""
     signed_in(page, portal.url, zoho, *PATRICIA)
     page.goto(portal.url + "/crm/Leads/")
+    page.get_by_role("heading", name="View and filters").click()  # the picker loads on opening
     page.get_by_label("View", exact=True).select_option(label="My Leads")
     page.get_by_label("Lead Status").first.select_option(label="Contacted")
     page.get_by_role("button", name="Apply").click()
