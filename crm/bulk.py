@@ -19,7 +19,7 @@ from crm.fields import Field, is_zoho_id
 from crm.list_filters import ListFilter
 from crm.modules import Module, record_title
 from crm.selectors import count_forget
-from crm.services import _explain
+from crm.services import explain_refusal
 from crm.validation import clean_values
 from crm.zoho import records as zoho_records
 
@@ -104,7 +104,8 @@ def records_update_many(
     records = [{"id": ident, **values} for ident in ids]
     results = zoho_records.update_records(connection, module.api_name, records, module.types)
     return [
-        _result(module, ident, _explain(module, values, r)) for ident, r in _paired(ids, results)
+        _result(module, ident, explain_refusal(module, values, r))
+        for ident, r in _paired(ids, results)
     ]
 
 

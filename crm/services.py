@@ -52,7 +52,8 @@ def records_create(*, connection: ZohoConnection, module: Module, records: list)
         count_forget(connection=connection, module=module.api_name)
     pairs = zip(cleaned, results, strict=False)
     return [
-        _explain(module, values, _stale_if(connection, module, result)) for values, result in pairs
+        explain_refusal(module, values, _stale_if(connection, module, result))
+        for values, result in pairs
     ]
 
 
@@ -90,7 +91,7 @@ def record_update(
     result = zoho_records.update_record(
         connection, module.api_name, record_id, cleaned, module.types
     )
-    result = _explain(module, cleaned, _stale_if(connection, module, result))
+    result = explain_refusal(module, cleaned, _stale_if(connection, module, result))
     raise_for_result(result)
     return result
 
@@ -123,7 +124,7 @@ def _stale_if(connection: ZohoConnection, module: Module, result: dict) -> dict:
     return result
 
 
-def _explain(module: Module, values: dict, result: dict) -> dict:
+def explain_refusal(module: Module, values: dict, result: dict) -> dict:
     """A lookup or owner Zoho refused (INVALID_DATA naming the field: no such record, or not
     an active user of the org) said plainly, keeping Zoho's own message."""
     field = module.field(result.get("field") or "")

@@ -25,7 +25,7 @@ from django.urls import reverse
 from core.errors import AppError, ErrorCode
 from crm import metadata
 from crm.views.access import connection_required, page_view
-from crm.views.api import _json_body as json_body
+from crm.views.api import json_body
 from jobs import bulk_edits, transfer
 from jobs.files import job_file_path, job_file_write
 from jobs.models import Job

@@ -19,7 +19,7 @@ from core.errors import AppError, ErrorCode, status_for
 from crm import lead_conversion, metadata, submit_once, validation
 from crm.fields import is_zoho_id
 from crm.views.access import page_view
-from crm.views.api import _json_body, api_view
+from crm.views.api import api_view, json_body
 
 
 class ConvertForm(forms.Form):
@@ -162,7 +162,7 @@ def lead_convert_api(request, connection, module: str, record_id: str):
     ident = validation.parse_record_id(record_id)
     found = metadata.module_get(connection=connection, module=module)
     lead_conversion.require_leads(found)
-    body = _json_body(request) if request.body else {}
+    body = json_body(request) if request.body else {}
     if not isinstance(body, dict):
         raise AppError(ErrorCode.INVALID_DATA, 'Send a JSON object: {"deal": {...}}.')
     unknown = sorted(set(body) - {"account", "deal"})

@@ -35,7 +35,7 @@ def unknown_endpoint(request: HttpRequest, rest: str = ""):
     return error_json(error)
 
 
-def _json_body(request: HttpRequest):
+def json_body(request: HttpRequest):
     if request.content_type != "application/json":
         raise AppError(ErrorCode.UNSUPPORTED_MEDIA_TYPE, "Send the body as application/json.")
     too_large = AppError(
@@ -143,9 +143,9 @@ def fields_api(request, connection, module: str):
 def records_api(request, connection, module: str):
     found = metadata.module_get(connection=connection, module=module)
     if request.method in ("PATCH", "DELETE"):  # bulk edits (crm/views/bulk.py)
-        return bulk.bulk_api(request, connection, found, _json_body)
+        return bulk.bulk_api(request, connection, found, json_body)
     if request.method == "POST":
-        body = _json_body(request)
+        body = json_body(request)
         many = isinstance(body, list)
         once = submit_once.claim(  # a resent request (same Idempotency-Key) writes nothing
             user_id=request.user.pk,
@@ -199,7 +199,7 @@ def record_api(request, connection, module: str, record_id: str):
     found = metadata.module_get(connection=connection, module=module)
     if request.method == "PATCH":
         result = services.record_update(
-            connection=connection, module=found, record_id=ident, values=_json_body(request)
+            connection=connection, module=found, record_id=ident, values=json_body(request)
         )
         return JsonResponse({"data": result})
     if request.method == "DELETE":

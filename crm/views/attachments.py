@@ -13,7 +13,7 @@ from core.errors import AppError, ErrorCode
 from crm import metadata, record_attachments, submit_once, validation
 from crm.views.access import connection_required, page_view
 from crm.views.api import api_view
-from crm.views.files import _file_response, _uploaded
+from crm.views.files import file_response, uploaded_file
 
 
 def _back(module: str, record_id: int) -> str:
@@ -34,7 +34,7 @@ def attachment_add(request, connection, module: str, record_id: str):
     )
     if not once.first:
         return redirect(back)
-    name, data = _uploaded(request, record_attachments.MAX_ATTACHMENT_BYTES)
+    name, data = uploaded_file(request, record_attachments.MAX_ATTACHMENT_BYTES)
     try:
         added = record_attachments.attachment_add(
             connection=connection, module=found, record_id=ident, name=name, data=data
@@ -54,7 +54,7 @@ def attachment_add(request, connection, module: str, record_id: str):
 def attachment_download(request, connection, module: str, record_id: str, attachment_id: str):
     found = metadata.module_get(connection=connection, module=module)
     ident = validation.parse_record_id(record_id)
-    return _file_response(
+    return file_response(
         record_attachments.attachment_get(
             connection=connection, module=found, record_id=ident, attachment_id=attachment_id
         )
@@ -101,7 +101,7 @@ def attachments_api(request, connection, module: str, record_id: str):
         if once.result is None:
             raise AppError(ErrorCode.IN_PROGRESS, "This request is still being carried out.")
         return JsonResponse(once.result, status=201)
-    name, data = _uploaded(request, record_attachments.MAX_ATTACHMENT_BYTES)
+    name, data = uploaded_file(request, record_attachments.MAX_ATTACHMENT_BYTES)
     try:
         added = record_attachments.attachment_add(
             connection=connection, module=found, record_id=ident, name=name, data=data
@@ -127,4 +127,4 @@ def attachment_api(request, connection, module: str, record_id: str, attachment_
     if request.method == "DELETE":
         record_attachments.attachment_delete(**kwargs)
         return JsonResponse({"data": {"id": str(attachment_id), "status": "deleted"}})
-    return _file_response(record_attachments.attachment_get(**kwargs))
+    return file_response(record_attachments.attachment_get(**kwargs))

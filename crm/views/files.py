@@ -19,7 +19,7 @@ from crm import metadata, photo, record_files, validation
 from crm.views.access import connection_required
 
 
-def _file_response(found: record_files.FileDownload) -> HttpResponse:
+def file_response(found: record_files.FileDownload) -> HttpResponse:
     response = HttpResponse(found.data, content_type=found.content_type)
     response["Content-Disposition"] = content_disposition_header(
         as_attachment=not found.inline, filename=found.name
@@ -34,7 +34,7 @@ def _file_response(found: record_files.FileDownload) -> HttpResponse:
 def record_photo(request, connection, module: str, record_id: str):
     found = metadata.module_get(connection=connection, module=module)
     ident = validation.parse_record_id(record_id)
-    return _file_response(
+    return file_response(
         record_files.photo_get(connection=connection, module=found, record_id=ident)
     )
 
@@ -43,7 +43,7 @@ def record_photo(request, connection, module: str, record_id: str):
 def field_file(request, connection, module: str, record_id: str, field: str, file_id: str):
     found = metadata.module_get(connection=connection, module=module)
     ident = validation.parse_record_id(record_id)
-    return _file_response(
+    return file_response(
         record_files.field_file_get(
             connection=connection,
             module=found,
@@ -54,7 +54,7 @@ def field_file(request, connection, module: str, record_id: str, field: str, fil
     )
 
 
-def _uploaded(request, limit: int) -> tuple[str, bytes]:
+def uploaded_file(request, limit: int) -> tuple[str, bytes]:
     """The form's `file` part: its name and at most `limit` + 1 bytes (one more than the
     limit is enough to refuse it as too large); ("", b"") when none was sent."""
     upload = request.FILES.get("file")
@@ -69,7 +69,7 @@ def field_file_add(request, connection, module: str, record_id: str, field: str)
     found = metadata.module_get(connection=connection, module=module)
     ident = validation.parse_record_id(record_id)
     back = redirect("crm:record", module=found.api_name, record_id=ident)
-    name, data = _uploaded(request, record_files.MAX_UPLOAD_BYTES)
+    name, data = uploaded_file(request, record_files.MAX_UPLOAD_BYTES)
     try:
         stored_as = record_files.field_file_add(
             connection=connection,
@@ -105,7 +105,7 @@ def photo_upload(request, connection, module: str, record_id: str):
     """The record page's photo form: upload or replace the photo (multipart POST)."""
     found = metadata.module_get(connection=connection, module=module)
     ident = validation.parse_record_id(record_id)
-    name, data = _uploaded(request, photo.MAX_PHOTO_BYTES)
+    name, data = uploaded_file(request, photo.MAX_PHOTO_BYTES)
     try:
         photo.photo_upload(
             connection=connection, module=found, record_id=ident, name=name, data=data

@@ -11,7 +11,7 @@ from django.urls import reverse
 from core.errors import AppError, ErrorCode, status_for
 from crm import metadata, modules, record_notes, selectors, submit_once, validation
 from crm.views.access import page_view
-from crm.views.api import _json_body, api_view
+from crm.views.api import api_view, json_body
 
 FORM_ERRORS = (ErrorCode.INVALID_DATA, ErrorCode.MANDATORY_NOT_FOUND)
 
@@ -148,7 +148,7 @@ def notes_api(request, connection, module: str, record_id: str):
     if request.method == "GET":
         notes, more = record_notes.note_list(connection=connection, module=found, record_id=ident)
         return JsonResponse({"data": notes, "info": {"count": len(notes), "more_records": more}})
-    values = _json_body(request)
+    values = json_body(request)
     once = submit_once.claim(
         user_id=request.user.pk,
         scope=f"api:{connection.pk}:note:{found.api_name}:{ident}",
@@ -175,9 +175,7 @@ def note_api(request, connection, module: str, record_id: str, note_id: str):
     found = metadata.module_get(connection=connection, module=module)
     kwargs = {"connection": connection, "module": found, "record_id": ident, "note_id": note_id}
     if request.method == "PATCH":
-        return JsonResponse(
-            {"data": record_notes.note_update(values=_json_body(request), **kwargs)}
-        )
+        return JsonResponse({"data": record_notes.note_update(values=json_body(request), **kwargs)})
     if request.method == "DELETE":
         note = record_notes.note_delete(**kwargs)
         return JsonResponse({"data": {"id": note["id"], "status": "deleted"}})
