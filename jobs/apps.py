@@ -12,8 +12,9 @@ class JobsConfig(AppConfig):
         from crm import bulk
         from jobs import (
             bulk_edits,
+            exports,  # noqa: F401 - registers the export kind
+            imports,  # noqa: F401 - registers the import kind
             tasks,  # noqa: F401
-            transfer,  # noqa: F401 - registers the export and import kinds
         )
 
         bulk.register_background(bulk_edits.bulk_edit_start)

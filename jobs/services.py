@@ -174,6 +174,17 @@ def demo_steps(job: Job) -> dict:
 RETRIED_CODES = frozenset({ErrorCode.THROTTLED, ErrorCode.ZOHO_ERROR, ErrorCode.ZOHO_TIMEOUT})
 
 
+def zoho_step(call: Callable, *args):
+    """`call(*args)`, a Zoho call of a job: what is worth trying again later is raised as a
+    TransientError (the task retries it with backoff), anything else as it is."""
+    try:
+        return call(*args)
+    except AppError as error:
+        if error.code in RETRIED_CODES:
+            raise TransientError(f"{error.code}: {error.message}") from error
+        raise
+
+
 @job_kind("crm.count_records")
 def count_records(job: Job) -> dict:
     """Count the records of each module in `params["modules"]` through the job's connection
@@ -187,11 +198,6 @@ def count_records(job: Job) -> dict:
     for module in modules:
         if module in counts:
             continue
-        try:
-            counts[module] = zoho_records.count_records(job.connection, module)
-        except AppError as error:
-            if error.code in RETRIED_CODES:
-                raise TransientError(f"{error.code}: {error.message}") from error
-            raise
+        counts[module] = zoho_step(zoho_records.count_records, job.connection, module)
         job_advance(job, progress=len(counts) * 100 // len(modules), result={"counts": counts})
     return {"counts": counts, "total": sum(counts.values())}

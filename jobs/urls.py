@@ -4,7 +4,7 @@ are never taken for a module or a record)."""
 
 from django.urls import path
 
-from jobs import views
+from jobs import import_views, views
 
 app_name = "jobs"
 
@@ -13,8 +13,8 @@ urlpatterns = [
     path("api/<str:module>/export/", views.export_api, name="api-export"),
     path("jobs/<str:job_id>/", views.job_page, name="job"),
     path("jobs/<str:job_id>/download/", views.job_download, name="download"),
-    path("api/<str:module>/import/", views.import_api, name="api-import"),
+    path("api/<str:module>/import/", import_views.import_api, name="api-import"),
     path("<str:module>/export/", views.export_page, name="export"),
-    path("<str:module>/import/", views.import_page, name="import"),
-    path("<str:module>/import/<str:token>/", views.import_map_page, name="import-map"),
+    path("<str:module>/import/", import_views.import_page, name="import"),
+    path("<str:module>/import/<str:token>/", import_views.import_map_page, name="import-map"),
 ]

@@ -11,7 +11,7 @@ from django.test import Client
 
 from jobs import services
 from jobs.models import Job
-from jobs.transfer import csv_bytes, spreadsheet_safe
+from jobs.spreadsheet import csv_bytes, spreadsheet_safe
 
 TOM = "tom.okonkwo@thamesgate-wholesale.co.uk"
 THAMESGATE = "90051762213"  # the UK org: 2,600 leads
