@@ -37,6 +37,38 @@ def _convert(zoho_http, token, lead, **converter):
 
 
 # --- Convert Lead -------------------------------------------------------------------------
+def _lead_ids(zoho_http, token, path, **params) -> set[str]:
+    resp = zoho_http.api("GET", "us", path, token, params={"fields": "Last_Name", **params})
+    assert resp.status_code in (200, 204), resp.text
+    return {r["id"] for r in resp.json()["data"]} if resp.status_code == 200 else set()
+
+
+def test_a_converted_lead_is_listed_only_when_asked_for(zoho_http, us):
+    """Get Records and Search Records leave converted leads out unless `converted` is `true`
+    (only them) or `both` (record.json, parameter `converted`: default false); Record Count
+    counts what Get Records lists; the lead itself is still read by its id."""
+    lead = _lead(zoho_http, us, Last_Name="Convertedlisting")
+    count = zoho_http.api("GET", "us", "Leads/actions/count", us).json()["count"]
+    assert _convert(zoho_http, us, lead).status_code == 200
+
+    assert lead not in _lead_ids(zoho_http, us, "Leads")
+    assert lead not in _lead_ids(zoho_http, us, "Leads", converted="false")
+    assert _lead_ids(zoho_http, us, "Leads", converted="true") == {lead}
+    assert lead in _lead_ids(zoho_http, us, "Leads", converted="both")
+    search = "Leads/search"
+    assert lead not in _lead_ids(zoho_http, us, search, word="Convertedlisting")
+    assert lead in _lead_ids(zoho_http, us, search, word="Convertedlisting", converted="both")
+    assert zoho_http.api("GET", "us", "Leads/actions/count", us).json()["count"] == count - 1
+    assert _get(zoho_http, us, "Leads", lead, "Converted__s")["Converted__s"] is True
+
+    refused = zoho_http.api(
+        "GET", "us", "Leads", us, params={"fields": "Last_Name", "converted": "maybe"}
+    )
+    assert refused.status_code == 400
+    assert refused.json()["code"] == "INVALID_DATA"
+    assert refused.json()["details"]["param_name"] == "converted"
+
+
 def test_convert_makes_contact_account_and_deal(zoho_http, us):
     lead = _lead(zoho_http, us, Email="cleo@mills.example", City="Leeds")
     note = _create(

@@ -111,6 +111,26 @@ def paginate(
 SORT_BY_VALUES = ("id", "Created_Time", "Modified_Time")
 
 
+CONVERTED_VALUES = ("false", "true", "both")
+
+
+def converted_predicate(ctx: Ctx, module: str):
+    """(predicate, None) for Get Records' and Search Records' ``converted`` parameter, or
+    (None, error). Zoho lists a converted lead only when asked: ``false`` (the default) leaves
+    converted leads out, ``true`` lists only them, ``both`` all (zoho/crm-oas v8.0
+    record.json and module_search.json, parameter ``converted``; Zoho's "Get Records" page:
+    "default value is false"). Other modules have no converted records."""
+    raw = ctx.req.arg("converted")
+    wanted = "false" if raw is None else raw.strip().lower()
+    if wanted not in CONVERTED_VALUES:
+        return None, invalid_param("converted", supported_values=list(CONVERTED_VALUES))
+    if module != "Leads" or wanted == "both":
+        return (lambda rec: True), None
+    if wanted == "true":
+        return (lambda rec: bool(rec.get("Converted__s"))), None
+    return (lambda rec: not rec.get("Converted__s")), None
+
+
 def list_records(ctx: Ctx, module: str) -> Response:
     req = ctx.req
     raw_fields = req.arg("fields")
@@ -140,9 +160,12 @@ def list_records(ctx: Ctx, module: str) -> Response:
     sort_order = (req.arg("sort_order") or (view[0].sort_order if view else "desc")).lower()
     if sort_order not in ("asc", "desc"):
         return invalid_param("sort_order")
+    listed, err = converted_predicate(ctx, module)
+    if err:
+        return err
     ids_param = req.arg("ids")
     with ctx.emu.state.lock:
-        records = list(ctx.org_data.records[module].values())
+        records = [r for r in ctx.org_data.records[module].values() if listed(r)]
     if view is not None:
         records = [r for r in records if view[1](r)]
     if ids_param:
@@ -165,7 +188,14 @@ def list_records(ctx: Ctx, module: str) -> Response:
         per_page,
         sort_by,
         sort_order,
-        binding=("list", sort_by, sort_order, ids_param or "", view[0].id if view else ""),
+        binding=(
+            "list",
+            sort_by,
+            sort_order,
+            ids_param or "",
+            view[0].id if view else "",
+            (req.arg("converted") or "false").lower(),
+        ),
         page_raw=req.arg("page"),
         keyed_by=sort_by,
     )

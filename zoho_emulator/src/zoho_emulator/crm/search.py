@@ -9,7 +9,7 @@ from ..web import Response, json_response
 from . import custom_views
 from .context import MAX_PER_PAGE, Ctx, int_param
 from .errors import crm_error, invalid_param, param_missing
-from .records import paginate, parse_fields
+from .records import converted_predicate, paginate, parse_fields
 
 
 class CriteriaError(Exception):
@@ -323,8 +323,15 @@ def search_records(ctx: Ctx, module: str) -> Response:
     if err:
         return err
     in_view = view[1] if view else (lambda rec: True)
+    listed, err = converted_predicate(ctx, module)
+    if err:
+        return err
     with ctx.emu.state.lock:
-        records = [r for r in ctx.org_data.records[module].values() if predicate(r) and in_view(r)]
+        records = [
+            r
+            for r in ctx.org_data.records[module].values()
+            if predicate(r) and in_view(r) and listed(r)
+        ]
     records.sort(key=lambda r: int(r["id"]))
     # v8 search pages through at most 2,000 records and issues no page_token (stricter
     # reading of "Search Records": page/per_page only)
@@ -348,8 +355,15 @@ def count_records(ctx: Ctx, module: str) -> Response:
     if err:
         return err
     in_view = view[1] if view else (lambda rec: True)
+    # Record Count counts what Get Records lists: a converted lead is not among them.
+    listed, _ = converted_predicate(ctx, module)
+    listed = listed or (lambda rec: True)
     with ctx.emu.state.lock:
-        count = sum(1 for r in ctx.org_data.records[module].values() if predicate(r) and in_view(r))
+        count = sum(
+            1
+            for r in ctx.org_data.records[module].values()
+            if predicate(r) and in_view(r) and listed(r)
+        )
     return json_response({"count": count})
 
 
