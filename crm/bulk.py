@@ -103,6 +103,8 @@ def records_update_many(
     _at_most_one_call(ids)
     records = [{"id": ident, **values} for ident in ids]
     results = zoho_records.update_records(connection, module.api_name, records, module.types)
+    if any(r["status"] == "success" for r in results):
+        count_forget(connection=connection, module=module.api_name)
     return [
         _result(module, ident, explain_refusal(module, values, r))
         for ident, r in _paired(ids, results)

@@ -4,10 +4,11 @@ COQL when Get Records cannot sort so), one record, counts, lookups by name."""
 from __future__ import annotations
 
 import hashlib
+import secrets
 from dataclasses import dataclass, field
 
 from accounts.models import ZohoConnection
-from core.cache import cache_delete, get_or_set_once
+from core.cache import cache_get, cache_set, get_or_set_once
 from core.errors import AppError, ErrorCode
 from crm.fields import Field, is_zoho_id
 from crm.modules import ALWAYS_SORTABLE, COQL_MAX_RECORDS, NAME_FALLBACKS, Module, record_title
@@ -190,10 +191,19 @@ def record_detail(*, connection: ZohoConnection, module: Module, record_id: int)
 COUNT_TTL = 60  # seconds: a count is a hint ("41–60 of 2,512"), refreshed after a write here
 
 
+def _count_generation_key(connection: ZohoConnection, module: str) -> str:
+    return f"crm:countgen:{connection.pk}:{module}"
+
+
 def count_key(connection: ZohoConnection, module: str, query: str = "") -> str:
+    """The cache key of a count of `module` (of the records matching `query`, when given)
+    through `connection`: it carries the module's count generation, which a write made here
+    moves on (`count_forget`), so that every count of the module (its total, a search's, a
+    view's or filter's) is asked for again after it."""
+    generation = cache_get(_count_generation_key(connection, module)) or 0
     # A search is hashed: its words may hold spaces or characters no cache backend keys by.
     searched = hashlib.sha256(query.casefold().encode()).hexdigest()[:16] if query else ""
-    return f"crm:count:{connection.pk}:{module}:{searched}"
+    return f"crm:count:{connection.pk}:{module}:{generation}:{searched}"
 
 
 def record_count(
@@ -205,8 +215,8 @@ def record_count(
     criteria: str | None = None,
 ) -> int:
     """How many records the module holds, or match the search `query`, or are in the view
-    `cvid` and match `criteria` (Zoho's count API, cached briefly and forgotten after a
-    create or delete made here)."""
+    `cvid` and match `criteria` (Zoho's count API, cached briefly and asked again after a
+    create, update or delete made here)."""
     query = (query or "").strip()
     is_email = "@" in query
 
@@ -221,14 +231,16 @@ def record_count(
         )
 
     key = count_key(connection, module.api_name, query)
-    if cvid or criteria:  # a view's or filter's count: its own key, expiring by itself
+    if cvid or criteria:  # a view's or filter's count
         key = f"{key}:{cvid or ''}:{hashlib.sha256((criteria or '').encode()).hexdigest()[:16]}"
     return get_or_set_once(key, load, COUNT_TTL)
 
 
 def count_forget(*, connection: ZohoConnection, module: str) -> None:
-    """After a create or delete: the module's total is asked for again."""
-    cache_delete(count_key(connection, module))
+    """After a write made here (a record created, changed or deleted): every count of the
+    module through this connection is asked for again (a change may move a record into or
+    out of a view, a filter or a search)."""
+    cache_set(_count_generation_key(connection, module), secrets.token_hex(4), COUNT_TTL)
 
 
 LOOKUP_RESULTS = 10

@@ -93,6 +93,7 @@ def record_update(
     )
     result = explain_refusal(module, cleaned, _stale_if(connection, module, result))
     raise_for_result(result)
+    count_forget(connection=connection, module=module.api_name)
     return result
 
 

@@ -3,6 +3,7 @@ filters, kept in the URL; through the emulator over real HTTP."""
 
 from __future__ import annotations
 
+import json
 import re
 from html import unescape
 
@@ -187,3 +188,26 @@ def test_a_picklist_value_with_parentheses_is_escaped_for_zoho(client, us):
             {"f_Industry": value, "owner": "me", "from": "2000-01-01", "to": "2000-01-02"},
         ).text
     )
+
+
+def test_a_change_made_here_refreshes_the_filters_count(client, us):
+    """A filter's count is cached for a minute, but a change made through the portal moves
+    a record into the filter at once: every count of the module is asked for again."""
+    batch = [{"Last_Name": f"Recount {n}", "Company": "Recount Ltd"} for n in range(12)]
+    for row in batch[1:]:
+        row["Lead_Status"] = "Contacted"
+    made = client.post("/crm/api/Leads/", data=json.dumps(batch), content_type="application/json")
+    assert made.status_code == 201, made.content
+    lead = made.json()["data"][0]["id"]
+    url = "/crm/Leads/?f_Lead_Status=Contacted&per_page=10"  # more than a page: Zoho's count
+    every = len(_names(client.get(url.replace("per_page=10", "per_page=200")).text))
+    assert every > 10
+    assert _range(client.get(url).text) == f"1–10 of {every}"
+
+    changed = client.patch(
+        f"/crm/api/Leads/{lead}/",
+        data=json.dumps({"Lead_Status": "Contacted"}),
+        content_type="application/json",
+    )
+    assert changed.status_code == 200, changed.content
+    assert _range(client.get(url).text) == f"1–10 of {every + 1}"
