@@ -392,9 +392,9 @@ def report(
     for step, visit, m in rows:
         print(f"  {step} ({visit}): {m['paths']}")
     print(f"  second user, Approve → dashboard page shown: {second_shown['paths']}")
-    print(f"  the process's first sign-in, dashboard page shown: {first_of_process['paths']}")
     print(f"  second user, Approve → tiles filled: {second_sign_in['paths']}")
     print(f"  second user, list page: {second['paths']}")
+    print(f"  the process's first sign-in, dashboard page shown: {first_of_process['paths']}")
     print(credits_table(rows))
 
 
