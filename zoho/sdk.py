@@ -9,8 +9,9 @@
   on the way out. The caller brings its objects: `accounts.activation.activated(connection)`
   passes a connection's environment, token and the portal's `DjangoTokenStore`.
 - `identify(...)` asks Zoho, through the SDK, whose tokens the portal's token client just
-  obtained (user and org), without writing anything: inside `capturing(...)` the caller's
-  store serves exactly that token and keeps what the SDK saves.
+  obtained (user and org, and at the same time whatever the caller asks `alongside`),
+  without writing anything: inside `capturing(...)` the caller's store serves exactly that
+  token and keeps what the SDK saves.
 - `clear_thread_state()` is what the per-request middleware calls.
 
 Nothing here knows the portal's models: tokens, stores and data-center keys come in as
