@@ -7,6 +7,7 @@ pays none at sign-in, and another profile never gets this profile's list."""
 from __future__ import annotations
 
 import pytest
+from django.core.cache import cache
 from django.test import Client
 
 from accounts.models import ZohoConnection
@@ -86,3 +87,12 @@ def test_a_failed_module_list_leaves_the_sign_in_and_the_page_to_ask(zoho, db, p
     assert calls_to(zoho, MODULES) == 1
     assert client.get("/").status_code == 200
     assert calls_to(zoho, MODULES) == 2  # the page asked again
+
+
+def test_once_the_list_expired_the_next_sign_in_asks_again(zoho, db, prefetching):
+    _client, patricia = signed_in(zoho, PATRICIA)
+    cache.delete(metadata.metadata_key(patricia, "modules"))  # its TTL passed
+    client, _elena = signed_in(zoho, ELENA)
+    assert calls_to(zoho, MODULES) == 2  # with Elena's users and org
+    assert client.get("/").status_code == 200
+    assert calls_to(zoho, MODULES) == 2
