@@ -9,7 +9,7 @@ under. The SDK's global state itself is only touched in zoho/sdk.py.
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 
 from accounts import refresh, token_store
@@ -42,11 +42,20 @@ def activated(connection: ZohoConnection) -> Iterator[ZohoConnection]:
 
 
 def identify(
-    *, data_center: str, tokens: zoho_oauth.TokenResponse, email: str | None = None
+    *,
+    data_center: str,
+    tokens: zoho_oauth.TokenResponse,
+    email: str | None = None,
+    alongside: Callable[[], object] | None = None,
 ) -> zoho_sdk.ExchangedToken:
-    """`zoho.sdk.identify` with the portal's token store (which serves the new tokens)."""
+    """`zoho.sdk.identify` with the portal's token store (which serves the new tokens);
+    `alongside` runs in the same block, at the same time (`accounts.sign_in_prefetch`)."""
     return zoho_sdk.identify(
-        data_center=data_center, tokens=tokens, store=token_store.STORE, email=email
+        data_center=data_center,
+        tokens=tokens,
+        store=token_store.STORE,
+        email=email,
+        alongside=alongside,
     )
 
 

@@ -14,12 +14,13 @@ from __future__ import annotations
 import hashlib
 import logging
 import time
+from collections.abc import Sequence
 from dataclasses import dataclass, replace
 
 from django.core.cache import cache
 
 from accounts.models import ZohoConnection
-from core.cache import CACHE_ERRORS, MISSING, cache_get, get_or_set_once
+from core.cache import CACHE_ERRORS, MISSING, cache_get, cache_set, get_or_set_once
 from core.errors import AppError, ErrorCode
 from crm import compound_values
 from crm.fields import Field
@@ -35,7 +36,12 @@ def metadata_key(connection: ZohoConnection, *parts: str) -> str:
     """The cache key of one piece of a connection's metadata: its scope (SDK version, data
     center, org, the org's generation, Zoho profile) and what it is (`modules`,
     `fields:Leads`, …)."""
-    return ":".join(("crm:meta", connection.metadata_scope, *parts))
+    return scope_key(connection.metadata_scope, *parts)
+
+
+def scope_key(scope: str, *parts: str) -> str:
+    """`metadata_key` of a metadata scope (`zoho.metadata_scope.scope`)."""
+    return ":".join(("crm:meta", scope, *parts))
 
 
 def cached(key: str, load):
@@ -79,6 +85,24 @@ def _org_modules(connection: ZohoConnection) -> list[dict]:
     return cached(
         metadata_key(connection, "modules"), lambda: zoho_metadata.get_modules(connection)
     )
+
+
+def modules_keep(connection: ZohoConnection, modules: object) -> None:
+    """Keep the org's modules as Zoho described them to `connection`'s profile, read at its
+    sign-in (`accounts.sign_in_prefetch`): its first page finds them in the shared cache."""
+    if isinstance(modules, list):
+        cache_set(metadata_key(connection, "modules"), modules, metadata_scope.ttl())
+
+
+def modules_held(scopes: Sequence[str]) -> bool:
+    """Whether the shared cache holds the org's modules for every one of these metadata
+    scopes (`zoho.metadata_scope`)."""
+    keys = [scope_key(scope, "modules") for scope in scopes]
+    try:
+        found = cache.get_many(keys)
+    except CACHE_ERRORS:
+        return False
+    return all(isinstance(found.get(key), list) for key in keys)
 
 
 def module_list(*, connection: ZohoConnection) -> list[dict]:

@@ -9,8 +9,9 @@
   on the way out. The caller brings its objects: `accounts.activation.activated(connection)`
   passes a connection's environment, token and the portal's `DjangoTokenStore`.
 - `identify(...)` asks Zoho, through the SDK, whose tokens the portal's token client just
-  obtained (user and org), without writing anything: inside `capturing(...)` the caller's
-  store serves exactly that token and keeps what the SDK saves.
+  obtained (user and org, and at the same time whatever the caller asks `alongside`),
+  without writing anything: inside `capturing(...)` the caller's store serves exactly that
+  token and keeps what the SDK saves.
 - `clear_thread_state()` is what the per-request middleware calls.
 
 Nothing here knows the portal's models: tokens, stores and data-center keys come in as
@@ -22,10 +23,11 @@ from __future__ import annotations
 import contextvars
 import functools
 import hashlib
+import logging
 import os
 import threading
 import time
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from concurrent.futures import ThreadPoolExecutor
 from contextlib import contextmanager
 from dataclasses import dataclass, field
@@ -52,6 +54,7 @@ from zoho import datacenters, sdk_patches
 from zoho import oauth as zoho_oauth
 
 _PLACEHOLDER_URL = "https://zoho-sdk-not-activated.invalid"
+logger = logging.getLogger("zohoportal.zoho")
 _init_lock = threading.Lock()
 
 
@@ -328,6 +331,7 @@ def identify(
     tokens: zoho_oauth.TokenResponse,
     store: TokenStore,
     email: str | None = None,
+    alongside: Callable[[], object] | None = None,
 ) -> ExchangedToken:
     """Ask Zoho, through the SDK, whose tokens these are (user and org); write nothing.
 
@@ -336,13 +340,18 @@ def identify(
     inside the capture (`current_capture`), `store` serves exactly this token. With
     `email` the token carries an explicit `UserSignature`, the article's path for a known
     user (`zoho_add_token`). Raises ExchangeFailed.
+
+    `alongside`, when given, runs in the same block at the same time as the users and org
+    calls (a page's first call made while the sign-in waits anyway: `accounts.sign_in_prefetch`),
+    and is waited for; what it answers or raises is its own business (it keeps its answer
+    itself), never the sign-in's.
     """
     token = sdk_token(data_center=data_center, tokens=tokens, email=email)
     capture = TokenCapture(data_center=data_center, token=token)
     marker = _capture.set(capture)
     try:
         with switched(environment=environment_for(data_center), token=token, store=store):
-            user, org = _current_user_and_org()
+            user, org = _current_user_and_org(alongside)
     except SDKException as error:
         raise ExchangeFailed(_classify(error)) from None
     finally:
@@ -369,24 +378,39 @@ def identify(
     )
 
 
-def _current_user_and_org():
+def _current_user_and_org(alongside: Callable[[], object] | None = None):
     """The signed-in Zoho user and their org, through the SDK (inside an activation): both
-    asked at once, the org on a second thread that runs under this block's SDK state and
-    context (the token capture), so sign-in waits one round trip for them, not two."""
+    asked at once, the org (and `alongside`) on other threads that run under this block's
+    SDK state and context (the token capture), so sign-in waits one round trip for them,
+    not two."""
     block = getattr(Initializer.LOCAL, "init", None)
-    context = contextvars.copy_context()
 
-    def org_here():
-        Initializer.LOCAL.init = block
+    def here(work):
+        def run():
+            Initializer.LOCAL.init = block
+            try:
+                return work()
+            finally:
+                Initializer.LOCAL.init = None
+
+        return run
+
+    with ThreadPoolExecutor(max_workers=2, thread_name_prefix="zoho-sign-in") as pool:
+        org = pool.submit(contextvars.copy_context().run, here(_current_org))
+        extra = pool.submit(contextvars.copy_context().run, here(alongside)) if alongside else None
         try:
-            return _current_org()
+            user = _current_user()
+            return user, org.result()
         finally:
-            Initializer.LOCAL.init = None
+            if extra is not None:
+                _wait_alongside(extra)
 
-    with ThreadPoolExecutor(max_workers=1, thread_name_prefix="zoho-sign-in") as pool:
-        org = pool.submit(context.run, org_here)
-        user = _current_user()
-        return user, org.result()
+
+def _wait_alongside(extra) -> None:
+    try:
+        extra.result()
+    except Exception:  # noqa: BLE001 - its own business (see `identify`): logged, not raised
+        logger.warning("a call made alongside the sign-in's identity calls failed", exc_info=True)
 
 
 def _current_user():

@@ -17,7 +17,7 @@ from django.contrib.auth.models import AbstractBaseUser
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.views.decorators.debug import sensitive_variables
 
-from accounts import activation
+from accounts import activation, sign_in_prefetch
 from accounts.services import revocations
 from accounts.services.connections import SignInResult, connection_register
 from accounts.services.errors import InvalidState, SignInError, UnknownDataCenterError, ZohoRefused
@@ -169,13 +169,22 @@ def sign_in_complete(
         raise _refused_client(data_center, error) from None
     except zoho_oauth.ZohoOAuthError as error:
         raise _sign_in_error(error) from None
+    # What the first page will need, asked at the same time as who signed in (one round
+    # trip for all), when the org and profile's copy is likely not cached yet.
+    prefetch = sign_in_prefetch.sign_in_prefetch_begin(data_center.key)
     with _revoked_if_refused(data_center.key, tokens.refresh_token):
-        exchanged = _identify(data_center.key, tokens)
-        return connection_register(
+        exchanged = _identify(
+            data_center.key, tokens, alongside=prefetch.fetch if prefetch else None
+        )
+        result = connection_register(
             exchanged=exchanged,
             user=current_user,
             scopes=_granted_scopes(exchanged),
         )
+    if prefetch is not None:
+        prefetch.keep(result.connection)
+    sign_in_prefetch.sign_in_remember(result.connection)
+    return result
 
 
 def _refused_client(
@@ -219,9 +228,13 @@ def _refused_client(
     return _sign_in_error(error)
 
 
-def _identify(data_center: str, tokens, email: str | None = None) -> zoho_sdk.ExchangedToken:
+def _identify(
+    data_center: str, tokens, email: str | None = None, alongside=None
+) -> zoho_sdk.ExchangedToken:
     try:
-        return activation.identify(data_center=data_center, tokens=tokens, email=email)
+        return activation.identify(
+            data_center=data_center, tokens=tokens, email=email, alongside=alongside
+        )
     except zoho_sdk.ExchangeFailed as failure:
         raise _sign_in_error(failure.error) from None
 

@@ -38,31 +38,33 @@ MAX_USER_PAGES = 10  # 2,000 users, 200 a page
 # --- operations (each a function of one connection) ----------------------------------------
 def get_modules(connection: ZohoConnection) -> list[dict]:
     """Every module of the org, with what this user's profile may do in it."""
+    return run(connection, modules_here, operation="modules")
 
-    def call():
-        body = checked(ModulesOperations().get_modules())
-        if not isinstance(body, ModulesWrapper):
-            raise zoho_failed()
-        return [
-            {
-                "api_name": m.get_api_name(),
-                "label": m.get_plural_label() or m.get_api_name(),
-                "singular_label": m.get_singular_label() or m.get_api_name(),
-                "api_supported": bool(m.get_api_supported()),
-                # Zoho answers these for the signed-in user's profile; absent means allowed.
-                "viewable": m.get_viewable() is not False,
-                "creatable": m.get_creatable() is not False,
-                "editable": m.get_editable() is not False,
-                "deletable": m.get_deletable() is not False,
-                "custom": text_of(m.get_generated_type()) == "custom",
-                "tab": _is_tab(m),
-                "static_fields": _static_fields(m),
-            }
-            for m in body.get_modules() or []
-            if m.get_api_name()
-        ]
 
-    return run(connection, call, operation="modules")
+def modules_here() -> list[dict]:
+    """`get_modules` inside a block the SDK already runs in: an activated connection's
+    (`run`), or the sign-in's before its connection is stored (`accounts.sign_in_prefetch`)."""
+    body = checked(ModulesOperations().get_modules())
+    if not isinstance(body, ModulesWrapper):
+        raise zoho_failed()
+    return [
+        {
+            "api_name": m.get_api_name(),
+            "label": m.get_plural_label() or m.get_api_name(),
+            "singular_label": m.get_singular_label() or m.get_api_name(),
+            "api_supported": bool(m.get_api_supported()),
+            # Zoho answers these for the signed-in user's profile; absent means allowed.
+            "viewable": m.get_viewable() is not False,
+            "creatable": m.get_creatable() is not False,
+            "editable": m.get_editable() is not False,
+            "deletable": m.get_deletable() is not False,
+            "custom": text_of(m.get_generated_type()) == "custom",
+            "tab": _is_tab(m),
+            "static_fields": _static_fields(m),
+        }
+        for m in body.get_modules() or []
+        if m.get_api_name()
+    ]
 
 
 # Modules Zoho lists that are parts of records, not modules of their own (line items,
