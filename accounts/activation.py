@@ -14,6 +14,7 @@ from contextlib import contextmanager
 
 from accounts import refresh, token_store
 from accounts.models import ZohoConnection
+from zoho import identity as zoho_identity
 from zoho import oauth as zoho_oauth
 from zoho import sdk as zoho_sdk
 
@@ -47,10 +48,10 @@ def identify(
     tokens: zoho_oauth.TokenResponse,
     email: str | None = None,
     alongside: Callable[[], object] | None = None,
-) -> zoho_sdk.ExchangedToken:
-    """`zoho.sdk.identify` with the portal's token store (which serves the new tokens);
+) -> zoho_identity.ExchangedToken:
+    """`zoho.identity.identify` with the portal's token store (which serves the new tokens);
     `alongside` runs in the same block, at the same time (`accounts.sign_in_prefetch`)."""
-    return zoho_sdk.identify(
+    return zoho_identity.identify(
         data_center=data_center,
         tokens=tokens,
         store=token_store.STORE,
@@ -65,4 +66,4 @@ def zoho_account_id_of(connection: ZohoConnection) -> str:
     Raises ExchangeFailed, SDKException or `refresh` errors.
     """
     with activated(connection):
-        return zoho_sdk.current_user_zuid()
+        return zoho_identity.current_user_zuid()

@@ -1,7 +1,7 @@
 """What the first page after a sign-in needs, asked of Zoho in the sign-in's own round trip.
 
 The callback waits one round trip for Zoho to say who signed in (users and org, asked at
-once: `zoho.sdk.identify`). The page it redirects to (the dashboard) then needs the org's
+once: `zoho.identity.identify`). The page it redirects to (the dashboard) then needs the org's
 module list as this profile sees it, a round trip more the first time an org and profile is
 seen. A *prefetch* registered here (crm registers the module list in `crm.apps`: accounts
 never imports crm) is asked in the sign-in's round trip instead, in its SDK block, at the

@@ -16,7 +16,7 @@ Two things the SDK does not do and this store adds:
 - Inside `accounts.activation.activated(connection)` (see `serving`), lookups of that
   connection are served from memory, its tokens decrypted once: an SDK call costs no query
   and no decryption.
-- Inside `zoho.sdk.identify(...)` (sign-in, `zoho_add_token`; `zoho.sdk.current_capture`),
+- Inside `zoho.identity.identify(...)` (sign-in, `zoho_add_token`; `zoho.identity.current_capture`),
   the store serves the tokens the portal's token client has just obtained, and captures
   anything the SDK saves instead of writing it: the sign-in service writes the row itself,
   in one transaction, once it knows which Django user and org the token is for.
@@ -37,6 +37,7 @@ from zohocrmsdk.src.com.zoho.crm.api.user_signature import UserSignature
 
 from accounts.models import ZohoConnection, token_digest
 from zoho import datacenters
+from zoho import identity as zoho_identity
 from zoho import sdk as zoho_sdk
 
 logger = logging.getLogger("zohoportal.accounts")
@@ -136,7 +137,7 @@ class DjangoTokenStore(TokenStore):
     def find_token(self, token):
         if not isinstance(token, OAuthToken):
             return None
-        capture = zoho_sdk.current_capture()
+        capture = zoho_identity.current_capture()
         if capture is not None:
             # During an exchange only the freshly obtained token counts: a stored row must
             # not stand in for the grant being redeemed.
@@ -187,7 +188,7 @@ class DjangoTokenStore(TokenStore):
     def save_token(self, token):
         if not isinstance(token, OAuthToken):
             return
-        capture = zoho_sdk.current_capture()
+        capture = zoho_identity.current_capture()
         if capture is not None:
             capture.token = token
             capture.saves += 1

@@ -74,13 +74,13 @@ def connect_straight(zoho, email: str, org: str | None = None, client=None):
     from django.conf import settings as django_settings
 
     from accounts import services
-    from zoho import sdk as zoho_sdk
+    from zoho import identity as zoho_identity
     from zoho_emulator import profiles, seed
 
     person = next(u for u in seed.USERS if u.email == email)
     zgid = org or person.orgs[0]
     tokens = zoho.issue_tokens(email, scopes=django_settings.ZOHO_SCOPES, org=zgid)
-    exchanged = zoho_sdk.ExchangedToken(
+    exchanged = zoho_identity.ExchangedToken(
         data_center=person.dc,
         access_token=tokens["access_token"],
         refresh_token=tokens["refresh_token"],

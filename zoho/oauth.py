@@ -5,7 +5,7 @@ into a value or one of the `ZohoOAuthError` subclasses below. It never logs a to
 
 The SDK cannot send a PKCE `code_verifier` (its `OAuthToken.generate_access_token` posts a
 fixed set of fields), so the portal redeems codes here and hands the tokens to the SDK
-through the TokenStore (`zoho_sdk.identify`). Each data center's client secret comes from
+through the TokenStore (`zoho_identity.identify`). Each data center's client secret comes from
 `datacenters.client_secret_for` (per-DC secrets of the API console's Multi-DC settings).
 """
 

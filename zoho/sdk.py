@@ -8,10 +8,8 @@
   token, token store and field-metadata directory, and always clears the SDK's thread-local
   on the way out. The caller brings its objects: `accounts.activation.activated(connection)`
   passes a connection's environment, token and the portal's `DjangoTokenStore`.
-- `identify(...)` asks Zoho, through the SDK, whose tokens the portal's token client just
-  obtained (user and org, and at the same time whatever the caller asks `alongside`),
-  without writing anything: inside `capturing(...)` the caller's store serves exactly that
-  token and keeps what the SDK saves.
+- `in_this_block(work)` lets another thread run `work` under the calling thread's block
+  (`zoho.identity` asks for the user and the org at once with it).
 - `clear_thread_state()` is what the per-request middleware calls.
 
 Nothing here knows the portal's models: tokens, stores and data-center keys come in as
@@ -23,38 +21,27 @@ from __future__ import annotations
 import contextvars
 import functools
 import hashlib
-import logging
 import os
 import threading
-import time
 from collections.abc import Callable, Iterator
-from concurrent.futures import ThreadPoolExecutor
 from contextlib import contextmanager
-from dataclasses import dataclass, field
 from pathlib import Path
+from typing import TypeVar
 
 from django.conf import settings
-from zohocrmsdk.src.com.zoho.api.authenticator.oauth_token import OAuthToken
 from zohocrmsdk.src.com.zoho.api.authenticator.store.token_store import TokenStore
 from zohocrmsdk.src.com.zoho.api.authenticator.token import Token
 from zohocrmsdk.src.com.zoho.api.logger import Logger
 from zohocrmsdk.src.com.zoho.crm.api.dc.data_center import DataCenter as SDKDataCenter
 from zohocrmsdk.src.com.zoho.crm.api.exception import SDKException
 from zohocrmsdk.src.com.zoho.crm.api.initializer import Initializer
-from zohocrmsdk.src.com.zoho.crm.api.org import OrgOperations
-from zohocrmsdk.src.com.zoho.crm.api.org import ResponseWrapper as OrgResponseWrapper
-from zohocrmsdk.src.com.zoho.crm.api.parameter_map import ParameterMap
 from zohocrmsdk.src.com.zoho.crm.api.sdk_config import SDKConfig
-from zohocrmsdk.src.com.zoho.crm.api.user_signature import UserSignature
-from zohocrmsdk.src.com.zoho.crm.api.users import GetUsersParam, UsersOperations
-from zohocrmsdk.src.com.zoho.crm.api.users import ResponseWrapper as UsersResponseWrapper
 
-from core.errors import AppError
 from zoho import datacenters, sdk_patches
-from zoho import oauth as zoho_oauth
+
+T = TypeVar("T")
 
 _PLACEHOLDER_URL = "https://zoho-sdk-not-activated.invalid"
-logger = logging.getLogger("zohoportal.zoho")
 _init_lock = threading.Lock()
 
 
@@ -240,197 +227,6 @@ def switched(
         Initializer.LOCAL.init = None
 
 
-@dataclass
-class TokenCapture:
-    """The tokens of a sign-in being identified, held in memory until the caller stores them:
-    a store asked for a token inside `capturing` serves `token`, and keeps what the SDK saves
-    here instead of writing it."""
-
-    data_center: str
-    token: OAuthToken | None = None
-    saves: int = field(default=0)
-
-
-_capture: contextvars.ContextVar[TokenCapture | None] = contextvars.ContextVar(
-    "zoho_token_capture", default=None
-)
-
-
-def current_capture() -> TokenCapture | None:
-    """The capture open on this thread (inside `identify`), for the token store."""
-    return _capture.get()
-
-
-@dataclass(frozen=True)
-class ExchangedToken:
-    """What a code (or refresh-token) exchange produced, before anything is stored."""
-
-    data_center: str
-    # Tokens stay out of repr(): error pages and error e-mails show frame variables.
-    access_token: str = field(repr=False)
-    refresh_token: str | None = field(repr=False)
-    expires_at_ms: int
-    api_domain: str
-    user_signature: str  # as the SDK computed it ("email:zgid"), or as given
-    email: str
-    zoho_user_id: str
-    full_name: str
-    zoho_account_id: str  # the ZUID: one per Zoho account, whatever the org
-    zgid: str
-    org_name: str
-    scopes: str = ""  # as Zoho granted them (space-separated), when it said
-    # The user's CRM profile (what Zoho's settings APIs answer depends on it), when Zoho said.
-    zoho_profile_id: str = ""
-    zoho_profile_name: str = ""
-
-
-class ExchangeFailed(AppError):
-    """Zoho could not say who a token belongs to; `error` is the classified token-endpoint
-    error (`zoho.oauth`), whose code and message this one carries."""
-
-    def __init__(self, error: zoho_oauth.ZohoOAuthError):
-        self.error = error
-        super().__init__(error.code, error.message)
-        self.args = (str(error),)
-
-
-def _classify(error: SDKException) -> zoho_oauth.ZohoOAuthError:
-    """An SDK exception raised while asking Zoho who signed in, as the portal's error types."""
-    import requests
-
-    cause = getattr(error, "cause", None)
-    if isinstance(cause, requests.Timeout):
-        return zoho_oauth.ZohoTimedOut(type(cause).__name__)
-    if isinstance(cause, requests.RequestException):
-        return zoho_oauth.ZohoUnreachable(type(cause).__name__)
-    if isinstance(cause, ValueError):  # a non-JSON answer (.json() failed)
-        return zoho_oauth.ZohoUnreachable("not JSON")
-    return zoho_oauth.UnexpectedAnswer(str(getattr(error, "code", "") or "SDK error")[:100])
-
-
-def sdk_token(
-    *, data_center: str, tokens: zoho_oauth.TokenResponse, email: str | None = None
-) -> OAuthToken:
-    """An SDK token carrying tokens the portal's token client obtained (never the SDK's)."""
-    token = OAuthToken(
-        client_id=settings.ZOHO_CLIENT_ID,
-        client_secret=datacenters.client_secret_for(data_center),
-        refresh_token=tokens.refresh_token,
-        access_token=tokens.access_token,
-        user_signature=UserSignature(email) if email else None,
-        api_domain=datacenters.get(data_center).api_domain,
-    )
-    expires_at_ms = int((time.time() + tokens.expires_in) * 1000)
-    token.set_expires_in(str(expires_at_ms))
-    return token
-
-
-def identify(
-    *,
-    data_center: str,
-    tokens: zoho_oauth.TokenResponse,
-    store: TokenStore,
-    email: str | None = None,
-    alongside: Callable[[], object] | None = None,
-) -> ExchangedToken:
-    """Ask Zoho, through the SDK, whose tokens these are (user and org); write nothing.
-
-    The tokens come from the portal's own token client (`zoho_oauth.token_exchange`, which
-    sends the PKCE verifier the SDK cannot send) and reach the SDK through the TokenStore:
-    inside the capture (`current_capture`), `store` serves exactly this token. With
-    `email` the token carries an explicit `UserSignature`, the article's path for a known
-    user (`zoho_add_token`). Raises ExchangeFailed.
-
-    `alongside`, when given, runs in the same block at the same time as the users and org
-    calls (a page's first call made while the sign-in waits anyway: `accounts.sign_in_prefetch`),
-    and is waited for; what it answers or raises is its own business (it keeps its answer
-    itself), never the sign-in's.
-    """
-    token = sdk_token(data_center=data_center, tokens=tokens, email=email)
-    capture = TokenCapture(data_center=data_center, token=token)
-    marker = _capture.set(capture)
-    try:
-        with switched(environment=environment_for(data_center), token=token, store=store):
-            user, org = _current_user_and_org(alongside)
-    except SDKException as error:
-        raise ExchangeFailed(_classify(error)) from None
-    finally:
-        _capture.reset(marker)
-    zgid = str(org.get_zgid() or "")
-    user_email = str(user.get_email() or "")
-    profile = user.get_profile()
-    return ExchangedToken(
-        data_center=data_center,
-        access_token=tokens.access_token,
-        refresh_token=tokens.refresh_token,
-        expires_at_ms=int(token.get_expires_in()),
-        api_domain=tokens.api_domain,
-        user_signature=email or f"{user_email}:{zgid}",
-        email=user_email,
-        zoho_user_id=str(user.get_id() or ""),
-        zoho_account_id=str(user.get_zuid() or ""),
-        full_name=str(user.get_full_name() or ""),
-        zgid=zgid,
-        org_name=str(org.get_company_name() or ""),
-        scopes=tokens.scope,
-        zoho_profile_id=str((profile.get_id() if profile is not None else None) or ""),
-        zoho_profile_name=str((profile.get_name() if profile is not None else None) or ""),
-    )
-
-
-def _current_user_and_org(alongside: Callable[[], object] | None = None):
-    """The signed-in Zoho user and their org, through the SDK (inside an activation): both
-    asked at once, the org (and `alongside`) on other threads that run under this block's
-    SDK state and context (the token capture), so sign-in waits one round trip for them,
-    not two."""
-    block = getattr(Initializer.LOCAL, "init", None)
-
-    def here(work):
-        def run():
-            Initializer.LOCAL.init = block
-            try:
-                return work()
-            finally:
-                Initializer.LOCAL.init = None
-
-        return run
-
-    with ThreadPoolExecutor(max_workers=2, thread_name_prefix="zoho-sign-in") as pool:
-        org = pool.submit(contextvars.copy_context().run, here(_current_org))
-        extra = pool.submit(contextvars.copy_context().run, here(alongside)) if alongside else None
-        try:
-            user = _current_user()
-            return user, org.result()
-        finally:
-            if extra is not None:
-                _wait_alongside(extra)
-
-
-def _wait_alongside(extra) -> None:
-    try:
-        extra.result()
-    except Exception:  # noqa: BLE001 - its own business (see `identify`): logged, not raised
-        logger.warning("a call made alongside the sign-in's identity calls failed", exc_info=True)
-
-
-def _current_user():
-    params = ParameterMap()
-    params.add(GetUsersParam.type, "CurrentUser")
-    users = UsersOperations().get_users(params)
-    users_object = users.get_object() if users is not None else None
-    if not isinstance(users_object, UsersResponseWrapper) or not users_object.get_users():
-        raise ExchangeFailed(zoho_oauth.UnexpectedAnswer("Zoho did not say who signed in"))
-    return users_object.get_users()[0]
-
-
-def _current_org():
-    org = OrgOperations().get_organization()
-    org_object = org.get_object() if org is not None else None
-    if not isinstance(org_object, OrgResponseWrapper) or not org_object.get_org():
-        raise ExchangeFailed(zoho_oauth.UnexpectedAnswer("Zoho did not say which org"))
-    return org_object.get_org()[0]
-
-
 def warm_field_files(module_api_names: list[str]) -> list[str]:
     """Fill the block's SDK field file (inside `switched`) with these modules, as the SDK's
     first record call of each would: from the shared copy when its scope has one, else
@@ -447,8 +243,18 @@ def warm_field_files(module_api_names: list[str]) -> list[str]:
     return missed
 
 
-def current_user_zuid() -> str:
-    """The ZUID of the Zoho user the block runs as (inside `switched`): one users call.
+def in_this_block(work: Callable[[], T]) -> Callable[[], T]:
+    """`work` as a callable another thread can run under this thread's SDK block (inside
+    `switched`) and context variables: for calls of one block made at the same time. The
+    other thread's SDK state is cleared when `work` returns."""
+    block = getattr(Initializer.LOCAL, "init", None)
+    context = contextvars.copy_context()
 
-    Raises ExchangeFailed or SDKException."""
-    return str(_current_user().get_zuid() or "")
+    def run() -> T:
+        Initializer.LOCAL.init = block
+        try:
+            return context.run(work)
+        finally:
+            Initializer.LOCAL.init = None
+
+    return run

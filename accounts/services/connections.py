@@ -27,7 +27,7 @@ from accounts.services.errors import (
 )
 from core.errors import ErrorCode
 from zoho import datacenters
-from zoho import sdk as zoho_sdk
+from zoho import identity as zoho_identity
 
 
 @dataclass(frozen=True)
@@ -37,7 +37,7 @@ class SignInResult:
 
 
 # --- registration ------------------------------------------------------------------------
-def owner_for(exchanged: zoho_sdk.ExchangedToken, current_user) -> AbstractBaseUser:
+def owner_for(exchanged: zoho_identity.ExchangedToken, current_user) -> AbstractBaseUser:
     """Who owns a new connection: the signed-in (or chosen) user, else the owner of this Zoho
     account's connections, else a new user. Called only inside the registration's
     transaction: a registration refused later rolls a new user back with it.
@@ -65,7 +65,7 @@ def owner_for(exchanged: zoho_sdk.ExchangedToken, current_user) -> AbstractBaseU
     return user
 
 
-def _same_zoho_account(exchanged: zoho_sdk.ExchangedToken) -> Q:
+def _same_zoho_account(exchanged: zoho_identity.ExchangedToken) -> Q:
     """The stored connections of the Zoho account (ZUID) a token belongs to, in its DC.
 
     Rows stored before the ZUID was kept have none; they match by the CRM user id (one per
@@ -82,7 +82,7 @@ def _same_zoho_account(exchanged: zoho_sdk.ExchangedToken) -> Q:
 @sensitive_variables("old", "replaced_refresh_token")
 def connection_register(
     *,
-    exchanged: zoho_sdk.ExchangedToken,
+    exchanged: zoho_identity.ExchangedToken,
     user: AbstractBaseUser | None,
     scopes: str,
 ) -> SignInResult:
@@ -193,7 +193,7 @@ def zoho_account_lock_key(data_center: str, zoho_account_id: str) -> str:
     return f"zohoportal:zoho-account:{data_center}:{zoho_account_id}"
 
 
-def _lock_zoho_account(exchanged: zoho_sdk.ExchangedToken) -> None:
+def _lock_zoho_account(exchanged: zoho_identity.ExchangedToken) -> None:
     """Serialise registrations of one Zoho account until the transaction ends (PostgreSQL).
 
     The one-account check reads rows another sign-in may be about to insert (two orgs of one
@@ -336,7 +336,7 @@ def connections_backfill_account_ids() -> BackfillReport:
             zuid = activation.zoho_account_id_of(connection)
         except refresh.RefreshError as error:
             reason = error.message
-        except zoho_sdk.ExchangeFailed as error:
+        except zoho_identity.ExchangeFailed as error:
             reason = error.error.message
         except SDKException as error:
             reason = f"Zoho answered {getattr(error, 'code', None) or 'an error'}"

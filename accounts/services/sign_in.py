@@ -23,8 +23,8 @@ from accounts.services.connections import SignInResult, connection_register
 from accounts.services.errors import InvalidState, SignInError, UnknownDataCenterError, ZohoRefused
 from core.errors import ErrorCode
 from zoho import datacenters
+from zoho import identity as zoho_identity
 from zoho import oauth as zoho_oauth
-from zoho import sdk as zoho_sdk
 
 SESSION_OAUTH_KEY = "zoho_oauth_pending"
 logger = logging.getLogger("zohoportal.accounts")
@@ -230,16 +230,16 @@ def _refused_client(
 
 def _identify(
     data_center: str, tokens, email: str | None = None, alongside=None
-) -> zoho_sdk.ExchangedToken:
+) -> zoho_identity.ExchangedToken:
     try:
         return activation.identify(
             data_center=data_center, tokens=tokens, email=email, alongside=alongside
         )
-    except zoho_sdk.ExchangeFailed as failure:
+    except zoho_identity.ExchangeFailed as failure:
         raise _sign_in_error(failure.error) from None
 
 
-def _granted_scopes(exchanged: zoho_sdk.ExchangedToken) -> str:
+def _granted_scopes(exchanged: zoho_identity.ExchangedToken) -> str:
     """The scopes Zoho says it granted (comma-separated), else those the portal asked for."""
     granted = [scope for scope in exchanged.scopes.replace(",", " ").split() if scope]
     return ",".join(granted or settings.ZOHO_SCOPES)

@@ -1,5 +1,5 @@
 """The callback asks Zoho who signed in (users?type=CurrentUser) and which org at once, so the
-sign-in waits one round trip for them, not two (zoho/sdk.py `_current_user_and_org`)."""
+sign-in waits one round trip for them, not two (zoho/identity.py `_current_user_and_org`)."""
 
 from __future__ import annotations
 

@@ -16,6 +16,7 @@ from accounts import activation, services, token_crypto
 from accounts.models import ZohoConnection
 from accounts.token_store import DjangoTokenStore
 from tests.factories import ZohoConnectionFactory
+from zoho import identity as zoho_identity
 from zoho import sdk as zoho_sdk
 
 pytestmark = pytest.mark.django_db
@@ -104,7 +105,7 @@ def test_save_token_after_refresh_never_drops_the_refresh_token(connections):
 def test_repeat_login_without_refresh_token_keeps_the_stored_one(connections):
     connection = connections[2]
     refresh_token = connection.refresh_token
-    exchanged = zoho_sdk.ExchangedToken(
+    exchanged = zoho_identity.ExchangedToken(
         data_center=connection.data_center,
         access_token="1000.fresh",
         refresh_token=None,

@@ -137,9 +137,9 @@ with override_settings(
 ):
     call_command("migrate", verbosity=0)
     from accounts import services
-    from zoho import sdk as zoho_sdk
+    from zoho import identity as zoho_identity
 
-    exchanged = zoho_sdk.ExchangedToken(**given["exchanged"])
+    exchanged = zoho_identity.ExchangedToken(**given["exchanged"])
     connection = services.connection_register(
         exchanged=exchanged, user=None, scopes=given["scopes"]
     ).connection
