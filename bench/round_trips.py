@@ -234,6 +234,11 @@ def main() -> None:
         from crm import metadata
 
         meter = Meter(emulator, latency_s)
+        # What a gunicorn worker does before its first request (deploy/gunicorn.conf.py's
+        # post_worker_init): views imported, the SDK started, templates compiled.
+        from zohoportal.wsgi import warm
+
+        warm()
         first_of_process, _ = sign_in(
             Client(), emulator, FIRST_OF_PROCESS, meter, org=FIRST_OF_PROCESS_ORG
         )

@@ -191,3 +191,24 @@ def test_the_nginx_configuration_parses(tmp_path):
         ["nginx", "-t", "-c", str(tmp_path / "nginx.conf")], capture_output=True, text=True
     )
     assert result.returncode == 0, result.stderr
+
+
+def test_a_worker_compiles_the_templates_and_starts_the_sdk_before_its_first_request():
+    """gunicorn's `post_worker_init` (deploy/gunicorn.conf.py) runs zohoportal.wsgi.warm: the
+    first page a new or recycled worker serves does not pay for them (bench/README.md)."""
+    import runpy
+
+    from django.template import engines
+    from zohocrmsdk.src.com.zoho.crm.api.initializer import Initializer
+
+    folder = ROOT / "templates"
+    portal_templates = {p.relative_to(folder).as_posix() for p in folder.rglob("*.html")}
+    cached = engines["django"].engine.template_loaders[0]
+    cached.reset()
+    assert not portal_templates & set(cached.get_template_cache)
+
+    config = runpy.run_path(str(DEPLOY / "gunicorn.conf.py"))
+    config["post_worker_init"](None)
+
+    assert portal_templates <= set(cached.get_template_cache)
+    assert Initializer.initializer is not None
