@@ -188,3 +188,17 @@ class ScrubFilter(logging.Filter):
         if cleaned != message:
             record.msg, record.args = cleaned, None
         return True
+
+
+class NotAnsweredOnPurpose(logging.Filter):
+    """For the ADMINS mail: lets through an error nobody planned (an unhandled exception,
+    a 500), not the portal's own answers when Zoho is down, slow or refusing, or a service is
+    unavailable (502, 503, 504 from `core.errors.HTTP_STATUS`; Django itself answers none of
+    them). Those are still logged, and counted in the metrics an alert can watch."""
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        return getattr(record, "status_code", None) not in ANSWERED_ON_PURPOSE
+
+
+# The 5xx statuses only the portal's own error model answers with (never an unhandled error).
+ANSWERED_ON_PURPOSE = frozenset({502, 503, 504})

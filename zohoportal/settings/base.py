@@ -332,6 +332,8 @@ LOGGING = {
     "filters": {
         "request_id": {"()": "core.request_id.RequestIdFilter"},
         "require_debug_false": {"()": "django.utils.log.RequireDebugFalse"},
+        # Zoho down or slow (the portal's 502/503/504) is logged, not mailed to ADMINS.
+        "not_answered_on_purpose": {"()": "core.logs.NotAnsweredOnPurpose"},
     },
     "formatters": {
         "text": {"()": "core.logs.TextFormatter"},
@@ -349,7 +351,7 @@ LOGGING = {
         # console handler (DEBUG on) stays on it too and writes every line twice.
         "mail_admins": {
             "level": "ERROR",
-            "filters": ["require_debug_false"],
+            "filters": ["require_debug_false", "not_answered_on_purpose"],
             "class": "django.utils.log.AdminEmailHandler",
         },
     },
