@@ -8,7 +8,7 @@ import secrets
 from dataclasses import dataclass, field
 
 from accounts.models import ZohoConnection
-from core.cache import cache_get, cache_set, get_or_set_once
+from core.cache import MISSING, cache_get, cache_set, get_or_set_once
 from core.errors import AppError, ErrorCode
 from crm.fields import Field, is_zoho_id
 from crm.modules import ALWAYS_SORTABLE, COQL_MAX_RECORDS, NAME_FALLBACKS, Module, record_title
@@ -200,7 +200,9 @@ def count_key(connection: ZohoConnection, module: str, query: str = "") -> str:
     through `connection`: it carries the module's count generation, which a write made here
     moves on (`count_forget`), so that every count of the module (its total, a search's, a
     view's or filter's) is asked for again after it."""
-    generation = cache_get(_count_generation_key(connection, module)) or 0
+    generation = cache_get(_count_generation_key(connection, module))
+    if generation is MISSING:  # no write made here lately (or the cache is down)
+        generation = 0
     # A search is hashed: its words may hold spaces or characters no cache backend keys by.
     searched = hashlib.sha256(query.casefold().encode()).hexdigest()[:16] if query else ""
     return f"crm:count:{connection.pk}:{module}:{generation}:{searched}"

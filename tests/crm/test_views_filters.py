@@ -211,3 +211,16 @@ def test_a_change_made_here_refreshes_the_filters_count(client, us):
     )
     assert changed.status_code == 200, changed.content
     assert _range(client.get(url).text) == f"1–10 of {every + 1}"
+
+
+def test_a_counts_cache_key_is_the_same_in_every_process(connection):
+    """Workers share cached counts: the key names the module's count generation as text
+    every process writes alike (0 until a write made here moves it on)."""
+    from crm.selectors import count_forget, count_key
+
+    assert count_key(connection, "Leads") == f"crm:count:{connection.pk}:Leads:0:"
+    count_forget(connection=connection, module="Leads")
+    moved = count_key(connection, "Leads")
+    assert moved != f"crm:count:{connection.pk}:Leads:0:"
+    assert moved == count_key(connection, "Leads")
+    assert "object at" not in moved
