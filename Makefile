@@ -111,6 +111,7 @@ test: setup lint check-deploy
 check-deploy: setup
 	@env -u ZOHO_EMULATOR_URL -u SINGLE_PROCESS DEBUG=false \
 	  DATABASE_URL=postgres://portal@127.0.0.1:5432/portal CACHE_URL=redis://127.0.0.1:6379/0 \
+	  CELERY_BROKER_URL=redis://127.0.0.1:6379/1 \
 	  SECRET_KEY="$$($(BIN)/python -c 'import secrets; print(secrets.token_urlsafe(50))')" \
 	  ALLOWED_HOSTS=portal.example ZOHO_CLIENT_ID=1000.CHECK ZOHO_CLIENT_SECRET=check \
 	  ZOHO_REDIRECT_URI=https://portal.example/accounts/callback/ \

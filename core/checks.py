@@ -13,7 +13,8 @@ these checks (a command fails on an Error), and so do the app server and Celery 
   per-process cache splits the sign-in rate limit and the metadata cache between workers
   (each worker counts its own sign-ins and fetches its own metadata); SQLite is one file on
   one host. Both are fine for exactly one process, which the operator states with
-  SINGLE_PROCESS=true.
+  SINGLE_PROCESS=true. And a production without a Celery broker, whatever its size: every
+  background task would run inside the request that queues it.
 """
 
 from __future__ import annotations
@@ -117,6 +118,20 @@ def check_timeouts(app_configs=None, **kwargs) -> list[checks.CheckMessage]:
 
 
 @checks.register()
+def check_job_requeue_after(app_configs=None, **kwargs) -> list[checks.CheckMessage]:
+    if settings.JOB_REQUEUE_AFTER_SECONDS > 0:
+        return []
+    return [
+        checks.Error(
+            f"JOB_REQUEUE_AFTER_SECONDS must be a number of seconds above 0, not "
+            f"{settings.JOB_REQUEUE_AFTER_SECONDS}: a job still queued that long after it was "
+            "queued is queued again.",
+            id="zohoportal.E016",
+        )
+    ]
+
+
+@checks.register()
 def check_log_format(app_configs=None, **kwargs) -> list[checks.CheckMessage]:
     if settings.LOG_FORMAT in ("text", "json"):
         return []
@@ -192,5 +207,26 @@ def check_shared_database(app_configs=None, **kwargs) -> list[checks.CheckMessag
             hint="Set DATABASE_URL=postgres://USER@HOST:5432/NAME, or SINGLE_PROCESS=true if "
             "exactly one process serves the portal.",
             id="zohoportal.E002",
+        )
+    ]
+
+
+@checks.register(deploy=True)
+def check_broker(app_configs=None, **kwargs) -> list[checks.CheckMessage]:
+    """Without a broker Celery runs every task eagerly, in the process (the request) that
+    queues it (zohoportal/settings/background.py): fine for tests and `runserver`."""
+    if settings.DEBUG or settings.CELERY_BROKER_URL:
+        return []
+    return [
+        checks.Warning(
+            "CELERY_BROKER_URL is not set: every background task runs inside the request that "
+            "queues it. An export, import or bulk edit runs to its end before its page answers "
+            "(a proxy's timeout answers 504 meanwhile; a restarted app server leaves the job "
+            "half done, running for good), a disconnect waits for Zoho's revoke, and Celery "
+            "beat cannot run.",
+            hint="Set CELERY_BROKER_URL=redis://HOST:6379/1 (a Redis database apart from "
+            "CACHE_URL's; filesystem:// for one host) and run `celery -A zohoportal worker` "
+            '(README, "Background work").',
+            id="zohoportal.W003",
         )
     ]

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from django.conf import settings
 from django.db import models
+from django.utils import timezone
 
 
 class Job(models.Model):
@@ -40,14 +41,28 @@ class Job(models.Model):
     result = models.JSONField(default=dict, blank=True)
     error = models.TextField(blank=True, default="")
     runs = models.PositiveIntegerField(default=0)  # times a worker started on it
+    # The Celery task (one message) that started the job: a redelivery of that message
+    # resumes it, any other message for the job (it was queued again) leaves it alone.
+    task_id = models.CharField(max_length=255, blank=True, default="")
     created_at = models.DateTimeField(auto_now_add=True)
+    # When the job was last handed to the broker (created, or queued again by
+    # `job_requeue` when it was still queued JOB_REQUEUE_AFTER_SECONDS later).
+    queued_at = models.DateTimeField(default=timezone.now)
     started_at = models.DateTimeField(null=True, blank=True)
     finished_at = models.DateTimeField(null=True, blank=True)
     updated_at = models.DateTimeField(auto_now=True)
 
     class Meta:
         ordering = ["-created_at", "-pk"]
-        indexes = [models.Index(fields=["owner", "-created_at"])]
+        indexes = [
+            models.Index(fields=["owner", "-created_at"]),
+            # `job_requeue`'s look for jobs still queued: a few rows of a large table.
+            models.Index(
+                fields=["queued_at"],
+                condition=models.Q(state="queued"),
+                name="job_still_queued",
+            ),
+        ]
         constraints = [
             models.CheckConstraint(
                 condition=models.Q(progress__lte=100), name="job_progress_at_most_100"

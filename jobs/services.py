@@ -6,6 +6,12 @@ worker died, a transient error is retried), resumes from that checkpoint; it rai
 `TransientError` for what is worth retrying (the task retries with exponential backoff) and
 anything else for a failure. Every step is idempotent: running a finished job again does
 nothing, and a job is never finished twice.
+
+A job whose message never reached a worker (the broker was down when it was created, or the
+process died before its transaction's on-commit) is queued again by `jobs_requeue` (beat's
+`jobs.tasks.jobs_requeue`, `manage.py job_requeue`) once it has waited
+JOB_REQUEUE_AFTER_SECONDS. A job may so have two messages; the first to start it claims it
+(`Job.task_id`) and any other leaves it alone, so it never runs twice at once.
 """
 
 from __future__ import annotations
@@ -13,8 +19,11 @@ from __future__ import annotations
 import logging
 import time
 from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import timedelta
 
 from celery import current_app
+from django.conf import settings
 from django.db import OperationalError, transaction
 from django.utils import timezone
 
@@ -67,17 +76,22 @@ def job_enqueue(job_id: int) -> bool:
     return True
 
 
-def job_start(job_id: int) -> Job | None:
-    """Mark the job running (once more, if a run was cut short); None when there is nothing
-    to do (finished, or gone)."""
+def job_start(job_id: int, *, task_id: str = "") -> Job | None:
+    """Mark the job running (once more, if a run was cut short) for the task `task_id`; None
+    when there is nothing to do: finished, gone, or running for another task (the job was
+    queued twice; that task's message, redelivered if its worker dies, resumes it)."""
     with transaction.atomic():
         job = Job.objects.select_for_update().filter(pk=job_id).first()
         if job is None or job.finished:
             return None
+        if job.state == Job.State.RUNNING and task_id and job.task_id not in ("", task_id):
+            logger.info("job %s runs for task %s; task %s leaves it", job_id, job.task_id, task_id)
+            return None
         job.state = Job.State.RUNNING
         job.runs += 1
+        job.task_id = task_id
         job.started_at = job.started_at or timezone.now()
-        job.save(update_fields=["state", "runs", "started_at", "updated_at"])
+        job.save(update_fields=["state", "runs", "task_id", "started_at", "updated_at"])
     return job
 
 
@@ -121,10 +135,11 @@ def job_fail(job_id: int, *, error: str) -> bool:
     )
 
 
-def job_run(job_id: int) -> Job | None:
-    """Run (or resume) a job to its end. Raises TRANSIENT errors for the caller to retry
-    (the job stays running, its checkpoint kept); a finished job is left alone (None)."""
-    job = job_start(job_id)
+def job_run(job_id: int, *, task_id: str = "") -> Job | None:
+    """Run (or resume) a job to its end for the task `task_id`. Raises TRANSIENT errors for
+    the caller to retry (the job stays running, its checkpoint kept); a finished job, or one
+    another task runs, is left alone (None)."""
+    job = job_start(job_id, task_id=task_id)
     if job is None:
         return None
     function = KINDS.get(job.kind)
@@ -141,6 +156,44 @@ def job_run(job_id: int) -> Job | None:
         return job
     job_finish(job, result=result)
     return job
+
+
+@dataclass
+class RequeueReport:
+    requeued: int = 0  # handed to the broker again
+    failed: int = 0  # the broker did not answer: tried again after JOB_REQUEUE_AFTER_SECONDS
+    pending: int = 0  # not tried this run (the broker did not answer): the next run goes on
+
+    def as_dict(self) -> dict:
+        return {"requeued": self.requeued, "failed": self.failed, "pending": self.pending}
+
+
+REQUEUE_BATCH = 1000
+
+
+def jobs_requeue(*, after: timedelta | None = None) -> RequeueReport:
+    """Queue again every job still queued `after` (JOB_REQUEUE_AFTER_SECONDS) since it was
+    last queued: its message never reached the broker, or was lost there. Each job is claimed
+    with a conditional UPDATE of `queued_at` before it is queued, so of several runs at once
+    (housekeeping on many hosts) one queues it and the others pass, and it is queued at most
+    once per `after`. A broker that does not answer stops the run (one wait per run)."""
+    if after is None:
+        after = timedelta(seconds=settings.JOB_REQUEUE_AFTER_SECONDS)
+    now = timezone.now()
+    cutoff = now - after
+    still_queued = Job.objects.filter(state=Job.State.QUEUED, queued_at__lt=cutoff)
+    oldest_first = still_queued.order_by("queued_at", "pk").values_list("pk", flat=True)
+    due = list(oldest_first[:REQUEUE_BATCH])
+    report = RequeueReport()
+    for position, job_id in enumerate(due):
+        if not still_queued.filter(pk=job_id).update(queued_at=now, updated_at=now):
+            continue  # queued by another run meanwhile, or a worker started it
+        if not job_enqueue(job_id):
+            report.failed, report.pending = 1, len(due) - position - 1
+            break
+        report.requeued += 1
+        logger.info("job %s still queued after %.0f s: queued again", job_id, after.total_seconds())
+    return report
 
 
 def retry_delay(retries: int, *, first: float = 2.0, most: float = 600.0) -> float:

@@ -1,4 +1,5 @@
-"""Celery tasks for jobs: each calls `jobs.services.job_run`, which tests call directly."""
+"""Celery tasks for jobs: each calls a service (`jobs.services`, `jobs.files`) that tests call
+directly."""
 
 from __future__ import annotations
 
@@ -27,7 +28,7 @@ def job_run(self, job_id: int) -> None:
     mid-job leaves the task queued and the next worker resumes from the job's checkpoint.
     Transient errors are retried with exponential backoff, then the job fails."""
     try:
-        services.job_run(job_id)
+        services.job_run(job_id, task_id=self.request.id or "")
     except services.TRANSIENT as error:
         if self.request.retries >= self.max_retries:
             services.job_fail(
@@ -49,3 +50,10 @@ def job_files_clean() -> int:
             "job files: %s folder(s) and draft(s) older than %s days deleted", removed, days
         )
     return removed
+
+
+@shared_task(name="jobs.tasks.jobs_requeue")
+def jobs_requeue() -> dict:
+    """Queue again the jobs still queued after JOB_REQUEUE_AFTER_SECONDS (beat runs it with
+    housekeeping): their first message never reached the broker."""
+    return services.jobs_requeue().as_dict()

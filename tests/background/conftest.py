@@ -6,6 +6,7 @@ through the broker and a worker picks it up."""
 from __future__ import annotations
 
 import uuid
+from contextlib import contextmanager
 
 import pytest
 
@@ -36,6 +37,26 @@ def reset_connections(app) -> None:
     app.amqp._producer_pool = None
 
 
+@contextmanager
+def broker_unreachable(app):
+    """While in the block, `app`'s broker is a Redis port nothing listens on: queuing a task
+    fails (after the broker timeout), as when the production broker is down."""
+    saved = {
+        key: app.conf[key] for key in ("broker_url", "broker_transport", "broker_transport_options")
+    }
+    app.conf.update(
+        broker_url="redis://127.0.0.1:1/0",
+        broker_transport=None,  # the URL's own
+        broker_transport_options={"socket_connect_timeout": 0.5},
+    )
+    reset_connections(app)
+    try:
+        yield
+    finally:
+        app.conf.update(saved)
+        reset_connections(app)
+
+
 @pytest.fixture
 def celery_broker(tmp_path):
     """Celery configured with a broker (the filesystem transport), no worker yet: tasks
@@ -53,18 +74,25 @@ def celery_broker(tmp_path):
         reset_connections(app)
 
 
-@pytest.fixture
-def celery_worker(celery_broker):
-    """A worker consuming the test's broker, in a thread (solo pool)."""
+@contextmanager
+def running_worker(app):
+    """A worker consuming `app`'s broker, in a thread (solo pool), while in the block."""
     from celery.contrib.testing.worker import start_worker
     from django.db import connections
 
     with start_worker(
-        celery_broker,
+        app,
         pool="solo",
         concurrency=1,
         perform_ping_check=False,
-        queues=[celery_broker.conf.task_default_queue],
+        queues=[app.conf.task_default_queue],
     ) as worker:
         yield worker
     connections.close_all()
+
+
+@pytest.fixture
+def celery_worker(celery_broker):
+    """A worker consuming the test's broker, in a thread (solo pool)."""
+    with running_worker(celery_broker) as worker:
+        yield worker

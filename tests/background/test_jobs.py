@@ -178,6 +178,7 @@ def test_the_beat_schedule_runs_refresh_and_housekeeping():
         "accounts.tasks.tokens_refresh_due",
         "accounts.tasks.housekeeping_run",
         "jobs.tasks.job_files_clean",
+        "jobs.tasks.jobs_requeue",
     }
     assert tasks <= set(app.tasks)
 

@@ -1,4 +1,5 @@
-"""`manage.py check --deploy` refuses what only one process can live with, unless told so."""
+"""`manage.py check --deploy` refuses what only one process can live with, unless told so,
+and warns of a production without a Celery broker."""
 
 from __future__ import annotations
 
@@ -6,11 +7,12 @@ import pytest
 
 from tests.production import production_env, run_python
 
+BROKER = {"CELERY_BROKER_URL": "redis://127.0.0.1:6379/1"}  # named, not connected to
+
 
 def _check_deploy(**extra: str):
-    return run_python(
-        "manage.py", "check", "--deploy", "--fail-level", "WARNING", env=production_env(**extra)
-    )
+    env = production_env(**{**BROKER, **extra})
+    return run_python("manage.py", "check", "--deploy", "--fail-level", "WARNING", env=env)
 
 
 @pytest.mark.parametrize(
@@ -44,3 +46,28 @@ def test_redis_and_postgresql_pass():
         CACHE_URL="redis://127.0.0.1:6379/0", DATABASE_URL="postgres://portal@db:5432/portal"
     )
     assert result.returncode == 0, result.stderr
+
+
+def test_a_production_without_a_broker_is_warned_about():
+    """Without CELERY_BROKER_URL every task runs inside the request that queues it: an
+    export or import runs before its page answers. SINGLE_PROCESS does not change that."""
+    result = _check_deploy(CELERY_BROKER_URL="", SINGLE_PROCESS="true")
+    assert result.returncode != 0
+    assert "zohoportal.W003" in result.stderr
+    assert "CELERY_BROKER_URL is not set: every background task runs inside the request" in (
+        " ".join(result.stderr.split())
+    )
+    assert "celery -A zohoportal worker" in result.stderr  # the hint says what to run
+
+
+def test_a_broker_passes_and_development_needs_none():
+    assert _check_deploy(CELERY_BROKER_URL="filesystem://").returncode == 0
+    result = _check_deploy(CELERY_BROKER_URL="", DEBUG="true")
+    assert "zohoportal.W003" not in result.stderr
+
+
+def test_a_grace_period_of_no_time_is_refused():
+    result = run_python("manage.py", "check", env=production_env(JOB_REQUEUE_AFTER_SECONDS="0"))
+    assert result.returncode != 0
+    assert "zohoportal.E016" in result.stderr
+    assert "JOB_REQUEUE_AFTER_SECONDS must be a number of seconds above 0, not 0" in result.stderr

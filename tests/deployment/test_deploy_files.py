@@ -131,12 +131,14 @@ def test_the_systemd_units_and_timers_verify(tmp_path):
 
 
 def test_the_units_run_commands_that_exist_with_options_they_accept():
-    for name in ("zohoportal-housekeeping.service", "zohoportal-refresh.service"):
-        exec_start = next(
-            line.split("=", 1)[1]
-            for line in (DEPLOY / name).read_text().splitlines()
-            if line.startswith("ExecStart=")
-        )
+    exec_starts = [
+        line.split("=", 1)[1]
+        for name in ("zohoportal-housekeeping.service", "zohoportal-refresh.service")
+        for line in (DEPLOY / name).read_text().splitlines()
+        if line.startswith("ExecStart=")
+    ]
+    assert len(exec_starts) == 3
+    for exec_start in exec_starts:
         _, manage_py, command, *options = exec_start.split()
         assert manage_py == "manage.py"
         result = subprocess.run(
@@ -150,7 +152,7 @@ def test_the_units_run_commands_that_exist_with_options_they_accept():
         assert result.returncode == 0, result.stderr
         for option in options:
             if option.startswith("--"):
-                assert option in result.stdout, (name, option)
+                assert option in result.stdout, (command, option)
 
 
 @pytest.mark.skipif(shutil.which("nginx") is None, reason="needs nginx")

@@ -99,9 +99,8 @@ def test_p27_logout_is_post_only_csrf_protected_and_flushes_the_session(sign_in,
 # --- 28. manage.py check --deploy -------------------------------------------------------------
 @pytest.mark.security(28)
 def test_p28_check_deploy_is_clean_with_production_settings():
-    result = run_python(
-        "manage.py", "check", "--deploy", "--fail-level", "WARNING", env=production_env()
-    )
+    env = production_env(CELERY_BROKER_URL="redis://127.0.0.1:6379/1")
+    result = run_python("manage.py", "check", "--deploy", "--fail-level", "WARNING", env=env)
     assert result.returncode == 0, result.stdout + result.stderr
     assert "no issues" in result.stdout
 

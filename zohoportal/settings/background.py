@@ -79,4 +79,9 @@ CELERY_BEAT_SCHEDULE = {
         "task": "jobs.tasks.job_files_clean",
         "schedule": env.float("CELERY_HOUSEKEEPING_EVERY", default=300.0),
     },
+    # Jobs still queued after JOB_REQUEUE_AFTER_SECONDS: the broker was down when they were.
+    "jobs-requeue": {
+        "task": "jobs.tasks.jobs_requeue",
+        "schedule": env.float("CELERY_HOUSEKEEPING_EVERY", default=300.0),
+    },
 }

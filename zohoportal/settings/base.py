@@ -284,6 +284,9 @@ ZOHO_WARM_UP_AFTER_SIGN_IN = env.bool("ZOHO_WARM_UP_AFTER_SIGN_IN", default=True
 # before the portal gives up on it.
 JOB_FILES_DIR = Path(env.str("JOB_FILES_DIR", default=str(BASE_DIR / "var" / "job-files")))
 JOB_FILES_RETENTION_DAYS = env.int("JOB_FILES_RETENTION_DAYS", default=7)
+# A job still queued this many seconds after it was queued (its message never reached the
+# broker: it was down) is queued again by housekeeping (`job_requeue`, beat's jobs-requeue).
+JOB_REQUEUE_AFTER_SECONDS = env.int("JOB_REQUEUE_AFTER_SECONDS", default=300)
 ZOHO_BULK_POLL_SECONDS = env.float("ZOHO_BULK_POLL_SECONDS", default=2.0)
 ZOHO_BULK_MAX_POLLS = env.int("ZOHO_BULK_MAX_POLLS", default=900)
 # The largest CSV file an import takes (Zoho takes 25,000 rows and a 25 MB ZIP a job).
