@@ -24,6 +24,17 @@ MAX_PAGED_RECORDS = 2000  # Zoho's page/per_page limit; beyond it Zoho wants a p
 MAX_FIELDS_PER_CALL = 50  # Zoho's limit on `fields` names per call
 
 
+def search_words(query: str) -> str:
+    """`query` as Zoho's search takes it (stripped); an AppError naming `q` when it is too
+    long, or shorter than two characters (an email address aside: "@" searches emails)."""
+    query = (query or "").strip()
+    if len(query) > 200:
+        raise AppError(ErrorCode.INVALID_DATA, "The search is too long.", field="q")
+    if "@" not in query and len(query) < 2:
+        raise AppError(ErrorCode.INVALID_DATA, "Search for at least two characters.", field="q")
+    return query
+
+
 # --- operations ---------------------------------------------------------------------------
 @dataclass(frozen=True)
 class RecordPage:
@@ -137,11 +148,7 @@ def record_page(
                 field="sort_by",
             ) from None
     elif query:
-        if len(query) > 200:
-            raise AppError(ErrorCode.INVALID_DATA, "The search is too long.", field="q")
-        is_email = "@" in query
-        if not is_email and len(query) < 2:
-            raise AppError(ErrorCode.INVALID_DATA, "Search for at least two characters.", field="q")
+        is_email = "@" in search_words(query)
         records, info = zoho_records.search_records(
             connection,
             module.api_name,

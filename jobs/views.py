@@ -16,7 +16,7 @@ from django.shortcuts import redirect, render
 from django.urls import reverse
 
 from core.errors import AppError, ErrorCode
-from crm import metadata
+from crm import metadata, selectors
 from crm.views.access import connection_required, page_view
 from crm.views.api import json_body
 from jobs import bulk_edits, exports, imports
@@ -59,6 +59,8 @@ def job_json(job: Job) -> dict:
     result = None
     if done and job.kind == exports.EXPORT:
         result = {"rows": job.result.get("rows", 0)}
+        if job.result.get("more_matches"):  # a search: Zoho answers its first 2,000 only
+            result["more_matches"] = True
     elif done and job.kind == imports.IMPORT:
         result = {k: job.result.get(k, 0) for k in ("created", "updated", "failed")}
     elif done:
@@ -79,7 +81,7 @@ def job_json(job: Job) -> dict:
 # --- JSON API -------------------------------------------------------------------------------
 @connection_required(["POST"], api=True)
 def export_api(request, connection, module: str):
-    job = _export(request, connection, module, _export_params(request, api=True))
+    job = _export(request, connection, module, _export_params(request, api=True), api=True)
     return JsonResponse({"job": job_json(job)}, status=202)
 
 
@@ -114,6 +116,8 @@ def job_page(request, connection, job_id: str):
             "filters_text": job.params.get("filters_text") or [],
             "list_url": _list_url_of(module, job.params),
             "rows_text": f"{(job_data['result'] or {}).get('rows', 0):,}",
+            "more_matches": (job_data["result"] or {}).get("more_matches", False),
+            "search_limit": f"{selectors.MAX_PAGED_RECORDS:,}",
             "counts": [
                 (label, f"{(job_data['result'] or {}).get(key, 0):,}")
                 for key, label in (
@@ -165,12 +169,17 @@ def job_download(request, connection, job_id: str):
     return response
 
 
-def _export(request, connection, module: str, params: dict) -> Job:
-    """An export job of `module`'s visible columns, of the records of the list's view and
-    filters in `params` (`exports.export_filters`); they are kept in the job's params."""
+def _export(request, connection, module: str, params: dict, *, api: bool = False) -> Job:
+    """An export job of `module`'s visible columns, of the records of the list's search,
+    view and filters in `params` (`exports.export_filters`: a search with filters drops
+    them as the list page does, and is refused by the API as its list refuses it); they are
+    kept in the job's params."""
     found = metadata.module_get(connection=connection, module=module)
     metadata.require_tab(connection=connection, module=found)
-    filters = exports.export_filters(connection=connection, module=found, params=params)
+    scope = exports.export_filters(
+        connection=connection, module=found, params=params, drop_filters_on_search=not api
+    )
+    filters = scope.filters
     columns = exports.export_columns(connection=connection, module=found)
     if not columns:
         raise AppError(ErrorCode.INVALID_REQUEST, f"{found.label} has no columns to export.")
@@ -182,9 +191,10 @@ def _export(request, connection, module: str, params: dict) -> Job:
             "module": found.api_name,
             "module_label": found.label,
             "columns": columns,
+            "query": scope.query,
             "filters": {k: v for k, v in filters.params().items() if v},
             "filters_text": exports.describe_filters(
-                connection=connection, module=found, filters=filters
+                connection=connection, module=found, scope=scope
             ),
             "cvid": filters.view,
             "criteria": filters.bulk_criteria(me=connection.zoho_user_id),
@@ -209,9 +219,10 @@ def _export_params(request, *, api: bool) -> dict:
 
 
 def _list_url_of(module: str, params: dict) -> str:
-    """The list an export came from, with its view and filters."""
+    """The list an export came from, with its search, view and filters."""
     url = reverse("crm:list", kwargs={"module": module}) if module else ""
-    kept = {k: v for k, v in (params.get("filters") or {}).items() if v}
+    kept = {"q": params.get("query") or "", **(params.get("filters") or {})}
+    kept = {k: v for k, v in kept.items() if v}
     return f"{url}?{urlencode(kept)}" if kept and url else url
 
 

@@ -129,6 +129,10 @@ def record_list_page(request, connection, module: str):
             "search_hint": search_hint(found),
             "bulk": bulk_bar(found, request, total, connection=connection, filters=filters),
             "filter_params": {k: v for k, v in filters.params().items() if v},
+            # The Export button's note: a search exports Zoho's first 2,000 matches only.
+            "search_capped": bool(query["query"].strip())
+            and (total or 0) > selectors.MAX_PAGED_RECORDS,
+            "search_limit": f"{selectors.MAX_PAGED_RECORDS:,}",
         },
         status=400 if filters.errors else 200,
     )
