@@ -284,7 +284,7 @@ class LoadBalancer:
                     continue
                 self.statuses.append(answer.status_code)
                 break
-            time.sleep(0.02)
+            time.sleep(0.1)
 
     def replace(self, old: harness.Instance, new: harness.Instance) -> None:
         self.urls = [new.url if url == old.url else url for url in self.urls]
