@@ -35,7 +35,7 @@ DATABASE_DEPENDENT = (
 )
 # Tests whose outcome does not depend on the test database either: the emulator's own tests
 # (no database), start-up and deployment checks that run in subprocesses with settings and
-# databases of their own, and the longest browser tours (the other browser tests run in the
+# databases of their own, and about half of the browser tests by time (the others run in the
 # SQLite pass). They run once, in the PostgreSQL pass, which keeps the two passes (side by
 # side, one core each) about as long. Marked `postgres_pass`.
 IN_THE_POSTGRES_PASS = (
@@ -43,6 +43,8 @@ IN_THE_POSTGRES_PASS = (
     "tests/e2e/test_every_module_browser.py",
     "tests/e2e/test_portal_walk.py",
     "tests/e2e/test_bulk_edits_browser.py",
+    "tests/e2e/test_records_browser.py",
+    "tests/e2e/test_sign_in_browser.py",
     "tests/test_settings.py",
     "tests/deployment/test_cache_outage.py",
     "tests/deployment/test_checks.py",
