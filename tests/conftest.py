@@ -34,11 +34,17 @@ DATABASE_DEPENDENT = (
     "tests/security/test_tokens_at_rest.py",
 )
 # Tests whose outcome does not depend on the test database either: the emulator's own tests
-# (no database), and start-up and deployment checks that run in subprocesses with settings
-# and databases of their own. They run once, in the PostgreSQL pass, which keeps the two
-# passes (side by side, one core each) about as long. Marked `postgres_pass`.
+# (no database), start-up and deployment checks that run in subprocesses with settings and
+# databases of their own, and about half of the browser tests by time (the others run in the
+# SQLite pass). They run once, in the PostgreSQL pass, which keeps the two passes (side by
+# side, one core each) about as long. Marked `postgres_pass`.
 IN_THE_POSTGRES_PASS = (
     "zoho_emulator/tests/",
+    "tests/e2e/test_every_module_browser.py",
+    "tests/e2e/test_portal_walk.py",
+    "tests/e2e/test_bulk_edits_browser.py",
+    "tests/e2e/test_records_browser.py",
+    "tests/e2e/test_sign_in_browser.py",
     "tests/test_settings.py",
     "tests/deployment/test_cache_outage.py",
     "tests/deployment/test_checks.py",

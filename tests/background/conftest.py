@@ -10,19 +10,34 @@ from contextlib import contextmanager
 
 import pytest
 
+from core import kombu_filesystem
+
+
+class Transport(kombu_filesystem.Transport):
+    """The portal's filesystem transport, waiting at most 0.1 s for a message per call.
+    Celery's worker loop asks for messages with a 2 s timeout and checks whether it should
+    stop only between two calls, and once more after it has been told to: each test worker
+    took 4 s to stop."""
+
+    def drain_events(self, connection, timeout=None):
+        return super().drain_events(connection, timeout=min(timeout or 0.1, 0.1))
+
 
 def filesystem_broker_conf(folder) -> dict:
     for name in ("queue", "processed", "control"):
         (folder / name).mkdir(parents=True, exist_ok=True)
     return {
         "broker_url": "filesystem://",
-        "broker_transport": "core.kombu_filesystem:Transport",
+        "broker_transport": "tests.background.conftest:Transport",
         "broker_transport_options": {
             "data_folder_in": str(folder / "queue"),
             "data_folder_out": str(folder / "queue"),
             "processed_folder": str(folder / "processed"),
             "control_folder": str(folder / "control"),
             "store_processed": False,
+            # kombu looks for new messages every second by default: a test would wait up
+            # to that long for each task (a retry, a job) and for its worker to stop.
+            "polling_interval": 0.05,
         },
         "task_always_eager": False,
         "task_default_queue": f"zp-test-{uuid.uuid4().hex[:8]}",

@@ -38,7 +38,7 @@ def _env(tmp_path: Path, broker: str, prefix: str) -> dict:
         CELERY_KEY_PREFIX=f"{prefix}:",
         CELERY_QUEUE=prefix,
         # An unacknowledged task is handed out again this many seconds after delivery.
-        CELERY_VISIBILITY_TIMEOUT="3",
+        CELERY_VISIBILITY_TIMEOUT="2",
         PYTHONUNBUFFERED="1",
     )
     return env
@@ -115,17 +115,18 @@ def test_a_worker_killed_mid_job_loses_nothing(tmp_path):
     db, log = tmp_path / "db.sqlite3", tmp_path / "workers.log"
     workers = []
     try:
-        _manage(env, "migrate", "--noinput", "-v", "0")
         job_id = int(
-            _manage(
+            _manage(  # one start-up of Django: migrate, then queue the job
                 env,
                 "shell",
                 "-c",
+                "from django.core.management import call_command\n"
+                "call_command('migrate', interactive=False, verbosity=0)\n"
                 "from django.contrib.auth import get_user_model\n"
                 "from jobs import services\n"
                 "owner = get_user_model().objects.create_user('kill-test')\n"
                 "job = services.job_create(owner=owner, kind='demo.steps',\n"
-                f"    params={{'steps': {STEPS}, 'step_seconds': 0.5}})\n"
+                f"    params={{'steps': {STEPS}, 'step_seconds': 0.2}})\n"
                 "print(job.pk)",
             )
             .strip()

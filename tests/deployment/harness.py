@@ -1,5 +1,6 @@
 """Real deployments for tests: gunicorn instances of the portal over a database of their own.
 
+- `static_root()`: a STATIC_ROOT collected once per test run.
 - `fresh_database(kind, tmp_path)`: a migrated SQLite file, or a PostgreSQL database named
   after this run's test database (`<test db>_srv_<n>`), dropped by `drop_database`.
 - `Instance(env, ...)`: `gunicorn -c deploy/gunicorn.conf.py zohoportal.wsgi` on a free
@@ -365,6 +366,24 @@ class Browser:
 def collectstatic(env: dict[str, str]) -> None:
     result = manage(env, "collectstatic", "--noinput", timeout=120)
     assert result.returncode == 0, result.stderr
+
+
+def static_root() -> str:
+    """A STATIC_ROOT that `collectstatic` (production settings) filled once in this test run,
+    for the instances of tests that are not about collecting static files."""
+    if "static" not in _templates:
+        root = tempfile.mkdtemp(prefix="zohoportal-static-")
+        atexit.register(shutil.rmtree, root, ignore_errors=True)
+        collectstatic(
+            base_env()
+            | {
+                "DEBUG": "false",
+                "DJANGO_SETTINGS_MODULE": "zohoportal.settings.production",
+                "STATIC_ROOT": root,
+            }
+        )
+        _templates["static"] = root
+    return _templates["static"]
 
 
 def together(calls) -> list:

@@ -68,15 +68,8 @@ class HangingRedis:
 
 
 @pytest.fixture(scope="module")
-def static_root(tmp_path_factory):
-    root = str(tmp_path_factory.mktemp("static"))
-    env = harness.base_env() | {
-        "DEBUG": "false",
-        "DJANGO_SETTINGS_MODULE": "zohoportal.settings.production",
-        "STATIC_ROOT": root,
-    }
-    harness.collectstatic(env)
-    return root
+def static_root():
+    return harness.static_root()
 
 
 @pytest.fixture(params=["stopped", "hanging"])

@@ -32,8 +32,8 @@ def _identities(demo_users) -> list[tuple[str, str | None]]:
 
 
 @pytest.fixture(scope="module")
-def static_root(tmp_path_factory):
-    return str(tmp_path_factory.mktemp("static"))
+def static_root():
+    return harness.static_root()
 
 
 @pytest.mark.parametrize("kind", DATABASES)
@@ -47,7 +47,6 @@ def test_simultaneous_sign_ins_and_expired_token_requests(
         resource_dir=str(tmp_path / "sdk"),
         LOGIN_RATE_LIMIT="0",  # 24 sign-ins from one address: not what this test is about
     )
-    harness.collectstatic({**env, "DATABASE_URL": "sqlite:///:memory:"})
     env["DATABASE_URL"] = database = harness.fresh_database(kind, tmp_path, env)
     try:
         with harness.Instance(env, workers=2, threads=8, log_dir=tmp_path) as portal:

@@ -30,7 +30,7 @@ def behind_a_proxy(zoho, tmp_path):
     env = harness.portal_env(
         database_url="",
         emulator=zoho,
-        static_root=str(tmp_path / "static"),
+        static_root=harness.static_root(),
         resource_dir=str(tmp_path / "sdk"),
         SECURE_SSL_REDIRECT="true",
         SECURE_HSTS_SECONDS="31536000",
@@ -40,7 +40,6 @@ def behind_a_proxy(zoho, tmp_path):
         TRUSTED_PROXY_COUNT="1",
         LOGIN_RATE_LIMIT="2",
     )
-    harness.collectstatic({**env, "DATABASE_URL": "sqlite:///:memory:"})
     env["DATABASE_URL"] = harness.fresh_database("sqlite", tmp_path, env)
     with harness.Instance(env, workers=1, threads=4, log_dir=tmp_path) as instance:
         yield instance

@@ -207,12 +207,11 @@ def json_instance(zoho, tmp_path):
     env = harness.portal_env(
         database_url="",
         emulator=zoho,
-        static_root=str(tmp_path / "static"),
+        static_root=harness.static_root(),
         resource_dir=str(tmp_path / "sdk"),
         LOG_FORMAT="json",
         LOG_LEVEL="INFO",
     )
-    harness.collectstatic({**env, "DATABASE_URL": "sqlite:///:memory:"})
     env["DATABASE_URL"] = harness.fresh_database("sqlite", tmp_path, env)
     instance = harness.Instance(env, workers=1, threads=4, log_dir=tmp_path)
     # Whatever the processes write to stdout and stderr (Django's own lines) joins gunicorn's

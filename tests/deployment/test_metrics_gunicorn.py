@@ -52,12 +52,11 @@ def portal(zoho, tmp_path):
     env = harness.portal_env(
         database_url="",
         emulator=zoho,
-        static_root=str(tmp_path / "static"),
+        static_root=harness.static_root(),
         resource_dir=str(tmp_path / "sdk"),
         METRICS_TOKEN=TOKEN,
         PROMETHEUS_MULTIPROC_DIR=str(metrics_dir),
     )
-    harness.collectstatic({**env, "DATABASE_URL": "sqlite:///:memory:"})
     env["DATABASE_URL"] = harness.fresh_database("sqlite", tmp_path, env)
     with harness.Instance(env, workers=2, threads=2, log_dir=tmp_path) as instance:
         yield instance

@@ -75,15 +75,8 @@ class Fleet:
 
 
 @pytest.fixture(scope="module")
-def static_root(tmp_path_factory, emulator_server):
-    root = str(tmp_path_factory.mktemp("static"))
-    env = harness.base_env() | {
-        "DEBUG": "false",
-        "DJANGO_SETTINGS_MODULE": "zohoportal.settings.production",
-        "STATIC_ROOT": root,
-    }
-    harness.collectstatic(env)
-    return root
+def static_root():
+    return harness.static_root()
 
 
 @pytest.fixture
@@ -284,7 +277,7 @@ class LoadBalancer:
                     continue
                 self.statuses.append(answer.status_code)
                 break
-            time.sleep(0.02)
+            time.sleep(0.1)
 
     def replace(self, old: harness.Instance, new: harness.Instance) -> None:
         self.urls = [new.url if url == old.url else url for url in self.urls]
