@@ -76,10 +76,17 @@ def child_exit(server, worker):
         multiprocess.mark_process_dead(worker.pid, _metrics_dir)
 
 
-# A worker imports the views, initialises the Zoho SDK and compiles the templates before its
-# first request (zohoportal.wsgi.warm), instead of during it: about 100 ms off the first
-# page a new or recycled worker serves.
+# A worker serving the portal imports the views, initialises the Zoho SDK and compiles the
+# templates before its first request (zohoportal.wsgi.warm), instead of during it: about
+# 100 ms off the first page a new or recycled worker serves. What fails here is only logged:
+# the first request that needs it meets the error itself, as it would without this.
 def post_worker_init(worker):
-    from zohoportal.wsgi import warm
+    import sys
 
-    warm()
+    portal = sys.modules.get("zohoportal.wsgi")
+    if portal is None or getattr(worker, "wsgi", None) is not portal.application:
+        return  # another application served with this configuration
+    try:
+        portal.warm()
+    except Exception:  # noqa: BLE001 - never keep a worker from serving
+        worker.log.warning("zohoportal.wsgi.warm failed", exc_info=True)

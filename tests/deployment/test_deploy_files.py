@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+import logging
 import shutil
 import subprocess
 import time
+from types import SimpleNamespace
 
 import pytest
 import requests
@@ -208,8 +210,12 @@ def test_a_worker_compiles_the_templates_and_starts_the_sdk_before_its_first_req
     cached.reset()
     assert not portal_templates & set(cached.get_template_cache)
 
+    from zohoportal.wsgi import application
+
     config = runpy.run_path(str(DEPLOY / "gunicorn.conf.py"))
-    config["post_worker_init"](None)
+    config["post_worker_init"](SimpleNamespace(wsgi=object(), log=logging.getLogger()))
+    assert not portal_templates & set(cached.get_template_cache)  # not the portal: left alone
+    config["post_worker_init"](SimpleNamespace(wsgi=application, log=logging.getLogger()))
 
     assert portal_templates <= set(cached.get_template_cache)
     assert Initializer.initializer is not None
