@@ -22,7 +22,7 @@ POSTGRES_URL_OR_EMPTY = url="$${TEST_POSTGRES_URL:-$${DATABASE_URL:-}}"; \
 TEST_REDIS_URL ?= redis://127.0.0.1:6379/0
 export TEST_REDIS_URL
 
-.PHONY: setup dev-key run emulator admin test test-sqlite test-sqlite-browser test-sqlite-others test-postgres lint check-deploy clean
+.PHONY: setup dev-key run emulator admin test test-sqlite test-postgres lint check-deploy clean
 
 # requirements.txt is what production installs; requirements-dev.txt adds tests and tools
 # (and the Zoho emulator as a package of its own, for demo mode and the tests).
@@ -103,8 +103,8 @@ lint: setup
 test: setup lint check-deploy
 	@$(POSTGRES_URL_OR_EMPTY); \
 	if [ -n "$$url" ]; then sqlite_args='-m "not postgres_pass"'; else sqlite_args=''; fi; \
-	$(MAKE) --no-print-directory -j3 --output-sync=target \
-	  test-sqlite-browser test-sqlite-others test-postgres SQLITE_PYTEST_ARGS="$$sqlite_args"
+	$(MAKE) --no-print-directory -j2 --output-sync=target test-sqlite test-postgres \
+	  SQLITE_PYTEST_ARGS="$$sqlite_args"
 
 # Django's deployment checklist with a production environment (DEBUG off, HTTPS, HSTS,
 # secure cookies): any warning fails. Throwaway values stand in for the real secrets.
@@ -121,14 +121,6 @@ check-deploy: setup
 
 test-sqlite: setup
 	DATABASE_URL=sqlite:///:memory: TEST_POSTGRES_URL= $(BIN)/pytest -q $(SQLITE_PYTEST_ARGS)
-
-# The SQLite pass in two processes (`make test` runs them beside the PostgreSQL pass): the
-# browser tests, which mostly wait on Chromium, and the rest.
-test-sqlite-browser: setup
-	DATABASE_URL=sqlite:///:memory: TEST_POSTGRES_URL= $(BIN)/pytest -q $(SQLITE_PYTEST_ARGS) tests/e2e
-
-test-sqlite-others: setup
-	DATABASE_URL=sqlite:///:memory: TEST_POSTGRES_URL= $(BIN)/pytest -q $(SQLITE_PYTEST_ARGS) --ignore=tests/e2e
 
 # PostgreSQL when TEST_POSTGRES_URL/DATABASE_URL is given or 127.0.0.1:5432 answers.
 # With CI=true a missing PostgreSQL is a failure, not a skip.
