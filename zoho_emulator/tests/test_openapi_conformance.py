@@ -538,6 +538,24 @@ CASES = [
         "INVALID_DATA",
         {"fields": "Last_Name", "sort_by": "Company"},
     ),
+    # converted leads: listed only when asked for (record.json, parameter `converted`)
+    Case(
+        "records-converted-both",
+        GET_RECORDS,
+        "GET",
+        "Leads",
+        200,
+        params={"fields": "Last_Name", "converted": "both"},
+    ),
+    Case(
+        "records-bad-converted",
+        GET_RECORDS,
+        "GET",
+        "Leads",
+        400,
+        "INVALID_DATA",
+        {"fields": "Last_Name", "converted": "maybe"},
+    ),
     # COQL: how the portal sorts by any other column
     Case(
         "coql-order-by",
@@ -687,6 +705,23 @@ CASES = [
         "Leads/search",
         200,
         params={"criteria": "(Last_Name:starts_with:a)", "fields": "Last_Name"},
+    ),
+    Case(
+        "search-converted-both",
+        SEARCH,
+        "GET",
+        "Leads/search",
+        200,
+        params={"word": "an", "fields": "Last_Name", "converted": "both"},
+    ),
+    Case(
+        "search-bad-converted",
+        SEARCH,
+        "GET",
+        "Leads/search",
+        400,
+        "INVALID_DATA",
+        {"word": "an", "fields": "Last_Name", "converted": "maybe"},
     ),
     Case(
         "search-nothing",
