@@ -20,6 +20,8 @@ from datetime import UTC, datetime
 
 from pythonjsonlogger.json import JsonFormatter
 
+from core.errors import HTTP_STATUS
+
 TEXT_FORMAT = "%(asctime)s %(levelname)s %(name)s [%(request_id)s] %(message)s"
 JSON_FIELDS = "%(asctime)s %(levelname)s %(name)s %(request_id)s %(message)s"
 FILTERED = "[Filtered]"
@@ -190,15 +192,16 @@ class ScrubFilter(logging.Filter):
         return True
 
 
+# The 5xx statuses only the portal's own error model answers with (an unhandled error is 500).
+ANSWERED_ON_PURPOSE = frozenset(status for status in HTTP_STATUS.values() if status > 500)
+
+
 class NotAnsweredOnPurpose(logging.Filter):
     """For the ADMINS mail: lets through an error nobody planned (an unhandled exception,
     a 500), not the portal's own answers when Zoho is down, slow or refusing, or a service is
-    unavailable (502, 503, 504 from `core.errors.HTTP_STATUS`; Django itself answers none of
-    them). Those are still logged, and counted in the metrics an alert can watch."""
+    unavailable (`ANSWERED_ON_PURPOSE`: 502, 503, 504 today; Django itself answers none).
+    Those are still logged, and counted in the metrics an alert can watch."""
 
     def filter(self, record: logging.LogRecord) -> bool:
         return getattr(record, "status_code", None) not in ANSWERED_ON_PURPOSE
 
-
-# The 5xx statuses only the portal's own error model answers with (never an unhandled error).
-ANSWERED_ON_PURPOSE = frozenset({502, 503, 504})
