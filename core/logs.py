@@ -204,4 +204,3 @@ class NotAnsweredOnPurpose(logging.Filter):
 
     def filter(self, record: logging.LogRecord) -> bool:
         return getattr(record, "status_code", None) not in ANSWERED_ON_PURPOSE
-
